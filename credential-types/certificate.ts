@@ -1,0 +1,91 @@
+/**
+ * An X.509 certificate chain with its private key. Validation proves the chain parses,
+ * is ordered leaf first (each certificate issued by the next), and that the key (opened
+ * with the passphrase, if any) belongs to the leaf.
+ */
+import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
+import { Credential, Field } from '../src/credentials/index.ts';
+import type { CredentialHooks } from '../src/credentials/index.ts';
+
+const certificateBlock = /-----BEGIN CERTIFICATE-----\r?\n[\s\S]+?\r?\n-----END CERTIFICATE-----/g;
+
+interface Issue {
+  path: string;
+  message: string;
+}
+
+/** Every CERTIFICATE block of a PEM text, parsed; problems are reported, not thrown. */
+function parseChain(pem: string): { chain: X509Certificate[]; issue?: Issue } {
+  const blocks = pem.match(certificateBlock) ?? [];
+  if (blocks.length === 0) return { chain: [], issue: { path: 'chain', message: 'Certificate chain has no -----BEGIN CERTIFICATE----- block' } };
+  const chain: X509Certificate[] = [];
+  for (const [index, block] of blocks.entries()) {
+    try {
+      chain.push(new X509Certificate(block));
+    } catch {
+      return { chain, issue: { path: 'chain', message: `Certificate chain block ${index + 1} is not a valid certificate` } };
+    }
+  }
+  for (let i = 0; i + 1 < chain.length; i++) {
+    if (!chain[i]!.checkIssued(chain[i + 1]!)) {
+      return { chain, issue: { path: 'chain', message: `Certificate chain is out of order: certificate ${i + 1} was not issued by certificate ${i + 2} (put the leaf first, then each issuer)` } };
+    }
+  }
+  return { chain };
+}
+
+function openKey(pem: string, passphrase: string | undefined): { key?: KeyObject; issue?: Issue } {
+  try {
+    return { key: createPrivateKey(passphrase ? { key: pem, passphrase } : { key: pem }) };
+  } catch (error) {
+    const encrypted = /ENCRYPTED/.test(pem);
+    if (encrypted && !passphrase) return { issue: { path: 'passphrase', message: 'Passphrase is required: the private key is encrypted' } };
+    if (encrypted) return { issue: { path: 'passphrase', message: 'Passphrase does not open the private key' } };
+    void error;
+    return { issue: { path: 'privateKey', message: 'Private key is not a readable PEM private key' } };
+  }
+}
+
+@Credential({
+  id: 'certificate',
+  name: 'Certificate',
+  description: 'An X.509 certificate chain and its private key, e.g. for TLS or mutual TLS.',
+  logo: 'certificate.svg',
+})
+export class Certificate implements CredentialHooks {
+  @Field({ label: 'Certificate chain', style: 'pem', help: 'PEM, leaf certificate first, then each issuer.' })
+  chain!: string;
+
+  @Field({ label: 'Private key', style: 'pem', secret: true, help: 'PEM private key of the leaf certificate.' })
+  privateKey!: string;
+
+  @Field({ label: 'Passphrase', style: 'secret', optional: true, help: 'Only if the private key is encrypted.' })
+  passphrase?: string;
+
+  validate(): Issue[] {
+    const { chain, issue } = parseChain(this.chain);
+    if (issue) return [issue];
+    const opened = openKey(this.privateKey, this.passphrase);
+    if (opened.issue || !opened.key) return [opened.issue ?? { path: 'privateKey', message: 'Private key cannot be opened' }];
+    if (!chain[0]!.checkPrivateKey(opened.key)) return [{ path: 'privateKey', message: 'Private key does not match the leaf certificate' }];
+    return [];
+  }
+
+  /** The leaf certificate, parsed. */
+  leaf(): X509Certificate {
+    const { chain } = parseChain(this.chain);
+    if (!chain[0]) throw new Error('Certificate chain is empty');
+    return chain[0];
+  }
+
+  facts(): Record<string, string> {
+    const leaf = this.leaf();
+    return {
+      subject: leaf.subject.replaceAll('\n', ', '),
+      issuer: leaf.issuer.replaceAll('\n', ', '),
+      notAfter: new Date(leaf.validTo).toISOString(),
+      fingerprint: `SHA256:${leaf.fingerprint256}`,
+      chainLength: String(parseChain(this.chain).chain.length),
+    };
+  }
+}

@@ -1,0 +1,24 @@
+/** A username and password, with a strength check whose minimum is configurable. */
+import { Credential, Field } from '../src/credentials/index.ts';
+import type { CredentialHooks, ValidationContext } from '../src/credentials/index.ts';
+import { passwordStrength } from '../src/credentials/password-strength.ts';
+
+@Credential({
+  id: 'password',
+  name: 'Password',
+  description: 'A password, optionally with the username it belongs to.',
+  logo: 'password.svg',
+})
+export class Password implements CredentialHooks {
+  @Field({ label: 'Username', optional: true, maxLength: 320 })
+  username?: string;
+
+  @Field({ label: 'Password', style: 'secret', maxLength: 1_000 })
+  password!: string;
+
+  validate({ settings }: ValidationContext) {
+    const { score, hint } = passwordStrength(this.password, this.username ? [this.username] : []);
+    if (score >= settings.passwordMinScore) return [];
+    return [{ path: 'password', message: `Password is too weak (strength ${score} of 4, at least ${settings.passwordMinScore} needed)${hint ? `: ${hint}` : ''}` }];
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * An SSH private key (OpenSSH or PEM; RSA, ECDSA, Ed25519). Validation proves the key
+ * opens with the given passphrase; facts show its type, public key and fingerprint.
+ */
+import { createPrivateKey } from 'node:crypto';
+import sshpk from 'sshpk';
+import { Credential, Field } from '../src/credentials/index.ts';
+import type { CredentialHooks } from '../src/credentials/index.ts';
+
+const supported = new Set(['rsa', 'ecdsa', 'ed25519']);
+
+type Opened = { key: sshpk.PrivateKey } | { issue: { path: string; message: string } };
+
+/** Opens the key: OpenSSH through sshpk; PEM (PKCS#1, PKCS#8, SEC1, encrypted or not) through node:crypto. */
+function openSshKey(text: string, passphrase: string | undefined): Opened {
+  try {
+    if (text.includes('-----BEGIN OPENSSH PRIVATE KEY-----')) {
+      return { key: sshpk.parsePrivateKey(text, 'openssh', passphrase ? { passphrase } : {}) };
+    }
+    const keyObject = createPrivateKey(passphrase ? { key: text, passphrase } : { key: text });
+    const pkcs8 = keyObject.export({ type: 'pkcs8', format: 'pem' }).toString();
+    return { key: sshpk.parsePrivateKey(pkcs8, 'pem') };
+  } catch (error) {
+    const name = error instanceof Error ? error.name : '';
+    const encrypted = name === 'KeyEncryptedError' || /ENCRYPTED|Proc-Type: 4,ENCRYPTED/.test(text);
+    if (encrypted && !passphrase) return { issue: { path: 'passphrase', message: 'Passphrase is required: the private key is encrypted' } };
+    if (encrypted || /passphrase|decrypt/i.test(error instanceof Error ? error.message : '')) return { issue: { path: 'passphrase', message: 'Passphrase does not open the private key' } };
+    return { issue: { path: 'privateKey', message: 'Private key is not an OpenSSH or PEM private key' } };
+  }
+}
+
+@Credential({
+  id: 'ssh-key',
+  name: 'SSH key',
+  description: 'An SSH private key for servers or Git hosts.',
+  logo: 'ssh-key.svg',
+})
+export class SshKey implements CredentialHooks {
+  @Field({ label: 'Private key', style: 'pem', secret: true, help: 'OpenSSH (-----BEGIN OPENSSH PRIVATE KEY-----) or PEM; RSA, ECDSA or Ed25519.' })
+  privateKey!: string;
+
+  @Field({ label: 'Passphrase', style: 'secret', optional: true, help: 'Only if the key is encrypted.' })
+  passphrase?: string;
+
+  validate() {
+    const opened = openSshKey(this.privateKey, this.passphrase);
+    if ('issue' in opened) return [opened.issue];
+    if (!supported.has(opened.key.type)) return [{ path: 'privateKey', message: `Private key type ${opened.key.type} is not supported (use RSA, ECDSA or Ed25519)` }];
+    return [];
+  }
+
+  /** The opened key, for modules that connect with it. */
+  open(): sshpk.PrivateKey {
+    const opened = openSshKey(this.privateKey, this.passphrase);
+    if ('issue' in opened) throw new Error(opened.issue.message);
+    return opened.key;
+  }
+
+  facts(): Record<string, string> {
+    const key = this.open();
+    return {
+      keyType: `${key.type.toUpperCase()} ${key.size}`,
+      publicKey: key.toPublic().toString('ssh'),
+      fingerprint: key.fingerprint('sha256').toString(),
+    };
+  }
+}

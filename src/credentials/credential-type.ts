@@ -1,0 +1,141 @@
+/**
+ * A registered credential type: its frozen definition plus everything derived from it,
+ * and the operations that services use to turn input into payloads and payloads into
+ * typed instances. Pure: no storage, no crypto.
+ */
+import type { z } from 'zod';
+import { type FieldIssue, ValidationError } from '../errors.ts';
+import type { CredentialDefinition, CredentialHooks, FieldDefinition, TypeSettings } from './definition.ts';
+import type { FieldValue, Pair, Payload } from './field-options.ts';
+import { deriveFormModel, type FormModel } from './form-model.ts';
+import { deriveJsonSchema, deriveSchema } from './schemas.derive.ts';
+import { fieldIssuesOf } from './validation-messages.ts';
+
+/** What a non-secret view of a payload holds: secret fields are absent, secret pairs keep only their names. */
+export type PublicFields = Record<string, FieldValue>;
+
+export class CredentialType<T extends object = object> {
+  readonly createSchema: z.ZodObject;
+  readonly updateSchema: z.ZodObject;
+  readonly formModel: FormModel;
+  readonly jsonSchema: Record<string, unknown>;
+  readonly secretKeys: readonly string[];
+
+  constructor(
+    readonly definition: CredentialDefinition<T>,
+    private readonly settings: TypeSettings,
+  ) {
+    this.createSchema = deriveSchema(definition, 'create');
+    this.updateSchema = deriveSchema(definition, 'update');
+    this.formModel = Object.freeze(deriveFormModel(definition));
+    this.jsonSchema = Object.freeze(deriveJsonSchema(definition));
+    this.secretKeys = Object.freeze(definition.fields.filter((f) => f.secret).map((f) => f.key));
+  }
+
+  get id(): string {
+    return this.definition.id;
+  }
+
+  /** Validates a create input; returns the payload to store (defaults applied). */
+  parseCreate(input: unknown): Payload {
+    const result = this.createSchema.safeParse(input);
+    if (!result.success) throw this.invalid(fieldIssuesOf(this.definition, result.error.issues));
+    const payload = withoutAbsent(result.data);
+    this.runHooks(payload);
+    return payload;
+  }
+
+  /**
+   * Validates an update input against the stored payload. Secret fields left empty keep
+   * their stored value; `null` removes an optional secret; everything else is replaced.
+   */
+  parseUpdate(input: unknown, stored: Payload): Payload {
+    const result = this.updateSchema.safeParse(input);
+    if (!result.success) throw this.invalid(fieldIssuesOf(this.definition, result.error.issues));
+    const issues: FieldIssue[] = [];
+    const merged: Payload = {};
+    for (const field of this.definition.fields) {
+      const value = (result.data as Record<string, unknown>)[field.key];
+      const next = field.secret ? this.keepSecret(field, value, stored[field.key], issues) : (value as FieldValue | undefined);
+      if (next !== undefined) merged[field.key] = next;
+      else if (!field.optional) issues.push({ path: field.key, message: `${field.label} is required` });
+    }
+    if (issues.length > 0) throw this.invalid(issues);
+    // The full-value rules (e.g. unique pair names) apply to the merged payload too.
+    const full = this.createSchema.safeParse(merged);
+    if (!full.success) throw this.invalid(fieldIssuesOf(this.definition, full.error.issues));
+    const payload = withoutAbsent(full.data);
+    this.runHooks(payload);
+    return payload;
+  }
+
+  /** A typed instance of the class; defaults fill fields added to the type after the payload was stored. */
+  hydrate(payload: Payload): T {
+    const instance = new this.definition.ctor();
+    for (const field of this.definition.fields) {
+      const value = payload[field.key] ?? field.default;
+      if (value !== undefined) (instance as Record<string, unknown>)[field.key] = structuredClone(value);
+    }
+    return instance;
+  }
+
+  /** Non-secret derived facts (certificate subject, key fingerprint); never throws. */
+  facts(payload: Payload): Record<string, string> {
+    const instance = this.hydrate(payload) as T & CredentialHooks;
+    if (typeof instance.facts !== 'function') return {};
+    try {
+      return instance.facts();
+    } catch {
+      return {};
+    }
+  }
+
+  /** The payload without secrets: what a store view, a form or an API response may show. */
+  publicFields(payload: Payload): PublicFields {
+    const out: PublicFields = {};
+    for (const field of this.definition.fields) {
+      const value = payload[field.key] ?? field.default;
+      if (value === undefined) continue;
+      if (!field.secret) out[field.key] = structuredClone(value);
+      else if (field.style === 'pairs' && Array.isArray(value)) out[field.key] = value.map((p) => ({ name: p.name, value: '' }));
+    }
+    return out;
+  }
+
+  /** The expiry a payload carries through the type's `expiresFrom` field, if any. */
+  expiresAt(payload: Payload): Date | undefined {
+    const key = this.definition.expiresFrom;
+    const value = key === undefined ? undefined : payload[key];
+    return typeof value === 'string' ? new Date(`${value}T23:59:59.999Z`) : undefined;
+  }
+
+  private keepSecret(field: FieldDefinition, value: unknown, stored: FieldValue | undefined, issues: FieldIssue[]): FieldValue | undefined {
+    if (value === null) return undefined;
+    if (value === undefined) return stored;
+    if (field.style !== 'pairs') return value as FieldValue;
+    const previous = new Map((Array.isArray(stored) ? stored : []).map((p) => [p.name, p.value]));
+    return (value as Pair[]).map((pair, index) => {
+      if (pair.value !== '') return pair;
+      const kept = previous.get(pair.name);
+      if (kept === undefined) issues.push({ path: `${field.key}.${index}.value`, message: `${field.label} #${index + 1} value must not be empty: nothing is stored for "${pair.name}"` });
+      return { name: pair.name, value: kept ?? '' };
+    });
+  }
+
+  private runHooks(payload: Payload): void {
+    const instance = this.hydrate(payload) as T & CredentialHooks;
+    if (typeof instance.validate !== 'function') return;
+    const issues = instance.validate({ settings: this.settings });
+    if (issues && issues.length > 0) throw this.invalid([...issues]);
+  }
+
+  private invalid(issues: FieldIssue[]): ValidationError {
+    return new ValidationError(issues, `Invalid ${this.definition.name}`);
+  }
+}
+
+function withoutAbsent(data: Record<string, unknown>): Payload {
+  const out: Payload = {};
+  for (const [key, value] of Object.entries(data)) if (value !== undefined && value !== null) out[key] = value as FieldValue;
+  return out;
+}

@@ -1,0 +1,109 @@
+/**
+ * Turns the raw decorator records of one class into a checked, frozen definition, or
+ * refuses the class with an error that names it and the offending field.
+ */
+import { TypeDefinitionError } from '../errors.ts';
+import type { CredentialDefinition, FieldDefinition } from './definition.ts';
+import { fieldStyles, type FieldOptions, type FieldStyle, type SelectOption } from './field-options.ts';
+import { constraintsOf, valueSchemaOf } from './field-schemas.ts';
+import type { CredentialClass, FieldRecord, MetadataStore } from './metadata.store.ts';
+
+const typeIdPattern = /^[a-z][a-z0-9-]{1,47}$/;
+const fieldKeyPattern = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
+const bundledLogoPattern = /^[a-z0-9][a-z0-9._-]*\.(svg|png)$/;
+const stringStyles: readonly FieldStyle[] = ['text', 'secret', 'multiline', 'url', 'email', 'pem'];
+
+function isLogo(logo: string): boolean {
+  if (bundledLogoPattern.test(logo)) return true;
+  if (logo.startsWith('data:image/')) return true;
+  try {
+    return new URL(logo).protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+function normaliseOptions(options: readonly (string | SelectOption)[] | undefined): SelectOption[] | undefined {
+  return options?.map((o) => (typeof o === 'string' ? { value: o, label: o } : { value: o.value, label: o.label }));
+}
+
+function buildField(className: string, record: FieldRecord): FieldDefinition {
+  const fail = (problem: string): never => {
+    throw new TypeDefinitionError(className, record.key, problem);
+  };
+  const o: FieldOptions = record.options;
+  if (!fieldKeyPattern.test(record.key)) fail('field names must start with a letter and use only letters, digits and _');
+  if (typeof o.label !== 'string' || o.label.trim() === '') fail('needs a label');
+  const style: FieldStyle = o.style ?? 'text';
+  if (!(fieldStyles as readonly string[]).includes(style)) fail(`unknown style "${String(style)}" (known: ${fieldStyles.join(', ')})`);
+  if (style === 'secret' && o.secret === false) fail('style "secret" cannot be marked secret: false');
+  const secret = style === 'secret' || o.secret === true;
+  if (secret && o.default !== undefined) fail('a secret field cannot have a default value (it would be the same secret everywhere)');
+  if (secret && style === 'checkbox') fail('a checkbox cannot be secret');
+  const options = normaliseOptions(o.options);
+  if (style === 'select') {
+    if (!options || options.length === 0) fail('a select field needs at least one option');
+    const values = options!.map((x) => x.value);
+    if (new Set(values).size !== values.length) fail('select options must have distinct values');
+  } else if (options !== undefined) {
+    fail(`options only apply to select fields, not style "${style}"`);
+  }
+  if ((o.min !== undefined || o.max !== undefined || o.integer !== undefined) && style !== 'number' && !o.schema) fail(`min, max and integer apply to number fields, not style "${style}"`);
+  if (o.pattern !== undefined && !stringStyles.includes(style)) fail(`pattern applies to text styles, not style "${style}"`);
+  if (o.protocols !== undefined && style !== 'url') fail('protocols apply to url fields only');
+  if (o.optional === true && o.default !== undefined) fail('a field with a default is already optional; remove optional: true or the default');
+
+  const constraints = constraintsOf(o, style);
+  const valueSchema = valueSchemaOf(o, style, constraints, options?.map((x) => x.value) ?? []);
+  if (o.default !== undefined) {
+    const check = valueSchema.safeParse(o.default);
+    if (!check.success) fail(`the default value ${JSON.stringify(o.default)} fails the field's own validation (${check.error.issues[0]?.message ?? 'invalid'})`);
+  }
+  return Object.freeze({
+    key: record.key,
+    label: o.label,
+    help: o.help,
+    style,
+    secret,
+    optional: o.optional === true || o.default !== undefined,
+    default: o.default,
+    order: o.order ?? record.declarationIndex,
+    placeholder: o.placeholder,
+    options: options ? Object.freeze(options.map((x) => Object.freeze(x))) : undefined,
+    constraints: Object.freeze(constraints),
+    valueSchema,
+  });
+}
+
+export function buildDefinition<T extends object>(store: MetadataStore, ctor: CredentialClass<T>): CredentialDefinition<T> {
+  const className = ctor.name || '(anonymous class)';
+  const fail = (problem: string, field?: string): never => {
+    throw new TypeDefinitionError(className, field, problem);
+  };
+  const type = store.typeOptions(ctor);
+  if (!type) return fail('is not decorated with @Credential({ id, name, description, logo })');
+  if (typeof type.id !== 'string' || !typeIdPattern.test(type.id)) fail(`id "${String(type.id)}" must be 2–48 lowercase letters, digits or dashes, starting with a letter`);
+  if (typeof type.name !== 'string' || type.name.trim() === '') fail('needs a name');
+  if (typeof type.description !== 'string' || type.description.trim() === '') fail('needs a description');
+  if (typeof type.logo !== 'string' || !isLogo(type.logo)) fail(`logo "${String(type.logo)}" must be an https URL, a data:image URI, or a bundled file name like smtp.svg`);
+  if (type.sharing && (typeof type.sharing.requiredGroup !== 'string' || type.sharing.requiredGroup.trim() === '')) fail('sharing.requiredGroup must name a group');
+
+  const records = store.fields(ctor);
+  if (records.length === 0) fail('has no fields: decorate at least one property with @Field');
+  const fields = records.map((r) => buildField(className, r)).sort((a, b) => a.order - b.order);
+  if (type.expiresFrom !== undefined) {
+    const field = fields.find((f) => f.key === type.expiresFrom);
+    if (!field || field.style !== 'date') fail(`expiresFrom "${type.expiresFrom}" must name a date field of the type`, type.expiresFrom);
+  }
+  return Object.freeze({
+    id: type.id,
+    name: type.name,
+    description: type.description,
+    logo: type.logo,
+    sharing: type.sharing ? Object.freeze({ ...type.sharing }) : undefined,
+    expiresFrom: type.expiresFrom,
+    className,
+    ctor,
+    fields: Object.freeze(fields),
+  });
+}

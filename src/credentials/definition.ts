@@ -1,0 +1,72 @@
+/**
+ * Checked, frozen descriptions of credential types, built once by `definition.builder.ts`
+ * from what the decorators recorded. Everything else (schemas, forms, JSON schema,
+ * instances) is derived from these and nothing else.
+ */
+import type { z } from 'zod';
+import type { FieldStyle, FieldValue, SelectOption, SharingRule } from './field-options.ts';
+import type { CredentialClass } from './metadata.store.ts';
+
+export interface FieldConstraints {
+  min?: number;
+  max?: number;
+  integer?: boolean;
+  minLength?: number;
+  maxLength?: number;
+  /** Source of the pattern, for forms and JSON schema. */
+  pattern?: string;
+  protocols?: readonly string[];
+}
+
+export interface FieldDefinition {
+  key: string;
+  label: string;
+  help: string | undefined;
+  style: FieldStyle;
+  secret: boolean;
+  optional: boolean;
+  default: FieldValue | undefined;
+  order: number;
+  placeholder: string | undefined;
+  options: readonly SelectOption[] | undefined;
+  constraints: FieldConstraints;
+  /** Validates one present value (no optional/default handling). */
+  valueSchema: z.ZodType;
+}
+
+export interface CredentialDefinition<T extends object = object> {
+  id: string;
+  name: string;
+  description: string;
+  logo: string;
+  sharing: SharingRule | undefined;
+  expiresFrom: string | undefined;
+  className: string;
+  ctor: CredentialClass<T>;
+  /** Ordered for display. */
+  fields: readonly FieldDefinition[];
+}
+
+/** Settings that validation hooks may read (e.g. the minimum password strength). */
+export interface TypeSettings {
+  /** zxcvbn score 0–4 that a Password credential must reach. */
+  passwordMinScore: number;
+}
+
+export const defaultTypeSettings: TypeSettings = { passwordMinScore: 3 };
+
+/** Passed to a type's `validate` hook. */
+export interface ValidationContext {
+  settings: TypeSettings;
+}
+
+/**
+ * Optional methods a credential class may define. `validate` checks the fields together
+ * (e.g. that a private key matches a certificate) and returns issues naming fields;
+ * messages must never repeat a secret value. `facts` derives non-secret facts shown in
+ * the UI (a certificate's subject, an SSH key's fingerprint).
+ */
+export interface CredentialHooks {
+  validate?(context: ValidationContext): readonly { path: string; message: string }[] | void;
+  facts?(): Record<string, string>;
+}

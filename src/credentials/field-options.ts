@@ -1,0 +1,93 @@
+/**
+ * What a developer writes in `@Credential({...})` and `@Field({...})`. These are the raw,
+ * unchecked records the decorators store; `definition.builder.ts` checks them and turns
+ * them into frozen definitions.
+ */
+import type { z } from 'zod';
+
+export const fieldStyles = [
+  'text',
+  'secret',
+  'multiline',
+  'number',
+  'select',
+  'checkbox',
+  'date',
+  'url',
+  'email',
+  'pem',
+  'pairs',
+] as const;
+
+export type FieldStyle = (typeof fieldStyles)[number];
+
+/** A name/value entry of a `pairs` field (the Generic type). */
+export interface Pair {
+  name: string;
+  value: string;
+}
+
+export type FieldValue = string | number | boolean | Pair[];
+
+/** A stored credential payload: field key to value. Secret fields included; never leaves a service. */
+export type Payload = Record<string, FieldValue>;
+
+export interface SelectOption {
+  value: string;
+  label: string;
+}
+
+export interface FieldOptions {
+  /** Shown beside the input. */
+  label: string;
+  /** One sentence under the input. */
+  help?: string;
+  /** How the input looks and which base validation applies. Default `text`. */
+  style?: FieldStyle;
+  /**
+   * Write-only: stored sealed, never shown again, left empty on edit to keep it.
+   * Implied by style `secret`; set it on `pem`, `multiline` or `pairs` fields that hold secrets.
+   */
+  secret?: boolean;
+  /** The field may be left out. Fields with a default are never required on input. */
+  optional?: boolean;
+  /** Applied on create when the field is left out, and on read for payloads stored before the field existed. */
+  default?: FieldValue;
+  /** Position in forms; declaration order when left out. */
+  order?: number;
+  placeholder?: string;
+  /** Options of a `select` field; plain strings use the value as label. */
+  options?: readonly (string | SelectOption)[];
+  /** Constraint shorthand; numbers for `number`, lengths for text styles. */
+  min?: number;
+  max?: number;
+  integer?: boolean;
+  minLength?: number;
+  maxLength?: number;
+  pattern?: RegExp;
+  /** Said when `pattern` does not match, e.g. "use letters and digits only". */
+  patternMessage?: string;
+  /** For `url` fields: allowed protocols, e.g. ['https']. */
+  protocols?: readonly string[];
+  /** A zod schema for the value; replaces the style's base schema (the shorthand still applies on top). */
+  schema?: z.ZodType;
+}
+
+/** A type that must be shared with a group, e.g. SMTP with `system`. Enforced by the sharing engine. */
+export interface SharingRule {
+  requiredGroup: string;
+  /** Only members of `requiredGroup` may create a secret of this type. */
+  creatorMustBelong: boolean;
+}
+
+export interface CredentialOptions {
+  /** Stable id, stored with every secret: lowercase letters, digits and dashes. Never change it. */
+  id: string;
+  name: string;
+  description: string;
+  /** An https URL, a data: URI, or the file name of a bundled asset in `credential-types/logos/`. */
+  logo: string;
+  sharing?: SharingRule;
+  /** A `date` field whose value becomes the secret's expiry. */
+  expiresFrom?: string;
+}

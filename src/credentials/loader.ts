@@ -1,0 +1,24 @@
+/**
+ * Finds credential types: every class exported from a file in `credential-types/` that
+ * carries `@Credential` is registered. Adding a type is adding a file; nothing else to edit.
+ */
+import { readdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { CredentialRegistry } from './registry.ts';
+import { type CredentialClass, defaultMetadataStore, type MetadataStore } from './metadata.store.ts';
+
+export const builtInTypesDir = resolve(import.meta.dirname, '../../credential-types');
+
+function isClass(value: unknown): value is CredentialClass {
+  return typeof value === 'function' && /^class[\s{]/.test(Function.prototype.toString.call(value));
+}
+
+/** Registers every decorated class exported by the `.ts` files of `dir` (files sorted by name). */
+export async function loadCredentialTypes(registry: CredentialRegistry, dir = builtInTypesDir, store: MetadataStore = defaultMetadataStore): Promise<void> {
+  const files = (await readdir(dir)).filter((f) => /\.(ts|js|mjs)$/.test(f) && !/\.(test|d)\.ts$/.test(f)).sort();
+  for (const file of files) {
+    const module: Record<string, unknown> = await import(pathToFileURL(join(dir, file)).href);
+    for (const value of Object.values(module)) if (isClass(value) && store.typeOptions(value)) registry.register(value);
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * The registry of credential types. `register` builds and checks a class once; lookups
+ * return the frozen, derived `CredentialType`. Each registry is independent, so tests
+ * (and embedders) can build their own.
+ */
+import { NotFoundError, TypeDefinitionError } from '../errors.ts';
+import { CredentialType } from './credential-type.ts';
+import { defaultTypeSettings, type TypeSettings } from './definition.ts';
+import { buildDefinition } from './definition.builder.ts';
+import { type CredentialClass, defaultMetadataStore, type MetadataStore } from './metadata.store.ts';
+
+export interface RegistryOptions {
+  store?: MetadataStore;
+  settings?: Partial<TypeSettings>;
+}
+
+export class CredentialRegistry {
+  private readonly store: MetadataStore;
+  private readonly settings: TypeSettings;
+  private readonly byId = new Map<string, CredentialType>();
+  private readonly byClass = new Map<CredentialClass, CredentialType>();
+
+  constructor(options: RegistryOptions = {}) {
+    this.store = options.store ?? defaultMetadataStore;
+    this.settings = Object.freeze({ ...defaultTypeSettings, ...options.settings });
+  }
+
+  register<T extends object>(ctor: CredentialClass<T>): CredentialType<T> {
+    const existing = this.byClass.get(ctor);
+    if (existing) return existing as CredentialType<T>;
+    const definition = buildDefinition(this.store, ctor);
+    const clash = this.byId.get(definition.id);
+    if (clash) throw new TypeDefinitionError(definition.className, undefined, `id "${definition.id}" is already used by ${clash.definition.className}`);
+    const type = new CredentialType<T>(definition, this.settings);
+    this.byId.set(definition.id, type as CredentialType);
+    this.byClass.set(ctor, type as CredentialType);
+    return type;
+  }
+
+  /** The type with this id; a clear not-found error otherwise. */
+  get(id: string): CredentialType {
+    const type = this.byId.get(id);
+    if (!type) throw new NotFoundError(`Unknown credential type "${id}" (known: ${[...this.byId.keys()].join(', ')})`);
+    return type;
+  }
+
+  find(id: string): CredentialType | undefined {
+    return this.byId.get(id);
+  }
+
+  /** The registered type of a class, for typed use: `registry.of(Smtp).hydrate(...)` is an `Smtp`. */
+  of<T extends object>(ctor: CredentialClass<T>): CredentialType<T> {
+    const type = this.byClass.get(ctor);
+    if (!type) throw new NotFoundError(`Credential class ${ctor.name} is not registered`);
+    return type as CredentialType<T>;
+  }
+
+  list(): CredentialType[] {
+    return [...this.byId.values()].sort((a, b) => a.definition.name.localeCompare(b.definition.name));
+  }
+}

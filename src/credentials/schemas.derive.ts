@@ -1,0 +1,68 @@
+/**
+ * Derives the zod schemas of a credential type from its definition:
+ * - create: required fields required, defaults applied, unknown fields refused;
+ * - update: as create, except that every secret field may be left empty (empty = keep the
+ *   stored value) and an optional secret may be set to null (= remove it).
+ * Blank input of a non-secret optional field counts as absent, as a form would send it.
+ */
+import { z } from 'zod';
+import type { CredentialDefinition, FieldDefinition } from './definition.ts';
+
+type Mode = 'create' | 'update';
+
+const isBlank = (value: unknown): boolean => value === null || (typeof value === 'string' && value.trim() === '');
+
+function blankAsAbsent(schema: z.ZodType): z.ZodType {
+  return z.preprocess((value) => (isBlank(value) ? undefined : value), schema);
+}
+
+/** In an update, a secret pair may keep its stored value by leaving `value` empty. */
+function pairsKeepingValues(field: FieldDefinition): z.ZodType {
+  const max = field.constraints.maxLength ?? 10_000;
+  return z
+    .array(
+      z.object({
+        name: z.string({ error: 'must be text' }).trim().min(1, 'must not be empty'),
+        value: z.string({ error: 'must be text' }).max(max, `must be at most ${max} characters`),
+      }),
+      { error: 'must be a list of name/value pairs' },
+    )
+    .min(1, 'add at least one name/value pair')
+    .max(200, 'must have at most 200 pairs');
+}
+
+function fieldInputSchema(field: FieldDefinition, mode: Mode): z.ZodType {
+  if (mode === 'update' && field.secret) {
+    if (field.style === 'pairs') return z.preprocess((v) => (v === '' ? undefined : v), pairsKeepingValues(field).optional());
+    // '' and absent keep the stored value; null removes an optional secret.
+    const keepOrNew = z.preprocess((v) => (v === '' ? undefined : v), field.valueSchema.optional());
+    return field.optional ? z.union([z.null(), keepOrNew]) : keepOrNew;
+  }
+  if (field.default !== undefined) return blankAsAbsent(field.valueSchema.default(field.default as never));
+  if (field.optional) return blankAsAbsent(field.valueSchema.optional());
+  return field.valueSchema;
+}
+
+export function deriveSchema(definition: CredentialDefinition, mode: Mode): z.ZodObject {
+  const shape: Record<string, z.ZodType> = {};
+  for (const field of definition.fields) shape[field.key] = fieldInputSchema(field, mode);
+  return z.strictObject(shape, { error: 'must be an object of fields' });
+}
+
+/** The JSON Schema of a create payload; secret fields are marked `writeOnly`. */
+export function deriveJsonSchema(definition: CredentialDefinition): Record<string, unknown> {
+  const shape: Record<string, z.ZodType> = {};
+  for (const field of definition.fields) {
+    let schema: z.ZodType = field.valueSchema;
+    if (field.default !== undefined) schema = schema.default(field.default as never);
+    else if (field.optional) schema = schema.optional();
+    shape[field.key] = schema.meta({
+      title: field.label,
+      ...(field.help === undefined ? {} : { description: field.help }),
+      ...(field.secret ? { writeOnly: true } : {}),
+      'x-tresor-style': field.style,
+    });
+  }
+  const object = z.strictObject(shape).meta({ title: definition.name, description: definition.description, 'x-tresor-type': definition.id });
+  return z.toJSONSchema(object, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+}

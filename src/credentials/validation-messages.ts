@@ -1,0 +1,40 @@
+/**
+ * Turns zod issues into field issues a person can act on: the field's label in words, the
+ * path for machines. Never echoes the input value (it may be a secret).
+ */
+import type { z } from 'zod';
+import type { FieldIssue } from '../errors.ts';
+import type { CredentialDefinition } from './definition.ts';
+
+type Issue = z.core.$ZodIssue;
+
+function sentence(subject: string, message: string): string {
+  return /^[a-z]/.test(message) ? `${subject} ${message}` : `${subject}: ${message}`;
+}
+
+function describe(issue: Issue): string {
+  if (issue.code === 'invalid_type' && issue.input === undefined) return 'is required';
+  if (issue.code === 'invalid_type' && issue.input === null) return 'is required';
+  return issue.message;
+}
+
+export function fieldIssuesOf(definition: CredentialDefinition, issues: readonly Issue[]): FieldIssue[] {
+  const out: FieldIssue[] = [];
+  for (const issue of issues) {
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) out.push({ path: key, message: `"${key}" is not a field of ${definition.name}` });
+      continue;
+    }
+    const path = issue.path.map(String).join('.');
+    const key = issue.path[0];
+    const field = definition.fields.find((f) => f.key === key);
+    if (!field) {
+      out.push({ path, message: path === '' ? sentence('The credential', issue.code === 'invalid_type' ? 'must be an object of fields' : issue.message) : issue.message });
+      continue;
+    }
+    const sub = issue.path.slice(1);
+    const subject = sub.length === 0 ? field.label : `${field.label} #${Number(sub[0]) + 1}${sub[1] === undefined ? '' : ` ${String(sub[1])}`}`;
+    out.push({ path, message: sentence(subject, describe(issue)) });
+  }
+  return out;
+}

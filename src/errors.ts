@@ -1,0 +1,107 @@
+/**
+ * The one error hierarchy of Tresor. Domain errors carry a stable `code` and know nothing
+ * of HTTP or exit codes: the web layer and the CLI map codes in one place each
+ * (`src/web/error-status.ts`, `src/cli/exit-codes.ts`). Messages are written for the person
+ * who has to fix the input, and never contain a secret value.
+ */
+
+export const errorCodes = [
+  'VALIDATION_FAILED',
+  'NOT_FOUND',
+  'ACCESS_DENIED',
+  'UNAUTHENTICATED',
+  'CONFLICT',
+  'VERSION_CONFLICT',
+  'EXPIRED',
+  'WRONG_TYPE',
+  'INTEGRITY_FAILURE',
+  'WRONG_MASTER_KEY',
+  'TYPE_DEFINITION_INVALID',
+  'CONFIG_INVALID',
+  'INTERNAL',
+] as const;
+
+export type ErrorCode = (typeof errorCodes)[number];
+
+/** One problem with one input field; `path` is dotted, with indexes: `entries.2.name`. */
+export interface FieldIssue {
+  path: string;
+  message: string;
+}
+
+export class TresorError extends Error {
+  readonly code: ErrorCode;
+  /** The field the error is about, when there is one (the first of several). */
+  readonly field: string | undefined;
+
+  constructor(code: ErrorCode, message: string, options: { field?: string; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.field = options.field;
+  }
+}
+
+/** Input that does not fit: every issue names its field. */
+export class ValidationError extends TresorError {
+  readonly issues: readonly FieldIssue[];
+
+  constructor(issues: readonly FieldIssue[], prefix = 'Invalid input') {
+    const first = issues[0];
+    const summary = issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ');
+    super('VALIDATION_FAILED', `${prefix}: ${summary}`, first?.path ? { field: first.path } : {});
+    this.issues = Object.freeze([...issues]);
+  }
+
+  static field(path: string, message: string): ValidationError {
+    return new ValidationError([{ path, message }]);
+  }
+}
+
+export class NotFoundError extends TresorError {
+  constructor(message: string) {
+    super('NOT_FOUND', message);
+  }
+}
+
+export class AccessDeniedError extends TresorError {
+  constructor(message = 'You do not have permission to do this') {
+    super('ACCESS_DENIED', message);
+  }
+}
+
+export class ConflictError extends TresorError {
+  constructor(message: string, field?: string) {
+    super('CONFLICT', message, field === undefined ? {} : { field });
+  }
+}
+
+export class VersionConflictError extends TresorError {
+  constructor(readonly expected: number, readonly actual: number) {
+    super('VERSION_CONFLICT', `The secret changed since you read it: you had version ${expected}, it is now at version ${actual}. Reload and try again.`);
+  }
+}
+
+export class IntegrityError extends TresorError {
+  constructor(message: string, cause?: unknown) {
+    super('INTEGRITY_FAILURE', message, cause === undefined ? {} : { cause });
+  }
+}
+
+/** A credential type class that cannot be registered; names the class and, where it can, the field. */
+export class TypeDefinitionError extends TresorError {
+  constructor(readonly className: string, readonly fieldName: string | undefined, problem: string) {
+    const where = fieldName === undefined ? className : `${className}.${fieldName}`;
+    super('TYPE_DEFINITION_INVALID', `Credential type ${where}: ${problem}`, fieldName === undefined ? {} : { field: fieldName });
+  }
+}
+
+export class ConfigError extends TresorError {
+  constructor(message: string, field?: string) {
+    super('CONFIG_INVALID', message, field === undefined ? {} : { field });
+  }
+}
+
+export function isTresorError(error: unknown): error is TresorError {
+  return error instanceof TresorError;
+}
