@@ -1,5 +1,5 @@
 /** An API key, optionally with the date it expires (which becomes the secret's expiry). */
-import { Credential, Field } from '../src/credentials/index.ts';
+import { Credential, Field } from 'tresor';
 
 @Credential({
   id: 'api-key',

@@ -4,8 +4,8 @@
  * with the passphrase, if any) belongs to the leaf.
  */
 import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
-import { Credential, Field } from '../src/credentials/index.ts';
-import type { CredentialHooks } from '../src/credentials/index.ts';
+import { Credential, Field } from 'tresor';
+import type { CredentialHooks } from 'tresor';
 
 const certificateBlock = /-----BEGIN CERTIFICATE-----\r?\n[\s\S]+?\r?\n-----END CERTIFICATE-----/g;
 

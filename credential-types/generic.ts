@@ -1,6 +1,6 @@
 /** Anything else: a free list of name/value pairs, every value secret. */
-import { Credential, Field } from '../src/credentials/index.ts';
-import type { Pair } from '../src/credentials/index.ts';
+import { Credential, Field } from 'tresor';
+import type { Pair } from 'tresor';
 
 @Credential({
   id: 'generic',

@@ -1,5 +1,5 @@
 /** Jira Cloud access with an Atlassian API token, used by the Jira module. */
-import { Credential, Field } from '../src/credentials/index.ts';
+import { Credential, Field } from 'tresor';
 
 @Credential({
   id: 'jira',

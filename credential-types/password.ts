@@ -1,7 +1,6 @@
 /** A username and password, with a strength check whose minimum is configurable. */
-import { Credential, Field } from '../src/credentials/index.ts';
-import type { CredentialHooks, ValidationContext } from '../src/credentials/index.ts';
-import { passwordStrength } from '../src/credentials/password-strength.ts';
+import { Credential, Field, passwordStrength } from 'tresor';
+import type { CredentialHooks, ValidationContext } from 'tresor';
 
 @Credential({
   id: 'password',

@@ -1,5 +1,5 @@
 /** An outgoing mail server, used by the mail module. Must be shared with `system`. */
-import { Credential, Field } from '../src/credentials/index.ts';
+import { Credential, Field } from 'tresor';
 
 export type SmtpSecurity = 'starttls' | 'tls' | 'none';
 

@@ -4,8 +4,8 @@
  */
 import { createPrivateKey } from 'node:crypto';
 import sshpk from 'sshpk';
-import { Credential, Field } from '../src/credentials/index.ts';
-import type { CredentialHooks } from '../src/credentials/index.ts';
+import { Credential, Field } from 'tresor';
+import type { CredentialHooks } from 'tresor';
 
 const supported = new Set(['rsa', 'ecdsa', 'ed25519']);
 

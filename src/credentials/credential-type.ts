@@ -39,7 +39,7 @@ export class CredentialType<T extends object = object> {
   /** Validates a create input; returns the payload to store (defaults applied). */
   parseCreate(input: unknown): Payload {
     const result = this.createSchema.safeParse(input);
-    if (!result.success) throw this.invalid(fieldIssuesOf(this.definition, result.error.issues));
+    if (!result.success) throw this.invalid(fieldIssuesOf(this.definition, result.error.issues, input));
     const payload = withoutAbsent(result.data);
     this.runHooks(payload);
     return payload;
@@ -51,7 +51,7 @@ export class CredentialType<T extends object = object> {
    */
   parseUpdate(input: unknown, stored: Payload): Payload {
     const result = this.updateSchema.safeParse(input);
-    if (!result.success) throw this.invalid(fieldIssuesOf(this.definition, result.error.issues));
+    if (!result.success) throw this.invalid(fieldIssuesOf(this.definition, result.error.issues, input));
     const issues: FieldIssue[] = [];
     const merged: Payload = {};
     for (const field of this.definition.fields) {
@@ -63,7 +63,7 @@ export class CredentialType<T extends object = object> {
     if (issues.length > 0) throw this.invalid(issues);
     // The full-value rules (e.g. unique pair names) apply to the merged payload too.
     const full = this.createSchema.safeParse(merged);
-    if (!full.success) throw this.invalid(fieldIssuesOf(this.definition, full.error.issues));
+    if (!full.success) throw this.invalid(fieldIssuesOf(this.definition, full.error.issues, merged));
     const payload = withoutAbsent(full.data);
     this.runHooks(payload);
     return payload;

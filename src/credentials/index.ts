@@ -7,3 +7,4 @@ export { loadCredentialTypes, builtInTypesDir } from './loader.ts';
 export type { CredentialDefinition, FieldDefinition, CredentialHooks, ValidationContext, TypeSettings } from './definition.ts';
 export type { FormModel, FormField } from './form-model.ts';
 export { fieldStyles, type FieldStyle, type FieldOptions, type CredentialOptions, type FieldValue, type Pair, type Payload, type SharingRule } from './field-options.ts';
+export { passwordStrength, type Strength } from './password-strength.ts';

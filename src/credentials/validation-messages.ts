@@ -12,13 +12,22 @@ function sentence(subject: string, message: string): string {
   return /^[a-z]/.test(message) ? `${subject} ${message}` : `${subject}: ${message}`;
 }
 
-function describe(issue: Issue): string {
-  if (issue.code === 'invalid_type' && issue.input === undefined) return 'is required';
-  if (issue.code === 'invalid_type' && issue.input === null) return 'is required';
+/** zod does not report the input by default (good: it may be secret), so look up whether anything was given. */
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let value = input;
+  for (const key of path) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}
+
+function describe(issue: Issue, input: unknown): string {
+  if (issue.code === 'invalid_type' && valueAt(input, issue.path) == null) return 'is required';
   return issue.message;
 }
 
-export function fieldIssuesOf(definition: CredentialDefinition, issues: readonly Issue[]): FieldIssue[] {
+export function fieldIssuesOf(definition: CredentialDefinition, issues: readonly Issue[], input: unknown): FieldIssue[] {
   const out: FieldIssue[] = [];
   for (const issue of issues) {
     if (issue.code === 'unrecognized_keys') {
@@ -34,7 +43,9 @@ export function fieldIssuesOf(definition: CredentialDefinition, issues: readonly
     }
     const sub = issue.path.slice(1);
     const subject = sub.length === 0 ? field.label : `${field.label} #${Number(sub[0]) + 1}${sub[1] === undefined ? '' : ` ${String(sub[1])}`}`;
-    out.push({ path, message: sentence(subject, describe(issue)) });
+    out.push({ path, message: sentence(subject, describe(issue, input)) });
   }
-  return out;
+  // One message per field: the first problem is the one to fix first.
+  const seen = new Set<string>();
+  return out.filter((issue) => !seen.has(issue.path) && seen.add(issue.path));
 }

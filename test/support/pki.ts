@@ -5,7 +5,13 @@
 import { KeyObject, webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 
-x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+
+type CryptoKeyPair = webcrypto.CryptoKeyPair;
+type Algorithm = webcrypto.Algorithm;
+type EcdsaParams = webcrypto.EcdsaParams;
+type RsaHashedKeyGenParams = webcrypto.RsaHashedKeyGenParams;
+type EcKeyGenParams = webcrypto.EcKeyGenParams;
 
 export type KeyKind = 'rsa' | 'ecdsa' | 'ed25519';
 
@@ -48,14 +54,14 @@ export async function issue(kind: KeyKind, subject: string, issuer?: Issued, ca 
     ? await x509.X509CertificateGenerator.create({
         subject,
         issuer: issuer.certificate.subject,
-        publicKey: keys.publicKey,
-        signingKey: issuer.keys.privateKey,
+        publicKey: keys.publicKey as never,
+        signingKey: issuer.keys.privateKey as never,
         signingAlgorithm: algorithms[issuer.kind].sign,
         notBefore,
         notAfter,
         extensions,
       })
-    : await x509.X509CertificateGenerator.createSelfSigned({ name: subject, keys, signingAlgorithm: algorithms[kind].sign, notBefore, notAfter, extensions });
+    : await x509.X509CertificateGenerator.createSelfSigned({ name: subject, keys: keys as never, signingAlgorithm: algorithms[kind].sign, notBefore, notAfter, extensions });
   return { kind, keys, certificate, certPem: certificate.toString('pem'), ...exported(keys) };
 }
 
