@@ -7,5 +7,6 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Database suites start servers and child processes; two workers fit the 2-core machines.
     maxWorkers: 2,
+    globalSetup: ['test/support/global-setup.ts'],
   },
 });

@@ -1,26 +1,43 @@
 /**
  * Tresor's configuration, parsed once from the environment with zod and passed down.
- * Services never read `process.env`; errors name the variable to fix.
+ * Services never read `process.env`; errors name the variable to fix and never echo a key.
  */
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from './errors.ts';
 
 const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const environmentSchema = z.object({
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
   TRESOR_DATA_DIR: z.string().min(1).default('./data'),
+  TRESOR_MASTER_KEY: z.string().optional(),
+  TRESOR_MASTER_KEY_FILE: z.string().optional(),
+  TRESOR_VERSIONS_KEPT: integer(1, 1000).default(10),
+  TRESOR_DB_MAX_CONNECTIONS: integer(1, 500).default(10),
   TRESOR_PASSWORD_MIN_SCORE: integer(0, 4).default(3),
   TRESOR_TYPES_DIR: z.string().min(1).optional(),
-  TRESOR_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  TRESOR_LOG_LEVEL: z.enum(logLevels).default('info'),
 });
 
 export interface TresorConfig {
+  /** PostgreSQL URL; undefined means the embedded PGlite database in `dataDir`. */
+  databaseUrl: string | undefined;
   dataDir: string;
+  masterKey: string | undefined;
+  masterKeyFile: string | undefined;
+  /** Versions kept per secret, current included; 1 turns history off. */
+  versionsKept: number;
+  dbMaxConnections: number;
   /** Extra folders of credential types, loaded after the built-in ones. */
   typesDirs: string[];
   passwordMinScore: number;
-  logLevel: z.infer<typeof environmentSchema>['TRESOR_LOG_LEVEL'];
+  logLevel: (typeof logLevels)[number];
 }
 
 export function parseConfig(env: Record<string, string | undefined> = process.env): TresorConfig {
@@ -32,7 +49,12 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
   }
   const e = result.data;
   return {
+    databaseUrl: e.DATABASE_URL,
     dataDir: resolve(e.TRESOR_DATA_DIR),
+    masterKey: e.TRESOR_MASTER_KEY || undefined,
+    masterKeyFile: e.TRESOR_MASTER_KEY_FILE ? resolve(e.TRESOR_MASTER_KEY_FILE) : undefined,
+    versionsKept: e.TRESOR_VERSIONS_KEPT,
+    dbMaxConnections: e.TRESOR_DB_MAX_CONNECTIONS,
     typesDirs: e.TRESOR_TYPES_DIR ? e.TRESOR_TYPES_DIR.split(':').filter(Boolean).map((d) => resolve(d)) : [],
     passwordMinScore: e.TRESOR_PASSWORD_MIN_SCORE,
     logLevel: e.TRESOR_LOG_LEVEL,

@@ -96,6 +96,13 @@ export class TypeDefinitionError extends TresorError {
   }
 }
 
+/** The key offered at start is not the one the database was sealed with, or a needed version is missing. */
+export class WrongMasterKeyError extends TresorError {
+  constructor(message: string) {
+    super('WRONG_MASTER_KEY', message);
+  }
+}
+
 export class ConfigError extends TresorError {
   constructor(message: string, field?: string) {
     super('CONFIG_INVALID', message, field === undefined ? {} : { field });

@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { isTresorError } from '../errors.ts';
+import { keysCommand } from './commands/keys.command.ts';
 import { typesCommand } from './commands/types.command.ts';
 import { createCliContext } from './context.ts';
 import { exitCodeOf, exitCodes } from './exit-codes.ts';
@@ -14,6 +15,7 @@ export function buildProgram(context = createCliContext()): Command {
     .exitOverride()
     .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) });
   typesCommand(program, context);
+  keysCommand(program, context);
   return program;
 }
 
@@ -31,5 +33,7 @@ export async function runCli(argv: string[]): Promise<number> {
     }
     context.err(`tresor: unexpected error: ${error instanceof Error ? error.message : String(error)}`);
     return exitCodes.internal;
+  } finally {
+    await context.close();
   }
 }

@@ -1,0 +1,68 @@
+/**
+ * Envelope encryption of secret payloads. Each version gets a fresh 256-bit data key; the
+ * payload is sealed with it, and it is wrapped with the current key-encryption key. Both
+ * seals carry associated data naming the secret, the version (and type, or KEK version),
+ * so a row copied onto another secret or version fails to open.
+ */
+import { randomBytes } from 'node:crypto';
+import { open, seal } from './aead.ts';
+import type { KeyRing } from './key-ring.ts';
+
+/** What a wrapped data key is bound to. */
+export interface KeyContext {
+  secretId: string;
+  version: number;
+}
+
+/** What a sealed payload is bound to. */
+export interface SealContext extends KeyContext {
+  typeId: string;
+}
+
+export interface WrappedKey {
+  dataKey: Buffer;
+  kekVersion: number;
+}
+
+export interface SealedPayload extends WrappedKey {
+  payload: Buffer;
+}
+
+const payloadAad = (c: SealContext) => Buffer.from(`tresor/payload/v1\0${c.secretId}\0${c.version}\0${c.typeId}`);
+const dataKeyAad = (c: KeyContext, kekVersion: number) => Buffer.from(`tresor/data-key/v1\0${c.secretId}\0${c.version}\0${kekVersion}`);
+
+export function wrapDataKey(ring: KeyRing, dataKey: Buffer, context: KeyContext, kekVersion = ring.currentVersion): WrappedKey {
+  return { dataKey: seal(ring.key(kekVersion), dataKey, dataKeyAad(context, kekVersion)), kekVersion };
+}
+
+export function unwrapDataKey(ring: KeyRing, wrapped: WrappedKey, context: KeyContext): Buffer {
+  return open(ring.key(wrapped.kekVersion), wrapped.dataKey, dataKeyAad(context, wrapped.kekVersion), `The data key of version ${context.version}`);
+}
+
+export function sealPayload(ring: KeyRing, plaintext: Buffer, context: SealContext): SealedPayload {
+  const dataKey = randomBytes(32);
+  try {
+    return { payload: seal(dataKey, plaintext, payloadAad(context)), ...wrapDataKey(ring, dataKey, context) };
+  } finally {
+    dataKey.fill(0);
+  }
+}
+
+export function openPayload(ring: KeyRing, sealed: SealedPayload, context: SealContext): Buffer {
+  const dataKey = unwrapDataKey(ring, sealed, context);
+  try {
+    return open(dataKey, sealed.payload, payloadAad(context), `Version ${context.version} of the secret`);
+  } finally {
+    dataKey.fill(0);
+  }
+}
+
+/** Re-wraps a data key under another key-encryption key; the payload is untouched. */
+export function rewrap(ring: KeyRing, wrapped: WrappedKey, context: KeyContext, targetVersion: number): WrappedKey {
+  const dataKey = unwrapDataKey(ring, wrapped, context);
+  try {
+    return wrapDataKey(ring, dataKey, context, targetVersion);
+  } finally {
+    dataKey.fill(0);
+  }
+}

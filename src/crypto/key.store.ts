@@ -1,0 +1,73 @@
+/** Database access for key versions, rotations and the wrapped data keys rotation moves. */
+import { and, asc, count, eq, isNull, ne, sql } from 'drizzle-orm';
+import type { Executor } from '../db/client.ts';
+import { keyRotations, keyVersions, secretVersions } from '../db/schema/index.ts';
+
+export interface WrappedRow {
+  secretId: string;
+  version: number;
+  dataKey: Buffer;
+  kekVersion: number;
+}
+
+export const keyStore = {
+  async versions(db: Executor) {
+    return db.select().from(keyVersions).orderBy(asc(keyVersions.version));
+  },
+
+  async addVersion(db: Executor, version: number, checkValue: Buffer): Promise<void> {
+    await db.insert(keyVersions).values({ version, checkValue }).onConflictDoNothing();
+  },
+
+  async retire(db: Executor, version: number): Promise<void> {
+    await db.update(keyVersions).set({ retiredAt: new Date() }).where(and(eq(keyVersions.version, version), isNull(keyVersions.retiredAt)));
+  },
+
+  /** Data keys per key version. */
+  async usage(db: Executor): Promise<Map<number, number>> {
+    const rows = await db.select({ kekVersion: secretVersions.kekVersion, n: count() }).from(secretVersions).groupBy(secretVersions.kekVersion);
+    return new Map(rows.map((r) => [r.kekVersion, Number(r.n)]));
+  },
+
+  async countNotOn(db: Executor, target: number): Promise<number> {
+    const [row] = await db.select({ n: count() }).from(secretVersions).where(ne(secretVersions.kekVersion, target));
+    return Number(row?.n ?? 0);
+  },
+
+  async openRotation(db: Executor) {
+    const [row] = await db.select().from(keyRotations).where(isNull(keyRotations.finishedAt)).orderBy(asc(keyRotations.id)).limit(1);
+    return row;
+  },
+
+  async startRotation(db: Executor, targetVersion: number) {
+    const [row] = await db.insert(keyRotations).values({ targetVersion }).returning();
+    return row!;
+  },
+
+  async finishRotation(db: Executor, id: number): Promise<void> {
+    await db.update(keyRotations).set({ finishedAt: new Date() }).where(eq(keyRotations.id, id));
+  },
+
+  /** A batch of data keys not yet on `target`, locked; rows another rotator holds are skipped. */
+  async lockBatch(db: Executor, target: number, size: number): Promise<WrappedRow[]> {
+    return db
+      .select({ secretId: secretVersions.secretId, version: secretVersions.version, dataKey: secretVersions.dataKey, kekVersion: secretVersions.kekVersion })
+      .from(secretVersions)
+      .where(ne(secretVersions.kekVersion, target))
+      .limit(size)
+      .for('update', { skipLocked: true });
+  },
+
+  /** Writes a batch of re-wrapped keys in one statement. */
+  async saveBatch(db: Executor, rotationId: number, rows: readonly WrappedRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    const values = sql.join(
+      rows.map((r) => sql`(${r.secretId}::uuid, ${r.version}::int, ${r.dataKey}::bytea, ${r.kekVersion}::int)`),
+      sql`, `,
+    );
+    await db.execute(sql`update secret_versions as v set data_key = u.data_key, kek_version = u.kek_version
+      from (values ${values}) as u(secret_id, version, data_key, kek_version)
+      where v.secret_id = u.secret_id and v.version = u.version`);
+    await db.update(keyRotations).set({ rewrapped: sql`${keyRotations.rewrapped} + ${rows.length}` }).where(eq(keyRotations.id, rotationId));
+  },
+};

@@ -1,0 +1,57 @@
+/**
+ * The one database factory: PGlite in a data folder (the embedded default, nothing to
+ * install) or PostgreSQL through the `postgres` driver when a URL is given. Everything
+ * above this file uses the same drizzle API and cannot tell which one it runs on.
+ */
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import postgres from 'postgres';
+import * as schema from './schema/index.ts';
+
+export type Schema = typeof schema;
+export type Database = PgDatabase<PgQueryResultHKT, Schema>;
+export type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
+/** Either the database or a transaction on it: store functions accept both. */
+export type Executor = Database | Transaction;
+
+export type DatabaseTarget = { kind: 'pglite'; dataDir: string | undefined } | { kind: 'postgres'; url: string; maxConnections?: number };
+
+/** Plain SQL for the few places that need the driver itself (migration locks, tests, benchmarks). */
+export interface RawSql {
+  query<T extends Record<string, unknown> = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
+}
+
+export interface DatabaseHandle {
+  kind: DatabaseTarget['kind'];
+  db: Database;
+  raw: RawSql;
+  /** The driver's client, for LISTEN/NOTIFY in the cluster layer. */
+  driver: { kind: 'pglite'; client: PGlite } | { kind: 'postgres'; client: postgres.Sql };
+  close(): Promise<void>;
+}
+
+export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHandle> {
+  if (target.kind === 'pglite') {
+    if (target.dataDir) mkdirSync(target.dataDir, { recursive: true });
+    const client = target.dataDir ? new PGlite(target.dataDir) : new PGlite();
+    await client.waitReady;
+    return {
+      kind: 'pglite',
+      db: drizzlePglite({ client, schema }) as unknown as Database,
+      raw: { query: async <T extends Record<string, unknown>>(text: string, params: unknown[] = []) => (await client.query<T>(text, params)).rows },
+      driver: { kind: 'pglite', client },
+      close: () => client.close(),
+    };
+  }
+  const client = postgres(target.url, { max: target.maxConnections ?? 10, onnotice: () => {}, connection: { application_name: 'tresor' } });
+  return {
+    kind: 'postgres',
+    db: drizzlePostgres({ client, schema }) as unknown as Database,
+    raw: { query: async <T extends Record<string, unknown>>(text: string, params: unknown[] = []) => (await client.unsafe(text, params as postgres.ParameterOrJSON<never>[])) as unknown as T[] },
+    driver: { kind: 'postgres', client },
+    close: () => client.end({ timeout: 5 }),
+  };
+}

@@ -1,0 +1,39 @@
+/**
+ * The logger (pino, the one fastify uses), with redaction of every key that can hold a
+ * secret, so a careless `log.info({ body })` still cannot leak one.
+ */
+import pino from 'pino';
+
+export type Logger = pino.Logger;
+
+/** Paths pino replaces with [redacted] wherever they appear in a log object. */
+export const redactedPaths = [
+  'password',
+  'passphrase',
+  'secret',
+  'token',
+  'apiToken',
+  'privateKey',
+  'key',
+  'fields',
+  'payload',
+  'authorization',
+  'masterKey',
+  '*.masterKey',
+  '*.password',
+  '*.passphrase',
+  '*.secret',
+  '*.token',
+  '*.apiToken',
+  '*.privateKey',
+  '*.fields',
+  '*.payload',
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
+];
+
+export function createLogger(level: string, destination: pino.DestinationStream | undefined = undefined): Logger {
+  const options: pino.LoggerOptions = { level, redact: { paths: redactedPaths, censor: '[redacted]' }, base: { service: 'tresor' } };
+  return destination ? pino(options, destination) : pino(options, pino.destination(2));
+}

@@ -1,0 +1,48 @@
+/** What anyone allowed to see a secret may see: plaintext metadata, never a field value. */
+import type { PublicFields } from '../credentials/index.ts';
+import type { SecretRow } from './secret.store.ts';
+
+export interface SecretMetadata {
+  id: string;
+  name: string;
+  description: string;
+  type: string;
+  ownerId: string | null;
+  version: number;
+  createdAt: Date;
+  createdBy: string | null;
+  updatedAt: Date;
+  updatedBy: string | null;
+  expiresAt: Date | null;
+  lastUsedAt: Date | null;
+}
+
+/** Metadata plus the non-secret fields and derived facts, for a store view or an edit form. */
+export interface SecretDetail extends SecretMetadata {
+  fields: PublicFields;
+  facts: Record<string, string>;
+}
+
+export interface VersionInfo {
+  version: number;
+  createdAt: Date;
+  createdBy: string | null;
+  reason: string;
+}
+
+export function metadataOf(row: SecretRow): SecretMetadata {
+  return {
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    type: row.typeId,
+    ownerId: row.ownerId,
+    version: row.version,
+    createdAt: row.createdAt,
+    createdBy: row.createdBy,
+    updatedAt: row.updatedAt,
+    updatedBy: row.updatedBy,
+    expiresAt: row.expiresAt,
+    lastUsedAt: row.lastUsedAt,
+  };
+}

@@ -1,0 +1,254 @@
+/**
+ * The secret service: the one place where secrets are created, changed, versioned, rolled
+ * back and deleted. The UI, the API, the CLI and modules all call it. Every call names its
+ * principal; authorisation is applied by the sharing engine in front of these operations.
+ *
+ * Invariants kept here: versions are dense from 1; an update that changes nothing writes
+ * nothing; concurrent writers queue on the secret's row lock and a stale expected version
+ * is refused; a failed call changes nothing (one transaction per call).
+ */
+import { randomUUID } from 'node:crypto';
+import type { CredentialClass, CredentialRegistry, CredentialType, Payload } from '../credentials/index.ts';
+import { openPayload, sealPayload } from '../crypto/envelope.ts';
+import type { KeyService } from '../crypto/key.service.ts';
+import type { Database, Executor } from '../db/client.ts';
+import { pgErrorCode, uniqueViolation } from '../db/errors.ts';
+import { ConflictError, NotFoundError, TresorError, ValidationError, VersionConflictError } from '../errors.ts';
+import { actingUserId, type Principal } from '../identity/principal.ts';
+import { canonicalJson } from './canonical-json.ts';
+import { metadataOf, type SecretDetail, type SecretMetadata, type VersionInfo } from './secret-metadata.ts';
+import { descriptionSchema, reasonSchema, secretNameSchema } from './secret-rules.ts';
+import { type SecretFilter, type SecretRow, secretStore } from './secret.store.ts';
+
+export interface CreateSecretInput {
+  type: string;
+  name: string;
+  description?: string;
+  fields: unknown;
+  /** Ignored when the type derives the expiry from a field (API key). */
+  expiresAt?: Date | null;
+}
+
+export interface UpdateSecretInput {
+  /** Omitted: the fields stay as they are. Secret fields left empty keep their stored value. */
+  fields?: unknown;
+  description?: string;
+  expiresAt?: Date | null;
+  /** The version the caller read; a different current version is a conflict. */
+  expectedVersion?: number;
+  reason?: string;
+}
+
+export interface UpdateResult {
+  secret: SecretMetadata;
+  /** false when the update changed nothing (no version was written). */
+  changed: boolean;
+}
+
+export interface ListOptions extends SecretFilter {
+  limit?: number;
+  /** Cursor: the last name of the previous page. */
+  after?: string;
+}
+
+export interface SecretServiceDeps {
+  db: Database;
+  registry: CredentialRegistry;
+  keys: Pick<KeyService, 'ring'>;
+  settings: { versionsKept: number };
+}
+
+/** An opened secret: for consumers in-process only, never for a response. */
+export interface OpenedSecret<T extends object = object> {
+  metadata: SecretMetadata;
+  type: CredentialType<T>;
+  payload: Payload;
+}
+
+function parseWith<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: { message: string }[] } } }, value: unknown, field: string): T {
+  const result = schema.safeParse(value);
+  if (!result.success) throw ValidationError.field(field, result.error.issues[0]?.message ?? `${field} is invalid`);
+  return result.data;
+}
+
+/** Field errors of a payload are reported under `fields.`, as the API body nests them. */
+function underFields(error: unknown): never {
+  if (error instanceof ValidationError) throw new ValidationError(error.issues.map((i) => ({ path: i.path ? `fields.${i.path}` : 'fields', message: i.message })), error.message.split(':')[0]);
+  throw error;
+}
+
+export function secretServiceFactory({ db, registry, keys, settings }: SecretServiceDeps) {
+  const serialise = (payload: Payload) => Buffer.from(JSON.stringify(payload), 'utf8');
+
+  function typeOf(row: SecretRow): CredentialType {
+    return registry.get(row.typeId);
+  }
+
+  async function readPayload(tx: Executor, row: SecretRow, version = row.version): Promise<Payload> {
+    const sealed = await secretStore.version(tx, row.id, version);
+    if (!sealed) throw new NotFoundError(`Version ${version} of secret "${row.name}" no longer exists (only the last ${settings.versionsKept} are kept)`);
+    const plaintext = openPayload(keys.ring(), sealed, { secretId: row.id, version, typeId: row.typeId });
+    return JSON.parse(plaintext.toString('utf8')) as Payload;
+  }
+
+  async function writeVersion(tx: Executor, row: SecretRow, version: number, payload: Payload, principal: Principal, reason: string): Promise<void> {
+    const sealed = sealPayload(keys.ring(), serialise(payload), { secretId: row.id, version, typeId: row.typeId });
+    await secretStore.insertVersion(tx, { secretId: row.id, version, ...sealed, createdBy: actingUserId(principal), reason });
+    if (version > settings.versionsKept) await secretStore.prune(tx, row.id, version - settings.versionsKept + 1);
+  }
+
+  async function locked(tx: Executor, ref: string): Promise<SecretRow> {
+    const row = await secretStore.lock(tx, ref);
+    if (!row) throw new NotFoundError(`No secret "${ref}"`);
+    return row;
+  }
+
+  async function found(ref: string): Promise<SecretRow> {
+    const row = await secretStore.find(db, ref);
+    if (!row) throw new NotFoundError(`No secret "${ref}"`);
+    return row;
+  }
+
+  function checkExpected(row: SecretRow, expected: number | undefined): void {
+    if (expected !== undefined && expected !== row.version) throw new VersionConflictError(expected, row.version);
+  }
+
+  return {
+    async create(principal: Principal, input: CreateSecretInput): Promise<SecretMetadata> {
+      const name = parseWith(secretNameSchema, input.name, 'name');
+      const description = parseWith(descriptionSchema, input.description ?? '', 'description');
+      const type = registry.find(typeof input.type === 'string' ? input.type : '');
+      if (!type) throw ValidationError.field('type', `Type must be one of: ${registry.list().map((t) => t.id).join(', ')}`);
+      let payload: Payload;
+      try {
+        payload = type.parseCreate(input.fields);
+      } catch (error) {
+        underFields(error);
+      }
+      const userId = actingUserId(principal);
+      const row: SecretRow = {
+        id: randomUUID(),
+        name,
+        description,
+        typeId: type.id,
+        ownerId: userId,
+        version: 1,
+        createdAt: new Date(),
+        createdBy: userId,
+        updatedAt: new Date(),
+        updatedBy: userId,
+        expiresAt: type.expiresAt(payload) ?? input.expiresAt ?? null,
+        lastUsedAt: null,
+      };
+      try {
+        await db.transaction(async (tx) => {
+          await secretStore.insert(tx, row);
+          await writeVersion(tx, row, 1, payload, principal, 'created');
+        });
+      } catch (error) {
+        if (pgErrorCode(error) === uniqueViolation) throw new ConflictError(`A secret named "${name}" already exists`, 'name');
+        throw error;
+      }
+      return metadataOf(row);
+    },
+
+    async get(_principal: Principal, ref: string): Promise<SecretMetadata> {
+      return metadataOf(await found(ref));
+    },
+
+    /** Metadata, non-secret fields and derived facts. */
+    async describe(_principal: Principal, ref: string): Promise<SecretDetail> {
+      const row = await found(ref);
+      const type = typeOf(row);
+      const payload = await readPayload(db, row);
+      return { ...metadataOf(row), fields: type.publicFields(payload), facts: type.facts(payload) };
+    },
+
+    async list(_principal: Principal, options: ListOptions = {}): Promise<SecretMetadata[]> {
+      const limit = Math.min(Math.max(options.limit ?? 50, 1), 500);
+      const rows = await secretStore.list(db, options, { limit, ...(options.after === undefined ? {} : { afterName: options.after }) });
+      return rows.map(metadataOf);
+    },
+
+    async update(principal: Principal, ref: string, input: UpdateSecretInput): Promise<UpdateResult> {
+      const description = input.description === undefined ? undefined : parseWith(descriptionSchema, input.description, 'description');
+      const reason = parseWith(reasonSchema, input.reason ?? 'updated', 'reason');
+      return db.transaction(async (tx) => {
+        const row = await locked(tx, ref);
+        checkExpected(row, input.expectedVersion);
+        const type = typeOf(row);
+        const current = await readPayload(tx, row);
+        let next = current;
+        if (input.fields !== undefined) {
+          try {
+            next = type.parseUpdate(input.fields, current);
+          } catch (error) {
+            underFields(error);
+          }
+        }
+        const expiresAt = type.definition.expiresFrom ? (type.expiresAt(next) ?? null) : input.expiresAt === undefined ? row.expiresAt : input.expiresAt;
+        const payloadChanged = canonicalJson(next) !== canonicalJson(current);
+        const metadataChanged = (description !== undefined && description !== row.description) || expiresAt?.getTime() !== row.expiresAt?.getTime();
+        if (!payloadChanged && !metadataChanged) return { secret: metadataOf(row), changed: false };
+        const version = row.version + 1;
+        await writeVersion(tx, row, version, next, principal, reason);
+        const updated = await secretStore.update(tx, row.id, { version, description: description ?? row.description, expiresAt, updatedAt: new Date(), updatedBy: actingUserId(principal) });
+        return { secret: metadataOf(updated), changed: true };
+      });
+    },
+
+    async versions(_principal: Principal, ref: string): Promise<VersionInfo[]> {
+      const row = await found(ref);
+      return secretStore.versions(db, row.id);
+    },
+
+    /** Writes a new version holding version `to`'s payload; history is never rewritten. */
+    async rollback(principal: Principal, ref: string, to: number, options: { reason?: string; expectedVersion?: number } = {}): Promise<SecretMetadata> {
+      if (!Number.isInteger(to) || to < 1) throw ValidationError.field('version', 'Version must be a whole number from 1');
+      const reason = parseWith(reasonSchema, options.reason ?? '', 'reason');
+      return db.transaction(async (tx) => {
+        const row = await locked(tx, ref);
+        checkExpected(row, options.expectedVersion);
+        if (to > row.version) throw new NotFoundError(`Secret "${row.name}" has no version ${to} (latest is ${row.version})`);
+        if (to === row.version) throw ValidationError.field('version', `Version ${to} is already the current version`);
+        const payload = await readPayload(tx, row, to);
+        const type = typeOf(row);
+        const version = row.version + 1;
+        await writeVersion(tx, row, version, payload, principal, `rolled back to version ${to}${reason ? `: ${reason}` : ''}`);
+        const expiresAt = type.definition.expiresFrom ? (type.expiresAt(payload) ?? null) : row.expiresAt;
+        return metadataOf(await secretStore.update(tx, row.id, { version, expiresAt, updatedAt: new Date(), updatedBy: actingUserId(principal) }));
+      });
+    },
+
+    /** Permanent: the secret, every version and every data key go in one transaction. */
+    async delete(_principal: Principal, ref: string, options: { expectedVersion?: number } = {}): Promise<SecretMetadata> {
+      return db.transaction(async (tx) => {
+        const row = await locked(tx, ref);
+        checkExpected(row, options.expectedVersion);
+        await secretStore.delete(tx, row.id);
+        return metadataOf(row);
+      });
+    },
+
+    /**
+     * The read path for consumers: the decrypted payload of the current version. In-process
+     * only; the sharing engine's use() puts the access check in front of it.
+     */
+    async open(ref: string): Promise<OpenedSecret> {
+      const row = await found(ref);
+      return { metadata: metadataOf(row), type: typeOf(row), payload: await readPayload(db, row) };
+    },
+
+    /** `open` as a typed instance of `ctor`; a secret of another type is a WRONG_TYPE error. */
+    async openAs<T extends object>(ctor: CredentialClass<T>, ref: string): Promise<{ metadata: SecretMetadata; value: T }> {
+      const opened = await this.open(ref);
+      const wanted = registry.of(ctor);
+      if (opened.type !== (wanted as CredentialType)) {
+        throw new TresorError('WRONG_TYPE', `Secret "${opened.metadata.name}" is a ${opened.type.definition.name}, not a ${wanted.definition.name}`);
+      }
+      return { metadata: opened.metadata, value: wanted.hydrate(opened.payload) };
+    },
+  };
+}
+
+export type SecretService = ReturnType<typeof secretServiceFactory>;
