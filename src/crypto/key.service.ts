@@ -69,6 +69,17 @@ export function keyServiceFactory({ db, source }: KeyServiceDeps) {
 
     refresh: load,
 
+    /**
+     * A ring that holds `version`. A version this node has not seen yet means another node
+     * rotated: reload the source once (and check it) before giving up.
+     */
+    async ringFor(version: number): Promise<KeyRing> {
+      const current = this.ring();
+      if (current.has(version)) return current;
+      const reloaded = await load();
+      return reloaded;
+    },
+
     async status(): Promise<KeyStatus> {
       const current = this.ring();
       const [versions, usage, open] = await Promise.all([keyStore.versions(db), keyStore.usage(db), keyStore.openRotation(db)]);

@@ -54,7 +54,7 @@ export interface ListOptions extends SecretFilter {
 export interface SecretServiceDeps {
   db: Database;
   registry: CredentialRegistry;
-  keys: Pick<KeyService, 'ring'>;
+  keys: Pick<KeyService, 'ring' | 'ringFor'>;
   settings: { versionsKept: number };
 }
 
@@ -87,7 +87,8 @@ export function secretServiceFactory({ db, registry, keys, settings }: SecretSer
   async function readPayload(tx: Executor, row: SecretRow, version = row.version): Promise<Payload> {
     const sealed = await secretStore.version(tx, row.id, version);
     if (!sealed) throw new NotFoundError(`Version ${version} of secret "${row.name}" no longer exists (only the last ${settings.versionsKept} are kept)`);
-    const plaintext = openPayload(keys.ring(), sealed, { secretId: row.id, version, typeId: row.typeId });
+    const ring = await keys.ringFor(sealed.kekVersion);
+    const plaintext = openPayload(ring, sealed, { secretId: row.id, version, typeId: row.typeId });
     return JSON.parse(plaintext.toString('utf8')) as Payload;
   }
 
