@@ -23,6 +23,8 @@ const environmentSchema = z.object({
   TRESOR_PASSWORD_MIN_SCORE: integer(0, 4).default(3),
   TRESOR_TYPES_DIR: z.string().min(1).optional(),
   TRESOR_LOG_LEVEL: z.enum(logLevels).default('info'),
+  TRESOR_ADMIN_EMAIL: z.string().optional(),
+  TRESOR_ADMIN_PASSWORD: z.string().optional(),
 });
 
 export interface TresorConfig {
@@ -38,6 +40,9 @@ export interface TresorConfig {
   typesDirs: string[];
   passwordMinScore: number;
   logLevel: (typeof logLevels)[number];
+  /** The first administrator, created at start when the database has no user yet. */
+  adminEmail: string | undefined;
+  adminPassword: string | undefined;
 }
 
 export function parseConfig(env: Record<string, string | undefined> = process.env): TresorConfig {
@@ -58,5 +63,7 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     typesDirs: e.TRESOR_TYPES_DIR ? e.TRESOR_TYPES_DIR.split(':').filter(Boolean).map((d) => resolve(d)) : [],
     passwordMinScore: e.TRESOR_PASSWORD_MIN_SCORE,
     logLevel: e.TRESOR_LOG_LEVEL,
+    adminEmail: e.TRESOR_ADMIN_EMAIL || undefined,
+    adminPassword: e.TRESOR_ADMIN_PASSWORD || undefined,
   };
 }

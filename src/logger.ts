@@ -19,6 +19,8 @@ export const redactedPaths = [
   'payload',
   'authorization',
   'masterKey',
+  'adminPassword',
+  '*.adminPassword',
   '*.masterKey',
   '*.password',
   '*.passphrase',

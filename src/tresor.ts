@@ -10,7 +10,15 @@ import { keySourceFor, type KeySource } from './crypto/key-source.ts';
 import { type DatabaseHandle, openDatabase } from './db/client.ts';
 import { migrate } from './db/migrate.ts';
 import { createLogger, type Logger } from './logger.ts';
+import { bootstrapServiceFactory, type BootstrapService } from './identity/bootstrap.service.ts';
+import { groupServiceFactory, type GroupService } from './identity/group.service.ts';
+import type { Principal } from './identity/principal.ts';
+import { userServiceFactory, type UserService } from './identity/user.service.ts';
+import type { CredentialClass } from './credentials/index.ts';
+import { lastUsedRecorder } from './secrets/last-used.recorder.ts';
 import { secretServiceFactory, type SecretService } from './secrets/secret.service.ts';
+import { shareServiceFactory, type ShareService } from './secrets/share.service.ts';
+import { type Used, type UseOptions, useServiceFactory, type UseService } from './secrets/use.service.ts';
 
 export interface Tresor {
   config: TresorConfig;
@@ -19,6 +27,13 @@ export interface Tresor {
   database: DatabaseHandle;
   keys: KeyService;
   secrets: SecretService;
+  shares: ShareService;
+  usage: UseService;
+  users: UserService;
+  groups: GroupService;
+  bootstrap: BootstrapService;
+  /** A typed, decrypted credential for a module acting for `principal` (see UseService). */
+  use<T extends object>(ctor: CredentialClass<T>, principal: Principal, nameOrId: string, options?: UseOptions): Promise<Used<T>>;
   close(): Promise<void>;
 }
 
@@ -51,7 +66,12 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
       keySourceFor({ masterKey: config.masterKey, masterKeyFile: config.masterKeyFile, embeddedDataDir: database.kind === 'pglite' ? config.dataDir : undefined }, (message) => logger.warn(message));
     const keys = keyServiceFactory({ db: database.db, source });
     await keys.init();
-    const secrets = secretServiceFactory({ db: database.db, registry, keys, settings: { versionsKept: config.versionsKept } });
+    const db = database.db;
+    const bootstrap = bootstrapServiceFactory({ db });
+    await bootstrap.ensureSystemGroup();
+    const secrets = secretServiceFactory({ db, registry, keys, settings: { versionsKept: config.versionsKept } });
+    const lastUsed = lastUsedRecorder(db, { onError: (error) => logger.error({ err: error }, 'could not record last use') });
+    const usage = useServiceFactory({ db, registry, secrets, lastUsed });
     return {
       config,
       logger,
@@ -59,7 +79,14 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
       database,
       keys,
       secrets,
+      shares: shareServiceFactory({ db, registry }),
+      usage,
+      users: userServiceFactory({ db }),
+      groups: groupServiceFactory({ db }),
+      bootstrap,
+      use: (ctor, principal, nameOrId, options) => usage.use(ctor, principal, nameOrId, options),
       async close() {
+        await lastUsed.flush();
         if (!overrides.database) await database.close();
       },
     };

@@ -1,24 +1,29 @@
 /**
  * The secret service: the one place where secrets are created, changed, versioned, rolled
  * back and deleted. The UI, the API, the CLI and modules all call it. Every call names its
- * principal; authorisation is applied by the sharing engine in front of these operations.
+ * principal and passes the access policy (`secret-access.policy.ts`) before it touches anything.
  *
  * Invariants kept here: versions are dense from 1; an update that changes nothing writes
  * nothing; concurrent writers queue on the secret's row lock and a stale expected version
  * is refused; a failed call changes nothing (one transaction per call).
  */
 import { randomUUID } from 'node:crypto';
-import type { CredentialClass, CredentialRegistry, CredentialType, Payload } from '../credentials/index.ts';
+import type { CredentialRegistry, CredentialType, Payload } from '../credentials/index.ts';
 import { openPayload, sealPayload } from '../crypto/envelope.ts';
 import type { KeyService } from '../crypto/key.service.ts';
 import type { Database, Executor } from '../db/client.ts';
 import { pgErrorCode, uniqueViolation } from '../db/errors.ts';
-import { ConflictError, NotFoundError, TresorError, ValidationError, VersionConflictError } from '../errors.ts';
+import { AccessDeniedError, ConflictError, NotFoundError, ValidationError, VersionConflictError } from '../errors.ts';
+import { holds, resolvePrincipal } from '../identity/access.resolver.ts';
+import { identityStore } from '../identity/identity.store.ts';
 import { actingUserId, type Principal } from '../identity/principal.ts';
+import { parseField } from '../validation.ts';
+import { authorize } from './secret-access.ts';
 import { canonicalJson } from './canonical-json.ts';
 import { metadataOf, type SecretDetail, type SecretMetadata, type VersionInfo } from './secret-metadata.ts';
 import { descriptionSchema, reasonSchema, secretNameSchema } from './secret-rules.ts';
 import { type SecretFilter, type SecretRow, secretStore } from './secret.store.ts';
+import { shareStore } from './share.store.ts';
 
 export interface CreateSecretInput {
   type: string;
@@ -45,10 +50,12 @@ export interface UpdateResult {
   changed: boolean;
 }
 
-export interface ListOptions extends SecretFilter {
+export interface ListOptions extends Omit<SecretFilter, 'visibleTo'> {
   limit?: number;
   /** Cursor: the last name of the previous page. */
   after?: string;
+  /** Every secret, not only the principal's store (SECRET_MANAGEMENT or Tresor itself). */
+  all?: boolean;
 }
 
 export interface SecretServiceDeps {
@@ -63,12 +70,6 @@ export interface OpenedSecret<T extends object = object> {
   metadata: SecretMetadata;
   type: CredentialType<T>;
   payload: Payload;
-}
-
-function parseWith<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: { message: string }[] } } }, value: unknown, field: string): T {
-  const result = schema.safeParse(value);
-  if (!result.success) throw ValidationError.field(field, result.error.issues[0]?.message ?? `${field} is invalid`);
-  return result.data;
 }
 
 /** Field errors of a payload are reported under `fields.`, as the API body nests them. */
@@ -98,26 +99,14 @@ export function secretServiceFactory({ db, registry, keys, settings }: SecretSer
     if (version > settings.versionsKept) await secretStore.prune(tx, row.id, version - settings.versionsKept + 1);
   }
 
-  async function locked(tx: Executor, ref: string): Promise<SecretRow> {
-    const row = await secretStore.lock(tx, ref);
-    if (!row) throw new NotFoundError(`No secret "${ref}"`);
-    return row;
-  }
-
-  async function found(ref: string): Promise<SecretRow> {
-    const row = await secretStore.find(db, ref);
-    if (!row) throw new NotFoundError(`No secret "${ref}"`);
-    return row;
-  }
-
   function checkExpected(row: SecretRow, expected: number | undefined): void {
     if (expected !== undefined && expected !== row.version) throw new VersionConflictError(expected, row.version);
   }
 
   return {
     async create(principal: Principal, input: CreateSecretInput): Promise<SecretMetadata> {
-      const name = parseWith(secretNameSchema, input.name, 'name');
-      const description = parseWith(descriptionSchema, input.description ?? '', 'description');
+      const name = parseField(secretNameSchema, input.name, 'name');
+      const description = parseField(descriptionSchema, input.description ?? '', 'description');
       const type = registry.find(typeof input.type === 'string' ? input.type : '');
       if (!type) throw ValidationError.field('type', `Type must be one of: ${registry.list().map((t) => t.id).join(', ')}`);
       let payload: Payload;
@@ -125,6 +114,14 @@ export function secretServiceFactory({ db, registry, keys, settings }: SecretSer
         payload = type.parseCreate(input.fields);
       } catch (error) {
         underFields(error);
+      }
+      const facts = await resolvePrincipal(db, principal);
+      if (!holds(facts, 'SECRET_MANAGEMENT_CREATE') || principal.kind === 'group') throw new AccessDeniedError('Creating secrets needs the SECRET_MANAGEMENT_CREATE permission');
+      const rule = type.definition.sharing;
+      const requiredGroup = rule ? await identityStore.groupByName(db, rule.requiredGroup) : undefined;
+      if (rule && !requiredGroup) throw new ConflictError(`${type.definition.name} secrets must be shared with group "${rule.requiredGroup}", which does not exist`);
+      if (rule?.creatorMustBelong && !facts.isSystem && !facts.groupIds.has(requiredGroup!.id)) {
+        throw new AccessDeniedError(`Only members of group "${rule.requiredGroup}" may create ${type.definition.name} secrets`);
       }
       const userId = actingUserId(principal);
       const row: SecretRow = {
@@ -145,6 +142,8 @@ export function secretServiceFactory({ db, registry, keys, settings }: SecretSer
         await db.transaction(async (tx) => {
           await secretStore.insert(tx, row);
           await writeVersion(tx, row, 1, payload, principal, 'created');
+          // The type's sharing rule holds from the first moment.
+          if (requiredGroup) await shareStore.insert(tx, { secretId: row.id, groupId: requiredGroup.id, createdBy: userId });
         });
       } catch (error) {
         if (pgErrorCode(error) === uniqueViolation) throw new ConflictError(`A secret named "${name}" already exists`, 'name');
@@ -153,29 +152,35 @@ export function secretServiceFactory({ db, registry, keys, settings }: SecretSer
       return metadataOf(row);
     },
 
-    async get(_principal: Principal, ref: string): Promise<SecretMetadata> {
-      return metadataOf(await found(ref));
+    async get(principal: Principal, ref: string): Promise<SecretMetadata> {
+      return metadataOf((await authorize(db, principal, ref, 'read')).row);
     },
 
     /** Metadata, non-secret fields and derived facts. */
-    async describe(_principal: Principal, ref: string): Promise<SecretDetail> {
-      const row = await found(ref);
+    async describe(principal: Principal, ref: string): Promise<SecretDetail> {
+      const { row } = await authorize(db, principal, ref, 'read');
       const type = typeOf(row);
       const payload = await readPayload(db, row);
       return { ...metadataOf(row), fields: type.publicFields(payload), facts: type.facts(payload) };
     },
 
-    async list(_principal: Principal, options: ListOptions = {}): Promise<SecretMetadata[]> {
+    /** The principal's store (owned plus shared with them directly), or with `all` every secret. */
+    async list(principal: Principal, options: ListOptions = {}): Promise<SecretMetadata[]> {
       const limit = Math.min(Math.max(options.limit ?? 50, 1), 500);
-      const rows = await secretStore.list(db, options, { limit, ...(options.after === undefined ? {} : { afterName: options.after }) });
+      const facts = await resolvePrincipal(db, principal);
+      if (!facts.active || principal.kind === 'group') return [];
+      const everything = facts.isSystem || (options.all === true && facts.permissions.has('SECRET_MANAGEMENT'));
+      if (options.all && !everything) throw new AccessDeniedError('Listing every secret needs the SECRET_MANAGEMENT permission');
+      const { all: _all, limit: _limit, after, ...filter } = options;
+      const rows = await secretStore.list(db, { ...filter, ...(everything ? {} : { visibleTo: facts.userId! }) }, { limit, ...(after === undefined ? {} : { afterName: after }) });
       return rows.map(metadataOf);
     },
 
     async update(principal: Principal, ref: string, input: UpdateSecretInput): Promise<UpdateResult> {
-      const description = input.description === undefined ? undefined : parseWith(descriptionSchema, input.description, 'description');
-      const reason = parseWith(reasonSchema, input.reason ?? 'updated', 'reason');
+      const description = input.description === undefined ? undefined : parseField(descriptionSchema, input.description, 'description');
+      const reason = parseField(reasonSchema, input.reason ?? 'updated', 'reason');
       return db.transaction(async (tx) => {
-        const row = await locked(tx, ref);
+        const { row } = await authorize(tx, principal, ref, 'update', { lock: true });
         checkExpected(row, input.expectedVersion);
         const type = typeOf(row);
         const current = await readPayload(tx, row);
@@ -198,17 +203,17 @@ export function secretServiceFactory({ db, registry, keys, settings }: SecretSer
       });
     },
 
-    async versions(_principal: Principal, ref: string): Promise<VersionInfo[]> {
-      const row = await found(ref);
+    async versions(principal: Principal, ref: string): Promise<VersionInfo[]> {
+      const { row } = await authorize(db, principal, ref, 'versions');
       return secretStore.versions(db, row.id);
     },
 
     /** Writes a new version holding version `to`'s payload; history is never rewritten. */
     async rollback(principal: Principal, ref: string, to: number, options: { reason?: string; expectedVersion?: number } = {}): Promise<SecretMetadata> {
       if (!Number.isInteger(to) || to < 1) throw ValidationError.field('version', 'Version must be a whole number from 1');
-      const reason = parseWith(reasonSchema, options.reason ?? '', 'reason');
+      const reason = parseField(reasonSchema, options.reason ?? '', 'reason');
       return db.transaction(async (tx) => {
-        const row = await locked(tx, ref);
+        const { row } = await authorize(tx, principal, ref, 'rollback', { lock: true });
         checkExpected(row, options.expectedVersion);
         if (to > row.version) throw new NotFoundError(`Secret "${row.name}" has no version ${to} (latest is ${row.version})`);
         if (to === row.version) throw ValidationError.field('version', `Version ${to} is already the current version`);
@@ -222,9 +227,9 @@ export function secretServiceFactory({ db, registry, keys, settings }: SecretSer
     },
 
     /** Permanent: the secret, every version and every data key go in one transaction. */
-    async delete(_principal: Principal, ref: string, options: { expectedVersion?: number } = {}): Promise<SecretMetadata> {
+    async delete(principal: Principal, ref: string, options: { expectedVersion?: number } = {}): Promise<SecretMetadata> {
       return db.transaction(async (tx) => {
-        const row = await locked(tx, ref);
+        const { row } = await authorize(tx, principal, ref, 'delete', { lock: true });
         checkExpected(row, options.expectedVersion);
         await secretStore.delete(tx, row.id);
         return metadataOf(row);
@@ -232,22 +237,11 @@ export function secretServiceFactory({ db, registry, keys, settings }: SecretSer
     },
 
     /**
-     * The read path for consumers: the decrypted payload of the current version. In-process
-     * only; the sharing engine's use() puts the access check in front of it.
+     * The decrypted payload of the current version, with no access check: for the use()
+     * path (which checks first) and for Tresor's own maintenance. Never for a response.
      */
-    async open(ref: string): Promise<OpenedSecret> {
-      const row = await found(ref);
+    async openUnchecked(row: SecretRow): Promise<OpenedSecret> {
       return { metadata: metadataOf(row), type: typeOf(row), payload: await readPayload(db, row) };
-    },
-
-    /** `open` as a typed instance of `ctor`; a secret of another type is a WRONG_TYPE error. */
-    async openAs<T extends object>(ctor: CredentialClass<T>, ref: string): Promise<{ metadata: SecretMetadata; value: T }> {
-      const opened = await this.open(ref);
-      const wanted = registry.of(ctor);
-      if (opened.type !== (wanted as CredentialType)) {
-        throw new TresorError('WRONG_TYPE', `Secret "${opened.metadata.name}" is a ${opened.type.definition.name}, not a ${wanted.definition.name}`);
-      }
-      return { metadata: opened.metadata, value: wanted.hydrate(opened.payload) };
     },
   };
 }

@@ -3,6 +3,7 @@ import { and, asc, desc, eq, ilike, lte, type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
 import { secrets, secretVersions } from '../db/schema/index.ts';
 import { isSecretId } from './secret-rules.ts';
+import { shareStore } from './share.store.ts';
 
 export type SecretRow = typeof secrets.$inferSelect;
 export type NewSecretRow = typeof secrets.$inferInsert;
@@ -16,6 +17,12 @@ export interface SecretFilter {
   text?: string;
   expiringBefore?: Date;
   ownerId?: string;
+  /** Only secrets this user owns or has shared with them directly (their store). */
+  visibleTo?: string;
+  /** Only secrets usable by this user and these groups (owned, or shared with any of them). */
+  usableBy?: { userId: string | null; groupIds: readonly string[] };
+  /** Leave out secrets whose expiry has passed. */
+  unexpired?: boolean;
 }
 
 export const secretStore = {
@@ -50,6 +57,12 @@ export const secretStore = {
     if (filter.ownerId) where.push(eq(secrets.ownerId, filter.ownerId));
     if (filter.text) where.push(sql`(${ilike(secrets.name, `%${escapeLike(filter.text)}%`)} or ${ilike(secrets.description, `%${escapeLike(filter.text)}%`)})`);
     if (filter.expiringBefore) where.push(lte(secrets.expiresAt, filter.expiringBefore));
+    if (filter.visibleTo) where.push(sql`(${secrets.ownerId} = ${filter.visibleTo} or ${shareStore.sharedWithUser(secrets.id, filter.visibleTo)})`);
+    if (filter.usableBy) {
+      const { userId, groupIds } = filter.usableBy;
+      where.push(userId ? sql`(${secrets.ownerId} = ${userId} or ${shareStore.sharedWithAny(secrets.id, userId, groupIds)})` : shareStore.sharedWithAny(secrets.id, null, groupIds));
+    }
+    if (filter.unexpired) where.push(sql`(${secrets.expiresAt} is null or ${secrets.expiresAt} > now())`);
     if (page.afterName !== undefined) where.push(sql`${secrets.name} > ${page.afterName}`);
     return db.select().from(secrets).where(and(...where)).orderBy(asc(secrets.name)).limit(page.limit);
   },

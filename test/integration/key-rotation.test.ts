@@ -9,21 +9,28 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fileKeySource } from '../../src/crypto/key-source.ts';
-import { systemPrincipal } from '../../src/identity/principal.ts';
+import type { Principal } from '../../src/identity/principal.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createTresor, type Tresor } from '../../src/tresor.ts';
 import { tresor as runTresor, tresorBin } from '../support/cli.ts';
-import { createPostgresDatabase, databaseKinds, type DatabaseKind, freshDatabase, testConfig } from '../support/databases.ts';
+import { createAdmin, createPostgresDatabase, databaseKinds, type DatabaseKind, freshDatabase, testConfig } from '../support/databases.ts';
 
-const actor = systemPrincipal;
+
+/** The secrets are owned by an administrator, who may use them. */
+async function owner(t: Tresor): Promise<Principal> {
+  const user = await t.users.findByEmail('rotation-owner@example.test');
+  return user ? { kind: 'user', id: user.id } : createAdmin(t, 'rotation-owner@example.test');
+}
 
 async function seed(t: Tresor, count: number, prefix: string): Promise<void> {
+  const actor = await owner(t);
   for (let i = 0; i < count; i++) await t.secrets.create(actor, { type: 'generic', name: `${prefix}-${i}`, fields: { entries: [{ name: 'V', value: `${prefix}-value-${i}` }] } });
 }
 
 async function expectAllReadable(t: Tresor, count: number, prefix: string): Promise<void> {
+  const actor = await owner(t);
   for (let i = 0; i < count; i++) {
-    const opened = await t.secrets.open(`${prefix}-${i}`);
+    const opened = await t.usage.useAny(actor, `${prefix}-${i}`);
     expect(opened.payload.entries).toEqual([{ name: 'V', value: `${prefix}-value-${i}` }]);
   }
 }
@@ -68,7 +75,7 @@ describe.each(databaseKinds)('key rotation on %s', (kind) => {
       ]);
       expect(status.rotationInProgress).toBeUndefined();
       // New secrets are wrapped with the new version.
-      await rotator.secrets.create(actor, { type: 'password', name: 'after-rotation', fields: { password: 'p' } });
+      await rotator.secrets.create(await owner(rotator), { type: 'password', name: 'after-rotation', fields: { password: 'p' } });
       expect((await rotator.keys.status()).versions.find((v) => v.version === 2)?.dataKeys).toBe(61);
     } finally {
       await database.drop();

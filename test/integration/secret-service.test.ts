@@ -1,16 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Smtp } from '../../credential-types/smtp.ts';
-import { systemPrincipal } from '../../src/identity/principal.ts';
+import type { Principal } from '../../src/identity/principal.ts';
 import { databaseKinds, testTresor, type TestTresor } from '../support/databases.ts';
 import { samplePayloads, type Sample } from '../support/payloads.ts';
 
-const actor = systemPrincipal;
 
 describe.each(databaseKinds)('secret service on %s', (kind) => {
   let t: TestTresor;
   let samples: Sample[];
+  let actor: Principal;
   beforeAll(async () => {
     t = await testTresor(kind, { TRESOR_VERSIONS_KEPT: '10' });
+    actor = t.admin;
     samples = await samplePayloads();
   });
   afterAll(() => t?.close());
@@ -21,13 +22,13 @@ describe.each(databaseKinds)('secret service on %s', (kind) => {
     for (const sample of samples) {
       const created = await t.tresor.secrets.create(actor, { type: sample.type, name: `rt-${sample.type}`, fields: sample.fields });
       expect(created.version).toBe(1);
-      const opened = await t.tresor.secrets.open(created.id);
+      const opened = await t.tresor.usage.useAny(actor, created.id);
       expect(opened.type.id).toBe(sample.type);
       for (const [key, value] of Object.entries(sample.fields)) expect(opened.payload[key]).toEqual(value);
       const detail = await t.tresor.secrets.describe(actor, created.name);
       expect(JSON.stringify(detail)).not.toContain(sample.canaries[0]);
     }
-    const { value } = await t.tresor.secrets.openAs(Smtp, 'rt-smtp');
+    const { value } = await t.tresor.use(Smtp, actor, 'rt-smtp');
     expect(value).toBeInstanceOf(Smtp);
     expect(value.port).toBe(587);
   });
@@ -43,7 +44,7 @@ describe.each(databaseKinds)('secret service on %s', (kind) => {
     const created = await t.tresor.secrets.create(actor, { type: 'smtp', name: 'keep-empty', fields: smtpFields('kept-password') });
     const first = await t.tresor.secrets.update(actor, created.id, { fields: { ...smtpFields(''), host: 'relay.example.test' }, expectedVersion: 1 });
     expect(first).toMatchObject({ changed: true, secret: { version: 2 } });
-    const { value } = await t.tresor.secrets.openAs(Smtp, created.id);
+    const { value } = await t.tresor.use(Smtp, actor, created.id);
     expect(value.password).toBe('kept-password');
     expect(value.host).toBe('relay.example.test');
   });
@@ -97,7 +98,7 @@ describe.each(databaseKinds)('secret service on %s', (kind) => {
     await t.tresor.secrets.update(actor, created.id, { fields: smtpFields('pw-two') });
     const rolled = await t.tresor.secrets.rollback(actor, created.id, 1, { reason: 'bad rotation' });
     expect(rolled.version).toBe(3);
-    expect((await t.tresor.secrets.openAs(Smtp, created.id)).value.password).toBe('pw-one');
+    expect((await t.tresor.use(Smtp, actor, created.id)).value.password).toBe('pw-one');
     const versions = await t.tresor.secrets.versions(actor, created.id);
     expect(versions.map((v) => [v.version, v.reason])).toEqual([
       [3, 'rolled back to version 1: bad rotation'],

@@ -8,6 +8,7 @@ import postgres from 'postgres';
 import { parseConfig, type TresorConfig } from '../../src/config.ts';
 import { type DatabaseHandle, openDatabase } from '../../src/db/client.ts';
 import { createLogger } from '../../src/logger.ts';
+import type { Principal } from '../../src/identity/principal.ts';
 import { createTresor, type Tresor } from '../../src/tresor.ts';
 
 export type DatabaseKind = 'pglite' | 'postgres';
@@ -75,7 +76,17 @@ export function testConfig(env: Record<string, string> = {}): TresorConfig {
 export interface TestTresor {
   tresor: Tresor;
   database: FreshDatabase;
+  /** An administrator (every permission, member of `system`), created on the fresh database. */
+  admin: Principal;
   close(): Promise<void>;
+}
+
+let adminCounter = 0;
+
+/** Creates an administrator and returns it as a principal. */
+export async function createAdmin(tresor: Tresor, email = `admin${++adminCounter}-${randomBytes(3).toString('hex')}@example.test`): Promise<Principal> {
+  const user = await tresor.bootstrap.createAdministrator({ email, password: 'correct horse battery staple' });
+  return { kind: 'user', id: user.id };
 }
 
 /** A Tresor on a fresh database of the given kind. */
@@ -85,6 +96,7 @@ export async function testTresor(kind: DatabaseKind, env: Record<string, string>
   return {
     tresor,
     database,
+    admin: await createAdmin(tresor),
     async close() {
       await tresor.close();
       await database.drop();

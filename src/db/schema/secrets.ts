@@ -4,13 +4,15 @@
  */
 import { index, integer, pgTable, primaryKey, text, uuid } from 'drizzle-orm/pg-core';
 import { bytea, timestamptz } from './columns.ts';
+import { users } from './identity.ts';
 
 export const secrets = pgTable('secrets', {
   id: uuid('id').primaryKey().defaultRandom(),
   name: text('name').notNull().unique('secrets_name_unique'),
   description: text('description').notNull().default(''),
   typeId: text('type_id').notNull(),
-  ownerId: uuid('owner_id'),
+  /** The creating user; null for secrets created by Tresor itself (local administration). */
+  ownerId: uuid('owner_id').references(() => users.id),
   /** The current version; versions are dense from 1. */
   version: integer('version').notNull(),
   createdAt: timestamptz('created_at').notNull().defaultNow(),

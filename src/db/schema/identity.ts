@@ -1,0 +1,50 @@
+/** Users, groups, memberships and permission grants. Passwords are stored as argon2id hashes only. */
+import { sql } from 'drizzle-orm';
+import { boolean, check, index, pgTable, primaryKey, text, unique, uuid } from 'drizzle-orm/pg-core';
+import { bytea, timestamptz } from './columns.ts';
+
+export const users = pgTable('users', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  /** Stored lower-cased: e-mail addresses compare case-insensitively. */
+  email: text('email').notNull().unique('users_email_unique'),
+  displayName: text('display_name').notNull(),
+  passwordHash: text('password_hash'),
+  disabled: boolean('disabled').notNull().default(false),
+  createdAt: timestamptz('created_at').notNull().defaultNow(),
+  updatedAt: timestamptz('updated_at').notNull().defaultNow(),
+});
+
+export const groups = pgTable('groups', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  name: text('name').notNull().unique('groups_name_unique'),
+  description: text('description').notNull().default(''),
+  /** Built-in groups (`system`) cannot be deleted. */
+  builtIn: boolean('built_in').notNull().default(false),
+  createdAt: timestamptz('created_at').notNull().defaultNow(),
+});
+
+export const memberships = pgTable('memberships', {
+  userId: uuid('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+  groupId: uuid('group_id').notNull().references(() => groups.id, { onDelete: 'cascade' }),
+  createdAt: timestamptz('created_at').notNull().defaultNow(),
+}, (t) => [primaryKey({ columns: [t.userId, t.groupId] }), index('memberships_group_idx').on(t.groupId)]);
+
+/** A permission held by exactly one user or one group. */
+export const permissionGrants = pgTable('permission_grants', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  userId: uuid('user_id').references(() => users.id, { onDelete: 'cascade' }),
+  groupId: uuid('group_id').references(() => groups.id, { onDelete: 'cascade' }),
+  permission: text('permission').notNull(),
+  createdAt: timestamptz('created_at').notNull().defaultNow(),
+}, (t) => [
+  unique('permission_grants_user_unique').on(t.userId, t.permission),
+  unique('permission_grants_group_unique').on(t.groupId, t.permission),
+  check('permission_grants_one_holder', sql`(${t.userId} is null) <> (${t.groupId} is null)`),
+]);
+
+/** One-time tokens for the first-administrator setup page; only their hash is stored. */
+export const setupTokens = pgTable('setup_tokens', {
+  tokenHash: bytea('token_hash').primaryKey(),
+  expiresAt: timestamptz('expires_at').notNull(),
+  usedAt: timestamptz('used_at'),
+});

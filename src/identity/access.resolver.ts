@@ -1,0 +1,43 @@
+/**
+ * Resolves a principal into the facts every policy decision needs: who it is, which
+ * groups it stands in, which permissions it holds, and whether it may act at all.
+ * Read fresh on every call, so a membership removed or a user disabled takes effect at once.
+ */
+import type { Executor } from '../db/client.ts';
+import { identityStore } from './identity.store.ts';
+import { expandPermissions, isPermission, type Permission } from './permissions.ts';
+import type { Principal } from './principal.ts';
+
+export interface PrincipalFacts {
+  principal: Principal;
+  /** The acting user, if the principal is one. */
+  userId: string | null;
+  /** A user's groups; a group principal's own id. */
+  groupIds: ReadonlySet<string>;
+  permissions: ReadonlySet<Permission>;
+  /** False for a disabled or unknown user, or an unknown group: such a principal may do nothing. */
+  active: boolean;
+  /** Tresor itself: local administration, bootstrap, rotation. */
+  isSystem: boolean;
+}
+
+export async function resolvePrincipal(db: Executor, principal: Principal): Promise<PrincipalFacts> {
+  if (principal.kind === 'system') {
+    return { principal, userId: null, groupIds: new Set(), permissions: new Set(), active: true, isSystem: true };
+  }
+  if (principal.kind === 'group') {
+    const group = await identityStore.groupById(db, principal.id);
+    const granted = group ? await identityStore.permissionsOf(db, undefined, [group.id]) : [];
+    return { principal, userId: null, groupIds: new Set(group ? [group.id] : []), permissions: expandPermissions(granted.filter(isPermission)), active: group !== undefined, isSystem: false };
+  }
+  const user = await identityStore.userById(db, principal.id);
+  if (!user || user.disabled) return { principal, userId: principal.id, groupIds: new Set(), permissions: new Set(), active: false, isSystem: false };
+  const groupIds = await identityStore.groupIdsOf(db, user.id);
+  const granted = await identityStore.permissionsOf(db, user.id, groupIds);
+  return { principal, userId: user.id, groupIds: new Set(groupIds), permissions: expandPermissions(granted.filter(isPermission)), active: true, isSystem: false };
+}
+
+/** Whether the facts allow an administration permission (Tresor itself always may). */
+export function holds(facts: PrincipalFacts, permission: Permission): boolean {
+  return facts.active && (facts.isSystem || facts.permissions.has(permission));
+}

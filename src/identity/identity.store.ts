@@ -1,0 +1,107 @@
+/** Database access for users, groups, memberships, permission grants and setup tokens. */
+import { and, asc, eq, gt, inArray, isNull, or, sql } from 'drizzle-orm';
+import type { Executor } from '../db/client.ts';
+import { groups, memberships, permissionGrants, setupTokens, users } from '../db/schema/index.ts';
+
+export type UserRow = typeof users.$inferSelect;
+export type GroupRow = typeof groups.$inferSelect;
+
+export const identityStore = {
+  async insertUser(db: Executor, row: typeof users.$inferInsert): Promise<UserRow> {
+    const [inserted] = await db.insert(users).values(row).returning();
+    return inserted!;
+  },
+  async userById(db: Executor, id: string): Promise<UserRow | undefined> {
+    const [row] = await db.select().from(users).where(eq(users.id, id)).limit(1);
+    return row;
+  },
+  async userByEmail(db: Executor, email: string): Promise<UserRow | undefined> {
+    const [row] = await db.select().from(users).where(eq(users.email, email)).limit(1);
+    return row;
+  },
+  async updateUser(db: Executor, id: string, patch: Partial<typeof users.$inferInsert>): Promise<UserRow | undefined> {
+    const [row] = await db.update(users).set({ ...patch, updatedAt: new Date() }).where(eq(users.id, id)).returning();
+    return row;
+  },
+  async listUsers(db: Executor): Promise<UserRow[]> {
+    return db.select().from(users).orderBy(asc(users.email));
+  },
+  async countUsers(db: Executor): Promise<number> {
+    const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(users);
+    return row?.n ?? 0;
+  },
+
+  async insertGroup(db: Executor, row: typeof groups.$inferInsert): Promise<GroupRow> {
+    const [inserted] = await db.insert(groups).values(row).returning();
+    return inserted!;
+  },
+  async ensureGroup(db: Executor, row: typeof groups.$inferInsert): Promise<void> {
+    await db.insert(groups).values(row).onConflictDoNothing();
+  },
+  async groupByName(db: Executor, name: string): Promise<GroupRow | undefined> {
+    const [row] = await db.select().from(groups).where(eq(groups.name, name)).limit(1);
+    return row;
+  },
+  async groupById(db: Executor, id: string): Promise<GroupRow | undefined> {
+    const [row] = await db.select().from(groups).where(eq(groups.id, id)).limit(1);
+    return row;
+  },
+  async listGroups(db: Executor): Promise<GroupRow[]> {
+    return db.select().from(groups).orderBy(asc(groups.name));
+  },
+  async deleteGroup(db: Executor, id: string): Promise<void> {
+    await db.delete(groups).where(eq(groups.id, id));
+  },
+
+  async addMember(db: Executor, userId: string, groupId: string): Promise<boolean> {
+    const rows = await db.insert(memberships).values({ userId, groupId }).onConflictDoNothing().returning();
+    return rows.length > 0;
+  },
+  async removeMember(db: Executor, userId: string, groupId: string): Promise<boolean> {
+    const rows = await db.delete(memberships).where(and(eq(memberships.userId, userId), eq(memberships.groupId, groupId))).returning();
+    return rows.length > 0;
+  },
+  async groupIdsOf(db: Executor, userId: string): Promise<string[]> {
+    const rows = await db.select({ groupId: memberships.groupId }).from(memberships).where(eq(memberships.userId, userId));
+    return rows.map((r) => r.groupId);
+  },
+  async membersOf(db: Executor, groupId: string): Promise<UserRow[]> {
+    return db.select({ user: users }).from(memberships).innerJoin(users, eq(users.id, memberships.userId)).where(eq(memberships.groupId, groupId)).orderBy(asc(users.email)).then((rows) => rows.map((r) => r.user));
+  },
+
+  async grant(db: Executor, holder: { userId: string } | { groupId: string }, permission: string): Promise<boolean> {
+    const rows = await db.insert(permissionGrants).values({ ...holder, permission }).onConflictDoNothing().returning();
+    return rows.length > 0;
+  },
+  async revoke(db: Executor, holder: { userId: string } | { groupId: string }, permission: string): Promise<boolean> {
+    const who = 'userId' in holder ? eq(permissionGrants.userId, holder.userId) : eq(permissionGrants.groupId, holder.groupId);
+    const rows = await db.delete(permissionGrants).where(and(who, eq(permissionGrants.permission, permission))).returning();
+    return rows.length > 0;
+  },
+  /** Permissions granted to the user directly or to any of the given groups. */
+  async permissionsOf(db: Executor, userId: string | undefined, groupIds: readonly string[]): Promise<string[]> {
+    const holders = [];
+    if (userId) holders.push(eq(permissionGrants.userId, userId));
+    if (groupIds.length > 0) holders.push(inArray(permissionGrants.groupId, [...groupIds]));
+    if (holders.length === 0) return [];
+    const rows = await db.select({ permission: permissionGrants.permission }).from(permissionGrants).where(or(...holders));
+    return rows.map((r) => r.permission);
+  },
+  async grantsOf(db: Executor, holder: { userId: string } | { groupId: string }): Promise<string[]> {
+    const who = 'userId' in holder ? eq(permissionGrants.userId, holder.userId) : eq(permissionGrants.groupId, holder.groupId);
+    return (await db.select({ permission: permissionGrants.permission }).from(permissionGrants).where(who)).map((r) => r.permission).sort();
+  },
+
+  async insertSetupToken(db: Executor, tokenHash: Buffer, expiresAt: Date): Promise<void> {
+    await db.insert(setupTokens).values({ tokenHash, expiresAt });
+  },
+  /** Marks the token used if it is valid; true when it was. One use only, even under a race. */
+  async consumeSetupToken(db: Executor, tokenHash: Buffer): Promise<boolean> {
+    const rows = await db
+      .update(setupTokens)
+      .set({ usedAt: new Date() })
+      .where(and(eq(setupTokens.tokenHash, tokenHash), isNull(setupTokens.usedAt), gt(setupTokens.expiresAt, new Date())))
+      .returning();
+    return rows.length > 0;
+  },
+};

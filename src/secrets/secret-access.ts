@@ -1,0 +1,51 @@
+/**
+ * Loads a secret together with the principal's facts and relation, and applies the policy:
+ * the one gate every secret operation passes through.
+ */
+import type { Executor } from '../db/client.ts';
+import { AccessDeniedError, NotFoundError } from '../errors.ts';
+import { type PrincipalFacts, resolvePrincipal } from '../identity/access.resolver.ts';
+import type { Principal } from '../identity/principal.ts';
+import { decide, type SecretOperation, type SecretRelation } from './secret-access.policy.ts';
+import { type SecretRow, secretStore } from './secret.store.ts';
+import { shareStore } from './share.store.ts';
+
+export interface Authorized {
+  row: SecretRow;
+  facts: PrincipalFacts;
+  relation: SecretRelation;
+}
+
+const describeOperation: Record<SecretOperation, string> = {
+  view: 'see',
+  read: 'read',
+  update: 'change',
+  delete: 'delete',
+  share: 'share',
+  unshare: 'unshare',
+  versions: 'list the versions of',
+  rollback: 'roll back',
+  use: 'use',
+};
+
+export async function relationOf(db: Executor, row: SecretRow, facts: PrincipalFacts): Promise<SecretRelation> {
+  const shares = await shareStore.relation(db, row.id, facts.userId, [...facts.groupIds]);
+  return { owner: facts.userId !== null && row.ownerId === facts.userId, ...shares };
+}
+
+/**
+ * The secret `ref` if `principal` may do `operation` on it. A principal that must not learn
+ * the secret exists gets the same not-found error as for a name that does not exist.
+ * With `lock`, the row is locked for the rest of the transaction.
+ */
+export async function authorize(db: Executor, principal: Principal, ref: string, operation: SecretOperation, options: { lock?: boolean } = {}): Promise<Authorized> {
+  const facts = await resolvePrincipal(db, principal);
+  const row = options.lock ? await secretStore.lock(db, ref) : await secretStore.find(db, ref);
+  const notFound = new NotFoundError(operation === 'use' ? `No usable secret "${ref}"` : `No secret "${ref}"`);
+  if (!row) throw notFound;
+  const relation = await relationOf(db, row, facts);
+  const decision = decide(operation, facts, relation);
+  if (decision === 'hidden') throw notFound;
+  if (decision === 'denied') throw new AccessDeniedError(`You may not ${describeOperation[operation]} secret "${row.name}"`);
+  return { row, facts, relation };
+}

@@ -1,0 +1,88 @@
+/**
+ * The sharing engine's write side: share a secret with a user (it appears in their store)
+ * or a group (its members' modules may use it), and take shares back. Owners (with
+ * SECRET_MANAGEMENT_UPDATE) and SECRET_MANAGEMENT holders may; recipients may not re-share.
+ * A type's sharing rule (SMTP must stay shared with `system`) cannot be undone here.
+ */
+import type { CredentialRegistry } from '../credentials/index.ts';
+import type { Database } from '../db/client.ts';
+import { pgErrorCode, uniqueViolation } from '../db/errors.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
+import { identityStore } from '../identity/identity.store.ts';
+import { actingUserId, type Principal } from '../identity/principal.ts';
+import { authorize } from './secret-access.ts';
+import { type ShareRow, shareStore } from './share.store.ts';
+
+export type ShareTarget = { user: string } | { group: string };
+
+export interface Share {
+  id: string;
+  kind: 'user' | 'group';
+  /** The user's id or the group's id. */
+  principalId: string;
+  /** The user's e-mail or the group's name. */
+  label: string;
+  createdAt: Date;
+}
+
+const shareOf = (row: ShareRow): Share =>
+  row.userId
+    ? { id: row.id, kind: 'user', principalId: row.userId, label: row.email ?? row.userId, createdAt: row.createdAt }
+    : { id: row.id, kind: 'group', principalId: row.groupId!, label: row.groupName ?? row.groupId!, createdAt: row.createdAt };
+
+const isUuid = (s: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s);
+
+export function shareServiceFactory({ db, registry }: { db: Database; registry: CredentialRegistry }) {
+  async function resolveTarget(target: ShareTarget): Promise<{ userId: string } | { groupId: string }> {
+    if ('user' in target && typeof target.user === 'string') {
+      const ref = target.user.trim();
+      const user = isUuid(ref) ? await identityStore.userById(db, ref) : await identityStore.userByEmail(db, ref.toLowerCase());
+      if (!user) throw ValidationError.field('user', `No user "${ref}" to share with`);
+      return { userId: user.id };
+    }
+    if ('group' in target && typeof target.group === 'string') {
+      const ref = target.group.trim();
+      const group = isUuid(ref) ? await identityStore.groupById(db, ref) : await identityStore.groupByName(db, ref);
+      if (!group) throw ValidationError.field('group', `No group "${ref}" to share with`);
+      return { groupId: group.id };
+    }
+    throw ValidationError.field('user', 'Name a user (e-mail or id) or a group (name or id) to share with');
+  }
+
+  return {
+    async share(principal: Principal, ref: string, target: ShareTarget): Promise<Share> {
+      const recipient = await resolveTarget(target);
+      return db.transaction(async (tx) => {
+        const { row } = await authorize(tx, principal, ref, 'share', { lock: true });
+        if ('userId' in recipient && recipient.userId === row.ownerId) throw ValidationError.field('user', 'The owner already has this secret');
+        try {
+          const id = await tx.transaction(async (savepoint) => shareStore.insert(savepoint, { secretId: row.id, ...recipient, createdBy: actingUserId(principal) }));
+          return shareOf((await shareStore.find(tx, row.id, id))!);
+        } catch (error) {
+          if (pgErrorCode(error) === uniqueViolation) throw new ConflictError(`Secret "${row.name}" is already shared there`, 'userId' in recipient ? 'user' : 'group');
+          throw error;
+        }
+      });
+    },
+
+    async unshare(principal: Principal, ref: string, shareId: string): Promise<void> {
+      await db.transaction(async (tx) => {
+        const { row } = await authorize(tx, principal, ref, 'unshare', { lock: true });
+        const share = isUuid(shareId) ? await shareStore.find(tx, row.id, shareId) : undefined;
+        if (!share) throw new NotFoundError(`Secret "${row.name}" has no share ${shareId}`);
+        const rule = registry.find(row.typeId)?.definition.sharing;
+        if (rule && share.groupName === rule.requiredGroup) {
+          throw new ConflictError(`${registry.get(row.typeId).definition.name} secrets must stay shared with group "${rule.requiredGroup}"`);
+        }
+        await shareStore.delete(tx, row.id, share.id);
+      });
+    },
+
+    async shares(principal: Principal, ref: string): Promise<Share[]> {
+      const { row } = await authorize(db, principal, ref, 'read');
+      return (await shareStore.list(db, row.id)).map(shareOf);
+    },
+  };
+}
+
+export type ShareService = ReturnType<typeof shareServiceFactory>;
