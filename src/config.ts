@@ -23,6 +23,7 @@ const environmentSchema = z.object({
   TRESOR_PASSWORD_MIN_SCORE: integer(0, 4).default(3),
   TRESOR_TYPES_DIR: z.string().min(1).optional(),
   TRESOR_LOG_LEVEL: z.enum(logLevels).default('info'),
+  TRESOR_LAST_USED_FLUSH_MS: integer(10, 3_600_000).default(1000),
   TRESOR_ADMIN_EMAIL: z.string().optional(),
   TRESOR_ADMIN_PASSWORD: z.string().optional(),
 });
@@ -40,6 +41,8 @@ export interface TresorConfig {
   typesDirs: string[];
   passwordMinScore: number;
   logLevel: (typeof logLevels)[number];
+  /** How often coalesced "last used" stamps are written. */
+  lastUsedFlushMs: number;
   /** The first administrator, created at start when the database has no user yet. */
   adminEmail: string | undefined;
   adminPassword: string | undefined;
@@ -63,6 +66,7 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     typesDirs: e.TRESOR_TYPES_DIR ? e.TRESOR_TYPES_DIR.split(':').filter(Boolean).map((d) => resolve(d)) : [],
     passwordMinScore: e.TRESOR_PASSWORD_MIN_SCORE,
     logLevel: e.TRESOR_LOG_LEVEL,
+    lastUsedFlushMs: e.TRESOR_LAST_USED_FLUSH_MS,
     adminEmail: e.TRESOR_ADMIN_EMAIL || undefined,
     adminPassword: e.TRESOR_ADMIN_PASSWORD || undefined,
   };

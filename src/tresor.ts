@@ -15,7 +15,7 @@ import { groupServiceFactory, type GroupService } from './identity/group.service
 import type { Principal } from './identity/principal.ts';
 import { userServiceFactory, type UserService } from './identity/user.service.ts';
 import type { CredentialClass } from './credentials/index.ts';
-import { lastUsedRecorder } from './secrets/last-used.recorder.ts';
+import { type LastUsedRecorder, lastUsedRecorder } from './secrets/last-used.recorder.ts';
 import { secretServiceFactory, type SecretService } from './secrets/secret.service.ts';
 import { shareServiceFactory, type ShareService } from './secrets/share.service.ts';
 import { type Used, type UseOptions, useServiceFactory, type UseService } from './secrets/use.service.ts';
@@ -32,6 +32,8 @@ export interface Tresor {
   users: UserService;
   groups: GroupService;
   bootstrap: BootstrapService;
+  /** Coalesces "last used" stamps; flushed on close. */
+  lastUsed: LastUsedRecorder;
   /** A typed, decrypted credential for a module acting for `principal` (see UseService). */
   use<T extends object>(ctor: CredentialClass<T>, principal: Principal, nameOrId: string, options?: UseOptions): Promise<Used<T>>;
   close(): Promise<void>;
@@ -70,7 +72,7 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
     const bootstrap = bootstrapServiceFactory({ db });
     await bootstrap.ensureSystemGroup();
     const secrets = secretServiceFactory({ db, registry, keys, settings: { versionsKept: config.versionsKept } });
-    const lastUsed = lastUsedRecorder(db, { onError: (error) => logger.error({ err: error }, 'could not record last use') });
+    const lastUsed = lastUsedRecorder(db, { intervalMs: config.lastUsedFlushMs, onError: (error) => logger.error({ err: error }, 'could not record last use') });
     const usage = useServiceFactory({ db, registry, secrets, lastUsed });
     return {
       config,
@@ -84,6 +86,7 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
       users: userServiceFactory({ db }),
       groups: groupServiceFactory({ db }),
       bootstrap,
+      lastUsed,
       use: (ctor, principal, nameOrId, options) => usage.use(ctor, principal, nameOrId, options),
       async close() {
         await lastUsed.flush();
