@@ -23,6 +23,12 @@ const environmentSchema = z.object({
   TRESOR_PASSWORD_MIN_SCORE: integer(0, 4).default(3),
   TRESOR_TYPES_DIR: z.string().min(1).optional(),
   TRESOR_LOG_LEVEL: z.enum(logLevels).default('info'),
+  TRESOR_SESSION_HOURS: integer(1, 24 * 30).default(12),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: integer(0, 65535).default(8200),
+  TRESOR_TLS_CERT: z.string().optional(),
+  TRESOR_TLS_KEY: z.string().optional(),
+  TRESOR_PUBLIC_URL: z.url().optional(),
   TRESOR_LAST_USED_FLUSH_MS: integer(10, 3_600_000).default(1000),
   TRESOR_ADMIN_EMAIL: z.string().optional(),
   TRESOR_ADMIN_PASSWORD: z.string().optional(),
@@ -41,6 +47,14 @@ export interface TresorConfig {
   typesDirs: string[];
   passwordMinScore: number;
   logLevel: (typeof logLevels)[number];
+  sessionHours: number;
+  host: string;
+  port: number;
+  /** PEM files; both set means HTTPS. */
+  tlsCert: string | undefined;
+  tlsKey: string | undefined;
+  /** The address users reach Tresor at (for the setup link); derived from HOST/PORT when unset. */
+  publicUrl: string | undefined;
   /** How often coalesced "last used" stamps are written. */
   lastUsedFlushMs: number;
   /** The first administrator, created at start when the database has no user yet. */
@@ -56,6 +70,7 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     throw new ConfigError(`Environment variable ${variable} is invalid: ${issue.message}`, variable);
   }
   const e = result.data;
+  if (Boolean(e.TRESOR_TLS_CERT) !== Boolean(e.TRESOR_TLS_KEY)) throw new ConfigError('Set both TRESOR_TLS_CERT and TRESOR_TLS_KEY for HTTPS, or neither', e.TRESOR_TLS_CERT ? 'TRESOR_TLS_KEY' : 'TRESOR_TLS_CERT');
   return {
     databaseUrl: e.DATABASE_URL,
     dataDir: resolve(e.TRESOR_DATA_DIR),
@@ -67,6 +82,12 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     passwordMinScore: e.TRESOR_PASSWORD_MIN_SCORE,
     logLevel: e.TRESOR_LOG_LEVEL,
     lastUsedFlushMs: e.TRESOR_LAST_USED_FLUSH_MS,
+    sessionHours: e.TRESOR_SESSION_HOURS,
+    host: e.HOST,
+    port: e.PORT,
+    tlsCert: e.TRESOR_TLS_CERT || undefined,
+    tlsKey: e.TRESOR_TLS_KEY || undefined,
+    publicUrl: e.TRESOR_PUBLIC_URL,
     adminEmail: e.TRESOR_ADMIN_EMAIL || undefined,
     adminPassword: e.TRESOR_ADMIN_PASSWORD || undefined,
   };

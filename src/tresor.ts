@@ -13,6 +13,7 @@ import { createLogger, type Logger } from './logger.ts';
 import { bootstrapServiceFactory, type BootstrapService } from './identity/bootstrap.service.ts';
 import { groupServiceFactory, type GroupService } from './identity/group.service.ts';
 import type { Principal } from './identity/principal.ts';
+import { sessionServiceFactory, type SessionService } from './identity/session.service.ts';
 import { userServiceFactory, type UserService } from './identity/user.service.ts';
 import type { CredentialClass } from './credentials/index.ts';
 import { type LastUsedRecorder, lastUsedRecorder } from './secrets/last-used.recorder.ts';
@@ -32,6 +33,7 @@ export interface Tresor {
   users: UserService;
   groups: GroupService;
   bootstrap: BootstrapService;
+  sessions: SessionService;
   /** Coalesces "last used" stamps; flushed on close. */
   lastUsed: LastUsedRecorder;
   /** A typed, decrypted credential for a module acting for `principal` (see UseService). */
@@ -74,6 +76,7 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
     const secrets = secretServiceFactory({ db, registry, keys, settings: { versionsKept: config.versionsKept } });
     const lastUsed = lastUsedRecorder(db, { intervalMs: config.lastUsedFlushMs, onError: (error) => logger.error({ err: error }, 'could not record last use') });
     const usage = useServiceFactory({ db, registry, secrets, lastUsed });
+    const sessions = sessionServiceFactory({ db, sessionHours: config.sessionHours });
     return {
       config,
       logger,
@@ -83,7 +86,8 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
       secrets,
       shares: shareServiceFactory({ db, registry }),
       usage,
-      users: userServiceFactory({ db }),
+      users: userServiceFactory({ db, listener: { credentialsRevoked: (userId) => sessions.revokeAll(userId) } }),
+      sessions,
       groups: groupServiceFactory({ db }),
       bootstrap,
       lastUsed,

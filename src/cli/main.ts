@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { isTresorError } from '../errors.ts';
 import { keysCommand } from './commands/keys.command.ts';
 import { typesCommand } from './commands/types.command.ts';
+import { usersCommand } from './commands/users.command.ts';
 import { createCliContext } from './context.ts';
 import { exitCodeOf, exitCodes } from './exit-codes.ts';
 
@@ -16,6 +17,7 @@ export function buildProgram(context = createCliContext()): Command {
     .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) });
   typesCommand(program, context);
   keysCommand(program, context);
+  usersCommand(program, context);
   return program;
 }
 

@@ -67,6 +67,13 @@ export function userServiceFactory({ db, listener = {} }: { db: Database; listen
       return userOf(await existing(id));
     },
 
+    /** The signed-in user and what they hold, for page chrome (which admin links to show). */
+    async whoami(principal: Principal): Promise<{ user: User; permissions: string[] }> {
+      if (principal.kind !== 'user') throw new AccessDeniedError('Only users have a profile');
+      const facts = await resolvePrincipal(db, principal);
+      return { user: userOf(await existing(principal.id)), permissions: [...facts.permissions].sort() };
+    },
+
     async findByEmail(email: string): Promise<User | undefined> {
       const row = await identityStore.userByEmail(db, email.trim().toLowerCase());
       return row ? userOf(row) : undefined;

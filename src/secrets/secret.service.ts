@@ -19,6 +19,7 @@ import { identityStore } from '../identity/identity.store.ts';
 import { actingUserId, type Principal } from '../identity/principal.ts';
 import { parseField } from '../validation.ts';
 import { authorize } from './secret-access.ts';
+import { decide, type SecretOperation, secretOperations } from './secret-access.policy.ts';
 import { canonicalJson } from './canonical-json.ts';
 import { metadataOf, type SecretDetail, type SecretMetadata, type VersionInfo } from './secret-metadata.ts';
 import { descriptionSchema, reasonSchema, secretNameSchema } from './secret-rules.ts';
@@ -37,6 +38,8 @@ export interface CreateSecretInput {
 export interface UpdateSecretInput {
   /** Omitted: the fields stay as they are. Secret fields left empty keep their stored value. */
   fields?: unknown;
+  /** Patch semantics: non-secret fields left out of `fields` keep their current value. */
+  merge?: boolean;
   description?: string;
   expiresAt?: Date | null;
   /** The version the caller read; a different current version is a conflict. */
@@ -186,8 +189,9 @@ export function secretServiceFactory({ db, registry, keys, settings }: SecretSer
         const current = await readPayload(tx, row);
         let next = current;
         if (input.fields !== undefined) {
+          const fields = input.merge && input.fields !== null && typeof input.fields === 'object' && !Array.isArray(input.fields) ? { ...type.publicFields(current), ...(input.fields as object) } : input.fields;
           try {
-            next = type.parseUpdate(input.fields, current);
+            next = type.parseUpdate(fields, current);
           } catch (error) {
             underFields(error);
           }
@@ -201,6 +205,12 @@ export function secretServiceFactory({ db, registry, keys, settings }: SecretSer
         const updated = await secretStore.update(tx, row.id, { version, description: description ?? row.description, expiresAt, updatedAt: new Date(), updatedBy: actingUserId(principal) });
         return { secret: metadataOf(updated), changed: true };
       });
+    },
+
+    /** What the principal may do with the secret (for showing only the buttons that will work). */
+    async allowed(principal: Principal, ref: string): Promise<Record<SecretOperation, boolean>> {
+      const { facts, relation } = await authorize(db, principal, ref, 'read');
+      return Object.fromEntries(secretOperations.map((op) => [op, decide(op, facts, relation) === 'allow'])) as Record<SecretOperation, boolean>;
     },
 
     async versions(principal: Principal, ref: string): Promise<VersionInfo[]> {

@@ -2,3 +2,4 @@ export * from './secrets.ts';
 export * from './keys.ts';
 export * from './identity.ts';
 export * from './shares.ts';
+export * from './auth.ts';

@@ -1,0 +1,64 @@
+/** Database access for sessions and API tokens. */
+import { and, desc, eq, gt, isNull, lt, or, sql } from 'drizzle-orm';
+import type { Executor } from '../db/client.ts';
+import { apiTokens, sessions, users } from '../db/schema/index.ts';
+
+export type TokenRow = typeof apiTokens.$inferSelect;
+
+export const authStore = {
+  async insertSession(db: Executor, row: typeof sessions.$inferInsert): Promise<void> {
+    await db.insert(sessions).values(row);
+  },
+  /** The live session's user, if the user is still enabled. */
+  async sessionUser(db: Executor, idHash: Buffer): Promise<{ userId: string } | undefined> {
+    const [row] = await db
+      .select({ userId: sessions.userId })
+      .from(sessions)
+      .innerJoin(users, eq(users.id, sessions.userId))
+      .where(and(eq(sessions.idHash, idHash), gt(sessions.expiresAt, new Date()), eq(users.disabled, false)))
+      .limit(1);
+    return row;
+  },
+  async deleteSession(db: Executor, idHash: Buffer): Promise<void> {
+    await db.delete(sessions).where(eq(sessions.idHash, idHash));
+  },
+  async deleteSessionsOf(db: Executor, userId: string): Promise<void> {
+    await db.delete(sessions).where(eq(sessions.userId, userId));
+  },
+  async deleteExpiredSessions(db: Executor): Promise<void> {
+    await db.delete(sessions).where(lt(sessions.expiresAt, new Date()));
+  },
+
+  async insertToken(db: Executor, row: typeof apiTokens.$inferInsert): Promise<TokenRow> {
+    const [inserted] = await db.insert(apiTokens).values(row).returning();
+    return inserted!;
+  },
+  async token(db: Executor, id: string): Promise<TokenRow | undefined> {
+    const [row] = await db.select().from(apiTokens).where(eq(apiTokens.id, id)).limit(1);
+    return row;
+  },
+  /** A usable token: not revoked, not expired, its user enabled. */
+  async liveToken(db: Executor, id: string): Promise<TokenRow | undefined> {
+    const [row] = await db
+      .select({ token: apiTokens })
+      .from(apiTokens)
+      .innerJoin(users, eq(users.id, apiTokens.userId))
+      .where(and(eq(apiTokens.id, id), isNull(apiTokens.revokedAt), or(isNull(apiTokens.expiresAt), gt(apiTokens.expiresAt, new Date())), eq(users.disabled, false)))
+      .limit(1);
+    return row?.token;
+  },
+  async tokensOf(db: Executor, userId: string): Promise<TokenRow[]> {
+    return db.select().from(apiTokens).where(eq(apiTokens.userId, userId)).orderBy(desc(apiTokens.createdAt));
+  },
+  async revokeToken(db: Executor, id: string): Promise<boolean> {
+    const rows = await db.update(apiTokens).set({ revokedAt: new Date() }).where(and(eq(apiTokens.id, id), isNull(apiTokens.revokedAt))).returning();
+    return rows.length > 0;
+  },
+  async revokeTokensOf(db: Executor, userId: string): Promise<void> {
+    await db.update(apiTokens).set({ revokedAt: new Date() }).where(and(eq(apiTokens.userId, userId), isNull(apiTokens.revokedAt)));
+  },
+  /** At most one write per token per minute. */
+  async touchToken(db: Executor, id: string): Promise<void> {
+    await db.update(apiTokens).set({ lastUsedAt: new Date() }).where(and(eq(apiTokens.id, id), or(isNull(apiTokens.lastUsedAt), lt(apiTokens.lastUsedAt, sql`now() - interval '1 minute'`))));
+  },
+};

@@ -1,0 +1,68 @@
+/**
+ * Request and response schemas of the REST API (zod; the OpenAPI document at /api/docs is
+ * generated from them). Responses are serialised through these schemas, so a key not
+ * listed here can never reach a client, whatever a service returns.
+ */
+import { z } from 'zod';
+import type { SecretDetail, SecretMetadata, VersionInfo } from '../../secrets/secret-metadata.ts';
+
+const iso = z.iso.datetime();
+const isoOrNull = iso.nullable();
+
+export const errorSchema = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    field: z.string().optional(),
+    issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  }),
+});
+
+export const secretMetadataSchema = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  description: z.string(),
+  type: z.string(),
+  ownerId: z.uuid().nullable(),
+  version: z.number().int(),
+  createdAt: iso,
+  createdBy: z.uuid().nullable(),
+  updatedAt: iso,
+  updatedBy: z.uuid().nullable(),
+  expiresAt: isoOrNull,
+  lastUsedAt: isoOrNull,
+});
+
+// Pairs of a secret pairs field show their names only: the value key is stripped by serialisation.
+const publicValue = z.union([z.string(), z.number(), z.boolean(), z.array(z.object({ name: z.string() }))]);
+
+export const secretDetailSchema = secretMetadataSchema.extend({
+  fields: z.record(z.string(), publicValue).describe('Non-secret fields; secret fields never appear (secret pairs keep only their names)'),
+  facts: z.record(z.string(), z.string()).describe('Derived, non-secret facts (certificate subject, key fingerprint)'),
+});
+
+export const versionSchema = z.object({ version: z.number().int(), createdAt: iso, createdBy: z.uuid().nullable(), reason: z.string() });
+
+export const shareSchema = z.object({ id: z.uuid(), kind: z.enum(['user', 'group']), principalId: z.uuid(), label: z.string(), createdAt: iso });
+
+export const userSchema = z.object({ id: z.uuid(), email: z.string(), displayName: z.string(), disabled: z.boolean(), createdAt: iso });
+export const groupSchema = z.object({ id: z.uuid(), name: z.string(), description: z.string(), builtIn: z.boolean() });
+export const tokenSchema = z.object({ id: z.uuid(), name: z.string(), createdAt: iso, expiresAt: isoOrNull, revokedAt: isoOrNull, lastUsedAt: isoOrNull });
+
+export const typeSummarySchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  description: z.string(),
+  logo: z.string(),
+  sharing: z.object({ requiredGroup: z.string(), creatorMustBelong: z.boolean() }).nullable(),
+});
+
+export const idParams = z.object({ id: z.string().min(1).max(200) });
+
+const dates = <T extends object>(value: T) =>
+  Object.fromEntries(Object.entries(value).map(([k, v]) => [k, v instanceof Date ? v.toISOString() : v])) as { [K in keyof T]: T[K] extends Date ? string : T[K] extends Date | null ? string | null : T[K] };
+
+export const metadataJson = (m: SecretMetadata) => dates(m);
+export const detailJson = (d: SecretDetail) => dates(d);
+export const versionJson = (v: VersionInfo) => dates(v);
+export const json = dates;

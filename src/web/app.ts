@@ -1,0 +1,101 @@
+/**
+ * The fastify application, built from one Tresor instance: security plugins, the REST API
+ * under /api/v1 (bearer tokens, JSON, OpenAPI at /api/docs), and the server-rendered UI
+ * (sessions, CSRF-protected forms). Routes only translate; the services decide.
+ */
+import { randomUUID } from 'node:crypto';
+import cookie from '@fastify/cookie';
+import csrf from '@fastify/csrf-protection';
+import formbody from '@fastify/formbody';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import qs from 'qs';
+import type { Tresor } from '../tresor.ts';
+import { adminRoutes } from './api/admin.routes.ts';
+import { credentialTypesRoutes } from './api/credential-types.routes.ts';
+import { secretsRoutes } from './api/secrets.routes.ts';
+import { sharesRoutes } from './api/shares.routes.ts';
+import { tokensRoutes } from './api/tokens.routes.ts';
+import { authPlugin } from './plugins/auth.plugin.ts';
+import { errorsPlugin } from './plugins/errors.plugin.ts';
+import { tresorPlugin } from './plugins/tresor.plugin.ts';
+import { viewsPlugin } from './plugins/views.plugin.ts';
+import { uiAdminRoutes } from './ui/admin.routes.ts';
+import { uiAuthRoutes } from './ui/auth.routes.ts';
+import { uiSecretsRoutes } from './ui/secrets.routes.ts';
+import { uiSharingRoutes } from './ui/sharing.routes.ts';
+import { uiTokensRoutes } from './ui/tokens.routes.ts';
+
+export interface AppOptions {
+  /** fastify's logger option: a pino instance, or false (tests). */
+  logger?: FastifyServerOptions['loggerInstance'] | false;
+  https?: { cert: Buffer; key: Buffer };
+}
+
+export async function buildApp(tresor: Tresor, options: AppOptions = {}): Promise<FastifyInstance> {
+  const loggerOptions = options.logger === false || options.logger === undefined ? { logger: false as const } : { loggerInstance: options.logger };
+  const app = Fastify({
+    ...loggerOptions,
+    ...(options.https ? { https: options.https } : {}),
+    bodyLimit: 1024 * 1024,
+    genReqId: () => randomUUID(),
+    trustProxy: false,
+    routerOptions: { maxParamLength: 200 },
+  }) as unknown as FastifyInstance;
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  await app.register(tresorPlugin, { tresor });
+  await app.register(errorsPlugin);
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: { defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'"], imgSrc: ["'self'", 'https:', 'data:'], formAction: ["'self'"], frameAncestors: ["'none'"], objectSrc: ["'none'"], baseUri: ["'self'"] },
+    },
+    hsts: options.https ? undefined : false,
+  });
+  await app.register(cookie);
+  await app.register(csrf, { cookieOpts: { path: '/', httpOnly: true, sameSite: 'strict', secure: Boolean(options.https) }, getToken: (request) => (request.body as Record<string, unknown> | undefined)?._csrf as string });
+  // Forms post fields[key] and fields[key][0][name]: parsed into objects, without prototype keys.
+  await app.register(formbody, { parser: (body) => qs.parse(body, { depth: 4, arrayLimit: 200, parameterLimit: 2000, allowPrototypes: false, plainObjects: true }) });
+  await app.register(rateLimit, { global: false });
+  await app.register(authPlugin);
+
+  await app.register(swagger, {
+    openapi: { info: { title: 'Tresor API', version: '1' }, components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } }, security: [{ bearer: [] }] },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
+
+  await app.register(
+    async (api) => {
+      await api.register(credentialTypesRoutes);
+      await api.register(secretsRoutes);
+      await api.register(sharesRoutes);
+      await api.register(adminRoutes);
+      await api.register(tokensRoutes);
+    },
+    { prefix: '/api/v1' },
+  );
+
+  await app.register(viewsPlugin);
+  await app.register(uiAuthRoutes);
+  await app.register(uiSecretsRoutes);
+  await app.register(uiSharingRoutes);
+  await app.register(uiTokensRoutes);
+  await app.register(uiAdminRoutes);
+
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
+    try {
+      await tresor.database.raw.query('select 1');
+      return { status: 'ready' };
+    } catch {
+      return reply.status(503).send({ status: 'database unavailable' });
+    }
+  });
+  return app;
+}

@@ -1,0 +1,19 @@
+/** The one map from error codes to HTTP status codes. */
+import type { ErrorCode } from '../errors.ts';
+
+export const httpStatusOf: Record<ErrorCode, number> = {
+  VALIDATION_FAILED: 422,
+  NOT_FOUND: 404,
+  ACCESS_DENIED: 403,
+  UNAUTHENTICATED: 401,
+  CONFLICT: 409,
+  VERSION_CONFLICT: 409,
+  EXPIRED: 409,
+  WRONG_TYPE: 422,
+  // Stored data failed its integrity check, or the server is misconfigured: not the caller's fault.
+  INTEGRITY_FAILURE: 500,
+  WRONG_MASTER_KEY: 500,
+  TYPE_DEFINITION_INVALID: 500,
+  CONFIG_INVALID: 500,
+  INTERNAL: 500,
+};

@@ -1,0 +1,62 @@
+/**
+ * Turns every error into `{ error: { code, message, field?, issues? } }` (or an HTML error
+ * page for browsers), with the status from `error-status.ts`. Schema validation errors name
+ * the field; anything unexpected is logged and answered with a message that leaks nothing.
+ */
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type {} from '@fastify/view';
+import fp from 'fastify-plugin';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { type ErrorCode, type FieldIssue, isTresorError, NotFoundError, ValidationError } from '../../errors.ts';
+import { httpStatusOf } from '../error-status.ts';
+
+export interface ErrorBody {
+  error: { code: ErrorCode | 'BAD_REQUEST' | 'RATE_LIMITED' | 'UNSUPPORTED_MEDIA_TYPE' | 'PAYLOAD_TOO_LARGE'; message: string; field?: string; issues?: FieldIssue[] };
+}
+
+const wantsHtml = (request: FastifyRequest) => !request.url.startsWith('/api/') && (request.headers.accept ?? '').includes('text/html');
+
+function fromSchemaValidation(error: FastifyError): ValidationError {
+  const issues: FieldIssue[] = [];
+  if (hasZodFastifySchemaValidationErrors(error)) {
+    for (const v of error.validation) {
+      const path = v.instancePath.replace(/^\//, '').replaceAll('/', '.');
+      issues.push({ path, message: `${path || error.validationContext || 'request'}: ${v.message}` });
+    }
+  }
+  if (issues.length === 0) issues.push({ path: '', message: error.message });
+  const where = error.validationContext === 'body' ? '' : `${error.validationContext ?? 'request'} `;
+  return new ValidationError(issues.map((i) => ({ ...i, path: i.path ? `${where}${i.path}`.trim() : i.path })), 'Invalid request');
+}
+
+export function errorBodyOf(error: unknown): { status: number; body: ErrorBody } {
+  const e = error as FastifyError;
+  if (e && typeof e === 'object' && 'validation' in e && e.validation) error = fromSchemaValidation(e);
+  if (isTresorError(error)) {
+    const body: ErrorBody = { error: { code: error.code, message: error.message } };
+    if (error.field !== undefined) body.error.field = error.field;
+    if (error instanceof ValidationError && error.issues.length > 0) body.error.issues = [...error.issues];
+    return { status: httpStatusOf[error.code], body };
+  }
+  const status = typeof e?.statusCode === 'number' ? e.statusCode : 500;
+  if (status === 429) return { status, body: { error: { code: 'RATE_LIMITED', message: 'Too many attempts; wait a minute and try again' } } };
+  if (status === 415) return { status, body: { error: { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Send JSON (Content-Type: application/json)' } } };
+  if (status === 413) return { status, body: { error: { code: 'PAYLOAD_TOO_LARGE', message: 'The request body is too large' } } };
+  if (status >= 400 && status < 500) return { status, body: { error: { code: 'BAD_REQUEST', message: e.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || /JSON/.test(e.message) ? 'The body is not valid JSON' : e.message } } };
+  return { status: 500, body: { error: { code: 'INTERNAL', message: 'Something went wrong on the server; it has been logged' } } };
+}
+
+export async function sendError(request: FastifyRequest, reply: FastifyReply, error: unknown): Promise<FastifyReply> {
+  const { status, body } = errorBodyOf(error);
+  if (status >= 500) request.log.error({ err: error }, 'request failed');
+  if (wantsHtml(request) && typeof reply.view === 'function') return reply.status(status).view('pages/error.hbs', { title: 'Error', status, message: body.error.message });
+  return reply.status(status).send(body);
+}
+
+export const errorsPlugin = fp(
+  async (app: FastifyInstance) => {
+    app.setErrorHandler((error, request, reply) => sendError(request, reply, error));
+    app.setNotFoundHandler((request, reply) => sendError(request, reply, new NotFoundError(`No route ${request.method} ${request.url.split('?')[0]}`)));
+  },
+  { name: 'tresor-errors' },
+);

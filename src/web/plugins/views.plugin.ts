@@ -1,0 +1,45 @@
+/**
+ * Server-rendered pages: @fastify/view with a private Handlebars instance whose partials
+ * are every file under templates/partials (one per field style in partials/fields), and
+ * the few helpers templates need. Handlebars escapes every `{{value}}`, so no text a user
+ * or a type author sets can become markup. Static assets and bundled logos are served too.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import fastifyStatic from '@fastify/static';
+import view from '@fastify/view';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import Handlebars from 'handlebars';
+import { builtInTypesDir } from '../../credentials/index.ts';
+
+export const templatesDir = resolve(import.meta.dirname, '../../../templates');
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? files(path) : [path];
+  });
+}
+
+export function createHandlebars(): typeof Handlebars {
+  const hbs = Handlebars.create();
+  const partials = join(templatesDir, 'partials');
+  for (const file of files(partials).filter((f) => f.endsWith('.hbs'))) hbs.registerPartial(relative(partials, file).replace(/\.hbs$/, ''), readFileSync(file, 'utf8'));
+  hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+  hbs.registerHelper('defined', (a: unknown) => a !== undefined && a !== null);
+  hbs.registerHelper('date', (value: unknown) => (value instanceof Date ? value.toISOString().replace('T', ' ').slice(0, 16) + ' UTC' : typeof value === 'string' ? value : ''));
+  hbs.registerHelper('fieldPartial', (field: { style: string }) => `fields/${field.style}`);
+  // Bundled logos are served from /logos; URLs and data URIs are used as they are.
+  hbs.registerHelper('logoUrl', (logo: string) => (/^(https:|data:image\/)/.test(logo) ? logo : `/logos/${logo}`));
+  return hbs;
+}
+
+export const viewsPlugin = fp(
+  async (app: FastifyInstance) => {
+    await app.register(view, { engine: { handlebars: createHandlebars() }, root: templatesDir, layout: 'layouts/main.hbs', production: process.env.NODE_ENV !== 'development' });
+    await app.register(fastifyStatic, { root: join(templatesDir, 'assets'), prefix: '/assets/', decorateReply: false, index: false });
+    await app.register(fastifyStatic, { root: join(builtInTypesDir, 'logos'), prefix: '/logos/', decorateReply: false, index: false });
+  },
+  { name: 'tresor-views' },
+);

@@ -1,0 +1,80 @@
+/** Administration pages: users, groups, memberships and permissions (the services check the permissions). */
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { ValidationError } from '../../errors.ts';
+import { permissions } from '../../identity/permissions.ts';
+import { principalOf, requireSession } from '../plugins/auth.plugin.ts';
+import { formAction, renderPage, str } from './render.ts';
+
+type Body = Record<string, unknown>;
+const param = (request: FastifyRequest, name: string) => (request.params as Record<string, string>)[name]!;
+
+export const uiAdminRoutes: FastifyPluginAsync = async (app) => {
+  const { users, groups } = app.tresor;
+  app.addHook('preHandler', requireSession);
+
+  async function usersPage(request: FastifyRequest, reply: FastifyReply, error?: string) {
+    const principal = principalOf(request);
+    const list = await users.list(principal);
+    const rows = await Promise.all(list.map(async (u) => ({ ...u, grants: await groups.grants(principal, { userId: u.id }) })));
+    return renderPage(request, reply, 'admin-users', { title: 'Users', users: rows, permissions, error });
+  }
+
+  async function groupsPage(request: FastifyRequest, reply: FastifyReply, error?: string) {
+    return renderPage(request, reply, 'admin-groups', { title: 'Groups', groups: await groups.list(principalOf(request)), error });
+  }
+
+  async function groupPage(request: FastifyRequest, reply: FastifyReply, error?: string) {
+    const principal = principalOf(request);
+    const group = await groups.find(param(request, 'group'));
+    return renderPage(request, reply, 'admin-group', { title: `Group ${group.name}`, group, members: await groups.members(principal, group.name), grants: await groups.grants(principal, { groupId: group.name }), permissions, error });
+  }
+
+  /** Runs an admin action and goes back to `back`, or shows the error on the page. */
+  const act = (request: FastifyRequest, reply: FastifyReply, back: string, action: () => Promise<unknown>, page: (r: FastifyRequest, p: FastifyReply, e?: string) => Promise<FastifyReply>) =>
+    formAction(
+      async () => {
+        await action();
+        return reply.redirect(back);
+      },
+      (message) => page(request, reply.status(422), message),
+    );
+
+  app.get('/admin/users', (request, reply) => usersPage(request, reply));
+  app.post('/admin/users', { preHandler: app.csrfProtection }, (request, reply) => {
+    const b = request.body as Body;
+    return act(request, reply, '/admin/users', () => users.create(principalOf(request), { email: b.email, password: b.password, ...(str(b.displayName) ? { displayName: b.displayName } : {}) }), usersPage);
+  });
+  for (const [action, disabled] of [['disable', true], ['enable', false]] as const) {
+    app.post(`/admin/users/:id/${action}`, { preHandler: app.csrfProtection }, (request, reply) => act(request, reply, '/admin/users', () => users.setDisabled(principalOf(request), param(request, 'id'), disabled), usersPage));
+  }
+  app.post('/admin/users/:id/permissions', { preHandler: app.csrfProtection }, (request, reply) =>
+    act(request, reply, '/admin/users', () => groups.grant(principalOf(request), { userId: param(request, 'id') }, (request.body as Body).permission), usersPage),
+  );
+  app.post('/admin/users/:id/permissions/:permission/revoke', { preHandler: app.csrfProtection }, (request, reply) =>
+    act(request, reply, '/admin/users', () => groups.revoke(principalOf(request), { userId: param(request, 'id') }, param(request, 'permission')), usersPage),
+  );
+
+  app.get('/admin/groups', (request, reply) => groupsPage(request, reply));
+  app.post('/admin/groups', { preHandler: app.csrfProtection }, (request, reply) => {
+    const b = request.body as Body;
+    return act(request, reply, '/admin/groups', () => groups.create(principalOf(request), { name: b.name, description: b.description ?? '' }), groupsPage);
+  });
+  app.post('/admin/groups/:group/delete', { preHandler: app.csrfProtection }, (request, reply) => act(request, reply, '/admin/groups', () => groups.delete(principalOf(request), param(request, 'group')), groupsPage));
+  app.get('/admin/groups/:group', (request, reply) => groupPage(request, reply));
+  app.post('/admin/groups/:group/members', { preHandler: app.csrfProtection }, (request, reply) =>
+    act(request, reply, `/admin/groups/${encodeURIComponent(param(request, 'group'))}`, async () => {
+      const user = await users.findByEmail(str((request.body as Body).email));
+      if (!user) throw ValidationError.field('email', `No user ${str((request.body as Body).email)}`);
+      await groups.addMember(principalOf(request), param(request, 'group'), user.id);
+    }, groupPage),
+  );
+  app.post('/admin/groups/:group/members/:userId/remove', { preHandler: app.csrfProtection }, (request, reply) =>
+    act(request, reply, `/admin/groups/${encodeURIComponent(param(request, 'group'))}`, () => groups.removeMember(principalOf(request), param(request, 'group'), param(request, 'userId')), groupPage),
+  );
+  app.post('/admin/groups/:group/permissions', { preHandler: app.csrfProtection }, (request, reply) =>
+    act(request, reply, `/admin/groups/${encodeURIComponent(param(request, 'group'))}`, () => groups.grant(principalOf(request), { groupId: param(request, 'group') }, (request.body as Body).permission), groupPage),
+  );
+  app.post('/admin/groups/:group/permissions/:permission/revoke', { preHandler: app.csrfProtection }, (request, reply) =>
+    act(request, reply, `/admin/groups/${encodeURIComponent(param(request, 'group'))}`, () => groups.revoke(principalOf(request), { groupId: param(request, 'group') }, param(request, 'permission')), groupPage),
+  );
+};

@@ -1,0 +1,68 @@
+/**
+ * From an HTML form post to typed field input, guided by the type's form model, and back:
+ * numbers and checkboxes are converted, blank pair rows dropped. Secret values are never
+ * put back into a re-rendered form.
+ */
+import type { FieldIssue } from '../../errors.ts';
+import type { FormField, FormModel } from '../../credentials/index.ts';
+
+type Body = Record<string, unknown>;
+
+function pairsFrom(raw: unknown): { name: string; value: string }[] {
+  const rows = Array.isArray(raw) ? raw : raw && typeof raw === 'object' ? Object.values(raw) : [];
+  return rows
+    .map((row) => (row && typeof row === 'object' ? (row as Record<string, unknown>) : {}))
+    .map((row) => ({ name: typeof row.name === 'string' ? row.name : '', value: typeof row.value === 'string' ? row.value : '' }))
+    .filter((row) => row.name.trim() !== '' || row.value !== '');
+}
+
+function valueFrom(field: FormField, raw: unknown): unknown {
+  switch (field.input) {
+    case 'checkbox':
+      return raw === 'on' || raw === 'true';
+    case 'number': {
+      if (typeof raw !== 'string' || raw.trim() === '') return undefined;
+      const n = Number(raw);
+      return Number.isFinite(n) ? n : raw;
+    }
+    case 'pairs':
+      return pairsFrom(raw);
+    default:
+      return typeof raw === 'string' ? raw : undefined;
+  }
+}
+
+/** The `fields[...]` part of a form post, as the services expect it. */
+export function fieldsFromForm(model: FormModel, body: Body): Record<string, unknown> {
+  const posted = body.fields && typeof body.fields === 'object' ? (body.fields as Body) : {};
+  const out: Record<string, unknown> = {};
+  for (const field of model.fields) {
+    const value = valueFrom(field, posted[field.key]);
+    if (value !== undefined) out[field.key] = value;
+  }
+  return out;
+}
+
+export interface RenderedField extends FormField {
+  /** The value to show: never for a secret field (pairs show names only). */
+  value: unknown;
+  error: string | undefined;
+  /** Editing an existing secret: the stored secret stays if the input is left empty. */
+  keepsStored: boolean;
+  rows?: { index: number; name: string }[];
+}
+
+/** The fields to render, with values (non-secret only) and the error next to each. */
+export function renderFields(model: FormModel, values: Record<string, unknown>, issues: readonly FieldIssue[], editing: boolean): RenderedField[] {
+  const errorOf = (key: string) => issues.find((i) => i.path === `fields.${key}` || i.path.startsWith(`fields.${key}.`))?.message;
+  return model.fields.map((field) => {
+    const raw = values[field.key] ?? (editing ? undefined : field.default);
+    const rendered: RenderedField = { ...field, value: field.secret ? undefined : raw, error: errorOf(field.key), keepsStored: editing && field.secret };
+    if (field.input === 'pairs') {
+      const names = Array.isArray(raw) ? raw.map((p) => String((p as { name?: unknown }).name ?? '')) : [];
+      const rows = [...names, '', '', ''].map((name, index) => ({ index, name }));
+      rendered.rows = rows;
+    }
+    return rendered;
+  });
+}

@@ -1,0 +1,49 @@
+/** Renders a page inside the layout, with the signed-in user, admin links and a CSRF token. */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type {} from '@fastify/csrf-protection';
+import type {} from '@fastify/view';
+import { type FieldIssue, ValidationError } from '../../errors.ts';
+
+/** Fixed confirmation messages, chosen by key: no user text travels through the URL into a page. */
+const flashes: Record<string, string> = {
+  created: 'Secret created.',
+  saved: 'Saved: a new version was written.',
+  unchanged: 'Nothing changed, so no new version was written.',
+  deleted: 'Secret deleted.',
+  shared: 'Shared.',
+  unshared: 'Share removed.',
+  'rolled-back': 'Rolled back: a new version holds the old values.',
+  'setup-done': 'Administrator created. Sign in.',
+};
+
+export async function renderPage(request: FastifyRequest, reply: FastifyReply, template: string, data: Record<string, unknown> = {}): Promise<FastifyReply> {
+  const csrf = reply.generateCsrf();
+  let chrome: Record<string, unknown> = {};
+  if (request.principal) {
+    const { user, permissions } = await request.server.tresor.users.whoami(request.principal);
+    chrome = { me: user, admin: { users: permissions.includes('USER_ADMIN'), groups: permissions.includes('GROUP_ADMIN'), audit: permissions.includes('AUDIT_READ') } };
+  }
+  const done = (request.query as Record<string, unknown> | undefined)?.done;
+  const flash = typeof done === 'string' ? flashes[done] : undefined;
+  return reply.header('Cache-Control', 'no-store').view(`pages/${template}.hbs`, { ...chrome, flash, csrf, ...data });
+}
+
+/** Field messages keyed by path, for showing each beside its input. */
+export function errorsByPath(error: ValidationError): Record<string, string> {
+  return Object.fromEntries(error.issues.map((i: FieldIssue) => [i.path, i.message]));
+}
+
+/** Runs a form action; a validation error (or any expected domain error) becomes `onError(message, error)`. */
+export async function formAction<T>(action: () => Promise<T>, onError: (message: string, error: unknown) => Promise<FastifyReply>): Promise<T | FastifyReply> {
+  try {
+    return await action();
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (error instanceof ValidationError || code === 'CONFLICT' || code === 'VERSION_CONFLICT' || code === 'ACCESS_DENIED' || code === 'UNAUTHENTICATED') {
+      return onError((error as Error).message, error);
+    }
+    throw error;
+  }
+}
+
+export const str = (value: unknown): string => (typeof value === 'string' ? value : '');

@@ -1,0 +1,144 @@
+/** The store, the type picker, and the generated create/edit forms; view and delete. */
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { CredentialType } from '../../credentials/index.ts';
+import { ValidationError } from '../../errors.ts';
+import type { SecretMetadata } from '../../secrets/secret-metadata.ts';
+import { principalOf, requireSession } from '../plugins/auth.plugin.ts';
+import { fieldsFromForm, renderFields } from './form-input.ts';
+import { errorsByPath, formAction, renderPage, str } from './render.ts';
+
+type Body = Record<string, unknown>;
+type Query = Record<string, unknown>;
+
+const typeView = (t: CredentialType) => ({ id: t.id, name: t.definition.name, description: t.definition.description, logo: t.definition.logo, expiresFrom: t.definition.expiresFrom });
+
+function expiry(m: SecretMetadata) {
+  if (!m.expiresAt) return {};
+  const days = Math.floor((m.expiresAt.getTime() - Date.now()) / 86_400_000);
+  if (days < 0) return { expiryClass: 'expired', expiryLabel: 'expired' };
+  return { expiryClass: days <= 30 ? 'soon' : '', expiryLabel: days === 0 ? 'expires today' : `expires in ${days} d` };
+}
+
+const dateInput = (d: Date | null | undefined) => (d ? d.toISOString().slice(0, 10) : '');
+
+function expiresAtFrom(body: Body): Date | null {
+  const raw = str(body.expiresAt);
+  if (raw === '') return null;
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(raw) || Number.isNaN(Date.parse(raw))) throw ValidationError.field('expiresAt', 'Expires on must be a date as YYYY-MM-DD');
+  return new Date(`${raw}T23:59:59.999Z`);
+}
+
+export const uiSecretsRoutes: FastifyPluginAsync = async (app) => {
+  const { secrets, registry } = app.tresor;
+  app.addHook('preHandler', requireSession);
+
+  app.get('/', async (_request, reply) => reply.redirect('/secrets'));
+
+  app.get('/secrets', async (request, reply) => {
+    const q = request.query as Query;
+    const filter = { type: str(q.type), q: str(q.q), expiring: str(q.expiring) };
+    const days = /^\d{1,4}$/.test(filter.expiring) ? Number(filter.expiring) : undefined;
+    const list = await secrets.list(principalOf(request), {
+      limit: 50,
+      ...(filter.type ? { typeId: filter.type } : {}),
+      ...(filter.q ? { text: filter.q } : {}),
+      ...(days !== undefined ? { expiringBefore: new Date(Date.now() + days * 86_400_000) } : {}),
+      ...(str(q.after) ? { after: str(q.after) } : {}),
+    });
+    const me = principalOf(request).id;
+    const rows = list.map((m) => {
+      const type = registry.find(m.type);
+      return { ...m, logo: type?.definition.logo ?? 'generic.svg', typeName: type?.definition.name ?? m.type, sharedWithMe: m.ownerId !== me, ...expiry(m) };
+    });
+    const next = list.length === 50 ? new URLSearchParams({ ...filter, after: list.at(-1)!.name }).toString() : undefined;
+    return renderPage(request, reply, 'store', { title: 'My store', secrets: rows, types: registry.list().map(typeView), filter, filtered: Boolean(filter.type || filter.q || filter.expiring), next });
+  });
+
+  app.get('/secrets/new', async (request, reply) => renderPage(request, reply, 'type-picker', { title: 'Create', types: registry.list().map(typeView) }));
+
+  async function showForm(request: FastifyRequest, reply: FastifyReply, type: CredentialType, state: { values?: Record<string, unknown>; error?: ValidationError | string; secret?: SecretMetadata; facts?: Record<string, string> }) {
+    const issues = state.error instanceof ValidationError ? state.error.issues : [];
+    const editing = state.secret !== undefined;
+    return renderPage(request, reply, 'secret-form', {
+      title: editing ? `Edit ${state.secret!.name}` : `New ${type.definition.name}`,
+      type: typeView(type),
+      editing,
+      secret: state.secret,
+      action: editing ? `/secrets/${state.secret!.id}/edit` : `/secrets/new/${type.id}`,
+      values: state.values ?? {},
+      fields: renderFields(type.formModel, (state.values?.fields as Record<string, unknown>) ?? {}, issues, editing),
+      errors: state.error instanceof ValidationError ? errorsByPath(state.error) : {},
+      formError: typeof state.error === 'string' ? state.error : state.error instanceof ValidationError && issues.every((i) => !i.path) ? state.error.message : undefined,
+      facts: state.facts && Object.keys(state.facts).length > 0 ? state.facts : undefined,
+    });
+  }
+
+  app.get('/secrets/new/:type', async (request, reply) => showForm(request, reply, registry.get((request.params as { type: string }).type), {}));
+
+  app.post('/secrets/new/:type', { preHandler: app.csrfProtection }, async (request, reply) => {
+    const type = registry.get((request.params as { type: string }).type);
+    const body = request.body as Body;
+    const fields = fieldsFromForm(type.formModel, body);
+    return formAction(
+      async () => {
+        const created = await secrets.create(principalOf(request), { type: type.id, name: str(body.name), description: str(body.description), fields, expiresAt: expiresAtFrom(body) });
+        return reply.redirect(`/secrets/${created.id}?done=created`);
+      },
+      (message, error) => showForm(request, reply.status(422), type, { values: { name: str(body.name), description: str(body.description), expiresAt: str(body.expiresAt), fields }, error: error instanceof ValidationError ? error : message }),
+    );
+  });
+
+  app.get('/secrets/:id', async (request, reply) => {
+    const principal = principalOf(request);
+    const id = (request.params as { id: string }).id;
+    const detail = await secrets.describe(principal, id);
+    const type = registry.get(detail.type);
+    const can = await secrets.allowed(principal, id);
+    const fieldRows = type.formModel.fields.map((f) => {
+      const value = detail.fields[f.key];
+      const display = Array.isArray(value) ? value.map((p) => p.name).join(', ') : value === undefined ? '—' : String(value);
+      return { label: f.label, secret: f.secret && f.input !== 'pairs', display: f.input === 'pairs' ? `${display} (values sealed)` : display };
+    });
+    return renderPage(request, reply, 'secret-view', { title: detail.name, secret: detail, type: typeView(type), fieldRows, facts: Object.keys(detail.facts).length ? detail.facts : undefined, can });
+  });
+
+  app.get('/secrets/:id/edit', async (request, reply) => {
+    const detail = await secrets.describe(principalOf(request), (request.params as { id: string }).id);
+    return showForm(request, reply, registry.get(detail.type), { secret: detail, facts: detail.facts, values: { description: detail.description, expiresAt: dateInput(detail.expiresAt), fields: detail.fields } });
+  });
+
+  app.post('/secrets/:id/edit', { preHandler: app.csrfProtection }, async (request, reply) => {
+    const principal = principalOf(request);
+    const id = (request.params as { id: string }).id;
+    const current = await secrets.get(principal, id);
+    const type = registry.get(current.type);
+    const body = request.body as Body;
+    const fields = fieldsFromForm(type.formModel, body);
+    const expected = Number(str(body.expectedVersion));
+    return formAction(
+      async () => {
+        const result = await secrets.update(principal, id, { fields, description: str(body.description), ...(type.definition.expiresFrom ? {} : { expiresAt: expiresAtFrom(body) }), ...(Number.isInteger(expected) && expected > 0 ? { expectedVersion: expected } : {}) });
+        return reply.redirect(`/secrets/${id}?done=${result.changed ? 'saved' : 'unchanged'}`);
+      },
+      async (message, error) => {
+        const detail = await secrets.describe(principal, id);
+        return showForm(request, reply.status(error instanceof ValidationError ? 422 : 409), type, { secret: detail, facts: detail.facts, values: { description: str(body.description), expiresAt: str(body.expiresAt), fields }, error: error instanceof ValidationError ? error : message });
+      },
+    );
+  });
+
+  app.get('/secrets/:id/delete', async (request, reply) => {
+    const secret = await secrets.get(principalOf(request), (request.params as { id: string }).id);
+    return renderPage(request, reply, 'delete', { title: `Delete ${secret.name}`, secret });
+  });
+
+  app.post('/secrets/:id/delete', { preHandler: app.csrfProtection }, async (request, reply) => {
+    const principal = principalOf(request);
+    const secret = await secrets.get(principal, (request.params as { id: string }).id);
+    if (str((request.body as Body).confirm) !== secret.name) {
+      return renderPage(request, reply.status(422), 'delete', { title: `Delete ${secret.name}`, secret, error: `Type the name ${secret.name} exactly to confirm` });
+    }
+    await secrets.delete(principal, secret.id);
+    return reply.redirect('/secrets?done=deleted');
+  });
+};
