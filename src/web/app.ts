@@ -72,6 +72,10 @@ export async function buildApp(tresor: Tresor, options: AppOptions = {}): Promis
 
   await app.register(
     async (api) => {
+      // The API speaks JSON only (no form posts, so no CSRF surface), and refuses
+      // __proto__ / constructor.prototype keys outright.
+      api.removeAllContentTypeParsers();
+      api.addContentTypeParser('application/json', { parseAs: 'string' }, api.getDefaultJsonParser('error', 'error'));
       await api.register(credentialTypesRoutes);
       await api.register(secretsRoutes);
       await api.register(sharesRoutes);

@@ -1,0 +1,164 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Smtp } from '../../credential-types/smtp.ts';
+import { databaseKinds } from '../support/databases.ts';
+import { type TestApp, testApp } from '../support/http.ts';
+import { findCanaries } from '../support/leak-scan.ts';
+import { samplePayloads } from '../support/payloads.ts';
+
+describe.each(databaseKinds)('REST API: secrets on %s', (kind) => {
+  let h: TestApp;
+  let admin: string;
+  const canaries: string[] = [];
+  beforeAll(async () => {
+    h = await testApp(kind);
+    admin = await h.tokenFor(h.admin);
+  });
+  afterAll(async () => {
+    // Nothing any test received may contain a secret value.
+    expect(findCanaries(h.seen.join('\n'), canaries)).toEqual([]);
+    await h?.close();
+  });
+
+  const smtpBody = (name: string, password = `CANARY-api-${name}`) => {
+    canaries.push(password);
+    return { type: 'smtp', name, description: 'relay', fields: { host: 'smtp.example.test', username: 'mailer', password } };
+  };
+
+  it('refuses a request without a valid bearer token with 401 and a clear message', async () => {
+    for (const token of [undefined, 'nope', 'tsr_00000000000000000000000000000000_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa']) {
+      const res = await h.api('GET', '/api/v1/secrets', token);
+      expect(res.statusCode).toBe(401);
+      expect(res.json()).toEqual({ error: { code: 'UNAUTHENTICATED', message: 'Send a valid API token: Authorization: Bearer tsr_…' } });
+    }
+  });
+
+  it('creates a secret (201, ETag, Location) and never returns a secret field', async () => {
+    const res = await h.api('POST', '/api/v1/secrets', admin, smtpBody('api-smtp'));
+    expect(res.statusCode).toBe(201);
+    expect(res.headers.etag).toBe('"1"');
+    const body = res.json();
+    expect(res.headers.location).toBe(`/api/v1/secrets/${body.id}`);
+    expect(body).toMatchObject({ name: 'api-smtp', type: 'smtp', version: 1, fields: { host: 'smtp.example.test', port: 587, security: 'starttls', username: 'mailer' } });
+    expect(body.fields).not.toHaveProperty('password');
+    const got = await h.api('GET', `/api/v1/secrets/${body.id}`, admin);
+    expect(got.statusCode).toBe(200);
+    expect(got.headers.etag).toBe('"1"');
+    expect(got.json().fields).toEqual(body.fields);
+  });
+
+  it('answers bad input with 422 naming the field, and changes nothing', async () => {
+    const before = (await h.api('GET', '/api/v1/secrets', admin)).json().items.length;
+    const cases: [unknown, string][] = [
+      [{ ...smtpBody('bad-port'), fields: { ...smtpBody('bad-port').fields, port: 0 } }, 'fields.port'],
+      [{ ...smtpBody('bad type'), type: 'smtp' }, 'name'],
+      [{ ...smtpBody('bad-type'), type: 'nope' }, 'type'],
+      [{ ...smtpBody('bad-extra'), fields: { ...smtpBody('bad-extra').fields, colour: 'red' } }, 'fields.colour'],
+    ];
+    for (const [payload, field] of cases) {
+      const res = await h.api('POST', '/api/v1/secrets', admin, payload);
+      expect(res.statusCode).toBe(422);
+      expect(res.json().error).toMatchObject({ code: 'VALIDATION_FAILED', field });
+    }
+    const missing = await h.api('POST', '/api/v1/secrets', admin, { type: 'smtp', name: 'x' });
+    expect(missing.statusCode).toBe(422);
+    expect(missing.json().error.message).toMatch(/fields/);
+    expect((await h.api('GET', '/api/v1/secrets', admin)).json().items.length).toBe(before);
+  });
+
+  it('answers malformed JSON with 400 and a wrong content type with 415', async () => {
+    const bad = await h.request({ method: 'POST', url: '/api/v1/secrets', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, payload: '{"type": ' });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error).toEqual({ code: 'BAD_REQUEST', message: 'The body is not valid JSON' });
+    const text = await h.request({ method: 'POST', url: '/api/v1/secrets', headers: { authorization: `Bearer ${admin}`, 'content-type': 'text/plain' }, payload: 'hello' });
+    expect(text.statusCode).toBe(415);
+  });
+
+  it('refuses a duplicate name with 409', async () => {
+    await h.api('POST', '/api/v1/secrets', admin, smtpBody('dup'));
+    const res = await h.api('POST', '/api/v1/secrets', admin, smtpBody('dup'));
+    expect(res.statusCode).toBe(409);
+    expect(res.json().error).toMatchObject({ code: 'CONFLICT', field: 'name' });
+  });
+
+  it('patches with If-Match: a stale ETag is a 409, the right one writes a new version, an empty secret keeps its value', async () => {
+    const created = (await h.api('POST', '/api/v1/secrets', admin, smtpBody('patched', 'CANARY-patched-keep'))).json();
+    const url = `/api/v1/secrets/${created.id}`;
+    const ok = await h.api('PATCH', url, admin, { fields: { host: 'relay.example.test', password: '' } }, { 'if-match': '"1"' });
+    expect(ok.statusCode).toBe(200);
+    expect(ok.headers.etag).toBe('"2"');
+    expect(ok.json()).toMatchObject({ changed: true, secret: { version: 2 } });
+    const stale = await h.api('PATCH', url, admin, { description: 'late' }, { 'if-match': '"1"' });
+    expect(stale.statusCode).toBe(409);
+    expect(stale.json().error.code).toBe('VERSION_CONFLICT');
+    const garbage = await h.api('PATCH', url, admin, { description: 'x' }, { 'if-match': 'yesterday' });
+    expect(garbage.statusCode).toBe(422);
+    expect(garbage.json().error.field).toBe('If-Match');
+    const same = await h.api('PATCH', url, admin, { fields: { username: 'mailer' } });
+    expect(same.json()).toMatchObject({ changed: false, secret: { version: 2 } });
+    const { value } = await h.tresor.use(Smtp, h.admin, created.id);
+    expect(value).toMatchObject({ host: 'relay.example.test', username: 'mailer', password: 'CANARY-patched-keep' });
+  });
+
+  it('lists versions and rolls back', async () => {
+    const created = (await h.api('POST', '/api/v1/secrets', admin, smtpBody('rolled', 'CANARY-rolled-one'))).json();
+    await h.api('PATCH', `/api/v1/secrets/${created.id}`, admin, { fields: { password: 'CANARY-rolled-two' } });
+    canaries.push('CANARY-rolled-two');
+    const versions = await h.api('GET', `/api/v1/secrets/${created.id}/versions`, admin);
+    expect(versions.json().items.map((v: { version: number }) => v.version)).toEqual([2, 1]);
+    const rolled = await h.api('POST', `/api/v1/secrets/${created.id}/rollback`, admin, { version: 1, reason: 'oops' });
+    expect(rolled.statusCode).toBe(200);
+    expect(rolled.headers.etag).toBe('"3"');
+    expect((await h.tresor.use(Smtp, h.admin, created.id)).value.password).toBe('CANARY-rolled-one');
+    const bad = await h.api('POST', `/api/v1/secrets/${created.id}/rollback`, admin, { version: 'one' });
+    expect(bad.statusCode).toBe(422);
+    expect(bad.json().error.field).toBe('version');
+    expect((await h.api('POST', `/api/v1/secrets/${created.id}/rollback`, admin, { version: 99 })).statusCode).toBe(404);
+  });
+
+  it('deletes with 204, after which the secret is 404', async () => {
+    const created = (await h.api('POST', '/api/v1/secrets', admin, smtpBody('deleted'))).json();
+    expect((await h.api('DELETE', `/api/v1/secrets/${created.id}`, admin, undefined, { 'if-match': '"2"' })).statusCode).toBe(409);
+    expect((await h.api('DELETE', `/api/v1/secrets/${created.id}`, admin)).statusCode).toBe(204);
+    expect((await h.api('GET', `/api/v1/secrets/${created.id}`, admin)).statusCode).toBe(404);
+    expect((await h.api('DELETE', `/api/v1/secrets/${created.id}`, admin)).statusCode).toBe(404);
+  });
+
+  it('filters and paginates the store', async () => {
+    for (const n of ['pg-1', 'pg-2', 'pg-3']) await h.api('POST', '/api/v1/secrets', admin, { type: 'password', name: n, description: 'paging', fields: { password: 'x' } });
+    const first = (await h.api('GET', '/api/v1/secrets?q=paging&limit=2', admin)).json();
+    expect(first.items.map((s: { name: string }) => s.name)).toEqual(['pg-1', 'pg-2']);
+    const second = (await h.api('GET', `/api/v1/secrets?q=paging&limit=2&after=${first.next}`, admin)).json();
+    expect(second).toEqual({ items: [expect.objectContaining({ name: 'pg-3' })], next: null });
+    expect((await h.api('GET', '/api/v1/secrets?type=password&limit=500', admin)).json().items.every((s: { type: string }) => s.type === 'password')).toBe(true);
+    expect((await h.api('GET', '/api/v1/secrets?limit=0', admin)).statusCode).toBe(422);
+  });
+
+  it('round-trips every built-in type through the API without returning a secret value', async () => {
+    for (const sample of await samplePayloads()) {
+      canaries.push(...sample.canaries);
+      const res = await h.api('POST', '/api/v1/secrets', admin, { type: sample.type, name: `rt-${sample.type}`, fields: sample.fields });
+      expect(res.statusCode, res.body).toBe(201);
+      const got = await h.api('GET', `/api/v1/secrets/${res.json().id}`, admin);
+      expect(got.statusCode).toBe(200);
+    }
+  });
+
+  it('serves credential types with form model and JSON schema, and 404 for an unknown one', async () => {
+    const list = (await h.api('GET', '/api/v1/credential-types', admin)).json();
+    expect(list.items.map((t: { id: string }) => t.id)).toContain('smtp');
+    const smtp = (await h.api('GET', '/api/v1/credential-types/smtp', admin)).json();
+    expect(smtp.formModel.fields[1]).toMatchObject({ key: 'port', default: 587 });
+    expect(smtp.jsonSchema.properties.password.writeOnly).toBe(true);
+    const missing = await h.api('GET', '/api/v1/credential-types/nope', admin);
+    expect(missing.statusCode).toBe(404);
+  });
+
+  it('serves the OpenAPI document generated from the zod schemas', async () => {
+    const res = await h.request({ method: 'GET', url: '/api/docs/json' });
+    expect(res.statusCode).toBe(200);
+    const doc = res.json();
+    expect(doc.openapi).toMatch(/^3\./);
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/secrets', '/api/v1/secrets/{id}', '/api/v1/secrets/{id}/shares', '/api/v1/tokens', '/api/v1/auth/token']));
+    expect(doc.paths['/api/v1/secrets'].post.requestBody.content['application/json'].schema.required).toEqual(['type', 'name', 'fields']);
+  });
+});
