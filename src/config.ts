@@ -23,6 +23,7 @@ const environmentSchema = z.object({
   TRESOR_PASSWORD_MIN_SCORE: integer(0, 4).default(3),
   TRESOR_TYPES_DIR: z.string().min(1).optional(),
   TRESOR_LOG_LEVEL: z.enum(logLevels).default('info'),
+  TRESOR_LOGIN_ATTEMPTS_PER_MINUTE: integer(1, 10_000).default(10),
   TRESOR_SESSION_HOURS: integer(1, 24 * 30).default(12),
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: integer(0, 65535).default(8200),
@@ -47,6 +48,8 @@ export interface TresorConfig {
   typesDirs: string[];
   passwordMinScore: number;
   logLevel: (typeof logLevels)[number];
+  /** Password attempts per client address and account per minute (login, setup, /auth/token). */
+  loginAttemptsPerMinute: number;
   sessionHours: number;
   host: string;
   port: number;
@@ -82,6 +85,7 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     passwordMinScore: e.TRESOR_PASSWORD_MIN_SCORE,
     logLevel: e.TRESOR_LOG_LEVEL,
     lastUsedFlushMs: e.TRESOR_LAST_USED_FLUSH_MS,
+    loginAttemptsPerMinute: e.TRESOR_LOGIN_ATTEMPTS_PER_MINUTE,
     sessionHours: e.TRESOR_SESSION_HOURS,
     host: e.HOST,
     port: e.PORT,

@@ -2,6 +2,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { principalOf, requireToken } from '../plugins/auth.plugin.ts';
+import { loginRateLimit } from '../plugins/login-rate-limit.ts';
 import { errorSchema, idParams, json, tokenSchema } from './schemas.ts';
 
 const errors = { 401: errorSchema, 403: errorSchema, 404: errorSchema, 422: errorSchema, 429: errorSchema };
@@ -12,7 +13,7 @@ export const tokensRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/auth/token',
     {
-      config: { rateLimit: { max: 10, timeWindow: '1 minute' } },
+      config: { rateLimit: loginRateLimit(app.tresor.config.loginAttemptsPerMinute) },
       schema: { tags: ['auth'], summary: 'Trade e-mail and password for a token valid one hour (rate-limited)', body: z.object({ email: z.string().max(320), password: z.string().max(1000) }), response: { 200: z.object({ token: z.string(), expiresAt: z.iso.datetime() }), ...errors } },
     },
     async (request) => {

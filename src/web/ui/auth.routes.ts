@@ -2,6 +2,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type {} from '@fastify/rate-limit';
 import { sessionCookie } from '../plugins/auth.plugin.ts';
+import { loginRateLimit } from '../plugins/login-rate-limit.ts';
 import { formAction, renderPage, str } from './render.ts';
 
 /** Only same-site paths are followed after login (no open redirect). */
@@ -16,7 +17,7 @@ export const uiAuthRoutes: FastifyPluginAsync = async (app) => {
     return renderPage(request, reply, 'login', { title: 'Sign in', next: str((request.query as Record<string, unknown>).next) });
   });
 
-  app.post('/login', { preHandler: app.csrfProtection, config: { rateLimit: { max: 10, timeWindow: '1 minute' } } }, async (request, reply) => {
+  app.post('/login', { preHandler: app.csrfProtection, config: { rateLimit: loginRateLimit(app.tresor.config.loginAttemptsPerMinute) } }, async (request, reply) => {
     const body = request.body as Record<string, unknown>;
     return formAction(
       async () => {
@@ -39,7 +40,7 @@ export const uiAuthRoutes: FastifyPluginAsync = async (app) => {
 
   app.get('/setup', async (request, reply) => renderPage(request, reply, 'setup', { title: 'Set up', token: str((request.query as Record<string, unknown>).token) }));
 
-  app.post('/setup', { preHandler: app.csrfProtection, config: { rateLimit: { max: 10, timeWindow: '1 minute' } } }, async (request, reply) => {
+  app.post('/setup', { preHandler: app.csrfProtection, config: { rateLimit: loginRateLimit(app.tresor.config.loginAttemptsPerMinute) } }, async (request, reply) => {
     const body = request.body as Record<string, unknown>;
     return formAction(
       async () => {
