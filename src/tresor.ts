@@ -3,6 +3,7 @@
  * server, the CLI and the tests all start here, so they cannot be wired differently.
  */
 import { join } from 'node:path';
+import { auditServiceFactory, type AuditService } from './audit/audit.service.ts';
 import type { TresorConfig } from './config.ts';
 import { CredentialRegistry, loadCredentialTypes } from './credentials/index.ts';
 import { keyServiceFactory, type KeyService } from './crypto/key.service.ts';
@@ -34,6 +35,7 @@ export interface Tresor {
   groups: GroupService;
   bootstrap: BootstrapService;
   sessions: SessionService;
+  audit: AuditService;
   /** Coalesces "last used" stamps; flushed on close. */
   lastUsed: LastUsedRecorder;
   /** A typed, decrypted credential for a module acting for `principal` (see UseService). */
@@ -68,15 +70,16 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
     const source =
       overrides.keySource ??
       keySourceFor({ masterKey: config.masterKey, masterKeyFile: config.masterKeyFile, embeddedDataDir: database.kind === 'pglite' ? config.dataDir : undefined }, (message) => logger.warn(message));
-    const keys = keyServiceFactory({ db: database.db, source });
+    const audit = auditServiceFactory({ db: database.db });
+    const keys = keyServiceFactory({ db: database.db, source, audit });
     await keys.init();
     const db = database.db;
-    const bootstrap = bootstrapServiceFactory({ db });
+    const bootstrap = bootstrapServiceFactory({ db, audit });
     await bootstrap.ensureSystemGroup();
-    const secrets = secretServiceFactory({ db, registry, keys, settings: { versionsKept: config.versionsKept } });
+    const secrets = secretServiceFactory({ db, audit, registry, keys, settings: { versionsKept: config.versionsKept } });
     const lastUsed = lastUsedRecorder(db, { intervalMs: config.lastUsedFlushMs, onError: (error) => logger.error({ err: error }, 'could not record last use') });
-    const usage = useServiceFactory({ db, registry, secrets, lastUsed });
-    const sessions = sessionServiceFactory({ db, sessionHours: config.sessionHours });
+    const usage = useServiceFactory({ db, registry, secrets, lastUsed, audit });
+    const sessions = sessionServiceFactory({ db, audit, sessionHours: config.sessionHours });
     return {
       config,
       logger,
@@ -84,11 +87,12 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
       database,
       keys,
       secrets,
-      shares: shareServiceFactory({ db, registry }),
+      shares: shareServiceFactory({ db, registry, audit }),
       usage,
-      users: userServiceFactory({ db, listener: { credentialsRevoked: (userId) => sessions.revokeAll(userId) } }),
+      users: userServiceFactory({ db, audit, listener: { credentialsRevoked: (userId) => sessions.revokeAll(userId) } }),
       sessions,
-      groups: groupServiceFactory({ db }),
+      groups: groupServiceFactory({ db, audit }),
+      audit,
       bootstrap,
       lastUsed,
       use: (ctor, principal, nameOrId, options) => usage.use(ctor, principal, nameOrId, options),

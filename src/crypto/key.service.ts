@@ -7,7 +7,9 @@
  * when no row uses it.
  */
 import { timingSafeEqual } from 'node:crypto';
+import type { AuditService } from '../audit/audit.service.ts';
 import type { Database } from '../db/client.ts';
+import { systemPrincipal } from '../identity/principal.ts';
 import { ConfigError, WrongMasterKeyError } from '../errors.ts';
 import { rewrap } from './envelope.ts';
 import { KeyRing } from './key-ring.ts';
@@ -29,9 +31,11 @@ export interface KeyStatus {
 export interface KeyServiceDeps {
   db: Database;
   source: KeySource;
+  /** Rotation start and end are audited (set once the audit trail exists). */
+  audit?: Pick<AuditService, 'write'>;
 }
 
-export function keyServiceFactory({ db, source }: KeyServiceDeps) {
+export function keyServiceFactory({ db, source, audit }: KeyServiceDeps) {
   let ring: KeyRing | undefined;
 
   /** Checks every offered version against the database and records new ones. */
@@ -110,6 +114,7 @@ export function keyServiceFactory({ db, source }: KeyServiceDeps) {
           ring = current;
         }
         rotation = await keyStore.startRotation(db, current.currentVersion);
+        await audit?.write({ actor: systemPrincipal, event: { action: 'key.rotation_started', target: { id: String(rotation.id), name: `key v${rotation.targetVersion}` }, details: { targetVersion: rotation.targetVersion, rewrapped: 0 } } });
       }
       const target = rotation.targetVersion;
       if (!current.has(target)) throw new WrongMasterKeyError(`An unfinished rotation targets key version ${target}, which ${source.description} does not provide`);
@@ -131,6 +136,7 @@ export function keyServiceFactory({ db, source }: KeyServiceDeps) {
         for (const v of await keyStore.versions(tx)) if (v.version !== target && !usage.get(v.version)) await keyStore.retire(tx, v.version);
         await keyStore.finishRotation(tx, rotation.id);
       });
+      await audit?.write({ actor: systemPrincipal, event: { action: 'key.rotation_finished', target: { id: String(rotation.id), name: `key v${target}` }, details: { targetVersion: target, rewrapped } } });
       return { targetVersion: target, rewrapped, remaining: 0 };
     },
   };

@@ -4,6 +4,7 @@
  * setup token (its link is printed at start; the setup page consumes it).
  */
 import { createHash, randomBytes } from 'node:crypto';
+import type { AuditService } from '../audit/audit.service.ts';
 import type { Database } from '../db/client.ts';
 import { ConflictError, TresorError } from '../errors.ts';
 import { parseField } from '../validation.ts';
@@ -12,12 +13,13 @@ import { displayNameSchema, emailSchema, loginPasswordSchema } from './identity-
 import { identityStore } from './identity.store.ts';
 import { hashPassword } from './password-hash.ts';
 import { administratorPermissions } from './permissions.ts';
+import { systemPrincipal } from './principal.ts';
 import { type User, userOf } from './user.service.ts';
 
 const setupTokenLifetimeMs = 24 * 3600_000;
 const hashToken = (token: string) => createHash('sha256').update(token).digest();
 
-export function bootstrapServiceFactory({ db }: { db: Database }) {
+export function bootstrapServiceFactory({ db, audit }: { db: Database; audit: Pick<AuditService, 'appendInTx'> }) {
   /** Creates an administrator: every administration permission, SECRET_MANAGEMENT, member of `system`. */
   async function createAdministrator(input: { email: unknown; displayName?: unknown; password: unknown }): Promise<User> {
     const email = parseField(emailSchema, input.email, 'email');
@@ -29,6 +31,7 @@ export function bootstrapServiceFactory({ db }: { db: Database }) {
       const system = await identityStore.groupByName(tx, systemGroupName);
       await identityStore.addMember(tx, user.id, system!.id);
       for (const permission of administratorPermissions) await identityStore.grant(tx, { userId: user.id }, permission);
+      await audit.appendInTx(tx, [{ actor: systemPrincipal, event: { action: 'user.created', target: { id: user.id, name: user.email }, details: { administrator: true } } }]);
       return userOf(user);
     });
   }

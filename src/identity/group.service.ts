@@ -3,7 +3,9 @@
  * granting to a user needs USER_ADMIN, to a group GROUP_ADMIN. The built-in `system`
  * group cannot be deleted.
  */
-import type { Database } from '../db/client.ts';
+import type { AuditEvent } from '../audit/audit-events.ts';
+import type { AuditService } from '../audit/audit.service.ts';
+import type { Database, Executor } from '../db/client.ts';
 import { pgErrorCode, uniqueViolation } from '../db/errors.ts';
 import { AccessDeniedError, ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { parseField } from '../validation.ts';
@@ -27,7 +29,7 @@ const groupOf = (row: GroupRow): Group => ({ id: row.id, name: row.name, descrip
 
 export type PermissionHolder = { userId: string } | { groupId: string };
 
-export function groupServiceFactory({ db }: { db: Database }) {
+export function groupServiceFactory({ db, audit }: { db: Database; audit: Pick<AuditService, 'appendInTx'> }) {
   async function require(principal: Principal, permission: Permission, what: string): Promise<void> {
     if (!holds(await resolvePrincipal(db, principal), permission)) throw new AccessDeniedError(`${what} needs the ${permission} permission`);
   }
@@ -45,6 +47,15 @@ export function groupServiceFactory({ db }: { db: Database }) {
     return row;
   }
 
+  /** Runs a change and its audit record in one transaction. */
+  function audited<T>(principal: Principal, change: (tx: Executor) => Promise<T>, event: (result: T) => AuditEvent): Promise<T> {
+    return db.transaction(async (tx) => {
+      const result = await change(tx);
+      await audit.appendInTx(tx, [{ actor: principal, event: event(result) }]);
+      return result;
+    });
+  }
+
   function permissionOf(value: unknown): Permission {
     if (!isPermission(value)) throw ValidationError.field('permission', `Permission must be one of: ${permissions.join(', ')}`);
     return value;
@@ -58,7 +69,7 @@ export function groupServiceFactory({ db }: { db: Database }) {
       const name = parseField(groupNameSchema, input.name, 'name');
       const description = parseField(groupDescriptionSchema, input.description ?? '', 'description');
       try {
-        return groupOf(await identityStore.insertGroup(db, { name, description }));
+        return await audited(principal, async (tx) => groupOf(await identityStore.insertGroup(tx, { name, description })), (g) => ({ action: 'group.created', target: { id: g.id, name: g.name }, details: { builtIn: false } }));
       } catch (error) {
         if (pgErrorCode(error) === uniqueViolation) throw new ConflictError(`A group named "${name}" already exists`, 'name');
         throw error;
@@ -69,7 +80,7 @@ export function groupServiceFactory({ db }: { db: Database }) {
       await require(principal, 'GROUP_ADMIN', 'Deleting groups');
       const group = await find(ref);
       if (group.builtIn) throw new ConflictError(`The built-in group "${group.name}" cannot be deleted`);
-      await identityStore.deleteGroup(db, group.id);
+      await audited(principal, (tx) => identityStore.deleteGroup(tx, group.id), () => ({ action: 'group.deleted', target: { id: group.id, name: group.name }, details: { builtIn: false } }));
     },
 
     async list(_principal: Principal): Promise<Group[]> {
@@ -83,31 +94,40 @@ export function groupServiceFactory({ db }: { db: Database }) {
 
     async addMember(principal: Principal, ref: string, userId: string): Promise<void> {
       await require(principal, 'GROUP_ADMIN', 'Changing memberships');
-      await identityStore.addMember(db, (await user(userId)).id, (await find(ref)).id);
+      const [member, group] = [await user(userId), await find(ref)];
+      await audited(principal, (tx) => identityStore.addMember(tx, member.id, group.id), () => ({ action: 'membership.added', target: { id: group.id, name: group.name }, details: { userId: member.id } }));
     },
 
     async removeMember(principal: Principal, ref: string, userId: string): Promise<void> {
       await require(principal, 'GROUP_ADMIN', 'Changing memberships');
-      const removed = await identityStore.removeMember(db, userId, (await find(ref)).id);
-      if (!removed) throw new NotFoundError(`User ${userId} is not a member of "${ref}"`);
+      const group = await find(ref);
+      await audited(
+        principal,
+        async (tx) => {
+          if (!(await identityStore.removeMember(tx, userId, group.id))) throw new NotFoundError(`User ${userId} is not a member of "${ref}"`);
+        },
+        () => ({ action: 'membership.removed', target: { id: group.id, name: group.name }, details: { userId } }),
+      );
     },
 
     async grant(principal: Principal, holder: PermissionHolder, permission: unknown): Promise<void> {
       const p = permissionOf(permission);
-      if ('userId' in holder) {
-        await require(principal, 'USER_ADMIN', 'Granting permissions to users');
-        await identityStore.grant(db, { userId: (await user(holder.userId)).id }, p);
-      } else {
-        await require(principal, 'GROUP_ADMIN', 'Granting permissions to groups');
-        await identityStore.grant(db, { groupId: (await find(holder.groupId)).id }, p);
-      }
+      await require(principal, 'userId' in holder ? 'USER_ADMIN' : 'GROUP_ADMIN', `Granting permissions to ${'userId' in holder ? 'users' : 'groups'}`);
+      const target = 'userId' in holder ? await user(holder.userId).then((u) => ({ id: u.id, name: u.email, kind: 'user' as const })) : await find(holder.groupId).then((g) => ({ id: g.id, name: g.name, kind: 'group' as const }));
+      await audited(principal, (tx) => identityStore.grant(tx, target.kind === 'user' ? { userId: target.id } : { groupId: target.id }, p), () => ({ action: 'permission.granted', target: { id: target.id, name: target.name }, details: { permission: p, holderKind: target.kind } }));
     },
 
     async revoke(principal: Principal, holder: PermissionHolder, permission: unknown): Promise<void> {
       const p = permissionOf(permission);
       await require(principal, 'userId' in holder ? 'USER_ADMIN' : 'GROUP_ADMIN', 'Revoking permissions');
-      const resolved = 'userId' in holder ? { userId: (await user(holder.userId)).id } : { groupId: (await find(holder.groupId)).id };
-      if (!(await identityStore.revoke(db, resolved, p))) throw new NotFoundError(`${p} is not granted there`);
+      const target = 'userId' in holder ? await user(holder.userId).then((u) => ({ id: u.id, name: u.email, kind: 'user' as const })) : await find(holder.groupId).then((g) => ({ id: g.id, name: g.name, kind: 'group' as const }));
+      await audited(
+        principal,
+        async (tx) => {
+          if (!(await identityStore.revoke(tx, target.kind === 'user' ? { userId: target.id } : { groupId: target.id }, p))) throw new NotFoundError(`${p} is not granted there`);
+        },
+        () => ({ action: 'permission.revoked', target: { id: target.id, name: target.name }, details: { permission: p, holderKind: target.kind } }),
+      );
     },
 
     async grants(_principal: Principal, holder: PermissionHolder): Promise<string[]> {

@@ -5,6 +5,7 @@
  */
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
+import type { AuditService } from '../audit/audit.service.ts';
 import type { Database } from '../db/client.ts';
 import { AccessDeniedError, NotFoundError } from '../errors.ts';
 import { parseField } from '../validation.ts';
@@ -29,7 +30,7 @@ const tokenOf = (row: TokenRow): ApiToken => ({ id: row.id, name: row.name, crea
 const tokenNameSchema = z.string({ error: 'Name must be text' }).trim().min(1, 'Name must not be empty').max(100, 'Name must be at most 100 characters');
 const expiresInDaysSchema = z.number({ error: 'Expiry must be a number of days' }).int('Expiry must be a whole number of days').min(1, 'Expiry must be at least 1 day').max(3650, 'Expiry must be at most 3650 days');
 
-export function sessionServiceFactory({ db, sessionHours }: { db: Database; sessionHours: number }) {
+export function sessionServiceFactory({ db, audit, sessionHours }: { db: Database; audit: Pick<AuditService, 'appendInTx' | 'write'>; sessionHours: number }) {
   return {
     async createSession(userId: string, clientAddress?: string): Promise<{ cookie: string; expiresAt: Date }> {
       const cookie = randomBytes(32).toString('base64url');
@@ -43,8 +44,10 @@ export function sessionServiceFactory({ db, sessionHours }: { db: Database; sess
       return (await authStore.sessionUser(db, sha256(cookie)))?.userId;
     },
 
-    async destroySession(cookie: string | undefined): Promise<void> {
+    /** Ends a session; with `principal`, records the logout. */
+    async destroySession(cookie: string | undefined, principal?: Principal): Promise<void> {
       if (cookie) await authStore.deleteSession(db, sha256(cookie));
+      if (principal && principal.kind === 'user') await audit.write({ actor: principal, event: { action: 'auth.logout', target: { id: principal.id, name: principal.id }, details: { method: 'session' } } });
     },
 
     /** Ends every session and token of a user (password changed, user disabled). */
@@ -60,7 +63,11 @@ export function sessionServiceFactory({ db, sessionHours }: { db: Database; sess
       const days = input.expiresInDays === undefined || input.expiresInDays === null ? undefined : parseField(expiresInDaysSchema, input.expiresInDays, 'expiresInDays');
       const id = randomUUID();
       const secret = randomBytes(32).toString('base64url');
-      const row = await authStore.insertToken(db, { id, userId: principal.id, name, secretHash: sha256(secret), expiresAt: days === undefined ? null : new Date(Date.now() + days * 86_400_000) });
+      const row = await db.transaction(async (tx) => {
+        const inserted = await authStore.insertToken(tx, { id, userId: principal.id, name, secretHash: sha256(secret), expiresAt: days === undefined ? null : new Date(Date.now() + days * 86_400_000) });
+        await audit.appendInTx(tx, [{ actor: principal, event: { action: 'token.created', target: { id, name }, details: { expiresAt: inserted.expiresAt?.toISOString() ?? null } } }]);
+        return inserted;
+      });
       return { token: `tsr_${id.replaceAll('-', '')}_${secret}`, info: tokenOf(row) };
     },
 
@@ -96,7 +103,10 @@ export function sessionServiceFactory({ db, sessionHours }: { db: Database; sess
       const row = /^[0-9a-f-]{36}$/i.test(id) ? await authStore.token(db, id) : undefined;
       const own = row && principal.kind === 'user' && row.userId === principal.id;
       if (!row || (!own && !holds(await resolvePrincipal(db, principal), 'USER_ADMIN'))) throw new NotFoundError(`No token ${id}`);
-      if (!(await authStore.revokeToken(db, id))) throw new NotFoundError(`Token ${id} is already revoked`);
+      await db.transaction(async (tx) => {
+        if (!(await authStore.revokeToken(tx, id))) throw new NotFoundError(`Token ${id} is already revoked`);
+        await audit.appendInTx(tx, [{ actor: principal, event: { action: 'token.revoked', target: { id, name: row.name }, details: { expiresAt: row.expiresAt?.toISOString() ?? null } } }]);
+      });
     },
   };
 }

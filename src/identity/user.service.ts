@@ -3,6 +3,7 @@
  * USER_ADMIN; a user may change their own password. Messages never say whether an
  * e-mail address exists.
  */
+import type { AuditService } from '../audit/audit.service.ts';
 import type { Database } from '../db/client.ts';
 import { pgErrorCode, uniqueViolation } from '../db/errors.ts';
 import { AccessDeniedError, ConflictError, NotFoundError, TresorError } from '../errors.ts';
@@ -28,7 +29,7 @@ export interface UserListener {
   credentialsRevoked?(userId: string): Promise<void> | void;
 }
 
-export function userServiceFactory({ db, listener = {} }: { db: Database; listener?: UserListener }) {
+export function userServiceFactory({ db, audit, listener = {} }: { db: Database; audit: Pick<AuditService, 'appendInTx' | 'write'>; listener?: UserListener }) {
   async function requireAdmin(principal: Principal): Promise<void> {
     if (!holds(await resolvePrincipal(db, principal), 'USER_ADMIN')) throw new AccessDeniedError('Managing users needs the USER_ADMIN permission');
   }
@@ -46,7 +47,11 @@ export function userServiceFactory({ db, listener = {} }: { db: Database; listen
       const displayName = parseField(displayNameSchema, input.displayName ?? email.split('@')[0], 'displayName');
       const passwordHash = input.password === undefined ? null : await hashPassword(parseField(loginPasswordSchema, input.password, 'password'));
       try {
-        return userOf(await identityStore.insertUser(db, { email, displayName, passwordHash }));
+        return await db.transaction(async (tx) => {
+          const user = userOf(await identityStore.insertUser(tx, { email, displayName, passwordHash }));
+          await audit.appendInTx(tx, [{ actor: principal, event: { action: 'user.created', target: { id: user.id, name: user.email }, details: { administrator: false } } }]);
+          return user;
+        });
       } catch (error) {
         if (pgErrorCode(error) === uniqueViolation) throw new ConflictError(`A user with e-mail ${email} already exists`, 'email');
         throw error;
@@ -54,11 +59,16 @@ export function userServiceFactory({ db, listener = {} }: { db: Database; listen
     },
 
     /** The user for these credentials; one message for every failure, so nothing is learnt from it. */
-    async authenticate(emailInput: unknown, password: unknown): Promise<User> {
-      const email = typeof emailInput === 'string' ? emailInput.trim().toLowerCase() : '';
+    async authenticate(emailInput: unknown, password: unknown, method: 'form' | 'token-exchange' = 'form'): Promise<User> {
+      const email = typeof emailInput === 'string' ? emailInput.trim().toLowerCase().slice(0, 320) : '';
       const row = email ? await identityStore.userByEmail(db, email) : undefined;
       const ok = await verifyPassword(row?.passwordHash, typeof password === 'string' ? password : '');
-      if (!row || !ok || row.disabled) throw new TresorError('UNAUTHENTICATED', 'Wrong e-mail or password, or the account is disabled');
+      const target = { id: row?.id ?? null, name: email };
+      if (!row || !ok || row.disabled) {
+        await audit.write({ actor: row ? { kind: 'user', id: row.id } : { kind: 'system' }, outcome: 'failure', event: { action: 'auth.login_failed', target, details: { method } } });
+        throw new TresorError('UNAUTHENTICATED', 'Wrong e-mail or password, or the account is disabled');
+      }
+      await audit.write({ actor: { kind: 'user', id: row.id }, event: { action: 'auth.login', target, details: { method } } });
       return userOf(row);
     },
 
@@ -88,7 +98,10 @@ export function userServiceFactory({ db, listener = {} }: { db: Database; listen
       if (!(principal.kind === 'user' && principal.id === id)) await requireAdmin(principal);
       await existing(id);
       const passwordHash = await hashPassword(parseField(loginPasswordSchema, password, 'password'));
-      await identityStore.updateUser(db, id, { passwordHash });
+      await db.transaction(async (tx) => {
+        const row = await identityStore.updateUser(tx, id, { passwordHash });
+        await audit.appendInTx(tx, [{ actor: principal, event: { action: 'user.password_changed', target: { id, name: row!.email }, details: { administrator: false } } }]);
+      });
       await listener.credentialsRevoked?.(id);
     },
 
@@ -96,9 +109,13 @@ export function userServiceFactory({ db, listener = {} }: { db: Database; listen
       await requireAdmin(principal);
       if (principal.kind === 'user' && principal.id === id && disabled) throw new ConflictError('You cannot disable your own account', 'disabled');
       await existing(id);
-      const row = await identityStore.updateUser(db, id, { disabled });
+      const row = await db.transaction(async (tx) => {
+        const updated = await identityStore.updateUser(tx, id, { disabled });
+        await audit.appendInTx(tx, [{ actor: principal, event: { action: disabled ? 'user.disabled' : 'user.enabled', target: { id, name: updated!.email }, details: { administrator: false } } }]);
+        return updated!;
+      });
       if (disabled) await listener.credentialsRevoked?.(id);
-      return userOf(row!);
+      return userOf(row);
     },
   };
 }

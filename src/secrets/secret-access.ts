@@ -3,6 +3,7 @@
  * the one gate every secret operation passes through.
  */
 import type { Executor } from '../db/client.ts';
+import { markDenied } from '../audit/denials.ts';
 import { AccessDeniedError, NotFoundError } from '../errors.ts';
 import { type PrincipalFacts, resolvePrincipal } from '../identity/access.resolver.ts';
 import type { Principal } from '../identity/principal.ts';
@@ -41,11 +42,11 @@ export async function relationOf(db: Executor, row: SecretRow, facts: PrincipalF
 export async function authorize(db: Executor, principal: Principal, ref: string, operation: SecretOperation, options: { lock?: boolean } = {}): Promise<Authorized> {
   const facts = await resolvePrincipal(db, principal);
   const row = options.lock ? await secretStore.lock(db, ref) : await secretStore.find(db, ref);
-  const notFound = new NotFoundError(operation === 'use' ? `No usable secret "${ref}"` : `No secret "${ref}"`);
+  const notFound = markDenied(new NotFoundError(operation === 'use' ? `No usable secret "${ref}"` : `No secret "${ref}"`));
   if (!row) throw notFound;
   const relation = await relationOf(db, row, facts);
   const decision = decide(operation, facts, relation);
   if (decision === 'hidden') throw notFound;
-  if (decision === 'denied') throw new AccessDeniedError(`You may not ${describeOperation[operation]} secret "${row.name}"`);
+  if (decision === 'denied') throw markDenied(new AccessDeniedError(`You may not ${describeOperation[operation]} secret "${row.name}"`));
   return { row, facts, relation };
 }

@@ -20,6 +20,8 @@ import { actingUserId, type Principal } from '../identity/principal.ts';
 import { parseField } from '../validation.ts';
 import { authorize } from './secret-access.ts';
 import { decide, type SecretOperation, secretOperations } from './secret-access.policy.ts';
+import type { AuditService } from '../audit/audit.service.ts';
+import { auditingDenials } from '../audit/denials.ts';
 import { canonicalJson } from './canonical-json.ts';
 import { metadataOf, type SecretDetail, type SecretMetadata, type VersionInfo } from './secret-metadata.ts';
 import { descriptionSchema, reasonSchema, secretNameSchema } from './secret-rules.ts';
@@ -63,6 +65,7 @@ export interface ListOptions extends Omit<SecretFilter, 'visibleTo'> {
 
 export interface SecretServiceDeps {
   db: Database;
+  audit: Pick<AuditService, 'appendInTx' | 'write'>;
   registry: CredentialRegistry;
   keys: Pick<KeyService, 'ring' | 'ringFor'>;
   settings: { versionsKept: number };
@@ -81,7 +84,8 @@ function underFields(error: unknown): never {
   throw error;
 }
 
-export function secretServiceFactory({ db, registry, keys, settings }: SecretServiceDeps) {
+export function secretServiceFactory({ db, audit, registry, keys, settings }: SecretServiceDeps) {
+  const guarded = <T>(principal: Principal, operation: string, ref: string, fn: () => Promise<T>) => auditingDenials(audit, principal, operation, ref, fn);
   const serialise = (payload: Payload) => Buffer.from(JSON.stringify(payload), 'utf8');
 
   function typeOf(row: SecretRow): CredentialType {
@@ -119,7 +123,10 @@ export function secretServiceFactory({ db, registry, keys, settings }: SecretSer
         underFields(error);
       }
       const facts = await resolvePrincipal(db, principal);
-      if (!holds(facts, 'SECRET_MANAGEMENT_CREATE') || principal.kind === 'group') throw new AccessDeniedError('Creating secrets needs the SECRET_MANAGEMENT_CREATE permission');
+      if (!holds(facts, 'SECRET_MANAGEMENT_CREATE') || principal.kind === 'group') {
+        await audit.write({ actor: principal, outcome: 'denied', event: { action: 'access.denied', target: { id: null, name }, details: { operation: 'create' } } });
+        throw new AccessDeniedError('Creating secrets needs the SECRET_MANAGEMENT_CREATE permission');
+      }
       const rule = type.definition.sharing;
       const requiredGroup = rule ? await identityStore.groupByName(db, rule.requiredGroup) : undefined;
       if (rule && !requiredGroup) throw new ConflictError(`${type.definition.name} secrets must be shared with group "${rule.requiredGroup}", which does not exist`);
@@ -147,6 +154,7 @@ export function secretServiceFactory({ db, registry, keys, settings }: SecretSer
           await writeVersion(tx, row, 1, payload, principal, 'created');
           // The type's sharing rule holds from the first moment.
           if (requiredGroup) await shareStore.insert(tx, { secretId: row.id, groupId: requiredGroup.id, createdBy: userId });
+          await audit.appendInTx(tx, [{ actor: principal, event: { action: 'secret.created', target: { id: row.id, name }, details: { type: type.id, version: 1 } } }]);
         });
       } catch (error) {
         if (pgErrorCode(error) === uniqueViolation) throw new ConflictError(`A secret named "${name}" already exists`, 'name');
@@ -156,12 +164,12 @@ export function secretServiceFactory({ db, registry, keys, settings }: SecretSer
     },
 
     async get(principal: Principal, ref: string): Promise<SecretMetadata> {
-      return metadataOf((await authorize(db, principal, ref, 'read')).row);
+      return guarded(principal, 'read', ref, async () => metadataOf((await authorize(db, principal, ref, 'read')).row));
     },
 
     /** Metadata, non-secret fields and derived facts. */
     async describe(principal: Principal, ref: string): Promise<SecretDetail> {
-      const { row } = await authorize(db, principal, ref, 'read');
+      const { row } = await guarded(principal, 'read', ref, () => authorize(db, principal, ref, 'read'));
       const type = typeOf(row);
       const payload = await readPayload(db, row);
       return { ...metadataOf(row), fields: type.publicFields(payload), facts: type.facts(payload) };
@@ -182,7 +190,7 @@ export function secretServiceFactory({ db, registry, keys, settings }: SecretSer
     async update(principal: Principal, ref: string, input: UpdateSecretInput): Promise<UpdateResult> {
       const description = input.description === undefined ? undefined : parseField(descriptionSchema, input.description, 'description');
       const reason = parseField(reasonSchema, input.reason ?? 'updated', 'reason');
-      return db.transaction(async (tx) => {
+      return guarded(principal, 'update', ref, () => db.transaction(async (tx) => {
         const { row } = await authorize(tx, principal, ref, 'update', { lock: true });
         checkExpected(row, input.expectedVersion);
         const type = typeOf(row);
@@ -203,18 +211,20 @@ export function secretServiceFactory({ db, registry, keys, settings }: SecretSer
         const version = row.version + 1;
         await writeVersion(tx, row, version, next, principal, reason);
         const updated = await secretStore.update(tx, row.id, { version, description: description ?? row.description, expiresAt, updatedAt: new Date(), updatedBy: actingUserId(principal) });
+        const changedFields = type.definition.fields.filter((f) => canonicalJson(next[f.key] ?? null) !== canonicalJson(current[f.key] ?? null)).map((f) => f.key);
+        await audit.appendInTx(tx, [{ actor: principal, event: { action: 'secret.updated', target: { id: row.id, name: row.name }, details: { version, changedFields, metadataChanged } } }]);
         return { secret: metadataOf(updated), changed: true };
-      });
+      }));
     },
 
     /** What the principal may do with the secret (for showing only the buttons that will work). */
     async allowed(principal: Principal, ref: string): Promise<Record<SecretOperation, boolean>> {
-      const { facts, relation } = await authorize(db, principal, ref, 'read');
+      const { facts, relation } = await guarded(principal, 'read', ref, () => authorize(db, principal, ref, 'read'));
       return Object.fromEntries(secretOperations.map((op) => [op, decide(op, facts, relation) === 'allow'])) as Record<SecretOperation, boolean>;
     },
 
     async versions(principal: Principal, ref: string): Promise<VersionInfo[]> {
-      const { row } = await authorize(db, principal, ref, 'versions');
+      const { row } = await guarded(principal, 'versions', ref, () => authorize(db, principal, ref, 'versions'));
       return secretStore.versions(db, row.id);
     },
 
@@ -222,7 +232,7 @@ export function secretServiceFactory({ db, registry, keys, settings }: SecretSer
     async rollback(principal: Principal, ref: string, to: number, options: { reason?: string; expectedVersion?: number } = {}): Promise<SecretMetadata> {
       if (!Number.isInteger(to) || to < 1) throw ValidationError.field('version', 'Version must be a whole number from 1');
       const reason = parseField(reasonSchema, options.reason ?? '', 'reason');
-      return db.transaction(async (tx) => {
+      return guarded(principal, 'rollback', ref, () => db.transaction(async (tx) => {
         const { row } = await authorize(tx, principal, ref, 'rollback', { lock: true });
         checkExpected(row, options.expectedVersion);
         if (to > row.version) throw new NotFoundError(`Secret "${row.name}" has no version ${to} (latest is ${row.version})`);
@@ -232,18 +242,21 @@ export function secretServiceFactory({ db, registry, keys, settings }: SecretSer
         const version = row.version + 1;
         await writeVersion(tx, row, version, payload, principal, `rolled back to version ${to}${reason ? `: ${reason}` : ''}`);
         const expiresAt = type.definition.expiresFrom ? (type.expiresAt(payload) ?? null) : row.expiresAt;
-        return metadataOf(await secretStore.update(tx, row.id, { version, expiresAt, updatedAt: new Date(), updatedBy: actingUserId(principal) }));
-      });
+        const updated = await secretStore.update(tx, row.id, { version, expiresAt, updatedAt: new Date(), updatedBy: actingUserId(principal) });
+        await audit.appendInTx(tx, [{ actor: principal, event: { action: 'secret.rolled_back', target: { id: row.id, name: row.name }, details: { to, version } } }]);
+        return metadataOf(updated);
+      }));
     },
 
     /** Permanent: the secret, every version and every data key go in one transaction. */
     async delete(principal: Principal, ref: string, options: { expectedVersion?: number } = {}): Promise<SecretMetadata> {
-      return db.transaction(async (tx) => {
+      return guarded(principal, 'delete', ref, () => db.transaction(async (tx) => {
         const { row } = await authorize(tx, principal, ref, 'delete', { lock: true });
         checkExpected(row, options.expectedVersion);
         await secretStore.delete(tx, row.id);
+        await audit.appendInTx(tx, [{ actor: principal, event: { action: 'secret.deleted', target: { id: row.id, name: row.name }, details: { type: row.typeId, version: row.version } } }]);
         return metadataOf(row);
-      });
+      }));
     },
 
     /**

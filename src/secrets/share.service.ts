@@ -10,6 +10,8 @@ import { pgErrorCode, uniqueViolation } from '../db/errors.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { identityStore } from '../identity/identity.store.ts';
 import { actingUserId, type Principal } from '../identity/principal.ts';
+import type { AuditService } from '../audit/audit.service.ts';
+import { auditingDenials } from '../audit/denials.ts';
 import { authorize } from './secret-access.ts';
 import { type ShareRow, shareStore } from './share.store.ts';
 
@@ -32,7 +34,7 @@ const shareOf = (row: ShareRow): Share =>
 
 const isUuid = (s: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s);
 
-export function shareServiceFactory({ db, registry }: { db: Database; registry: CredentialRegistry }) {
+export function shareServiceFactory({ db, registry, audit }: { db: Database; registry: CredentialRegistry; audit: Pick<AuditService, 'appendInTx' | 'write'> }) {
   async function resolveTarget(target: ShareTarget): Promise<{ userId: string } | { groupId: string }> {
     if ('user' in target && typeof target.user === 'string') {
       const ref = target.user.trim();
@@ -52,21 +54,23 @@ export function shareServiceFactory({ db, registry }: { db: Database; registry: 
   return {
     async share(principal: Principal, ref: string, target: ShareTarget): Promise<Share> {
       const recipient = await resolveTarget(target);
-      return db.transaction(async (tx) => {
+      return auditingDenials(audit, principal, 'share', ref, () => db.transaction(async (tx) => {
         const { row } = await authorize(tx, principal, ref, 'share', { lock: true });
         if ('userId' in recipient && recipient.userId === row.ownerId) throw ValidationError.field('user', 'The owner already has this secret');
         try {
           const id = await tx.transaction(async (savepoint) => shareStore.insert(savepoint, { secretId: row.id, ...recipient, createdBy: actingUserId(principal) }));
-          return shareOf((await shareStore.find(tx, row.id, id))!);
+          const share = shareOf((await shareStore.find(tx, row.id, id))!);
+          await audit.appendInTx(tx, [{ actor: principal, event: { action: 'secret.shared', target: { id: row.id, name: row.name }, details: { recipientKind: share.kind, recipientId: share.principalId, recipient: share.label } } }]);
+          return share;
         } catch (error) {
           if (pgErrorCode(error) === uniqueViolation) throw new ConflictError(`Secret "${row.name}" is already shared there`, 'userId' in recipient ? 'user' : 'group');
           throw error;
         }
-      });
+      }));
     },
 
     async unshare(principal: Principal, ref: string, shareId: string): Promise<void> {
-      await db.transaction(async (tx) => {
+      await auditingDenials(audit, principal, 'unshare', ref, () => db.transaction(async (tx) => {
         const { row } = await authorize(tx, principal, ref, 'unshare', { lock: true });
         const share = isUuid(shareId) ? await shareStore.find(tx, row.id, shareId) : undefined;
         if (!share) throw new NotFoundError(`Secret "${row.name}" has no share ${shareId}`);
@@ -75,11 +79,13 @@ export function shareServiceFactory({ db, registry }: { db: Database; registry: 
           throw new ConflictError(`${registry.get(row.typeId).definition.name} secrets must stay shared with group "${rule.requiredGroup}"`);
         }
         await shareStore.delete(tx, row.id, share.id);
-      });
+        const gone = shareOf(share);
+        await audit.appendInTx(tx, [{ actor: principal, event: { action: 'secret.unshared', target: { id: row.id, name: row.name }, details: { recipientKind: gone.kind, recipientId: gone.principalId, recipient: gone.label } } }]);
+      }));
     },
 
     async shares(principal: Principal, ref: string): Promise<Share[]> {
-      const { row } = await authorize(db, principal, ref, 'read');
+      const { row } = await auditingDenials(audit, principal, 'read', ref, () => authorize(db, principal, ref, 'read'));
       return (await shareStore.list(db, row.id)).map(shareOf);
     },
   };

@@ -11,6 +11,9 @@ import { resolvePrincipal } from '../identity/access.resolver.ts';
 import type { Principal } from '../identity/principal.ts';
 import type { LastUsedRecorder } from './last-used.recorder.ts';
 import { metadataOf, type SecretMetadata } from './secret-metadata.ts';
+import { withAuditContext } from '../audit/audit-context.ts';
+import type { AuditService } from '../audit/audit.service.ts';
+import { auditingDenials } from '../audit/denials.ts';
 import { authorize } from './secret-access.ts';
 import type { SecretService } from './secret.service.ts';
 import { type SecretRow, secretStore } from './secret.store.ts';
@@ -25,32 +28,31 @@ export interface Used<T extends object> {
   value: T;
 }
 
-export interface UseListener {
-  used?(event: { secret: SecretMetadata; principal: Principal; module: string | undefined }): Promise<void> | void;
-}
-
-export function useServiceFactory({ db, registry, secrets, lastUsed, listener = {} }: { db: Database; registry: CredentialRegistry; secrets: Pick<SecretService, 'openUnchecked'>; lastUsed: LastUsedRecorder; listener?: UseListener }) {
+export function useServiceFactory({ db, registry, secrets, lastUsed, audit }: { db: Database; registry: CredentialRegistry; secrets: Pick<SecretService, 'openUnchecked'>; lastUsed: LastUsedRecorder; audit: Pick<AuditService, 'write'> }) {
   /** Opens an authorised row: refuses it when expired, stamps the use and reports it. */
   async function consume(row: SecretRow, principal: Principal, options: UseOptions): Promise<{ metadata: SecretMetadata; type: CredentialType; payload: Payload }> {
     if (row.expiresAt && row.expiresAt.getTime() <= Date.now()) {
       throw new TresorError('EXPIRED', `Secret "${row.name}" expired on ${row.expiresAt.toISOString()}; renew it before use`);
     }
     const opened = await secrets.openUnchecked(row);
+    // Fail closed: the value is handed out only once its use is on record.
+    await withAuditContext(options.module ? { module: options.module } : {}, () =>
+      audit.write({ actor: principal, event: { action: 'secret.used', target: { id: row.id, name: row.name }, details: { type: row.typeId, version: row.version } } }),
+    );
     lastUsed.record(row.id);
-    await listener.used?.({ secret: opened.metadata, principal, module: options.module });
     return opened;
   }
 
   return {
     /** The opened payload of a secret the principal may use, whatever its type (for expressions). */
     async useAny(principal: Principal, ref: string, options: UseOptions = {}) {
-      const { row } = await authorize(db, principal, ref, 'use');
+      const { row } = await auditingDenials(audit, principal, 'use', ref, () => authorize(db, principal, ref, 'use'));
       return consume(row, principal, options);
     },
 
     async use<T extends object>(ctor: CredentialClass<T>, principal: Principal, ref: string, options: UseOptions = {}): Promise<Used<T>> {
       const wanted = registry.of(ctor);
-      const { row } = await authorize(db, principal, ref, 'use');
+      const { row } = await auditingDenials(audit, principal, 'use', ref, () => authorize(db, principal, ref, 'use'));
       if (row.typeId !== wanted.id) {
         throw new TresorError('WRONG_TYPE', `Secret "${row.name}" is a ${registry.find(row.typeId)?.definition.name ?? row.typeId}, not a ${wanted.definition.name}`);
       }

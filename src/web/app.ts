@@ -14,6 +14,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import qs from 'qs';
+import { auditContext } from '../audit/audit-context.ts';
 import type { Tresor } from '../tresor.ts';
 import { adminRoutes } from './api/admin.routes.ts';
 import { credentialTypesRoutes } from './api/credential-types.routes.ts';
@@ -50,6 +51,10 @@ export async function buildApp(tresor: Tresor, options: AppOptions = {}): Promis
   app.setSerializerCompiler(serializerCompiler);
 
   await app.register(tresorPlugin, { tresor });
+  // Every audit row written while serving a request carries its id and client address.
+  app.addHook('onRequest', (request, _reply, done) => {
+    auditContext.run({ requestId: request.id, clientAddress: request.ip }, done);
+  });
   await app.register(errorsPlugin);
   await app.register(helmet, {
     contentSecurityPolicy: {

@@ -17,7 +17,7 @@ export const tokensRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: { tags: ['auth'], summary: 'Trade e-mail and password for a token valid one hour (rate-limited)', body: z.object({ email: z.string().max(320), password: z.string().max(1000) }), response: { 200: z.object({ token: z.string(), expiresAt: z.iso.datetime() }), ...errors } },
     },
     async (request) => {
-      const user = await users.authenticate(request.body.email, request.body.password);
+      const user = await users.authenticate(request.body.email, request.body.password, 'token-exchange');
       const issued = await sessions.createShortLivedToken(user.id);
       return { token: issued.token, expiresAt: issued.expiresAt.toISOString() };
     },

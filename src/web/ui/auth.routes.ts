@@ -33,7 +33,7 @@ export const uiAuthRoutes: FastifyPluginAsync = async (app) => {
   });
 
   app.post('/logout', { preHandler: app.csrfProtection }, async (request, reply) => {
-    await sessions.destroySession(request.cookies[sessionCookie]);
+    await sessions.destroySession(request.cookies[sessionCookie], request.principal);
     reply.clearCookie(sessionCookie, { path: '/' });
     return reply.redirect('/login');
   });

@@ -1,0 +1,40 @@
+/**
+ * The audit events, one metadata shape per action, as a discriminated union. Details hold
+ * names, ids, versions and counts only: there is no field a value could be put in, and
+ * no index signature, so the compiler keeps payloads out.
+ */
+
+export interface SecretTarget {
+  id: string;
+  name: string;
+}
+
+type SecretEvent<A extends string, D> = { action: A; target: SecretTarget; details: D };
+
+export type AuditEvent =
+  | SecretEvent<'secret.created', { type: string; version: number }>
+  | SecretEvent<'secret.updated', { version: number; changedFields: string[]; metadataChanged: boolean }>
+  | SecretEvent<'secret.deleted', { type: string; version: number }>
+  | SecretEvent<'secret.rolled_back', { to: number; version: number }>
+  | SecretEvent<'secret.shared', { recipientKind: 'user' | 'group'; recipientId: string; recipient: string }>
+  | SecretEvent<'secret.unshared', { recipientKind: 'user' | 'group'; recipientId: string; recipient: string }>
+  | SecretEvent<'secret.used', { type: string; version: number }>
+  | { action: 'access.denied'; target: { id: string | null; name: string }; details: { operation: string } }
+  | { action: 'auth.login' | 'auth.login_failed' | 'auth.logout'; target: { id: string | null; name: string }; details: { method: 'form' | 'token-exchange' | 'session' } }
+  | { action: 'token.created' | 'token.revoked'; target: { id: string; name: string }; details: { expiresAt: string | null } }
+  | { action: 'user.created' | 'user.disabled' | 'user.enabled' | 'user.password_changed'; target: { id: string; name: string }; details: { administrator: boolean } }
+  | { action: 'group.created' | 'group.deleted'; target: { id: string; name: string }; details: { builtIn: boolean } }
+  | { action: 'membership.added' | 'membership.removed'; target: { id: string; name: string }; details: { userId: string } }
+  | { action: 'permission.granted' | 'permission.revoked'; target: { id: string; name: string }; details: { permission: string; holderKind: 'user' | 'group' } }
+  | { action: 'key.rotation_started' | 'key.rotation_finished'; target: { id: string; name: string }; details: { targetVersion: number; rewrapped: number } };
+
+export type AuditAction = AuditEvent['action'];
+
+export const auditActions: readonly AuditAction[] = [
+  'secret.created', 'secret.updated', 'secret.deleted', 'secret.rolled_back', 'secret.shared', 'secret.unshared', 'secret.used',
+  'access.denied', 'auth.login', 'auth.login_failed', 'auth.logout', 'token.created', 'token.revoked',
+  'user.created', 'user.disabled', 'user.enabled', 'user.password_changed', 'group.created', 'group.deleted',
+  'membership.added', 'membership.removed', 'permission.granted', 'permission.revoked', 'key.rotation_started', 'key.rotation_finished',
+];
+
+export type Outcome = 'success' | 'denied' | 'failure';

@@ -1,0 +1,175 @@
+/**
+ * The audit trail. Fail closed, as Vault is: an operation returns only after its audit row
+ * is durable, and fails if the row cannot be written.
+ * - Changes append their row inside their own transaction (`appendInTx`): no row, no change.
+ * - Reads that must be audited (use, denials, logins) go through group commit (`write`):
+ *   rows from concurrent calls are inserted together, and each call waits for its batch.
+ * Tamper-evident: rows are hash-chained; `verify` finds the first row edited, inserted or
+ * deleted out of order.
+ */
+import type { Database, Executor } from '../db/client.ts';
+import { AccessDeniedError } from '../errors.ts';
+import { holds, resolvePrincipal } from '../identity/access.resolver.ts';
+import type { Principal } from '../identity/principal.ts';
+import { currentAuditContext } from './audit-context.ts';
+import { chainHash, contentOf, genesisHash, link } from './audit-chain.ts';
+import type { AuditEvent, Outcome } from './audit-events.ts';
+import { type AuditQuery, type AuditRow, auditStore, type NewAuditRow } from './audit.store.ts';
+
+export interface AuditRecord {
+  event: AuditEvent;
+  actor: Principal;
+  /** Who the action was for, when a module acts for someone else. */
+  actedFor?: Principal;
+  outcome?: Outcome;
+}
+
+export interface AuditEntry {
+  id: number;
+  at: Date;
+  actorId: string | null;
+  actor: string;
+  principal: string | null;
+  action: string;
+  targetId: string | null;
+  targetName: string | null;
+  outcome: string;
+  module: string | null;
+  requestId: string | null;
+  clientAddress: string | null;
+  details: unknown;
+}
+
+export interface VerifyResult {
+  ok: boolean;
+  rows: number;
+  /** The first row that breaks the chain, and how. */
+  firstBad?: { id: number; problem: string };
+}
+
+const label = (p: Principal) => (p.kind === 'system' ? 'system' : `${p.kind}:${p.id}`);
+
+function rowOf(record: AuditRecord): Omit<NewAuditRow, 'id' | 'prevHash' | 'hash'> {
+  const context = currentAuditContext();
+  return {
+    at: new Date(),
+    actorId: record.actor.kind === 'user' ? record.actor.id : null,
+    actorLabel: label(record.actor),
+    principal: record.actedFor ? label(record.actedFor) : null,
+    action: record.event.action,
+    targetId: record.event.target.id,
+    targetName: record.event.target.name,
+    outcome: record.outcome ?? 'success',
+    module: context.module ?? null,
+    requestId: context.requestId ?? null,
+    clientAddress: context.clientAddress ?? null,
+    details: record.event.details,
+  };
+}
+
+export const entryOf = (r: AuditRow): AuditEntry => ({
+  id: r.id,
+  at: r.at,
+  actorId: r.actorId,
+  actor: r.actorLabel,
+  principal: r.principal,
+  action: r.action,
+  targetId: r.targetId,
+  targetName: r.targetName,
+  outcome: r.outcome,
+  module: r.module,
+  requestId: r.requestId,
+  clientAddress: r.clientAddress,
+  details: r.details,
+});
+
+export function auditServiceFactory({ db, maxBatch = 500 }: { db: Database; maxBatch?: number }) {
+  type Waiting = { row: ReturnType<typeof rowOf>; resolve(): void; reject(error: unknown): void };
+  let queue: Waiting[] = [];
+  let flushing = false;
+  const stats = { batches: 0, rows: 0 };
+
+  async function appendRows(tx: Executor, rows: ReturnType<typeof rowOf>[]): Promise<void> {
+    const prev = (await auditStore.lockChain(tx)) ?? genesisHash;
+    await auditStore.insert(tx, link(prev, rows));
+  }
+
+  async function flush(): Promise<void> {
+    while (queue.length > 0) {
+      const batch = queue.slice(0, maxBatch);
+      queue = queue.slice(batch.length);
+      try {
+        await db.transaction((tx) => appendRows(tx, batch.map((w) => w.row)));
+        stats.batches++;
+        stats.rows += batch.length;
+        for (const w of batch) w.resolve();
+      } catch (error) {
+        for (const w of batch) w.reject(error);
+      }
+    }
+    flushing = false;
+  }
+
+  async function requireAuditRead(principal: Principal): Promise<void> {
+    if (!holds(await resolvePrincipal(db, principal), 'AUDIT_READ')) throw new AccessDeniedError('Reading the audit log needs the AUDIT_READ permission');
+  }
+
+  return {
+    /** Appends inside the caller's transaction: the change and its record commit together. */
+    async appendInTx(tx: Executor, records: AuditRecord[]): Promise<void> {
+      await appendRows(tx, records.map(rowOf));
+    },
+
+    /** Group commit: resolves once the row is durable; rejects (fail closed) if it cannot be written. */
+    write(record: AuditRecord): Promise<void> {
+      const row = rowOf(record);
+      return new Promise<void>((resolve, reject) => {
+        queue.push({ row, resolve, reject });
+        if (!flushing) {
+          flushing = true;
+          // Let the callers of this tick join the batch.
+          setImmediate(() => void flush());
+        }
+      });
+    },
+
+    /** Batches and rows written by group commit so far (for tests and benchmarks). */
+    stats: () => ({ ...stats }),
+
+    async query(principal: Principal, q: Partial<AuditQuery> = {}): Promise<AuditEntry[]> {
+      await requireAuditRead(principal);
+      return (await auditStore.query(db, { ...q, limit: Math.min(Math.max(q.limit ?? 100, 1), 1000) })).map(entryOf);
+    },
+
+    /** Every row in chain order, for export (JSON lines to a SIEM). */
+    async *export(principal: Principal): AsyncGenerator<AuditEntry> {
+      await requireAuditRead(principal);
+      for (let after = 0; ; ) {
+        const page = await auditStore.page(db, after, 1000);
+        if (page.length === 0) return;
+        for (const row of page) yield entryOf(row);
+        after = page.at(-1)!.id;
+      }
+    },
+
+    /** Walks the chain; reports the first row edited, inserted or deleted out of order. */
+    async verify(principal: Principal): Promise<VerifyResult> {
+      await requireAuditRead(principal);
+      let prev: Buffer = genesisHash;
+      let rows = 0;
+      for (let after = 0; ; ) {
+        const page = await auditStore.page(db, after, 1000);
+        if (page.length === 0) return { ok: true, rows };
+        for (const row of page) {
+          rows++;
+          if (!row.prevHash.equals(prev)) return { ok: false, rows, firstBad: { id: row.id, problem: 'does not follow the previous row: a row before it was deleted, or this row was inserted out of order' } };
+          if (!chainHash(prev, contentOf(row)).equals(row.hash)) return { ok: false, rows, firstBad: { id: row.id, problem: 'its content does not match its hash: the row was edited' } };
+          prev = row.hash;
+        }
+        after = page.at(-1)!.id;
+      }
+    },
+  };
+}
+
+export type AuditService = ReturnType<typeof auditServiceFactory>;

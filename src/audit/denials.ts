@@ -1,0 +1,21 @@
+/** Records refused attempts (access denied, or a secret the principal may not know of) in the audit trail. */
+import type { Principal } from '../identity/principal.ts';
+import type { AuditService } from './audit.service.ts';
+
+/** Set on errors the access check raised, so unknown-name and not-allowed are both recorded. */
+export const deniedByPolicy = Symbol('tresor.deniedByPolicy');
+
+export function markDenied<E extends Error>(error: E): E {
+  return Object.assign(error, { [deniedByPolicy]: true });
+}
+
+export async function auditingDenials<T>(audit: Pick<AuditService, 'write'>, principal: Principal, operation: string, ref: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    if (error && typeof error === 'object' && deniedByPolicy in error) {
+      await audit.write({ event: { action: 'access.denied', target: { id: null, name: ref.slice(0, 200) }, details: { operation } }, actor: principal, outcome: 'denied' });
+    }
+    throw error;
+  }
+}
