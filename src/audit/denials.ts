@@ -5,8 +5,9 @@ import type { AuditService } from './audit.service.ts';
 /** Set on errors the access check raised, so unknown-name and not-allowed are both recorded. */
 export const deniedByPolicy = Symbol('tresor.deniedByPolicy');
 
-export function markDenied<E extends Error>(error: E): E {
-  return Object.assign(error, { [deniedByPolicy]: true });
+/** Marks an error as a refusal by the access check; `target` is the secret, when it exists (for the audit log only). */
+export function markDenied<E extends Error>(error: E, target?: { id: string; name: string }): E {
+  return Object.assign(error, { [deniedByPolicy]: target ?? true });
 }
 
 export async function auditingDenials<T>(audit: Pick<AuditService, 'write'>, principal: Principal, operation: string, ref: string, fn: () => Promise<T>): Promise<T> {
@@ -14,7 +15,9 @@ export async function auditingDenials<T>(audit: Pick<AuditService, 'write'>, pri
     return await fn();
   } catch (error) {
     if (error && typeof error === 'object' && deniedByPolicy in error) {
-      await audit.write({ event: { action: 'access.denied', target: { id: null, name: ref.slice(0, 200) }, details: { operation } }, actor: principal, outcome: 'denied' });
+      const known = (error as { [deniedByPolicy]: { id: string; name: string } | true })[deniedByPolicy];
+      const target = known === true ? { id: null, name: ref.slice(0, 200) } : known;
+      await audit.write({ event: { action: 'access.denied', target, details: { operation } }, actor: principal, outcome: 'denied' });
     }
     throw error;
   }

@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { isTresorError } from '../errors.ts';
+import { auditCommand } from './commands/audit.command.ts';
 import { keysCommand } from './commands/keys.command.ts';
 import { typesCommand } from './commands/types.command.ts';
 import { usersCommand } from './commands/users.command.ts';
@@ -18,6 +19,7 @@ export function buildProgram(context = createCliContext()): Command {
   typesCommand(program, context);
   keysCommand(program, context);
   usersCommand(program, context);
+  auditCommand(program, context);
   return program;
 }
 

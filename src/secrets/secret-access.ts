@@ -46,7 +46,8 @@ export async function authorize(db: Executor, principal: Principal, ref: string,
   if (!row) throw notFound;
   const relation = await relationOf(db, row, facts);
   const decision = decide(operation, facts, relation);
-  if (decision === 'hidden') throw notFound;
-  if (decision === 'denied') throw markDenied(new AccessDeniedError(`You may not ${describeOperation[operation]} secret "${row.name}"`));
+  const target = { id: row.id, name: row.name };
+  if (decision === 'hidden') throw markDenied(new NotFoundError(notFound.message), target);
+  if (decision === 'denied') throw markDenied(new AccessDeniedError(`You may not ${describeOperation[operation]} secret "${row.name}"`), target);
   return { row, facts, relation };
 }

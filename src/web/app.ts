@@ -17,6 +17,7 @@ import qs from 'qs';
 import { auditContext } from '../audit/audit-context.ts';
 import type { Tresor } from '../tresor.ts';
 import { adminRoutes } from './api/admin.routes.ts';
+import { auditRoutes } from './api/audit.routes.ts';
 import { credentialTypesRoutes } from './api/credential-types.routes.ts';
 import { secretsRoutes } from './api/secrets.routes.ts';
 import { sharesRoutes } from './api/shares.routes.ts';
@@ -86,6 +87,7 @@ export async function buildApp(tresor: Tresor, options: AppOptions = {}): Promis
       await api.register(sharesRoutes);
       await api.register(adminRoutes);
       await api.register(tokensRoutes);
+      await api.register(auditRoutes);
     },
     { prefix: '/api/v1' },
   );

@@ -87,6 +87,17 @@ describe.each(databaseKinds)('REST API: access on %s', (kind) => {
     expect(findCanaries(stored.map((r) => r.row).join('\n'), [token])).toEqual([]);
   });
 
+  it('serves the audit trail to AUDIT_READ holders, with request id and client address, and its chain check', async () => {
+    const res = await h.api('GET', '/api/v1/audit?action=user.created&limit=5', admin);
+    expect(res.statusCode).toBe(200);
+    const entry = res.json().items.find((e: { targetName: string }) => e.targetName === 'api-user@example.test');
+    expect(entry).toMatchObject({ action: 'user.created', actorId: (h.admin as { id: string }).id, outcome: 'success', clientAddress: '127.0.0.1' });
+    expect(entry.requestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect((await h.api('GET', '/api/v1/audit/verify', admin)).json()).toMatchObject({ ok: true });
+    const plain = await createUser(h.tresor, h.admin, 'no-audit');
+    expect((await h.api('GET', '/api/v1/audit', await h.tokenFor(plain))).statusCode).toBe(403);
+  });
+
   it('trades e-mail and password for a short-lived token, refuses wrong ones with 401, and rate-limits', async () => {
     const user = await createUser(h.tresor, h.admin, 'trader');
     const ok = await h.api('POST', '/api/v1/auth/token', undefined, { email: user.email, password: 'correct horse battery staple' });

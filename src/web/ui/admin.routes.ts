@@ -1,6 +1,7 @@
 /** Administration pages: users, groups, memberships and permissions (the services check the permissions). */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { ValidationError } from '../../errors.ts';
+import { auditActions } from '../../audit/audit-events.ts';
 import { permissions } from '../../identity/permissions.ts';
 import { principalOf, requireSession } from '../plugins/auth.plugin.ts';
 import { formAction, renderPage, str } from './render.ts';
@@ -9,7 +10,7 @@ type Body = Record<string, unknown>;
 const param = (request: FastifyRequest, name: string) => (request.params as Record<string, string>)[name]!;
 
 export const uiAdminRoutes: FastifyPluginAsync = async (app) => {
-  const { users, groups } = app.tresor;
+  const { users, groups, audit } = app.tresor;
   app.addHook('preHandler', requireSession);
 
   async function usersPage(request: FastifyRequest, reply: FastifyReply, error?: string) {
@@ -38,6 +39,21 @@ export const uiAdminRoutes: FastifyPluginAsync = async (app) => {
       },
       (message) => page(request, reply.status(422), message),
     );
+
+  app.get('/admin/audit', async (request, reply) => {
+    const q = request.query as Record<string, unknown>;
+    const filter = { action: str(q.action), secret: str(q.secret), actor: /^[0-9a-f-]{36}$/i.test(str(q.actor)) ? str(q.actor) : '' };
+    const before = Number(str(q.before));
+    const entries = await audit.query(principalOf(request), {
+      limit: 100,
+      ...(filter.action ? { action: filter.action } : {}),
+      ...(filter.secret ? { targetId: filter.secret } : {}),
+      ...(filter.actor ? { actorId: filter.actor } : {}),
+      ...(Number.isInteger(before) && before > 0 ? { before } : {}),
+    });
+    const next = entries.length === 100 ? new URLSearchParams({ ...filter, before: String(entries.at(-1)!.id) }).toString() : undefined;
+    return renderPage(request, reply, 'admin-audit', { title: 'Audit log', entries, filter, actions: auditActions, chain: await audit.verify(principalOf(request)), next });
+  });
 
   app.get('/admin/users', (request, reply) => usersPage(request, reply));
   app.post('/admin/users', { preHandler: app.csrfProtection }, (request, reply) => {

@@ -1,0 +1,134 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Password } from '../../credential-types/password.ts';
+import { auditActions } from '../../src/audit/audit-events.ts';
+import { databaseKinds, testTresor, type TestTresor } from '../support/databases.ts';
+import { findCanaries } from '../support/leak-scan.ts';
+import { createGroup, createUser } from '../support/principals.ts';
+
+describe.each(databaseKinds)('audit trail on %s', (kind) => {
+  let t: TestTresor;
+  beforeAll(async () => {
+    t = await testTresor(kind, { TRESOR_MASTER_KEY: '', TRESOR_MASTER_KEY_FILE: await keyFile() });
+  });
+  afterAll(() => t?.close());
+
+  async function keyFile(): Promise<string> {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { randomBytes } = await import('node:crypto');
+    const path = join(mkdtempSync(join(tmpdir(), 'tresor-audit-')), 'keys');
+    writeFileSync(path, `v1:${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
+    return path;
+  }
+
+  it('records a row for every event type, with actor, target and outcome, and never a value', async () => {
+    const canary = 'CANARY-audit-value';
+    const owner = await createUser(t.tresor, t.admin, 'audited', ['SECRET_MANAGEMENT_CREATE', 'SECRET_MANAGEMENT_UPDATE', 'SECRET_MANAGEMENT_DELETE']);
+    const stranger = await createUser(t.tresor, t.admin, 'audit-stranger');
+    const group = await createGroup(t.tresor, t.admin, 'audit-group');
+    await t.tresor.groups.addMember(t.admin, group.name, stranger.id);
+    await t.tresor.groups.removeMember(t.admin, group.name, stranger.id);
+    await t.tresor.groups.grant(t.admin, { groupId: group.name }, 'AUDIT_READ');
+    await t.tresor.groups.revoke(t.admin, { groupId: group.name }, 'AUDIT_READ');
+    const s = await t.tresor.secrets.create(owner, { type: 'password', name: 'audited-secret', fields: { password: canary } });
+    await t.tresor.secrets.update(owner, s.id, { fields: { password: `${canary}-2` } });
+    await t.tresor.secrets.rollback(owner, s.id, 1);
+    const share = await t.tresor.shares.share(owner, s.id, { user: stranger.email });
+    await t.tresor.shares.unshare(owner, s.id, share.id);
+    await t.tresor.use(Password, owner, s.id, { module: 'test-module' });
+    await expect(t.tresor.secrets.get(stranger, s.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await t.tresor.users.authenticate(stranger.email, 'correct horse battery staple');
+    await t.tresor.users.authenticate(stranger.email, 'wrong password').catch(() => {});
+    await t.tresor.sessions.destroySession('cookie', stranger);
+    const token = await t.tresor.sessions.createToken(owner, { name: 'audited-token' });
+    await t.tresor.sessions.revokeToken(owner, token.info.id);
+    await t.tresor.users.setPassword(t.admin, stranger.id, 'another long password');
+    await t.tresor.users.setDisabled(t.admin, stranger.id, true);
+    await t.tresor.users.setDisabled(t.admin, stranger.id, false);
+    await t.tresor.secrets.delete(owner, s.id);
+    await t.tresor.groups.delete(t.admin, group.name);
+    await t.tresor.keys.rotate();
+
+    const entries = await t.tresor.audit.query(t.admin, { limit: 1000 });
+    const seen = new Set(entries.map((e) => e.action));
+    expect([...auditActions].filter((a) => !seen.has(a))).toEqual([]);
+    const used = entries.find((e) => e.action === 'secret.used')!;
+    expect(used).toMatchObject({ actorId: owner.id, targetId: s.id, targetName: 'audited-secret', outcome: 'success', module: 'test-module', details: { type: 'password', version: 3 } });
+    expect(entries.find((e) => e.action === 'access.denied')).toMatchObject({ actorId: stranger.id, outcome: 'denied', details: { operation: 'read' } });
+    expect(entries.find((e) => e.action === 'auth.login_failed')).toMatchObject({ outcome: 'failure', targetName: stranger.email });
+    expect(entries.find((e) => e.action === 'secret.updated')).toMatchObject({ details: { version: 2, changedFields: ['password'] } });
+    expect(findCanaries(JSON.stringify(entries), [canary, `${canary}-2`])).toEqual([]);
+    // Queries by actor, secret, action and time.
+    expect((await t.tresor.audit.query(t.admin, { targetId: s.id })).map((e) => e.action).reverse()).toEqual(['secret.created', 'secret.updated', 'secret.rolled_back', 'secret.shared', 'secret.unshared', 'secret.used', 'access.denied', 'secret.deleted']);
+    expect((await t.tresor.audit.query(t.admin, { actorId: stranger.id, action: 'access.denied' })).length).toBe(1);
+    expect((await t.tresor.audit.query(t.admin, { from: new Date(Date.now() + 60_000) })).length).toBe(0);
+    await expect(t.tresor.audit.query(owner)).rejects.toMatchObject({ code: 'ACCESS_DENIED' });
+    expect((await t.tresor.audit.verify(t.admin)).ok).toBe(true);
+  });
+
+  it('writes the rows of 200 concurrent uses with group commit: one row per use, far fewer inserts', async () => {
+    const s = await t.tresor.secrets.create(t.admin, { type: 'password', name: 'hot-secret', fields: { password: 'p' } });
+    const before = t.tresor.audit.stats();
+    await Promise.all(Array.from({ length: 200 }, () => t.tresor.use(Password, t.admin, s.id)));
+    const after = t.tresor.audit.stats();
+    expect(after.rows - before.rows).toBe(200);
+    expect(after.batches - before.batches).toBeLessThan(50);
+    const rows = await t.database.handle.raw.query<{ n: number }>("select count(*)::int as n from audit_events where action = 'secret.used' and target_id = $1", [s.id]);
+    expect(rows[0]!.n).toBe(200);
+    expect((await t.tresor.audit.verify(t.admin)).ok).toBe(true);
+  });
+
+  it('fails closed: when the audit row cannot be written, the operation fails and nothing changes', async () => {
+    const s = await t.tresor.secrets.create(t.admin, { type: 'password', name: 'audit-down', fields: { password: 'kept' } });
+    await t.database.handle.raw.query("create or replace function tresor_test_audit_down() returns trigger language plpgsql as $$ begin raise exception 'audit storage unavailable'; end $$");
+    await t.database.handle.raw.query('create trigger tresor_test_audit_down before insert on audit_events for each row execute function tresor_test_audit_down()');
+    try {
+      await expect(t.tresor.secrets.create(t.admin, { type: 'password', name: 'never-created', fields: { password: 'x' } })).rejects.toThrow();
+      await expect(t.tresor.secrets.update(t.admin, s.id, { fields: { password: 'changed' } })).rejects.toThrow();
+      await expect(t.tresor.secrets.delete(t.admin, s.id)).rejects.toThrow();
+      await expect(t.tresor.use(Password, t.admin, s.id)).rejects.toThrow();
+    } finally {
+      await t.database.handle.raw.query('drop trigger tresor_test_audit_down on audit_events');
+    }
+    await expect(t.tresor.secrets.get(t.admin, 'never-created')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect((await t.tresor.secrets.get(t.admin, s.id)).version).toBe(1);
+    expect((await t.tresor.use(Password, t.admin, s.id)).value.password).toBe('kept');
+  });
+
+  describe('the hash chain', () => {
+    async function rowIds(): Promise<number[]> {
+      return (await t.database.handle.raw.query<{ id: number }>('select id::int as id from audit_events order by id')).map((r) => r.id);
+    }
+
+    it('detects an edited row', async () => {
+      const ids = await rowIds();
+      const victim = ids[Math.floor(ids.length / 2)]!;
+      await t.database.handle.raw.query("update audit_events set outcome = 'success', target_name = 'innocent' where id = $1", [victim]);
+      const result = await t.tresor.audit.verify(t.admin);
+      expect(result).toMatchObject({ ok: false, firstBad: { id: victim, problem: 'its content does not match its hash: the row was edited' } });
+      await t.database.handle.raw.query('delete from audit_events where id >= $1', [victim]); // cut the damage off for the next cases
+    });
+
+    it('detects a deleted row', async () => {
+      await t.tresor.secrets.create(t.admin, { type: 'password', name: 'chain-a', fields: { password: 'p' } });
+      await t.tresor.secrets.create(t.admin, { type: 'password', name: 'chain-b', fields: { password: 'p' } });
+      expect((await t.tresor.audit.verify(t.admin)).ok).toBe(true);
+      const ids = await rowIds();
+      await t.database.handle.raw.query('delete from audit_events where id = $1', [ids.at(-2)]);
+      expect(await t.tresor.audit.verify(t.admin)).toMatchObject({ ok: false, firstBad: { id: ids.at(-1), problem: expect.stringMatching(/^does not follow the previous row/) } });
+      await t.database.handle.raw.query('delete from audit_events where id >= $1', [ids.at(-1)]);
+    });
+
+    it('detects a row inserted out of order', async () => {
+      await t.tresor.secrets.create(t.admin, { type: 'password', name: 'chain-c', fields: { password: 'p' } });
+      expect((await t.tresor.audit.verify(t.admin)).ok).toBe(true);
+      // A forged row copied from the last one, slipped in at the end with its own id.
+      await t.database.handle.raw.query(
+        "insert into audit_events (at, actor_id, actor_label, principal, action, target_id, target_name, outcome, module, request_id, client_address, details, prev_hash, hash) select at, actor_id, actor_label, principal, 'secret.deleted', target_id, target_name, outcome, module, request_id, client_address, details, prev_hash, hash from audit_events order by id desc limit 1",
+      );
+      const ids = await rowIds();
+      expect(await t.tresor.audit.verify(t.admin)).toMatchObject({ ok: false, firstBad: { id: ids.at(-1) } });
+    });
+  });
+});
