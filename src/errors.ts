@@ -18,6 +18,7 @@ export const errorCodes = [
   'WRONG_MASTER_KEY',
   'TYPE_DEFINITION_INVALID',
   'CONFIG_INVALID',
+  'UPSTREAM_FAILED',
   'INTERNAL',
 ] as const;
 
@@ -106,6 +107,13 @@ export class WrongMasterKeyError extends TresorError {
 export class ConfigError extends TresorError {
   constructor(message: string, field?: string) {
     super('CONFIG_INVALID', message, field === undefined ? {} : { field });
+  }
+}
+
+/** A service a module talks to (SMTP server, Jira) refused or failed; the message says which and why. */
+export class UpstreamError extends TresorError {
+  constructor(message: string, cause?: unknown) {
+    super('UPSTREAM_FAILED', message, cause === undefined ? {} : { cause });
   }
 }
 

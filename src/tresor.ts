@@ -18,6 +18,9 @@ import { sessionServiceFactory, type SessionService } from './identity/session.s
 import { userServiceFactory, type UserService } from './identity/user.service.ts';
 import type { CredentialClass } from './credentials/index.ts';
 import { type LastUsedRecorder, lastUsedRecorder } from './secrets/last-used.recorder.ts';
+import { jiraModule, type JiraModule } from './modules/jira/jira.client.ts';
+import { mailModule, type MailModule } from './modules/mail/mail.module.ts';
+import type { ModuleContext } from './modules/module-context.ts';
 import { secretServiceFactory, type SecretService } from './secrets/secret.service.ts';
 import { shareServiceFactory, type ShareService } from './secrets/share.service.ts';
 import { type Used, type UseOptions, useServiceFactory, type UseService } from './secrets/use.service.ts';
@@ -38,6 +41,10 @@ export interface Tresor {
   audit: AuditService;
   /** Coalesces "last used" stamps; flushed on close. */
   lastUsed: LastUsedRecorder;
+  /** What modules (yours, mail, jira) are built from: use(), findUsable(), group principals. */
+  moduleContext: ModuleContext;
+  mail: MailModule;
+  jira: JiraModule;
   /** A typed, decrypted credential for a module acting for `principal` (see UseService). */
   use<T extends object>(ctor: CredentialClass<T>, principal: Principal, nameOrId: string, options?: UseOptions): Promise<Used<T>>;
   close(): Promise<void>;
@@ -80,6 +87,12 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
     const lastUsed = lastUsedRecorder(db, { intervalMs: config.lastUsedFlushMs, onError: (error) => logger.error({ err: error }, 'could not record last use') });
     const usage = useServiceFactory({ db, registry, secrets, lastUsed, audit });
     const sessions = sessionServiceFactory({ db, audit, sessionHours: config.sessionHours });
+    const groups = groupServiceFactory({ db, audit });
+    const moduleContext: ModuleContext = {
+      use: (ctor, principal, nameOrId, options) => usage.use(ctor, principal, nameOrId, options),
+      findUsable: (ctor, principal) => usage.findUsable(ctor, principal),
+      groupPrincipal: async (name) => ({ kind: 'group', id: (await groups.find(name)).id }),
+    };
     return {
       config,
       logger,
@@ -91,7 +104,10 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
       usage,
       users: userServiceFactory({ db, audit, listener: { credentialsRevoked: (userId) => sessions.revokeAll(userId) } }),
       sessions,
-      groups: groupServiceFactory({ db, audit }),
+      groups,
+      moduleContext,
+      mail: mailModule(moduleContext),
+      jira: jiraModule(moduleContext),
       audit,
       bootstrap,
       lastUsed,

@@ -11,6 +11,7 @@ export const exitCodes = {
   validation: 6,
   integrity: 7,
   config: 8,
+  upstream: 9,
 } as const;
 
 export const exitCodeOf: Record<ErrorCode, number> = {
@@ -26,5 +27,6 @@ export const exitCodeOf: Record<ErrorCode, number> = {
   WRONG_MASTER_KEY: exitCodes.integrity,
   TYPE_DEFINITION_INVALID: exitCodes.config,
   CONFIG_INVALID: exitCodes.config,
+  UPSTREAM_FAILED: exitCodes.upstream,
   INTERNAL: exitCodes.internal,
 };

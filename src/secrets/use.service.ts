@@ -60,6 +60,16 @@ export function useServiceFactory({ db, registry, secrets, lastUsed, audit }: { 
       return { metadata: opened.metadata, value: wanted.hydrate(opened.payload) };
     },
 
+    /**
+     * Whether the principal may use the secret (access, expiry), without opening it or
+     * recording a use: for checking references at save time.
+     */
+    async checkUsable(principal: Principal, ref: string): Promise<{ metadata: SecretMetadata; type: CredentialType }> {
+      const { row } = await auditingDenials(audit, principal, 'use', ref, () => authorize(db, principal, ref, 'use'));
+      if (row.expiresAt && row.expiresAt.getTime() <= Date.now()) throw new TresorError('EXPIRED', `Secret "${row.name}" expired on ${row.expiresAt.toISOString()}; renew it before use`);
+      return { metadata: metadataOf(row), type: registry.get(row.typeId) };
+    },
+
     /** What the principal's modules may use, of one type: unexpired, by name. */
     async findUsable<T extends object>(ctor: CredentialClass<T>, principal: Principal): Promise<SecretMetadata[]> {
       const type = registry.of(ctor);

@@ -15,5 +15,6 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   WRONG_MASTER_KEY: 500,
   TYPE_DEFINITION_INVALID: 500,
   CONFIG_INVALID: 500,
+  UPSTREAM_FAILED: 502,
   INTERNAL: 500,
 };

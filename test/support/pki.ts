@@ -45,9 +45,10 @@ function exported(keys: CryptoKeyPair) {
 }
 
 /** A certificate for `subject`, self-signed or signed by `issuer`. */
-export async function issue(kind: KeyKind, subject: string, issuer?: Issued, ca = false): Promise<Issued> {
+export async function issue(kind: KeyKind, subject: string, issuer?: Issued, ca = false, hosts: string[] = []): Promise<Issued> {
   const keys = await keyPair(kind);
-  const extensions = [new x509.BasicConstraintsExtension(ca, undefined, true)];
+  const extensions: x509.Extension[] = [new x509.BasicConstraintsExtension(ca, undefined, true)];
+  if (hosts.length > 0) extensions.push(new x509.SubjectAlternativeNameExtension(hosts.map((h) => (/^[\d.]+$/.test(h) ? { type: 'ip' as const, value: h } : { type: 'dns' as const, value: h }))));
   const notBefore = new Date(Date.now() - 60_000);
   const notAfter = new Date(Date.now() + 365 * 86_400_000);
   const certificate = issuer
@@ -63,6 +64,13 @@ export async function issue(kind: KeyKind, subject: string, issuer?: Issued, ca 
       })
     : await x509.X509CertificateGenerator.createSelfSigned({ name: subject, keys: keys as never, signingAlgorithm: algorithms[kind].sign, notBefore, notAfter, extensions });
   return { kind, keys, certificate, certPem: certificate.toString('pem'), ...exported(keys) };
+}
+
+/** A CA and a server certificate for 127.0.0.1 and localhost, for TLS test servers. */
+export async function serverCertificate() {
+  const ca = await issue('ecdsa', 'CN=Tresor Test CA', undefined, true);
+  const server = await issue('ecdsa', 'CN=localhost', ca, false, ['127.0.0.1', 'localhost']);
+  return { ca: ca.certPem, cert: server.certPem, key: server.keyPem };
 }
 
 /** Root CA → intermediate CA → leaf, all of one key kind. */

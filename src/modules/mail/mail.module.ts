@@ -1,0 +1,89 @@
+/**
+ * Mail: sends through an SMTP credential with nodemailer. By default it acts for the
+ * `system` group and uses the one SMTP secret shared with it; callers may name another
+ * secret or act for another principal. The credential is fetched on every send, so an
+ * updated secret is used at once, without restart, and no password is kept in memory.
+ */
+import nodemailer from 'nodemailer';
+import { Smtp } from '../../../credential-types/smtp.ts';
+import { TresorError, UpstreamError, ValidationError } from '../../errors.ts';
+import type { Principal } from '../../identity/principal.ts';
+import type { ModuleContext } from '../module-context.ts';
+
+export interface MailMessage {
+  to: string | string[];
+  subject: string;
+  text?: string;
+  html?: string;
+  /** Defaults to the credential's sender address. */
+  from?: string;
+}
+
+export interface SendOptions {
+  /** Who the mail is sent for; default: the `system` group. */
+  as?: Principal;
+  /** The SMTP secret to use; default: the only one usable by `as`. */
+  secret?: string;
+}
+
+export interface MailModuleOptions {
+  /** TLS trust for servers with a private CA (PEM); system roots otherwise. */
+  ca?: string | Buffer;
+  /** Milliseconds before a connection attempt gives up. */
+  timeoutMs?: number;
+}
+
+export interface SentMail {
+  messageId: string;
+  accepted: string[];
+  secret: string;
+}
+
+export function mailModule(context: ModuleContext, options: MailModuleOptions = {}) {
+  async function credential(send: SendOptions): Promise<{ name: string; smtp: Smtp }> {
+    const as = send.as ?? (await context.groupPrincipal('system'));
+    let name = send.secret;
+    if (!name) {
+      const usable = await context.findUsable(Smtp, as);
+      if (usable.length === 0) throw new TresorError('NOT_FOUND', 'No SMTP secret is usable: create one (it is shared with system automatically)');
+      if (usable.length > 1) throw ValidationError.field('secret', `Several SMTP secrets are usable (${usable.map((u) => u.name).join(', ')}); name the one to send through`);
+      name = usable[0]!.name;
+    }
+    const { metadata, value } = await context.use(Smtp, as, name, { module: 'mail' });
+    return { name: metadata.name, smtp: value };
+  }
+
+  return {
+    async send(message: MailMessage, send: SendOptions = {}): Promise<SentMail> {
+      const { name, smtp } = await credential(send);
+      const from = message.from ?? smtp.from;
+      if (!from) throw ValidationError.field('from', `Give the message a from address, or set the sender address of SMTP secret "${name}"`);
+      const transport = nodemailer.createTransport({
+        host: smtp.host,
+        port: smtp.port,
+        secure: smtp.security === 'tls',
+        requireTLS: smtp.security === 'starttls',
+        ignoreTLS: smtp.security === 'none',
+        auth: { user: smtp.username, pass: smtp.password },
+        connectionTimeout: options.timeoutMs ?? 10_000,
+        greetingTimeout: options.timeoutMs ?? 10_000,
+        tls: options.ca ? { ca: options.ca } : {},
+        logger: false,
+      });
+      try {
+        const info = await transport.sendMail({ from, to: message.to, subject: message.subject, text: message.text, html: message.html });
+        return { messageId: info.messageId, accepted: info.accepted.map(String), secret: name };
+      } catch (error) {
+        const e = error as { code?: string; responseCode?: number };
+        const where = `${smtp.host}:${smtp.port}`;
+        if (e.code === 'EAUTH') throw new UpstreamError(`The SMTP server ${where} refused the username and password of secret "${name}" (${e.responseCode ?? 'authentication failed'}); update the secret`, error);
+        if (e.code === 'ESOCKET' || e.code === 'ECONNECTION' || e.code === 'ETIMEDOUT') throw new UpstreamError(`Cannot reach the SMTP server ${where} of secret "${name}" (${e.code})`, error);
+        throw new UpstreamError(`The SMTP server ${where} did not accept the message (${e.code ?? 'error'} ${e.responseCode ?? ''})`.trim(), error);
+      } finally {
+        transport.close();
+      }
+    },
+  };
+}
+
+export type MailModule = ReturnType<typeof mailModule>;

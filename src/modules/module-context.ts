@@ -1,0 +1,15 @@
+/**
+ * What a module may touch: the public use() API and the lookup of a group to act for.
+ * Modules are written as any third-party module would be; they never reach into the store.
+ */
+import type { CredentialClass } from '../credentials/index.ts';
+import type { Principal } from '../identity/principal.ts';
+import type { SecretMetadata } from '../secrets/secret-metadata.ts';
+import type { Used, UseOptions } from '../secrets/use.service.ts';
+
+export interface ModuleContext {
+  use<T extends object>(ctor: CredentialClass<T>, principal: Principal, nameOrId: string, options?: UseOptions): Promise<Used<T>>;
+  findUsable<T extends object>(ctor: CredentialClass<T>, principal: Principal): Promise<SecretMetadata[]>;
+  /** The principal of a group, by name (the mail module acts for `system`). */
+  groupPrincipal(name: string): Promise<Principal>;
+}
