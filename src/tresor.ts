@@ -18,6 +18,7 @@ import { sessionServiceFactory, type SessionService } from './identity/session.s
 import { userServiceFactory, type UserService } from './identity/user.service.ts';
 import type { CredentialClass } from './credentials/index.ts';
 import { type LastUsedRecorder, lastUsedRecorder } from './secrets/last-used.recorder.ts';
+import { expressionServiceFactory, type ExpressionService } from './expressions/expression.service.ts';
 import { jiraModule, type JiraModule } from './modules/jira/jira.client.ts';
 import { mailModule, type MailModule } from './modules/mail/mail.module.ts';
 import type { ModuleContext } from './modules/module-context.ts';
@@ -44,6 +45,8 @@ export interface Tresor {
   /** What modules (yours, mail, jira) are built from: use(), findUsable(), group principals. */
   moduleContext: ModuleContext;
   mail: MailModule;
+  /** {{ secret('name') }} references in configuration text: check at save time, render at run time. */
+  expressions: ExpressionService;
   jira: JiraModule;
   /** A typed, decrypted credential for a module acting for `principal` (see UseService). */
   use<T extends object>(ctor: CredentialClass<T>, principal: Principal, nameOrId: string, options?: UseOptions): Promise<Used<T>>;
@@ -107,6 +110,7 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
       groups,
       moduleContext,
       mail: mailModule(moduleContext),
+      expressions: expressionServiceFactory({ usage }),
       jira: jiraModule(moduleContext),
       audit,
       bootstrap,

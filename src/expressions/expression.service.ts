@@ -1,0 +1,112 @@
+/**
+ * Secret references in configuration text. `check` validates every reference without
+ * resolving it (for save time): syntax, that the secret exists and is usable by the
+ * principal, not expired, and that the field exists. `render` resolves them, each through
+ * use() (so each is audited), and returns the text with values in place. Errors name the
+ * reference and its line; resolved values are never logged or put into an error.
+ */
+import type { CredentialType, Payload } from '../credentials/index.ts';
+import { type FieldIssue, ValidationError } from '../errors.ts';
+import type { Principal } from '../identity/principal.ts';
+import type { UseService } from '../secrets/use.service.ts';
+import { parseReferences, type SecretReference } from './expression-parser.ts';
+
+type Usage = Pick<UseService, 'useAny' | 'checkUsable'>;
+
+function fieldProblem(type: CredentialType, ref: SecretReference): string | undefined {
+  const fields = type.definition.fields;
+  if (ref.field === undefined) {
+    const secrets = fields.filter((f) => f.secret && f.style !== 'pairs');
+    if (secrets.length === 1) return undefined;
+    return `${type.definition.name} has ${secrets.length === 0 ? 'no single secret field' : 'several secret fields'}; name one, e.g. {{ secret('${ref.name}').${fields.find((f) => f.secret)?.key ?? 'field'} }}`;
+  }
+  if (fields.some((f) => f.key === ref.field && f.style !== 'pairs')) return undefined;
+  if (fields.some((f) => f.style === 'pairs')) return undefined; // a pair name: known only once opened
+  return `${type.definition.name} has no field "${ref.field}" (fields: ${fields.map((f) => f.key).join(', ')})`;
+}
+
+function valueOf(type: CredentialType, payload: Payload, ref: SecretReference): string | undefined {
+  const fields = type.definition.fields;
+  const key = ref.field ?? fields.find((f) => f.secret && f.style !== 'pairs')?.key;
+  const field = fields.find((f) => f.key === key && f.style !== 'pairs');
+  if (field) {
+    const value = payload[field.key] ?? field.default;
+    return value === undefined || Array.isArray(value) ? undefined : String(value);
+  }
+  for (const pairs of fields.filter((f) => f.style === 'pairs')) {
+    const entries = payload[pairs.key];
+    const hit = Array.isArray(entries) ? entries.find((e) => e.name === ref.field) : undefined;
+    if (hit) return hit.value;
+  }
+  return undefined;
+}
+
+const issueAt = (ref: { line: number; raw: string }, message: string): FieldIssue => ({ path: `line ${ref.line}`, message: `${ref.raw}: ${message}` });
+
+export function expressionServiceFactory({ usage }: { usage: Usage }) {
+  async function usable(principal: Principal, ref: SecretReference): Promise<{ type: CredentialType } | { issue: FieldIssue }> {
+    try {
+      const { type } = await usage.checkUsable(principal, ref.name);
+      return { type };
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code === 'NOT_FOUND') return { issue: issueAt(ref, `no usable secret named "${ref.name}"`) };
+      if (code === 'EXPIRED') return { issue: issueAt(ref, `secret "${ref.name}" has expired`) };
+      throw error;
+    }
+  }
+
+  return {
+    /** Every problem in the text's references, without resolving any value. */
+    async check(text: string, options: { as: Principal }): Promise<FieldIssue[]> {
+      const { references, issues } = parseReferences(text);
+      const out: FieldIssue[] = issues.map((i) => issueAt(i, i.message.slice(i.raw.length + 1)));
+      for (const ref of references) {
+        const result = await usable(options.as, ref);
+        if ('issue' in result) out.push(result.issue);
+        else {
+          const problem = fieldProblem(result.type, ref);
+          if (problem) out.push(issueAt(ref, problem));
+        }
+      }
+      return out;
+    },
+
+    /** The text with every reference replaced by its value; throws (naming every bad reference) if any fails. */
+    async render(text: string, options: { as: Principal; module?: string }): Promise<string> {
+      const { references, issues } = parseReferences(text);
+      const problems: FieldIssue[] = issues.map((i) => issueAt(i, i.message.slice(i.raw.length + 1)));
+      const values = new Map<SecretReference, string>();
+      const opened = new Map<string, { type: CredentialType; payload: Payload } | FieldIssue>();
+      for (const ref of references) {
+        if (!opened.has(ref.name)) {
+          const check = await usable(options.as, ref);
+          if ('issue' in check) opened.set(ref.name, check.issue);
+          else {
+            const { type, payload } = await usage.useAny(options.as, ref.name, { module: options.module ?? 'expressions' });
+            opened.set(ref.name, { type, payload });
+          }
+        }
+        const secret = opened.get(ref.name)!;
+        if ('path' in secret) {
+          problems.push({ ...secret, path: `line ${ref.line}`, message: `${ref.raw}: ${secret.message.split(': ').slice(1).join(': ')}` });
+          continue;
+        }
+        const problem = fieldProblem(secret.type, ref);
+        const value = problem ? undefined : valueOf(secret.type, secret.payload, ref);
+        if (value === undefined) problems.push(issueAt(ref, problem ?? `secret "${ref.name}" has no value for "${ref.field ?? 'its secret field'}"`));
+        else values.set(ref, value);
+      }
+      if (problems.length > 0) throw new ValidationError(problems, 'Cannot render the configuration');
+      let out = '';
+      let last = 0;
+      for (const ref of references) {
+        out += text.slice(last, ref.index) + values.get(ref)!;
+        last = ref.index + ref.raw.length;
+      }
+      return out + text.slice(last);
+    },
+  };
+}
+
+export type ExpressionService = ReturnType<typeof expressionServiceFactory>;
