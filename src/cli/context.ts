@@ -2,7 +2,12 @@
 import { parseConfig, type TresorConfig } from '../config.ts';
 import type { CredentialRegistry } from '../credentials/index.ts';
 import { createLogger } from '../logger.ts';
+import { TresorError } from '../errors.ts';
 import { createRegistry, createTresor, type Tresor } from '../tresor.ts';
+import type { SecretsBackend } from './backend.ts';
+import { readLogin } from './credentials-file.ts';
+import { localBackend } from './local-backend.ts';
+import { remoteBackend, type RemoteTarget } from './remote-backend.ts';
 
 export interface CliContext {
   config(): TresorConfig;
@@ -11,12 +16,21 @@ export interface CliContext {
   tresor(): Promise<Tresor>;
   out(line: string): void;
   err(line: string): void;
+  /** Remote (--url/TRESOR_URL and a token, or a stored login) or local backend for secret commands. */
+  backend(): Promise<SecretsBackend>;
+  remote(): RemoteTarget | undefined;
+  env: Record<string, string | undefined>;
   /** Whether stderr is a terminal (progress bars redraw in place). */
   interactive: boolean;
   close(): Promise<void>;
 }
 
-export function createCliContext(env: Record<string, string | undefined> = process.env): CliContext {
+export interface GlobalOptions {
+  url?: string;
+  token?: string;
+}
+
+export function createCliContext(env: Record<string, string | undefined> = process.env, globals: () => GlobalOptions = () => ({})): CliContext {
   let config: TresorConfig | undefined;
   let registry: Promise<CredentialRegistry> | undefined;
   let tresor: Promise<Tresor> | undefined;
@@ -24,6 +38,20 @@ export function createCliContext(env: Record<string, string | undefined> = proce
     config: () => (config ??= parseConfig(env)),
     registry: () => (registry ??= createRegistry(context.config())),
     tresor: () => (tresor ??= createTresor(context.config(), { logger: createLogger(context.config().logLevel === 'info' ? 'warn' : context.config().logLevel) })),
+    env,
+    remote() {
+      const g = globals();
+      const stored = readLogin(env);
+      const url = g.url ?? env.TRESOR_URL ?? stored?.url;
+      if (!url) return undefined;
+      const token = g.token ?? env.TRESOR_TOKEN ?? (stored && stored.url === url ? stored.token : undefined);
+      if (!token) throw new TresorError('UNAUTHENTICATED', `No token for ${url}: run tresor login --url ${url}, or pass --token / TRESOR_TOKEN`);
+      return { url, token };
+    },
+    async backend() {
+      const remote = context.remote();
+      return remote ? remoteBackend(remote) : localBackend(await context.tresor());
+    },
     out: (line) => process.stdout.write(`${line}\n`),
     err: (line) => process.stderr.write(`${line}\n`),
     interactive: process.stderr.isTTY === true,

@@ -6,17 +6,28 @@ import { Command, CommanderError } from 'commander';
 import { isTresorError } from '../errors.ts';
 import { auditCommand } from './commands/audit.command.ts';
 import { keysCommand } from './commands/keys.command.ts';
+import { loginCommand } from './commands/login.command.ts';
+import { renderCommand } from './commands/render.command.ts';
+import { secretsCommand } from './commands/secrets.command.ts';
 import { typesCommand } from './commands/types.command.ts';
 import { usersCommand } from './commands/users.command.ts';
-import { createCliContext } from './context.ts';
+import { type CliContext, createCliContext, type GlobalOptions } from './context.ts';
 import { exitCodeOf, exitCodes } from './exit-codes.ts';
 
-export function buildProgram(context = createCliContext()): Command {
-  const program = new Command('tresor')
+export function buildProgram(context?: CliContext): Command {
+  const program: Command = new Command('tresor')
     .description('Tresor: typed credentials, sealed at rest, shared with care')
+    .option('--url <url>', 'remote mode: the Tresor server (or TRESOR_URL, or tresor login)')
+    .option('--token <token>', 'remote mode: an API token (or TRESOR_TOKEN)')
+    // Global options go before the command (tresor --url … secrets list), so a command may have its own --url.
+    .enablePositionalOptions()
     .exitOverride()
     .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) });
+  context ??= createCliContext(process.env, () => program.opts<GlobalOptions>());
   typesCommand(program, context);
+  secretsCommand(program, context);
+  loginCommand(program, context);
+  renderCommand(program, context);
   keysCommand(program, context);
   usersCommand(program, context);
   auditCommand(program, context);
@@ -25,9 +36,11 @@ export function buildProgram(context = createCliContext()): Command {
 
 /** Runs the CLI and returns the exit code instead of exiting, so tests can call it too. */
 export async function runCli(argv: string[]): Promise<number> {
-  const context = createCliContext();
+  let program: Command | undefined;
+  const context = createCliContext(process.env, () => program?.opts<GlobalOptions>() ?? {});
   try {
-    await buildProgram(context).parseAsync(argv, { from: 'user' });
+    program = buildProgram(context);
+    await program.parseAsync(argv, { from: 'user' });
     return exitCodes.ok;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? exitCodes.ok : exitCodes.usage;

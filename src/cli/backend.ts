@@ -1,0 +1,52 @@
+/**
+ * What the secret commands need, behind one interface with two implementations: local
+ * (the configured database, acting as Tresor itself, for administration) and remote (the
+ * REST API with a bearer token). Commands cannot tell which one they talk to.
+ */
+import type { Share, ShareTarget } from '../secrets/share.service.ts';
+
+/** Secret metadata as both backends return it (dates as ISO strings). */
+export interface SecretInfo {
+  id: string;
+  name: string;
+  description: string;
+  type: string;
+  version: number;
+  ownerId: string | null;
+  createdAt: string;
+  updatedAt: string;
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+  fields?: Record<string, unknown>;
+  facts?: Record<string, string>;
+}
+
+export interface VersionRow {
+  version: number;
+  createdAt: string;
+  reason: string;
+}
+
+export interface TypeInfo {
+  id: string;
+  name: string;
+  description: string;
+  formModel: { fields: readonly { key: string; label: string; style: string; input: string; secret: boolean; required: boolean }[] };
+}
+
+export interface SecretsBackend {
+  types(): Promise<TypeInfo[]>;
+  list(filter: { type?: string; text?: string; limit: number; after?: string }): Promise<SecretInfo[]>;
+  show(ref: string): Promise<SecretInfo>;
+  create(input: { type: string; name: string; description?: string; fields: Record<string, unknown>; expiresAt?: string }): Promise<SecretInfo>;
+  update(ref: string, input: { fields?: Record<string, unknown>; description?: string; expiresAt?: string | null; reason?: string }): Promise<{ secret: SecretInfo; changed: boolean }>;
+  delete(ref: string): Promise<void>;
+  shares(ref: string): Promise<Share[]>;
+  share(ref: string, target: ShareTarget): Promise<Share>;
+  unshare(ref: string, shareId: string): Promise<void>;
+  versions(ref: string): Promise<VersionRow[]>;
+  rollback(ref: string, to: number, reason?: string): Promise<SecretInfo>;
+}
+
+export const isoDates = <T extends object>(value: T): Record<string, unknown> =>
+  Object.fromEntries(Object.entries(value).map(([k, v]) => [k, v instanceof Date ? v.toISOString() : v]));

@@ -1,0 +1,87 @@
+/**
+ * Field values from the command line, typed by the type's form model: -s VALUE (the single
+ * secret field), -f FILE (its value read from a file), --field key=value (repeatable;
+ * key=@path reads a file), --pair NAME=VALUE for name/value types; the rest is asked for
+ * interactively (secret fields without echo) when a terminal is attached.
+ */
+import { readFileSync } from 'node:fs';
+import { ValidationError } from '../errors.ts';
+import type { TypeInfo } from './backend.ts';
+import { askHidden } from './prompt.ts';
+import { createInterface } from 'node:readline/promises';
+
+export interface FieldFlags {
+  secret?: string;
+  file?: string;
+  field?: string[];
+  pair?: string[];
+}
+
+type Field = TypeInfo['formModel']['fields'][number];
+
+function typed(field: Field, raw: string): unknown {
+  if (field.input === 'number') {
+    const n = Number(raw);
+    if (raw.trim() === '' || !Number.isFinite(n)) throw ValidationError.field(`fields.${field.key}`, `${field.label} must be a number (--field ${field.key}=…)`);
+    return n;
+  }
+  if (field.input === 'checkbox') return ['true', 'yes', '1', 'on'].includes(raw.toLowerCase());
+  return raw;
+}
+
+function readValueFile(path: string, flag: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    throw ValidationError.field(flag, `Cannot read ${path}`);
+  }
+}
+
+export function fieldsFromFlags(type: TypeInfo, flags: FieldFlags): Record<string, unknown> {
+  const fields = type.formModel.fields;
+  const out: Record<string, unknown> = {};
+  const single = () => {
+    const secrets = fields.filter((f) => f.secret && f.input !== 'pairs');
+    if (secrets.length === 0) throw ValidationError.field('secret', `${type.name} has no single secret field; use --field or --pair`);
+    // Several secret fields (a key and its passphrase): -s/-f set the first, the main one.
+    return secrets[0]!;
+  };
+  if (flags.secret !== undefined) out[single().key] = flags.secret;
+  if (flags.file !== undefined) out[single().key] = readValueFile(flags.file, 'file');
+  for (const assignment of flags.field ?? []) {
+    const at = assignment.indexOf('=');
+    if (at < 1) throw ValidationError.field('field', `--field takes key=value, not "${assignment}"`);
+    const key = assignment.slice(0, at);
+    const raw = assignment.slice(at + 1);
+    const field = fields.find((f) => f.key === key);
+    if (!field) throw ValidationError.field(`fields.${key}`, `${type.name} has no field "${key}" (fields: ${fields.map((f) => f.key).join(', ')})`);
+    out[key] = typed(field, raw.startsWith('@') ? readValueFile(raw.slice(1), `fields.${key}`) : raw);
+  }
+  if (flags.pair && flags.pair.length > 0) {
+    const pairsField = fields.find((f) => f.input === 'pairs');
+    if (!pairsField) throw ValidationError.field('pair', `${type.name} has no name/value list; use --field`);
+    out[pairsField.key] = flags.pair.map((p) => {
+      const at = p.indexOf('=');
+      if (at < 1) throw ValidationError.field('pair', `--pair takes NAME=VALUE, not "${p}"`);
+      return { name: p.slice(0, at), value: p.slice(at + 1) };
+    });
+  }
+  return out;
+}
+
+/** Asks for required fields still missing, when a terminal is attached (secret ones without echo). */
+export async function promptMissing(type: TypeInfo, fields: Record<string, unknown>): Promise<Record<string, unknown>> {
+  if (!process.stdin.isTTY) return fields;
+  const missing = type.formModel.fields.filter((f) => f.required && fields[f.key] === undefined && f.input !== 'pairs');
+  if (missing.length === 0) return fields;
+  const out = { ...fields };
+  for (const field of missing) {
+    if (field.secret) out[field.key] = typed(field, await askHidden(`${field.label}: `));
+    else {
+      const rl = createInterface({ input: process.stdin, output: process.stderr });
+      out[field.key] = typed(field, await rl.question(`${field.label}: `));
+      rl.close();
+    }
+  }
+  return out;
+}
