@@ -5,7 +5,9 @@
 import { Command, CommanderError } from 'commander';
 import { isTresorError } from '../errors.ts';
 import { auditCommand } from './commands/audit.command.ts';
+import { groupsCommand } from './commands/groups.command.ts';
 import { keysCommand } from './commands/keys.command.ts';
+import { tokensCommand } from './commands/tokens.command.ts';
 import { loginCommand } from './commands/login.command.ts';
 import { renderCommand } from './commands/render.command.ts';
 import { secretsCommand } from './commands/secrets.command.ts';
@@ -30,6 +32,8 @@ export function buildProgram(context?: CliContext): Command {
   renderCommand(program, context);
   keysCommand(program, context);
   usersCommand(program, context);
+  groupsCommand(program, context);
+  tokensCommand(program, context);
   auditCommand(program, context);
   return program;
 }

@@ -126,3 +126,34 @@ describe('tresor secrets, remote mode', () => {
     expect(wrong).toMatchObject({ code: 4, stderr: 'tresor: Wrong e-mail or password, or the account is disabled\n' });
   }, 60_000);
 });
+
+describe('tresor groups and tokens', () => {
+  it('manages groups, members and permissions locally', async () => {
+    const env = { TRESOR_DATA_DIR: mkdtempSync(join(tmpdir(), 'tresor-cli-groups-')) };
+    expect((await run(['users', 'create', 'ops@example.test'], env, 'a long enough password\n')).code).toBe(0);
+    expect((await run(['groups', 'create', 'ops', '--description', 'operators'], env)).stdout).toBe('created group ops\n');
+    expect((await run(['groups', 'add-member', 'ops', 'ops@example.test'], env)).stdout).toBe('added ops@example.test to ops\n');
+    expect((await run(['groups', 'grant', 'SECRET_MANAGEMENT_CREATE', '--group', 'ops'], env)).stdout).toBe('granted SECRET_MANAGEMENT_CREATE to ops\n');
+    expect((await run(['groups', 'members', 'ops'], env)).stdout).toBe('ops@example.test\n');
+    expect((await run(['groups', 'grant', 'GOD_MODE', '--group', 'ops'], env)).code).toBe(6);
+    expect((await run(['groups', 'delete', 'system'], env)).code).toBe(5);
+    expect(JSON.parse((await run(['groups', 'list', '--json'], env)).stdout).map((g: { name: string }) => g.name)).toEqual(['ops', 'system']);
+  }, 60_000);
+
+  it('creates, lists and revokes API tokens in remote mode', async () => {
+    const h = await testApp('pglite');
+    try {
+      const url = await h.app.listen({ host: '127.0.0.1', port: 0 });
+      const env = { TRESOR_URL: url, TRESOR_TOKEN: await h.tokenFor(h.admin), TRESOR_DATA_DIR: '/nonexistent' };
+      const created = await run(['tokens', 'create', 'deploy', '--days', '7'], env);
+      expect(created.stdout).toMatch(/^tsr_[0-9a-f]{32}_[A-Za-z0-9_-]{43}\n$/);
+      const list = JSON.parse((await run(['tokens', 'list', '--json'], env)).stdout) as { id: string; name: string }[];
+      const deploy = list.find((t) => t.name === 'deploy')!;
+      expect((await run(['tokens', 'revoke', deploy.id], env)).stdout).toBe(`revoked ${deploy.id}\n`);
+      expect((await run(['secrets', 'list'], { ...env, TRESOR_TOKEN: created.stdout.trim() })).code).toBe(4);
+      expect((await run(['tokens', 'list'], { TRESOR_DATA_DIR: '/nonexistent' })).code).toBe(4);
+    } finally {
+      await h.close();
+    }
+  }, 60_000);
+});
