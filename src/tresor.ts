@@ -22,7 +22,7 @@ import { expressionServiceFactory, type ExpressionService } from './expressions/
 import { jiraModule, type JiraModule } from './modules/jira/jira.client.ts';
 import { mailModule, type MailModule } from './modules/mail/mail.module.ts';
 import type { ModuleContext } from './modules/module-context.ts';
-import { secretServiceFactory, type SecretService } from './secrets/secret.service.ts';
+import { type ReferenceChecker, secretServiceFactory, type SecretService } from './secrets/secret.service.ts';
 import { shareServiceFactory, type ShareService } from './secrets/share.service.ts';
 import { type Used, type UseOptions, useServiceFactory, type UseService } from './secrets/use.service.ts';
 
@@ -86,9 +86,11 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
     const db = database.db;
     const bootstrap = bootstrapServiceFactory({ db, audit });
     await bootstrap.ensureSystemGroup();
-    const secrets = secretServiceFactory({ db, audit, registry, keys, settings: { versionsKept: config.versionsKept } });
+    const references: { check?: ReferenceChecker } = {};
+    const secrets = secretServiceFactory({ db, audit, registry, keys, settings: { versionsKept: config.versionsKept }, references });
     const lastUsed = lastUsedRecorder(db, { intervalMs: config.lastUsedFlushMs, onError: (error) => logger.error({ err: error }, 'could not record last use') });
     const usage = useServiceFactory({ db, registry, secrets, lastUsed, audit });
+    references.check = async (principal, name) => ({ typeId: (await usage.checkUsable(principal, name)).type.id });
     const sessions = sessionServiceFactory({ db, audit, sessionHours: config.sessionHours });
     const groups = groupServiceFactory({ db, audit });
     const moduleContext: ModuleContext = {

@@ -51,6 +51,9 @@ function buildField(className: string, record: FieldRecord): FieldDefinition {
   if ((o.min !== undefined || o.max !== undefined || o.integer !== undefined) && style !== 'number' && !o.schema) fail(`min, max and integer apply to number fields, not style "${style}"`);
   if (o.pattern !== undefined && !stringStyles.includes(style)) fail(`pattern applies to text styles, not style "${style}"`);
   if (o.protocols !== undefined && style !== 'url') fail('protocols apply to url fields only');
+  if (o.refType !== undefined && style !== 'secretRef') fail('refType applies to secretRef fields only');
+  if (o.refType !== undefined && !typeIdPattern.test(o.refType)) fail(`refType "${o.refType}" is not a credential type id`);
+  if (style === 'secretRef' && secret) fail('a secretRef holds a name, not a secret value; it cannot be secret');
   if (o.optional === true && o.default !== undefined) fail('a field with a default is already optional; remove optional: true or the default');
 
   const constraints = constraintsOf(o, style);
@@ -71,6 +74,7 @@ function buildField(className: string, record: FieldRecord): FieldDefinition {
     placeholder: o.placeholder,
     options: options ? Object.freeze(options.map((x) => Object.freeze(x))) : undefined,
     constraints: Object.freeze(constraints),
+    refType: o.refType,
     valueSchema,
   });
 }

@@ -30,6 +30,8 @@ export interface FieldDefinition {
   placeholder: string | undefined;
   options: readonly SelectOption[] | undefined;
   constraints: FieldConstraints;
+  /** For `secretRef`: the credential type the referenced secret must have (any, when undefined). */
+  refType: string | undefined;
   /** Validates one present value (no optional/default handling). */
   valueSchema: z.ZodType;
 }

@@ -17,6 +17,7 @@ export const fieldStyles = [
   'email',
   'pem',
   'pairs',
+  'secretRef',
 ] as const;
 
 export type FieldStyle = (typeof fieldStyles)[number];
@@ -69,6 +70,8 @@ export interface FieldOptions {
   patternMessage?: string;
   /** For `url` fields: allowed protocols, e.g. ['https']. */
   protocols?: readonly string[];
+  /** For `secretRef` fields: the credential type id the referenced secret must have. */
+  refType?: string;
   /** A zod schema for the value; replaces the style's base schema (the shorthand still applies on top). */
   schema?: z.ZodType;
 }

@@ -20,6 +20,7 @@ const defaultMaxLength: Record<FieldStyle, number> = {
   email: 320,
   pem: 100_000,
   pairs: 10_000,
+  secretRef: 64,
 };
 
 const pemBlock = /-----BEGIN ([A-Z0-9 ]+)-----\r?\n[\s\S]+?\r?\n-----END \1-----/;
@@ -106,6 +107,8 @@ export function valueSchemaOf(options: FieldOptions, style: FieldStyle, c: Field
       return z.enum(optionValues as [string, ...string[]], { error: `must be one of: ${optionValues.join(', ')}` });
     case 'pairs':
       return pairsSchema(c);
+    case 'secretRef':
+      return z.string({ error: 'must be the name of a secret' }).trim().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be the name of a secret (letters, digits, _ - .)');
     case 'number': {
       let schema = z.number({ error: 'must be a number' });
       if (c.integer) schema = schema.int('must be a whole number');

@@ -18,6 +18,8 @@ export interface FormField {
   placeholder: string | undefined;
   options: readonly SelectOption[] | undefined;
   constraints: FieldConstraints;
+  /** For `secretRef`: the type of secret to name. */
+  refType: string | undefined;
 }
 
 export interface FormModel {
@@ -40,6 +42,7 @@ const inputOf: Record<FieldStyle, FormField['input']> = {
   email: 'email',
   pem: 'textarea',
   pairs: 'pairs',
+  secretRef: 'text',
 };
 
 export function deriveFormModel(definition: CredentialDefinition): FormModel {
@@ -60,6 +63,7 @@ export function deriveFormModel(definition: CredentialDefinition): FormModel {
       placeholder: f.placeholder,
       options: f.options,
       constraints: f.constraints,
+      refType: f.refType,
     })),
   };
 }

@@ -63,8 +63,13 @@ export interface ListOptions extends Omit<SecretFilter, 'visibleTo'> {
   all?: boolean;
 }
 
+/** Whether `principal` may use the secret `name`, and its type (the use service answers). */
+export type ReferenceChecker = (principal: Principal, name: string) => Promise<{ typeId: string }>;
+
 export interface SecretServiceDeps {
   db: Database;
+  /** Checks secretRef fields at save time; set once the use service exists. */
+  references?: { check?: ReferenceChecker };
   audit: Pick<AuditService, 'appendInTx' | 'write'>;
   registry: CredentialRegistry;
   keys: Pick<KeyService, 'ring' | 'ringFor'>;
@@ -84,7 +89,7 @@ function underFields(error: unknown): never {
   throw error;
 }
 
-export function secretServiceFactory({ db, audit, registry, keys, settings }: SecretServiceDeps) {
+export function secretServiceFactory({ db, audit, registry, keys, settings, references = {} }: SecretServiceDeps) {
   const guarded = <T>(principal: Principal, operation: string, ref: string, fn: () => Promise<T>) => auditingDenials(audit, principal, operation, ref, fn);
   const serialise = (payload: Payload) => Buffer.from(JSON.stringify(payload), 'utf8');
 
@@ -106,6 +111,25 @@ export function secretServiceFactory({ db, audit, registry, keys, settings }: Se
     if (version > settings.versionsKept) await secretStore.prune(tx, row.id, version - settings.versionsKept + 1);
   }
 
+  /** secretRef fields must name a secret the saver may use, of the declared type. */
+  async function checkReferences(principal: Principal, type: CredentialType, payload: Record<string, unknown>): Promise<void> {
+    const issues: { path: string; message: string }[] = [];
+    for (const field of type.definition.fields.filter((f) => f.style === 'secretRef')) {
+      const name = payload[field.key];
+      if (typeof name !== 'string' || !references.check) continue;
+      try {
+        const { typeId } = await references.check(principal, name);
+        if (field.refType && typeId !== field.refType) issues.push({ path: `fields.${field.key}`, message: `${field.label}: "${name}" is a ${registry.find(typeId)?.definition.name ?? typeId}, not a ${registry.find(field.refType)?.definition.name ?? field.refType}` });
+      } catch (error) {
+        const code = (error as { code?: string }).code;
+        if (code === 'NOT_FOUND') issues.push({ path: `fields.${field.key}`, message: `${field.label}: no secret named "${name}" that you may use` });
+        else if (code === 'EXPIRED') issues.push({ path: `fields.${field.key}`, message: `${field.label}: secret "${name}" has expired` });
+        else throw error;
+      }
+    }
+    if (issues.length > 0) throw new ValidationError(issues, `Invalid ${type.definition.name}`);
+  }
+
   function checkExpected(row: SecretRow, expected: number | undefined): void {
     if (expected !== undefined && expected !== row.version) throw new VersionConflictError(expected, row.version);
   }
@@ -122,6 +146,7 @@ export function secretServiceFactory({ db, audit, registry, keys, settings }: Se
       } catch (error) {
         underFields(error);
       }
+      await checkReferences(principal, type, payload);
       const facts = await resolvePrincipal(db, principal);
       if (!holds(facts, 'SECRET_MANAGEMENT_CREATE') || principal.kind === 'group') {
         await audit.write({ actor: principal, outcome: 'denied', event: { action: 'access.denied', target: { id: null, name }, details: { operation: 'create' } } });
@@ -190,6 +215,9 @@ export function secretServiceFactory({ db, audit, registry, keys, settings }: Se
     async update(principal: Principal, ref: string, input: UpdateSecretInput): Promise<UpdateResult> {
       const description = input.description === undefined ? undefined : parseField(descriptionSchema, input.description, 'description');
       const reason = parseField(reasonSchema, input.reason ?? 'updated', 'reason');
+      // References are checked before the transaction: the check reads (and may audit) on its own.
+      const existing = await secretStore.find(db, ref);
+      if (existing && input.fields && typeof input.fields === 'object') await checkReferences(principal, typeOf(existing), input.fields as Record<string, unknown>);
       return guarded(principal, 'update', ref, () => db.transaction(async (tx) => {
         const { row } = await authorize(tx, principal, ref, 'update', { lock: true });
         checkExpected(row, input.expectedVersion);

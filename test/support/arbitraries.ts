@@ -39,6 +39,8 @@ export function validValue(field: FieldDefinition): fc.Arbitrary<FieldValue> {
         .chain((names) => fc.tuple(...names.map((name) => fc.string({ minLength: 1, maxLength: 40 }).map((value) => ({ name, value })))));
     case 'pem':
       return fc.constant('-----BEGIN THING-----\nQUJD\n-----END THING-----');
+    case 'secretRef':
+      return fc.stringMatching(/^[A-Za-z0-9_.-]{1,64}$/);
   }
 }
 
