@@ -8,5 +8,6 @@ export default defineConfig({
     // Database suites start servers and child processes; two workers fit the 2-core machines.
     maxWorkers: 2,
     globalSetup: ['test/support/global-setup.ts'],
+    reporters: ['default', './test/support/summary-reporter.ts'],
   },
 });
