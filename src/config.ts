@@ -30,6 +30,8 @@ const environmentSchema = z.object({
   TRESOR_TLS_CERT: z.string().optional(),
   TRESOR_TLS_KEY: z.string().optional(),
   TRESOR_PUBLIC_URL: z.url().optional(),
+  TRESOR_CACHE_TTL_MS: integer(0, 3_600_000).default(30_000),
+  TRESOR_CACHE_MAX_ENTRIES: integer(100, 10_000_000).default(100_000),
   TRESOR_LAST_USED_FLUSH_MS: integer(10, 3_600_000).default(1000),
   TRESOR_ADMIN_EMAIL: z.string().optional(),
   TRESOR_ADMIN_PASSWORD: z.string().optional(),
@@ -58,6 +60,9 @@ export interface TresorConfig {
   tlsKey: string | undefined;
   /** The address users reach Tresor at (for the setup link); derived from HOST/PORT when unset. */
   publicUrl: string | undefined;
+  /** How long a node keeps a cached read (0 turns caching off); notices drop entries sooner. */
+  cacheTtlMs: number;
+  cacheMaxEntries: number;
   /** How often coalesced "last used" stamps are written. */
   lastUsedFlushMs: number;
   /** The first administrator, created at start when the database has no user yet. */
@@ -85,6 +90,8 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     passwordMinScore: e.TRESOR_PASSWORD_MIN_SCORE,
     logLevel: e.TRESOR_LOG_LEVEL,
     lastUsedFlushMs: e.TRESOR_LAST_USED_FLUSH_MS,
+    cacheTtlMs: e.TRESOR_CACHE_TTL_MS,
+    cacheMaxEntries: e.TRESOR_CACHE_MAX_ENTRIES,
     loginAttemptsPerMinute: e.TRESOR_LOGIN_ATTEMPTS_PER_MINUTE,
     sessionHours: e.TRESOR_SESSION_HOURS,
     host: e.HOST,

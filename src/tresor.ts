@@ -4,6 +4,8 @@
  */
 import { join } from 'node:path';
 import { auditServiceFactory, type AuditService } from './audit/audit.service.ts';
+import { type ChangeBus, createChangeBus } from './cluster/change-bus.ts';
+import { ReadCache } from './cluster/read-cache.ts';
 import type { TresorConfig } from './config.ts';
 import { CredentialRegistry, loadCredentialTypes } from './credentials/index.ts';
 import { keyServiceFactory, type KeyService } from './crypto/key.service.ts';
@@ -40,6 +42,10 @@ export interface Tresor {
   bootstrap: BootstrapService;
   sessions: SessionService;
   audit: AuditService;
+  /** LISTENs for changes from every node. */
+  bus: ChangeBus;
+  /** This node's read cache, dropped entry by entry on notice. */
+  cache: ReadCache;
   /** Coalesces "last used" stamps; flushed on close. */
   lastUsed: LastUsedRecorder;
   /** What modules (yours, mail, jira) are built from: use(), findUsable(), group principals. */
@@ -59,6 +65,8 @@ export interface TresorOverrides {
   database?: DatabaseHandle;
   /** A key provider other than the environment or a key file. */
   keySource?: KeySource;
+  /** Names this node's listening connection (application_name), e.g. to find it in pg_stat_activity. */
+  nodeName?: string;
 }
 
 /** The registry with the built-in types and those of any extra types folder. */
@@ -80,16 +88,23 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
     const source =
       overrides.keySource ??
       keySourceFor({ masterKey: config.masterKey, masterKeyFile: config.masterKeyFile, embeddedDataDir: database.kind === 'pglite' ? config.dataDir : undefined }, (message) => logger.warn(message));
-    const audit = auditServiceFactory({ db: database.db });
+    // Changes this node announces go to its own cache at once (read-your-writes), before the notice.
+    const announced: { cache?: ReadCache } = {};
+    const audit = auditServiceFactory({ db: database.db, onAnnounce: (change) => announced.cache?.pending(change) });
     const keys = keyServiceFactory({ db: database.db, source, audit });
     await keys.init();
     const db = database.db;
     const bootstrap = bootstrapServiceFactory({ db, audit });
     await bootstrap.ensureSystemGroup();
+    // The change bus and this node's caches: a change anywhere is seen here at once.
+    const bus = createChangeBus(database, { name: overrides.nodeName ?? 'tresor-listen', onError: (error) => logger.error({ err: error }, 'change bus') });
+    await bus.start();
+    const cache = new ReadCache(bus, { ttlMs: config.cacheTtlMs, maxEntries: config.cacheMaxEntries });
+    announced.cache = cache;
     const references: { check?: ReferenceChecker } = {};
-    const secrets = secretServiceFactory({ db, audit, registry, keys, settings: { versionsKept: config.versionsKept }, references });
+    const secrets = secretServiceFactory({ db, audit, registry, keys, settings: { versionsKept: config.versionsKept }, references, cache });
     const lastUsed = lastUsedRecorder(db, { intervalMs: config.lastUsedFlushMs, onError: (error) => logger.error({ err: error }, 'could not record last use') });
-    const usage = useServiceFactory({ db, registry, secrets, lastUsed, audit });
+    const usage = useServiceFactory({ db, registry, secrets, lastUsed, audit, cache });
     references.check = async (principal, name) => ({ typeId: (await usage.checkUsable(principal, name)).type.id });
     const sessions = sessionServiceFactory({ db, audit, sessionHours: config.sessionHours });
     const groups = groupServiceFactory({ db, audit });
@@ -118,8 +133,11 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
       bootstrap,
       lastUsed,
       use: (ctor, principal, nameOrId, options) => usage.use(ctor, principal, nameOrId, options),
+      bus,
+      cache,
       async close() {
         await lastUsed.flush();
+        await bus.stop();
         if (!overrides.database) await database.close();
       },
     };

@@ -11,6 +11,7 @@ import type { Database, Executor } from '../db/client.ts';
 import { AccessDeniedError } from '../errors.ts';
 import { holds, resolvePrincipal } from '../identity/access.resolver.ts';
 import type { Principal } from '../identity/principal.ts';
+import { announce, type Change } from '../cluster/change-bus.ts';
 import { currentAuditContext } from './audit-context.ts';
 import { chainHash, contentOf, genesisHash, link } from './audit-chain.ts';
 import type { AuditEvent, Outcome } from './audit-events.ts';
@@ -67,6 +68,14 @@ function rowOf(record: AuditRecord): Omit<NewAuditRow, 'id' | 'prevHash' | 'hash
   };
 }
 
+/** What a recorded change means for the nodes' caches. */
+function changeOf(event: AuditEvent): Change | undefined {
+  const [kind] = event.action.split('.');
+  if (kind === 'secret' && event.action !== 'secret.used' && event.target.id) return { scope: 'secret', id: event.target.id };
+  if (kind === 'membership' || kind === 'permission' || kind === 'user' || kind === 'group') return { scope: 'principals' };
+  return undefined;
+}
+
 export const entryOf = (r: AuditRow): AuditEntry => ({
   id: r.id,
   at: r.at,
@@ -83,7 +92,7 @@ export const entryOf = (r: AuditRow): AuditEntry => ({
   details: r.details,
 });
 
-export function auditServiceFactory({ db, maxBatch = 500 }: { db: Database; maxBatch?: number }) {
+export function auditServiceFactory({ db, maxBatch = 500, onAnnounce }: { db: Database; maxBatch?: number; onAnnounce?: (change: Change) => void }) {
   type Waiting = { row: ReturnType<typeof rowOf>; resolve(): void; reject(error: unknown): void };
   let queue: Waiting[] = [];
   let flushing = false;
@@ -118,6 +127,12 @@ export function auditServiceFactory({ db, maxBatch = 500 }: { db: Database; maxB
     /** Appends inside the caller's transaction: the change and its record commit together. */
     async appendInTx(tx: Executor, records: AuditRecord[]): Promise<void> {
       await appendRows(tx, records.map(rowOf));
+      // Every change is on record here, so this is also where the nodes are told of it.
+      for (const text of new Set(records.map((r) => changeOf(r.event)).filter((c) => c !== undefined).map((c) => JSON.stringify(c)))) {
+        const change = JSON.parse(text) as Change;
+        onAnnounce?.(change);
+        await announce(tx, change);
+      }
     },
 
     /** Group commit: resolves once the row is durable; rejects (fail closed) if it cannot be written. */

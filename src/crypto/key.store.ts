@@ -1,5 +1,6 @@
 /** Database access for key versions, rotations and the wrapped data keys rotation moves. */
 import { and, asc, count, eq, isNull, ne, sql } from 'drizzle-orm';
+import { announce } from '../cluster/change-bus.ts';
 import type { Executor } from '../db/client.ts';
 import { keyRotations, keyVersions, secretVersions } from '../db/schema/index.ts';
 
@@ -69,5 +70,7 @@ export const keyStore = {
       from (values ${values}) as u(secret_id, version, data_key, kek_version)
       where v.secret_id = u.secret_id and v.version = u.version`);
     await db.update(keyRotations).set({ rewrapped: sql`${keyRotations.rewrapped} + ${rows.length}` }).where(eq(keyRotations.id, rotationId));
+    // Cached sealed rows now hold stale wrapped keys: every node drops them.
+    await announce(db, { scope: 'keys' });
   },
 };

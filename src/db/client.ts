@@ -26,6 +26,8 @@ export interface RawSql {
 
 export interface DatabaseHandle {
   kind: DatabaseTarget['kind'];
+  /** The PostgreSQL URL (for the listening connection); undefined for PGlite. */
+  url: string | undefined;
   db: Database;
   raw: RawSql;
   /** The driver's client, for LISTEN/NOTIFY in the cluster layer. */
@@ -40,6 +42,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHand
     await client.waitReady;
     return {
       kind: 'pglite',
+      url: undefined,
       db: drizzlePglite({ client, schema }) as unknown as Database,
       raw: { query: async <T extends Record<string, unknown>>(text: string, params: unknown[] = []) => (await client.query<T>(text, params)).rows },
       driver: { kind: 'pglite', client },
@@ -49,6 +52,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHand
   const client = postgres(target.url, { max: target.maxConnections ?? 10, onnotice: () => {}, connection: { application_name: 'tresor' } });
   return {
     kind: 'postgres',
+    url: target.url,
     db: drizzlePostgres({ client, schema }) as unknown as Database,
     raw: { query: async <T extends Record<string, unknown>>(text: string, params: unknown[] = []) => (await client.unsafe(text, params as postgres.ParameterOrJSON<never>[])) as unknown as T[] },
     driver: { kind: 'postgres', client },

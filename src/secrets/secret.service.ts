@@ -18,6 +18,7 @@ import { holds, resolvePrincipal } from '../identity/access.resolver.ts';
 import { identityStore } from '../identity/identity.store.ts';
 import { actingUserId, type Principal } from '../identity/principal.ts';
 import { parseField } from '../validation.ts';
+import type { ReadCache } from '../cluster/read-cache.ts';
 import { authorize } from './secret-access.ts';
 import { decide, type SecretOperation, secretOperations } from './secret-access.policy.ts';
 import type { AuditService } from '../audit/audit.service.ts';
@@ -68,6 +69,8 @@ export type ReferenceChecker = (principal: Principal, name: string) => Promise<{
 
 export interface SecretServiceDeps {
   db: Database;
+  /** The node's read cache (plain reads only; changes always read the database). */
+  cache?: ReadCache;
   /** Checks secretRef fields at save time; set once the use service exists. */
   references?: { check?: ReferenceChecker };
   audit: Pick<AuditService, 'appendInTx' | 'write'>;
@@ -89,7 +92,8 @@ function underFields(error: unknown): never {
   throw error;
 }
 
-export function secretServiceFactory({ db, audit, registry, keys, settings, references = {} }: SecretServiceDeps) {
+export function secretServiceFactory({ db, audit, registry, keys, settings, references = {}, cache }: SecretServiceDeps) {
+  const cached = cache ? { cache } : {};
   const guarded = <T>(principal: Principal, operation: string, ref: string, fn: () => Promise<T>) => auditingDenials(audit, principal, operation, ref, fn);
   const serialise = (payload: Payload) => Buffer.from(JSON.stringify(payload), 'utf8');
 
@@ -98,7 +102,8 @@ export function secretServiceFactory({ db, audit, registry, keys, settings, refe
   }
 
   async function readPayload(tx: Executor, row: SecretRow, version = row.version): Promise<Payload> {
-    const sealed = await secretStore.version(tx, row.id, version);
+    // Sealed rows are immutable but for re-wrapping and deletion, both announced; outside a change they may come from the cache.
+    const sealed = cache && tx === db ? await cache.through('sealed', `${row.id}|${version}`, () => secretStore.version(tx, row.id, version), () => row.id) : await secretStore.version(tx, row.id, version);
     if (!sealed) throw new NotFoundError(`Version ${version} of secret "${row.name}" no longer exists (only the last ${settings.versionsKept} are kept)`);
     const ring = await keys.ringFor(sealed.kekVersion);
     const plaintext = openPayload(ring, sealed, { secretId: row.id, version, typeId: row.typeId });
@@ -189,12 +194,12 @@ export function secretServiceFactory({ db, audit, registry, keys, settings, refe
     },
 
     async get(principal: Principal, ref: string): Promise<SecretMetadata> {
-      return guarded(principal, 'read', ref, async () => metadataOf((await authorize(db, principal, ref, 'read')).row));
+      return guarded(principal, 'read', ref, async () => metadataOf((await authorize(db, principal, ref, 'read', cached)).row));
     },
 
     /** Metadata, non-secret fields and derived facts. */
     async describe(principal: Principal, ref: string): Promise<SecretDetail> {
-      const { row } = await guarded(principal, 'read', ref, () => authorize(db, principal, ref, 'read'));
+      const { row } = await guarded(principal, 'read', ref, () => authorize(db, principal, ref, 'read', cached));
       const type = typeOf(row);
       const payload = await readPayload(db, row);
       return { ...metadataOf(row), fields: type.publicFields(payload), facts: type.facts(payload) };

@@ -7,14 +7,14 @@
 import type { CredentialClass, CredentialRegistry, CredentialType, Payload } from '../credentials/index.ts';
 import type { Database } from '../db/client.ts';
 import { TresorError } from '../errors.ts';
-import { resolvePrincipal } from '../identity/access.resolver.ts';
 import type { Principal } from '../identity/principal.ts';
 import type { LastUsedRecorder } from './last-used.recorder.ts';
 import { metadataOf, type SecretMetadata } from './secret-metadata.ts';
 import { withAuditContext } from '../audit/audit-context.ts';
 import type { AuditService } from '../audit/audit.service.ts';
 import { auditingDenials } from '../audit/denials.ts';
-import { authorize } from './secret-access.ts';
+import type { ReadCache } from '../cluster/read-cache.ts';
+import { authorize, factsOf } from './secret-access.ts';
 import type { SecretService } from './secret.service.ts';
 import { type SecretRow, secretStore } from './secret.store.ts';
 
@@ -28,7 +28,7 @@ export interface Used<T extends object> {
   value: T;
 }
 
-export function useServiceFactory({ db, registry, secrets, lastUsed, audit }: { db: Database; registry: CredentialRegistry; secrets: Pick<SecretService, 'openUnchecked'>; lastUsed: LastUsedRecorder; audit: Pick<AuditService, 'write'> }) {
+export function useServiceFactory({ db, registry, secrets, lastUsed, audit, cache }: { db: Database; registry: CredentialRegistry; secrets: Pick<SecretService, 'openUnchecked'>; lastUsed: LastUsedRecorder; audit: Pick<AuditService, 'write'>; cache?: ReadCache }) {
   /** Opens an authorised row: refuses it when expired, stamps the use and reports it. */
   async function consume(row: SecretRow, principal: Principal, options: UseOptions): Promise<{ metadata: SecretMetadata; type: CredentialType; payload: Payload }> {
     if (row.expiresAt && row.expiresAt.getTime() <= Date.now()) {
@@ -46,13 +46,13 @@ export function useServiceFactory({ db, registry, secrets, lastUsed, audit }: { 
   return {
     /** The opened payload of a secret the principal may use, whatever its type (for expressions). */
     async useAny(principal: Principal, ref: string, options: UseOptions = {}) {
-      const { row } = await auditingDenials(audit, principal, 'use', ref, () => authorize(db, principal, ref, 'use'));
+      const { row } = await auditingDenials(audit, principal, 'use', ref, () => authorize(db, principal, ref, 'use', { ...(cache ? { cache } : {}) }));
       return consume(row, principal, options);
     },
 
     async use<T extends object>(ctor: CredentialClass<T>, principal: Principal, ref: string, options: UseOptions = {}): Promise<Used<T>> {
       const wanted = registry.of(ctor);
-      const { row } = await auditingDenials(audit, principal, 'use', ref, () => authorize(db, principal, ref, 'use'));
+      const { row } = await auditingDenials(audit, principal, 'use', ref, () => authorize(db, principal, ref, 'use', { ...(cache ? { cache } : {}) }));
       if (row.typeId !== wanted.id) {
         throw new TresorError('WRONG_TYPE', `Secret "${row.name}" is a ${registry.find(row.typeId)?.definition.name ?? row.typeId}, not a ${wanted.definition.name}`);
       }
@@ -65,7 +65,7 @@ export function useServiceFactory({ db, registry, secrets, lastUsed, audit }: { 
      * recording a use: for checking references at save time.
      */
     async checkUsable(principal: Principal, ref: string): Promise<{ metadata: SecretMetadata; type: CredentialType }> {
-      const { row } = await auditingDenials(audit, principal, 'use', ref, () => authorize(db, principal, ref, 'use'));
+      const { row } = await auditingDenials(audit, principal, 'use', ref, () => authorize(db, principal, ref, 'use', { ...(cache ? { cache } : {}) }));
       if (row.expiresAt && row.expiresAt.getTime() <= Date.now()) throw new TresorError('EXPIRED', `Secret "${row.name}" expired on ${row.expiresAt.toISOString()}; renew it before use`);
       return { metadata: metadataOf(row), type: registry.get(row.typeId) };
     },
@@ -73,7 +73,7 @@ export function useServiceFactory({ db, registry, secrets, lastUsed, audit }: { 
     /** What the principal's modules may use, of one type: unexpired, by name. */
     async findUsable<T extends object>(ctor: CredentialClass<T>, principal: Principal): Promise<SecretMetadata[]> {
       const type = registry.of(ctor);
-      const facts = await resolvePrincipal(db, principal);
+      const facts = await factsOf(db, principal, cache);
       if (!facts.active || facts.isSystem) return [];
       const rows = await secretStore.list(db, { typeId: type.id, unexpired: true, usableBy: { userId: facts.userId, groupIds: [...facts.groupIds] } }, { limit: 500 });
       return rows.map(metadataOf);
