@@ -1,0 +1,106 @@
+/**
+ * Two Tresor nodes on one PostgreSQL database, each with its own connection pool, listening
+ * connection and caches: a change on A is seen by B's use() and API at once, without restart,
+ * even after B's listening connection is killed from the database side.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import postgres from 'postgres';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Password } from '../../credential-types/password.ts';
+import { createLogger } from '../../src/logger.ts';
+import { createTresor, type Tresor } from '../../src/tresor.ts';
+import { buildApp } from '../../src/web/app.ts';
+import type { FastifyInstance } from 'fastify';
+import { createAdmin, createPostgresDatabase, postgresUrl, testConfig } from '../support/databases.ts';
+import { createGroup, createUser } from '../support/principals.ts';
+
+/** Polls until `probe` holds; returns how long it took (fails after `limitMs`). */
+async function converges(probe: () => Promise<boolean>, limitMs = 1000): Promise<number> {
+  const started = performance.now();
+  while (performance.now() - started < limitMs) {
+    if (await probe()) return performance.now() - started;
+    await sleep(2);
+  }
+  throw new Error(`did not converge within ${limitMs} ms`);
+}
+
+const gives = (p: Promise<unknown>) => p.then(() => true, () => false);
+
+describe.skipIf(!postgresUrl)('two nodes on one PostgreSQL', () => {
+  let drop: () => Promise<void>;
+  let url: string;
+  let a: Tresor;
+  let b: Tresor;
+  let bApp: FastifyInstance;
+  const latencies: Record<string, number> = {};
+
+  beforeAll(async () => {
+    const db = await createPostgresDatabase();
+    drop = db.drop;
+    url = db.url;
+    const env = { DATABASE_URL: url, TRESOR_MASTER_KEY: testConfig().masterKey!, TRESOR_CACHE_TTL_MS: '600000' };
+    a = await createTresor(testConfig(env), { logger: createLogger('silent'), nodeName: 'tresor-listen-A' });
+    b = await createTresor(testConfig(env), { logger: createLogger('silent'), nodeName: 'tresor-listen-B' });
+    bApp = await buildApp(b);
+    await bApp.ready();
+  });
+  afterAll(async () => {
+    process.stdout.write(`[figures] cluster convergence A→B (ms): ${JSON.stringify(Object.fromEntries(Object.entries(latencies).map(([k, v]) => [k, Math.round(v * 10) / 10])))}\n`);
+    await bApp?.close();
+    await a?.close();
+    await b?.close();
+    await drop?.();
+  });
+
+  it('sees an update made on A in B\'s use() and API, with B\'s cache warm', async () => {
+    const admin = await createAdmin(a);
+    const s = await a.secrets.create(admin, { type: 'password', name: 'shared-db', fields: { username: 'u', password: 'one' } });
+    const token = (await b.sessions.createToken(admin, { name: 'b' })).token;
+    // Warm B: its cache now holds the row, the access facts and the sealed version.
+    expect((await b.use(Password, admin, s.id)).value.password).toBe('one');
+    expect((await bApp.inject({ url: `/api/v1/secrets/${s.id}`, headers: { authorization: `Bearer ${token}` } })).json().fields.username).toBe('u');
+    expect(b.cache.stats.hits).toBeGreaterThan(0);
+    await a.secrets.update(admin, s.id, { fields: { username: 'v', password: 'two' } });
+    latencies.update = await converges(async () => (await b.use(Password, admin, s.id)).value.password === 'two');
+    expect((await bApp.inject({ url: `/api/v1/secrets/${s.id}`, headers: { authorization: `Bearer ${token}` } })).json().fields.username).toBe('v');
+  });
+
+  it('sees a share removal, a membership removal and a user disable made on A', async () => {
+    const admin = await createAdmin(a);
+    const friend = await createUser(a, admin, 'node-friend');
+    const team = await createGroup(a, admin, 'node-team');
+    const member = await createUser(a, admin, 'node-member', [], [team.name]);
+    const s = await a.secrets.create(admin, { type: 'password', name: 'gated', fields: { password: 'p' } });
+    const share = await a.shares.share(admin, s.id, { user: friend.email });
+    await a.shares.share(admin, s.id, { group: team.name });
+    expect(await gives(b.use(Password, friend, s.id))).toBe(true);
+    expect(await gives(b.use(Password, member, s.id))).toBe(true);
+
+    await a.shares.unshare(admin, s.id, share.id);
+    latencies.unshare = await converges(async () => !(await gives(b.use(Password, friend, s.id))));
+    await a.groups.removeMember(admin, team.name, member.id);
+    latencies.membership = await converges(async () => !(await gives(b.use(Password, member, s.id))));
+    expect(await gives(b.use(Password, admin, s.id))).toBe(true);
+    await a.users.setDisabled(admin, admin.kind === 'user' ? admin.id : '', true).catch(() => undefined); // an admin cannot disable itself
+    const other = await createAdmin(a);
+    expect(await gives(b.use(Password, admin, s.id))).toBe(true);
+    await a.users.setDisabled(other, admin.kind === 'user' ? admin.id : '', true);
+    latencies.disable = await converges(async () => !(await gives(b.use(Password, admin, s.id))));
+  });
+
+  it('drops its caches and still converges when its listening connection is killed from the database side', async () => {
+    const admin = await createAdmin(a);
+    const s = await a.secrets.create(admin, { type: 'password', name: 'after-kill', fields: { password: 'before' } });
+    expect((await b.use(Password, admin, s.id)).value.password).toBe('before');
+    const sql = postgres(url, { max: 1, onnotice: () => {} });
+    const killed = await sql`select pg_terminate_backend(pid) as ok from pg_stat_activity where application_name = 'tresor-listen-B'`;
+    await sql.end();
+    expect(killed.length).toBe(1);
+    // While it reconnects, B serves uncached (correct), and once listening again it is back to caching.
+    await a.secrets.update(admin, s.id, { fields: { password: 'after' } });
+    latencies.afterKill = await converges(async () => (await b.use(Password, admin, s.id)).value.password === 'after', 5000);
+    await converges(async () => b.bus.healthy, 10_000);
+    await a.secrets.update(admin, s.id, { fields: { password: 'again' } });
+    latencies.afterReconnect = await converges(async () => (await b.use(Password, admin, s.id)).value.password === 'again');
+  }, 30_000);
+});
