@@ -22,7 +22,8 @@ export async function announce(tx: Executor, change: Change): Promise<void> {
 export interface ChangeBus {
   /** True while notices can arrive: caches may be used. */
   readonly healthy: boolean;
-  onChange(listener: (change: Change) => void): void;
+  /** Calls `listener` on every notice; returns a function that stops it. */
+  onChange(listener: (change: Change) => void): () => void;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -55,6 +56,10 @@ export function createChangeBus(database: DatabaseHandle, options: { name?: stri
     },
     onChange(listener) {
       listeners.push(listener);
+      return () => {
+        const at = listeners.indexOf(listener);
+        if (at >= 0) listeners.splice(at, 1);
+      };
     },
     async start() {
       if (database.driver.kind === 'pglite') {

@@ -1,0 +1,56 @@
+/**
+ * `npm run bench`: every benchmark, each figure a median of several runs and a ratio
+ * against a floor measured in the same run. Prints a markdown table and writes it to
+ * test-output/bench.md. BENCH_SIZE=smoke runs everything small.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { resolve } from 'node:path';
+import { postgresUrl } from '../support/databases.ts';
+import { benchColdStart, benchHttp, benchPropagation, benchRotation, benchUse, fullSizes, type Row, smokeSizes } from './scenarios.ts';
+import { benchScale } from './scale.ts';
+import { benchKinds, benchNode } from './setup.ts';
+
+export async function runBenchmarks(sizes = fullSizes, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const kind of benchKinds) {
+    log(`use() on ${kind}…`);
+    const node = await benchNode(kind);
+    try {
+      rows.push(await benchUse(node, sizes));
+      log(`HTTP on ${kind}…`);
+      rows.push(...(await benchHttp(node, sizes)));
+    } finally {
+      await node.close();
+    }
+    log(`rotation on ${kind}…`);
+    rows.push(await benchRotation(kind, sizes));
+  }
+  log('propagation…');
+  const propagation = await benchPropagation(sizes);
+  if (propagation) rows.push(propagation);
+  if (postgresUrl && process.env.BENCH_SKIP_SCALE !== '1') {
+    log(`scale (${sizes.scaleSecrets.toLocaleString('en-US')} secrets)…`);
+    rows.push(...(await benchScale(sizes)));
+  }
+  log('cold start…');
+  rows.push(...(await benchColdStart()));
+  return rows;
+}
+
+export function table(rows: Row[]): string {
+  const head = '| benchmark | database | figure | Tresor | floor (same run) | ratio | target |\n| --- | --- | --- | --- | --- | --- | --- |';
+  return [head, ...rows.map((r) => `| ${r.bench} | ${r.database} | ${r.figure} | ${r.tresor} | ${r.floor} | ${r.ratio} | ${r.target} |`)].join('\n');
+}
+
+if (process.argv[1]?.endsWith('run.ts')) {
+  const sizes = process.env.BENCH_SIZE === 'smoke' ? smokeSizes : { ...fullSizes, ...(process.env.BENCH_SCALE ? { scaleSecrets: Number(process.env.BENCH_SCALE) } : {}) };
+  if (!postgresUrl) process.stderr.write('TEST_DATABASE_URL is not set: PostgreSQL benchmarks (and scale, propagation) are skipped.\n');
+  const rows = await runBenchmarks(sizes);
+  const markdown = `Measured ${new Date().toISOString().slice(0, 10)} on ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}.\n\n${table(rows)}\n`;
+  const out = resolve(import.meta.dirname, '../../test-output/bench.md');
+  mkdirSync(resolve(out, '..'), { recursive: true });
+  writeFileSync(out, markdown);
+  process.stdout.write(markdown);
+  process.exit(0);
+}
