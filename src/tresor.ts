@@ -106,7 +106,7 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
     const lastUsed = lastUsedRecorder(db, { intervalMs: config.lastUsedFlushMs, onError: (error) => logger.error({ err: error }, 'could not record last use') });
     const usage = useServiceFactory({ db, registry, secrets, lastUsed, audit, cache });
     references.check = async (principal, name) => ({ typeId: (await usage.checkUsable(principal, name)).type.id });
-    const sessions = sessionServiceFactory({ db, audit, sessionHours: config.sessionHours });
+    const sessions = sessionServiceFactory({ db, audit, sessionHours: config.sessionHours, cache });
     const groups = groupServiceFactory({ db, audit });
     const moduleContext: ModuleContext = {
       use: (ctor, principal, nameOrId, options) => usage.use(ctor, principal, nameOrId, options),

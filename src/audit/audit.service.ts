@@ -72,7 +72,8 @@ function rowOf(record: AuditRecord): Omit<NewAuditRow, 'id' | 'prevHash' | 'hash
 function changeOf(event: AuditEvent): Change | undefined {
   const [kind] = event.action.split('.');
   if (kind === 'secret' && event.action !== 'secret.used' && event.target.id) return { scope: 'secret', id: event.target.id };
-  if (kind === 'membership' || kind === 'permission' || kind === 'user' || kind === 'group') return { scope: 'principals' };
+  // Tokens too: a revoked token must stop working on every node at once.
+  if (kind === 'membership' || kind === 'permission' || kind === 'user' || kind === 'group' || event.action === 'token.revoked') return { scope: 'principals' };
   return undefined;
 }
 

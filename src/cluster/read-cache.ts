@@ -50,7 +50,7 @@ class Shelf<T> {
   }
 }
 
-export type ShelfName = 'principals' | 'secrets' | 'relations' | 'sealed';
+export type ShelfName = 'principals' | 'secrets' | 'relations' | 'sealed' | 'tokens';
 
 export interface CacheStats {
   hits: number;
@@ -72,7 +72,7 @@ export class ReadCache {
     private readonly bus: Pick<ChangeBus, 'healthy' | 'onChange'> | undefined,
     private readonly options: { ttlMs: number; maxEntries: number },
   ) {
-    this.shelves = { principals: new Shelf(options.maxEntries), secrets: new Shelf(options.maxEntries), relations: new Shelf(options.maxEntries), sealed: new Shelf(options.maxEntries) };
+    this.shelves = { principals: new Shelf(options.maxEntries), secrets: new Shelf(options.maxEntries), relations: new Shelf(options.maxEntries), sealed: new Shelf(options.maxEntries), tokens: new Shelf(options.maxEntries) };
     bus?.onChange((change) => {
       this.invalidate(change);
       this.confirmed(change);
@@ -118,7 +118,7 @@ export class ReadCache {
   }
 
   private isPending(shelf: ShelfName, secretId: string | undefined, now: number): boolean {
-    if ((shelf === 'principals' || shelf === 'relations') && this.pendingPrincipalsUntil > now) return true;
+    if ((shelf === 'principals' || shelf === 'relations' || shelf === 'tokens') && this.pendingPrincipalsUntil > now) return true;
     if (secretId === undefined) return false;
     const pending = this.pendingSecrets.get(secretId);
     return pending !== undefined && pending.until > now;
@@ -140,6 +140,7 @@ export class ReadCache {
       case 'principals':
         this.shelves.principals.clear();
         this.shelves.relations.clear();
+        this.shelves.tokens.clear();
         return;
       case 'keys':
         this.shelves.sealed.clear();
@@ -150,6 +151,6 @@ export class ReadCache {
   }
 
   sizes(): Record<ShelfName, number> {
-    return { principals: this.shelves.principals.size, secrets: this.shelves.secrets.size, relations: this.shelves.relations.size, sealed: this.shelves.sealed.size };
+    return { principals: this.shelves.principals.size, secrets: this.shelves.secrets.size, relations: this.shelves.relations.size, sealed: this.shelves.sealed.size, tokens: this.shelves.tokens.size };
   }
 }

@@ -6,6 +6,7 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { AuditService } from '../audit/audit.service.ts';
+import type { ReadCache } from '../cluster/read-cache.ts';
 import type { Database } from '../db/client.ts';
 import { AccessDeniedError, NotFoundError } from '../errors.ts';
 import { parseField } from '../validation.ts';
@@ -30,7 +31,9 @@ const tokenOf = (row: TokenRow): ApiToken => ({ id: row.id, name: row.name, crea
 const tokenNameSchema = z.string({ error: 'Name must be text' }).trim().min(1, 'Name must not be empty').max(100, 'Name must be at most 100 characters');
 const expiresInDaysSchema = z.number({ error: 'Expiry must be a number of days' }).int('Expiry must be a whole number of days').min(1, 'Expiry must be at least 1 day').max(3650, 'Expiry must be at most 3650 days');
 
-export function sessionServiceFactory({ db, audit, sessionHours }: { db: Database; audit: Pick<AuditService, 'appendInTx' | 'write'>; sessionHours: number }) {
+export function sessionServiceFactory({ db, audit, sessionHours, cache }: { db: Database; audit: Pick<AuditService, 'appendInTx' | 'write'>; sessionHours: number; cache?: ReadCache }) {
+  /** When this node last stamped each token's last use: at most one write per token per minute. */
+  const touched = new Map<string, number>();
   return {
     async createSession(userId: string, clientAddress?: string): Promise<{ cookie: string; expiresAt: Date }> {
       const cookie = randomBytes(32).toString('base64url');
@@ -86,11 +89,15 @@ export function sessionServiceFactory({ db, audit, sessionHours }: { db: Databas
       if (!match) return undefined;
       const hex = match[1]!;
       const id = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-      const row = await authStore.liveToken(db, id);
-      if (!row) return undefined;
+      // Revocation, expiry of the user's rights and disabling are announced, so a live token may be cached.
+      const row = cache ? await cache.through('tokens', id, () => authStore.liveToken(db, id)) : await authStore.liveToken(db, id);
+      if (!row || (row.expiresAt && row.expiresAt.getTime() <= Date.now())) return undefined;
       const offered = sha256(match[2]!);
       if (!timingSafeEqual(offered, row.secretHash)) return undefined;
-      await authStore.touchToken(db, id);
+      if ((touched.get(id) ?? 0) < Date.now() - 60_000) {
+        touched.set(id, Date.now());
+        await authStore.touchToken(db, id);
+      }
       return row.userId;
     },
 

@@ -19,7 +19,7 @@ import { identityStore } from '../identity/identity.store.ts';
 import { actingUserId, type Principal } from '../identity/principal.ts';
 import { parseField } from '../validation.ts';
 import type { ReadCache } from '../cluster/read-cache.ts';
-import { authorize } from './secret-access.ts';
+import { authorize, factsOf } from './secret-access.ts';
 import { decide, type SecretOperation, secretOperations } from './secret-access.policy.ts';
 import type { AuditService } from '../audit/audit.service.ts';
 import { auditingDenials } from '../audit/denials.ts';
@@ -208,7 +208,7 @@ export function secretServiceFactory({ db, audit, registry, keys, settings, refe
     /** The principal's store (owned plus shared with them directly), or with `all` every secret. */
     async list(principal: Principal, options: ListOptions = {}): Promise<SecretMetadata[]> {
       const limit = Math.min(Math.max(options.limit ?? 50, 1), 500);
-      const facts = await resolvePrincipal(db, principal);
+      const facts = await factsOf(db, principal, cache);
       if (!facts.active || principal.kind === 'group') return [];
       const everything = facts.isSystem || (options.all === true && facts.permissions.has('SECRET_MANAGEMENT'));
       if (options.all && !everything) throw new AccessDeniedError('Listing every secret needs the SECRET_MANAGEMENT permission');

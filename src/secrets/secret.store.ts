@@ -57,7 +57,8 @@ export const secretStore = {
     if (filter.ownerId) where.push(eq(secrets.ownerId, filter.ownerId));
     if (filter.text) where.push(sql`(${ilike(secrets.name, `%${escapeLike(filter.text)}%`)} or ${ilike(secrets.description, `%${escapeLike(filter.text)}%`)})`);
     if (filter.expiringBefore) where.push(lte(secrets.expiresAt, filter.expiringBefore));
-    if (filter.visibleTo) where.push(sql`(${secrets.ownerId} = ${filter.visibleTo} or ${shareStore.sharedWithUser(secrets.id, filter.visibleTo)})`);
+    // Owned plus shared directly, as one id set: both halves use their own index.
+    if (filter.visibleTo) where.push(sql`${secrets.id} in (select ${secrets.id} from ${secrets} where ${secrets.ownerId} = ${filter.visibleTo} union all ${shareStore.idsSharedWithUser(filter.visibleTo)})`);
     if (filter.usableBy) {
       const { userId, groupIds } = filter.usableBy;
       where.push(userId ? sql`(${secrets.ownerId} = ${userId} or ${shareStore.sharedWithAny(secrets.id, userId, groupIds)})` : shareStore.sharedWithAny(secrets.id, null, groupIds));

@@ -59,9 +59,8 @@ export const shareStore = {
     return { directShare: rows.some((r) => r.userId !== null), groupShare: rows.some((r) => r.groupId !== null) };
   },
 
-  /** SQL: the secret is shared directly with `userId` (for store listings). */
-  sharedWithUser: (secretIdColumn: unknown, userId: string) =>
-    sql`exists (select 1 from ${secretShares} where ${secretShares.secretId} = ${secretIdColumn} and ${secretShares.userId} = ${userId})`,
+  /** SQL: the ids of secrets shared directly with `userId` (for store listings). */
+  idsSharedWithUser: (userId: string) => sql`select ${secretShares.secretId} from ${secretShares} where ${secretShares.userId} = ${userId}`,
 
   /** SQL: the secret is shared with `userId` or one of `groupIds` (for what modules may use). */
   sharedWithAny: (secretIdColumn: unknown, userId: string | null, groupIds: readonly string[]) => {
