@@ -93,10 +93,11 @@ export const entryOf = (r: AuditRow): AuditEntry => ({
   details: r.details,
 });
 
-export function auditServiceFactory({ db, maxBatch = 500, onAnnounce }: { db: Database; maxBatch?: number; onAnnounce?: (change: Change) => void }) {
+export function auditServiceFactory({ db, maxBatch = 500, maxInFlight = 2, onAnnounce }: { db: Database; maxBatch?: number; maxInFlight?: number; onAnnounce?: (change: Change) => void }) {
   type Waiting = { row: ReturnType<typeof rowOf>; resolve(): void; reject(error: unknown): void };
   let queue: Waiting[] = [];
-  let flushing = false;
+  let inFlight = 0;
+  let scheduled = false;
   const stats = { batches: 0, rows: 0 };
 
   async function appendRows(tx: Executor, rows: ReturnType<typeof rowOf>[]): Promise<void> {
@@ -104,20 +105,32 @@ export function auditServiceFactory({ db, maxBatch = 500, onAnnounce }: { db: Da
     await auditStore.insert(tx, link(prev, rows));
   }
 
-  async function flush(): Promise<void> {
-    while (queue.length > 0) {
+  /**
+   * Starts batches while fewer than `maxInFlight` are being written. Two in flight let the
+   * next batch's BEGIN and lock request overlap the previous one's commit; the chain lock
+   * still orders them, and each reads the last hash once it holds the lock.
+   */
+  function pump(): void {
+    while (inFlight < maxInFlight && queue.length > 0) {
       const batch = queue.slice(0, maxBatch);
       queue = queue.slice(batch.length);
-      try {
-        await db.transaction((tx) => appendRows(tx, batch.map((w) => w.row)));
-        stats.batches++;
-        stats.rows += batch.length;
-        for (const w of batch) w.resolve();
-      } catch (error) {
-        for (const w of batch) w.reject(error);
-      }
+      inFlight++;
+      db.transaction((tx) => appendRows(tx, batch.map((w) => w.row)))
+        .then(
+          () => {
+            stats.batches++;
+            stats.rows += batch.length;
+            for (const w of batch) w.resolve();
+          },
+          (error: unknown) => {
+            for (const w of batch) w.reject(error);
+          },
+        )
+        .finally(() => {
+          inFlight--;
+          pump();
+        });
     }
-    flushing = false;
   }
 
   async function requireAuditRead(principal: Principal): Promise<void> {
@@ -141,10 +154,13 @@ export function auditServiceFactory({ db, maxBatch = 500, onAnnounce }: { db: Da
       const row = rowOf(record);
       return new Promise<void>((resolve, reject) => {
         queue.push({ row, resolve, reject });
-        if (!flushing) {
-          flushing = true;
+        if (!scheduled) {
+          scheduled = true;
           // Let the callers of this tick join the batch.
-          setImmediate(() => void flush());
+          setImmediate(() => {
+            scheduled = false;
+            pump();
+          });
         }
       });
     },
