@@ -38,6 +38,7 @@ function fieldInputSchema(field: FieldDefinition, mode: Mode): z.ZodType {
     const keepOrNew = z.preprocess((v) => (v === '' ? undefined : v), field.valueSchema.optional());
     return field.optional ? z.union([z.null(), keepOrNew]) : keepOrNew;
   }
+  // `as never`: default() is typed by the schema's output type, unknown here; the builder checked the default against this very schema.
   if (field.default !== undefined) return blankAsAbsent(field.valueSchema.default(field.default as never));
   if (field.optional) return blankAsAbsent(field.valueSchema.optional());
   return field.valueSchema;
@@ -54,7 +55,7 @@ export function deriveJsonSchema(definition: CredentialDefinition): Record<strin
   const shape: Record<string, z.ZodType> = {};
   for (const field of definition.fields) {
     let schema: z.ZodType = field.valueSchema;
-    if (field.default !== undefined) schema = schema.default(field.default as never);
+    if (field.default !== undefined) schema = schema.default(field.default as never); // see fieldInputSchema
     else if (field.optional) schema = schema.optional();
     shape[field.key] = schema.meta({
       title: field.label,

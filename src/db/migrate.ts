@@ -9,10 +9,12 @@ import type { DatabaseHandle } from './client.ts';
 
 export const migrationsFolder = resolve(import.meta.dirname, '../../drizzle');
 
-const lockId = 0x7265736f; // "reso": any constant unique to Tresor
+const lockId = 0x7265736f; // "reso", a constant unique to Tresor
 
 export async function migrate(handle: DatabaseHandle): Promise<void> {
   const config = { migrationsFolder };
+  // `as never`: `db` is typed as the driver-neutral supertype; each migrator wants its own
+  // driver's database type, which this handle is (driver.kind says which).
   if (handle.driver.kind === 'pglite') {
     await migratePglite(handle.db as never, config);
     return;

@@ -1,6 +1,6 @@
 /**
  * What a module may touch: the public use() API and the lookup of a group to act for.
- * Modules are written as any third-party module would be; they never reach into the store.
+ * Modules are written the way a third-party module would be; they never reach into the store.
  */
 import type { CredentialClass } from '../credentials/index.ts';
 import type { Principal } from '../identity/principal.ts';
