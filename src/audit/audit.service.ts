@@ -184,6 +184,17 @@ export function auditServiceFactory({ db, maxBatch = 500, maxInFlight = 2, onAnn
       }
     },
 
+    /**
+     * Shares with no explanation in the trail: every current share must be the latest
+     * shared/unshared event for its secret and recipient. A share edited in the database
+     * (pointed at another user, say) shows up here.
+     */
+    async unexplainedShares(principal: Principal): Promise<{ secretId: string; recipientKind: string; recipientId: string }[]> {
+      await requireAuditRead(principal);
+      const rows = await auditStore.unexplainedShares(db);
+      return rows;
+    },
+
     /** Walks the chain; reports the first row edited, inserted or deleted out of order. */
     async verify(principal: Principal): Promise<VerifyResult> {
       await requireAuditRead(principal);

@@ -184,7 +184,10 @@ export function secretServiceFactory({ db, audit, registry, keys, settings, refe
           await writeVersion(tx, row, 1, payload, principal, 'created');
           // The type's sharing rule holds from the first moment.
           if (requiredGroup) await shareStore.insert(tx, { secretId: row.id, groupId: requiredGroup.id, createdBy: userId });
-          await audit.appendInTx(tx, [{ actor: principal, event: { action: 'secret.created', target: { id: row.id, name }, details: { type: type.id, version: 1 } } }]);
+          await audit.appendInTx(tx, [
+            { actor: principal, event: { action: 'secret.created', target: { id: row.id, name }, details: { type: type.id, version: 1 } } },
+            ...(requiredGroup ? [{ actor: principal, event: { action: 'secret.shared' as const, target: { id: row.id, name }, details: { recipientKind: 'group' as const, recipientId: requiredGroup.id, recipient: requiredGroup.name } } }] : []),
+          ]);
         });
       } catch (error) {
         if (pgErrorCode(error) === uniqueViolation) throw new ConflictError(`A secret named "${name}" already exists`, 'name');

@@ -19,6 +19,16 @@ export function auditCommand(program: Command, context: CliContext): void {
     });
 
   audit
+    .command('reconcile')
+    .description('report shares the audit trail does not explain (e.g. a share edited in the database); exits 7 if any')
+    .action(async () => {
+      const unexplained = await (await context.tresor()).audit.unexplainedShares(systemPrincipal);
+      for (const u of unexplained) context.out(`unexplained share: secret ${u.secretId} → ${u.recipientKind} ${u.recipientId}`);
+      if (unexplained.length > 0) throw new IntegrityError(`${unexplained.length} share(s) have no matching audit event: the database was changed outside Tresor`);
+      context.out('every share is explained by the audit trail');
+    });
+
+  audit
     .command('export')
     .description('every event as JSON lines on standard output, oldest first (for a SIEM)')
     .action(async () => {
