@@ -50,7 +50,8 @@ class Shelf<T> {
   }
 }
 
-export type ShelfName = 'principals' | 'secrets' | 'relations' | 'sealed' | 'tokens';
+/** `lists` holds store listings: any secret or principal change may alter them, so any clears them. */
+export type ShelfName = 'principals' | 'secrets' | 'relations' | 'sealed' | 'tokens' | 'lists';
 
 export interface CacheStats {
   hits: number;
@@ -72,7 +73,7 @@ export class ReadCache {
     private readonly bus: Pick<ChangeBus, 'healthy' | 'onChange'> | undefined,
     private readonly options: { ttlMs: number; maxEntries: number },
   ) {
-    this.shelves = { principals: new Shelf(options.maxEntries), secrets: new Shelf(options.maxEntries), relations: new Shelf(options.maxEntries), sealed: new Shelf(options.maxEntries), tokens: new Shelf(options.maxEntries) };
+    this.shelves = { principals: new Shelf(options.maxEntries), secrets: new Shelf(options.maxEntries), relations: new Shelf(options.maxEntries), sealed: new Shelf(options.maxEntries), tokens: new Shelf(options.maxEntries), lists: new Shelf(options.maxEntries) };
     bus?.onChange((change) => {
       this.invalidate(change);
       this.confirmed(change);
@@ -118,7 +119,8 @@ export class ReadCache {
   }
 
   private isPending(shelf: ShelfName, secretId: string | undefined, now: number): boolean {
-    if ((shelf === 'principals' || shelf === 'relations' || shelf === 'tokens') && this.pendingPrincipalsUntil > now) return true;
+    if ((shelf === 'principals' || shelf === 'relations' || shelf === 'tokens' || shelf === 'lists') && this.pendingPrincipalsUntil > now) return true;
+    if (shelf === 'lists') for (const pending of this.pendingSecrets.values()) if (pending.until > now) return true;
     if (secretId === undefined) return false;
     const pending = this.pendingSecrets.get(secretId);
     return pending !== undefined && pending.until > now;
@@ -136,11 +138,13 @@ export class ReadCache {
     switch (change.scope) {
       case 'secret':
         for (const shelf of ['secrets', 'relations', 'sealed'] as const) this.shelves[shelf].dropSecret(change.id);
+        this.shelves.lists.clear();
         return;
       case 'principals':
         this.shelves.principals.clear();
         this.shelves.relations.clear();
         this.shelves.tokens.clear();
+        this.shelves.lists.clear();
         return;
       case 'keys':
         this.shelves.sealed.clear();
@@ -151,6 +155,6 @@ export class ReadCache {
   }
 
   sizes(): Record<ShelfName, number> {
-    return { principals: this.shelves.principals.size, secrets: this.shelves.secrets.size, relations: this.shelves.relations.size, sealed: this.shelves.sealed.size, tokens: this.shelves.tokens.size };
+    return { principals: this.shelves.principals.size, secrets: this.shelves.secrets.size, relations: this.shelves.relations.size, sealed: this.shelves.sealed.size, tokens: this.shelves.tokens.size, lists: this.shelves.lists.size };
   }
 }

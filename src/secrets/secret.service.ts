@@ -216,7 +216,10 @@ export function secretServiceFactory({ db, audit, registry, keys, settings, refe
       const everything = facts.isSystem || (options.all === true && facts.permissions.has('SECRET_MANAGEMENT'));
       if (options.all && !everything) throw new AccessDeniedError('Listing every secret needs the SECRET_MANAGEMENT permission');
       const { all: _all, limit: _limit, after, ...filter } = options;
-      const rows = await secretStore.list(db, { ...filter, ...(everything ? {} : { visibleTo: facts.userId! }) }, { limit, ...(after === undefined ? {} : { afterName: after }) });
+      const query = { ...filter, ...(everything ? {} : { visibleTo: facts.userId! }) };
+      const page = { limit, ...(after === undefined ? {} : { afterName: after }) };
+      const load = () => secretStore.list(db, query, page);
+      const rows = cache ? await cache.through('lists', JSON.stringify([query, page]), load) : await load();
       return rows.map(metadataOf);
     },
 

@@ -76,8 +76,10 @@ describe.skipIf(!postgresUrl)('two nodes on one PostgreSQL', () => {
     expect(await gives(b.use(Password, friend, s.id))).toBe(true);
     expect(await gives(b.use(Password, member, s.id))).toBe(true);
 
+    expect((await b.secrets.list(friend)).map((x) => x.name)).toContain('gated'); // B's listing cache is warm too
     await a.shares.unshare(admin, s.id, share.id);
     latencies.unshare = await converges(async () => !(await gives(b.use(Password, friend, s.id))));
+    expect((await b.secrets.list(friend)).map((x) => x.name)).not.toContain('gated');
     await a.groups.removeMember(admin, team.name, member.id);
     latencies.membership = await converges(async () => !(await gives(b.use(Password, member, s.id))));
     expect(await gives(b.use(Password, admin, s.id))).toBe(true);
