@@ -50,6 +50,14 @@ export interface VerifyResult {
 
 const label = (p: Principal) => (p.kind === 'system' ? 'system' : `${p.kind}:${p.id}`);
 
+/** Text from outside (a probed name, a typed e-mail) may hold NUL, which PostgreSQL text and jsonb refuse. */
+function clean<T>(value: T): T {
+  if (typeof value === 'string') return value.replaceAll('\u0000', '\uFFFD') as T;
+  if (Array.isArray(value)) return value.map(clean) as T;
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, clean(v)])) as T;
+  return value;
+}
+
 function rowOf(record: AuditRecord): Omit<NewAuditRow, 'id' | 'prevHash' | 'hash'> {
   const context = currentAuditContext();
   return {
@@ -59,12 +67,12 @@ function rowOf(record: AuditRecord): Omit<NewAuditRow, 'id' | 'prevHash' | 'hash
     principal: record.actedFor ? label(record.actedFor) : null,
     action: record.event.action,
     targetId: record.event.target.id,
-    targetName: record.event.target.name,
+    targetName: clean(record.event.target.name),
     outcome: record.outcome ?? 'success',
     module: context.module ?? null,
     requestId: context.requestId ?? null,
     clientAddress: context.clientAddress ?? null,
-    details: record.event.details,
+    details: clean(record.event.details),
   };
 }
 

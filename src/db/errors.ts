@@ -10,3 +10,9 @@ export function pgErrorCode(error: unknown): string | undefined {
 export const uniqueViolation = '23505';
 export const serializationFailure = '40001';
 export const deadlockDetected = '40P01';
+
+/** Class 22 (data exception): a value PostgreSQL cannot store, such as a NUL character in text. */
+export const isDataException = (error: unknown): boolean => pgErrorCode(error)?.startsWith('22') === true;
+
+/** PostgreSQL text cannot hold NUL: a lookup by such a value can only find nothing. */
+export const storable = (text: string): boolean => !text.includes('\u0000');

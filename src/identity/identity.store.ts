@@ -1,6 +1,7 @@
 /** Database access for users, groups, memberships, permission grants and setup tokens. */
 import { and, asc, eq, gt, inArray, isNull, or, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
+import { storable } from '../db/errors.ts';
 import { groups, memberships, permissionGrants, setupTokens, users } from '../db/schema/index.ts';
 
 export type UserRow = typeof users.$inferSelect;
@@ -16,6 +17,7 @@ export const identityStore = {
     return row;
   },
   async userByEmail(db: Executor, email: string): Promise<UserRow | undefined> {
+    if (!storable(email)) return undefined;
     const [row] = await db.select().from(users).where(eq(users.email, email)).limit(1);
     return row;
   },
@@ -39,6 +41,7 @@ export const identityStore = {
     await db.insert(groups).values(row).onConflictDoNothing();
   },
   async groupByName(db: Executor, name: string): Promise<GroupRow | undefined> {
+    if (!storable(name)) return undefined;
     const [row] = await db.select().from(groups).where(eq(groups.name, name)).limit(1);
     return row;
   },

@@ -28,7 +28,7 @@ export interface ApiToken {
 
 const tokenOf = (row: TokenRow): ApiToken => ({ id: row.id, name: row.name, createdAt: row.createdAt, expiresAt: row.expiresAt, revokedAt: row.revokedAt, lastUsedAt: row.lastUsedAt });
 
-const tokenNameSchema = z.string({ error: 'Name must be text' }).trim().min(1, 'Name must not be empty').max(100, 'Name must be at most 100 characters');
+const tokenNameSchema = z.string({ error: 'Name must be text' }).trim().min(1, 'Name must not be empty').max(100, 'Name must be at most 100 characters').refine((s) => !s.includes('\u0000'), 'Name must not contain NUL characters');
 const expiresInDaysSchema = z.number({ error: 'Expiry must be a number of days' }).int('Expiry must be a whole number of days').min(1, 'Expiry must be at least 1 day').max(3650, 'Expiry must be at most 3650 days');
 
 export function sessionServiceFactory({ db, audit, sessionHours, cache }: { db: Database; audit: Pick<AuditService, 'appendInTx' | 'write'>; sessionHours: number; cache?: ReadCache }) {

@@ -7,9 +7,9 @@ export const secretNameSchema = z
   .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'Name must be 1–64 letters, digits, _, - or .')
   .refine((name) => name !== '.' && name !== '..', 'Name cannot be . or ..');
 
-export const descriptionSchema = z.string({ error: 'Description must be text' }).max(500, 'Description must be at most 500 characters');
+export const descriptionSchema = z.string({ error: 'Description must be text' }).max(500, 'Description must be at most 500 characters').refine((s) => !s.includes('\u0000'), 'Description must not contain NUL characters');
 
-export const reasonSchema = z.string({ error: 'Reason must be text' }).max(500, 'Reason must be at most 500 characters');
+export const reasonSchema = z.string({ error: 'Reason must be text' }).max(500, 'Reason must be at most 500 characters').refine((s) => !s.includes('\u0000'), 'Reason must not contain NUL characters');
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

@@ -1,6 +1,7 @@
 /** Database access for secrets and their sealed versions. The only file that touches those tables. */
 import { and, asc, desc, eq, ilike, lte, type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
+import { storable } from '../db/errors.ts';
 import { secrets, secretVersions } from '../db/schema/index.ts';
 import { isSecretId } from './secret-rules.ts';
 import { shareStore } from './share.store.ts';
@@ -10,7 +11,7 @@ export type NewSecretRow = typeof secrets.$inferInsert;
 export type VersionRow = typeof secretVersions.$inferSelect;
 export type NewVersionRow = typeof secretVersions.$inferInsert;
 
-const byRef = (ref: string): SQL => (isSecretId(ref) ? eq(secrets.id, ref) : eq(secrets.name, ref));
+const byRef = (ref: string): SQL => (isSecretId(ref) ? eq(secrets.id, ref) : storable(ref) ? eq(secrets.name, ref) : sql`false`);
 
 export interface SecretFilter {
   typeId?: string;

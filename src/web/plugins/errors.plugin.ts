@@ -8,6 +8,7 @@ import type {} from '@fastify/view';
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { type ErrorCode, type FieldIssue, isTresorError, NotFoundError, ValidationError } from '../../errors.ts';
+import { isDataException } from '../../db/errors.ts';
 import { httpStatusOf } from '../error-status.ts';
 
 export interface ErrorBody {
@@ -38,6 +39,8 @@ export function errorBodyOf(error: unknown): { status: number; body: ErrorBody }
     if (error instanceof ValidationError && error.issues.length > 0) body.error.issues = [...error.issues];
     return { status: httpStatusOf[error.code], body };
   }
+  // A value the database cannot store (NUL in text, say) that slipped past validation is still the caller's input.
+  if (isDataException(error)) return { status: 400, body: { error: { code: 'BAD_REQUEST', message: 'The request holds a value that cannot be stored (such as a NUL character)' } } };
   const status = typeof e?.statusCode === 'number' ? e.statusCode : 500;
   if (status === 429) return { status, body: { error: { code: 'RATE_LIMITED', message: 'Too many attempts; wait a minute and try again' } } };
   if (status === 415) return { status, body: { error: { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Send JSON (Content-Type: application/json)' } } };
