@@ -26,46 +26,12 @@ import { auditingDenials } from '../audit/denials.ts';
 import { canonicalJson } from './canonical-json.ts';
 import { metadataOf, type SecretDetail, type SecretMetadata, type VersionInfo } from './secret-metadata.ts';
 import { descriptionSchema, reasonSchema, secretNameSchema } from './secret-rules.ts';
-import { type SecretFilter, type SecretRow, secretStore } from './secret.store.ts';
+import { type SecretRow, secretStore } from './secret.store.ts';
 import { shareStore } from './share.store.ts';
+import type { CreateSecretInput, ListOptions, OpenedSecret, ReferenceChecker, UpdateResult, UpdateSecretInput } from './secret-inputs.ts';
+import { referenceChecks } from './secret-references.ts';
 
-export interface CreateSecretInput {
-  type: string;
-  name: string;
-  description?: string;
-  fields: unknown;
-  /** Ignored when the type derives the expiry from a field (API key). */
-  expiresAt?: Date | null;
-}
-
-export interface UpdateSecretInput {
-  /** Omitted: the fields stay as they are. Secret fields left empty keep their stored value. */
-  fields?: unknown;
-  /** Patch semantics: non-secret fields left out of `fields` keep their current value. */
-  merge?: boolean;
-  description?: string;
-  expiresAt?: Date | null;
-  /** The version the caller read; a different current version is a conflict. */
-  expectedVersion?: number;
-  reason?: string;
-}
-
-export interface UpdateResult {
-  secret: SecretMetadata;
-  /** false when the update changed nothing (no version was written). */
-  changed: boolean;
-}
-
-export interface ListOptions extends Omit<SecretFilter, 'visibleTo'> {
-  limit?: number;
-  /** Cursor: the last name of the previous page. */
-  after?: string;
-  /** Every secret, not only the principal's store (SECRET_MANAGEMENT or Tresor itself). */
-  all?: boolean;
-}
-
-/** Whether `principal` may use the secret `name`, and its type (the use service answers). */
-export type ReferenceChecker = (principal: Principal, name: string) => Promise<{ typeId: string }>;
+export type { CreateSecretInput, ListOptions, OpenedSecret, ReferenceChecker, UpdateResult, UpdateSecretInput } from './secret-inputs.ts';
 
 export interface SecretServiceDeps {
   db: Database;
@@ -77,13 +43,6 @@ export interface SecretServiceDeps {
   registry: CredentialRegistry;
   keys: Pick<KeyService, 'ring' | 'ringFor'>;
   settings: { versionsKept: number };
-}
-
-/** An opened secret: for consumers in-process only, never for a response. */
-export interface OpenedSecret<T extends object = object> {
-  metadata: SecretMetadata;
-  type: CredentialType<T>;
-  payload: Payload;
 }
 
 /** Field errors of a payload are reported under `fields.`, as the API body nests them. */
@@ -116,24 +75,7 @@ export function secretServiceFactory({ db, audit, registry, keys, settings, refe
     if (version > settings.versionsKept) await secretStore.prune(tx, row.id, version - settings.versionsKept + 1);
   }
 
-  /** secretRef fields must name a secret the saver may use, of the declared type. */
-  async function checkReferences(principal: Principal, type: CredentialType, payload: Record<string, unknown>): Promise<void> {
-    const issues: { path: string; message: string }[] = [];
-    for (const field of type.definition.fields.filter((f) => f.style === 'secretRef')) {
-      const name = payload[field.key];
-      if (typeof name !== 'string' || !references.check) continue;
-      try {
-        const { typeId } = await references.check(principal, name);
-        if (field.refType && typeId !== field.refType) issues.push({ path: `fields.${field.key}`, message: `${field.label}: "${name}" is a ${registry.find(typeId)?.definition.name ?? typeId}, not a ${registry.find(field.refType)?.definition.name ?? field.refType}` });
-      } catch (error) {
-        const code = (error as { code?: string }).code;
-        if (code === 'NOT_FOUND') issues.push({ path: `fields.${field.key}`, message: `${field.label}: no secret named "${name}" that you may use` });
-        else if (code === 'EXPIRED') issues.push({ path: `fields.${field.key}`, message: `${field.label}: secret "${name}" has expired` });
-        else throw error;
-      }
-    }
-    if (issues.length > 0) throw new ValidationError(issues, `Invalid ${type.definition.name}`);
-  }
+  const checkReferences = referenceChecks(registry, references);
 
   function checkExpected(row: SecretRow, expected: number | undefined): void {
     if (expected !== undefined && expected !== row.version) throw new VersionConflictError(expected, row.version);

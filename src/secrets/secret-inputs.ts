@@ -1,0 +1,51 @@
+/** The inputs and results of the secret service, shared by its callers (web, CLI, modules). */
+import type { CredentialType, Payload } from '../credentials/index.ts';
+import type { Principal } from '../identity/principal.ts';
+import type { SecretMetadata } from './secret-metadata.ts';
+import type { SecretFilter } from './secret.store.ts';
+
+export interface CreateSecretInput {
+  type: string;
+  name: string;
+  description?: string;
+  fields: unknown;
+  /** Ignored when the type derives the expiry from a field (API key). */
+  expiresAt?: Date | null;
+}
+
+export interface UpdateSecretInput {
+  /** Omitted: the fields stay as they are. Secret fields left empty keep their stored value. */
+  fields?: unknown;
+  /** Patch semantics: non-secret fields left out of `fields` keep their current value. */
+  merge?: boolean;
+  description?: string;
+  expiresAt?: Date | null;
+  /** The version the caller read; a different current version is a conflict. */
+  expectedVersion?: number;
+  reason?: string;
+}
+
+export interface UpdateResult {
+  secret: SecretMetadata;
+  /** false when the update changed nothing (no version was written). */
+  changed: boolean;
+}
+
+export interface ListOptions extends Omit<SecretFilter, 'visibleTo'> {
+  limit?: number;
+  /** Cursor: the last name of the previous page. */
+  after?: string;
+  /** Every secret, not only the principal's store (SECRET_MANAGEMENT or Tresor itself). */
+  all?: boolean;
+}
+
+/** Whether `principal` may use the secret `name`, and its type (the use service answers). */
+export type ReferenceChecker = (principal: Principal, name: string) => Promise<{ typeId: string }>;
+
+/** An opened secret: for consumers in-process only, never for a response. */
+export interface OpenedSecret<T extends object = object> {
+  metadata: SecretMetadata;
+  type: CredentialType<T>;
+  payload: Payload;
+}
+

@@ -1,0 +1,28 @@
+/**
+ * secretRef fields: at save time each must name a secret the saver may use, of the type the
+ * field declares. The check itself (access, expiry) is the use service's, handed in late.
+ */
+import type { CredentialRegistry, CredentialType } from '../credentials/index.ts';
+import { ValidationError } from '../errors.ts';
+import type { Principal } from '../identity/principal.ts';
+import type { ReferenceChecker } from './secret-inputs.ts';
+
+export function referenceChecks(registry: CredentialRegistry, references: { check?: ReferenceChecker }) {
+  return async function checkReferences(principal: Principal, type: CredentialType, payload: Record<string, unknown>): Promise<void> {
+    const issues: { path: string; message: string }[] = [];
+    for (const field of type.definition.fields.filter((f) => f.style === 'secretRef')) {
+      const name = payload[field.key];
+      if (typeof name !== 'string' || !references.check) continue;
+      try {
+        const { typeId } = await references.check(principal, name);
+        if (field.refType && typeId !== field.refType) issues.push({ path: `fields.${field.key}`, message: `${field.label}: "${name}" is a ${registry.find(typeId)?.definition.name ?? typeId}, not a ${registry.find(field.refType)?.definition.name ?? field.refType}` });
+      } catch (error) {
+        const code = (error as { code?: string }).code;
+        if (code === 'NOT_FOUND') issues.push({ path: `fields.${field.key}`, message: `${field.label}: no secret named "${name}" that you may use` });
+        else if (code === 'EXPIRED') issues.push({ path: `fields.${field.key}`, message: `${field.label}: secret "${name}" has expired` });
+        else throw error;
+      }
+    }
+    if (issues.length > 0) throw new ValidationError(issues, `Invalid ${type.definition.name}`);
+  };
+}
