@@ -150,8 +150,12 @@ export function auditServiceFactory({ db, maxBatch = 500, maxInFlight = 2, onAnn
     async appendInTx(tx: Executor, records: AuditRecord[]): Promise<void> {
       await appendRows(tx, records.map(rowOf));
       // Every change is on record here, so this is also where the nodes are told of it.
-      for (const text of new Set(records.map((r) => changeOf(r.event)).filter((c) => c !== undefined).map((c) => JSON.stringify(c)))) {
-        const change = JSON.parse(text) as Change;
+      const changes = new Map<string, Change>();
+      for (const r of records) {
+        const change = changeOf(r.event);
+        if (change) changes.set(JSON.stringify(change), change);
+      }
+      for (const change of changes.values()) {
         onAnnounce?.(change);
         await announce(tx, change);
       }

@@ -50,7 +50,7 @@ export function fieldsFromFlags(type: TypeInfo, flags: FieldFlags): Record<strin
   if (flags.file !== undefined) out[single().key] = readValueFile(flags.file, 'file');
   for (const assignment of flags.field ?? []) {
     const at = assignment.indexOf('=');
-    if (at < 1) throw ValidationError.field('field', `--field takes key=value, not "${assignment}"`);
+    if (at < 1) throw ValidationError.field('field', '--field takes key=value (the value is not repeated here: it may be a secret)');
     const key = assignment.slice(0, at);
     const raw = assignment.slice(at + 1);
     const field = fields.find((f) => f.key === key);
@@ -62,7 +62,7 @@ export function fieldsFromFlags(type: TypeInfo, flags: FieldFlags): Record<strin
     if (!pairsField) throw ValidationError.field('pair', `${type.name} has no name/value list; use --field`);
     out[pairsField.key] = flags.pair.map((p) => {
       const at = p.indexOf('=');
-      if (at < 1) throw ValidationError.field('pair', `--pair takes NAME=VALUE, not "${p}"`);
+      if (at < 1) throw ValidationError.field('pair', '--pair takes NAME=VALUE (the value is not repeated here: it may be a secret)');
       return { name: p.slice(0, at), value: p.slice(at + 1) };
     });
   }

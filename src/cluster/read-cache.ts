@@ -50,7 +50,7 @@ class Shelf<T> {
   }
 }
 
-/** `lists` holds store listings: any secret or principal change may alter them, so any clears them. */
+/** `lists` holds store listings: every secret or principal change may alter them, so each one clears them. */
 export type ShelfName = 'principals' | 'secrets' | 'relations' | 'sealed' | 'tokens' | 'lists';
 
 export interface CacheStats {

@@ -43,31 +43,23 @@ function valueOf(type: CredentialType, payload: Payload, ref: SecretReference): 
 
 const issueAt = (ref: { line: number; raw: string }, message: string): FieldIssue => ({ path: `line ${ref.line}`, message: `${ref.raw}: ${message}` });
 
-export function expressionServiceFactory({ usage }: { usage: Usage }) {
-  async function usable(principal: Principal, ref: SecretReference): Promise<{ type: CredentialType } | { issue: FieldIssue }> {
-    try {
-      const { type } = await usage.checkUsable(principal, ref.name);
-      return { type };
-    } catch (error) {
-      const code = (error as { code?: string }).code;
-      if (code === 'NOT_FOUND') return { issue: issueAt(ref, `no usable secret named "${ref.name}"`) };
-      if (code === 'EXPIRED') return { issue: issueAt(ref, `secret "${ref.name}" has expired`) };
-      throw error;
-    }
-  }
+/** What a failed access check means for a reference; other errors are not the text's fault. */
+function problemOf(error: unknown, name: string): string {
+  const code = (error as { code?: string }).code;
+  if (code === 'NOT_FOUND') return `no usable secret named "${name}"`;
+  if (code === 'EXPIRED') return `secret "${name}" has expired`;
+  throw error;
+}
 
+export function expressionServiceFactory({ usage }: { usage: Usage }) {
   return {
     /** Every problem in the text's references, without resolving any value. */
     async check(text: string, options: { as: Principal }): Promise<FieldIssue[]> {
       const { references, issues } = parseReferences(text);
       const out: FieldIssue[] = issues.map((i) => issueAt(i, i.message.slice(i.raw.length + 1)));
       for (const ref of references) {
-        const result = await usable(options.as, ref);
-        if ('issue' in result) out.push(result.issue);
-        else {
-          const problem = fieldProblem(result.type, ref);
-          if (problem) out.push(issueAt(ref, problem));
-        }
+        const problem = await usage.checkUsable(options.as, ref.name).then(({ type }) => fieldProblem(type, ref), (error: unknown) => problemOf(error, ref.name));
+        if (problem) out.push(issueAt(ref, problem));
       }
       return out;
     },
@@ -77,23 +69,15 @@ export function expressionServiceFactory({ usage }: { usage: Usage }) {
       const { references, issues } = parseReferences(text);
       const problems: FieldIssue[] = issues.map((i) => issueAt(i, i.message.slice(i.raw.length + 1)));
       const values = new Map<SecretReference, string>();
-      const opened = new Map<string, { type: CredentialType; payload: Payload } | FieldIssue>();
+      // Each secret is opened (one audited use) once, however often the text names it.
+      const opened = new Map<string, { type: CredentialType; payload: Payload } | { problem: string }>();
       for (const ref of references) {
         if (!opened.has(ref.name)) {
-          const check = await usable(options.as, ref);
-          if ('issue' in check) opened.set(ref.name, check.issue);
-          else {
-            const { type, payload } = await usage.useAny(options.as, ref.name, { module: options.module ?? 'expressions' });
-            opened.set(ref.name, { type, payload });
-          }
+          opened.set(ref.name, await usage.useAny(options.as, ref.name, { module: options.module ?? 'expressions' }).catch((error: unknown) => ({ problem: problemOf(error, ref.name) })));
         }
         const secret = opened.get(ref.name)!;
-        if ('path' in secret) {
-          problems.push({ ...secret, path: `line ${ref.line}`, message: `${ref.raw}: ${secret.message.split(': ').slice(1).join(': ')}` });
-          continue;
-        }
-        const problem = fieldProblem(secret.type, ref);
-        const value = problem ? undefined : valueOf(secret.type, secret.payload, ref);
+        const problem = 'problem' in secret ? secret.problem : fieldProblem(secret.type, ref);
+        const value = problem || 'problem' in secret ? undefined : valueOf(secret.type, secret.payload, ref);
         if (value === undefined) problems.push(issueAt(ref, problem ?? `secret "${ref.name}" has no value for "${ref.field ?? 'its secret field'}"`));
         else values.set(ref, value);
       }

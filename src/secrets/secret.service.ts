@@ -76,6 +76,7 @@ export function secretServiceFactory({ db, audit, registry, keys, settings, refe
   }
 
   const checkReferences = referenceChecks(registry, references);
+  const hasReferenceFields = registry.list().some((t) => t.definition.fields.some((f) => f.style === 'secretRef'));
 
   function checkExpected(row: SecretRow, expected: number | undefined): void {
     if (expected !== undefined && expected !== row.version) throw new VersionConflictError(expected, row.version);
@@ -169,7 +170,8 @@ export function secretServiceFactory({ db, audit, registry, keys, settings, refe
       const description = input.description === undefined ? undefined : parseField(descriptionSchema, input.description, 'description');
       const reason = parseField(reasonSchema, input.reason ?? 'updated', 'reason');
       // References are checked before the transaction: the check reads (and may audit) on its own.
-      const existing = await secretStore.find(db, ref);
+      // Only types with a secretRef field need it, so most updates skip the extra read.
+      const existing = hasReferenceFields && input.fields ? await secretStore.find(db, ref) : undefined;
       if (existing && input.fields && typeof input.fields === 'object') await checkReferences(principal, typeOf(existing), input.fields as Record<string, unknown>);
       return guarded(principal, 'update', ref, () => db.transaction(async (tx) => {
         const { row } = await authorize(tx, principal, ref, 'update', { lock: true });

@@ -121,7 +121,10 @@ describe('tresor secrets, remote mode', () => {
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ url, token: expect.stringMatching(/^tsr_/) });
     expect((await run(['secrets', 'create', 'mine', '--type', 'api-key', '-s', canary], env)).stdout).toBe('created mine (api-key, v1)\n');
+    const stored = JSON.parse(readFileSync(file, 'utf8')) as { token: string };
     expect((await run(['logout'], env)).stdout).toBe('signed out\n');
+    // Logout revoked exactly the token it had stored.
+    expect((await h.api('GET', '/api/v1/me', stored.token)).statusCode).toBe(401);
     const wrong = await run(['login', '--url', url, '--email', user.email], env, 'not the password\n');
     expect(wrong).toMatchObject({ code: 4, stderr: 'tresor: Wrong e-mail or password, or the account is disabled\n' });
   }, 60_000);

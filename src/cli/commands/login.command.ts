@@ -4,7 +4,7 @@ import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { ValidationError } from '../../errors.ts';
 import type { CliContext } from '../context.ts';
-import { forgetLogin, writeLogin } from '../credentials-file.ts';
+import { forgetLogin, readLogin, writeLogin } from '../credentials-file.ts';
 import { readSecret } from '../prompt.ts';
 import { apiCall } from '../remote-backend.ts';
 
@@ -30,8 +30,8 @@ export function loginCommand(program: Command, context: CliContext): void {
       }
       const password = await readSecret('Password: ');
       const session = await apiCall<{ token: string }>({ url: url.origin }, 'POST', '/auth/token', { email, password });
-      const created = await apiCall<{ token: string; expiresAt: string | null }>({ url: url.origin, token: session.token }, 'POST', '/tokens', { name: `tresor CLI on ${hostname()}`, expiresInDays: Number(o.days) });
-      const path = writeLogin(context.env, { url: url.origin, token: created.token });
+      const created = await apiCall<{ id: string; token: string; expiresAt: string | null }>({ url: url.origin, token: session.token }, 'POST', '/tokens', { name: `tresor CLI on ${hostname()}`, expiresInDays: Number(o.days) });
+      const path = writeLogin(context.env, { url: url.origin, token: created.token, tokenId: created.id });
       context.out(`signed in to ${url.origin} as ${email}; token saved in ${path} (expires ${created.expiresAt ?? 'never'})`);
     });
 
@@ -39,13 +39,9 @@ export function loginCommand(program: Command, context: CliContext): void {
     .command('logout')
     .description('forget the stored token')
     .action(async () => {
-      const remote = context.remote();
-      if (remote) {
-        const me = await apiCall<{ items: { id: string; name: string; revokedAt: string | null }[] }>(remote, 'GET', '/tokens');
-        // Revoke the token this CLI holds (the newest CLI token), then forget it.
-        const mine = me.items.find((t) => t.name.startsWith('tresor CLI on') && t.revokedAt === null);
-        if (mine) await apiCall(remote, 'DELETE', `/tokens/${mine.id}`);
-      }
+      // Revoke the token this CLI stored (by its id), then forget it.
+      const stored = readLogin(context.env);
+      if (stored?.tokenId) await apiCall(stored, 'DELETE', `/tokens/${encodeURIComponent(stored.tokenId)}`);
       forgetLogin(context.env);
       context.out('signed out');
     });

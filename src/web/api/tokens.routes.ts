@@ -1,5 +1,5 @@
 /** /api/v1/tokens and /api/v1/auth/token: bearer tokens, shown once, stored hashed, revocable. */
-import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { FastifyPluginAsyncZod, ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { principalOf, requireToken } from '../plugins/auth.plugin.ts';
 import { loginRateLimit } from '../plugins/login-rate-limit.ts';
@@ -25,7 +25,7 @@ export const tokensRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.register(async (authenticated) => {
     authenticated.addHook('preHandler', requireToken);
-    const routes = authenticated.withTypeProvider<import('fastify-type-provider-zod').ZodTypeProvider>();
+    const routes = authenticated.withTypeProvider<ZodTypeProvider>();
 
     routes.get('/tokens', { schema: { tags: ['auth'], summary: 'Your API tokens (never their values)', response: { 200: z.object({ items: z.array(tokenSchema) }), ...errors } } }, async (request) => ({
       items: (await sessions.tokens(principalOf(request))).map(json),

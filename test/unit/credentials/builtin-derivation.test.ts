@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { CredentialRegistry } from '../../../src/credentials/index.ts';
+import { createDecorators, CredentialRegistry, MetadataStore } from '../../../src/credentials/index.ts';
 import { Smtp } from '../../../credential-types/smtp.ts';
 import { builtInRegistry, thrown } from '../../support/registry.ts';
 
@@ -142,6 +142,17 @@ describe('update schema: empty secret keeps the stored value', () => {
   });
 
   it('removes an optional secret given null, and refuses null for a required one', () => {
+    const store = new MetadataStore();
+    const { Credential, Field } = createDecorators(store);
+    @Credential({ id: 'with-optional', name: 'With optional', description: 'd', logo: 'x.svg' })
+    class WithOptional {
+      @Field({ label: 'Key', style: 'secret' }) key!: string;
+      @Field({ label: 'Passphrase', style: 'secret', optional: true }) passphrase?: string;
+    }
+    const optional = new CredentialRegistry({ store }).register(WithOptional);
+    const withPassphrase = optional.parseCreate({ key: 'k', passphrase: 'pp' });
+    expect(optional.parseUpdate({ passphrase: null }, withPassphrase)).toEqual({ key: 'k' });
+    expect(optional.parseUpdate({}, withPassphrase)).toEqual({ key: 'k', passphrase: 'pp' });
     const ssh = registry.get('password');
     const stored = ssh.parseCreate({ password: 'correct horse battery staple 93!' });
     const jira = registry.get('jira');
