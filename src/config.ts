@@ -33,6 +33,7 @@ const environmentSchema = z.object({
   TRESOR_CACHE_TTL_MS: integer(0, 3_600_000).default(30_000),
   TRESOR_CACHE_MAX_ENTRIES: integer(100, 10_000_000).default(100_000),
   TRESOR_LAST_USED_FLUSH_MS: integer(10, 3_600_000).default(1000),
+  TRESOR_AUDIT_DURABILITY: z.enum(['flush', 'commit']).default('flush'),
   TRESOR_ADMIN_EMAIL: z.string().optional(),
   TRESOR_ADMIN_PASSWORD: z.string().optional(),
 });
@@ -65,6 +66,12 @@ export interface TresorConfig {
   cacheMaxEntries: number;
   /** How often coalesced "last used" stamps are written. */
   lastUsedFlushMs: number;
+  /**
+   * When a use, denial or login may go on: `flush`, once its audit row is flushed to disk;
+   * `commit`, once it is committed (PostgreSQL flushes it within three wal_writer_delay).
+   * Changes always wait for the flush.
+   */
+  auditDurability: 'flush' | 'commit';
   /** The first administrator, created at start when the database has no user yet. */
   adminEmail: string | undefined;
   adminPassword: string | undefined;
@@ -90,6 +97,7 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     passwordMinScore: e.TRESOR_PASSWORD_MIN_SCORE,
     logLevel: e.TRESOR_LOG_LEVEL,
     lastUsedFlushMs: e.TRESOR_LAST_USED_FLUSH_MS,
+    auditDurability: e.TRESOR_AUDIT_DURABILITY,
     cacheTtlMs: e.TRESOR_CACHE_TTL_MS,
     cacheMaxEntries: e.TRESOR_CACHE_MAX_ENTRIES,
     loginAttemptsPerMinute: e.TRESOR_LOGIN_ATTEMPTS_PER_MINUTE,

@@ -5,37 +5,32 @@ import type { AuditRow, NewAuditRow } from './audit.store.ts';
 
 export const genesisHash = Buffer.alloc(32);
 
-type Content = Omit<NewAuditRow, 'id' | 'prevHash' | 'hash'>;
+export type Content = Omit<NewAuditRow, 'id' | 'prevHash' | 'hash'>;
 
-/** The hashed content of a row: every column but id and the hashes. */
+const text = (value: string | null | undefined) => JSON.stringify(value ?? null);
+
+/**
+ * The hashed content of a row: every column but id and the hashes, as canonical JSON (keys
+ * sorted). Written out by hand in sorted key order because it runs once per audited use;
+ * equal to `canonicalJson` of the same object (a unit test holds it to that).
+ */
 export function contentOf(row: Content | AuditRow): string {
-  return canonicalJson({
-    at: new Date(row.at).toISOString(),
-    actorId: row.actorId ?? null,
-    actorLabel: row.actorLabel,
-    principal: row.principal ?? null,
-    action: row.action,
-    targetId: row.targetId ?? null,
-    targetName: row.targetName ?? null,
-    outcome: row.outcome,
-    module: row.module ?? null,
-    requestId: row.requestId ?? null,
-    clientAddress: row.clientAddress ?? null,
-    details: row.details,
-  });
+  return (
+    `{"action":${text(row.action)},"actorId":${text(row.actorId)},"actorLabel":${text(row.actorLabel)},"at":${text(new Date(row.at).toISOString())}` +
+    `,"clientAddress":${text(row.clientAddress)},"details":${canonicalJson(row.details)},"module":${text(row.module)},"outcome":${text(row.outcome)}` +
+    `,"principal":${text(row.principal)},"requestId":${text(row.requestId)},"targetId":${text(row.targetId)},"targetName":${text(row.targetName)}}`
+  );
 }
 
 export function chainHash(prev: Buffer, content: string): Buffer {
   return createHash('sha256').update(prev).update(content).digest();
 }
 
-/** Links rows onto the chain after `prev`, in order. */
-export function link(prev: Buffer, rows: Content[]): NewAuditRow[] {
-  let last = prev;
-  return rows.map((row) => {
-    const hash = chainHash(last, contentOf(row));
-    const linked = { ...row, prevHash: last, hash };
-    last = hash;
-    return linked;
-  });
+/**
+ * A row as the database appends it (tresor_audit_append, drizzle/0005_audit_append.sql):
+ * its column values and the content its hash covers. The database links it to the chain
+ * under the head lock with the same hash as `chainHash`; verify recomputes it here.
+ */
+export function appendable(row: Content): Content & { content: string } {
+  return { ...row, content: contentOf(row) };
 }

@@ -13,7 +13,8 @@ import { holds, resolvePrincipal } from '../identity/access.resolver.ts';
 import type { Principal } from '../identity/principal.ts';
 import { announce, type Change } from '../cluster/change-bus.ts';
 import { currentAuditContext } from './audit-context.ts';
-import { chainHash, contentOf, genesisHash, link } from './audit-chain.ts';
+import { appendable } from './audit-chain.ts';
+import { type VerifyResult, verifyChain } from './audit-verify.ts';
 import type { AuditEvent, Outcome } from './audit-events.ts';
 import { type AuditQuery, type AuditRow, auditStore, type NewAuditRow } from './audit.store.ts';
 
@@ -39,13 +40,6 @@ export interface AuditEntry {
   requestId: string | null;
   clientAddress: string | null;
   details: unknown;
-}
-
-export interface VerifyResult {
-  ok: boolean;
-  rows: number;
-  /** The first row that breaks the chain, and how. */
-  firstBad?: { id: number; problem: string };
 }
 
 const label = (p: Principal) => (p.kind === 'system' ? 'system' : `${p.kind}:${p.id}`);
@@ -101,29 +95,34 @@ export const entryOf = (r: AuditRow): AuditEntry => ({
   details: r.details,
 });
 
-export function auditServiceFactory({ db, maxBatch = 500, maxInFlight = 2, onAnnounce }: { db: Database; maxBatch?: number; maxInFlight?: number; onAnnounce?: (change: Change) => void }) {
+export interface AuditOptions {
+  db: Database;
+  /** Whether rows written by group commit (uses, denials, logins) wait for the WAL flush; changes always do. */
+  durability?: 'flush' | 'commit';
+  maxBatch?: number;
+  maxInFlight?: number;
+  onAnnounce?: (change: Change) => void;
+}
+
+export function auditServiceFactory({ db, durability = 'flush', maxBatch = 500, maxInFlight = 2, onAnnounce }: AuditOptions) {
   type Waiting = { row: ReturnType<typeof rowOf>; resolve(): void; reject(error: unknown): void };
   let queue: Waiting[] = [];
   let inFlight = 0;
   let scheduled = false;
   const stats = { batches: 0, rows: 0 };
 
-  async function appendRows(tx: Executor, rows: ReturnType<typeof rowOf>[]): Promise<void> {
-    const prev = (await auditStore.lockChain(tx)) ?? genesisHash;
-    await auditStore.insert(tx, link(prev, rows));
-  }
-
   /**
    * Starts batches while fewer than `maxInFlight` are being written. Two in flight let the
-   * next batch's BEGIN and lock request overlap the previous one's commit; the chain lock
-   * still orders them, and each reads the last hash once it holds the lock.
+   * next batch's append wait at the chain head while the previous one commits; the head lock
+   * orders them, and each links to the head once it holds the lock.
    */
   function pump(): void {
     while (inFlight < maxInFlight && queue.length > 0) {
       const batch = queue.slice(0, maxBatch);
       queue = queue.slice(batch.length);
       inFlight++;
-      db.transaction((tx) => appendRows(tx, batch.map((w) => w.row)))
+      // One statement, hence its own transaction: one round trip per batch.
+      auditStore.append(db, batch.map((w) => appendable(w.row)), { durable: durability === 'flush' })
         .then(
           () => {
             stats.batches++;
@@ -148,7 +147,7 @@ export function auditServiceFactory({ db, maxBatch = 500, maxInFlight = 2, onAnn
   return {
     /** Appends inside the caller's transaction: the change and its record commit together. */
     async appendInTx(tx: Executor, records: AuditRecord[]): Promise<void> {
-      await appendRows(tx, records.map(rowOf));
+      await auditStore.append(tx, records.map((r) => appendable(rowOf(r))), { durable: true });
       // Every change is on record here, so this is also where the nodes are told of it.
       const changes = new Map<string, Change>();
       for (const r of records) {
@@ -207,22 +206,10 @@ export function auditServiceFactory({ db, maxBatch = 500, maxInFlight = 2, onAnn
       return rows;
     },
 
-    /** Walks the chain; reports the first row edited, inserted or deleted out of order. */
+    /** Walks the chain; reports the first row edited, inserted, deleted or cut off the end. */
     async verify(principal: Principal): Promise<VerifyResult> {
       await requireAuditRead(principal);
-      let prev: Buffer = genesisHash;
-      let rows = 0;
-      for (let after = 0; ; ) {
-        const page = await auditStore.page(db, after, 1000);
-        if (page.length === 0) return { ok: true, rows };
-        for (const row of page) {
-          rows++;
-          if (!row.prevHash.equals(prev)) return { ok: false, rows, firstBad: { id: row.id, problem: 'does not follow the previous row: a row before it was deleted, or this row was inserted out of order' } };
-          if (!chainHash(prev, contentOf(row)).equals(row.hash)) return { ok: false, rows, firstBad: { id: row.id, problem: 'its content does not match its hash: the row was edited' } };
-          prev = row.hash;
-        }
-        after = page.at(-1)!.id;
-      }
+      return verifyChain(db);
     },
   };
 }

@@ -1,13 +1,11 @@
 /** Database access for the audit trail: chained appends, queries, and the walk for verification. */
 import { and, asc, desc, eq, gte, lt, lte, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
-import { auditEvents } from '../db/schema/index.ts';
+import { auditChainHead, auditEvents } from '../db/schema/index.ts';
+import type { Content } from './audit-chain.ts';
 
 export type AuditRow = typeof auditEvents.$inferSelect;
 export type NewAuditRow = typeof auditEvents.$inferInsert;
-
-/** One lock for the whole chain: appends from every node and transaction take turns. */
-const chainLock = 0x61756474; // "audt"
 
 export interface AuditQuery {
   actorId?: string;
@@ -21,15 +19,19 @@ export interface AuditQuery {
 }
 
 export const auditStore = {
-  /** Takes the chain lock (until the transaction ends) and returns the last row's hash. */
-  async lockChain(db: Executor): Promise<Buffer | undefined> {
-    await db.execute(sql`select pg_advisory_xact_lock(${chainLock})`);
-    const [last] = await db.select({ hash: auditEvents.hash }).from(auditEvents).orderBy(desc(auditEvents.id)).limit(1);
-    return last?.hash;
+  /**
+   * Appends rows to the chain in one round trip: the database function locks the chain head,
+   * links each row to the one before and moves the head, in the caller's transaction. Not
+   * `durable`: that transaction commits without waiting for the WAL flush.
+   */
+  async append(db: Executor, rows: (Content & { content: string })[], { durable }: { durable: boolean }): Promise<void> {
+    if (rows.length > 0) await db.execute(sql`select tresor_audit_append(${JSON.stringify(rows)}::jsonb, ${durable})`);
   },
 
-  async insert(db: Executor, rows: NewAuditRow[]): Promise<void> {
-    if (rows.length > 0) await db.insert(auditEvents).values(rows);
+  /** The chain head: the last row appended through Tresor and its hash. */
+  async head(db: Executor): Promise<{ lastId: number; hash: Buffer } | undefined> {
+    const [head] = await db.select({ lastId: auditChainHead.lastId, hash: auditChainHead.hash }).from(auditChainHead);
+    return head;
   },
 
   async query(db: Executor, q: AuditQuery): Promise<AuditRow[]> {

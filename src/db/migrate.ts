@@ -11,8 +11,8 @@ export const migrationsFolder = resolve(import.meta.dirname, '../../drizzle');
 
 const lockId = 0x7265736f; // "reso", a constant unique to Tresor
 
-export async function migrate(handle: DatabaseHandle): Promise<void> {
-  const config = { migrationsFolder };
+export async function migrate(handle: DatabaseHandle, folder = migrationsFolder): Promise<void> {
+  const config = { migrationsFolder: folder };
   // `as never`: `db` is typed as the driver-neutral supertype; each migrator wants its own
   // driver's database type, which this handle is (driver.kind says which).
   if (handle.driver.kind === 'pglite') {

@@ -52,12 +52,12 @@ export async function authorize(db: Executor, principal: Principal, ref: string,
   const cache = options.lock ? undefined : options.cache;
   const facts = await factsOf(db, principal, cache);
   const row = options.lock ? await secretStore.lock(db, ref) : cache ? await cache.through('secrets', ref, () => secretStore.find(db, ref), (r) => r?.id) : await secretStore.find(db, ref);
-  const notFound = markDenied(new NotFoundError(operation === 'use' ? `No usable secret "${ref}"` : `No secret "${ref}"`));
-  if (!row) throw notFound;
+  const notFoundMessage = operation === 'use' ? `No usable secret "${ref}"` : `No secret "${ref}"`;
+  if (!row) throw markDenied(new NotFoundError(notFoundMessage));
   const relation = await relationOf(db, row, facts, cache);
   const decision = decide(operation, facts, relation);
   const target = { id: row.id, name: row.name };
-  if (decision === 'hidden') throw markDenied(new NotFoundError(notFound.message), target);
+  if (decision === 'hidden') throw markDenied(new NotFoundError(notFoundMessage), target);
   if (decision === 'denied') throw markDenied(new AccessDeniedError(`You may not ${describeOperation[operation]} secret "${row.name}"`), target);
   return { row, facts, relation };
 }

@@ -101,13 +101,20 @@ describe.each(databaseKinds)('audit trail on %s', (kind) => {
       return (await t.database.handle.raw.query<{ id: number }>('select id::int as id from audit_events order by id')).map((r) => r.id);
     }
 
+    /** Cuts the damage off for the next cases: drops rows from `id` on and points the head at the last row left. */
+    async function cutFrom(id: number): Promise<void> {
+      await t.database.handle.raw.query('delete from audit_events where id >= $1', [id]);
+      await t.database.handle.raw.query('update audit_chain_head set (last_id, hash) = (select id, hash from audit_events order by id desc limit 1)');
+      expect((await t.tresor.audit.verify(t.admin)).ok).toBe(true);
+    }
+
     it('detects an edited row', async () => {
       const ids = await rowIds();
       const victim = ids[Math.floor(ids.length / 2)]!;
       await t.database.handle.raw.query("update audit_events set outcome = 'success', target_name = 'innocent' where id = $1", [victim]);
       const result = await t.tresor.audit.verify(t.admin);
       expect(result).toMatchObject({ ok: false, firstBad: { id: victim, problem: 'its content does not match its hash: the row was edited' } });
-      await t.database.handle.raw.query('delete from audit_events where id >= $1', [victim]); // cut the damage off for the next cases
+      await cutFrom(victim);
     });
 
     it('detects a deleted row', async () => {
@@ -117,7 +124,27 @@ describe.each(databaseKinds)('audit trail on %s', (kind) => {
       const ids = await rowIds();
       await t.database.handle.raw.query('delete from audit_events where id = $1', [ids.at(-2)]);
       expect(await t.tresor.audit.verify(t.admin)).toMatchObject({ ok: false, firstBad: { id: ids.at(-1), problem: expect.stringMatching(/^does not follow the previous row/) } });
-      await t.database.handle.raw.query('delete from audit_events where id >= $1', [ids.at(-1)]);
+      await cutFrom(ids.at(-1)!);
+    });
+
+    it('detects rows cut off the end of the chain', async () => {
+      await t.tresor.secrets.create(t.admin, { type: 'password', name: 'chain-end', fields: { password: 'p' } });
+      const ids = await rowIds();
+      await t.database.handle.raw.query('delete from audit_events where id = $1', [ids.at(-1)]);
+      expect(await t.tresor.audit.verify(t.admin)).toMatchObject({ ok: false, firstBad: { id: ids.at(-1), problem: expect.stringMatching(/rows were deleted from the end/) } });
+      await cutFrom(ids.at(-1)!);
+    });
+
+    it('keeps one chain under concurrent appends from changes and group commit', async () => {
+      const s = await t.tresor.secrets.create(t.admin, { type: 'password', name: 'chain-busy', fields: { password: 'p' } });
+      await Promise.all([
+        ...Array.from({ length: 60 }, () => t.tresor.use(Password, t.admin, s.id)),
+        ...Array.from({ length: 10 }, (_, i) => t.tresor.secrets.create(t.admin, { type: 'password', name: `chain-busy-${i}`, fields: { password: 'p' } })),
+      ]);
+      const verified = await t.tresor.audit.verify(t.admin);
+      expect(verified).toMatchObject({ ok: true });
+      const head = await t.database.handle.raw.query<{ last_id: number }>('select last_id::int as last_id from audit_chain_head');
+      expect(head[0]!.last_id).toBe((await rowIds()).at(-1));
     });
 
     it('detects a row inserted out of order', async () => {

@@ -3,7 +3,8 @@
  * its content and the previous row's hash. Never a secret value: event details are typed so
  * the compiler keeps payloads out (see src/audit/audit-events.ts).
  */
-import { bigserial, index, jsonb, pgTable, text, uuid } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { bigint, bigserial, check, index, jsonb, pgTable, smallint, text, uuid } from 'drizzle-orm/pg-core';
 import { bytea, timestamptz } from './columns.ts';
 
 export const auditEvents = pgTable('audit_events', {
@@ -25,3 +26,15 @@ export const auditEvents = pgTable('audit_events', {
   prevHash: bytea('prev_hash').notNull(),
   hash: bytea('hash').notNull(),
 }, (t) => [index('audit_actor_idx').on(t.actorId, t.id), index('audit_target_idx').on(t.targetId, t.id), index('audit_action_idx').on(t.action, t.id), index('audit_at_idx').on(t.at)]);
+
+/**
+ * The end of the chain, one row. Appenders lock it (SELECT … FOR UPDATE), so appends from
+ * every node take turns and each reads the hash it links to in the same statement; verify
+ * compares it with the last row, so rows cut off the end are found too.
+ * Written only by the tresor_audit_append function (drizzle/0005_audit_append.sql).
+ */
+export const auditChainHead = pgTable('audit_chain_head', {
+  id: smallint('id').primaryKey().default(1),
+  lastId: bigint('last_id', { mode: 'number' }).notNull(),
+  hash: bytea('hash').notNull(),
+}, () => [check('audit_chain_head_single_row', sql`id = 1`)]);

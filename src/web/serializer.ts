@@ -1,0 +1,40 @@
+/**
+ * Response serialisation. Every response goes through its zod schema, so a key the schema
+ * does not list can never reach a client. Where the schema is plain (objects, arrays, scalars,
+ * nullable scalars) it is compiled once to a fast-json-stringify function, which writes only
+ * the listed keys — the same guard, without validating every item of a page through zod.
+ * Schemas with a choice between objects or arrays keep the zod serialiser, which strips the
+ * unlisted keys inside the chosen branch (fast-json-stringify would refuse them instead).
+ */
+import type { FastifySerializerCompiler } from 'fastify/types/schema.js';
+import fastJson from 'fast-json-stringify';
+import { serializerCompiler as zodSerializerCompiler } from 'fastify-type-provider-zod';
+import { z, type ZodType } from 'zod';
+
+type JsonSchema = { [key: string]: unknown };
+
+const choices = ['anyOf', 'oneOf', 'allOf'] as const;
+const isStructured = (s: unknown) => typeof s === 'object' && s !== null && ((s as JsonSchema).type === 'object' || (s as JsonSchema).type === 'array' || 'properties' in s || 'items' in s);
+
+/** Whether fast-json-stringify writes this schema exactly as zod would: no choice between structures. */
+function plain(schema: unknown): boolean {
+  if (typeof schema !== 'object' || schema === null) return true;
+  const s = schema as JsonSchema;
+  for (const key of choices) {
+    const branches = s[key];
+    if (Array.isArray(branches) && branches.some(isStructured)) return false;
+  }
+  return Object.values(s).every((value) => (Array.isArray(value) ? value.every(plain) : plain(value)));
+}
+
+export const serializerCompiler: FastifySerializerCompiler<ZodType> = (route) => {
+  let jsonSchema: JsonSchema | undefined;
+  try {
+    jsonSchema = z.toJSONSchema(route.schema, { target: 'draft-7', io: 'output' }) as JsonSchema;
+  } catch {
+    jsonSchema = undefined; // not representable as JSON Schema (a transform, say): zod serialises it
+  }
+  if (!jsonSchema || !plain(jsonSchema)) return zodSerializerCompiler(route);
+  const { $schema: _draft, ...schema } = jsonSchema;
+  return fastJson(schema);
+};

@@ -1,0 +1,61 @@
+/**
+ * Upgrading a trail written before the chain head existed (migrations 0000–0003): the head
+ * migration starts the head at the last row, so the old rows verify and new rows link on.
+ */
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { appendable, chainHash, contentOf, genesisHash } from '../../src/audit/audit-chain.ts';
+import { verifyChain } from '../../src/audit/audit-verify.ts';
+import { auditStore } from '../../src/audit/audit.store.ts';
+import { auditEvents } from '../../src/db/schema/index.ts';
+import { migrate, migrationsFolder } from '../../src/db/migrate.ts';
+import { databaseKinds, freshDatabase, type FreshDatabase } from '../support/databases.ts';
+
+/** A copy of the migrations folder that stops before the chain head. */
+function migrationsBeforeHead(): string {
+  const folder = join(mkdtempSync(join(tmpdir(), 'tresor-migrations-')), 'drizzle');
+  cpSync(migrationsFolder, folder, { recursive: true });
+  const journalPath = join(folder, 'meta/_journal.json');
+  const journal = JSON.parse(readFileSync(journalPath, 'utf8')) as { entries: { idx: number; tag: string }[] };
+  journal.entries = journal.entries.filter((e) => e.idx <= 3); // up to 0003_audit
+  writeFileSync(journalPath, JSON.stringify(journal));
+  return folder;
+}
+
+const row = (i: number) => ({ at: new Date(Date.UTC(2026, 0, 1, 0, 0, i)), actorId: null, actorLabel: 'system', principal: null, action: 'secret.used', targetId: `t-${i}`, targetName: `old-${i}`, outcome: 'success', module: null, requestId: null, clientAddress: null, details: { n: i, text: 'é "quoted" \n' } });
+
+describe.each(databaseKinds)('audit chain upgrade on %s', (kind) => {
+  let database: FreshDatabase | undefined;
+  afterEach(() => database?.drop());
+
+  it('starts the chain head at the last old row; old rows verify and new ones link on', async () => {
+    database = await freshDatabase(kind);
+    const { db } = database.handle;
+    await migrate(database.handle, migrationsBeforeHead());
+    // Rows chained the way Tresor did before the head: hashes computed in Node.
+    let prev: Buffer = genesisHash;
+    for (let i = 0; i < 5; i++) {
+      const hash = chainHash(prev, contentOf(row(i)));
+      await db.insert(auditEvents).values({ ...row(i), prevHash: prev, hash });
+      prev = hash;
+    }
+    await migrate(database.handle);
+    expect(await auditStore.head(db)).toMatchObject({ lastId: 5, hash: prev });
+    expect(await verifyChain(db)).toEqual({ ok: true, rows: 5 });
+    await auditStore.append(db, [appendable(row(5)), appendable(row(6))], { durable: true });
+    await auditStore.append(db, [appendable(row(7))], { durable: false });
+    expect(await verifyChain(db)).toEqual({ ok: true, rows: 8 });
+    // The database hashed what Node would have: the new rows' hashes match chainHash.
+    const [last] = await db.select().from(auditEvents).orderBy(auditEvents.id).offset(7);
+    expect(last!.hash.equals(chainHash(last!.prevHash, contentOf(row(7))))).toBe(true);
+  });
+
+  it('starts an empty trail at the genesis hash', async () => {
+    database = await freshDatabase(kind);
+    await migrate(database.handle);
+    expect(await auditStore.head(database.handle.db)).toMatchObject({ lastId: 0, hash: genesisHash });
+    expect(await verifyChain(database.handle.db)).toEqual({ ok: true, rows: 0 });
+  });
+});
