@@ -90,7 +90,7 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
       keySourceFor({ masterKey: config.masterKey, masterKeyFile: config.masterKeyFile, embeddedDataDir: database.kind === 'pglite' ? config.dataDir : undefined }, (message) => logger.warn(message));
     // Changes this node announces go to its own cache at once (read-your-writes), before the notice.
     const announced: { cache?: ReadCache } = {};
-    const audit = auditServiceFactory({ db: database.db, durability: config.auditDurability, onAnnounce: (change) => announced.cache?.pending(change) });
+    const audit = auditServiceFactory({ db: database.db, driver: database.driver, durability: config.auditDurability, onAnnounce: (change) => announced.cache?.pending(change) });
     const keys = keyServiceFactory({ db: database.db, source, audit });
     await keys.init();
     const db = database.db;

@@ -7,7 +7,7 @@
  * Tamper-evident: rows are hash-chained; `verify` finds the first row edited, inserted or
  * deleted out of order.
  */
-import type { Database, Executor } from '../db/client.ts';
+import type { Database, DatabaseHandle, Executor } from '../db/client.ts';
 import { AccessDeniedError } from '../errors.ts';
 import { holds, resolvePrincipal } from '../identity/access.resolver.ts';
 import type { Principal } from '../identity/principal.ts';
@@ -97,6 +97,8 @@ export const entryOf = (r: AuditRow): AuditEntry => ({
 
 export interface AuditOptions {
   db: Database;
+  /** The driver itself, for group commit's batches (see auditStore.appendAlone). */
+  driver: DatabaseHandle['driver'];
   /** Whether rows written by group commit (uses, denials, logins) wait for the WAL flush; changes always do. */
   durability?: 'flush' | 'commit';
   maxBatch?: number;
@@ -104,7 +106,7 @@ export interface AuditOptions {
   onAnnounce?: (change: Change) => void;
 }
 
-export function auditServiceFactory({ db, durability = 'flush', maxBatch = 500, maxInFlight = 2, onAnnounce }: AuditOptions) {
+export function auditServiceFactory({ db, driver, durability = 'flush', maxBatch = 500, maxInFlight = 2, onAnnounce }: AuditOptions) {
   type Waiting = { row: ReturnType<typeof rowOf>; resolve(): void; reject(error: unknown): void };
   let queue: Waiting[] = [];
   let inFlight = 0;
@@ -121,8 +123,7 @@ export function auditServiceFactory({ db, durability = 'flush', maxBatch = 500, 
       const batch = queue.slice(0, maxBatch);
       queue = queue.slice(batch.length);
       inFlight++;
-      // One statement, hence its own transaction: one round trip per batch.
-      auditStore.append(db, batch.map((w) => appendable(w.row)), { durable: durability === 'flush' })
+      auditStore.appendAlone(driver, batch.map((w) => appendable(w.row)), { durable: durability === 'flush' })
         .then(
           () => {
             stats.batches++;
