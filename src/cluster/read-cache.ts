@@ -1,9 +1,9 @@
 /**
  * Per-node caches of what makes the hot path fast: principal facts, secret rows, access
- * relations and sealed version rows (ciphertext only: no plaintext payload, no unwrapped
- * key is cached). Used only while the change bus is healthy; a notice drops exactly the
- * affected entries. A value loaded while an invalidation of its kind happened is not kept,
- * so a slow load cannot put back what a notice just removed.
+ * relations and sealed version rows with their data keys unwrapped (in memory only, for at
+ * most the TTL; no plaintext payload is cached). Used only while the change bus is healthy;
+ * a notice drops exactly the affected entries. A value loaded while an invalidation of its
+ * kind happened is not kept, so a slow load cannot put back what a notice just removed.
  */
 import type { Change, ChangeBus } from './change-bus.ts';
 

@@ -51,10 +51,15 @@ export function sealPayload(ring: KeyRing, plaintext: Buffer, context: SealConte
 export function openPayload(ring: KeyRing, sealed: SealedPayload, context: SealContext): Buffer {
   const dataKey = unwrapDataKey(ring, sealed, context);
   try {
-    return open(dataKey, sealed.payload, payloadAad(context), `Version ${context.version} of the secret`);
+    return openPayloadWith(dataKey, sealed.payload, context);
   } finally {
     dataKey.fill(0);
   }
+}
+
+/** Opens a payload with its data key already unwrapped (a node's cache keeps those for a while). */
+export function openPayloadWith(dataKey: Buffer, payload: Buffer, context: SealContext): Buffer {
+  return open(dataKey, payload, payloadAad(context), `Version ${context.version} of the secret`);
 }
 
 /** Re-wraps a data key under another key-encryption key; the payload is untouched. */

@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { CredentialRegistry, CredentialType, Payload } from '../credentials/index.ts';
-import { openPayload, sealPayload } from '../crypto/envelope.ts';
+import { openPayload, openPayloadWith, sealPayload, unwrapDataKey } from '../crypto/envelope.ts';
 import type { KeyService } from '../crypto/key.service.ts';
 import type { Database, Executor } from '../db/client.ts';
 import { pgErrorCode, uniqueViolation } from '../db/errors.ts';
@@ -60,12 +60,27 @@ export function secretServiceFactory({ db, audit, registry, keys, settings, refe
     return registry.get(row.typeId);
   }
 
+  async function unwrapped(tx: Executor, secretId: string, version: number): Promise<{ payload: Buffer; dataKey: Buffer } | undefined> {
+    const sealed = await secretStore.version(tx, secretId, version);
+    if (!sealed) return undefined;
+    return { payload: sealed.payload, dataKey: unwrapDataKey(await keys.ringFor(sealed.kekVersion), sealed, { secretId, version }) };
+  }
+
   async function readPayload(tx: Executor, row: SecretRow, version = row.version): Promise<Payload> {
     // Sealed rows are immutable but for re-wrapping and deletion, both announced; outside a change they may come from the cache.
-    const sealed = cache && tx === db ? await cache.through('sealed', `${row.id}|${version}`, () => secretStore.version(tx, row.id, version), () => row.id) : await secretStore.version(tx, row.id, version);
-    if (!sealed) throw new NotFoundError(`Version ${version} of secret "${row.name}" no longer exists (only the last ${settings.versionsKept} are kept)`);
-    const ring = await keys.ringFor(sealed.kekVersion);
-    const plaintext = openPayload(ring, sealed, { secretId: row.id, version, typeId: row.typeId });
+    const context = { secretId: row.id, version, typeId: row.typeId };
+    const missing = () => new NotFoundError(`Version ${version} of secret "${row.name}" no longer exists (only the last ${settings.versionsKept} are kept)`);
+    let plaintext: Buffer;
+    if (cache && tx === db) {
+      // The cache keeps the sealed row with its data key unwrapped (in memory only), so a warm use skips the unwrap.
+      const unsealed = await cache.through('sealed', `${row.id}|${version}`, () => unwrapped(tx, row.id, version), () => row.id);
+      if (!unsealed) throw missing();
+      plaintext = openPayloadWith(unsealed.dataKey, unsealed.payload, context);
+    } else {
+      const sealed = await secretStore.version(tx, row.id, version);
+      if (!sealed) throw missing();
+      plaintext = openPayload(await keys.ringFor(sealed.kekVersion), sealed, context);
+    }
     return JSON.parse(plaintext.toString('utf8')) as Payload;
   }
 
