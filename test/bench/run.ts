@@ -23,6 +23,15 @@ export async function runBenchmarks(sizes = fullSizes, log: (line: string) => vo
     } finally {
       await node.close();
     }
+    if (kind === 'postgres') {
+      log('use() on postgres, audit rows of uses not waiting for the WAL flush…');
+      const commitNode = await benchNode(kind, { TRESOR_AUDIT_DURABILITY: 'commit' });
+      try {
+        rows.push(await benchUse(commitNode, sizes));
+      } finally {
+        await commitNode.close();
+      }
+    }
     log(`rotation on ${kind}…`);
     rows.push(await benchRotation(kind, sizes));
   }

@@ -159,3 +159,46 @@ describe.each(databaseKinds)('audit trail on %s', (kind) => {
     });
   });
 });
+
+describe.each(databaseKinds)('audit durability on %s', (kind) => {
+  let t: TestTresor;
+  afterAll(() => t?.close());
+
+  /** Records, for every audit row, whether its transaction waits for the WAL flush. */
+  async function watchSynchronousCommit(): Promise<() => Promise<Record<string, string[]>>> {
+    const raw = t.database.handle.raw;
+    await raw.query('create table tresor_test_sync (action text, sync text)');
+    await raw.query("create or replace function tresor_test_sync() returns trigger language plpgsql as $$ begin insert into tresor_test_sync values (new.action, current_setting('synchronous_commit')); return new; end $$");
+    await raw.query('create trigger tresor_test_sync after insert on audit_events for each row execute function tresor_test_sync()');
+    return async () => {
+      const rows = await raw.query<{ action: string; sync: string }>('select action, sync from tresor_test_sync');
+      const byAction: Record<string, string[]> = {};
+      for (const r of rows) (byAction[r.action] ??= []).includes(r.sync) || byAction[r.action]!.push(r.sync);
+      return byAction;
+    };
+  }
+
+  it('with TRESOR_AUDIT_DURABILITY=commit, uses skip the flush wait, changes never do, and the chain holds', async () => {
+    t = await testTresor(kind, { TRESOR_AUDIT_DURABILITY: 'commit' });
+    const seen = await watchSynchronousCommit();
+    const s = await t.tresor.secrets.create(t.admin, { type: 'password', name: 'async-audit', fields: { password: 'p' } });
+    await Promise.all(Array.from({ length: 40 }, () => t.tresor.use(Password, t.admin, s.id)));
+    await t.tresor.secrets.update(t.admin, s.id, { fields: { password: 'q' } });
+    const sync = await seen();
+    expect(sync['secret.used']).toEqual(['off']);
+    expect(sync['secret.created']).not.toContain('off');
+    expect(sync['secret.updated']).not.toContain('off');
+    expect(await t.tresor.audit.verify(t.admin)).toMatchObject({ ok: true });
+  });
+
+  it('by default, every audit row waits for the flush', async () => {
+    await t?.close();
+    t = await testTresor(kind);
+    const seen = await watchSynchronousCommit();
+    const s = await t.tresor.secrets.create(t.admin, { type: 'password', name: 'sync-audit', fields: { password: 'p' } });
+    await Promise.all(Array.from({ length: 10 }, () => t.tresor.use(Password, t.admin, s.id)));
+    const sync = await seen();
+    expect(sync['secret.used']).not.toContain('off');
+    expect(sync['secret.created']).not.toContain('off');
+  });
+});

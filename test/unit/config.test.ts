@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config.ts';
+import { ConfigError } from '../../src/errors.ts';
+
+describe('configuration from the environment', () => {
+  it('has safe defaults: embedded database, audit rows flushed before a use goes on', () => {
+    const config = parseConfig({});
+    expect(config).toMatchObject({ databaseUrl: undefined, auditDurability: 'flush', cacheTtlMs: 30_000, versionsKept: 10, port: 8200 });
+  });
+
+  it('reads each setting it documents', () => {
+    const config = parseConfig({ DATABASE_URL: 'postgres://db/tresor', TRESOR_AUDIT_DURABILITY: 'commit', TRESOR_CACHE_TTL_MS: '0', TRESOR_VERSIONS_KEPT: '1' });
+    expect(config).toMatchObject({ databaseUrl: 'postgres://db/tresor', auditDurability: 'commit', cacheTtlMs: 0, versionsKept: 1 });
+  });
+
+  it.each([
+    ['TRESOR_AUDIT_DURABILITY', 'sometimes'],
+    ['DATABASE_URL', 'mysql://db'],
+    ['TRESOR_VERSIONS_KEPT', '0'],
+    ['PORT', 'eighty'],
+    ['TRESOR_CACHE_TTL_MS', '-1'],
+  ])('refuses a bad %s and names it', (variable, value) => {
+    let error: unknown;
+    try {
+      parseConfig({ [variable]: value });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toContain(variable);
+    expect((error as Error).message).not.toContain(value);
+  });
+
+  it('wants both halves of a TLS pair', () => {
+    expect(() => parseConfig({ TRESOR_TLS_CERT: '/c.pem' })).toThrow(/TRESOR_TLS_KEY/);
+  });
+});
