@@ -59,16 +59,17 @@ export const keyStore = {
       .for('update', { skipLocked: true });
   },
 
-  /** Writes a batch of re-wrapped keys in one statement. */
+  /**
+   * Writes a batch of re-wrapped keys in one statement. The batch travels as one JSON
+   * parameter (keys in base64): a thousand rows as four thousand bound values cost more to
+   * build than the update itself.
+   */
   async saveBatch(db: Executor, rotationId: number, rows: readonly WrappedRow[]): Promise<void> {
     if (rows.length === 0) return;
-    const values = sql.join(
-      rows.map((r) => sql`(${r.secretId}::uuid, ${r.version}::int, ${r.dataKey}::bytea, ${r.kekVersion}::int)`),
-      sql`, `,
-    );
-    await db.execute(sql`update secret_versions as v set data_key = u.data_key, kek_version = u.kek_version
-      from (values ${values}) as u(secret_id, version, data_key, kek_version)
-      where v.secret_id = u.secret_id and v.version = u.version`);
+    const batch = JSON.stringify(rows.map((r) => ({ secretId: r.secretId, version: r.version, dataKey: r.dataKey.toString('base64'), kekVersion: r.kekVersion })));
+    await db.execute(sql`update secret_versions as v set data_key = decode(u."dataKey", 'base64'), kek_version = u."kekVersion"
+      from jsonb_to_recordset(${batch}::jsonb) as u("secretId" uuid, "version" int, "dataKey" text, "kekVersion" int)
+      where v.secret_id = u."secretId" and v.version = u."version"`);
     await db.update(keyRotations).set({ rewrapped: sql`${keyRotations.rewrapped} + ${rows.length}` }).where(eq(keyRotations.id, rotationId));
     // Cached sealed rows now hold stale wrapped keys: every node drops them.
     await announce(db, { scope: 'keys' });
