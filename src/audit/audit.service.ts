@@ -14,6 +14,7 @@ import type { Principal } from '../identity/principal.ts';
 import { announce, type Change } from '../cluster/change-bus.ts';
 import { currentAuditContext } from './audit-context.ts';
 import { appendable } from './audit-chain.ts';
+import { groupCommit } from './group-commit.ts';
 import { type VerifyResult, verifyChain } from './audit-verify.ts';
 import type { AuditEvent, Outcome } from './audit-events.ts';
 import { type AuditQuery, type AuditRow, auditStore, type NewAuditRow } from './audit.store.ts';
@@ -107,39 +108,7 @@ export interface AuditOptions {
 }
 
 export function auditServiceFactory({ db, driver, durability = 'flush', maxBatch = 500, maxInFlight = 2, onAnnounce }: AuditOptions) {
-  type Waiting = { row: ReturnType<typeof rowOf>; resolve(): void; reject(error: unknown): void };
-  let queue: Waiting[] = [];
-  let inFlight = 0;
-  let scheduled = false;
-  const stats = { batches: 0, rows: 0 };
-
-  /**
-   * Starts batches while fewer than `maxInFlight` are being written. Two in flight let the
-   * next batch's append wait at the chain head while the previous one commits; the head lock
-   * orders them, and each links to the head once it holds the lock.
-   */
-  function pump(): void {
-    while (inFlight < maxInFlight && queue.length > 0) {
-      const batch = queue.slice(0, maxBatch);
-      queue = queue.slice(batch.length);
-      inFlight++;
-      auditStore.appendAlone(driver, batch.map((w) => appendable(w.row)), { durable: durability === 'flush' })
-        .then(
-          () => {
-            stats.batches++;
-            stats.rows += batch.length;
-            for (const w of batch) w.resolve();
-          },
-          (error: unknown) => {
-            for (const w of batch) w.reject(error);
-          },
-        )
-        .finally(() => {
-          inFlight--;
-          pump();
-        });
-    }
-  }
+  const batches = groupCommit((rows: ReturnType<typeof rowOf>[]) => auditStore.appendAlone(driver, rows.map(appendable), { durable: durability === 'flush' }), { maxBatch, maxInFlight });
 
   async function requireAuditRead(principal: Principal): Promise<void> {
     if (!holds(await resolvePrincipal(db, principal), 'AUDIT_READ')) throw new AccessDeniedError('Reading the audit log needs the AUDIT_READ permission');
@@ -161,24 +130,16 @@ export function auditServiceFactory({ db, driver, durability = 'flush', maxBatch
       }
     },
 
-    /** Group commit: resolves once the row is durable; rejects (fail closed) if it cannot be written. */
+    /** Group commit: resolves once the row is written (see `durability`); rejects (fail closed) if it cannot be. */
     write(record: AuditRecord): Promise<void> {
-      const row = rowOf(record);
-      return new Promise<void>((resolve, reject) => {
-        queue.push({ row, resolve, reject });
-        if (!scheduled) {
-          scheduled = true;
-          // Let the callers of this tick join the batch.
-          setImmediate(() => {
-            scheduled = false;
-            pump();
-          });
-        }
-      });
+      return batches.add(rowOf(record));
     },
 
     /** Batches and rows written by group commit so far (for tests and benchmarks). */
-    stats: () => ({ ...stats }),
+    stats: () => {
+      const { batches: written, items } = batches.stats();
+      return { batches: written, rows: items };
+    },
 
     async query(principal: Principal, q: Partial<AuditQuery> = {}): Promise<AuditEntry[]> {
       await requireAuditRead(principal);

@@ -74,7 +74,8 @@ export class CredentialType<T extends object = object> {
     const instance = new this.definition.ctor();
     for (const field of this.definition.fields) {
       const value = payload[field.key] ?? field.default;
-      if (value !== undefined) (instance as Record<string, unknown>)[field.key] = structuredClone(value);
+      // Objects are copied so the instance cannot reach into the payload (or a default); scalars need no copy.
+      if (value !== undefined) (instance as Record<string, unknown>)[field.key] = typeof value === 'object' && value !== null ? structuredClone(value) : value;
     }
     return instance;
   }

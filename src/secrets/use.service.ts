@@ -36,9 +36,8 @@ export function useServiceFactory({ db, registry, secrets, lastUsed, audit, cach
     }
     const opened = await secrets.openUnchecked(row);
     // Fail closed: the value is handed out only once its use is on record.
-    await withAuditContext(options.module ? { module: options.module } : {}, () =>
-      audit.write({ actor: principal, event: { action: 'secret.used', target: { id: row.id, name: row.name }, details: { type: row.typeId, version: row.version } } }),
-    );
+    const record = () => audit.write({ actor: principal, event: { action: 'secret.used', target: { id: row.id, name: row.name }, details: { type: row.typeId, version: row.version } } });
+    await (options.module ? withAuditContext({ module: options.module }, record) : record());
     lastUsed.record(row.id);
     return opened;
   }

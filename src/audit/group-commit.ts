@@ -1,0 +1,82 @@
+/**
+ * Group commit: items from concurrent callers are written together, and each caller's
+ * promise settles when the batch holding its item is written (or fails with it).
+ *
+ * Up to `maxInFlight` batches are written at once. A batch leaves as soon as it holds its
+ * share of the items outstanding (queued or being written) — with two in flight and 16
+ * callers, two batches of 8 — so the callers of one batch get on with their work while the
+ * other batch is at the database, instead of all of them waiting on one round trip and the
+ * database then waiting on all of them. Short of its share, a batch leaves when a batch in
+ * flight ends, or, with none in flight, at the end of the event loop turn: a lone caller
+ * never waits for company.
+ */
+export interface GroupCommitOptions {
+  maxBatch?: number;
+  maxInFlight?: number;
+}
+
+export function groupCommit<T>(writeBatch: (items: T[]) => Promise<void>, { maxBatch = 500, maxInFlight = 2 }: GroupCommitOptions = {}) {
+  type Waiting = { item: T; resolve(): void; reject(error: unknown): void };
+  let queue: Waiting[] = [];
+  let inFlight = 0;
+  let inFlightItems = 0;
+  let scheduled = false;
+  const stats = { batches: 0, items: 0 };
+
+  /** The most items outstanding (queued or being written) in the last second: the callers there are to share out. */
+  let peak = 0;
+  let peakAt = 0;
+  const outstanding = () => queue.length + inFlightItems;
+  function notePeak(): void {
+    const now = performance.now();
+    if (outstanding() >= peak || now - peakAt > 1000) {
+      peak = outstanding();
+      peakAt = now;
+    }
+  }
+  /** A batch's share of them. */
+  const share = () => Math.min(Math.ceil(Math.max(outstanding(), peak) / maxInFlight), maxBatch);
+
+  function send(): void {
+    while (inFlight < maxInFlight && queue.length > 0) {
+      const batch = queue.slice(0, maxBatch);
+      queue = queue.slice(batch.length);
+      inFlight++;
+      inFlightItems += batch.length;
+      const settle = (error?: unknown) => {
+        // The slot is free before the callers hear back, so the rows they add next count it so.
+        inFlight--;
+        inFlightItems -= batch.length;
+        if (error === undefined) {
+          stats.batches++;
+          stats.items += batch.length;
+          for (const w of batch) w.resolve();
+        } else for (const w of batch) w.reject(error);
+        if (inFlight === 0 || queue.length >= share()) send();
+      };
+      writeBatch(batch.map((w) => w.item)).then(
+        () => settle(),
+        (error: unknown) => settle(error ?? new Error('The audit batch failed')),
+      );
+    }
+  }
+
+  return {
+    add(item: T): Promise<void> {
+      return new Promise<void>((resolve, reject) => {
+        queue.push({ item, resolve, reject });
+        notePeak();
+        if (inFlight < maxInFlight && queue.length >= share()) send();
+        // Short of its share: with a batch in flight, its end sends what is queued; with none, the end of this turn does.
+        else if (inFlight === 0 && !scheduled) {
+          scheduled = true;
+          setImmediate(() => {
+            scheduled = false;
+            send();
+          });
+        }
+      });
+    },
+    stats: () => ({ ...stats }),
+  };
+}
