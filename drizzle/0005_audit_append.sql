@@ -5,9 +5,11 @@ FROM "audit_events"
 ON CONFLICT ("id") DO NOTHING;
 --> statement-breakpoint
 -- Appends a batch of audit rows to the hash chain in one round trip.
--- `batch` is a JSON array of rows in chain order; each carries `content`, the canonical JSON
--- the row's hash covers (src/audit/audit-chain.ts `contentOf`, which verify recomputes), and
--- the column values. hash = sha256(previous hash || content as UTF-8), as chainHash in Node.
+-- `batch` is the rows' contents in chain order, separated by U+001E (which JSON text cannot
+-- hold unescaped). Each content is the canonical JSON of every column but the hashes
+-- (src/audit/audit-chain.ts `contentOf`, which verify recomputes from the stored columns);
+-- the row's columns are read from it, so what is stored is exactly what was hashed.
+-- hash = sha256(previous hash || content as UTF-8), as chainHash in Node.
 -- Locking the head row (FOR UPDATE re-reads it once the lock is granted) makes appends from
 -- every node and transaction take turns; ids are drawn under the lock and in batch order, so
 -- id order is chain order.
@@ -15,8 +17,9 @@ ON CONFLICT ("id") DO NOTHING;
 -- (synchronous_commit off, for this transaction only): the row is committed and visible, and
 -- PostgreSQL flushes it within three wal_writer_delay. A later durable commit flushes it too,
 -- so a database crash can only cut the end of the chain, never leave a hole in it.
-CREATE OR REPLACE FUNCTION tresor_audit_append(batch jsonb, durable boolean) RETURNS void LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION tresor_audit_append(batch text, durable boolean) RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
+  contents text[] := string_to_array(batch, chr(30));
   prev bytea;
   prevs bytea[] := '{}';
   hashes bytea[] := '{}';
@@ -28,16 +31,16 @@ BEGIN
   IF prev IS NULL THEN
     RAISE EXCEPTION 'the audit chain head is missing';
   END IF;
-  FOR i IN 0 .. jsonb_array_length(batch) - 1 LOOP
+  FOR i IN 1 .. coalesce(array_length(contents, 1), 0) LOOP
     prevs := prevs || prev;
-    prev := sha256(prev || convert_to(batch -> i ->> 'content', 'UTF8'));
+    prev := sha256(prev || convert_to(contents[i], 'UTF8'));
     hashes := hashes || prev;
   END LOOP;
   INSERT INTO "audit_events" ("at", "actor_id", "actor_label", "principal", "action", "target_id", "target_name", "outcome", "module", "request_id", "client_address", "details", "prev_hash", "hash")
-  SELECT r."at", r."actorId", r."actorLabel", r."principal", r."action", r."targetId", r."targetName", r."outcome", r."module", r."requestId", r."clientAddress", r."details", prevs[r.n], hashes[r.n]
-  FROM ROWS FROM (jsonb_to_recordset(batch) AS ("at" timestamptz, "actorId" uuid, "actorLabel" text, "principal" text, "action" text, "targetId" text, "targetName" text, "outcome" text, "module" text, "requestId" text, "clientAddress" text, "details" jsonb))
-    WITH ORDINALITY AS r("at", "actorId", "actorLabel", "principal", "action", "targetId", "targetName", "outcome", "module", "requestId", "clientAddress", "details", n)
-  ORDER BY r.n;
+  SELECT r."at", r."actorId", r."actorLabel", r."principal", r."action", r."targetId", r."targetName", r."outcome", r."module", r."requestId", r."clientAddress", r."details", prevs[e.n], hashes[e.n]
+  FROM unnest(contents) WITH ORDINALITY AS e(content, n),
+    LATERAL jsonb_to_record(e.content::jsonb) AS r("at" timestamptz, "actorId" uuid, "actorLabel" text, "principal" text, "action" text, "targetId" text, "targetName" text, "outcome" text, "module" text, "requestId" text, "clientAddress" text, "details" jsonb)
+  ORDER BY e.n;
   IF cardinality(hashes) > 0 THEN
     UPDATE "audit_chain_head" SET "hash" = prev, "last_id" = currval(pg_get_serial_sequence('audit_events', 'id')) WHERE "id" = 1;
   END IF;

@@ -27,10 +27,11 @@ export function chainHash(prev: Buffer, content: string): Buffer {
 }
 
 /**
- * A row as the database appends it (tresor_audit_append, drizzle/0005_audit_append.sql):
- * its column values and the content its hash covers. The database links it to the chain
- * under the head lock with the same hash as `chainHash`; verify recomputes it here.
+ * A batch as the database appends it (tresor_audit_append, drizzle/0005_audit_append.sql):
+ * the rows' contents, separated by U+001E, which JSON text never holds unescaped. The
+ * database reads each row's columns from its content and links it with the same hash as
+ * `chainHash`; verify recomputes both here.
  */
-export function appendable(row: Content): Content & { content: string } {
-  return { ...row, content: contentOf(row) };
+export function appendBatch(rows: readonly Content[]): string {
+  return rows.map(contentOf).join('\u001e');
 }

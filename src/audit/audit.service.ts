@@ -13,7 +13,6 @@ import { holds, resolvePrincipal } from '../identity/access.resolver.ts';
 import type { Principal } from '../identity/principal.ts';
 import { announce, type Change } from '../cluster/change-bus.ts';
 import { currentAuditContext } from './audit-context.ts';
-import { appendable } from './audit-chain.ts';
 import { groupCommit } from './group-commit.ts';
 import { type VerifyResult, verifyChain } from './audit-verify.ts';
 import type { AuditEvent, Outcome } from './audit-events.ts';
@@ -108,7 +107,7 @@ export interface AuditOptions {
 }
 
 export function auditServiceFactory({ db, driver, durability = 'flush', maxBatch = 500, maxInFlight = 2, onAnnounce }: AuditOptions) {
-  const batches = groupCommit((rows: ReturnType<typeof rowOf>[]) => auditStore.appendAlone(driver, rows.map(appendable), { durable: durability === 'flush' }), { maxBatch, maxInFlight });
+  const batches = groupCommit((rows: ReturnType<typeof rowOf>[]) => auditStore.appendAlone(driver, rows, { durable: durability === 'flush' }), { maxBatch, maxInFlight });
 
   async function requireAuditRead(principal: Principal): Promise<void> {
     if (!holds(await resolvePrincipal(db, principal), 'AUDIT_READ')) throw new AccessDeniedError('Reading the audit log needs the AUDIT_READ permission');
@@ -117,7 +116,7 @@ export function auditServiceFactory({ db, driver, durability = 'flush', maxBatch
   return {
     /** Appends inside the caller's transaction: the change and its record commit together. */
     async appendInTx(tx: Executor, records: AuditRecord[]): Promise<void> {
-      await auditStore.append(tx, records.map((r) => appendable(rowOf(r))), { durable: true });
+      await auditStore.append(tx, records.map(rowOf), { durable: true });
       // Every change is on record here, so this is also where the nodes are told of it.
       const changes = new Map<string, Change>();
       for (const r of records) {

@@ -2,9 +2,8 @@
 import { and, asc, desc, eq, gte, lt, lte, sql, type SQL } from 'drizzle-orm';
 import type { DatabaseHandle, Executor } from '../db/client.ts';
 import { auditChainHead, auditEvents } from '../db/schema/index.ts';
-import type { Content } from './audit-chain.ts';
+import { appendBatch, type Content } from './audit-chain.ts';
 
-type AppendableRow = Content & { content: string };
 type Driver = DatabaseHandle['driver'];
 
 export type AuditRow = typeof auditEvents.$inferSelect;
@@ -27,8 +26,8 @@ export const auditStore = {
    * links each row to the one before and moves the head, in the caller's transaction. Not
    * `durable`: that transaction commits without waiting for the WAL flush.
    */
-  async append(db: Executor, rows: AppendableRow[], { durable }: { durable: boolean }): Promise<void> {
-    if (rows.length > 0) await db.execute(sql`select tresor_audit_append(${JSON.stringify(rows)}::jsonb, ${durable})`);
+  async append(db: Executor, rows: readonly Content[], { durable }: { durable: boolean }): Promise<void> {
+    if (rows.length > 0) await db.execute(sql`select tresor_audit_append(${appendBatch(rows)}, ${durable})`);
   },
 
   /**
@@ -36,11 +35,11 @@ export const auditStore = {
    * driver: group commit runs it for every batch of uses, where the ORM's query building
    * would cost more than the statement. On PostgreSQL it is a prepared statement.
    */
-  async appendAlone(driver: Driver, rows: AppendableRow[], { durable }: { durable: boolean }): Promise<void> {
+  async appendAlone(driver: Driver, rows: readonly Content[], { durable }: { durable: boolean }): Promise<void> {
     if (rows.length === 0) return;
-    const batch = JSON.stringify(rows);
-    if (driver.kind === 'postgres') await driver.client`select tresor_audit_append(${batch}::text::jsonb, ${durable})`;
-    else await driver.client.query('select tresor_audit_append($1::jsonb, $2)', [batch, durable]);
+    const batch = appendBatch(rows);
+    if (driver.kind === 'postgres') await driver.client`select tresor_audit_append(${batch}, ${durable})`;
+    else await driver.client.query('select tresor_audit_append($1, $2)', [batch, durable]);
   },
 
   /** The chain head: the last row appended through Tresor and its hash. */

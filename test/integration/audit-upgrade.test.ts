@@ -6,7 +6,7 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { appendable, chainHash, contentOf, genesisHash } from '../../src/audit/audit-chain.ts';
+import { chainHash, contentOf, genesisHash } from '../../src/audit/audit-chain.ts';
 import { verifyChain } from '../../src/audit/audit-verify.ts';
 import { auditStore } from '../../src/audit/audit.store.ts';
 import { auditEvents } from '../../src/db/schema/index.ts';
@@ -24,7 +24,7 @@ function migrationsBeforeHead(): string {
   return folder;
 }
 
-const row = (i: number) => ({ at: new Date(Date.UTC(2026, 0, 1, 0, 0, i)), actorId: null, actorLabel: 'system', principal: null, action: 'secret.used', targetId: `t-${i}`, targetName: `old-${i}`, outcome: 'success', module: null, requestId: null, clientAddress: null, details: { n: i, text: 'é "quoted" \n' } });
+const row = (i: number) => ({ at: new Date(Date.UTC(2026, 0, 1, 0, 0, i)), actorId: null, actorLabel: 'system', principal: null, action: 'secret.used', targetId: `t-${i}`, targetName: `old-${i}`, outcome: 'success', module: null, requestId: null, clientAddress: null, details: { n: i, text: 'é "quoted" \n \u001e separator' } });
 
 describe.each(databaseKinds)('audit chain upgrade on %s', (kind) => {
   let database: FreshDatabase | undefined;
@@ -44,8 +44,8 @@ describe.each(databaseKinds)('audit chain upgrade on %s', (kind) => {
     await migrate(database.handle);
     expect(await auditStore.head(db)).toMatchObject({ lastId: 5, hash: prev });
     expect(await verifyChain(db)).toEqual({ ok: true, rows: 5 });
-    await auditStore.append(db, [appendable(row(5)), appendable(row(6))], { durable: true });
-    await auditStore.append(db, [appendable(row(7))], { durable: false });
+    await auditStore.append(db, [row(5), row(6)], { durable: true });
+    await auditStore.append(db, [row(7)], { durable: false });
     expect(await verifyChain(db)).toEqual({ ok: true, rows: 8 });
     // The database hashed what Node would have: the new rows' hashes match chainHash.
     const [last] = await db.select().from(auditEvents).orderBy(auditEvents.id).offset(7);
