@@ -1,11 +1,12 @@
 /**
  * The audit trail. Fail closed, as Vault is: an operation returns only after its audit row
- * is durable, and fails if the row cannot be written.
+ * is committed (and flushed, unless TRESOR_AUDIT_DURABILITY=commit lets reads skip the
+ * flush wait), and fails if the row cannot be written.
  * - Changes append their row inside their own transaction (`appendInTx`): no row, no change.
  * - Reads that must be audited (use, denials, logins) go through group commit (`write`):
  *   rows from concurrent calls are inserted together, and each call waits for its batch.
- * Tamper-evident: rows are hash-chained; `verify` finds the first row edited, inserted or
- * deleted out of order.
+ * Tamper-evident: rows are hash-chained in the database (see audit.store `append`); `verify`
+ * finds the first row edited, inserted or deleted out of order, or cut off the end.
  */
 import type { Database, DatabaseHandle, Executor } from '../db/client.ts';
 import { AccessDeniedError } from '../errors.ts';
@@ -121,7 +122,7 @@ export function auditServiceFactory({ db, driver, durability = 'flush', maxBatch
       const changes = new Map<string, Change>();
       for (const r of records) {
         const change = changeOf(r.event);
-        if (change) changes.set(JSON.stringify(change), change);
+        if (change) changes.set(change.scope === 'secret' ? `secret:${change.id}` : change.scope, change);
       }
       for (const change of changes.values()) {
         onAnnounce?.(change);
@@ -163,8 +164,7 @@ export function auditServiceFactory({ db, driver, durability = 'flush', maxBatch
      */
     async unexplainedShares(principal: Principal): Promise<{ secretId: string; recipientKind: string; recipientId: string }[]> {
       await requireAuditRead(principal);
-      const rows = await auditStore.unexplainedShares(db);
-      return rows;
+      return auditStore.unexplainedShares(db);
     },
 
     /** Walks the chain; reports the first row edited, inserted, deleted or cut off the end. */
