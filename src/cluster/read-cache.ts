@@ -16,6 +16,12 @@ interface Entry<T> {
 
 class Shelf<T> {
   private readonly entries = new Map<string, Entry<T>>();
+  /**
+   * The keys held for each secret, so a notice drops its entries without walking the shelf:
+   * with a full shelf (100,000 entries by default) a walk per notice would stall the node
+   * for milliseconds on every change anywhere in the cluster.
+   */
+  private readonly keysBySecret = new Map<string, Set<string>>();
   generation = 0;
 
   constructor(private readonly maxEntries: number) {}
@@ -24,29 +30,56 @@ class Shelf<T> {
     const entry = this.entries.get(key);
     if (!entry) return undefined;
     if (entry.expires <= now) {
-      this.entries.delete(key);
+      this.delete(key, entry);
       return undefined;
     }
     return entry.value;
   }
 
   set(key: string, value: T, expires: number, secretId: string | undefined): void {
-    if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
+    const current = this.entries.get(key);
+    if (current) this.delete(key, current);
+    else if (this.entries.size >= this.maxEntries) {
+      const oldest = this.entries.keys().next().value as string;
+      this.delete(oldest, this.entries.get(oldest)!);
+    }
     this.entries.set(key, { value, expires, secretId });
+    if (secretId !== undefined) {
+      const keys = this.keysBySecret.get(secretId);
+      if (keys) keys.add(key);
+      else this.keysBySecret.set(secretId, new Set([key]));
+    }
   }
 
   dropSecret(id: string): void {
     this.generation++;
-    for (const [key, entry] of this.entries) if (entry.secretId === id) this.entries.delete(key);
+    const keys = this.keysBySecret.get(id);
+    if (!keys) return;
+    this.keysBySecret.delete(id);
+    for (const key of keys) this.entries.delete(key);
   }
 
   clear(): void {
     this.generation++;
     this.entries.clear();
+    this.keysBySecret.clear();
   }
 
   get size(): number {
     return this.entries.size;
+  }
+
+  /** Secrets with entries on this shelf (the index must never outgrow the entries). */
+  get secretsIndexed(): number {
+    return this.keysBySecret.size;
+  }
+
+  private delete(key: string, entry: Entry<T>): void {
+    this.entries.delete(key);
+    if (entry.secretId === undefined) return;
+    const keys = this.keysBySecret.get(entry.secretId);
+    keys?.delete(key);
+    if (keys?.size === 0) this.keysBySecret.delete(entry.secretId);
   }
 }
 
@@ -154,7 +187,10 @@ export class ReadCache {
     }
   }
 
-  sizes(): Record<ShelfName, number> {
-    return { principals: this.shelves.principals.size, secrets: this.shelves.secrets.size, relations: this.shelves.relations.size, sealed: this.shelves.sealed.size, tokens: this.shelves.tokens.size, lists: this.shelves.lists.size };
+  /** Entries on each shelf, and the secrets they belong to (for tests and diagnostics). */
+  sizes(): Record<ShelfName, { entries: number; secrets: number }> {
+    const sizes = {} as Record<ShelfName, { entries: number; secrets: number }>;
+    for (const [name, shelf] of Object.entries(this.shelves) as [ShelfName, Shelf<unknown>][]) sizes[name] = { entries: shelf.size, secrets: shelf.secretsIndexed };
+    return sizes;
   }
 }
