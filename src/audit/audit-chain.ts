@@ -5,6 +5,9 @@ import type { AuditRow, NewAuditRow } from './audit.store.ts';
 
 export const genesisHash = Buffer.alloc(32);
 
+/** How many lanes the trail is woven from (the head rows drizzle/0006_audit_lanes.sql creates). */
+export const auditLanes = 16;
+
 export type Content = Omit<NewAuditRow, 'id' | 'prevHash' | 'hash'>;
 
 const text = (value: string | null | undefined) => JSON.stringify(value ?? null);

@@ -22,8 +22,9 @@ export interface AuditQuery {
 
 export const auditStore = {
   /**
-   * Appends rows to the chain in one round trip: the database function locks the chain head,
-   * links each row to the one before and moves the head, in the caller's transaction. Not
+   * Appends rows to the chain in one round trip: the database function locks a free lane's
+   * head, links each row to the one before in that lane and moves the head, in the caller's
+   * transaction (which keeps to that lane for any later append). Not
    * `durable`: that transaction commits without waiting for the WAL flush.
    */
   async append(db: Executor, rows: readonly Content[], { durable }: { durable: boolean }): Promise<void> {
@@ -42,10 +43,10 @@ export const auditStore = {
     else await driver.client.query('select tresor_audit_append($1, $2)', [batch, durable]);
   },
 
-  /** The chain head: the last row appended through Tresor and its hash. */
-  async head(db: Executor): Promise<{ lastId: number; hash: Buffer } | undefined> {
-    const [head] = await db.select({ lastId: auditChainHead.lastId, hash: auditChainHead.hash }).from(auditChainHead);
-    return head;
+  /** Each lane's head: the last row appended to it through Tresor and its hash. */
+  async heads(db: Executor): Promise<Map<number, { lastId: number; hash: Buffer }>> {
+    const rows = await db.select({ lane: auditChainHead.id, lastId: auditChainHead.lastId, hash: auditChainHead.hash }).from(auditChainHead);
+    return new Map(rows.map((r) => [r.lane, { lastId: r.lastId, hash: r.hash }]));
   },
 
   async query(db: Executor, q: AuditQuery): Promise<AuditRow[]> {

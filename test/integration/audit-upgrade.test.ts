@@ -1,14 +1,16 @@
 /**
  * Upgrading a trail written before the chain head existed (migrations 0000–0003): the head
- * migration starts the head at the last row, so the old rows verify and new rows link on.
+ * migration starts the head at the last row, the lanes migration keeps those rows in lane 1
+ * and starts the other lanes empty, so the old rows verify and new rows link on.
  */
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { chainHash, contentOf, genesisHash } from '../../src/audit/audit-chain.ts';
+import { auditLanes, chainHash, contentOf, genesisHash } from '../../src/audit/audit-chain.ts';
 import { verifyChain } from '../../src/audit/audit-verify.ts';
 import { auditStore } from '../../src/audit/audit.store.ts';
+import { sql } from 'drizzle-orm';
 import { auditEvents } from '../../src/db/schema/index.ts';
 import { migrate, migrationsFolder } from '../../src/db/migrate.ts';
 import { databaseKinds, freshDatabase, type FreshDatabase } from '../support/databases.ts';
@@ -38,11 +40,16 @@ describe.each(databaseKinds)('audit chain upgrade on %s', (kind) => {
     let prev: Buffer = genesisHash;
     for (let i = 0; i < 5; i++) {
       const hash = chainHash(prev, contentOf(row(i)));
-      await db.insert(auditEvents).values({ ...row(i), prevHash: prev, hash });
+      const r = row(i);
+      // Written as the 0003 table had it (no lane column yet).
+      await db.execute(sql`insert into audit_events (at, actor_label, action, target_id, target_name, outcome, details, prev_hash, hash) values (${r.at.toISOString()}, ${r.actorLabel}, ${r.action}, ${r.targetId}, ${r.targetName}, ${r.outcome}, ${JSON.stringify(r.details)}::jsonb, ${prev}, ${hash})`);
       prev = hash;
     }
     await migrate(database.handle);
-    expect(await auditStore.head(db)).toMatchObject({ lastId: 5, hash: prev });
+    const heads = await auditStore.heads(db);
+    expect(heads.get(1)).toMatchObject({ lastId: 5, hash: prev });
+    expect(heads.size).toBe(auditLanes);
+    for (let lane = 2; lane <= auditLanes; lane++) expect(heads.get(lane)).toMatchObject({ lastId: 0, hash: genesisHash });
     expect(await verifyChain(db)).toEqual({ ok: true, rows: 5 });
     await auditStore.append(db, [row(5), row(6)], { durable: true });
     await auditStore.append(db, [row(7)], { durable: false });
@@ -55,7 +62,8 @@ describe.each(databaseKinds)('audit chain upgrade on %s', (kind) => {
   it('starts an empty trail at the genesis hash', async () => {
     database = await freshDatabase(kind);
     await migrate(database.handle);
-    expect(await auditStore.head(database.handle.db)).toMatchObject({ lastId: 0, hash: genesisHash });
+    const heads = await auditStore.heads(database.handle.db);
+    expect([...heads.values()]).toEqual(Array.from({ length: auditLanes }, () => ({ lastId: 0, hash: genesisHash })));
     expect(await verifyChain(database.handle.db)).toEqual({ ok: true, rows: 0 });
   });
 });

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Password } from '../../credential-types/password.ts';
+import { sql } from 'drizzle-orm';
+import { appendBatch } from '../../src/audit/audit-chain.ts';
 import { auditActions } from '../../src/audit/audit-events.ts';
 import { databaseKinds, testTresor, type TestTresor } from '../support/databases.ts';
 import { findCanaries } from '../support/leak-scan.ts';
@@ -101,12 +103,17 @@ describe.each(databaseKinds)('audit trail on %s', (kind) => {
       return (await t.database.handle.raw.query<{ id: number }>('select id::int as id from audit_events order by id')).map((r) => r.id);
     }
 
-    /** Cuts the damage off for the next cases: drops rows from `id` on and points the head at the last row left. */
+    /** Cuts the damage off for the next cases: drops rows from `id` on and points each lane's head at its last row left. */
     async function cutFrom(id: number): Promise<void> {
       await t.database.handle.raw.query('delete from audit_events where id >= $1', [id]);
-      await t.database.handle.raw.query('update audit_chain_head set (last_id, hash) = (select id, hash from audit_events order by id desc limit 1)');
+      await t.database.handle.raw.query(
+        "update audit_chain_head h set (last_id, hash) = (select coalesce(max(e.id), 0), coalesce((select hash from audit_events where lane = h.id order by id desc limit 1), decode(repeat('00', 32), 'hex')) from audit_events e where e.lane = h.id)",
+      );
       expect((await t.tresor.audit.verify(t.admin)).ok).toBe(true);
     }
+
+    /** Rows as the database appends them, for the hand-made appends below. */
+    const batchOf = (...names: string[]) => appendBatch(names.map((name) => ({ at: new Date(), actorId: null, actorLabel: 'system', principal: null, action: 'secret.used', targetId: null, targetName: name, outcome: 'success', module: null, requestId: null, clientAddress: null, details: {} })));
 
     it('detects an edited row', async () => {
       const ids = await rowIds();
@@ -143,8 +150,67 @@ describe.each(databaseKinds)('audit trail on %s', (kind) => {
       ]);
       const verified = await t.tresor.audit.verify(t.admin);
       expect(verified).toMatchObject({ ok: true });
-      const head = await t.database.handle.raw.query<{ last_id: number }>('select last_id::int as last_id from audit_chain_head');
+      const head = await t.database.handle.raw.query<{ last_id: number }>('select max(last_id)::int as last_id from audit_chain_head');
       expect(head[0]!.last_id).toBe((await rowIds()).at(-1));
+    });
+
+    // PostgreSQL only: PGlite has one connection, so no second transaction can hold a lane meanwhile.
+    if (kind === 'postgres') it('appends on another lane while a transaction holds the first, without waiting for it', async () => {
+      const s = await t.tresor.secrets.create(t.admin, { type: 'password', name: 'lane-free', fields: { password: 'p' } });
+      if (t.database.handle.driver.kind !== 'postgres') throw new Error('expected PostgreSQL');
+      const held = await t.database.handle.driver.client.reserve();
+      try {
+        await held`begin`;
+        await held`select tresor_audit_append(${batchOf('held-open')}, true)`;
+        const [heldRow] = await held<{ lane: number }[]>`select lane from audit_events where target_name = 'held-open'`;
+        // Returns while the other transaction still holds its lane: the use went to another one.
+        await t.tresor.use(Password, t.admin, s.id);
+        const used = await t.database.handle.raw.query<{ lane: number }>("select lane from audit_events where action = 'secret.used' and target_id = $1", [s.id]);
+        expect(used).toHaveLength(1);
+        expect(used[0]!.lane).not.toBe(heldRow!.lane);
+        await held`commit`;
+      } finally {
+        held.release();
+      }
+      expect(await t.tresor.audit.verify(t.admin)).toMatchObject({ ok: true });
+    });
+
+    it('keeps to one lane within a transaction that appends twice', async () => {
+      await t.tresor.database.db.transaction(async (tx) => {
+        await tx.execute(sql`select tresor_audit_append(${batchOf('twice-1')}, true)`);
+        await tx.execute(sql`select tresor_audit_append(${batchOf('twice-2')}, true)`);
+      });
+      const lanes = await t.database.handle.raw.query<{ lane: number }>("select distinct lane from audit_events where target_name like 'twice-%'");
+      expect(lanes).toHaveLength(1);
+      expect(await t.tresor.audit.verify(t.admin)).toMatchObject({ ok: true });
+    });
+
+    it('detects rows cut off the end of a lane other than the first, and a lane head deleted', async () => {
+      // Two rows on lane 2 by hand: the setting is how a transaction remembers the lane it took.
+      await t.tresor.database.db.transaction(async (tx) => {
+        await tx.execute(sql`select set_config('tresor.audit_lane', '2', true)`);
+        await tx.execute(sql`select tresor_audit_append(${batchOf('lane2-a', 'lane2-b')}, true)`);
+      });
+      expect(await t.tresor.audit.verify(t.admin)).toMatchObject({ ok: true });
+      const [last] = await t.database.handle.raw.query<{ id: number }>("select id::int as id from audit_events where target_name = 'lane2-b' and lane = 2");
+      expect(last).toBeDefined();
+      await t.database.handle.raw.query('delete from audit_events where id = $1', [last!.id]);
+      expect(await t.tresor.audit.verify(t.admin)).toMatchObject({ ok: false, firstBad: { id: last!.id, problem: expect.stringMatching(/rows were deleted from the end/) } });
+      await cutFrom(last!.id);
+      const [before] = await t.database.handle.raw.query<{ last_id: string; hash: Uint8Array }>('select last_id, hash from audit_chain_head where id = 7');
+      await t.database.handle.raw.query('delete from audit_chain_head where id = 7');
+      expect(await t.tresor.audit.verify(t.admin)).toMatchObject({ ok: false, firstBad: { problem: 'the head of lane 7 is missing: it was deleted outside Tresor' } });
+      await t.database.handle.raw.query('insert into audit_chain_head (id, last_id, hash) values (7, $1, $2)', [before!.last_id, before!.hash]);
+      expect((await t.tresor.audit.verify(t.admin)).ok).toBe(true);
+    });
+
+    it('detects a row moved to another lane', async () => {
+      await t.tresor.secrets.create(t.admin, { type: 'password', name: 'chain-moved', fields: { password: 'p' } });
+      const ids = await rowIds();
+      await t.database.handle.raw.query('update audit_events set lane = lane % 16 + 1 where id = $1', [ids.at(-1)]);
+      expect(await t.tresor.audit.verify(t.admin)).toMatchObject({ ok: false, firstBad: { id: ids.at(-1) } });
+      await t.database.handle.raw.query('update audit_events set lane = (lane + 14) % 16 + 1 where id = $1', [ids.at(-1)]);
+      expect((await t.tresor.audit.verify(t.admin)).ok).toBe(true);
     });
 
     it('detects a row inserted out of order', async () => {

@@ -25,16 +25,21 @@ export const auditEvents = pgTable('audit_events', {
   details: jsonb('details').notNull(),
   prevHash: bytea('prev_hash').notNull(),
   hash: bytea('hash').notNull(),
+  /** The chain (1 to auditLanes) this row links into; see auditChainHead. */
+  lane: smallint('lane').notNull().default(1),
 }, (t) => [index('audit_actor_idx').on(t.actorId, t.id), index('audit_target_idx').on(t.targetId, t.id), index('audit_action_idx').on(t.action, t.id), index('audit_at_idx').on(t.at)]);
 
 /**
- * The end of the chain, one row. Appenders lock it (SELECT … FOR UPDATE), so appends from
- * every node take turns and each reads the hash it links to in the same statement; verify
- * compares it with the last row, so rows cut off the end are found too.
- * Written only by the tresor_audit_append function (drizzle/0005_audit_append.sql).
+ * The end of each chain, one row a lane. The trail is `auditLanes` hash chains ("lanes")
+ * woven together by id: an append locks the first lane no other transaction holds
+ * (SELECT … FOR UPDATE SKIP LOCKED), links its rows to that lane's last hash and moves the
+ * lane's head, so appends on different connections never wait for each other's commit (and
+ * its WAL flush), while appends on one lane take turns. Verify walks every lane and compares
+ * each with its head, so rows cut off the end of any lane are found too.
+ * Written only by the tresor_audit_append function (drizzle/0006_audit_lanes.sql).
  */
 export const auditChainHead = pgTable('audit_chain_head', {
   id: smallint('id').primaryKey().default(1),
   lastId: bigint('last_id', { mode: 'number' }).notNull(),
   hash: bytea('hash').notNull(),
-}, () => [check('audit_chain_head_single_row', sql`id = 1`)]);
+}, () => [check('audit_chain_head_lane', sql`id between 1 and 16`)]);
