@@ -32,7 +32,13 @@ export interface DatabaseHandle {
   raw: RawSql;
   /** The driver's client, for LISTEN/NOTIFY in the cluster layer. */
   driver: { kind: 'pglite'; client: PGlite } | { kind: 'postgres'; client: postgres.Sql };
+  /** Closes the client; calling it again is a no-op (PGlite throws on a second close). */
   close(): Promise<void>;
+}
+
+function once(close: () => Promise<void>): () => Promise<void> {
+  let closing: Promise<void> | undefined;
+  return () => (closing ??= close());
 }
 
 export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHandle> {
@@ -46,7 +52,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHand
       db: drizzlePglite({ client, schema }) as unknown as Database,
       raw: { query: async <T extends Record<string, unknown>>(text: string, params: unknown[] = []) => (await client.query<T>(text, params)).rows },
       driver: { kind: 'pglite', client },
-      close: () => client.close(),
+      close: once(() => client.close()),
     };
   }
   const client = postgres(target.url, { max: target.maxConnections ?? 10, onnotice: () => {}, connection: { application_name: 'tresor' } });
@@ -56,6 +62,6 @@ export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHand
     db: drizzlePostgres({ client, schema }) as unknown as Database,
     raw: { query: async <T extends Record<string, unknown>>(text: string, params: unknown[] = []) => (await client.unsafe(text, params as postgres.ParameterOrJSON<never>[])) as unknown as T[] },
     driver: { kind: 'postgres', client },
-    close: () => client.end({ timeout: 5 }),
+    close: once(() => client.end({ timeout: 5 })),
   };
 }

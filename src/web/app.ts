@@ -101,12 +101,15 @@ export async function buildApp(tresor: Tresor, options: AppOptions = {}): Promis
   await app.register(uiAdminRoutes);
 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  // Ready while the database answers. A node whose change bus is down still serves, correctly
+  // but uncached (see src/cluster), so it stays ready and says so for the operator.
   app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
+    const changeBus = tresor.bus.healthy ? 'listening' : 'down: serving uncached';
     try {
       await tresor.database.raw.query('select 1');
-      return { status: 'ready' };
+      return { status: 'ready', changeBus };
     } catch {
-      return reply.status(503).send({ status: 'database unavailable' });
+      return reply.status(503).send({ status: 'database unavailable', changeBus });
     }
   });
   return app;
