@@ -90,6 +90,23 @@ describe.skipIf(!postgresUrl)('two nodes on one PostgreSQL', () => {
     latencies.disable = await converges(async () => !(await gives(b.use(Password, admin, s.id))));
   });
 
+  it('keeps one verifiable audit trail while both nodes use and change at once, spread over lanes', async () => {
+    const admin = await createAdmin(a);
+    const s = await a.secrets.create(admin, { type: 'password', name: 'busy-audit', fields: { password: 'p' } });
+    await Promise.all([
+      ...Array.from({ length: 80 }, (_, i) => (i % 2 ? a : b).use(Password, admin, s.id)),
+      ...Array.from({ length: 6 }, (_, i) => (i % 2 ? a : b).secrets.create(admin, { type: 'password', name: `busy-audit-${i}`, fields: { password: 'p' } })),
+    ]);
+    expect(await b.audit.verify(admin)).toMatchObject({ ok: true });
+    const sql = postgres(url, { max: 1, onnotice: () => {} });
+    const lanes = await sql<{ lane: number }[]>`select distinct lane from audit_events where target_id = ${s.id} and action = 'secret.used'`;
+    const [used] = await sql<{ count: number }[]>`select count(*)::int as count from audit_events where target_id = ${s.id} and action = 'secret.used'`;
+    await sql.end();
+    expect(used!.count).toBe(80);
+    // Two nodes with two batches in flight each: their appends did not all queue on one lane.
+    expect(lanes.length).toBeGreaterThan(1);
+  });
+
   it('drops its caches and still converges when its listening connection is killed from the database side', async () => {
     const admin = await createAdmin(a);
     const s = await a.secrets.create(admin, { type: 'password', name: 'after-kill', fields: { password: 'before' } });
