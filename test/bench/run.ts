@@ -38,9 +38,11 @@ export async function runBenchmarks(sizes = fullSizes, log: (line: string) => vo
   log('propagation…');
   const propagation = await benchPropagation(sizes);
   if (propagation) rows.push(propagation);
-  if (postgresUrl && process.env.BENCH_SKIP_SCALE !== '1') {
-    log(`scale (${sizes.scaleSecrets.toLocaleString('en-US')} secrets)…`);
-    rows.push(...(await benchScale(sizes)));
+  if (process.env.BENCH_SKIP_SCALE !== '1') {
+    for (const kind of benchKinds) {
+      log(`scale on ${kind} (${sizes.scaleSecrets.toLocaleString('en-US')} secrets)…`);
+      rows.push(...(await benchScale(kind, sizes)));
+    }
   }
   log('cold start…');
   rows.push(...(await benchColdStart()));
@@ -54,7 +56,7 @@ export function table(rows: Row[]): string {
 
 if (process.argv[1]?.endsWith('run.ts')) {
   const sizes = process.env.BENCH_SIZE === 'smoke' ? smokeSizes : { ...fullSizes, ...(process.env.BENCH_SCALE ? { scaleSecrets: Number(process.env.BENCH_SCALE) } : {}) };
-  if (!postgresUrl) process.stderr.write('TEST_DATABASE_URL is not set: PostgreSQL benchmarks (and scale, propagation) are skipped.\n');
+  if (!postgresUrl) process.stderr.write('TEST_DATABASE_URL is not set: the PostgreSQL rows (and propagation) are skipped.\n');
   const rows = await runBenchmarks(sizes);
   const markdown = `Measured ${new Date().toISOString().slice(0, 10)} on ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}.\n\n${table(rows)}\n`;
   const out = resolve(import.meta.dirname, '../../test-output/bench.md');
