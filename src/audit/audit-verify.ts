@@ -37,7 +37,7 @@ async function walk(db: Executor): Promise<VerifyResult> {
       if (!lane || !head) return bad(`names lane ${row.lane}, which does not exist: it was added outside Tresor`);
       if (!row.prevHash.equals(lane.hash)) return bad('does not follow the previous row: a row before it was deleted, or this row was inserted out of order');
       if (!chainHash(lane.hash, contentOf(row)).equals(row.hash)) return bad('its content does not match its hash: the row was edited');
-      if (row.id > head.lastId) return bad('comes after the chain head: it was added outside Tresor');
+      if (row.id > head.lastId) return bad(`comes after the head of lane ${row.lane}: it was added outside Tresor`);
       lane.hash = row.hash;
       lane.lastId = row.id;
     }
@@ -47,7 +47,7 @@ async function walk(db: Executor): Promise<VerifyResult> {
   for (const [lane, head] of heads) {
     const got = reached.get(lane);
     if (!got || got.lastId !== head.lastId || !got.hash.equals(head.hash)) {
-      return { ok: false, rows, firstBad: { id: head.lastId, problem: 'is missing: the chain head names it as the last row, so rows were deleted from the end' } };
+      return { ok: false, rows, firstBad: { id: head.lastId, problem: `is missing: the head of lane ${lane} names it as the last row, so rows were deleted from the end` } };
     }
   }
   return { ok: true, rows };

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Password } from '../../credential-types/password.ts';
 import { sql } from 'drizzle-orm';
-import { appendBatch } from '../../src/audit/audit-chain.ts';
+import { appendBatch, chainHash, contentOf } from '../../src/audit/audit-chain.ts';
 import { auditActions } from '../../src/audit/audit-events.ts';
 import { databaseKinds, testTresor, type TestTresor } from '../support/databases.ts';
 import { findCanaries } from '../support/leak-scan.ts';
@@ -202,6 +202,21 @@ describe.each(databaseKinds)('audit trail on %s', (kind) => {
       expect(await t.tresor.audit.verify(t.admin)).toMatchObject({ ok: false, firstBad: { problem: 'the head of lane 7 is missing: it was deleted outside Tresor' } });
       await t.database.handle.raw.query('insert into audit_chain_head (id, last_id, hash) values (7, $1, $2)', [before!.last_id, before!.hash]);
       expect((await t.tresor.audit.verify(t.admin)).ok).toBe(true);
+    });
+
+    it('detects a well-linked row added after its lane head, outside Tresor', async () => {
+      await t.tresor.secrets.create(t.admin, { type: 'password', name: 'chain-forged', fields: { password: 'p' } });
+      const [last] = await t.database.handle.raw.query<{ id: string; lane: number; hash: Uint8Array }>('select id, lane, hash from audit_events order by id desc limit 1');
+      // A forger who knows the chain: the row links to the lane's last hash, but the head was not moved.
+      const row = { at: new Date(), actorId: null, actorLabel: 'system', principal: null, action: 'secret.deleted', targetId: null, targetName: 'forged', outcome: 'success', module: null, requestId: null, clientAddress: null, details: {} };
+      const prev = Buffer.from(last!.hash);
+      await t.database.handle.raw.query(
+        "insert into audit_events (at, actor_label, action, target_name, outcome, details, prev_hash, hash, lane) values ($1, 'system', 'secret.deleted', 'forged', 'success', '{}'::jsonb, $2, $3, $4)",
+        [row.at.toISOString(), prev, chainHash(prev, contentOf(row)), last!.lane],
+      );
+      const ids = await rowIds();
+      expect(await t.tresor.audit.verify(t.admin)).toMatchObject({ ok: false, firstBad: { id: ids.at(-1), problem: `comes after the head of lane ${last!.lane}: it was added outside Tresor` } });
+      await cutFrom(ids.at(-1)!);
     });
 
     it('detects a row moved to another lane', async () => {
