@@ -15,6 +15,12 @@ const environmentSchema = z.object({
     .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
     .optional()
     .or(z.literal('').transform(() => undefined)),
+  TRESOR_LISTEN_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
+  TRESOR_BUS_HEARTBEAT_MS: integer(50, 60_000).default(1000),
   TRESOR_DATA_DIR: z.string().min(1).default('./data'),
   TRESOR_MASTER_KEY: z.string().optional(),
   TRESOR_MASTER_KEY_FILE: z.string().optional(),
@@ -41,6 +47,16 @@ const environmentSchema = z.object({
 export interface TresorConfig {
   /** PostgreSQL URL; undefined means the embedded PGlite database in `dataDir`. */
   databaseUrl: string | undefined;
+  /**
+   * Where the change bus LISTENs (default: databaseUrl). A direct connection to PostgreSQL
+   * when the pool goes through PgBouncer in transaction mode, which cannot LISTEN.
+   */
+  listenUrl: string | undefined;
+  /**
+   * How often the change bus sends itself a heartbeat through the database; with none back
+   * for three beats it counts as down (caches dropped) even if its connection looks open.
+   */
+  busHeartbeatMs: number;
   dataDir: string;
   masterKey: string | undefined;
   masterKeyFile: string | undefined;
@@ -88,6 +104,8 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
   if (Boolean(e.TRESOR_TLS_CERT) !== Boolean(e.TRESOR_TLS_KEY)) throw new ConfigError('Set both TRESOR_TLS_CERT and TRESOR_TLS_KEY for HTTPS, or neither', e.TRESOR_TLS_CERT ? 'TRESOR_TLS_KEY' : 'TRESOR_TLS_CERT');
   return {
     databaseUrl: e.DATABASE_URL,
+    listenUrl: e.TRESOR_LISTEN_URL ?? e.DATABASE_URL,
+    busHeartbeatMs: e.TRESOR_BUS_HEARTBEAT_MS,
     dataDir: resolve(e.TRESOR_DATA_DIR),
     masterKey: e.TRESOR_MASTER_KEY || undefined,
     masterKeyFile: e.TRESOR_MASTER_KEY_FILE ? resolve(e.TRESOR_MASTER_KEY_FILE) : undefined,

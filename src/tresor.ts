@@ -97,7 +97,12 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
     const bootstrap = bootstrapServiceFactory({ db, audit });
     await bootstrap.ensureSystemGroup();
     // The change bus and this node's caches: a change anywhere is seen here at once.
-    const bus = createChangeBus(database, { name: overrides.nodeName ?? 'tresor-listen', onError: (error) => logger.error({ err: error }, 'change bus') });
+    const bus = createChangeBus(database, {
+      name: overrides.nodeName ?? 'tresor-listen',
+      ...(config.listenUrl ? { listenUrl: config.listenUrl } : {}),
+      heartbeatMs: config.busHeartbeatMs,
+      onError: (error) => logger.error({ err: error }, 'change bus'),
+    });
     await bus.start();
     const cache = new ReadCache(bus, { ttlMs: config.cacheTtlMs, maxEntries: config.cacheMaxEntries });
     announced.cache = cache;

@@ -4,7 +4,11 @@
  * commits), and every node LISTENs. A node caches only while it is listening: when the
  * listening connection drops it drops every cache and serves uncached until it listens
  * again, so it never serves a decision older than the last notice it could have received.
+ * A connection can also die without closing (a frozen backend, a half-open TCP link behind a
+ * firewall): each node therefore sends itself a heartbeat through the database, and counts
+ * as down when none has come back for three beats.
  */
+import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import type { DatabaseHandle, Executor } from '../db/client.ts';
@@ -37,22 +41,40 @@ function parse(payload: string): Change {
   }
 }
 
-export function createChangeBus(database: DatabaseHandle, options: { name?: string; onError?: (error: unknown) => void } = {}): ChangeBus {
+export interface ChangeBusOptions {
+  /** The listening connection's application_name (to find it in pg_stat_activity). */
+  name?: string;
+  /** Where to LISTEN; defaults to the database's own URL. */
+  listenUrl?: string;
+  /** How often to send the heartbeat; three missed beats mean the bus is down. */
+  heartbeatMs?: number;
+  onError?: (error: unknown) => void;
+}
+
+export function createChangeBus(database: DatabaseHandle, options: ChangeBusOptions = {}): ChangeBus {
   const listeners: ((change: Change) => void)[] = [];
-  let healthy = false;
   const emit = (change: Change) => {
     for (const l of listeners) l(change);
   };
+  const heartbeatMs = options.heartbeatMs ?? 1000;
+  let connected = false;
+  let lastBeat = 0;
+  // PGlite notices are in-process and cannot be lost while the process lives: no heartbeat.
+  const beating = database.driver.kind === 'postgres';
+  const listening = () => connected && (!beating || performance.now() - lastBeat <= 3 * heartbeatMs);
+  let reported = false;
   // Going down or coming back: whatever happened meanwhile is unknown, so forget everything.
-  const setHealthy = (value: boolean) => {
-    healthy = value;
+  const report = () => {
+    const now = listening();
+    if (now === reported) return;
+    reported = now;
     emit({ scope: 'all' });
   };
   let stopper: (() => Promise<void>) | undefined;
 
   return {
     get healthy() {
-      return healthy;
+      return listening();
     },
     onChange(listener) {
       listeners.push(listener);
@@ -63,30 +85,72 @@ export function createChangeBus(database: DatabaseHandle, options: { name?: stri
     },
     async start() {
       if (database.driver.kind === 'pglite') {
-        // In-process: notices cannot be lost while the process lives.
         const unlisten = await database.driver.client.listen(changeChannel, (payload) => emit(parse(payload)));
-        setHealthy(true);
+        connected = true;
+        report();
         stopper = async () => {
-          healthy = false;
+          connected = false;
+          reported = false;
           await unlisten();
         };
         return;
       }
+      const pool = database.driver.client;
+      const url = options.listenUrl ?? database.url!;
+      // A channel of this node's own, so no node hears another's heartbeats.
+      const heartbeatChannel = `tresor_heartbeat_${randomBytes(12).toString('hex')}`;
+      let client: postgres.Sql | undefined;
       let stopped = false;
-      const client = postgres(database.url!, {
-        max: 1,
-        onnotice: () => {},
-        connection: { application_name: options.name ?? 'tresor-listen' },
-        onclose: () => {
-          if (!stopped) setHealthy(false);
-        },
-      });
-      // postgres reconnects the listening connection by itself and calls onlisten each time.
-      await client.listen(changeChannel, (payload) => emit(parse(payload)), () => setHealthy(true));
+      let replacing = false;
+      const beat = () => {
+        lastBeat = performance.now();
+        report();
+      };
+      // Called on the first LISTEN and after each reconnection (postgres re-listens by itself
+      // when the connection closes). Notices may have been missed in between, so everything
+      // cached is forgotten each time.
+      const listened = () => {
+        connected = true;
+        lastBeat = performance.now();
+        reported = true;
+        emit({ scope: 'all' });
+      };
+      const connect = async () => {
+        const next = postgres(url, { max: 1, onnotice: () => {}, connection: { application_name: options.name ?? 'tresor-listen' } });
+        client = next;
+        await next.listen(heartbeatChannel, beat);
+        await next.listen(changeChannel, (payload) => emit(parse(payload)), listened);
+      };
+      // A link that went silent without closing may never close (a half-open TCP connection
+      // waits hours for keepalive): after three missed beats, give up on it and listen anew.
+      const replace = async () => {
+        if (replacing || stopped) return;
+        replacing = true;
+        connected = false;
+        report();
+        client?.end({ timeout: 0 }).catch(() => {});
+        try {
+          await connect();
+        } catch (error) {
+          options.onError?.(error);
+        } finally {
+          replacing = false;
+        }
+      };
+      await connect();
+      // Sent through the pool, so a beat that comes back proves the whole path: commit, NOTIFY, the listening connection.
+      const timer = setInterval(() => {
+        report();
+        if (!listening()) void replace();
+        pool`select pg_notify(${heartbeatChannel}, '')`.catch((error: unknown) => options.onError?.(error));
+      }, heartbeatMs);
+      timer.unref();
       stopper = async () => {
         stopped = true;
-        healthy = false;
-        await client.end({ timeout: 2 });
+        clearInterval(timer);
+        connected = false;
+        reported = false;
+        await client?.end({ timeout: 2 });
       };
     },
     async stop() {

@@ -5,7 +5,12 @@ import { ConfigError } from '../../src/errors.ts';
 describe('configuration from the environment', () => {
   it('has safe defaults: embedded database, audit rows flushed before a use goes on', () => {
     const config = parseConfig({});
-    expect(config).toMatchObject({ databaseUrl: undefined, auditDurability: 'flush', cacheTtlMs: 30_000, versionsKept: 10, port: 8200 });
+    expect(config).toMatchObject({ databaseUrl: undefined, auditDurability: 'flush', cacheTtlMs: 30_000, versionsKept: 10, port: 8200, busHeartbeatMs: 1000 });
+  });
+
+  it('listens where the pool connects unless TRESOR_LISTEN_URL says otherwise', () => {
+    expect(parseConfig({ DATABASE_URL: 'postgres://pgbouncer/tresor' }).listenUrl).toBe('postgres://pgbouncer/tresor');
+    expect(parseConfig({ DATABASE_URL: 'postgres://pgbouncer/tresor', TRESOR_LISTEN_URL: 'postgres://db/tresor' }).listenUrl).toBe('postgres://db/tresor');
   });
 
   it('reads each setting it documents', () => {
@@ -19,6 +24,8 @@ describe('configuration from the environment', () => {
     ['TRESOR_VERSIONS_KEPT', '0'],
     ['PORT', 'eighty'],
     ['TRESOR_CACHE_TTL_MS', '-1'],
+    ['TRESOR_LISTEN_URL', 'redis://cache'],
+    ['TRESOR_BUS_HEARTBEAT_MS', '-3'],
   ])('refuses a bad %s and names it', (variable, value) => {
     let error: unknown;
     try {
