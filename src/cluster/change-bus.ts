@@ -41,6 +41,13 @@ function parse(payload: string): Change {
   }
 }
 
+/**
+ * postgres delivers NOTIFY payloads through the `onnotify` option (its own listen helper is
+ * built on it) but leaves it out of its types; the helper itself hides connection closes,
+ * which the bus must see at once.
+ */
+type ListenOptions = postgres.Options<Record<string, postgres.PostgresType>> & { onnotify: (channel: string, payload: string) => void };
+
 export interface ChangeBusOptions {
   /** The listening connection's application_name (to find it in pg_stat_activity). */
   name?: string;
@@ -102,27 +109,44 @@ export function createChangeBus(database: DatabaseHandle, options: ChangeBusOpti
       let client: postgres.Sql | undefined;
       let stopped = false;
       let replacing = false;
-      const beat = () => {
-        lastBeat = performance.now();
-        report();
-      };
-      // Called on the first LISTEN and after each reconnection (postgres re-listens by itself
-      // when the connection closes). Notices may have been missed in between, so everything
-      // cached is forgotten each time.
-      const listened = () => {
+      // Our own connection rather than postgres' listen helper, which reconnects by itself
+      // but hides the close: here a close is seen at once (caches dropped, reads uncached)
+      // and the next heartbeat tick listens anew.
+      const connect = async () => {
+        let next: postgres.Sql | undefined;
+        const listenOptions: ListenOptions = {
+          max: 1,
+          // Never recycled: a recycled connection would silently stop listening.
+          idle_timeout: 0,
+          max_lifetime: null,
+          fetch_types: false,
+          onnotice: () => {},
+          onnotify: (channel: string, payload: string) => {
+            if (channel === changeChannel) emit(parse(payload));
+            else if (channel === heartbeatChannel) {
+              lastBeat = performance.now();
+              report();
+            }
+          },
+          onclose: () => {
+            if (stopped || client !== next) return;
+            connected = false;
+            report();
+          },
+          connection: { application_name: options.name ?? 'tresor-listen' },
+        };
+        next = postgres(url, listenOptions);
+        client = next;
+        await next.unsafe(`listen "${changeChannel}"`);
+        await next.unsafe(`listen "${heartbeatChannel}"`);
+        // Notices may have been missed before this point, so everything cached is forgotten.
         connected = true;
         lastBeat = performance.now();
         reported = true;
         emit({ scope: 'all' });
       };
-      const connect = async () => {
-        const next = postgres(url, { max: 1, onnotice: () => {}, connection: { application_name: options.name ?? 'tresor-listen' } });
-        client = next;
-        await next.listen(heartbeatChannel, beat);
-        await next.listen(changeChannel, (payload) => emit(parse(payload)), listened);
-      };
-      // A link that went silent without closing may never close (a half-open TCP connection
-      // waits hours for keepalive): after three missed beats, give up on it and listen anew.
+      // A link that closed, or went silent without closing (a half-open TCP connection waits
+      // hours for keepalive): give up on it and listen on a new one.
       const replace = async () => {
         if (replacing || stopped) return;
         replacing = true;
