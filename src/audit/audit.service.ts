@@ -80,6 +80,19 @@ function changeOf(event: AuditEvent): Change | undefined {
   return undefined;
 }
 
+/** An exported row: the entry plus where it sits in the chain, so a copy kept elsewhere can later prove the trail was not rewritten. */
+export interface ExportedEntry extends AuditEntry {
+  lane: number;
+  prevHash: string;
+  hash: string;
+}
+
+/** What `compareWithExport` reads of each exported row. */
+export interface ExportedHash {
+  id: number;
+  hash: string;
+}
+
 export const entryOf = (r: AuditRow): AuditEntry => ({
   id: r.id,
   at: r.at,
@@ -146,15 +159,45 @@ export function auditServiceFactory({ db, driver, durability = 'flush', maxBatch
       return (await auditStore.query(db, { ...q, limit: Math.min(Math.max(q.limit ?? 100, 1), 1000) })).map(entryOf);
     },
 
-    /** Every row in chain order, for export (JSON lines to a SIEM). */
-    async *export(principal: Principal): AsyncGenerator<AuditEntry> {
+    /** Every row in chain order, with its lane and hashes, for export (JSON lines to a SIEM). */
+    async *export(principal: Principal): AsyncGenerator<ExportedEntry> {
       await requireAuditRead(principal);
       for (let after = 0; ; ) {
         const page = await auditStore.page(db, after, 1000);
         if (page.length === 0) return;
-        for (const row of page) yield entryOf(row);
+        for (const row of page) yield { ...entryOf(row), lane: row.lane, prevHash: row.prevHash.toString('hex'), hash: row.hash.toString('hex') };
         after = page.at(-1)!.id;
       }
+    },
+
+    /**
+     * Compares the trail with an exported copy kept elsewhere: every exported row must still
+     * be there with the same hash. The chain alone cannot catch someone who rewrote a row and
+     * every later row and head; a copy they could not reach can.
+     */
+    async compareWithExport(principal: Principal, exported: AsyncIterable<ExportedHash>): Promise<VerifyResult> {
+      await requireAuditRead(principal);
+      let rows = 0;
+      let chunk: ExportedHash[] = [];
+      const check = async (): Promise<VerifyResult | undefined> => {
+        const stored = await auditStore.hashesOf(db, chunk.map((e) => e.id));
+        for (const e of chunk) {
+          rows++;
+          const hash = stored.get(e.id);
+          if (!hash) return { ok: false, rows, firstBad: { id: e.id, problem: 'is in the exported copy but gone from the trail: it was deleted' } };
+          if (hash.toString('hex') !== e.hash) return { ok: false, rows, firstBad: { id: e.id, problem: 'differs from the exported copy: the trail was rewritten after the export' } };
+        }
+        chunk = [];
+        return undefined;
+      };
+      for await (const entry of exported) {
+        chunk.push(entry);
+        if (chunk.length === 1000) {
+          const bad = await check();
+          if (bad) return bad;
+        }
+      }
+      return (await check()) ?? { ok: true, rows };
     },
 
     /**

@@ -1,5 +1,5 @@
 /** Database access for the audit trail: chained appends, queries, and the walk for verification. */
-import { and, asc, desc, eq, gte, lt, lte, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, lt, lte, sql, type SQL } from 'drizzle-orm';
 import type { DatabaseHandle, Executor } from '../db/client.ts';
 import { auditChainHead, auditEvents } from '../db/schema/index.ts';
 import { appendBatch, type Content } from './audit-chain.ts';
@@ -74,6 +74,13 @@ export const auditStore = {
       where l.target_id is null`);
     const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as { secret_id: string; kind: string; recipient: string }[];
     return rows.map((r) => ({ secretId: r.secret_id, recipientKind: r.kind, recipientId: r.recipient }));
+  },
+
+  /** The stored hash of each of these rows (absent: the row is gone). */
+  async hashesOf(db: Executor, ids: readonly number[]): Promise<Map<number, Buffer>> {
+    if (ids.length === 0) return new Map();
+    const rows = await db.select({ id: auditEvents.id, hash: auditEvents.hash }).from(auditEvents).where(inArray(auditEvents.id, [...ids]));
+    return new Map(rows.map((r) => [r.id, r.hash]));
   },
 
   /** Rows in chain order, a page at a time (for verify and export). */

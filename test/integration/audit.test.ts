@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Password } from '../../credential-types/password.ts';
-import { sql } from 'drizzle-orm';
+import { and, asc, eq, gte, sql } from 'drizzle-orm';
+import { auditChainHead, auditEvents } from '../../src/db/schema/index.ts';
 import { appendBatch, chainHash, contentOf } from '../../src/audit/audit-chain.ts';
 import { auditActions } from '../../src/audit/audit-events.ts';
 import { databaseKinds, testTresor, type TestTresor } from '../support/databases.ts';
@@ -217,6 +218,36 @@ describe.each(databaseKinds)('audit trail on %s', (kind) => {
       const ids = await rowIds();
       expect(await t.tresor.audit.verify(t.admin)).toMatchObject({ ok: false, firstBad: { id: ids.at(-1), problem: `comes after the head of lane ${last!.lane}: it was added outside Tresor` } });
       await cutFrom(ids.at(-1)!);
+    });
+
+    it('finds a trail rewritten after an export, chain, heads and all, by comparing with the exported copy', async () => {
+      await t.tresor.secrets.create(t.admin, { type: 'password', name: 'chain-exported', fields: { password: 'p' } });
+      const exported: { id: number; hash: string; lane: number; prevHash: string }[] = [];
+      for await (const e of t.tresor.audit.export(t.admin)) exported.push(e);
+      expect(exported.length).toBeGreaterThan(3);
+      expect(exported.every((e) => /^[0-9a-f]{64}$/.test(e.hash) && /^[0-9a-f]{64}$/.test(e.prevHash) && e.lane >= 1)).toBe(true);
+      const copy = async function* () {
+        yield* exported;
+      };
+      expect(await t.tresor.audit.compareWithExport(t.admin, copy())).toEqual({ ok: true, rows: exported.length });
+
+      // A forger with write access: edits a row, then re-links every later row of its lane and moves the head.
+      const db = t.database.handle.db;
+      const victim = exported[Math.floor(exported.length / 2)]!;
+      const later = await db.select().from(auditEvents).where(and(eq(auditEvents.lane, victim.lane), gte(auditEvents.id, victim.id))).orderBy(asc(auditEvents.id));
+      let prev = later[0]!.prevHash;
+      for (const [i, row] of later.entries()) {
+        const edited = i === 0 ? { ...row, targetName: 'innocent' } : row;
+        const hash = chainHash(prev, contentOf(edited));
+        await db.update(auditEvents).set({ targetName: edited.targetName, prevHash: prev, hash }).where(eq(auditEvents.id, row.id));
+        prev = hash;
+      }
+      await db.update(auditChainHead).set({ hash: prev }).where(eq(auditChainHead.id, victim.lane));
+      // The chain alone is fooled…
+      expect(await t.tresor.audit.verify(t.admin)).toMatchObject({ ok: true });
+      // …the copy is not.
+      expect(await t.tresor.audit.compareWithExport(t.admin, copy())).toMatchObject({ ok: false, firstBad: { id: victim.id, problem: 'differs from the exported copy: the trail was rewritten after the export' } });
+      await cutFrom(victim.id);
     });
 
     it('detects a row moved to another lane', async () => {

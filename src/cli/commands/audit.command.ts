@@ -1,6 +1,10 @@
 /** `tresor audit verify` and `tresor audit export`: the trail's integrity and its JSON-lines export. */
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
-import { IntegrityError } from '../../errors.ts';
+import { z } from 'zod';
+import type { ExportedHash } from '../../audit/audit.service.ts';
+import { IntegrityError, ValidationError } from '../../errors.ts';
 import { systemPrincipal } from '../../identity/principal.ts';
 import type { CliContext } from '../context.ts';
 
@@ -11,11 +15,15 @@ export function auditCommand(program: Command, context: CliContext): void {
     .command('verify')
     .description('walk the hash chain; exits non-zero at the first row edited, inserted or deleted')
     .option('--json', 'machine-readable output')
-    .action(async (options: { json?: boolean }) => {
-      const result = await (await context.tresor()).audit.verify(systemPrincipal);
-      if (options.json) context.out(JSON.stringify(result));
+    .option('--against <file>', 'also compare with an earlier `tresor audit export`: finds a trail rewritten since, chain and all')
+    .action(async (options: { json?: boolean; against?: string }) => {
+      const tresor = await context.tresor();
+      const result = await tresor.audit.verify(systemPrincipal);
+      const copy = options.against === undefined ? undefined : await tresor.audit.compareWithExport(systemPrincipal, exportedHashes(options.against));
+      if (options.json) context.out(JSON.stringify(copy ? { ...result, exportedCopy: copy } : result));
       if (!result.ok) throw new IntegrityError(`Audit chain broken at row ${result.firstBad!.id}: ${result.firstBad!.problem}`);
-      if (!options.json) context.out(`audit chain intact: ${result.rows} rows`);
+      if (copy && !copy.ok) throw new IntegrityError(`Audit row ${copy.firstBad!.id} ${copy.firstBad!.problem}`);
+      if (!options.json) context.out(`audit chain intact: ${result.rows} rows${copy ? `; all ${copy.rows} rows of the exported copy match` : ''}`);
     });
 
   audit
@@ -34,4 +42,30 @@ export function auditCommand(program: Command, context: CliContext): void {
     .action(async () => {
       for await (const entry of (await context.tresor()).audit.export(systemPrincipal)) context.out(JSON.stringify(entry));
     });
+}
+
+const exportedRow = z.object({ id: z.number().int().positive(), hash: z.string().regex(/^[0-9a-f]{64}$/) });
+
+/** The rows of a JSON-lines export, read as they are needed; a line that is not one names its number, never its text. */
+async function* exportedHashes(path: string): AsyncGenerator<ExportedHash> {
+  const lines = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
+  let n = 0;
+  try {
+    for await (const line of lines) {
+      n++;
+      if (line.trim() === '') continue;
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(line);
+      } catch {
+        parsed = undefined;
+      }
+      const row = exportedRow.safeParse(parsed);
+      if (!row.success) throw ValidationError.field(`--against line ${n}`, 'is not a row of `tresor audit export` (with "id" and "hash")');
+      yield row.data;
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw ValidationError.field('--against', `cannot read ${path}: no such file`);
+    throw error;
+  }
 }
