@@ -156,7 +156,7 @@ export function createChangeBus(database: DatabaseHandle, options: ChangeBusOpti
         try {
           await connect();
         } catch (error) {
-          options.onError?.(error);
+          if (!stopped) options.onError?.(error);
         } finally {
           replacing = false;
         }
@@ -166,7 +166,9 @@ export function createChangeBus(database: DatabaseHandle, options: ChangeBusOpti
       const timer = setInterval(() => {
         report();
         if (!listening()) void replace();
-        pool`select pg_notify(${heartbeatChannel}, '')`.catch((error: unknown) => options.onError?.(error));
+        pool`select pg_notify(${heartbeatChannel}, '')`.catch((error: unknown) => {
+          if (!stopped) options.onError?.(error);
+        });
       }, heartbeatMs);
       timer.unref();
       stopper = async () => {
