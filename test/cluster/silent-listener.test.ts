@@ -5,22 +5,13 @@
  * make B serve uncached — so a change on A is seen on B although B never got the notice —
  * then give up on the dead link, listen on a new one and cache again, without any help.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Password } from '../../credential-types/password.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createTresor, type Tresor } from '../../src/tresor.ts';
 import { createAdmin, createPostgresDatabase, postgresUrl, testConfig } from '../support/databases.ts';
+import { converges } from '../support/converges.ts';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.ts';
-
-async function within(limitMs: number, probe: () => Promise<boolean>): Promise<number> {
-  const started = performance.now();
-  while (performance.now() - started < limitMs) {
-    if (await probe()) return performance.now() - started;
-    await sleep(5);
-  }
-  throw new Error(`did not happen within ${limitMs} ms`);
-}
 
 describe.skipIf(!postgresUrl)('a listening connection that goes silent', () => {
   const heartbeatMs = 100;
@@ -59,20 +50,20 @@ describe.skipIf(!postgresUrl)('a listening connection that goes silent', () => {
     proxy.freeze();
     await a.secrets.update(admin, s.id, { fields: { password: 'during' } });
     // The notice is stuck on the dead link; B sees the change only because its heartbeat stopped coming back.
-    const noticed = await within(20 * heartbeatMs, async () => !b.bus.healthy);
+    const noticed = await converges(async () => !b.bus.healthy, 20 * heartbeatMs);
     process.stdout.write(`[figures] silent listening link noticed after ${Math.round(noticed)} ms (heartbeat ${heartbeatMs} ms, down after 3 missed)\n`);
     expect((await b.use(Password, admin, s.id)).value.password).toBe('during');
 
     // The dead link is never thawed: B replaces it by itself.
-    const recovered = await within(40 * heartbeatMs, async () => b.bus.healthy);
+    const recovered = await converges(async () => b.bus.healthy, 40 * heartbeatMs);
     process.stdout.write(`[figures] listening again on a new link ${Math.round(recovered)} ms later\n`);
     await a.secrets.update(admin, s.id, { fields: { password: 'after' } });
-    await within(1000, async () => (await b.use(Password, admin, s.id)).value.password === 'after');
+    await converges(async () => (await b.use(Password, admin, s.id)).value.password === 'after', 1000);
     // Caching again, and kept correct by notices on the new link.
     const hitsBefore = b.cache.stats.hits;
     await b.use(Password, admin, s.id);
     expect(b.cache.stats.hits).toBeGreaterThan(hitsBefore);
     await a.secrets.update(admin, s.id, { fields: { password: 'last' } });
-    await within(1000, async () => (await b.use(Password, admin, s.id)).value.password === 'last');
+    await converges(async () => (await b.use(Password, admin, s.id)).value.password === 'last', 1000);
   }, 30_000);
 });

@@ -3,7 +3,6 @@
  * connection and caches: a change on A is seen by B's use() and API at once, without restart,
  * even after B's listening connection is killed from the database side.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Password } from '../../credential-types/password.ts';
@@ -12,17 +11,8 @@ import { createTresor, type Tresor } from '../../src/tresor.ts';
 import { buildApp } from '../../src/web/app.ts';
 import type { FastifyInstance } from 'fastify';
 import { createAdmin, createPostgresDatabase, postgresUrl, testConfig } from '../support/databases.ts';
+import { converges } from '../support/converges.ts';
 import { createGroup, createUser } from '../support/principals.ts';
-
-/** Polls until `probe` holds; returns how long it took (fails after `limitMs`). */
-async function converges(probe: () => Promise<boolean>, limitMs = 1000): Promise<number> {
-  const started = performance.now();
-  while (performance.now() - started < limitMs) {
-    if (await probe()) return performance.now() - started;
-    await sleep(2);
-  }
-  throw new Error(`did not converge within ${limitMs} ms`);
-}
 
 const gives = (p: Promise<unknown>) => p.then(() => true, () => false);
 
