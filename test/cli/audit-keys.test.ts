@@ -68,6 +68,10 @@ describe('tresor audit and keys (local mode)', () => {
     expect(refused.code).toBe(6);
     expect(refused.stderr).toContain('--against line 2');
     expect(refused.stderr).not.toContain('CANARY-line');
-    expect((await tresor(['audit', 'verify', '--against', join(dir, 'missing.jsonl')], env)).code).toBe(6);
+    for (const unreadable of [join(dir, 'missing.jsonl'), dir]) {
+      const result = await tresor(['audit', 'verify', '--against', unreadable], env);
+      expect(result.code).toBe(6);
+      expect(result.stderr).toMatch(/--against: cannot read .* \((ENOENT|EISDIR)\)/);
+    }
   }, 60_000);
 });

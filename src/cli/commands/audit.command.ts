@@ -65,7 +65,9 @@ async function* exportedHashes(path: string): AsyncGenerator<ExportedHash> {
       yield row.data;
     }
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw ValidationError.field('--against', `cannot read ${path}: no such file`);
+    // A file that cannot be read (missing, a folder, not permitted) is the caller's to fix.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) throw ValidationError.field('--against', `cannot read ${path} (${code})`);
     throw error;
   }
 }
