@@ -153,11 +153,15 @@ export function createChangeBus(database: DatabaseHandle, options: ChangeBusOpti
         connected = false;
         report();
         client?.end({ timeout: 0 }).catch(() => {});
+        const attempt = connect();
+        // The new link may hang too: given up after ten beats, so the next tick tries again.
+        const giveUp = setTimeout(() => void client?.end({ timeout: 0 }).catch(() => {}), 10 * heartbeatMs);
         try {
-          await connect();
+          await attempt;
         } catch (error) {
           if (!stopped) options.onError?.(error);
         } finally {
+          clearTimeout(giveUp);
           replacing = false;
         }
       };

@@ -5,6 +5,7 @@
  * make B serve uncached — so a change on A is seen on B although B never got the notice —
  * then give up on the dead link, listen on a new one and cache again, without any help.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Password } from '../../credential-types/password.ts';
 import { createLogger } from '../../src/logger.ts';
@@ -65,5 +66,25 @@ describe.skipIf(!postgresUrl)('a listening connection that goes silent', () => {
     expect(b.cache.stats.hits).toBeGreaterThan(hitsBefore);
     await a.secrets.update(admin, s.id, { fields: { password: 'last' } });
     await converges(async () => (await b.use(Password, admin, s.id)).value.password === 'last', 1000);
+  }, 30_000);
+
+  it('keeps trying while every new link hangs too, and listens again once the network mends', async () => {
+    const admin = await createAdmin(a);
+    const s = await a.secrets.create(admin, { type: 'password', name: 'dead-network', fields: { password: 'before' } });
+    expect((await b.use(Password, admin, s.id)).value.password).toBe('before');
+    await converges(async () => b.bus.healthy, 20 * heartbeatMs);
+
+    proxy.cut();
+    await converges(async () => !b.bus.healthy, 20 * heartbeatMs);
+    // Long enough for the first replacement link to hang and be given up (after ten beats).
+    await sleep(15 * heartbeatMs);
+    await a.secrets.update(admin, s.id, { fields: { password: 'during' } });
+    expect((await b.use(Password, admin, s.id)).value.password).toBe('during');
+    expect(b.bus.healthy).toBe(false);
+
+    proxy.mend();
+    await converges(async () => b.bus.healthy, 30 * heartbeatMs);
+    await a.secrets.update(admin, s.id, { fields: { password: 'after' } });
+    await converges(async () => (await b.use(Password, admin, s.id)).value.password === 'after', 1000);
   }, 30_000);
 });
