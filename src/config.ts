@@ -9,17 +9,16 @@ import { ConfigError } from './errors.ts';
 const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
+/** A PostgreSQL URL, or unset (an empty value counts as unset). */
+const postgresUrlSetting = z
+  .string()
+  .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
+  .optional()
+  .or(z.literal('').transform(() => undefined));
+
 const environmentSchema = z.object({
-  DATABASE_URL: z
-    .string()
-    .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
-    .optional()
-    .or(z.literal('').transform(() => undefined)),
-  TRESOR_LISTEN_URL: z
-    .string()
-    .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
-    .optional()
-    .or(z.literal('').transform(() => undefined)),
+  DATABASE_URL: postgresUrlSetting,
+  TRESOR_LISTEN_URL: postgresUrlSetting,
   TRESOR_BUS_HEARTBEAT_MS: integer(50, 60_000).default(1000),
   TRESOR_DATA_DIR: z.string().min(1).default('./data'),
   TRESOR_MASTER_KEY: z.string().optional(),

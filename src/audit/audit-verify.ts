@@ -20,12 +20,12 @@ const pageSize = 1000;
 
 async function walk(db: Executor): Promise<VerifyResult> {
   const heads = await auditStore.heads(db);
-  for (let lane = 1; lane <= auditLanes; lane++) {
-    if (!heads.has(lane)) return { ok: false, rows: 0, firstBad: { id: 0, problem: `the head of lane ${lane} is missing: it was deleted outside Tresor` } };
-  }
   /** Where each lane has got to in the walk: its last row's id and hash. */
   const reached = new Map<number, { lastId: number; hash: Buffer }>();
-  for (let lane = 1; lane <= auditLanes; lane++) reached.set(lane, { lastId: 0, hash: genesisHash });
+  for (let lane = 1; lane <= auditLanes; lane++) {
+    if (!heads.has(lane)) return { ok: false, rows: 0, firstBad: { id: 0, problem: `the head of lane ${lane} is missing: it was deleted outside Tresor` } };
+    reached.set(lane, { lastId: 0, hash: genesisHash });
+  }
   let rows = 0;
   for (let after = 0; ; ) {
     const page = await auditStore.page(db, after, pageSize);

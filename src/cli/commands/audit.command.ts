@@ -65,9 +65,10 @@ async function* exportedHashes(path: string): AsyncGenerator<ExportedHash> {
       yield row.data;
     }
   } catch (error) {
-    // A file that cannot be read (missing, a folder, not permitted) is the caller's to fix.
-    const code = (error as NodeJS.ErrnoException).code;
-    if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) throw ValidationError.field('--against', `cannot read ${path} (${code})`);
+    // A file that cannot be read (missing, a folder, not permitted) is the caller's to fix;
+    // such errors come from a system call, which is how they are told from the rest.
+    const failed = error as NodeJS.ErrnoException;
+    if (failed.syscall !== undefined) throw ValidationError.field('--against', `cannot read ${path} (${failed.code})`);
     throw error;
   }
 }
