@@ -11,15 +11,16 @@ export type SmtpSecurity = 'starttls' | 'tls' | 'none';
   sharing: { requiredGroup: 'system', creatorMustBelong: true },
 })
 export class Smtp {
-  @Field({ label: 'Host', help: 'Host name or IP address of the server, e.g. smtp.example.com.', pattern: /^[A-Za-z0-9.:[\]-]+$/, patternMessage: 'must be a host name or IP address', maxLength: 253 })
+  @Field({ label: 'Host', destination: true, help: 'Host name or IP address of the server, e.g. smtp.example.com.', pattern: /^[A-Za-z0-9.:[\]-]+$/, patternMessage: 'must be a host name or IP address', maxLength: 253 })
   host!: string;
 
-  @Field({ label: 'Port', style: 'number', default: 587, integer: true, min: 1, max: 65535 })
+  @Field({ label: 'Port', style: 'number', destination: true, default: 587, integer: true, min: 1, max: 65535 })
   port!: number;
 
   @Field({
     label: 'Security',
     style: 'select',
+    destination: true,
     help: 'STARTTLS upgrades a plain connection (usually port 587); TLS connects encrypted (usually 465).',
     options: [
       { value: 'starttls', label: 'STARTTLS' },

@@ -46,12 +46,20 @@ export class TresorError extends Error {
 /** Input that does not fit: every issue names its field. */
 export class ValidationError extends TresorError {
   readonly issues: readonly FieldIssue[];
+  /** What was invalid, e.g. "Invalid SMTP outgoing server": the message's first part, before the issues. */
+  readonly prefix: string;
 
   constructor(issues: readonly FieldIssue[], prefix = 'Invalid input') {
     const first = issues[0];
     const summary = issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ');
     super('VALIDATION_FAILED', `${prefix}: ${summary}`, first?.path ? { field: first.path } : {});
     this.issues = Object.freeze([...issues]);
+    this.prefix = prefix;
+  }
+
+  /** The same issues with every path under `parent` (a payload's fields are reported under `fields.`). */
+  under(parent: string): ValidationError {
+    return new ValidationError(this.issues.map((i) => ({ path: i.path ? `${parent}.${i.path}` : parent, message: i.message })), this.prefix);
   }
 
   static field(path: string, message: string): ValidationError {
@@ -80,6 +88,20 @@ export class ConflictError extends TresorError {
 export class VersionConflictError extends TresorError {
   constructor(readonly expected: number, readonly actual: number) {
     super('VERSION_CONFLICT', `The secret changed since you read it: you had version ${expected}, it is now at version ${actual}. Reload and try again.`);
+  }
+}
+
+/** The secret's expiry has passed: renew it before use. */
+export class ExpiredError extends TresorError {
+  constructor(readonly secretName: string, readonly expiredAt: Date) {
+    super('EXPIRED', `Secret "${secretName}" expired on ${expiredAt.toISOString()}; renew it before use`);
+  }
+}
+
+/** The secret exists and may be used, but is not of the credential type the caller asked for. */
+export class WrongTypeError extends TresorError {
+  constructor(readonly secretName: string, actual: string, wanted: string) {
+    super('WRONG_TYPE', `Secret "${secretName}" is a ${actual}, not a ${wanted}`);
   }
 }
 

@@ -3,7 +3,8 @@
  * server, the CLI and the tests all start here, so they cannot be wired differently.
  */
 import { join } from 'node:path';
-import { auditServiceFactory, type AuditService } from './audit/audit.service.ts';
+import { type AccessGate, accessGateFactory } from './access/access.gate.ts';
+import { auditLogServiceFactory, auditServiceFactory, type AuditService } from './audit/audit.service.ts';
 import { type ChangeBus, createChangeBus } from './cluster/change-bus.ts';
 import { ReadCache } from './cluster/read-cache.ts';
 import type { TresorConfig } from './config.ts';
@@ -21,9 +22,8 @@ import { userServiceFactory, type UserService } from './identity/user.service.ts
 import type { CredentialClass } from './credentials/index.ts';
 import { type LastUsedRecorder, lastUsedRecorder } from './secrets/last-used.recorder.ts';
 import { expressionServiceFactory, type ExpressionService } from './expressions/expression.service.ts';
-import { jiraModule, type JiraModule } from './modules/jira/jira.client.ts';
-import { mailModule, type MailModule } from './modules/mail/mail.module.ts';
 import type { ModuleContext } from './modules/module-context.ts';
+import { payloadReader } from './secrets/payload.reader.ts';
 import { type ReferenceChecker, secretServiceFactory, type SecretService } from './secrets/secret.service.ts';
 import { shareServiceFactory, type ShareService } from './secrets/share.service.ts';
 import { type Used, type UseOptions, useServiceFactory, type UseService } from './secrets/use.service.ts';
@@ -33,7 +33,10 @@ export interface Tresor {
   logger: Logger;
   registry: CredentialRegistry;
   database: DatabaseHandle;
-  keys: KeyService;
+  /** The access gate: every decision about who may do what (see src/access). */
+  gate: AccessGate;
+  /** Key status and rotation, for KEY_ADMIN holders (the CLI's local mode acts as Tresor itself). */
+  keys: KeyAdministration;
   secrets: SecretService;
   shares: ShareService;
   usage: UseService;
@@ -48,15 +51,19 @@ export interface Tresor {
   cache: ReadCache;
   /** Coalesces "last used" stamps; flushed on close. */
   lastUsed: LastUsedRecorder;
-  /** What modules (yours, mail, jira) are built from: use(), findUsable(), group principals. */
+  /** What modules (yours, mail, jira: see src/modules) are built from: use(), findUsable(), group principals. */
   moduleContext: ModuleContext;
-  mail: MailModule;
   /** {{ secret('name') }} references in configuration text: check at save time, render at run time. */
   expressions: ExpressionService;
-  jira: JiraModule;
   /** A typed, decrypted credential for a module acting for `principal` (see UseService). */
   use<T extends object>(ctor: CredentialClass<T>, principal: Principal, nameOrId: string, options?: UseOptions): Promise<Used<T>>;
   close(): Promise<void>;
+}
+
+/** Key administration through the gate: KEY_ADMIN, or Tresor itself. */
+export interface KeyAdministration {
+  status(principal: Principal): ReturnType<KeyService['status']>;
+  rotate(principal: Principal, options?: Parameters<KeyService['rotate']>[0]): ReturnType<KeyService['rotate']>;
 }
 
 export interface TresorOverrides {
@@ -106,35 +113,47 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
     await bus.start();
     const cache = new ReadCache(bus, { ttlMs: config.cacheTtlMs, maxEntries: config.cacheMaxEntries });
     announced.cache = cache;
+    // The gate: built once, handed to every service; the only holder of the payload reader.
+    const gate = accessGateFactory({ db, audit, cache, payloads: payloadReader({ db, keys, cache, versionsKept: config.versionsKept }) });
+    const auditLog = auditLogServiceFactory({ db, gate });
     const references: { check?: ReferenceChecker } = {};
-    const secrets = secretServiceFactory({ db, audit, registry, keys, settings: { versionsKept: config.versionsKept }, references, cache });
+    const secrets = secretServiceFactory({ db, gate, audit, registry, keys, settings: { versionsKept: config.versionsKept }, references, cache });
     const lastUsed = lastUsedRecorder(db, { intervalMs: config.lastUsedFlushMs, onError: (error) => logger.error({ err: error }, 'could not record last use') });
-    const usage = useServiceFactory({ db, registry, secrets, lastUsed, audit, cache });
+    const usage = useServiceFactory({ db, registry, gate, lastUsed, audit });
     references.check = async (principal, name) => ({ typeId: (await usage.checkUsable(principal, name)).type.id });
-    const sessions = sessionServiceFactory({ db, audit, sessionHours: config.sessionHours, cache });
-    const groups = groupServiceFactory({ db, audit });
+    const sessions = sessionServiceFactory({ db, gate, audit, sessionHours: config.sessionHours, cache });
+    const groups = groupServiceFactory({ db, gate, audit });
     const moduleContext: ModuleContext = {
       use: (ctor, principal, nameOrId, options) => usage.use(ctor, principal, nameOrId, options),
       findUsable: (ctor, principal) => usage.findUsable(ctor, principal),
       groupPrincipal: async (name) => ({ kind: 'group', id: (await groups.find(name)).id }),
+    };
+    const keyAdministration: KeyAdministration = {
+      async status(principal) {
+        await gate.require(principal, 'KEY_ADMIN', 'Reading key status', { mode: 'read' });
+        return keys.status();
+      },
+      async rotate(principal, options) {
+        await gate.require(principal, 'KEY_ADMIN', 'Rotating keys');
+        return keys.rotate(options);
+      },
     };
     return {
       config,
       logger,
       registry,
       database,
-      keys,
+      gate,
+      keys: keyAdministration,
       secrets,
-      shares: shareServiceFactory({ db, registry, audit }),
+      shares: shareServiceFactory({ db, gate, registry, audit }),
       usage,
-      users: userServiceFactory({ db, audit, listener: { credentialsRevoked: (userId) => sessions.revokeAll(userId) } }),
+      users: userServiceFactory({ db, gate, audit, listener: { credentialsRevoked: (userId) => sessions.revokeAll(userId) } }),
       sessions,
       groups,
       moduleContext,
-      mail: mailModule(moduleContext),
       expressions: expressionServiceFactory({ usage }),
-      jira: jiraModule(moduleContext),
-      audit,
+      audit: { ...audit, ...auditLog },
       bootstrap,
       lastUsed,
       use: (ctor, principal, nameOrId, options) => usage.use(ctor, principal, nameOrId, options),

@@ -9,8 +9,7 @@
  * finds the first row edited, inserted or deleted out of order, or cut off the end.
  */
 import type { Database, DatabaseHandle, Executor } from '../db/client.ts';
-import { AccessDeniedError } from '../errors.ts';
-import { holds, resolvePrincipal } from '../identity/access.resolver.ts';
+import type { AccessGate } from '../access/access.gate.ts';
 import type { Principal } from '../identity/principal.ts';
 import { announce, type Change } from '../cluster/change-bus.ts';
 import { currentAuditContext } from './audit-context.ts';
@@ -74,7 +73,9 @@ function rowOf(record: AuditRecord): Omit<NewAuditRow, 'id' | 'prevHash' | 'hash
 /** What a recorded change means for the nodes' caches. */
 function changeOf(event: AuditEvent): Change | undefined {
   const [kind] = event.action.split('.');
-  if (kind === 'secret' && event.action !== 'secret.used' && event.target.id) return { scope: 'secret', id: event.target.id };
+  // Uses, reads and refusals change nothing: caches stay.
+  const unchanged = event.action === 'secret.used' || event.action === 'secret.read' || event.action === 'secret.update_refused';
+  if (kind === 'secret' && !unchanged && event.target.id) return { scope: 'secret', id: event.target.id };
   // Tokens too: a revoked token must stop working on every node at once.
   if (kind === 'membership' || kind === 'permission' || kind === 'user' || kind === 'group' || event.action === 'token.revoked') return { scope: 'principals' };
   return undefined;
@@ -123,10 +124,6 @@ export interface AuditOptions {
 export function auditServiceFactory({ db, driver, durability = 'flush', maxBatch = 500, maxInFlight = 2, onAnnounce }: AuditOptions) {
   const batches = groupCommit((rows: ReturnType<typeof rowOf>[]) => auditStore.appendAlone(driver, rows, { durable: durability === 'flush' }), { maxBatch, maxInFlight });
 
-  async function requireAuditRead(principal: Principal): Promise<void> {
-    if (!holds(await resolvePrincipal(db, principal), 'AUDIT_READ')) throw new AccessDeniedError('Reading the audit log needs the AUDIT_READ permission');
-  }
-
   return {
     /** Appends inside the caller's transaction: the change and its record commit together. */
     async appendInTx(tx: Executor, records: AuditRecord[]): Promise<void> {
@@ -154,14 +151,25 @@ export function auditServiceFactory({ db, driver, durability = 'flush', maxBatch
       return { batches: written, rows: items };
     },
 
+  };
+}
+
+export type AuditWriter = ReturnType<typeof auditServiceFactory>;
+
+/** Reading the trail: every call needs AUDIT_READ, asked of the access gate (built after the writer, which the gate records refusals with). */
+export function auditLogServiceFactory({ db, gate }: { db: Database; gate: Pick<AccessGate, 'require'> }) {
+  const requireAuditRead = async (principal: Principal, what: string) => {
+    await gate.require(principal, 'AUDIT_READ', what, { mode: 'read' });
+  };
+  return {
     async query(principal: Principal, q: Partial<AuditQuery> = {}): Promise<AuditEntry[]> {
-      await requireAuditRead(principal);
+      await requireAuditRead(principal, 'Reading the audit log');
       return (await auditStore.query(db, { ...q, limit: Math.min(Math.max(q.limit ?? 100, 1), 1000) })).map(entryOf);
     },
 
     /** Every row in chain order, with its lane and hashes, for export (JSON lines to a SIEM). */
     async *export(principal: Principal): AsyncGenerator<ExportedEntry> {
-      await requireAuditRead(principal);
+      await requireAuditRead(principal, 'Exporting the audit log');
       for (let after = 0; ; ) {
         const page = await auditStore.page(db, after, 1000);
         if (page.length === 0) return;
@@ -176,7 +184,7 @@ export function auditServiceFactory({ db, driver, durability = 'flush', maxBatch
      * every later row and head; a copy they could not reach can.
      */
     async compareWithExport(principal: Principal, exported: AsyncIterable<ExportedHash>): Promise<VerifyResult> {
-      await requireAuditRead(principal);
+      await requireAuditRead(principal, 'Comparing the audit log');
       let rows = 0;
       let chunk: ExportedHash[] = [];
       const check = async (): Promise<VerifyResult | undefined> => {
@@ -206,16 +214,19 @@ export function auditServiceFactory({ db, driver, durability = 'flush', maxBatch
      * (pointed at another user, say) shows up here.
      */
     async unexplainedShares(principal: Principal): Promise<{ secretId: string; recipientKind: string; recipientId: string }[]> {
-      await requireAuditRead(principal);
+      await requireAuditRead(principal, 'Reconciling shares');
       return auditStore.unexplainedShares(db);
     },
 
     /** Walks the chain; reports the first row edited, inserted, deleted or cut off the end. */
     async verify(principal: Principal): Promise<VerifyResult> {
-      await requireAuditRead(principal);
+      await requireAuditRead(principal, 'Verifying the audit log');
       return verifyChain(db);
     },
   };
 }
 
-export type AuditService = ReturnType<typeof auditServiceFactory>;
+export type AuditLog = ReturnType<typeof auditLogServiceFactory>;
+
+/** The trail: writing (every service) and reading (AUDIT_READ). */
+export type AuditService = AuditWriter & AuditLog;

@@ -3,6 +3,7 @@ import { parseConfig, type TresorConfig } from '../config.ts';
 import type { CredentialRegistry } from '../credentials/index.ts';
 import { createLogger } from '../logger.ts';
 import { TresorError } from '../errors.ts';
+import { type Principal, systemPrincipal } from '../identity/principal.ts';
 import { createRegistry, createTresor, type Tresor } from '../tresor.ts';
 import type { SecretsBackend } from './backend.ts';
 import { readLogin } from './credentials-file.ts';
@@ -14,6 +15,11 @@ export interface CliContext {
   registry(): Promise<CredentialRegistry>;
   /** Tresor against the configured database (local mode). */
   tresor(): Promise<Tresor>;
+  /**
+   * Tresor itself, for commands that act on the local database without signing in (key
+   * rotation, audit, users): says so on stderr once, so nobody mistakes it for their account.
+   */
+  localPrincipal(): Principal;
   out(line: string): void;
   err(line: string): void;
   /** Remote (--url/TRESOR_URL and a token, or a stored login) or local backend for secret commands. */
@@ -34,6 +40,7 @@ export function createCliContext(env: Record<string, string | undefined> = proce
   let config: TresorConfig | undefined;
   let registry: Promise<CredentialRegistry> | undefined;
   let tresor: Promise<Tresor> | undefined;
+  let saidLocal = false;
   const context: CliContext = {
     config: () => (config ??= parseConfig(env)),
     registry: () => (registry ??= createRegistry(context.config())),
@@ -51,6 +58,14 @@ export function createCliContext(env: Record<string, string | undefined> = proce
     async backend() {
       const remote = context.remote();
       return remote ? remoteBackend(remote) : localBackend(await context.tresor());
+    },
+    localPrincipal() {
+      if (!saidLocal) {
+        saidLocal = true;
+        const where = context.config().databaseUrl ? 'the database in DATABASE_URL' : `the embedded database in ${context.config().dataDir}`;
+        context.err(`local mode: acting as Tresor itself on ${where}`);
+      }
+      return systemPrincipal;
     },
     out: (line) => process.stdout.write(`${line}\n`),
     err: (line) => process.stderr.write(`${line}\n`),

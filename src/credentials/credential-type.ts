@@ -60,6 +60,7 @@ export class CredentialType<T extends object = object> {
       if (next !== undefined) merged[field.key] = next;
       else if (!field.optional) issues.push({ path: field.key, message: `${field.label} is required` });
     }
+    issues.push(...this.reentryIssues(result.data as Record<string, unknown>, merged, stored));
     if (issues.length > 0) throw this.invalid(issues);
     // The full-value rules (e.g. unique pair names) apply to the merged payload too.
     const full = this.createSchema.safeParse(merged);
@@ -67,6 +68,41 @@ export class CredentialType<T extends object = object> {
     const payload = withoutAbsent(full.data);
     this.runHooks(payload);
     return payload;
+  }
+
+  /**
+   * The secret fields an update input enters a value for (empty means "keep", so it does not
+   * count). Entering a secret always writes a new version, even when the value is the stored
+   * one: an answer of "nothing changed" would tell the caller it guessed the stored value.
+   */
+  enteredSecrets(input: unknown): string[] {
+    if (input === null || typeof input !== 'object') return [];
+    const values = input as Record<string, unknown>;
+    return this.definition.fields.filter((f) => f.secret && entered(f, values[f.key])).map((f) => f.key);
+  }
+
+  /**
+   * Two rules that keep stored secrets from being redirected or probed through an update:
+   * - a destination field (where the credential is sent) may change only when every stored
+   *   secret field is entered again in the same update (as Grafana and Jenkins ask);
+   * - a type's `validate` hook checks fields together, so it must never see a stored secret
+   *   beside an entered one (a wrong passphrase answering 422 and a right one passing would
+   *   let whoever may edit the secret test guesses): enter them together, or clear the other.
+   */
+  private reentryIssues(input: Record<string, unknown>, merged: Payload, stored: Payload): FieldIssue[] {
+    const secrets = this.definition.fields.filter((f) => f.secret);
+    const kept = secrets.filter((f) => !entered(f, input[f.key]) && input[f.key] !== null && stored[f.key] !== undefined);
+    if (kept.length === 0) return [];
+    const moved = this.definition.fields.filter((f) => f.destination && canonical(merged[f.key] ?? f.default) !== canonical(stored[f.key] ?? f.default));
+    if (moved.length > 0) {
+      const where = moved.map((f) => f.label).join(', ');
+      return kept.map((f) => ({ path: f.key, message: `${f.label} must be entered again: ${where} changed, and a stored secret is never sent to a new destination` }));
+    }
+    const hooked = typeof (this.definition.ctor.prototype as CredentialHooks).validate === 'function';
+    const enteredOnes = secrets.filter((f) => entered(f, input[f.key]));
+    if (!hooked || enteredOnes.length === 0) return [];
+    const together = enteredOnes.map((f) => f.label).join(', ');
+    return kept.map((f) => ({ path: f.key, message: `${f.label} must be entered again (or cleared): it is checked together with ${together}` }));
   }
 
   /** A typed instance of the class; defaults fill fields added to the type after the payload was stored. */
@@ -134,6 +170,15 @@ export class CredentialType<T extends object = object> {
     return new ValidationError(issues, `Invalid ${this.definition.name}`);
   }
 }
+
+/** Whether an update input enters a value for a secret field (for pairs: every value). */
+function entered(field: FieldDefinition, value: unknown): boolean {
+  if (value === undefined || value === null || value === '') return false;
+  if (field.style === 'pairs') return Array.isArray(value) && value.length > 0 && value.every((p) => typeof p === 'object' && p !== null && (p as Pair).value !== '');
+  return true;
+}
+
+const canonical = (value: unknown) => JSON.stringify(value ?? null);
 
 function withoutAbsent(data: Record<string, unknown>): Payload {
   const out: Payload = {};

@@ -40,6 +40,7 @@ function buildField(className: string, record: FieldRecord): FieldDefinition {
   const secret = style === 'secret' || o.secret === true;
   if (secret && o.default !== undefined) fail('a secret field cannot have a default value (it would be the same secret everywhere)');
   if (secret && style === 'checkbox') fail('a checkbox cannot be secret');
+  if (secret && o.destination === true) fail('a destination (where the credential is sent) cannot be secret: users must see where it goes');
   const options = normaliseOptions(o.options);
   if (style === 'select') {
     if (!options || options.length === 0) fail('a select field needs at least one option');
@@ -68,6 +69,7 @@ function buildField(className: string, record: FieldRecord): FieldDefinition {
     help: o.help,
     style,
     secret,
+    destination: o.destination === true,
     optional: o.optional === true || o.default !== undefined,
     default: o.default,
     order: o.order ?? record.declarationIndex,

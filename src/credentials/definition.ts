@@ -24,6 +24,8 @@ export interface FieldDefinition {
   help: string | undefined;
   style: FieldStyle;
   secret: boolean;
+  /** Where the credential is sent: changing it requires re-entering every secret field. */
+  destination: boolean;
   optional: boolean;
   default: FieldValue | undefined;
   order: number;

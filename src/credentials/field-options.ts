@@ -50,6 +50,12 @@ export interface FieldOptions {
    * Implied by style `secret`; set it on `pem`, `multiline` or `pairs` fields that hold secrets.
    */
   secret?: boolean;
+  /**
+   * Where the credential is sent (SMTP host, port, security; an API's base URL). Changing a
+   * destination field requires re-entering every secret field in the same update, so whoever
+   * may edit a secret cannot point its stored password at a server of their choosing.
+   */
+  destination?: boolean;
   /** The field may be left out. Fields with a default are never required on input. */
   optional?: boolean;
   /** Applied on create when the field is left out, and on read for payloads stored before the field existed. */

@@ -6,7 +6,7 @@
  * reference and its line; resolved values are never logged or put into an error.
  */
 import type { CredentialType, Payload } from '../credentials/index.ts';
-import { type FieldIssue, ValidationError } from '../errors.ts';
+import { ExpiredError, type FieldIssue, NotFoundError, ValidationError } from '../errors.ts';
 import type { Principal } from '../identity/principal.ts';
 import type { UseService } from '../secrets/use.service.ts';
 import { parseReferences, type SecretReference } from './expression-parser.ts';
@@ -45,9 +45,8 @@ const issueAt = (ref: { line: number; raw: string }, message: string): FieldIssu
 
 /** What a failed access check means for a reference; other errors are not the text's fault. */
 function problemOf(error: unknown, name: string): string {
-  const code = (error as { code?: string }).code;
-  if (code === 'NOT_FOUND') return `no usable secret named "${name}"`;
-  if (code === 'EXPIRED') return `secret "${name}" has expired`;
+  if (error instanceof NotFoundError) return `no usable secret named "${name}"`;
+  if (error instanceof ExpiredError) return `secret "${name}" has expired`;
   throw error;
 }
 

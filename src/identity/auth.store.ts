@@ -10,9 +10,9 @@ export const authStore = {
     await db.insert(sessions).values(row);
   },
   /** The live session's user, if the user is still enabled. */
-  async sessionUser(db: Executor, idHash: Buffer): Promise<{ userId: string } | undefined> {
+  async sessionUser(db: Executor, idHash: Buffer): Promise<{ userId: string; expiresAt: Date; mustChangePassword: boolean } | undefined> {
     const [row] = await db
-      .select({ userId: sessions.userId })
+      .select({ userId: sessions.userId, expiresAt: sessions.expiresAt, mustChangePassword: users.mustChangePassword })
       .from(sessions)
       .innerJoin(users, eq(users.id, sessions.userId))
       .where(and(eq(sessions.idHash, idHash), gt(sessions.expiresAt, new Date()), eq(users.disabled, false)))
@@ -50,9 +50,13 @@ export const authStore = {
   async tokensOf(db: Executor, userId: string): Promise<TokenRow[]> {
     return db.select().from(apiTokens).where(eq(apiTokens.userId, userId)).orderBy(desc(apiTokens.createdAt));
   },
+  /** Revokes the token and every token minted with it, and theirs (a child never outlives its parent). */
   async revokeToken(db: Executor, id: string): Promise<boolean> {
-    const rows = await db.update(apiTokens).set({ revokedAt: new Date() }).where(and(eq(apiTokens.id, id), isNull(apiTokens.revokedAt))).returning();
-    return rows.length > 0;
+    const rows = await db.execute<{ id: string }>(sql`
+      with recursive tree(id) as (select ${id}::uuid union select t.id from api_tokens t join tree on t.parent_id = tree.id)
+      update api_tokens set revoked_at = now() where id in (select id from tree) and revoked_at is null returning id`);
+    const list = Array.isArray(rows) ? rows : ((rows as { rows?: { id: string }[] }).rows ?? []);
+    return list.some((r) => r.id === id);
   },
   async revokeTokensOf(db: Executor, userId: string): Promise<void> {
     await db.update(apiTokens).set({ revokedAt: new Date() }).where(and(eq(apiTokens.userId, userId), isNull(apiTokens.revokedAt)));

@@ -1,15 +1,16 @@
 /**
- * Groups, memberships and permission grants. Groups and memberships need GROUP_ADMIN;
- * granting to a user needs USER_ADMIN, to a group GROUP_ADMIN. The built-in `system`
- * group cannot be deleted.
+ * Groups, memberships and permission grants. Every decision is the access gate's: groups
+ * and memberships need GROUP_ADMIN, granting to a user USER_ADMIN, to a group GROUP_ADMIN,
+ * and nobody grants what they lack or acts on themselves (see src/access/admin.policy.ts).
+ * The built-in `system` group cannot be deleted.
  */
+import type { AccessGate } from '../access/access.gate.ts';
 import type { AuditEvent } from '../audit/audit-events.ts';
 import type { AuditService } from '../audit/audit.service.ts';
 import type { Database, Executor } from '../db/client.ts';
 import { pgErrorCode, uniqueViolation } from '../db/errors.ts';
-import { AccessDeniedError, ConflictError, NotFoundError, ValidationError } from '../errors.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { parseField } from '../validation.ts';
-import { holds, resolvePrincipal } from './access.resolver.ts';
 import { groupDescriptionSchema, groupNameSchema } from './identity-rules.ts';
 import { type GroupRow, identityStore } from './identity.store.ts';
 import { isPermission, type Permission, permissions } from './permissions.ts';
@@ -29,11 +30,13 @@ const groupOf = (row: GroupRow): Group => ({ id: row.id, name: row.name, descrip
 
 export type PermissionHolder = { userId: string } | { groupId: string };
 
-export function groupServiceFactory({ db, audit }: { db: Database; audit: Pick<AuditService, 'appendInTx'> }) {
-  async function require(principal: Principal, permission: Permission, what: string): Promise<void> {
-    if (!holds(await resolvePrincipal(db, principal), permission)) throw new AccessDeniedError(`${what} needs the ${permission} permission`);
-  }
+export interface GroupServiceDeps {
+  db: Database;
+  gate: Pick<AccessGate, 'require' | 'permissionChange' | 'membershipChange' | 'groupDeletion' | 'readUser' | 'readGroup'>;
+  audit: Pick<AuditService, 'appendInTx'>;
+}
 
+export function groupServiceFactory({ db, gate, audit }: GroupServiceDeps) {
   /** A group by id or name. */
   async function find(ref: string): Promise<GroupRow> {
     const row = /^[0-9a-f-]{36}$/i.test(ref) ? await identityStore.groupById(db, ref) : await identityStore.groupByName(db, ref);
@@ -65,7 +68,7 @@ export function groupServiceFactory({ db, audit }: { db: Database; audit: Pick<A
     find: async (ref: string): Promise<Group> => groupOf(await find(ref)),
 
     async create(principal: Principal, input: { name: unknown; description?: unknown }): Promise<Group> {
-      await require(principal, 'GROUP_ADMIN', 'Creating groups');
+      await gate.require(principal, 'GROUP_ADMIN', 'Creating groups');
       const name = parseField(groupNameSchema, input.name, 'name');
       const description = parseField(groupDescriptionSchema, input.description ?? '', 'description');
       try {
@@ -77,30 +80,29 @@ export function groupServiceFactory({ db, audit }: { db: Database; audit: Pick<A
     },
 
     async delete(principal: Principal, ref: string): Promise<void> {
-      await require(principal, 'GROUP_ADMIN', 'Deleting groups');
-      const group = await find(ref);
+      const group = await gate.groupDeletion(principal, ref);
       if (group.builtIn) throw new ConflictError(`The built-in group "${group.name}" cannot be deleted`);
       await audited(principal, (tx) => identityStore.deleteGroup(tx, group.id), () => ({ action: 'group.deleted', target: { id: group.id, name: group.name }, details: { builtIn: false } }));
     },
 
+    /** Group names are not secret: anyone signed in may list them (to share with one). */
     async list(_principal: Principal): Promise<Group[]> {
       return (await identityStore.listGroups(db)).map(groupOf);
     },
 
     async members(principal: Principal, ref: string): Promise<User[]> {
-      await require(principal, 'GROUP_ADMIN', 'Listing members');
-      return (await identityStore.membersOf(db, (await find(ref)).id)).map(userOf);
+      const group = await gate.readGroup(principal, ref);
+      return (await identityStore.membersOf(db, group.id)).map(userOf);
     },
 
     async addMember(principal: Principal, ref: string, userId: string): Promise<void> {
-      await require(principal, 'GROUP_ADMIN', 'Changing memberships');
-      const [member, group] = [await user(userId), await find(ref)];
+      const group = await gate.membershipChange(principal, ref, userId, 'add');
+      const member = await user(userId);
       await audited(principal, (tx) => identityStore.addMember(tx, member.id, group.id), () => ({ action: 'membership.added', target: { id: group.id, name: group.name }, details: { userId: member.id } }));
     },
 
     async removeMember(principal: Principal, ref: string, userId: string): Promise<void> {
-      await require(principal, 'GROUP_ADMIN', 'Changing memberships');
-      const group = await find(ref);
+      const group = await gate.membershipChange(principal, ref, userId, 'remove');
       await audited(
         principal,
         async (tx) => {
@@ -112,15 +114,15 @@ export function groupServiceFactory({ db, audit }: { db: Database; audit: Pick<A
 
     async grant(principal: Principal, holder: PermissionHolder, permission: unknown): Promise<void> {
       const p = permissionOf(permission);
-      await require(principal, 'userId' in holder ? 'USER_ADMIN' : 'GROUP_ADMIN', `Granting permissions to ${'userId' in holder ? 'users' : 'groups'}`);
-      const target = 'userId' in holder ? await user(holder.userId).then((u) => ({ id: u.id, name: u.email, kind: 'user' as const })) : await find(holder.groupId).then((g) => ({ id: g.id, name: g.name, kind: 'group' as const }));
+      const holderRow = await gate.permissionChange(principal, holder, p, 'grant');
+      const target = { id: holderRow.id, name: holderRow.label, kind: holderRow.kind };
       await audited(principal, (tx) => identityStore.grant(tx, target.kind === 'user' ? { userId: target.id } : { groupId: target.id }, p), () => ({ action: 'permission.granted', target: { id: target.id, name: target.name }, details: { permission: p, holderKind: target.kind } }));
     },
 
     async revoke(principal: Principal, holder: PermissionHolder, permission: unknown): Promise<void> {
       const p = permissionOf(permission);
-      await require(principal, 'userId' in holder ? 'USER_ADMIN' : 'GROUP_ADMIN', 'Revoking permissions');
-      const target = 'userId' in holder ? await user(holder.userId).then((u) => ({ id: u.id, name: u.email, kind: 'user' as const })) : await find(holder.groupId).then((g) => ({ id: g.id, name: g.name, kind: 'group' as const }));
+      const holderRow = await gate.permissionChange(principal, holder, p, 'revoke');
+      const target = { id: holderRow.id, name: holderRow.label, kind: holderRow.kind };
       await audited(
         principal,
         async (tx) => {
@@ -130,9 +132,13 @@ export function groupServiceFactory({ db, audit }: { db: Database; audit: Pick<A
       );
     },
 
-    async grants(_principal: Principal, holder: PermissionHolder): Promise<string[]> {
-      const resolved = 'userId' in holder ? { userId: holder.userId } : { groupId: (await find(holder.groupId)).id };
-      return identityStore.grantsOf(db, resolved);
+    /** A holder's grants: readable by the user itself, or by an administrator. */
+    async grants(principal: Principal, holder: PermissionHolder): Promise<string[]> {
+      if ('userId' in holder) {
+        await gate.readUser(principal, holder.userId);
+        return identityStore.grantsOf(db, { userId: holder.userId });
+      }
+      return identityStore.grantsOf(db, { groupId: (await gate.readGroup(principal, holder.groupId)).id });
     },
   };
 }

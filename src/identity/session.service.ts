@@ -1,18 +1,21 @@
 /**
  * Server-side sessions (web UI) and bearer API tokens. Both are random values shown to
  * their holder once; the database keeps only SHA-256 hashes. Logging out, changing the
- * password and disabling the user end them.
+ * password and disabling the user end them. What a new token may be (scope, lifetime,
+ * parent) is the access gate's decision; every token created, from every path, is audited.
  */
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { AuditService } from '../audit/audit.service.ts';
 import type { ReadCache } from '../cluster/read-cache.ts';
 import type { Database } from '../db/client.ts';
-import { AccessDeniedError, NotFoundError } from '../errors.ts';
+import type { AccessGate } from '../access/access.gate.ts';
+import { NotFoundError, ValidationError } from '../errors.ts';
 import { parseField } from '../validation.ts';
-import { holds, resolvePrincipal } from './access.resolver.ts';
 import { authStore, type TokenRow } from './auth.store.ts';
-import type { Principal } from './principal.ts';
+import { identityStore } from './identity.store.ts';
+import { verifyPassword } from './password-hash.ts';
+import { type Principal, type TokenScope, tokenScopes, type UserPrincipal } from './principal.ts';
 
 const sha256 = (value: string) => createHash('sha256').update(value).digest();
 const tokenPattern = /^tsr_([0-9a-f]{32})_([A-Za-z0-9_-]{43})$/;
@@ -24,14 +27,55 @@ export interface ApiToken {
   expiresAt: Date | null;
   revokedAt: Date | null;
   lastUsedAt: Date | null;
+  scope: TokenScope;
 }
 
-const tokenOf = (row: TokenRow): ApiToken => ({ id: row.id, name: row.name, createdAt: row.createdAt, expiresAt: row.expiresAt, revokedAt: row.revokedAt, lastUsedAt: row.lastUsedAt });
+const scopeOf = (value: string): TokenScope => (value === 'read' ? 'read' : 'full');
+const tokenOf = (row: TokenRow): ApiToken => ({ id: row.id, name: row.name, createdAt: row.createdAt, expiresAt: row.expiresAt, revokedAt: row.revokedAt, lastUsedAt: row.lastUsedAt, scope: scopeOf(row.scope) });
+const scopeSchema = z.enum(tokenScopes as [TokenScope, ...TokenScope[]], { error: 'Scope must be read or full' });
+
+/** What a bearer token stands for, once checked. */
+export interface TokenHolder {
+  userId: string;
+  tokenId: string;
+  scope: TokenScope;
+  expiresAt: Date | null;
+}
+
+export interface TokenInput {
+  name: unknown;
+  expiresInDays?: unknown;
+  scope?: unknown;
+  /** From a web session, a token is minted only with the current password: a stolen cookie alone cannot mint one. */
+  currentPassword?: unknown;
+}
 
 const tokenNameSchema = z.string({ error: 'Name must be text' }).trim().min(1, 'Name must not be empty').max(100, 'Name must be at most 100 characters').refine((s) => !s.includes('\u0000'), 'Name must not contain NUL characters');
 const expiresInDaysSchema = z.number({ error: 'Expiry must be a number of days' }).int('Expiry must be a whole number of days').min(1, 'Expiry must be at least 1 day').max(3650, 'Expiry must be at most 3650 days');
 
-export function sessionServiceFactory({ db, audit, sessionHours, cache }: { db: Database; audit: Pick<AuditService, 'appendInTx' | 'write'>; sessionHours: number; cache?: ReadCache }) {
+export interface SessionServiceDeps {
+  db: Database;
+  gate: Pick<AccessGate, 'mint' | 'userAction'>;
+  audit: Pick<AuditService, 'appendInTx' | 'write'>;
+  sessionHours: number;
+  cache?: ReadCache;
+}
+
+const tokenValue = (id: string, secret: string) => `tsr_${id.replaceAll('-', '')}_${secret}`;
+
+export function sessionServiceFactory({ db, gate, audit, sessionHours, cache }: SessionServiceDeps) {
+  /** Inserts a token and its audit row in one transaction. */
+  async function issue(principal: Principal, userId: string, fields: { name: string; scope: TokenScope; expiresAt: Date | null; parentId: string | null }, via: string): Promise<{ token: string; row: TokenRow }> {
+    const id = randomUUID();
+    const secret = randomBytes(32).toString('base64url');
+    const row = await db.transaction(async (tx) => {
+      const inserted = await authStore.insertToken(tx, { id, userId, secretHash: sha256(secret), ...fields });
+      await audit.appendInTx(tx, [{ actor: principal, event: { action: 'token.created', target: { id, name: fields.name }, details: { expiresAt: inserted.expiresAt?.toISOString() ?? null, scope: fields.scope, via } } }]);
+      return inserted;
+    });
+    return { token: tokenValue(id, secret), row };
+  }
+
   /** When this node last stamped each token's last use: at most one write per token per minute. */
   const touched = new Map<string, number>();
   return {
@@ -43,8 +87,13 @@ export function sessionServiceFactory({ db, audit, sessionHours, cache }: { db: 
     },
 
     async sessionUser(cookie: string | undefined): Promise<string | undefined> {
+      return (await this.sessionHolder(cookie))?.userId;
+    },
+
+    /** The live session's user and when the session ends. */
+    async sessionHolder(cookie: string | undefined): Promise<{ userId: string; expiresAt: Date; mustChangePassword: boolean } | undefined> {
       if (!cookie || cookie.length > 100) return undefined;
-      return (await authStore.sessionUser(db, sha256(cookie)))?.userId;
+      return authStore.sessionUser(db, sha256(cookie));
     },
 
     /** Ends a session; with `principal`, records the logout. */
@@ -59,32 +108,40 @@ export function sessionServiceFactory({ db, audit, sessionHours, cache }: { db: 
       await authStore.revokeTokensOf(db, userId);
     },
 
-    /** A new API token for the acting user; the returned `token` is shown once and never stored. */
-    async createToken(principal: Principal, input: { name: unknown; expiresInDays?: unknown }): Promise<{ token: string; info: ApiToken }> {
-      if (principal.kind !== 'user' || !(await resolvePrincipal(db, principal)).active) throw new AccessDeniedError('Only a signed-in user can create API tokens');
+    /**
+     * A new API token for the acting user; the returned `token` is shown once and never stored.
+     * Minted with a token, it is no wider and no longer-lived than that token, and is revoked
+     * with it; minted from a web session, it needs the current password.
+     */
+    async createToken(principal: Principal, input: TokenInput): Promise<{ token: string; info: ApiToken }> {
       const name = parseField(tokenNameSchema, input.name, 'name');
       const days = input.expiresInDays === undefined || input.expiresInDays === null ? undefined : parseField(expiresInDaysSchema, input.expiresInDays, 'expiresInDays');
-      const id = randomUUID();
-      const secret = randomBytes(32).toString('base64url');
-      const row = await db.transaction(async (tx) => {
-        const inserted = await authStore.insertToken(tx, { id, userId: principal.id, name, secretHash: sha256(secret), expiresAt: days === undefined ? null : new Date(Date.now() + days * 86_400_000) });
-        await audit.appendInTx(tx, [{ actor: principal, event: { action: 'token.created', target: { id, name }, details: { expiresAt: inserted.expiresAt?.toISOString() ?? null } } }]);
-        return inserted;
-      });
-      return { token: `tsr_${id.replaceAll('-', '')}_${secret}`, info: tokenOf(row) };
+      const scope = input.scope === undefined || input.scope === null || input.scope === '' ? 'full' : parseField(scopeSchema, input.scope, 'scope');
+      const minted = await gate.mint(principal, { scope, expiresAt: days === undefined ? null : new Date(Date.now() + days * 86_400_000) });
+      const user = principal as UserPrincipal;
+      if (user.via === 'session') {
+        const row = await identityStore.userById(db, user.id);
+        if (!(await verifyPassword(row?.passwordHash, typeof input.currentPassword === 'string' ? input.currentPassword : ''))) throw ValidationError.field('currentPassword', 'Enter your current password to create a token');
+      }
+      const { token, row } = await issue(principal, user.id, { name, ...minted }, user.via ?? 'in-process');
+      return { token, info: tokenOf(row) };
     },
 
-    /** A short-lived token for scripts that start from a user's credentials (POST /auth/token). */
-    async createShortLivedToken(userId: string, minutes = 60): Promise<{ token: string; expiresAt: Date }> {
-      const id = randomUUID();
-      const secret = randomBytes(32).toString('base64url');
-      const expiresAt = new Date(Date.now() + minutes * 60_000);
-      await authStore.insertToken(db, { id, userId, name: 'auth/token', secretHash: sha256(secret), expiresAt });
-      return { token: `tsr_${id.replaceAll('-', '')}_${secret}`, expiresAt };
+    /**
+     * A token for a user who just gave their e-mail and password (POST /auth/token): an hour
+     * unless asked for longer (as `tresor login` does), full or read-only.
+     */
+    async createTokenForCredentials(userId: string, input: { name?: unknown; expiresInDays?: unknown; scope?: unknown } = {}): Promise<{ token: string; info: ApiToken }> {
+      const name = input.name === undefined ? 'auth/token' : parseField(tokenNameSchema, input.name, 'name');
+      const days = input.expiresInDays === undefined || input.expiresInDays === null ? undefined : parseField(expiresInDaysSchema, input.expiresInDays, 'expiresInDays');
+      const scope = input.scope === undefined || input.scope === null ? 'full' : parseField(scopeSchema, input.scope, 'scope');
+      const expiresAt = new Date(Date.now() + (days === undefined ? 3600_000 : days * 86_400_000));
+      const { token, row } = await issue({ kind: 'user', id: userId }, userId, { name, scope, expiresAt, parentId: null }, 'credentials');
+      return { token, info: tokenOf(row) };
     },
 
-    /** The user a bearer token belongs to, if it is live. */
-    async tokenUser(token: string | undefined): Promise<string | undefined> {
+    /** Who a bearer token stands for, if it is live. */
+    async tokenHolder(token: string | undefined): Promise<TokenHolder | undefined> {
       const match = token ? tokenPattern.exec(token) : null;
       if (!match) return undefined;
       const hex = match[1]!;
@@ -98,7 +155,7 @@ export function sessionServiceFactory({ db, audit, sessionHours, cache }: { db: 
         touched.set(id, Date.now());
         await authStore.touchToken(db, id);
       }
-      return row.userId;
+      return { userId: row.userId, tokenId: row.id, scope: scopeOf(row.scope), expiresAt: row.expiresAt };
     },
 
     async tokens(principal: Principal): Promise<ApiToken[]> {
@@ -109,7 +166,8 @@ export function sessionServiceFactory({ db, audit, sessionHours, cache }: { db: 
     async revokeToken(principal: Principal, id: string): Promise<void> {
       const row = /^[0-9a-f-]{36}$/i.test(id) ? await authStore.token(db, id) : undefined;
       const own = row && principal.kind === 'user' && row.userId === principal.id;
-      if (!row || (!own && !holds(await resolvePrincipal(db, principal), 'USER_ADMIN'))) throw new NotFoundError(`No token ${id}`);
+      if (!row) throw new NotFoundError(`No token ${id}`);
+      if (!own) await gate.userAction(principal, row.userId, 'revoke the tokens of');
       await db.transaction(async (tx) => {
         if (!(await authStore.revokeToken(tx, id))) throw new NotFoundError(`Token ${id} is already revoked`);
         await audit.appendInTx(tx, [{ actor: principal, event: { action: 'token.revoked', target: { id, name: row.name }, details: { expiresAt: row.expiresAt?.toISOString() ?? null } } }]);

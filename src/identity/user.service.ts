@@ -1,14 +1,15 @@
 /**
- * Users: creation, authentication, password changes, disabling. Administration needs
- * USER_ADMIN; a user may change their own password. Messages never say whether an
- * e-mail address exists.
+ * Users: creation, authentication, password changes, disabling. Who may do which is the
+ * access gate's decision (USER_ADMIN, never on oneself or on a user who holds more); a user
+ * changes their own password in a signed-in session, with the current one. Messages never
+ * say whether an e-mail address exists.
  */
+import type { AccessGate } from '../access/access.gate.ts';
 import type { AuditService } from '../audit/audit.service.ts';
 import type { Database } from '../db/client.ts';
 import { pgErrorCode, uniqueViolation } from '../db/errors.ts';
-import { AccessDeniedError, ConflictError, NotFoundError, TresorError } from '../errors.ts';
+import { AccessDeniedError, ConflictError, NotFoundError, TresorError, ValidationError } from '../errors.ts';
 import { parseField } from '../validation.ts';
-import { holds, resolvePrincipal } from './access.resolver.ts';
 import { displayNameSchema, emailSchema, loginPasswordSchema } from './identity-rules.ts';
 import { identityStore, type UserRow } from './identity.store.ts';
 import { hashPassword, verifyPassword } from './password-hash.ts';
@@ -19,20 +20,31 @@ export interface User {
   email: string;
   displayName: string;
   disabled: boolean;
+  /** An administrator reset the password: the user must choose a new one before anything else. */
+  mustChangePassword: boolean;
   createdAt: Date;
 }
 
-export const userOf = (row: UserRow): User => ({ id: row.id, email: row.email, displayName: row.displayName, disabled: row.disabled, createdAt: row.createdAt });
+export const userOf = (row: UserRow): User => ({ id: row.id, email: row.email, displayName: row.displayName, disabled: row.disabled, mustChangePassword: row.mustChangePassword, createdAt: row.createdAt });
+
+/** What a login form's e-mail field may be recorded as: an address, or nothing of what was typed (it may be a password). */
+export function recordableLogin(email: string): string {
+  return /^[^\s@]{1,64}@[^\s@]{1,255}$/.test(email) ? email : '(not an e-mail address)';
+}
 
 export interface UserListener {
   /** A user's password changed or the user was disabled: their sessions and tokens must end. */
   credentialsRevoked?(userId: string): Promise<void> | void;
 }
 
-export function userServiceFactory({ db, audit, listener = {} }: { db: Database; audit: Pick<AuditService, 'appendInTx' | 'write'>; listener?: UserListener }) {
-  async function requireAdmin(principal: Principal): Promise<void> {
-    if (!holds(await resolvePrincipal(db, principal), 'USER_ADMIN')) throw new AccessDeniedError('Managing users needs the USER_ADMIN permission');
-  }
+export interface UserServiceDeps {
+  db: Database;
+  gate: Pick<AccessGate, 'require' | 'userAction' | 'readUser' | 'requireChange' | 'facts'>;
+  audit: Pick<AuditService, 'appendInTx' | 'write'>;
+  listener?: UserListener;
+}
+
+export function userServiceFactory({ db, gate, audit, listener = {} }: UserServiceDeps) {
 
   async function existing(id: string): Promise<UserRow> {
     const row = await identityStore.userById(db, id);
@@ -42,7 +54,7 @@ export function userServiceFactory({ db, audit, listener = {} }: { db: Database;
 
   return {
     async create(principal: Principal, input: { email: unknown; displayName?: unknown; password?: unknown }): Promise<User> {
-      await requireAdmin(principal);
+      await gate.require(principal, 'USER_ADMIN', 'Creating users');
       const email = parseField(emailSchema, input.email, 'email');
       const displayName = parseField(displayNameSchema, input.displayName ?? email.split('@')[0], 'displayName');
       const passwordHash = input.password === undefined ? null : await hashPassword(parseField(loginPasswordSchema, input.password, 'password'));
@@ -63,7 +75,7 @@ export function userServiceFactory({ db, audit, listener = {} }: { db: Database;
       const email = typeof emailInput === 'string' ? emailInput.trim().toLowerCase().slice(0, 320) : '';
       const row = email ? await identityStore.userByEmail(db, email) : undefined;
       const ok = await verifyPassword(row?.passwordHash, typeof password === 'string' ? password : '');
-      const target = { id: row?.id ?? null, name: email };
+      const target = { id: row?.id ?? null, name: recordableLogin(email) };
       if (!row || !ok || row.disabled) {
         await audit.write({ actor: row ? { kind: 'user', id: row.id } : { kind: 'system' }, outcome: 'failure', event: { action: 'auth.login_failed', target, details: { method } } });
         throw new TresorError('UNAUTHENTICATED', 'Wrong e-mail or password, or the account is disabled');
@@ -73,14 +85,14 @@ export function userServiceFactory({ db, audit, listener = {} }: { db: Database;
     },
 
     async get(principal: Principal, id: string): Promise<User> {
-      if (!(principal.kind === 'user' && principal.id === id)) await requireAdmin(principal);
+      await gate.readUser(principal, id);
       return userOf(await existing(id));
     },
 
     /** The signed-in user and what they hold, for page chrome (which admin links to show). */
     async whoami(principal: Principal): Promise<{ user: User; permissions: string[] }> {
       if (principal.kind !== 'user') throw new AccessDeniedError('Only users have a profile');
-      const facts = await resolvePrincipal(db, principal);
+      const facts = await gate.facts(principal);
       return { user: userOf(await existing(principal.id)), permissions: [...facts.permissions].sort() };
     },
 
@@ -90,24 +102,43 @@ export function userServiceFactory({ db, audit, listener = {} }: { db: Database;
     },
 
     async list(principal: Principal): Promise<User[]> {
-      await requireAdmin(principal);
+      await gate.require(principal, 'USER_ADMIN', 'Listing users', { mode: 'read' });
       return (await identityStore.listUsers(db)).map(userOf);
     },
 
-    async setPassword(principal: Principal, id: string, password: unknown): Promise<void> {
-      if (!(principal.kind === 'user' && principal.id === id)) await requireAdmin(principal);
+    /**
+     * A new password. Your own: only in a signed-in session (never with a bare token), with the
+     * current password. Another user's (a reset): USER_ADMIN, on a user who holds nothing the
+     * administrator lacks; the user must choose a new one at next sign-in.
+     */
+    async setPassword(principal: Principal, id: string, password: unknown, options: { currentPassword?: unknown } = {}): Promise<void> {
+      const own = principal.kind === 'user' && principal.id === id;
+      if (own) {
+        await gate.requireChange(principal, 'Changing your password');
+        if (principal.via === 'token') throw new AccessDeniedError('Change your own password in the web UI (it asks for the current one), not with an API token');
+        const row = await existing(id);
+        if (!(await verifyPassword(row.passwordHash, typeof options.currentPassword === 'string' ? options.currentPassword : ''))) {
+          await audit.write({ actor: principal, outcome: 'failure', event: { action: 'user.password_changed', target: { id, name: row.email }, details: { administrator: false } } });
+          throw ValidationError.field('currentPassword', 'Current password is wrong');
+        }
+      } else {
+        await gate.userAction(principal, id, 'reset the password of');
+      }
       await existing(id);
       const passwordHash = await hashPassword(parseField(loginPasswordSchema, password, 'password'));
       await db.transaction(async (tx) => {
-        const row = await identityStore.updateUser(tx, id, { passwordHash });
-        await audit.appendInTx(tx, [{ actor: principal, event: { action: 'user.password_changed', target: { id, name: row!.email }, details: { administrator: false } } }]);
+        const row = await identityStore.updateUser(tx, id, { passwordHash, mustChangePassword: !own });
+        await audit.appendInTx(tx, [{ actor: principal, event: { action: 'user.password_changed', target: { id, name: row!.email }, details: { administrator: !own } } }]);
       });
       await listener.credentialsRevoked?.(id);
     },
 
     async setDisabled(principal: Principal, id: string, disabled: boolean): Promise<User> {
-      await requireAdmin(principal);
-      if (principal.kind === 'user' && principal.id === id && disabled) throw new ConflictError('You cannot disable your own account', 'disabled');
+      if (principal.kind === 'user' && principal.id === id && disabled) {
+        await gate.require(principal, 'USER_ADMIN', 'Disabling users');
+        throw new ConflictError('You cannot disable your own account', 'disabled');
+      }
+      await gate.userAction(principal, id, disabled ? 'disable' : 'enable');
       await existing(id);
       const row = await db.transaction(async (tx) => {
         const updated = await identityStore.updateUser(tx, id, { disabled });

@@ -3,7 +3,7 @@
  * field declares. The check itself (access, expiry) is the use service's, handed in late.
  */
 import type { CredentialRegistry, CredentialType } from '../credentials/index.ts';
-import { ValidationError } from '../errors.ts';
+import { ExpiredError, NotFoundError, ValidationError } from '../errors.ts';
 import type { Principal } from '../identity/principal.ts';
 import type { ReferenceChecker } from './secret-inputs.ts';
 
@@ -17,9 +17,8 @@ export function referenceChecks(registry: CredentialRegistry, references: { chec
         const { typeId } = await references.check(principal, name);
         if (field.refType && typeId !== field.refType) issues.push({ path: `fields.${field.key}`, message: `${field.label}: "${name}" is a ${registry.find(typeId)?.definition.name ?? typeId}, not a ${registry.find(field.refType)?.definition.name ?? field.refType}` });
       } catch (error) {
-        const code = (error as { code?: string }).code;
-        if (code === 'NOT_FOUND') issues.push({ path: `fields.${field.key}`, message: `${field.label}: no secret named "${name}" that you may use` });
-        else if (code === 'EXPIRED') issues.push({ path: `fields.${field.key}`, message: `${field.label}: secret "${name}" has expired` });
+        if (error instanceof NotFoundError) issues.push({ path: `fields.${field.key}`, message: `${field.label}: no secret named "${name}" that you may use` });
+        else if (error instanceof ExpiredError) issues.push({ path: `fields.${field.key}`, message: `${field.label}: secret "${name}" has expired` });
         else throw error;
       }
     }

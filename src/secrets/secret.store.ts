@@ -4,24 +4,22 @@ import type { Executor } from '../db/client.ts';
 import { storable } from '../db/errors.ts';
 import { secrets, secretVersions } from '../db/schema/index.ts';
 import { isSecretId } from './secret-rules.ts';
-import { shareStore } from './share.store.ts';
 
 export type SecretRow = typeof secrets.$inferSelect;
 export type NewSecretRow = typeof secrets.$inferInsert;
 export type VersionRow = typeof secretVersions.$inferSelect;
 export type NewVersionRow = typeof secretVersions.$inferInsert;
 
-const byRef = (ref: string): SQL => (isSecretId(ref) ? eq(secrets.id, ref) : storable(ref) ? eq(secrets.name, ref) : sql`false`);
+// Names compare case-insensitively (one unique index on lower(name) serves the lookup).
+const byRef = (ref: string): SQL => (isSecretId(ref) ? eq(secrets.id, ref) : storable(ref) ? sql`lower(${secrets.name}) = lower(${ref})` : sql`false`);
 
 export interface SecretFilter {
   typeId?: string;
   text?: string;
   expiringBefore?: Date;
   ownerId?: string;
-  /** Only secrets this user owns or has shared with them directly (their store). */
-  visibleTo?: string;
-  /** Only secrets usable by this user and these groups (owned, or shared with any of them). */
-  usableBy?: { userId: string | null; groupIds: readonly string[] };
+  /** The access gate's condition: which rows the principal may list (absent: every row, for managers). */
+  access?: SQL;
   /** Leave out secrets whose expiry has passed. */
   unexpired?: boolean;
 }
@@ -58,12 +56,7 @@ export const secretStore = {
     if (filter.ownerId) where.push(eq(secrets.ownerId, filter.ownerId));
     if (filter.text) where.push(sql`(${ilike(secrets.name, `%${escapeLike(filter.text)}%`)} or ${ilike(secrets.description, `%${escapeLike(filter.text)}%`)})`);
     if (filter.expiringBefore) where.push(lte(secrets.expiresAt, filter.expiringBefore));
-    // Owned plus shared directly, as one id set: both halves use their own index.
-    if (filter.visibleTo) where.push(sql`${secrets.id} in (select ${secrets.id} from ${secrets} where ${secrets.ownerId} = ${filter.visibleTo} union all ${shareStore.idsSharedWithUser(filter.visibleTo)})`);
-    if (filter.usableBy) {
-      const { userId, groupIds } = filter.usableBy;
-      where.push(userId ? sql`(${secrets.ownerId} = ${userId} or ${shareStore.sharedWithAny(secrets.id, userId, groupIds)})` : shareStore.sharedWithAny(secrets.id, null, groupIds));
-    }
+    if (filter.access) where.push(filter.access);
     if (filter.unexpired) where.push(sql`(${secrets.expiresAt} is null or ${secrets.expiresAt} > now())`);
     if (page.afterName !== undefined) where.push(sql`${secrets.name} > ${page.afterName}`);
     return db.select().from(secrets).where(and(...where)).orderBy(asc(secrets.name)).limit(page.limit);

@@ -23,10 +23,11 @@ import { credentialTypesRoutes } from './api/credential-types.routes.ts';
 import { secretsRoutes } from './api/secrets.routes.ts';
 import { sharesRoutes } from './api/shares.routes.ts';
 import { tokensRoutes } from './api/tokens.routes.ts';
-import { authPlugin } from './plugins/auth.plugin.ts';
-import { errorsPlugin } from './plugins/errors.plugin.ts';
+import { authPlugin, sessionAuthentication, tokenAuthentication } from './plugins/auth.plugin.ts';
+import { errorsPlugin, jsonErrors } from './plugins/errors.plugin.ts';
 import { tresorPlugin } from './plugins/tresor.plugin.ts';
 import { viewsPlugin } from './plugins/views.plugin.ts';
+import { uiAccountRoutes } from './ui/account.routes.ts';
 import { uiAdminRoutes } from './ui/admin.routes.ts';
 import { uiAuthRoutes } from './ui/auth.routes.ts';
 import { uiSecretsRoutes } from './ui/secrets.routes.ts';
@@ -58,9 +59,15 @@ export async function buildApp(tresor: Tresor, options: AppOptions = {}): Promis
     auditContext.run({ requestId: request.id, clientAddress: request.ip }, done);
   });
   await app.register(errorsPlugin);
+  // Nothing Tresor answers may be kept by a browser or proxy: token values, forms, lists.
+  app.addHook('onSend', async (_request, reply, payload) => {
+    reply.header('Cache-Control', 'no-store');
+    return payload;
+  });
   await app.register(helmet, {
     contentSecurityPolicy: {
-      directives: { defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'"], imgSrc: ["'self'", 'https:', 'data:'], formAction: ["'self'"], frameAncestors: ["'none'"], objectSrc: ["'none'"], baseUri: ["'self'"] },
+      // upgrade-insecure-requests only under HTTPS: over plain HTTP on a LAN address it would send the browser to a port that does not speak TLS.
+      directives: { defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'"], imgSrc: ["'self'", 'https:', 'data:'], formAction: ["'self'"], frameAncestors: ["'none'"], objectSrc: ["'none'"], baseUri: ["'self'"], upgradeInsecureRequests: options.https ? [] : null },
     },
     hsts: options.https ? undefined : false,
   });
@@ -83,6 +90,8 @@ export async function buildApp(tresor: Tresor, options: AppOptions = {}): Promis
       // __proto__ / constructor.prototype keys outright.
       api.removeAllContentTypeParsers();
       api.addContentTypeParser('application/json', { parseAs: 'string' }, api.getDefaultJsonParser('error', 'error'));
+      await jsonErrors(api);
+      await tokenAuthentication(api);
       await api.register(credentialTypesRoutes);
       await api.register(secretsRoutes);
       await api.register(sharesRoutes);
@@ -94,11 +103,16 @@ export async function buildApp(tresor: Tresor, options: AppOptions = {}): Promis
   );
 
   await app.register(viewsPlugin);
-  await app.register(uiAuthRoutes);
-  await app.register(uiSecretsRoutes);
-  await app.register(uiSharingRoutes);
-  await app.register(uiTokensRoutes);
-  await app.register(uiAdminRoutes);
+  // The UI in a context of its own: session cookies name the principal here, and only here.
+  await app.register(async (ui) => {
+    await sessionAuthentication(ui);
+    await ui.register(uiAuthRoutes);
+    await ui.register(uiSecretsRoutes);
+    await ui.register(uiSharingRoutes);
+    await ui.register(uiTokensRoutes);
+    await ui.register(uiAdminRoutes);
+    await ui.register(uiAccountRoutes);
+  });
 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   // Ready while the database answers. A node whose change bus is down still serves, correctly

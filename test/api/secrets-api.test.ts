@@ -83,7 +83,7 @@ describe.each(databaseKinds)('REST API: secrets on %s', (kind) => {
   it('patches with If-Match: a stale ETag is a 409, the right one writes a new version, an empty secret keeps its value', async () => {
     const created = (await h.api('POST', '/api/v1/secrets', admin, smtpBody('patched', 'CANARY-patched-keep'))).json();
     const url = `/api/v1/secrets/${created.id}`;
-    const ok = await h.api('PATCH', url, admin, { fields: { host: 'relay.example.test', password: '' } }, { 'if-match': '"1"' });
+    const ok = await h.api('PATCH', url, admin, { fields: { username: 'relay-user', password: '' } }, { 'if-match': '"1"' });
     expect(ok.statusCode).toBe(200);
     expect(ok.headers.etag).toBe('"2"');
     expect(ok.json()).toMatchObject({ changed: true, secret: { version: 2 } });
@@ -96,7 +96,7 @@ describe.each(databaseKinds)('REST API: secrets on %s', (kind) => {
     const same = await h.api('PATCH', url, admin, { fields: { username: 'mailer' } });
     expect(same.json()).toMatchObject({ changed: false, secret: { version: 2 } });
     const { value } = await h.tresor.use(Smtp, h.admin, created.id);
-    expect(value).toMatchObject({ host: 'relay.example.test', username: 'mailer', password: 'CANARY-patched-keep' });
+    expect(value).toMatchObject({ host: 'smtp.example.test', username: 'relay-user', password: 'CANARY-patched-keep' });
   });
 
   it('lists versions and rolls back', async () => {

@@ -77,7 +77,8 @@ describe('leak scan (embedded database in a data folder)', () => {
 
     // The mail module, through a real SMTP server; expressions (their output is the value, by design, and is not scanned).
     const server = await startSmtpServer('none', { username: 'mailer', password: smtpPassword });
-    await t.secrets.update(admin, 'leak-smtp', { merge: true, fields: { host: '127.0.0.1', port: server.port, security: 'none' } });
+    // A new destination takes the password entered again (the same canary).
+    await t.secrets.update(admin, 'leak-smtp', { merge: true, fields: { host: '127.0.0.1', port: server.port, security: 'none', password: smtpPassword } });
     const sent = await mailModule(t.moduleContext).send({ to: 'x@example.test', subject: 'leak', text: 'body' }, { secret: 'leak-smtp' });
     produced.push(JSON.stringify(sent));
     await server.close();

@@ -1,3 +1,4 @@
+import { systemPrincipal } from '../../src/identity/principal.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Password } from '../../credential-types/password.ts';
 import { and, asc, eq, gte, sql } from 'drizzle-orm';
@@ -41,17 +42,21 @@ describe.each(databaseKinds)('audit trail on %s', (kind) => {
     await t.tresor.shares.unshare(owner, s.id, share.id);
     await t.tresor.use(Password, owner, s.id, { module: 'test-module' });
     await expect(t.tresor.secrets.get(stranger, s.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await t.tresor.secrets.get(owner, s.id);
+    await t.tresor.secrets.list(t.admin, { all: true });
+    await expect(t.tresor.secrets.update(owner, s.id, { fields: { password: 12 } })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
     await t.tresor.users.authenticate(stranger.email, 'correct horse battery staple');
     await t.tresor.users.authenticate(stranger.email, 'wrong password').catch(() => {});
     await t.tresor.sessions.destroySession('cookie', stranger);
     const token = await t.tresor.sessions.createToken(owner, { name: 'audited-token' });
     await t.tresor.sessions.revokeToken(owner, token.info.id);
     await t.tresor.users.setPassword(t.admin, stranger.id, 'another long password');
+    await t.tresor.users.setPassword({ ...stranger, via: 'session' }, stranger.id, 'a third long password', { currentPassword: 'another long password' });
     await t.tresor.users.setDisabled(t.admin, stranger.id, true);
     await t.tresor.users.setDisabled(t.admin, stranger.id, false);
     await t.tresor.secrets.delete(owner, s.id);
     await t.tresor.groups.delete(t.admin, group.name);
-    await t.tresor.keys.rotate();
+    await t.tresor.keys.rotate(systemPrincipal);
 
     const entries = await t.tresor.audit.query(t.admin, { limit: 1000 });
     const seen = new Set(entries.map((e) => e.action));
@@ -63,7 +68,7 @@ describe.each(databaseKinds)('audit trail on %s', (kind) => {
     expect(entries.find((e) => e.action === 'secret.updated')).toMatchObject({ details: { version: 2, changedFields: ['password'] } });
     expect(findCanaries(JSON.stringify(entries), [canary, `${canary}-2`])).toEqual([]);
     // Queries by actor, secret, action and time.
-    expect((await t.tresor.audit.query(t.admin, { targetId: s.id })).map((e) => e.action).reverse()).toEqual(['secret.created', 'secret.updated', 'secret.rolled_back', 'secret.shared', 'secret.unshared', 'secret.used', 'access.denied', 'secret.deleted']);
+    expect((await t.tresor.audit.query(t.admin, { targetId: s.id })).map((e) => e.action).reverse()).toEqual(['secret.created', 'secret.updated', 'secret.rolled_back', 'secret.shared', 'secret.unshared', 'secret.used', 'access.denied', 'secret.read', 'secret.update_refused', 'secret.deleted']);
     expect((await t.tresor.audit.query(t.admin, { actorId: stranger.id, action: 'access.denied' })).length).toBe(1);
     expect((await t.tresor.audit.query(t.admin, { from: new Date(Date.now() + 60_000) })).length).toBe(0);
     await expect(t.tresor.audit.query(owner)).rejects.toMatchObject({ code: 'ACCESS_DENIED' });

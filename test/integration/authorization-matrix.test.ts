@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Principal } from '../../src/identity/principal.ts';
-import { type SecretOperation, secretOperations } from '../../src/secrets/secret-access.policy.ts';
+import { type SecretOperation, secretOperations } from '../../src/access/secret.policy.ts';
 import { databaseKinds, testTresor, type TestTresor } from '../support/databases.ts';
 import { createGroup, createUser } from '../support/principals.ts';
 

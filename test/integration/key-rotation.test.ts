@@ -2,6 +2,7 @@
  * Key rotation: in-process with readers running alongside, and as the real `tresor keys
  * rotate` child process killed with SIGKILL mid-way, then resumed.
  */
+import { systemPrincipal } from '../../src/identity/principal.ts';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -60,14 +61,14 @@ describe.each(databaseKinds)('key rotation on %s', (kind) => {
         }
       })();
       const progress: number[] = [];
-      const result = await rotator.keys.rotate({ batchSize: 7, onProgress: (p) => void progress.push(p.rewrapped) });
+      const result = await rotator.keys.rotate(systemPrincipal, { batchSize: 7, onProgress: (p) => void progress.push(p.rewrapped) });
       reading = false;
       await readers;
       expect(result).toEqual({ targetVersion: 2, rewrapped: 60, remaining: 0 });
       expect(progress.at(-1)).toBe(60);
       expect(progress.length).toBeGreaterThanOrEqual(9);
       expect(reads).toBeGreaterThan(0);
-      const status = await rotator.keys.status();
+      const status = await rotator.keys.status(systemPrincipal);
       expect(status.currentVersion).toBe(2);
       expect(status.versions.map((v) => [v.version, v.dataKeys, v.retiredAt !== null])).toEqual([
         [1, 0, true],
@@ -76,7 +77,7 @@ describe.each(databaseKinds)('key rotation on %s', (kind) => {
       expect(status.rotationInProgress).toBeUndefined();
       // New secrets are wrapped with the new version.
       await rotator.secrets.create(await owner(rotator), { type: 'password', name: 'after-rotation', fields: { password: 'p' } });
-      expect((await rotator.keys.status()).versions.find((v) => v.version === 2)?.dataKeys).toBe(61);
+      expect((await rotator.keys.status(systemPrincipal)).versions.find((v) => v.version === 2)?.dataKeys).toBe(61);
     } finally {
       await database.drop();
     }
@@ -112,7 +113,7 @@ describe.each(databaseKinds)('key rotation on %s', (kind) => {
 
       // After the kill: a rotation is in progress, and every secret still opens.
       t = await open();
-      const status = await t.keys.status();
+      const status = await t.keys.status(systemPrincipal);
       expect(status.rotationInProgress?.targetVersion).toBe(2);
       const onV2 = status.versions.find((v) => v.version === 2)!.dataKeys;
       expect(onV2).toBeGreaterThanOrEqual(killedAt);
@@ -125,7 +126,7 @@ describe.each(databaseKinds)('key rotation on %s', (kind) => {
       expect(resumed.code).toBe(0);
       expect(resumed.stdout).toMatch(/^rotated to key v2: 200 data keys re-wrapped/);
       t = await open();
-      const after = await t.keys.status();
+      const after = await t.keys.status(systemPrincipal);
       expect(after.rotationInProgress).toBeUndefined();
       expect(after.versions.map((v) => [v.version, v.dataKeys, v.retiredAt !== null])).toEqual([
         [1, 0, true],
@@ -145,10 +146,10 @@ describe.each(databaseKinds)('key rotation on %s', (kind) => {
     try {
       const first = await createTresor(testConfig({ TRESOR_MASTER_KEY: v1 }), { database: database.handle, logger });
       await seed(first, 5, 'env');
-      await expect(first.keys.rotate()).rejects.toThrow(/To rotate, add v2:<32 random bytes in base64> to TRESOR_MASTER_KEY and run again/);
+      await expect(first.keys.rotate(systemPrincipal)).rejects.toThrow(/To rotate, add v2:<32 random bytes in base64> to TRESOR_MASTER_KEY and run again/);
       const both = `v1:${v1},v2:${randomBytes(32).toString('base64')}`;
       const second = await createTresor(testConfig({ TRESOR_MASTER_KEY: both }), { database: database.handle, logger });
-      expect(await second.keys.rotate()).toMatchObject({ targetVersion: 2, rewrapped: 5 });
+      expect(await second.keys.rotate(systemPrincipal)).toMatchObject({ targetVersion: 2, rewrapped: 5 });
       await expectAllReadable(second, 5, 'env');
       // v1 is retired: a node may now start without it.
       const onlyV2 = both.split(',')[1]!;

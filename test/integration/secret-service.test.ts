@@ -42,11 +42,11 @@ describe.each(databaseKinds)('secret service on %s', (kind) => {
 
   it('keeps the stored password when the field is left empty, and versions every change', async () => {
     const created = await t.tresor.secrets.create(actor, { type: 'smtp', name: 'keep-empty', fields: smtpFields('kept-password') });
-    const first = await t.tresor.secrets.update(actor, created.id, { fields: { ...smtpFields(''), host: 'relay.example.test' }, expectedVersion: 1 });
+    const first = await t.tresor.secrets.update(actor, created.id, { fields: { ...smtpFields(''), username: 'relay-user' }, expectedVersion: 1 });
     expect(first).toMatchObject({ changed: true, secret: { version: 2 } });
     const { value } = await t.tresor.use(Smtp, actor, created.id);
     expect(value.password).toBe('kept-password');
-    expect(value.host).toBe('relay.example.test');
+    expect(value.username).toBe('relay-user');
   });
 
   it('writes no version for an update that changes nothing, and says so', async () => {

@@ -65,7 +65,7 @@ describe.each(databaseKinds)('sharing engine and use() on %s', (kind) => {
 
   it('names the field when sharing with someone unknown, twice, or with the owner', async () => {
     const s = await password('share-errors');
-    await expect(t.tresor.shares.share(owner, s.id, { user: 'nobody@example.test' })).rejects.toMatchObject({ code: 'VALIDATION_FAILED', field: 'user', message: 'Invalid input: user: No user "nobody@example.test" to share with' });
+    await expect(t.tresor.shares.share(owner, s.id, { user: 'nobody@example.test' })).rejects.toMatchObject({ code: 'VALIDATION_FAILED', field: 'user', message: 'Invalid input: user: Cannot share with "nobody@example.test": no active user you may share with' });
     await expect(t.tresor.shares.share(owner, s.id, { group: 'no-such-group' })).rejects.toMatchObject({ code: 'VALIDATION_FAILED', field: 'group' });
     await expect(t.tresor.shares.share(owner, s.id, { user: owner.email })).rejects.toMatchObject({ field: 'user', message: 'Invalid input: user: The owner already has this secret' });
     await t.tresor.shares.share(owner, s.id, { user: friend.email });

@@ -39,7 +39,7 @@ describe.each(databaseKinds)('mail module on %s', (kind) => {
     const fresh = await testTresor(kind);
     try {
       await fresh.tresor.secrets.create(fresh.admin, { type: 'smtp', name: 'the-relay', fields: { host: '127.0.0.1', port: server.port, security: 'none', username: 'solo', password: 'solo-password', from: 'a@example.test' } });
-      const sent = await fresh.tresor.mail.send({ to: 'b@example.test', subject: 'default', text: 'x' });
+      const sent = await mailModule(fresh.tresor.moduleContext).send({ to: 'b@example.test', subject: 'default', text: 'x' });
       expect(sent.secret).toBe('the-relay');
       expect(server.received).toHaveLength(1);
       const used = await fresh.tresor.audit.query({ kind: 'system' }, { action: 'secret.used' });

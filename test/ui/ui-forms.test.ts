@@ -101,11 +101,11 @@ describe('web UI (PGlite)', () => {
     const edit = await c.get(`/secrets/${id}/edit`);
     expect(edit.body).toContain('value="smtp.example.test"');
     expect(edit.body).toContain('Leave empty to keep the stored value.');
-    const saved = await c.post(`/secrets/${id}/edit`, { expectedVersion: '1', description: 'edited', 'fields[host]': 'relay.example.test', 'fields[port]': '2525', 'fields[security]': 'tls', 'fields[username]': 'mailer', 'fields[password]': '' }, { from: `/secrets/${id}/edit` });
+    const saved = await c.post(`/secrets/${id}/edit`, { expectedVersion: '1', description: 'edited', 'fields[host]': 'smtp.example.test', 'fields[port]': '2525', 'fields[security]': 'tls', 'fields[username]': 'relay-user', 'fields[password]': '' }, { from: `/secrets/${id}/edit` });
     expect(saved.statusCode).toBe(302);
     expect(saved.headers.location).toBe(`/secrets/${id}?done=saved`);
     const { value } = await h.tresor.use(Smtp, h.admin, id);
-    expect(value).toMatchObject({ host: 'relay.example.test', port: 2525, security: 'tls', password });
+    expect(value).toMatchObject({ host: 'smtp.example.test', username: 'relay-user', port: 2525, security: 'tls', password });
   });
 
   it('returns the form with the message beside the field, keeps non-secret values, never echoes a secret', async () => {
@@ -146,7 +146,7 @@ describe('web UI (PGlite)', () => {
     expect((await c.post(`/secrets/${s.id}/shares`, { user: friend.email })).headers.location).toBe(`/secrets/${s.id}/shares?done=shared`);
     const unknown = await c.post(`/secrets/${s.id}/shares`, { user: 'ghost@example.test' });
     expect(unknown.statusCode).toBe(422);
-    expect(unknown.body).toContain('No user &quot;ghost@example.test&quot; to share with');
+    expect(unknown.body).toContain('Cannot share with &quot;ghost@example.test&quot;: no active user you may share with');
     const versions = await c.get(`/secrets/${s.id}/versions`);
     expect(versions.body).toContain('Roll back to v1');
     await c.post(`/secrets/${s.id}/rollback`, { version: '1', reason: 'ui' }, { from: `/secrets/${s.id}/versions` });
@@ -203,7 +203,10 @@ describe('web UI (PGlite)', () => {
   it('creates an API token shown once on the page', async () => {
     const c = client();
     await c.login(adminEmail, adminPassword);
-    const res = await c.post('/tokens', { name: 'from-ui' });
+    const refused = await c.post('/tokens', { name: 'no-password' });
+    expect(refused.statusCode).toBe(422);
+    expect(refused.body).toContain('Enter your current password to create a token');
+    const res = await c.post('/tokens', { name: 'from-ui', currentPassword: adminPassword });
     expect(res.statusCode).toBe(201);
     const token = /<code class="token">(tsr_[^<]+)<\/code>/.exec(res.body)![1]!;
     expect((await h.api('GET', '/api/v1/me', token)).statusCode).toBe(200);

@@ -5,7 +5,6 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import type { ExportedHash } from '../../audit/audit.service.ts';
 import { IntegrityError, ValidationError } from '../../errors.ts';
-import { systemPrincipal } from '../../identity/principal.ts';
 import type { CliContext } from '../context.ts';
 
 export function auditCommand(program: Command, context: CliContext): void {
@@ -18,8 +17,8 @@ export function auditCommand(program: Command, context: CliContext): void {
     .option('--against <file>', 'also compare with an earlier `tresor audit export`: finds a trail rewritten since, chain and all')
     .action(async (options: { json?: boolean; against?: string }) => {
       const tresor = await context.tresor();
-      const result = await tresor.audit.verify(systemPrincipal);
-      const copy = options.against === undefined ? undefined : await tresor.audit.compareWithExport(systemPrincipal, exportedHashes(options.against));
+      const result = await tresor.audit.verify(context.localPrincipal());
+      const copy = options.against === undefined ? undefined : await tresor.audit.compareWithExport(context.localPrincipal(), exportedHashes(options.against));
       if (options.json) context.out(JSON.stringify(copy ? { ...result, exportedCopy: copy } : result));
       if (!result.ok) throw new IntegrityError(`Audit chain broken at row ${result.firstBad!.id}: ${result.firstBad!.problem}`);
       if (copy && !copy.ok) throw new IntegrityError(`Audit row ${copy.firstBad!.id} ${copy.firstBad!.problem}`);
@@ -30,7 +29,7 @@ export function auditCommand(program: Command, context: CliContext): void {
     .command('reconcile')
     .description('report shares the audit trail does not explain (e.g. a share edited in the database); exits 7 if any')
     .action(async () => {
-      const unexplained = await (await context.tresor()).audit.unexplainedShares(systemPrincipal);
+      const unexplained = await (await context.tresor()).audit.unexplainedShares(context.localPrincipal());
       for (const u of unexplained) context.out(`unexplained share: secret ${u.secretId} → ${u.recipientKind} ${u.recipientId}`);
       if (unexplained.length > 0) throw new IntegrityError(`${unexplained.length} share(s) have no matching audit event: the database was changed outside Tresor`);
       context.out('every share is explained by the audit trail');
@@ -40,7 +39,7 @@ export function auditCommand(program: Command, context: CliContext): void {
     .command('export')
     .description('every event as JSON lines on standard output, oldest first (for a SIEM)')
     .action(async () => {
-      for await (const entry of (await context.tresor()).audit.export(systemPrincipal)) context.out(JSON.stringify(entry));
+      for await (const entry of (await context.tresor()).audit.export(context.localPrincipal())) context.out(JSON.stringify(entry));
     });
 }
 

@@ -20,7 +20,7 @@ export function keysCommand(program: Command, context: CliContext): void {
     .description('key versions, how many data keys each wraps, and any rotation in progress')
     .option('--json', 'machine-readable output')
     .action(async (options: { json?: boolean }) => {
-      const status = await (await context.tresor()).keys.status();
+      const status = await (await context.tresor()).keys.status(context.localPrincipal());
       if (options.json) return context.out(JSON.stringify(status, null, 2));
       context.out(`current key version: ${status.currentVersion}`);
       for (const v of status.versions) {
@@ -38,7 +38,7 @@ export function keysCommand(program: Command, context: CliContext): void {
     .action(async (options: { batchSize: number; throttle: number }) => {
       const tresor = await context.tresor();
       const started = Date.now();
-      const result = await tresor.keys.rotate({
+      const result = await tresor.keys.rotate(context.localPrincipal(), {
         batchSize: Math.max(options.batchSize, 1),
         onProgress: async (p) => {
           const total = p.rewrapped + p.remaining;

@@ -1,6 +1,5 @@
 /** `tresor users …`: local administration of users (acts as Tresor itself). */
 import type { Command } from 'commander';
-import { systemPrincipal } from '../../identity/principal.ts';
 import { NotFoundError } from '../../errors.ts';
 import type { CliContext } from '../context.ts';
 import { readSecret } from '../prompt.ts';
@@ -17,7 +16,7 @@ export function usersCommand(program: Command, context: CliContext): void {
       const tresor = await context.tresor();
       const password = await readSecret(`Password for ${email}: `);
       const input = { email, password, ...(options.name === undefined ? {} : { displayName: options.name }) };
-      const user = options.admin ? await tresor.bootstrap.createAdministrator(input) : await tresor.users.create(systemPrincipal, input);
+      const user = options.admin ? await tresor.bootstrap.createAdministrator(input) : await tresor.users.create(context.localPrincipal(), input);
       context.out(`created ${options.admin ? 'administrator' : 'user'} ${user.email} (${user.id})`);
     });
 
@@ -26,7 +25,7 @@ export function usersCommand(program: Command, context: CliContext): void {
     .description('list users')
     .option('--json', 'machine-readable output')
     .action(async (options: { json?: boolean }) => {
-      const list = await (await context.tresor()).users.list(systemPrincipal);
+      const list = await (await context.tresor()).users.list(context.localPrincipal());
       if (options.json) return context.out(JSON.stringify(list, null, 2));
       for (const u of list) context.out(`${u.email}\t${u.displayName}${u.disabled ? '\t(disabled)' : ''}`);
     });
@@ -39,7 +38,7 @@ export function usersCommand(program: Command, context: CliContext): void {
         const tresor = await context.tresor();
         const user = await tresor.users.findByEmail(email);
         if (!user) throw new NotFoundError(`No user ${email}`);
-        await tresor.users.setDisabled(systemPrincipal, user.id, disabled);
+        await tresor.users.setDisabled(context.localPrincipal(), user.id, disabled);
         context.out(`${name}d ${user.email}`);
       });
   }

@@ -2,7 +2,7 @@
  * Server-side sessions for the web UI and bearer API tokens. Only hashes of the random
  * values are stored: a database dump cannot be replayed as a login.
  */
-import { index, pgTable, text, uuid } from 'drizzle-orm/pg-core';
+import { type AnyPgColumn, index, pgTable, text, uuid } from 'drizzle-orm/pg-core';
 import { bytea, timestamptz } from './columns.ts';
 import { users } from './identity.ts';
 
@@ -26,4 +26,8 @@ export const apiTokens = pgTable('api_tokens', {
   expiresAt: timestamptz('expires_at'),
   revokedAt: timestamptz('revoked_at'),
   lastUsedAt: timestamptz('last_used_at'),
-}, (t) => [index('api_tokens_user_idx').on(t.userId)]);
+  /** `read`: metadata only; `full`: everything the user may do. */
+  scope: text('scope').notNull().default('full'),
+  /** The token that minted this one: revoking it revokes this one too, and this one never outlives it. */
+  parentId: uuid('parent_id').references((): AnyPgColumn => apiTokens.id, { onDelete: 'cascade' }),
+}, (t) => [index('api_tokens_user_idx').on(t.userId), index('api_tokens_parent_idx').on(t.parentId)]);

@@ -10,6 +10,8 @@ export const users = pgTable('users', {
   displayName: text('display_name').notNull(),
   passwordHash: text('password_hash'),
   disabled: boolean('disabled').notNull().default(false),
+  /** Set when an administrator reset the password: the user must choose a new one at next sign-in. */
+  mustChangePassword: boolean('must_change_password').notNull().default(false),
   createdAt: timestamptz('created_at').notNull().defaultNow(),
   updatedAt: timestamptz('updated_at').notNull().defaultNow(),
 });

@@ -2,7 +2,8 @@
  * Secrets and their versions. Only metadata is plaintext; field values live sealed in
  * `secret_versions.payload`, under a per-version data key wrapped by a key-encryption key.
  */
-import { index, integer, pgTable, primaryKey, text, uuid } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { index, integer, pgTable, primaryKey, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { bytea, timestamptz } from './columns.ts';
 import { users } from './identity.ts';
 
@@ -21,7 +22,12 @@ export const secrets = pgTable('secrets', {
   updatedBy: uuid('updated_by'),
   expiresAt: timestamptz('expires_at'),
   lastUsedAt: timestamptz('last_used_at'),
-}, (t) => [index('secrets_type_idx').on(t.typeId), index('secrets_owner_idx').on(t.ownerId)]);
+}, (t) => [
+  index('secrets_type_idx').on(t.typeId),
+  index('secrets_owner_idx').on(t.ownerId),
+  // Names compare case-insensitively: `JIRA-OPS` and `jira-ops` cannot both exist.
+  uniqueIndex('secrets_name_folded_unique').on(sql`lower(${t.name})`),
+]);
 
 export const secretVersions = pgTable('secret_versions', {
   secretId: uuid('secret_id').notNull().references(() => secrets.id, { onDelete: 'cascade' }),

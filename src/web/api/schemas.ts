@@ -47,7 +47,7 @@ export const shareSchema = z.object({ id: z.uuid(), kind: z.enum(['user', 'group
 
 export const userSchema = z.object({ id: z.uuid(), email: z.string(), displayName: z.string(), disabled: z.boolean(), createdAt: iso });
 export const groupSchema = z.object({ id: z.uuid(), name: z.string(), description: z.string(), builtIn: z.boolean() });
-export const tokenSchema = z.object({ id: z.uuid(), name: z.string(), createdAt: iso, expiresAt: isoOrNull, revokedAt: isoOrNull, lastUsedAt: isoOrNull });
+export const tokenSchema = z.object({ id: z.uuid(), name: z.string(), createdAt: iso, expiresAt: isoOrNull, revokedAt: isoOrNull, lastUsedAt: isoOrNull, scope: z.enum(['read', 'full']) });
 
 export const typeSummarySchema = z.object({
   id: z.string(),

@@ -1,6 +1,7 @@
 /** /api/v1/tokens and /api/v1/auth/token: bearer tokens, shown once, stored hashed, revocable. */
 import type { FastifyPluginAsyncZod, ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { AccessDeniedError } from '../../errors.ts';
 import { principalOf, requireToken } from '../plugins/auth.plugin.ts';
 import { loginRateLimit } from '../plugins/login-rate-limit.ts';
 import { errorSchema, idParams, json, tokenSchema } from './schemas.ts';
@@ -14,12 +15,19 @@ export const tokensRoutes: FastifyPluginAsyncZod = async (app) => {
     '/auth/token',
     {
       config: { rateLimit: loginRateLimit(app.tresor.config.loginAttemptsPerMinute) },
-      schema: { tags: ['auth'], summary: 'Trade e-mail and password for a token valid one hour (rate-limited)', body: z.object({ email: z.string().max(320), password: z.string().max(1000) }), response: { 200: z.object({ token: z.string(), expiresAt: z.iso.datetime() }), ...errors } },
+      schema: {
+        tags: ['auth'],
+        summary: 'Trade e-mail and password for a token: one hour unless expiresInDays says otherwise (rate-limited, audited)',
+        body: z.object({ email: z.string().max(320), password: z.string().max(1000), name: z.string().max(200).optional(), expiresInDays: z.number().int().optional(), scope: z.enum(['read', 'full']).optional() }),
+        response: { 200: z.object({ id: z.string(), token: z.string(), expiresAt: z.iso.datetime(), scope: z.enum(['read', 'full']) }), ...errors },
+      },
     },
     async (request) => {
-      const user = await users.authenticate(request.body.email, request.body.password, 'token-exchange');
-      const issued = await sessions.createShortLivedToken(user.id);
-      return { token: issued.token, expiresAt: issued.expiresAt.toISOString() };
+      const { email, password, ...wanted } = request.body;
+      const user = await users.authenticate(email, password, 'token-exchange');
+      if (user.mustChangePassword) throw new AccessDeniedError('An administrator reset your password: sign in to the web UI and choose a new one first');
+      const issued = await sessions.createTokenForCredentials(user.id, wanted);
+      return { id: issued.info.id, token: issued.token, expiresAt: issued.info.expiresAt!.toISOString(), scope: issued.info.scope };
     },
   );
 
@@ -31,7 +39,7 @@ export const tokensRoutes: FastifyPluginAsyncZod = async (app) => {
       items: (await sessions.tokens(principalOf(request))).map(json),
     }));
 
-    routes.post('/tokens', { schema: { tags: ['auth'], summary: 'Create a token; its value is in this response only', body: z.object({ name: z.string().max(200), expiresInDays: z.number().int().optional() }), response: { 201: tokenSchema.extend({ token: z.string() }), ...errors } } }, async (request, reply) => {
+    routes.post('/tokens', { schema: { tags: ['auth'], summary: 'Create a token; its value is in this response only', body: z.object({ name: z.string().max(200), expiresInDays: z.number().int().optional(), scope: z.enum(['read', 'full']).optional() }), response: { 201: tokenSchema.extend({ token: z.string() }), ...errors } } }, async (request, reply) => {
       const created = await sessions.createToken(principalOf(request), request.body);
       reply.status(201);
       return { ...json(created.info), token: created.token };

@@ -1,20 +1,24 @@
 /**
- * Who is asking: a bearer API token (API) or a session cookie (UI). The principal is
- * resolved once per request; routes choose which kind they accept with the guards below.
+ * Who is asking: a bearer API token (API) or a session cookie (UI). The request decorator
+ * lives app-wide (fastify-plugin); each side adds its own hook inside its own encapsulated
+ * context, so the API never reads cookies and the UI never reads bearer tokens, whatever
+ * the URL looks like.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type {} from '@fastify/cookie';
 import fp from 'fastify-plugin';
 import { TresorError } from '../../errors.ts';
-import type { Principal } from '../../identity/principal.ts';
+import type { UserPrincipal } from '../../identity/principal.ts';
 
 export const sessionCookie = 'tresor_session';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** The signed-in user, if any. */
-    principal: (Principal & { kind: 'user' }) | undefined;
+    /** The signed-in user, if any, with how it signed in (session or token, and the token's scope). */
+    principal: UserPrincipal | undefined;
     authenticatedBy: 'token' | 'session' | undefined;
+    /** An administrator reset the session user's password: every page leads to the change form first. */
+    mustChangePassword: boolean;
   }
 }
 
@@ -23,21 +27,36 @@ function bearer(request: FastifyRequest): string | undefined {
   return header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
 }
 
+/** The request decorators, once for the whole app. */
 export const authPlugin = fp(
   async (app: FastifyInstance) => {
     app.decorateRequest('principal', undefined);
     app.decorateRequest('authenticatedBy', undefined);
-    app.addHook('onRequest', async (request) => {
-      const isApi = request.url.startsWith('/api/');
-      const userId = isApi ? await app.tresor.sessions.tokenUser(bearer(request)) : await app.tresor.sessions.sessionUser(request.cookies[sessionCookie]);
-      if (userId) {
-        request.principal = { kind: 'user', id: userId };
-        request.authenticatedBy = isApi ? 'token' : 'session';
-      }
-    });
+    app.decorateRequest('mustChangePassword', false);
   },
   { name: 'tresor-auth', dependencies: ['tresor', '@fastify/cookie'] },
 );
+
+/** Registered inside the API's context: a bearer token names the principal. */
+export async function tokenAuthentication(app: FastifyInstance): Promise<void> {
+  app.addHook('onRequest', async (request) => {
+    const holder = await app.tresor.sessions.tokenHolder(bearer(request));
+    if (!holder) return;
+    request.principal = { kind: 'user', id: holder.userId, via: 'token', scope: holder.scope, credential: { tokenId: holder.tokenId, expiresAt: holder.expiresAt } };
+    request.authenticatedBy = 'token';
+  });
+}
+
+/** Registered inside the UI's context: the session cookie names the principal. */
+export async function sessionAuthentication(app: FastifyInstance): Promise<void> {
+  app.addHook('onRequest', async (request) => {
+    const holder = await app.tresor.sessions.sessionHolder(request.cookies[sessionCookie]);
+    if (!holder) return;
+    request.principal = { kind: 'user', id: holder.userId, via: 'session', scope: 'full', credential: { expiresAt: holder.expiresAt } };
+    request.authenticatedBy = 'session';
+    request.mustChangePassword = holder.mustChangePassword;
+  });
+}
 
 /** API guard: a live bearer token is required. */
 export async function requireToken(request: FastifyRequest): Promise<void> {
@@ -49,11 +68,13 @@ export async function requireSession(request: FastifyRequest, reply: FastifyRepl
   if (!request.principal) {
     const next = request.method === 'GET' ? `?next=${encodeURIComponent(request.url)}` : '';
     await reply.redirect(`/login${next}`);
+    return;
   }
+  if (request.mustChangePassword && !request.url.startsWith('/account/password')) await reply.redirect('/account/password');
 }
 
 /** The signed-in principal, for handlers behind a guard. */
-export function principalOf(request: FastifyRequest): Principal & { kind: 'user' } {
+export function principalOf(request: FastifyRequest): UserPrincipal {
   if (!request.principal) throw new TresorError('UNAUTHENTICATED', 'Sign in first');
   return request.principal;
 }

@@ -15,7 +15,7 @@ export interface ErrorBody {
   error: { code: ErrorCode | 'BAD_REQUEST' | 'RATE_LIMITED' | 'UNSUPPORTED_MEDIA_TYPE' | 'PAYLOAD_TOO_LARGE'; message: string; field?: string; issues?: FieldIssue[] };
 }
 
-const wantsHtml = (request: FastifyRequest) => !request.url.startsWith('/api/') && (request.headers.accept ?? '').includes('text/html');
+const wantsHtml = (request: FastifyRequest) => (request.headers.accept ?? '').includes('text/html');
 
 function fromSchemaValidation(error: FastifyError): ValidationError {
   const issues: FieldIssue[] = [];
@@ -49,10 +49,10 @@ export function errorBodyOf(error: unknown): { status: number; body: ErrorBody }
   return { status: 500, body: { error: { code: 'INTERNAL', message: 'Something went wrong on the server; it has been logged' } } };
 }
 
-export async function sendError(request: FastifyRequest, reply: FastifyReply, error: unknown): Promise<FastifyReply> {
+export async function sendError(request: FastifyRequest, reply: FastifyReply, error: unknown, options: { json?: boolean } = {}): Promise<FastifyReply> {
   const { status, body } = errorBodyOf(error);
   if (status >= 500) request.log.error({ err: error }, 'request failed');
-  if (wantsHtml(request) && typeof reply.view === 'function') return reply.status(status).view('pages/error.hbs', { title: 'Error', status, message: body.error.message });
+  if (!options.json && wantsHtml(request) && typeof reply.view === 'function') return reply.status(status).view('pages/error.hbs', { title: 'Error', status, message: body.error.message });
   return reply.status(status).send(body);
 }
 
@@ -63,3 +63,9 @@ export const errorsPlugin = fp(
   },
   { name: 'tresor-errors' },
 );
+
+/** Registered inside the API's context: errors there are always JSON, whatever the client accepts. */
+export async function jsonErrors(api: FastifyInstance): Promise<void> {
+  api.setErrorHandler((error, request, reply) => sendError(request, reply, error, { json: true }));
+  api.setNotFoundHandler((request, reply) => sendError(request, reply, new NotFoundError(`No route ${request.method} ${request.url.split('?')[0]}`), { json: true }));
+}

@@ -1,15 +1,26 @@
 /** Administration pages: users, groups, memberships and permissions (the services check the permissions). */
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import { ValidationError } from '../../errors.ts';
 import { auditActions } from '../../audit/audit-events.ts';
 import { permissions } from '../../identity/permissions.ts';
 import { principalOf, requireSession } from '../plugins/auth.plugin.ts';
-import { formAction, renderPage, str } from './render.ts';
+import { form, groupParams, idParams, text, uiSchema } from './form-schemas.ts';
+import { formAction, renderPage } from './render.ts';
 
-type Body = Record<string, unknown>;
-const param = (request: FastifyRequest, name: string) => (request.params as Record<string, string>)[name]!;
-
-export const uiAdminRoutes: FastifyPluginAsync = async (app) => {
+/** A path parameter of a route whose schema declared it (the schemas below). */
+const param = (request: FastifyRequest, name: string): string => {
+  const value = z.record(z.string(), z.string()).parse(request.params)[name];
+  if (value === undefined) throw new Error(`route has no parameter ${name}`);
+  return value;
+};
+const auditQuery = z.object({ action: text(100), secret: text(100), actor: text(100), before: text(20) });
+const permissionForm = form({ permission: text(100) });
+const userPermissionParams = idParams.extend({ permission: z.string().min(1).max(100) });
+const groupPermissionParams = groupParams.extend({ permission: z.string().min(1).max(100) });
+const memberParams = groupParams.extend({ userId: z.string().min(1).max(100) });
+export const uiAdminRoutes: FastifyPluginAsyncZod = async (app) => {
   const { users, groups, audit } = app.tresor;
   app.addHook('preHandler', requireSession);
 
@@ -40,10 +51,10 @@ export const uiAdminRoutes: FastifyPluginAsync = async (app) => {
       (message) => page(request, reply.status(422), message),
     );
 
-  app.get('/admin/audit', async (request, reply) => {
-    const q = request.query as Record<string, unknown>;
-    const filter = { action: str(q.action), secret: str(q.secret), actor: /^[0-9a-f-]{36}$/i.test(str(q.actor)) ? str(q.actor) : '' };
-    const before = Number(str(q.before));
+  app.get('/admin/audit', { schema: uiSchema({ querystring: auditQuery }) }, async (request, reply) => {
+    const q = request.query;
+    const filter = { action: q.action, secret: q.secret, actor: /^[0-9a-f-]{36}$/i.test(q.actor) ? q.actor : '' };
+    const before = Number(q.before);
     const entries = await audit.query(principalOf(request), {
       limit: 100,
       ...(filter.action ? { action: filter.action } : {}),
@@ -56,41 +67,41 @@ export const uiAdminRoutes: FastifyPluginAsync = async (app) => {
   });
 
   app.get('/admin/users', (request, reply) => usersPage(request, reply));
-  app.post('/admin/users', { preHandler: app.csrfProtection }, (request, reply) => {
-    const b = request.body as Body;
-    return act(request, reply, '/admin/users', () => users.create(principalOf(request), { email: b.email, password: b.password, ...(str(b.displayName) ? { displayName: b.displayName } : {}) }), usersPage);
+  app.post('/admin/users', { preHandler: app.csrfProtection, schema: uiSchema({ body: form({ email: text(1000), password: text(1000), displayName: text(200) }) }) }, (request, reply) => {
+    const b = request.body;
+    return act(request, reply, '/admin/users', () => users.create(principalOf(request), { email: b.email, password: b.password, ...(b.displayName ? { displayName: b.displayName } : {}) }), usersPage);
   });
   for (const [action, disabled] of [['disable', true], ['enable', false]] as const) {
-    app.post(`/admin/users/:id/${action}`, { preHandler: app.csrfProtection }, (request, reply) => act(request, reply, '/admin/users', () => users.setDisabled(principalOf(request), param(request, 'id'), disabled), usersPage));
+    app.post(`/admin/users/:id/${action}`, { preHandler: app.csrfProtection, schema: uiSchema({ params: idParams }) }, (request, reply) => act(request, reply, '/admin/users', () => users.setDisabled(principalOf(request), param(request, 'id'), disabled), usersPage));
   }
-  app.post('/admin/users/:id/permissions', { preHandler: app.csrfProtection }, (request, reply) =>
-    act(request, reply, '/admin/users', () => groups.grant(principalOf(request), { userId: param(request, 'id') }, (request.body as Body).permission), usersPage),
+  app.post('/admin/users/:id/permissions', { preHandler: app.csrfProtection, schema: uiSchema({ params: idParams, body: permissionForm }) }, (request, reply) =>
+    act(request, reply, '/admin/users', () => groups.grant(principalOf(request), { userId: request.params.id }, request.body.permission), usersPage),
   );
-  app.post('/admin/users/:id/permissions/:permission/revoke', { preHandler: app.csrfProtection }, (request, reply) =>
+  app.post('/admin/users/:id/permissions/:permission/revoke', { preHandler: app.csrfProtection, schema: uiSchema({ params: userPermissionParams }) }, (request, reply) =>
     act(request, reply, '/admin/users', () => groups.revoke(principalOf(request), { userId: param(request, 'id') }, param(request, 'permission')), usersPage),
   );
 
   app.get('/admin/groups', (request, reply) => groupsPage(request, reply));
-  app.post('/admin/groups', { preHandler: app.csrfProtection }, (request, reply) => {
-    const b = request.body as Body;
-    return act(request, reply, '/admin/groups', () => groups.create(principalOf(request), { name: b.name, description: b.description ?? '' }), groupsPage);
+  app.post('/admin/groups', { preHandler: app.csrfProtection, schema: uiSchema({ body: form({ name: text(200), description: text(2000) }) }) }, (request, reply) => {
+    const b = request.body;
+    return act(request, reply, '/admin/groups', () => groups.create(principalOf(request), { name: b.name, description: b.description }), groupsPage);
   });
-  app.post('/admin/groups/:group/delete', { preHandler: app.csrfProtection }, (request, reply) => act(request, reply, '/admin/groups', () => groups.delete(principalOf(request), param(request, 'group')), groupsPage));
-  app.get('/admin/groups/:group', (request, reply) => groupPage(request, reply));
-  app.post('/admin/groups/:group/members', { preHandler: app.csrfProtection }, (request, reply) =>
-    act(request, reply, `/admin/groups/${encodeURIComponent(param(request, 'group'))}`, async () => {
-      const user = await users.findByEmail(str((request.body as Body).email));
-      if (!user) throw ValidationError.field('email', `No user ${str((request.body as Body).email)}`);
+  app.post('/admin/groups/:group/delete', { preHandler: app.csrfProtection, schema: uiSchema({ params: groupParams }) }, (request, reply) => act(request, reply, '/admin/groups', () => groups.delete(principalOf(request), param(request, 'group')), groupsPage));
+  app.get('/admin/groups/:group', { schema: uiSchema({ params: groupParams }) }, (request, reply) => groupPage(request, reply));
+  app.post('/admin/groups/:group/members', { preHandler: app.csrfProtection, schema: uiSchema({ params: groupParams, body: form({ email: text(1000) }) }) }, (request, reply) =>
+    act(request, reply, `/admin/groups/${encodeURIComponent(request.params.group)}`, async () => {
+      const user = await users.findByEmail(request.body.email);
+      if (!user) throw ValidationError.field('email', `No user ${request.body.email}`);
       await groups.addMember(principalOf(request), param(request, 'group'), user.id);
     }, groupPage),
   );
-  app.post('/admin/groups/:group/members/:userId/remove', { preHandler: app.csrfProtection }, (request, reply) =>
+  app.post('/admin/groups/:group/members/:userId/remove', { preHandler: app.csrfProtection, schema: uiSchema({ params: memberParams }) }, (request, reply) =>
     act(request, reply, `/admin/groups/${encodeURIComponent(param(request, 'group'))}`, () => groups.removeMember(principalOf(request), param(request, 'group'), param(request, 'userId')), groupPage),
   );
-  app.post('/admin/groups/:group/permissions', { preHandler: app.csrfProtection }, (request, reply) =>
-    act(request, reply, `/admin/groups/${encodeURIComponent(param(request, 'group'))}`, () => groups.grant(principalOf(request), { groupId: param(request, 'group') }, (request.body as Body).permission), groupPage),
+  app.post('/admin/groups/:group/permissions', { preHandler: app.csrfProtection, schema: uiSchema({ params: groupParams, body: permissionForm }) }, (request, reply) =>
+    act(request, reply, `/admin/groups/${encodeURIComponent(request.params.group)}`, () => groups.grant(principalOf(request), { groupId: request.params.group }, request.body.permission), groupPage),
   );
-  app.post('/admin/groups/:group/permissions/:permission/revoke', { preHandler: app.csrfProtection }, (request, reply) =>
+  app.post('/admin/groups/:group/permissions/:permission/revoke', { preHandler: app.csrfProtection, schema: uiSchema({ params: groupPermissionParams }) }, (request, reply) =>
     act(request, reply, `/admin/groups/${encodeURIComponent(param(request, 'group'))}`, () => groups.revoke(principalOf(request), { groupId: param(request, 'group') }, param(request, 'permission')), groupPage),
   );
 };

@@ -1,24 +1,31 @@
 /** Sign in, sign out, and the one-time first-administrator setup page. */
-import type { FastifyPluginAsync } from 'fastify';
 import type {} from '@fastify/rate-limit';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import { sessionCookie } from '../plugins/auth.plugin.ts';
 import { loginRateLimit } from '../plugins/login-rate-limit.ts';
-import { formAction, renderPage, str } from './render.ts';
+import { form, text, uiSchema } from './form-schemas.ts';
+import { formAction, renderPage } from './render.ts';
+
+const nextQuery = z.object({ next: text(2000), done: text(40).optional() });
+const loginForm = form({ email: text(1000), password: text(1000), next: text(2000) });
+const setupQuery = z.object({ token: text(200) });
+const setupForm = form({ token: text(200), email: text(1000), password: text(1000), displayName: text(200) });
 
 /** Only same-site paths are followed after login (no open redirect). */
 const safeNext = (next: unknown) => (typeof next === 'string' && /^\/(?!\/)[\w\-./?=&%]*$/.test(next) ? next : '/secrets');
 
-export const uiAuthRoutes: FastifyPluginAsync = async (app) => {
+export const uiAuthRoutes: FastifyPluginAsyncZod = async (app) => {
   const { users, sessions, bootstrap } = app.tresor;
   const secureCookie = Boolean(app.tresor.config.tlsCert);
 
-  app.get('/login', async (request, reply) => {
+  app.get('/login', { schema: uiSchema({ querystring: nextQuery }) }, async (request, reply) => {
     if (request.principal) return reply.redirect('/secrets');
-    return renderPage(request, reply, 'login', { title: 'Sign in', next: str((request.query as Record<string, unknown>).next) });
+    return renderPage(request, reply, 'login', { title: 'Sign in', next: request.query.next });
   });
 
-  app.post('/login', { preHandler: app.csrfProtection, config: { rateLimit: loginRateLimit(app.tresor.config.loginAttemptsPerMinute) } }, async (request, reply) => {
-    const body = request.body as Record<string, unknown>;
+  app.post('/login', { preHandler: app.csrfProtection, schema: uiSchema({ body: loginForm }), config: { rateLimit: loginRateLimit(app.tresor.config.loginAttemptsPerMinute) } }, async (request, reply) => {
+    const body = request.body;
     return formAction(
       async () => {
         const user = await users.authenticate(body.email, body.password);
@@ -26,9 +33,10 @@ export const uiAuthRoutes: FastifyPluginAsync = async (app) => {
         await sessions.destroySession(request.cookies[sessionCookie]);
         const session = await sessions.createSession(user.id, request.ip);
         reply.setCookie(sessionCookie, session.cookie, { path: '/', httpOnly: true, sameSite: 'lax', secure: secureCookie, expires: session.expiresAt });
-        return reply.redirect(safeNext(body.next));
+        // After an administrator's reset, the new password comes first.
+        return reply.redirect(user.mustChangePassword ? '/account/password' : safeNext(body.next));
       },
-      (message) => renderPage(request, reply.status(401), 'login', { title: 'Sign in', error: message, email: str(body.email), next: str(body.next) }),
+      (message) => renderPage(request, reply.status(401), 'login', { title: 'Sign in', error: message, email: body.email, next: body.next }),
     );
   });
 
@@ -38,16 +46,16 @@ export const uiAuthRoutes: FastifyPluginAsync = async (app) => {
     return reply.redirect('/login');
   });
 
-  app.get('/setup', async (request, reply) => renderPage(request, reply, 'setup', { title: 'Set up', token: str((request.query as Record<string, unknown>).token) }));
+  app.get('/setup', { schema: uiSchema({ querystring: setupQuery }) }, async (request, reply) => renderPage(request, reply, 'setup', { title: 'Set up', token: request.query.token }));
 
-  app.post('/setup', { preHandler: app.csrfProtection, config: { rateLimit: loginRateLimit(app.tresor.config.loginAttemptsPerMinute) } }, async (request, reply) => {
-    const body = request.body as Record<string, unknown>;
+  app.post('/setup', { preHandler: app.csrfProtection, schema: uiSchema({ body: setupForm }), config: { rateLimit: loginRateLimit(app.tresor.config.loginAttemptsPerMinute) } }, async (request, reply) => {
+    const body = request.body;
     return formAction(
       async () => {
-        await bootstrap.completeSetup(str(body.token), { email: body.email, password: body.password, ...(str(body.displayName) ? { displayName: body.displayName } : {}) });
+        await bootstrap.completeSetup(body.token, { email: body.email, password: body.password, ...(body.displayName ? { displayName: body.displayName } : {}) });
         return reply.redirect('/login?done=setup-done');
       },
-      (message) => renderPage(request, reply.status(422), 'setup', { title: 'Set up', error: message, token: str(body.token), email: str(body.email), displayName: str(body.displayName) }),
+      (message) => renderPage(request, reply.status(422), 'setup', { title: 'Set up', error: message, token: body.token, email: body.email, displayName: body.displayName }),
     );
   });
 };

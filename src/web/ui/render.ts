@@ -2,7 +2,10 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type {} from '@fastify/csrf-protection';
 import type {} from '@fastify/view';
-import { type FieldIssue, ValidationError } from '../../errors.ts';
+import { type ErrorCode, type FieldIssue, isTresorError, ValidationError } from '../../errors.ts';
+
+/** Errors a form shows beside its inputs (the rest go to the error page). */
+const shownOnForm: ReadonlySet<ErrorCode> = new Set(['CONFLICT', 'VERSION_CONFLICT', 'ACCESS_DENIED', 'UNAUTHENTICATED']);
 
 /** Fixed confirmation messages, chosen by key: no user text travels through the URL into a page. */
 const flashes: Record<string, string> = {
@@ -14,6 +17,7 @@ const flashes: Record<string, string> = {
   unshared: 'Share removed.',
   'rolled-back': 'Rolled back: a new version holds the old values.',
   'setup-done': 'Administrator created. Sign in.',
+  'password-changed': 'Password changed. Sign in with the new one.',
 };
 
 export async function renderPage(request: FastifyRequest, reply: FastifyReply, template: string, data: Record<string, unknown> = {}): Promise<FastifyReply> {
@@ -38,10 +42,7 @@ export async function formAction<T>(action: () => Promise<T>, onError: (message:
   try {
     return await action();
   } catch (error) {
-    const code = (error as { code?: string }).code;
-    if (error instanceof ValidationError || code === 'CONFLICT' || code === 'VERSION_CONFLICT' || code === 'ACCESS_DENIED' || code === 'UNAUTHENTICATED') {
-      return onError((error as Error).message, error);
-    }
+    if (error instanceof ValidationError || (isTresorError(error) && shownOnForm.has(error.code))) return onError(error.message, error);
     throw error;
   }
 }

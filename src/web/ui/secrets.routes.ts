@@ -1,14 +1,16 @@
 /** The store, the type picker, and the generated create/edit forms; view and delete. */
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import type { CredentialType } from '../../credentials/index.ts';
 import { ValidationError } from '../../errors.ts';
 import type { SecretMetadata } from '../../secrets/secret-metadata.ts';
 import { principalOf, requireSession } from '../plugins/auth.plugin.ts';
 import { fieldsFromForm, renderFields } from './form-input.ts';
-import { errorsByPath, formAction, renderPage, str } from './render.ts';
+import { form, idParams, secretForm, text, typeParams, uiSchema } from './form-schemas.ts';
+import { errorsByPath, formAction, renderPage } from './render.ts';
 
-type Body = Record<string, unknown>;
-type Query = Record<string, unknown>;
+const storeQuery = z.object({ type: text(100), q: text(200), expiring: text(10), after: text(200), done: text(40).optional() });
 
 const typeView = (t: CredentialType) => ({ id: t.id, name: t.definition.name, description: t.definition.description, logo: t.definition.logo, expiresFrom: t.definition.expiresFrom });
 
@@ -21,29 +23,29 @@ function expiry(m: SecretMetadata) {
 
 const dateInput = (d: Date | null | undefined) => (d ? d.toISOString().slice(0, 10) : '');
 
-function expiresAtFrom(body: Body): Date | null {
-  const raw = str(body.expiresAt);
+function expiresAtFrom(body: { expiresAt: string }): Date | null {
+  const raw = body.expiresAt;
   if (raw === '') return null;
   if (!/^\d{4}-\d{2}-\d{2}$/.test(raw) || Number.isNaN(Date.parse(raw))) throw ValidationError.field('expiresAt', 'Expires on must be a date as YYYY-MM-DD');
   return new Date(`${raw}T23:59:59.999Z`);
 }
 
-export const uiSecretsRoutes: FastifyPluginAsync = async (app) => {
+export const uiSecretsRoutes: FastifyPluginAsyncZod = async (app) => {
   const { secrets, registry } = app.tresor;
   app.addHook('preHandler', requireSession);
 
   app.get('/', async (_request, reply) => reply.redirect('/secrets'));
 
-  app.get('/secrets', async (request, reply) => {
-    const q = request.query as Query;
-    const filter = { type: str(q.type), q: str(q.q), expiring: str(q.expiring) };
+  app.get('/secrets', { schema: uiSchema({ querystring: storeQuery }) }, async (request, reply) => {
+    const q = request.query;
+    const filter = { type: q.type, q: q.q, expiring: q.expiring };
     const days = /^\d{1,4}$/.test(filter.expiring) ? Number(filter.expiring) : undefined;
     const list = await secrets.list(principalOf(request), {
       limit: 50,
       ...(filter.type ? { typeId: filter.type } : {}),
       ...(filter.q ? { text: filter.q } : {}),
       ...(days !== undefined ? { expiringBefore: new Date(Date.now() + days * 86_400_000) } : {}),
-      ...(str(q.after) ? { after: str(q.after) } : {}),
+      ...(q.after ? { after: q.after } : {}),
     });
     const me = principalOf(request).id;
     const rows = list.map((m) => {
@@ -73,24 +75,24 @@ export const uiSecretsRoutes: FastifyPluginAsync = async (app) => {
     });
   }
 
-  app.get('/secrets/new/:type', async (request, reply) => showForm(request, reply, registry.get((request.params as { type: string }).type), {}));
+  app.get('/secrets/new/:type', { schema: uiSchema({ params: typeParams }) }, async (request, reply) => showForm(request, reply, registry.get(request.params.type), {}));
 
-  app.post('/secrets/new/:type', { preHandler: app.csrfProtection }, async (request, reply) => {
-    const type = registry.get((request.params as { type: string }).type);
-    const body = request.body as Body;
+  app.post('/secrets/new/:type', { preHandler: app.csrfProtection, schema: uiSchema({ params: typeParams, body: secretForm }) }, async (request, reply) => {
+    const type = registry.get(request.params.type);
+    const body = request.body;
     const fields = fieldsFromForm(type.formModel, body);
     return formAction(
       async () => {
-        const created = await secrets.create(principalOf(request), { type: type.id, name: str(body.name), description: str(body.description), fields, expiresAt: expiresAtFrom(body) });
+        const created = await secrets.create(principalOf(request), { type: type.id, name: body.name, description: body.description, fields, expiresAt: expiresAtFrom(body) });
         return reply.redirect(`/secrets/${created.id}?done=created`);
       },
-      (message, error) => showForm(request, reply.status(422), type, { values: { name: str(body.name), description: str(body.description), expiresAt: str(body.expiresAt), fields }, error: error instanceof ValidationError ? error : message }),
+      (message, error) => showForm(request, reply.status(422), type, { values: { name: body.name, description: body.description, expiresAt: body.expiresAt, fields }, error: error instanceof ValidationError ? error : message }),
     );
   });
 
-  app.get('/secrets/:id', async (request, reply) => {
+  app.get('/secrets/:id', { schema: uiSchema({ params: idParams }) }, async (request, reply) => {
     const principal = principalOf(request);
-    const id = (request.params as { id: string }).id;
+    const id = request.params.id;
     const detail = await secrets.describe(principal, id);
     const type = registry.get(detail.type);
     const can = await secrets.allowed(principal, id);
@@ -102,40 +104,40 @@ export const uiSecretsRoutes: FastifyPluginAsync = async (app) => {
     return renderPage(request, reply, 'secret-view', { title: detail.name, secret: detail, type: typeView(type), fieldRows, facts: Object.keys(detail.facts).length ? detail.facts : undefined, can });
   });
 
-  app.get('/secrets/:id/edit', async (request, reply) => {
-    const detail = await secrets.describe(principalOf(request), (request.params as { id: string }).id);
+  app.get('/secrets/:id/edit', { schema: uiSchema({ params: idParams }) }, async (request, reply) => {
+    const detail = await secrets.describe(principalOf(request), request.params.id);
     return showForm(request, reply, registry.get(detail.type), { secret: detail, facts: detail.facts, values: { description: detail.description, expiresAt: dateInput(detail.expiresAt), fields: detail.fields } });
   });
 
-  app.post('/secrets/:id/edit', { preHandler: app.csrfProtection }, async (request, reply) => {
+  app.post('/secrets/:id/edit', { preHandler: app.csrfProtection, schema: uiSchema({ params: idParams, body: secretForm }) }, async (request, reply) => {
     const principal = principalOf(request);
-    const id = (request.params as { id: string }).id;
+    const id = request.params.id;
     const current = await secrets.get(principal, id);
     const type = registry.get(current.type);
-    const body = request.body as Body;
+    const body = request.body;
     const fields = fieldsFromForm(type.formModel, body);
-    const expected = Number(str(body.expectedVersion));
+    const expected = Number(body.expectedVersion);
     return formAction(
       async () => {
-        const result = await secrets.update(principal, id, { fields, description: str(body.description), ...(type.definition.expiresFrom ? {} : { expiresAt: expiresAtFrom(body) }), ...(Number.isInteger(expected) && expected > 0 ? { expectedVersion: expected } : {}) });
+        const result = await secrets.update(principal, id, { fields, description: body.description, ...(type.definition.expiresFrom ? {} : { expiresAt: expiresAtFrom(body) }), ...(Number.isInteger(expected) && expected > 0 ? { expectedVersion: expected } : {}) });
         return reply.redirect(`/secrets/${id}?done=${result.changed ? 'saved' : 'unchanged'}`);
       },
       async (message, error) => {
         const detail = await secrets.describe(principal, id);
-        return showForm(request, reply.status(error instanceof ValidationError ? 422 : 409), type, { secret: detail, facts: detail.facts, values: { description: str(body.description), expiresAt: str(body.expiresAt), fields }, error: error instanceof ValidationError ? error : message });
+        return showForm(request, reply.status(error instanceof ValidationError ? 422 : 409), type, { secret: detail, facts: detail.facts, values: { description: body.description, expiresAt: body.expiresAt, fields }, error: error instanceof ValidationError ? error : message });
       },
     );
   });
 
-  app.get('/secrets/:id/delete', async (request, reply) => {
-    const secret = await secrets.get(principalOf(request), (request.params as { id: string }).id);
+  app.get('/secrets/:id/delete', { schema: uiSchema({ params: idParams }) }, async (request, reply) => {
+    const secret = await secrets.get(principalOf(request), request.params.id);
     return renderPage(request, reply, 'delete', { title: `Delete ${secret.name}`, secret });
   });
 
-  app.post('/secrets/:id/delete', { preHandler: app.csrfProtection }, async (request, reply) => {
+  app.post('/secrets/:id/delete', { preHandler: app.csrfProtection, schema: uiSchema({ params: idParams, body: form({ confirm: text(200) }) }) }, async (request, reply) => {
     const principal = principalOf(request);
-    const secret = await secrets.get(principal, (request.params as { id: string }).id);
-    if (str((request.body as Body).confirm) !== secret.name) {
+    const secret = await secrets.get(principal, request.params.id);
+    if (request.body.confirm !== secret.name) {
       return renderPage(request, reply.status(422), 'delete', { title: `Delete ${secret.name}`, secret, error: `Type the name ${secret.name} exactly to confirm` });
     }
     await secrets.delete(principal, secret.id);

@@ -1,12 +1,16 @@
 /** Shares and versions of a secret: add and remove shares, list versions, roll back. */
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import { principalOf, requireSession } from '../plugins/auth.plugin.ts';
-import { formAction, renderPage, str } from './render.ts';
+import { form, idParams, text, uiSchema } from './form-schemas.ts';
+import { formAction, renderPage } from './render.ts';
 
-type Body = Record<string, unknown>;
-const idOf = (request: FastifyRequest) => (request.params as { id: string }).id;
+/** The id in the path, parsed by the route's schema (every route here has `idParams` or an extension of it). */
+const idOf = (request: FastifyRequest) => idParams.parse(request.params).id;
+const shareParams = idParams.extend({ shareId: z.string().min(1).max(100) });
 
-export const uiSharingRoutes: FastifyPluginAsync = async (app) => {
+export const uiSharingRoutes: FastifyPluginAsyncZod = async (app) => {
   const { secrets, shares, groups } = app.tresor;
   app.addHook('preHandler', requireSession);
 
@@ -22,11 +26,11 @@ export const uiSharingRoutes: FastifyPluginAsync = async (app) => {
     return renderPage(request, reply, 'versions', { title: `Versions of ${secret.name}`, secret, versions: await secrets.versions(principal, secret.id), can: await secrets.allowed(principal, secret.id), error });
   }
 
-  app.get('/secrets/:id/shares', (request, reply) => sharesPage(request, reply));
+  app.get('/secrets/:id/shares', { schema: uiSchema({ params: idParams }) }, (request, reply) => sharesPage(request, reply));
 
-  app.post('/secrets/:id/shares', { preHandler: app.csrfProtection }, async (request, reply) => {
-    const body = request.body as Body;
-    const target = str(body.user) ? { user: str(body.user) } : { group: str(body.group) };
+  app.post('/secrets/:id/shares', { preHandler: app.csrfProtection, schema: uiSchema({ params: idParams, body: form({ user: text(320), group: text(200) }) }) }, async (request, reply) => {
+    const body = request.body;
+    const target = body.user ? { user: body.user } : { group: body.group };
     return formAction(
       async () => {
         await shares.share(principalOf(request), idOf(request), target);
@@ -36,23 +40,23 @@ export const uiSharingRoutes: FastifyPluginAsync = async (app) => {
     );
   });
 
-  app.post('/secrets/:id/shares/:shareId/delete', { preHandler: app.csrfProtection }, async (request, reply) =>
+  app.post('/secrets/:id/shares/:shareId/delete', { preHandler: app.csrfProtection, schema: uiSchema({ params: shareParams }) }, async (request, reply) =>
     formAction(
       async () => {
-        await shares.unshare(principalOf(request), idOf(request), (request.params as { shareId: string }).shareId);
+        await shares.unshare(principalOf(request), request.params.id, request.params.shareId);
         return reply.redirect(`/secrets/${idOf(request)}/shares?done=unshared`);
       },
       (message) => sharesPage(request, reply.status(409), message),
     ),
   );
 
-  app.get('/secrets/:id/versions', (request, reply) => versionsPage(request, reply));
+  app.get('/secrets/:id/versions', { schema: uiSchema({ params: idParams }) }, (request, reply) => versionsPage(request, reply));
 
-  app.post('/secrets/:id/rollback', { preHandler: app.csrfProtection }, async (request, reply) => {
-    const body = request.body as Body;
+  app.post('/secrets/:id/rollback', { preHandler: app.csrfProtection, schema: uiSchema({ params: idParams, body: form({ version: text(20), reason: text(500) }) }) }, async (request, reply) => {
+    const body = request.body;
     return formAction(
       async () => {
-        await secrets.rollback(principalOf(request), idOf(request), Number(str(body.version)), { reason: str(body.reason) });
+        await secrets.rollback(principalOf(request), idOf(request), Number(body.version), { reason: body.reason });
         return reply.redirect(`/secrets/${idOf(request)}/versions?done=rolled-back`);
       },
       (message) => versionsPage(request, reply.status(422), message),

@@ -1,9 +1,13 @@
 /** The signed-in user's API tokens: create (shown once), list, revoke. */
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { principalOf, requireSession } from '../plugins/auth.plugin.ts';
-import { formAction, renderPage, str } from './render.ts';
+import { form, idParams, text, uiSchema } from './form-schemas.ts';
+import { formAction, renderPage } from './render.ts';
 
-export const uiTokensRoutes: FastifyPluginAsync = async (app) => {
+const tokenForm = form({ name: text(200), expiresInDays: text(10), scope: text(10), currentPassword: text(1000) });
+
+export const uiTokensRoutes: FastifyPluginAsyncZod = async (app) => {
   const { sessions } = app.tresor;
   app.addHook('preHandler', requireSession);
 
@@ -12,12 +16,12 @@ export const uiTokensRoutes: FastifyPluginAsync = async (app) => {
 
   app.get('/tokens', (request, reply) => page(request, reply));
 
-  app.post('/tokens', { preHandler: app.csrfProtection }, async (request, reply) => {
-    const body = request.body as Record<string, unknown>;
-    const days = str(body.expiresInDays);
+  app.post('/tokens', { preHandler: app.csrfProtection, schema: uiSchema({ body: tokenForm }) }, async (request, reply) => {
+    const body = request.body;
+    const days = body.expiresInDays;
     return formAction(
       async () => {
-        const created = await sessions.createToken(principalOf(request), { name: body.name, ...(days ? { expiresInDays: Number(days) } : {}) });
+        const created = await sessions.createToken(principalOf(request), { name: body.name, scope: body.scope || 'full', currentPassword: body.currentPassword, ...(days ? { expiresInDays: Number(days) } : {}) });
         // Rendered directly (never redirected with the token in a URL), and only this once.
         return page(request, reply.status(201), { created: { name: created.info.name, token: created.token } });
       },
@@ -25,8 +29,8 @@ export const uiTokensRoutes: FastifyPluginAsync = async (app) => {
     );
   });
 
-  app.post('/tokens/:id/revoke', { preHandler: app.csrfProtection }, async (request, reply) => {
-    await sessions.revokeToken(principalOf(request), (request.params as { id: string }).id);
+  app.post('/tokens/:id/revoke', { preHandler: app.csrfProtection, schema: uiSchema({ params: idParams }) }, async (request, reply) => {
+    await sessions.revokeToken(principalOf(request), request.params.id);
     return reply.redirect('/tokens');
   });
 };

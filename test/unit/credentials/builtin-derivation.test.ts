@@ -126,9 +126,11 @@ describe('update schema: empty secret keeps the stored value', () => {
   it('keeps the stored password when the field is left empty, and replaces the rest', () => {
     const smtp = registry.of(Smtp);
     const stored = smtp.parseCreate({ host: 'a.example', username: 'u', password: 'old-secret' });
-    expect(smtp.parseUpdate({ host: 'b.example', username: 'u', password: '' }, stored)).toEqual({ ...stored, host: 'b.example' });
-    expect(smtp.parseUpdate({ host: 'b.example', username: 'u' }, stored).password).toBe('old-secret');
+    expect(smtp.parseUpdate({ host: stored.host, username: 'v', password: '' }, stored)).toEqual({ ...stored, username: 'v' });
+    expect(smtp.parseUpdate({ host: stored.host, username: 'u' }, stored).password).toBe('old-secret');
     expect(smtp.parseUpdate({ host: 'b.example', username: 'u', password: 'new-secret' }, stored).password).toBe('new-secret');
+    // A new destination with the stored password kept is refused, naming the secret field.
+    expect(thrown(() => smtp.parseUpdate({ host: 'b.example', username: 'u', password: '' }, stored)).issues?.map((i) => i.path)).toEqual(['password']);
   });
 
   it('still validates non-secret fields as on create', () => {

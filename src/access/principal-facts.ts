@@ -1,12 +1,12 @@
 /**
  * Resolves a principal into the facts every policy decision needs: who it is, which
  * groups it stands in, which permissions it holds, and whether it may act at all.
- * Read fresh on every call, so a membership removed or a user disabled takes effect at once.
+ * Only the access gate calls it (and caches the answer until a change is announced).
  */
 import type { Executor } from '../db/client.ts';
-import { identityStore } from './identity.store.ts';
-import { expandPermissions, isPermission, type Permission } from './permissions.ts';
-import type { Principal } from './principal.ts';
+import { identityStore } from '../identity/identity.store.ts';
+import { expandPermissions, isPermission, type Permission } from '../identity/permissions.ts';
+import type { Principal } from '../identity/principal.ts';
 
 export interface PrincipalFacts {
   principal: Principal;
@@ -40,4 +40,10 @@ export async function resolvePrincipal(db: Executor, principal: Principal): Prom
 /** Whether the facts allow an administration permission (Tresor itself always may). */
 export function holds(facts: PrincipalFacts, permission: Permission): boolean {
   return facts.active && (facts.isSystem || facts.permissions.has(permission));
+}
+
+/** The permissions `other` holds that `facts` lacks (none, for Tresor itself). */
+export function heldBeyond(facts: PrincipalFacts, other: ReadonlySet<Permission>): Permission[] {
+  if (facts.isSystem) return [];
+  return [...other].filter((p) => !facts.permissions.has(p));
 }
