@@ -4,7 +4,8 @@
  */
 import { join } from 'node:path';
 import { type AccessGate, accessGateFactory } from './access/access.gate.ts';
-import { auditLogServiceFactory, auditServiceFactory, type AuditService } from './audit/audit.service.ts';
+import { type AuditTrail, auditLogServiceFactory } from './audit/audit-log.service.ts';
+import { auditServiceFactory } from './audit/audit.service.ts';
 import { type ChangeBus, createChangeBus } from './cluster/change-bus.ts';
 import { ReadCache } from './cluster/read-cache.ts';
 import type { TresorConfig } from './config.ts';
@@ -44,7 +45,7 @@ export interface Tresor {
   groups: GroupService;
   bootstrap: BootstrapService;
   sessions: SessionService;
-  audit: AuditService;
+  audit: AuditTrail;
   /** LISTENs for changes from every node. */
   bus: ChangeBus;
   /** This node's read cache, dropped entry by entry on notice. */

@@ -11,7 +11,7 @@
  */
 import type { SQL } from 'drizzle-orm';
 import { auditingDenials as guardDenials, markDenied } from '../audit/denials.ts';
-import type { AuditService } from '../audit/audit.service.ts';
+import type { AuditWriter } from '../audit/audit.service.ts';
 import type { ReadCache } from '../cluster/read-cache.ts';
 import type { CredentialType, Payload } from '../credentials/index.ts';
 import type { Database, Executor } from '../db/client.ts';
@@ -61,7 +61,7 @@ export interface Listing {
 
 export interface AccessGateDeps {
   db: Database;
-  audit: Pick<AuditService, 'write'>;
+  audit: Pick<AuditWriter, 'write'>;
   cache?: ReadCache;
   payloads: PayloadReader;
 }

@@ -1,6 +1,6 @@
 /** Records refused attempts (access denied, or a secret the principal may not know of) in the audit trail. */
 import type { Principal } from '../identity/principal.ts';
-import type { AuditService } from './audit.service.ts';
+import type { AuditWriter } from './audit.service.ts';
 
 /** Set on errors the access check raised, so unknown-name and not-allowed are both recorded. */
 export const deniedByPolicy = Symbol('tresor.deniedByPolicy');
@@ -10,7 +10,7 @@ export function markDenied<E extends Error>(error: E, target?: { id: string; nam
   return Object.assign(error, { [deniedByPolicy]: target ?? true });
 }
 
-export async function auditingDenials<T>(audit: Pick<AuditService, 'write'>, principal: Principal, operation: string, ref: string, fn: () => Promise<T>): Promise<T> {
+export async function auditingDenials<T>(audit: Pick<AuditWriter, 'write'>, principal: Principal, operation: string, ref: string, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (error) {

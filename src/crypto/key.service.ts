@@ -7,7 +7,7 @@
  * when no row uses it.
  */
 import { timingSafeEqual } from 'node:crypto';
-import type { AuditService } from '../audit/audit.service.ts';
+import type { AuditWriter } from '../audit/audit.service.ts';
 import type { Database } from '../db/client.ts';
 import { systemPrincipal } from '../identity/principal.ts';
 import { ConfigError, WrongMasterKeyError } from '../errors.ts';
@@ -32,7 +32,7 @@ export interface KeyServiceDeps {
   db: Database;
   source: KeySource;
   /** Rotation start and end are audited (set once the audit trail exists). */
-  audit?: Pick<AuditService, 'write'>;
+  audit?: Pick<AuditWriter, 'write'>;
 }
 
 export function keyServiceFactory({ db, source, audit }: KeyServiceDeps) {

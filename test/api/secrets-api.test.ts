@@ -93,7 +93,7 @@ describe.each(databaseKinds)('REST API: secrets on %s', (kind) => {
     const garbage = await h.api('PATCH', url, admin, { description: 'x' }, { 'if-match': 'yesterday' });
     expect(garbage.statusCode).toBe(422);
     expect(garbage.json().error.field).toBe('If-Match');
-    const same = await h.api('PATCH', url, admin, { fields: { username: 'mailer' } });
+    const same = await h.api('PATCH', url, admin, { fields: { username: 'relay-user' } });
     expect(same.json()).toMatchObject({ changed: false, secret: { version: 2 } });
     const { value } = await h.tresor.use(Smtp, h.admin, created.id);
     expect(value).toMatchObject({ host: 'smtp.example.test', username: 'relay-user', password: 'CANARY-patched-keep' });

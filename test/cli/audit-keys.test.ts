@@ -30,7 +30,7 @@ describe('tresor audit and keys (local mode)', () => {
     const broken = await tresor(['audit', 'verify'], env);
     expect(broken.code).toBe(7);
     expect(broken.stderr.trim().split('\n')).toEqual([`local mode: acting as Tresor itself on the embedded database in ${env.TRESOR_DATA_DIR}`, 'tresor: Audit chain broken at row 1: its content does not match its hash: the row was edited']);
-  }, 60_000);
+  }, 180_000);
 
   it('compares the trail with an earlier export and exits 7 when it was rewritten since, although the chain still holds', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tresor-cli-'));
@@ -73,5 +73,5 @@ describe('tresor audit and keys (local mode)', () => {
       expect(result.code).toBe(6);
       expect(result.stderr).toMatch(/--against: cannot read .* \((ENOENT|EISDIR)\)/);
     }
-  }, 60_000);
+  }, 180_000);
 });

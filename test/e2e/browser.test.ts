@@ -94,11 +94,16 @@ describe.skipIf(!chromiumPath)('web UI in Chromium', () => {
     await page.getByRole('link', { name: 'Edit', exact: true }).click();
     expect(await page.inputValue('#f-password')).toBe('');
     await snap(page, 'smtp-edit');
+    // A new destination with the password left empty is refused, naming the password field.
     await page.fill('#f-host', 'relay.example.test');
+    await page.click('main button[type=submit]');
+    expect(await page.textContent('main')).toContain('Password must be entered again');
+    await page.fill('#f-host', 'smtp.example.test');
+    await page.fill('#f-username', 'relay-user');
     await Promise.all([page.waitForURL(/done=saved/), page.click('main button[type=submit]')]);
     const { value } = await h.tresor.use(Smtp, h.admin, 'mail-relay');
     expect(value.password).toBe(smtpPassword);
-    expect(value.host).toBe('relay.example.test');
+    expect(value.username).toBe('relay-user');
 
     // Share with a user, who signs in and sees it.
     await page.getByRole('link', { name: 'Share', exact: true }).click();
@@ -119,12 +124,12 @@ describe.skipIf(!chromiumPath)('web UI in Chromium', () => {
     await snap(teammatePage, 'teammate-store');
     expect((await h.tresor.usage.useAny(teammate, 'team-only')).payload.password).toBe(groupSecretValue);
 
-    // Roll back to version 1 (host smtp.example.test).
+    // Roll back to version 1 (username mailer).
     await page.goto(`${base}/secrets/mail-relay/versions`);
     await snap(page, 'versions');
     await page.fill('#reason-1', 'wrong relay');
     await Promise.all([page.waitForURL(/done=rolled-back/), page.click('button:has-text("Roll back to v1")')]);
-    expect((await h.tresor.use(Smtp, h.admin, 'mail-relay')).value.host).toBe('smtp.example.test');
+    expect((await h.tresor.use(Smtp, h.admin, 'mail-relay')).value.username).toBe('mailer');
 
     // Delete, with a confirmation that names the secret.
     await page.goto(`${base}/secrets/mail-relay`);

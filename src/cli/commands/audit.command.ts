@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import type { ExportedHash } from '../../audit/audit.service.ts';
+import type { ExportedHash } from '../../audit/audit-log.service.ts';
 import { IntegrityError, ValidationError } from '../../errors.ts';
 import type { CliContext } from '../context.ts';
 
