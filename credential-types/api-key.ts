@@ -12,6 +12,11 @@ export class ApiKey {
   @Field({ label: 'Key', style: 'secret' })
   key!: string;
 
-  @Field({ label: 'Expires on', style: 'date', optional: true, help: 'Tresor warns before this date and refuses to hand out the key after it.' })
+  @Field({
+    label: 'Expires on',
+    style: 'date',
+    optional: true,
+    help: 'Tresor warns before this date and refuses to hand out the key after it.',
+  })
   expiresOn?: string;
 }

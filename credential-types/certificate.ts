@@ -4,8 +4,8 @@
  * with the passphrase, if any) belongs to the leaf.
  */
 import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
-import { Credential, Field } from 'tresor';
 import type { CredentialHooks } from 'tresor';
+import { Credential, Field } from 'tresor';
 
 const certificateBlock = /-----BEGIN CERTIFICATE-----\r?\n[\s\S]+?\r?\n-----END CERTIFICATE-----/g;
 
@@ -17,18 +17,31 @@ interface Issue {
 /** Every CERTIFICATE block of a PEM text, parsed; problems are reported, not thrown. */
 function parseChain(pem: string): { chain: X509Certificate[]; issue?: Issue } {
   const blocks = pem.match(certificateBlock) ?? [];
-  if (blocks.length === 0) return { chain: [], issue: { path: 'chain', message: 'Certificate chain has no -----BEGIN CERTIFICATE----- block' } };
+  if (blocks.length === 0)
+    return {
+      chain: [],
+      issue: { path: 'chain', message: 'Certificate chain has no -----BEGIN CERTIFICATE----- block' },
+    };
   const chain: X509Certificate[] = [];
   for (const [index, block] of blocks.entries()) {
     try {
       chain.push(new X509Certificate(block));
     } catch {
-      return { chain, issue: { path: 'chain', message: `Certificate chain block ${index + 1} is not a valid certificate` } };
+      return {
+        chain,
+        issue: { path: 'chain', message: `Certificate chain block ${index + 1} is not a valid certificate` },
+      };
     }
   }
   for (let i = 0; i + 1 < chain.length; i++) {
     if (!chain[i]!.checkIssued(chain[i + 1]!)) {
-      return { chain, issue: { path: 'chain', message: `Certificate chain is out of order: certificate ${i + 1} was not issued by certificate ${i + 2} (put the leaf first, then each issuer)` } };
+      return {
+        chain,
+        issue: {
+          path: 'chain',
+          message: `Certificate chain is out of order: certificate ${i + 1} was not issued by certificate ${i + 2} (put the leaf first, then each issuer)`,
+        },
+      };
     }
   }
   return { chain };
@@ -39,7 +52,8 @@ function openKey(pem: string, passphrase: string | undefined): { key?: KeyObject
     return { key: createPrivateKey(passphrase ? { key: pem, passphrase } : { key: pem }) };
   } catch (error) {
     const encrypted = /ENCRYPTED/.test(pem);
-    if (encrypted && !passphrase) return { issue: { path: 'passphrase', message: 'Passphrase is required: the private key is encrypted' } };
+    if (encrypted && !passphrase)
+      return { issue: { path: 'passphrase', message: 'Passphrase is required: the private key is encrypted' } };
     if (encrypted) return { issue: { path: 'passphrase', message: 'Passphrase does not open the private key' } };
     void error;
     return { issue: { path: 'privateKey', message: 'Private key is not a readable PEM private key' } };
@@ -66,8 +80,10 @@ export class Certificate implements CredentialHooks {
     const { chain, issue } = parseChain(this.chain);
     if (issue) return [issue];
     const opened = openKey(this.privateKey, this.passphrase);
-    if (opened.issue || !opened.key) return [opened.issue ?? { path: 'privateKey', message: 'Private key cannot be opened' }];
-    if (!chain[0]!.checkPrivateKey(opened.key)) return [{ path: 'privateKey', message: 'Private key does not match the leaf certificate' }];
+    if (opened.issue || !opened.key)
+      return [opened.issue ?? { path: 'privateKey', message: 'Private key cannot be opened' }];
+    if (!chain[0]!.checkPrivateKey(opened.key))
+      return [{ path: 'privateKey', message: 'Private key does not match the leaf certificate' }];
     return [];
   }
 

@@ -1,6 +1,7 @@
 /** Anything else: a free list of name/value pairs, every value secret. */
-import { Credential, Field } from 'tresor';
+
 import type { Pair } from 'tresor';
+import { Credential, Field } from 'tresor';
 
 @Credential({
   id: 'generic',

@@ -8,7 +8,13 @@ import { Credential, Field } from 'tresor';
   logo: 'jira.svg',
 })
 export class Jira {
-  @Field({ label: 'Site URL', style: 'url', destination: true, protocols: ['https'], placeholder: 'https://your-team.atlassian.net' })
+  @Field({
+    label: 'Site URL',
+    style: 'url',
+    destination: true,
+    protocols: ['https'],
+    placeholder: 'https://your-team.atlassian.net',
+  })
   siteUrl!: string;
 
   @Field({ label: 'E-mail', style: 'email', help: 'The Atlassian account the token belongs to.' })

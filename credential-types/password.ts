@@ -1,6 +1,7 @@
 /** A username and password, with a strength check whose minimum is configurable. */
-import { Credential, Field, passwordStrength } from 'tresor';
+
 import type { CredentialHooks, ValidationContext } from 'tresor';
+import { Credential, Field, passwordStrength } from 'tresor';
 
 @Credential({
   id: 'password',
@@ -18,6 +19,11 @@ export class Password implements CredentialHooks {
   validate({ settings }: ValidationContext) {
     const { score, hint } = passwordStrength(this.password, this.username ? [this.username] : []);
     if (score >= settings.passwordMinScore) return [];
-    return [{ path: 'password', message: `Password is too weak (strength ${score} of 4, at least ${settings.passwordMinScore} needed)${hint ? `: ${hint}` : ''}` }];
+    return [
+      {
+        path: 'password',
+        message: `Password is too weak (strength ${score} of 4, at least ${settings.passwordMinScore} needed)${hint ? `: ${hint}` : ''}`,
+      },
+    ];
   }
 }

@@ -11,7 +11,14 @@ export type SmtpSecurity = 'starttls' | 'tls' | 'none';
   sharing: { requiredGroup: 'system', creatorMustBelong: true },
 })
 export class Smtp {
-  @Field({ label: 'Host', destination: true, help: 'Host name or IP address of the server, e.g. smtp.example.com.', pattern: /^[A-Za-z0-9.:[\]-]+$/, patternMessage: 'must be a host name or IP address', maxLength: 253 })
+  @Field({
+    label: 'Host',
+    destination: true,
+    help: 'Host name or IP address of the server, e.g. smtp.example.com.',
+    pattern: /^[A-Za-z0-9.:[\]-]+$/,
+    patternMessage: 'must be a host name or IP address',
+    maxLength: 253,
+  })
   host!: string;
 
   @Field({ label: 'Port', style: 'number', destination: true, default: 587, integer: true, min: 1, max: 65535 })
@@ -37,6 +44,11 @@ export class Smtp {
   @Field({ label: 'Password', style: 'secret' })
   password!: string;
 
-  @Field({ label: 'Sender address', style: 'email', optional: true, help: 'Used as From when a message does not set one.' })
+  @Field({
+    label: 'Sender address',
+    style: 'email',
+    optional: true,
+    help: 'Used as From when a message does not set one.',
+  })
   from?: string;
 }

@@ -4,8 +4,8 @@
  */
 import { createPrivateKey } from 'node:crypto';
 import sshpk from 'sshpk';
-import { Credential, Field } from 'tresor';
 import type { CredentialHooks } from 'tresor';
+import { Credential, Field } from 'tresor';
 
 const supported = new Set(['rsa', 'ecdsa', 'ed25519']);
 
@@ -23,8 +23,10 @@ function openSshKey(text: string, passphrase: string | undefined): Opened {
   } catch (error) {
     const name = error instanceof Error ? error.name : '';
     const encrypted = name === 'KeyEncryptedError' || /ENCRYPTED|Proc-Type: 4,ENCRYPTED/.test(text);
-    if (encrypted && !passphrase) return { issue: { path: 'passphrase', message: 'Passphrase is required: the private key is encrypted' } };
-    if (encrypted || /passphrase|decrypt/i.test(error instanceof Error ? error.message : '')) return { issue: { path: 'passphrase', message: 'Passphrase does not open the private key' } };
+    if (encrypted && !passphrase)
+      return { issue: { path: 'passphrase', message: 'Passphrase is required: the private key is encrypted' } };
+    if (encrypted || /passphrase|decrypt/i.test(error instanceof Error ? error.message : ''))
+      return { issue: { path: 'passphrase', message: 'Passphrase does not open the private key' } };
     return { issue: { path: 'privateKey', message: 'Private key is not an OpenSSH or PEM private key' } };
   }
 }
@@ -36,7 +38,12 @@ function openSshKey(text: string, passphrase: string | undefined): Opened {
   logo: 'ssh-key.svg',
 })
 export class SshKey implements CredentialHooks {
-  @Field({ label: 'Private key', style: 'pem', secret: true, help: 'OpenSSH (-----BEGIN OPENSSH PRIVATE KEY-----) or PEM; RSA, ECDSA or Ed25519.' })
+  @Field({
+    label: 'Private key',
+    style: 'pem',
+    secret: true,
+    help: 'OpenSSH (-----BEGIN OPENSSH PRIVATE KEY-----) or PEM; RSA, ECDSA or Ed25519.',
+  })
   privateKey!: string;
 
   @Field({ label: 'Passphrase', style: 'secret', optional: true, help: 'Only if the key is encrypted.' })
@@ -45,7 +52,13 @@ export class SshKey implements CredentialHooks {
   validate() {
     const opened = openSshKey(this.privateKey, this.passphrase);
     if ('issue' in opened) return [opened.issue];
-    if (!supported.has(opened.key.type)) return [{ path: 'privateKey', message: `Private key type ${opened.key.type} is not supported (use RSA, ECDSA or Ed25519)` }];
+    if (!supported.has(opened.key.type))
+      return [
+        {
+          path: 'privateKey',
+          message: `Private key type ${opened.key.type} is not supported (use RSA, ECDSA or Ed25519)`,
+        },
+      ];
     return [];
   }
 

@@ -100,7 +100,11 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     throw new ConfigError(`Environment variable ${variable} is invalid: ${issue.message}`, variable);
   }
   const e = result.data;
-  if (Boolean(e.TRESOR_TLS_CERT) !== Boolean(e.TRESOR_TLS_KEY)) throw new ConfigError('Set both TRESOR_TLS_CERT and TRESOR_TLS_KEY for HTTPS, or neither', e.TRESOR_TLS_CERT ? 'TRESOR_TLS_KEY' : 'TRESOR_TLS_CERT');
+  if (Boolean(e.TRESOR_TLS_CERT) !== Boolean(e.TRESOR_TLS_KEY))
+    throw new ConfigError(
+      'Set both TRESOR_TLS_CERT and TRESOR_TLS_KEY for HTTPS, or neither',
+      e.TRESOR_TLS_CERT ? 'TRESOR_TLS_KEY' : 'TRESOR_TLS_CERT',
+    );
   return {
     databaseUrl: e.DATABASE_URL,
     listenUrl: e.TRESOR_LISTEN_URL ?? e.DATABASE_URL,
@@ -110,7 +114,11 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     masterKeyFile: e.TRESOR_MASTER_KEY_FILE ? resolve(e.TRESOR_MASTER_KEY_FILE) : undefined,
     versionsKept: e.TRESOR_VERSIONS_KEPT,
     dbMaxConnections: e.TRESOR_DB_MAX_CONNECTIONS,
-    typesDirs: e.TRESOR_TYPES_DIR ? e.TRESOR_TYPES_DIR.split(':').filter(Boolean).map((d) => resolve(d)) : [],
+    typesDirs: e.TRESOR_TYPES_DIR
+      ? e.TRESOR_TYPES_DIR.split(':')
+          .filter(Boolean)
+          .map((d) => resolve(d))
+      : [],
     passwordMinScore: e.TRESOR_PASSWORD_MIN_SCORE,
     logLevel: e.TRESOR_LOG_LEVEL,
     lastUsedFlushMs: e.TRESOR_LAST_USED_FLUSH_MS,

@@ -59,7 +59,10 @@ export class ValidationError extends TresorError {
 
   /** The same issues with every path under `parent` (a payload's fields are reported under `fields.`). */
   under(parent: string): ValidationError {
-    return new ValidationError(this.issues.map((i) => ({ path: i.path ? `${parent}.${i.path}` : parent, message: i.message })), this.prefix);
+    return new ValidationError(
+      this.issues.map((i) => ({ path: i.path ? `${parent}.${i.path}` : parent, message: i.message })),
+      this.prefix,
+    );
   }
 
   static field(path: string, message: string): ValidationError {
@@ -86,21 +89,34 @@ export class ConflictError extends TresorError {
 }
 
 export class VersionConflictError extends TresorError {
-  constructor(readonly expected: number, readonly actual: number) {
-    super('VERSION_CONFLICT', `The secret changed since you read it: you had version ${expected}, it is now at version ${actual}. Reload and try again.`);
+  constructor(
+    readonly expected: number,
+    readonly actual: number,
+  ) {
+    super(
+      'VERSION_CONFLICT',
+      `The secret changed since you read it: you had version ${expected}, it is now at version ${actual}. Reload and try again.`,
+    );
   }
 }
 
 /** The secret's expiry has passed: renew it before use. */
 export class ExpiredError extends TresorError {
-  constructor(readonly secretName: string, readonly expiredAt: Date) {
+  constructor(
+    readonly secretName: string,
+    readonly expiredAt: Date,
+  ) {
     super('EXPIRED', `Secret "${secretName}" expired on ${expiredAt.toISOString()}; renew it before use`);
   }
 }
 
 /** The secret exists and may be used, but is not of the credential type the caller asked for. */
 export class WrongTypeError extends TresorError {
-  constructor(readonly secretName: string, actual: string, wanted: string) {
+  constructor(
+    readonly secretName: string,
+    actual: string,
+    wanted: string,
+  ) {
     super('WRONG_TYPE', `Secret "${secretName}" is a ${actual}, not a ${wanted}`);
   }
 }
@@ -113,9 +129,17 @@ export class IntegrityError extends TresorError {
 
 /** A credential type class that cannot be registered; names the class and, where it can, the field. */
 export class TypeDefinitionError extends TresorError {
-  constructor(readonly className: string, readonly fieldName: string | undefined, problem: string) {
+  constructor(
+    readonly className: string,
+    readonly fieldName: string | undefined,
+    problem: string,
+  ) {
     const where = fieldName === undefined ? className : `${className}.${fieldName}`;
-    super('TYPE_DEFINITION_INVALID', `Credential type ${where}: ${problem}`, fieldName === undefined ? {} : { field: fieldName });
+    super(
+      'TYPE_DEFINITION_INVALID',
+      `Credential type ${where}: ${problem}`,
+      fieldName === undefined ? {} : { field: fieldName },
+    );
   }
 }
 

@@ -1,5 +1,6 @@
 /** Tresor's public API for type authors, modules and embedders: `import { ... } from 'tresor'`. */
+
+export { parseConfig, type TresorConfig } from './config.ts';
 export * from './credentials/index.ts';
 export * from './errors.ts';
-export { createTresor, createRegistry, type Tresor } from './tresor.ts';
-export { parseConfig, type TresorConfig } from './config.ts';
+export { createRegistry, createTresor, type Tresor } from './tresor.ts';

@@ -37,10 +37,20 @@ export const redactedPaths = [
 
 /** Requests are logged without their query string: a setup link's token, say, must not land in a log. */
 const serializers = {
-  req: (req: { id?: unknown; method?: unknown; url?: unknown; ip?: unknown }) => ({ id: req.id, method: req.method, url: String(req.url ?? '').split('?')[0], remoteAddress: req.ip }),
+  req: (req: { id?: unknown; method?: unknown; url?: unknown; ip?: unknown }) => ({
+    id: req.id,
+    method: req.method,
+    url: String(req.url ?? '').split('?')[0],
+    remoteAddress: req.ip,
+  }),
 };
 
 export function createLogger(level: string, destination: pino.DestinationStream | undefined = undefined): Logger {
-  const options: pino.LoggerOptions = { level, redact: { paths: redactedPaths, censor: '[redacted]' }, base: { service: 'tresor' }, serializers };
+  const options: pino.LoggerOptions = {
+    level,
+    redact: { paths: redactedPaths, censor: '[redacted]' },
+    base: { service: 'tresor' },
+    serializers,
+  };
   return destination ? pino(options, destination) : pino(options, pino.destination(2));
 }

@@ -14,7 +14,10 @@ async function main(): Promise<void> {
   const config = parseConfig();
   const logger = createLogger(config.logLevel);
   const tresor = await createTresor(config, { logger });
-  const https = config.tlsCert && config.tlsKey ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } : undefined;
+  const https =
+    config.tlsCert && config.tlsKey
+      ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) }
+      : undefined;
   const app = await buildApp(tresor, { logger, ...(https ? { https } : {}) });
 
   let stopping = false;
@@ -33,15 +36,20 @@ async function main(): Promise<void> {
   const address = await app.listen({ host: config.host, port: config.port });
   const base = config.publicUrl ?? address;
   const first = await tresor.bootstrap.firstStart({ email: config.adminEmail, password: config.adminPassword });
-  if (first.kind === 'created') logger.warn(`Created the first administrator ${first.user.email}; sign in at ${base}/login`);
+  if (first.kind === 'created')
+    logger.warn(`Created the first administrator ${first.user.email}; sign in at ${base}/login`);
   if (first.kind === 'setup') {
-    process.stderr.write(`\n  Tresor has no users yet. Create the first administrator (link valid 24 hours, works once):\n\n    ${base}/setup?token=${first.token}\n\n`);
+    process.stderr.write(
+      `\n  Tresor has no users yet. Create the first administrator (link valid 24 hours, works once):\n\n    ${base}/setup?token=${first.token}\n\n`,
+    );
   }
   logger.info({ url: base, database: tresor.database.kind }, 'Tresor is ready');
 }
 
 main().catch((error: unknown) => {
   // Configuration and key problems are the operator's to fix: one line, no stack.
-  process.stderr.write(`tresor: ${isTresorError(error) ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    `tresor: ${isTresorError(error) ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   process.exit(1);
 });

@@ -4,30 +4,30 @@
  */
 import { join } from 'node:path';
 import { type AccessGate, accessGateFactory } from './access/access.gate.ts';
-import { type AuditTrail, auditLogServiceFactory } from './audit/audit-log.service.ts';
 import { auditServiceFactory } from './audit/audit.service.ts';
+import { type AuditTrail, auditLogServiceFactory } from './audit/audit-log.service.ts';
 import { type ChangeBus, createChangeBus } from './cluster/change-bus.ts';
 import { ReadCache } from './cluster/read-cache.ts';
 import type { TresorConfig } from './config.ts';
+import type { CredentialClass } from './credentials/index.ts';
 import { CredentialRegistry, loadCredentialTypes } from './credentials/index.ts';
-import { keyServiceFactory, type KeyService } from './crypto/key.service.ts';
-import { keySourceFor, type KeySource } from './crypto/key-source.ts';
+import { type KeyService, keyServiceFactory } from './crypto/key.service.ts';
+import { type KeySource, keySourceFor } from './crypto/key-source.ts';
 import { type DatabaseHandle, openDatabase } from './db/client.ts';
 import { migrate } from './db/migrate.ts';
-import { createLogger, type Logger } from './logger.ts';
-import { bootstrapServiceFactory, type BootstrapService } from './identity/bootstrap.service.ts';
-import { groupServiceFactory, type GroupService } from './identity/group.service.ts';
+import { type ExpressionService, expressionServiceFactory } from './expressions/expression.service.ts';
+import { type BootstrapService, bootstrapServiceFactory } from './identity/bootstrap.service.ts';
+import { type GroupService, groupServiceFactory } from './identity/group.service.ts';
 import type { Principal } from './identity/principal.ts';
-import { sessionServiceFactory, type SessionService } from './identity/session.service.ts';
-import { userServiceFactory, type UserService } from './identity/user.service.ts';
-import type { CredentialClass } from './credentials/index.ts';
-import { type LastUsedRecorder, lastUsedRecorder } from './secrets/last-used.recorder.ts';
-import { expressionServiceFactory, type ExpressionService } from './expressions/expression.service.ts';
+import { type SessionService, sessionServiceFactory } from './identity/session.service.ts';
+import { type UserService, userServiceFactory } from './identity/user.service.ts';
+import { createLogger, type Logger } from './logger.ts';
 import type { ModuleContext } from './modules/module-context.ts';
+import { type LastUsedRecorder, lastUsedRecorder } from './secrets/last-used.recorder.ts';
 import { payloadReader } from './secrets/payload.reader.ts';
-import { type ReferenceChecker, secretServiceFactory, type SecretService } from './secrets/secret.service.ts';
-import { shareServiceFactory, type ShareService } from './secrets/share.service.ts';
-import { type Used, type UseOptions, useServiceFactory, type UseService } from './secrets/use.service.ts';
+import { type ReferenceChecker, type SecretService, secretServiceFactory } from './secrets/secret.service.ts';
+import { type ShareService, shareServiceFactory } from './secrets/share.service.ts';
+import { type Used, type UseOptions, type UseService, useServiceFactory } from './secrets/use.service.ts';
 
 export interface Tresor {
   config: TresorConfig;
@@ -57,7 +57,12 @@ export interface Tresor {
   /** {{ secret('name') }} references in configuration text: check at save time, render at run time. */
   expressions: ExpressionService;
   /** A typed, decrypted credential for a module acting for `principal` (see UseService). */
-  use<T extends object>(ctor: CredentialClass<T>, principal: Principal, nameOrId: string, options?: UseOptions): Promise<Used<T>>;
+  use<T extends object>(
+    ctor: CredentialClass<T>,
+    principal: Principal,
+    nameOrId: string,
+    options?: UseOptions,
+  ): Promise<Used<T>>;
   close(): Promise<void>;
 }
 
@@ -78,7 +83,9 @@ export interface TresorOverrides {
 }
 
 /** The registry with the built-in types and those of any extra types folder. */
-export async function createRegistry(config: Pick<TresorConfig, 'passwordMinScore' | 'typesDirs'>): Promise<CredentialRegistry> {
+export async function createRegistry(
+  config: Pick<TresorConfig, 'passwordMinScore' | 'typesDirs'>,
+): Promise<CredentialRegistry> {
   const registry = new CredentialRegistry({ settings: { passwordMinScore: config.passwordMinScore } });
   await loadCredentialTypes(registry);
   for (const dir of config.typesDirs) await loadCredentialTypes(registry, dir);
@@ -90,15 +97,30 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
   const registry = await createRegistry(config);
   const database =
     overrides.database ??
-    (await openDatabase(config.databaseUrl ? { kind: 'postgres', url: config.databaseUrl, maxConnections: config.dbMaxConnections } : { kind: 'pglite', dataDir: join(config.dataDir, 'pglite') }));
+    (await openDatabase(
+      config.databaseUrl
+        ? { kind: 'postgres', url: config.databaseUrl, maxConnections: config.dbMaxConnections }
+        : { kind: 'pglite', dataDir: join(config.dataDir, 'pglite') },
+    ));
   try {
     await migrate(database);
     const source =
       overrides.keySource ??
-      keySourceFor({ masterKey: config.masterKey, masterKeyFile: config.masterKeyFile, embeddedDataDir: database.kind === 'pglite' ? config.dataDir : undefined }, (message) => logger.warn(message));
+      keySourceFor(
+        {
+          masterKey: config.masterKey,
+          masterKeyFile: config.masterKeyFile,
+          embeddedDataDir: database.kind === 'pglite' ? config.dataDir : undefined,
+        },
+        (message) => logger.warn(message),
+      );
     // Changes this node announces go to its own cache at once (read-your-writes), before the notice.
     const announced: { cache?: ReadCache } = {};
-    const audit = auditServiceFactory({ db: database.db, driver: database.driver, durability: config.auditDurability, onAnnounce: (change) => announced.cache?.pending(change) });
+    const audit = auditServiceFactory({
+      driver: database.driver,
+      durability: config.auditDurability,
+      onAnnounce: (change) => announced.cache?.pending(change),
+    });
     const keys = keyServiceFactory({ db: database.db, source, audit });
     await keys.init();
     const db = database.db;
@@ -115,11 +137,28 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
     const cache = new ReadCache(bus, { ttlMs: config.cacheTtlMs, maxEntries: config.cacheMaxEntries });
     announced.cache = cache;
     // The gate: built once, handed to every service; the only holder of the payload reader.
-    const gate = accessGateFactory({ db, audit, cache, payloads: payloadReader({ db, keys, cache, versionsKept: config.versionsKept }) });
+    const gate = accessGateFactory({
+      db,
+      audit,
+      cache,
+      payloads: payloadReader({ db, keys, cache, versionsKept: config.versionsKept }),
+    });
     const auditLog = auditLogServiceFactory({ db, gate });
     const references: { check?: ReferenceChecker } = {};
-    const secrets = secretServiceFactory({ db, gate, audit, registry, keys, settings: { versionsKept: config.versionsKept }, references, cache });
-    const lastUsed = lastUsedRecorder(db, { intervalMs: config.lastUsedFlushMs, onError: (error) => logger.error({ err: error }, 'could not record last use') });
+    const secrets = secretServiceFactory({
+      db,
+      gate,
+      audit,
+      registry,
+      keys,
+      settings: { versionsKept: config.versionsKept },
+      references,
+      cache,
+    });
+    const lastUsed = lastUsedRecorder(db, {
+      intervalMs: config.lastUsedFlushMs,
+      onError: (error) => logger.error({ err: error }, 'could not record last use'),
+    });
     const usage = useServiceFactory({ db, registry, gate, lastUsed, audit });
     references.check = async (principal, name) => ({ typeId: (await usage.checkUsable(principal, name)).type.id });
     const sessions = sessionServiceFactory({ db, gate, audit, sessionHours: config.sessionHours, cache });
@@ -149,7 +188,12 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
       secrets,
       shares: shareServiceFactory({ db, gate, registry, audit }),
       usage,
-      users: userServiceFactory({ db, gate, audit, listener: { credentialsRevoked: (userId) => sessions.revokeAll(userId) } }),
+      users: userServiceFactory({
+        db,
+        gate,
+        audit,
+        listener: { credentialsRevoked: (userId) => sessions.revokeAll(userId) },
+      }),
       sessions,
       groups,
       moduleContext,

@@ -10,8 +10,8 @@
  * Every refusal is audited the same way (`access.denied`, naming the operation).
  */
 import type { SQL } from 'drizzle-orm';
-import { auditingDenials as guardDenials, markDenied } from '../audit/denials.ts';
 import type { AuditWriter } from '../audit/audit.service.ts';
+import { auditingDenials as guardDenials, markDenied } from '../audit/denials.ts';
 import type { ReadCache } from '../cluster/read-cache.ts';
 import type { CredentialType, Payload } from '../credentials/index.ts';
 import type { Database, Executor } from '../db/client.ts';
@@ -24,7 +24,16 @@ import { type SecretRow, secretStore } from '../secrets/secret.store.ts';
 import { shareStore } from '../secrets/share.store.ts';
 import { grantProblem, groupDeletionProblem, type Holder, membershipProblem, userProblem } from './admin.policy.ts';
 import { holds, type PrincipalFacts, resolvePrincipal } from './principal-facts.ts';
-import { decide, isManager, readOnly, type Recipient, type SecretOperation, secretOperations, type SecretRelation, selfShareProblem } from './secret.policy.ts';
+import {
+  decide,
+  isManager,
+  type Recipient,
+  readOnly,
+  type SecretOperation,
+  type SecretRelation,
+  secretOperations,
+  selfShareProblem,
+} from './secret.policy.ts';
 import { secretVisibility } from './secret-visibility.store.ts';
 
 export type { PrincipalFacts } from './principal-facts.ts';
@@ -77,14 +86,37 @@ export function accessGateFactory({ db, audit, cache, payloads }: AccessGateDeps
     return facts.principal === principal ? facts : { ...facts, principal };
   }
 
-  async function relationOf(tx: Executor, row: SecretRow, facts: PrincipalFacts, useCache: boolean): Promise<SecretRelation> {
-    const load = async () => ({ owner: facts.userId !== null && row.ownerId === facts.userId, ...(await shareStore.relation(tx, row.id, facts.userId, [...facts.groupIds])) });
-    return cache && useCache ? cache.through('relations', `${row.id}|${principalKey(facts.principal)}`, load, () => row.id) : load();
+  async function relationOf(
+    tx: Executor,
+    row: SecretRow,
+    facts: PrincipalFacts,
+    useCache: boolean,
+  ): Promise<SecretRelation> {
+    const load = async () => ({
+      owner: facts.userId !== null && row.ownerId === facts.userId,
+      ...(await shareStore.relation(tx, row.id, facts.userId, [...facts.groupIds])),
+    });
+    return cache && useCache
+      ? cache.through('relations', `${row.id}|${principalKey(facts.principal)}`, load, () => row.id)
+      : load();
   }
 
   /** Records a refusal and throws it (outside any transaction: the row goes through group commit). */
-  async function refuse(principal: Principal, operation: string, target: { id: string | null; name: string }, error: Error): Promise<never> {
-    await audit.write({ actor: principal, outcome: 'denied', event: { action: 'access.denied', target: { id: target.id, name: target.name.slice(0, 200) }, details: { operation } } });
+  async function refuse(
+    principal: Principal,
+    operation: string,
+    target: { id: string | null; name: string },
+    error: Error,
+  ): Promise<never> {
+    await audit.write({
+      actor: principal,
+      outcome: 'denied',
+      event: {
+        action: 'access.denied',
+        target: { id: target.id, name: target.name.slice(0, 200) },
+        details: { operation },
+      },
+    });
     throw error;
   }
 
@@ -101,11 +133,18 @@ export function accessGateFactory({ db, audit, cache, payloads }: AccessGateDeps
 
   async function groupHolder(group: GroupRow): Promise<Holder & { kind: 'group' }> {
     const granted = await identityStore.permissionsOf(db, undefined, [group.id]);
-    return { kind: 'group', id: group.id, name: group.name, permissions: expandPermissions(granted.filter(isPermission)) };
+    return {
+      kind: 'group',
+      id: group.id,
+      name: group.name,
+      permissions: expandPermissions(granted.filter(isPermission)),
+    };
   }
 
   async function groupRow(ref: string): Promise<GroupRow> {
-    const row = /^[0-9a-f-]{36}$/i.test(ref) ? await identityStore.groupById(db, ref) : await identityStore.groupByName(db, ref);
+    const row = /^[0-9a-f-]{36}$/i.test(ref)
+      ? await identityStore.groupById(db, ref)
+      : await identityStore.groupByName(db, ref);
     if (!row) throw new NotFoundError(`No group "${ref}"`);
     return row;
   }
@@ -119,19 +158,48 @@ export function accessGateFactory({ db, audit, cache, payloads }: AccessGateDeps
      * `mode: 'read'` lets a read-only token through; anything else needs a full one.
      * Only users and Tresor itself administer: a module acting for a group never does.
      */
-    async require(principal: Principal, permission: Permission, what: string, options: { mode?: 'read' | 'change'; target?: { id: string | null; name: string } } = {}): Promise<PrincipalFacts> {
+    async require(
+      principal: Principal,
+      permission: Permission,
+      what: string,
+      options: { mode?: 'read' | 'change'; target?: { id: string | null; name: string } } = {},
+    ): Promise<PrincipalFacts> {
       const facts = await factsOf(principal);
       const target = options.target ?? { id: null, name: what };
-      if (principal.kind === 'group' || !holds(facts, permission)) await refuse(principal, permission, target, new AccessDeniedError(`${what} needs the ${permission} permission`));
-      if ((options.mode ?? 'change') === 'change' && readOnly(principal)) await refuse(principal, permission, target, new AccessDeniedError(`${what} needs a full token: this one is read-only`));
+      if (principal.kind === 'group' || !holds(facts, permission))
+        await refuse(
+          principal,
+          permission,
+          target,
+          new AccessDeniedError(`${what} needs the ${permission} permission`),
+        );
+      if ((options.mode ?? 'change') === 'change' && readOnly(principal))
+        await refuse(
+          principal,
+          permission,
+          target,
+          new AccessDeniedError(`${what} needs a full token: this one is read-only`),
+        );
       return facts;
     },
 
     /** A change the principal makes to its own account or tokens: refused for read-only tokens. */
     async requireChange(principal: Principal, what: string): Promise<PrincipalFacts> {
       const facts = await factsOf(principal);
-      if (!facts.active) await refuse(principal, what, { id: null, name: what }, new AccessDeniedError(`${what} needs an active account`));
-      if (readOnly(principal)) await refuse(principal, what, { id: null, name: what }, new AccessDeniedError(`${what} needs a full token: this one is read-only`));
+      if (!facts.active)
+        await refuse(
+          principal,
+          what,
+          { id: null, name: what },
+          new AccessDeniedError(`${what} needs an active account`),
+        );
+      if (readOnly(principal))
+        await refuse(
+          principal,
+          what,
+          { id: null, name: what },
+          new AccessDeniedError(`${what} needs a full token: this one is read-only`),
+        );
       return facts;
     },
 
@@ -141,14 +209,25 @@ export function accessGateFactory({ db, audit, cache, payloads }: AccessGateDeps
      * access denied otherwise. Refusals are marked; `guard` records them once the call's
      * transaction has ended. With `lock`, the row is locked for the rest of the transaction.
      */
-    async secret(tx: Executor, principal: Principal, ref: string, operation: SecretOperation, options: { lock?: boolean } = {}): Promise<SecretGrant> {
+    async secret(
+      tx: Executor,
+      principal: Principal,
+      ref: string,
+      operation: SecretOperation,
+      options: { lock?: boolean } = {},
+    ): Promise<SecretGrant> {
       // Locked reads (inside a change) always go to the database; plain reads may use the node's cache.
       const useCache = !options.lock && tx === db && cache !== undefined;
       const facts = await factsOf(principal, options.lock ? tx : db);
       const row = options.lock
         ? await secretStore.lock(tx, ref)
         : useCache
-          ? await cache!.through('secrets', ref.toLowerCase(), () => secretStore.find(db, ref), (r) => r?.id)
+          ? await cache!.through(
+              'secrets',
+              ref.toLowerCase(),
+              () => secretStore.find(db, ref),
+              (r) => r?.id,
+            )
           : await secretStore.find(tx, ref);
       const notFoundMessage = operation === 'use' ? `No usable secret "${ref}"` : `No secret "${ref}"`;
       if (!row) throw markDenied(new NotFoundError(notFoundMessage));
@@ -157,7 +236,9 @@ export function accessGateFactory({ db, audit, cache, payloads }: AccessGateDeps
       const target = { id: row.id, name: row.name };
       if (decision === 'hidden') throw markDenied(new NotFoundError(notFoundMessage), target);
       if (decision === 'denied') {
-        const why = readOnly(principal) ? `this token is read-only: it may not ${describeOperation[operation]} secret "${row.name}"` : `You may not ${describeOperation[operation]} secret "${row.name}"`;
+        const why = readOnly(principal)
+          ? `this token is read-only: it may not ${describeOperation[operation]} secret "${row.name}"`
+          : `You may not ${describeOperation[operation]} secret "${row.name}"`;
         throw markDenied(new AccessDeniedError(why), target);
       }
       const grant: SecretGrant = Object.freeze({ row, facts, relation, operation });
@@ -177,12 +258,15 @@ export function accessGateFactory({ db, audit, cache, payloads }: AccessGateDeps
 
     /** What the grant's principal may do with its secret (for showing only the buttons that will work). */
     operations(grant: SecretGrant): Record<SecretOperation, boolean> {
-      return Object.fromEntries(secretOperations.map((op) => [op, decide(op, grant.facts, grant.relation) === 'allow'])) as Record<SecretOperation, boolean>;
+      return Object.fromEntries(
+        secretOperations.map((op) => [op, decide(op, grant.facts, grant.relation) === 'allow']),
+      ) as Record<SecretOperation, boolean>;
     },
 
     /** The payload of a secret, for a grant this gate issued for an operation that needs it. */
     open(tx: Executor, grant: SecretGrant, version: number = grant.row.version): Promise<Payload> {
-      if (!issued.has(grant) || !opening.has(grant.operation)) throw new AccessDeniedError('A payload is opened only for an access grant');
+      if (!issued.has(grant) || !opening.has(grant.operation))
+        throw new AccessDeniedError('A payload is opened only for an access grant');
       return payloads(tx, grant.row, version);
     },
 
@@ -191,17 +275,43 @@ export function accessGateFactory({ db, audit, cache, payloads }: AccessGateDeps
      * principal without the permission learns nothing about its input. Answers the group a
      * type's sharing rule binds the secret to.
      */
-    async create(principal: Principal, type: CredentialType | undefined, name: string): Promise<{ facts: PrincipalFacts; requiredGroup: GroupRow | undefined }> {
+    async create(
+      principal: Principal,
+      type: CredentialType | undefined,
+      name: string,
+    ): Promise<{ facts: PrincipalFacts; requiredGroup: GroupRow | undefined }> {
       const facts = await factsOf(principal);
       const target = { id: null, name: typeof name === 'string' ? name : '' };
-      if (principal.kind === 'group' || !holds(facts, 'SECRET_MANAGEMENT_CREATE')) await refuse(principal, 'create', target, new AccessDeniedError('Creating secrets needs the SECRET_MANAGEMENT_CREATE permission'));
-      if (readOnly(principal)) await refuse(principal, 'create', target, new AccessDeniedError('Creating secrets needs a full token: this one is read-only'));
+      if (principal.kind === 'group' || !holds(facts, 'SECRET_MANAGEMENT_CREATE'))
+        await refuse(
+          principal,
+          'create',
+          target,
+          new AccessDeniedError('Creating secrets needs the SECRET_MANAGEMENT_CREATE permission'),
+        );
+      if (readOnly(principal))
+        await refuse(
+          principal,
+          'create',
+          target,
+          new AccessDeniedError('Creating secrets needs a full token: this one is read-only'),
+        );
       const rule = type?.definition.sharing;
       if (!type || !rule) return { facts, requiredGroup: undefined };
       const requiredGroup = await identityStore.groupByName(db, rule.requiredGroup);
-      if (!requiredGroup) throw new ConflictError(`${type.definition.name} secrets must be shared with group "${rule.requiredGroup}", which does not exist`);
+      if (!requiredGroup)
+        throw new ConflictError(
+          `${type.definition.name} secrets must be shared with group "${rule.requiredGroup}", which does not exist`,
+        );
       if (rule.creatorMustBelong && !facts.isSystem && !facts.groupIds.has(requiredGroup.id)) {
-        await refuse(principal, 'create', target, new AccessDeniedError(`Only members of group "${rule.requiredGroup}" may create ${type.definition.name} secrets`));
+        await refuse(
+          principal,
+          'create',
+          target,
+          new AccessDeniedError(
+            `Only members of group "${rule.requiredGroup}" may create ${type.definition.name} secrets`,
+          ),
+        );
       }
       return { facts, requiredGroup };
     },
@@ -214,7 +324,13 @@ export function accessGateFactory({ db, audit, cache, payloads }: AccessGateDeps
       const facts = await factsOf(principal);
       if (!facts.active || principal.kind === 'group') return undefined;
       const everything = facts.isSystem || (options.all === true && isManager(facts));
-      if (options.all && !everything) await refuse(principal, 'list-all', { id: null, name: 'all secrets' }, new AccessDeniedError('Listing every secret needs the SECRET_MANAGEMENT permission'));
+      if (options.all && !everything)
+        await refuse(
+          principal,
+          'list-all',
+          { id: null, name: 'all secrets' },
+          new AccessDeniedError('Listing every secret needs the SECRET_MANAGEMENT permission'),
+        );
       if (everything) return { access: undefined, key: 'all' };
       return { access: secretVisibility.store(facts.userId!), key: `store:${facts.userId}` };
     },
@@ -223,7 +339,10 @@ export function accessGateFactory({ db, audit, cache, payloads }: AccessGateDeps
     async usable(principal: Principal): Promise<Listing | undefined> {
       const facts = await factsOf(principal);
       if (!facts.active || facts.isSystem || readOnly(principal)) return undefined;
-      return { access: secretVisibility.usable(facts.userId, [...facts.groupIds]), key: `usable:${principalKey(principal)}` };
+      return {
+        access: secretVisibility.usable(facts.userId, [...facts.groupIds]),
+        key: `usable:${principalKey(principal)}`,
+      };
     },
 
     /** Refuses a share that would hand its sharer a use it does not have (see `selfShareProblem`). */
@@ -232,22 +351,50 @@ export function accessGateFactory({ db, audit, cache, payloads }: AccessGateDeps
       if (problem) throw markDenied(new AccessDeniedError(problem), { id: grant.row.id, name: grant.row.name });
     },
 
-    /** Granting or revoking `permission` on a user (USER_ADMIN) or group (GROUP_ADMIN), by the rules of admin.policy. */
-    async permissionChange(principal: Principal, holder: { userId: string } | { groupId: string }, permission: Permission, change: 'grant' | 'revoke') {
+    /**
+     * Granting or revoking `permission` on a user (USER_ADMIN) or group (GROUP_ADMIN), by the rules of admin.policy.
+     */
+    async permissionChange(
+      principal: Principal,
+      holder: { userId: string } | { groupId: string },
+      permission: Permission,
+      change: 'grant' | 'revoke',
+    ) {
       const base = 'userId' in holder ? 'USER_ADMIN' : 'GROUP_ADMIN';
-      const facts = await gate.require(principal, base, `${change === 'grant' ? 'Granting' : 'Revoking'} permissions of ${'userId' in holder ? 'users' : 'groups'}`);
+      const facts = await gate.require(
+        principal,
+        base,
+        `${change === 'grant' ? 'Granting' : 'Revoking'} permissions of ${'userId' in holder ? 'users' : 'groups'}`,
+      );
       const target = await holderOf(holder);
       const problem = grantProblem(facts, target, permission, change);
-      if (problem) await refuse(principal, `permission.${change}`, { id: target.id, name: target.label }, new AccessDeniedError(problem));
+      if (problem)
+        await refuse(
+          principal,
+          `permission.${change}`,
+          { id: target.id, name: target.label },
+          new AccessDeniedError(problem),
+        );
       return target;
     },
 
     /** Adding or removing a member of a group (GROUP_ADMIN), by the rules of admin.policy. */
-    async membershipChange(principal: Principal, groupRef: string, userId: string, change: 'add' | 'remove'): Promise<GroupRow> {
+    async membershipChange(
+      principal: Principal,
+      groupRef: string,
+      userId: string,
+      change: 'add' | 'remove',
+    ): Promise<GroupRow> {
       const facts = await gate.require(principal, 'GROUP_ADMIN', 'Changing memberships');
       const group = await groupRow(groupRef);
       const problem = membershipProblem(facts, await groupHolder(group), userId, change);
-      if (problem) await refuse(principal, `membership.${change}`, { id: group.id, name: group.name }, new AccessDeniedError(problem));
+      if (problem)
+        await refuse(
+          principal,
+          `membership.${change}`,
+          { id: group.id, name: group.name },
+          new AccessDeniedError(problem),
+        );
       return group;
     },
 
@@ -256,7 +403,8 @@ export function accessGateFactory({ db, audit, cache, payloads }: AccessGateDeps
       const facts = await gate.require(principal, 'GROUP_ADMIN', 'Deleting groups');
       const group = await groupRow(groupRef);
       const problem = groupDeletionProblem(facts, await groupHolder(group));
-      if (problem) await refuse(principal, 'group.delete', { id: group.id, name: group.name }, new AccessDeniedError(problem));
+      if (problem)
+        await refuse(principal, 'group.delete', { id: group.id, name: group.name }, new AccessDeniedError(problem));
       return group;
     },
 
@@ -265,19 +413,32 @@ export function accessGateFactory({ db, audit, cache, payloads }: AccessGateDeps
       const facts = await gate.require(principal, 'USER_ADMIN', `To ${what} a user`);
       const target = await holderOf({ userId });
       const problem = userProblem(facts, target as Holder & { kind: 'user' }, what);
-      if (problem) await refuse(principal, `user.${what.replaceAll(' ', '_')}`, { id: target.id, name: target.label }, new AccessDeniedError(problem));
+      if (problem)
+        await refuse(
+          principal,
+          `user.${what.replaceAll(' ', '_')}`,
+          { id: target.id, name: target.label },
+          new AccessDeniedError(problem),
+        );
     },
 
     /** Reading a user's details or permissions: the user itself, or a USER_ADMIN. */
     async readUser(principal: Principal, userId: string): Promise<void> {
       if (principal.kind === 'user' && principal.id === userId && (await factsOf(principal)).active) return;
-      await gate.require(principal, 'USER_ADMIN', 'Reading another user', { mode: 'read', target: { id: userId, name: userId } });
+      await gate.require(principal, 'USER_ADMIN', 'Reading another user', {
+        mode: 'read',
+        target: { id: userId, name: userId },
+      });
     },
 
     /** Reading a group's members or permissions: a GROUP_ADMIN or USER_ADMIN (who must know what grants it holds). */
     async readGroup(principal: Principal, groupRef: string): Promise<GroupRow> {
       const facts = await factsOf(principal);
-      if (!(holds(facts, 'USER_ADMIN') && principal.kind !== 'group')) await gate.require(principal, 'GROUP_ADMIN', 'Reading a group', { mode: 'read', target: { id: null, name: groupRef } });
+      if (!(holds(facts, 'USER_ADMIN') && principal.kind !== 'group'))
+        await gate.require(principal, 'GROUP_ADMIN', 'Reading a group', {
+          mode: 'read',
+          target: { id: null, name: groupRef },
+        });
       return groupRow(groupRef);
     },
 
@@ -285,14 +446,34 @@ export function accessGateFactory({ db, audit, cache, payloads }: AccessGateDeps
      * What a new token may be: never wider than the token it is minted with (scope) and never
      * longer-lived than it; a token minted with one is revoked with it (parent).
      */
-    async mint(principal: Principal, requested: { scope: TokenScope; expiresAt: Date | null }): Promise<{ scope: TokenScope; expiresAt: Date | null; parentId: string | null }> {
+    async mint(
+      principal: Principal,
+      requested: { scope: TokenScope; expiresAt: Date | null },
+    ): Promise<{ scope: TokenScope; expiresAt: Date | null; parentId: string | null }> {
       const facts = await factsOf(principal);
-      if (principal.kind !== 'user' || !facts.active) await refuse(principal, 'token.create', { id: null, name: 'token' }, new AccessDeniedError('Only a signed-in user can create API tokens'));
+      if (principal.kind !== 'user' || !facts.active)
+        await refuse(
+          principal,
+          'token.create',
+          { id: null, name: 'token' },
+          new AccessDeniedError('Only a signed-in user can create API tokens'),
+        );
       const user = principal as Principal & { kind: 'user' };
-      if (readOnly(user)) await refuse(principal, 'token.create', { id: null, name: 'token' }, new AccessDeniedError('A read-only token cannot create tokens'));
+      if (readOnly(user))
+        await refuse(
+          principal,
+          'token.create',
+          { id: null, name: 'token' },
+          new AccessDeniedError('A read-only token cannot create tokens'),
+        );
       const limit = user.via === 'token' ? (user.credential?.expiresAt ?? null) : null;
-      const expiresAt = limit && (requested.expiresAt === null || requested.expiresAt > limit) ? limit : requested.expiresAt;
-      return { scope: requested.scope, expiresAt, parentId: user.via === 'token' ? (user.credential?.tokenId ?? null) : null };
+      const expiresAt =
+        limit && (requested.expiresAt === null || requested.expiresAt > limit) ? limit : requested.expiresAt;
+      return {
+        scope: requested.scope,
+        expiresAt,
+        parentId: user.via === 'token' ? (user.credential?.tokenId ?? null) : null,
+      };
     },
   };
   return gate;

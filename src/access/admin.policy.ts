@@ -14,38 +14,63 @@
 import type { Permission } from '../identity/permissions.ts';
 import { heldBeyond, type PrincipalFacts } from './principal-facts.ts';
 
-export type Holder = { kind: 'user'; id: string; permissions: ReadonlySet<Permission> } | { kind: 'group'; id: string; name: string; permissions: ReadonlySet<Permission> };
+export type Holder =
+  | { kind: 'user'; id: string; permissions: ReadonlySet<Permission> }
+  | { kind: 'group'; id: string; name: string; permissions: ReadonlySet<Permission> };
 
 const self = (facts: PrincipalFacts, holder: Holder) =>
   !facts.isSystem && (holder.kind === 'user' ? holder.id === facts.userId : facts.groupIds.has(holder.id));
 
-export function grantProblem(facts: PrincipalFacts, holder: Holder, permission: Permission, change: 'grant' | 'revoke'): string | undefined {
-  if (self(facts, holder)) return holder.kind === 'user' ? `You may not ${change} permissions of your own account` : `You may not ${change} permissions of a group you belong to`;
-  if (!facts.isSystem && !facts.permissions.has(permission)) return `You may not ${change} ${permission}: you do not hold it`;
+export function grantProblem(
+  facts: PrincipalFacts,
+  holder: Holder,
+  permission: Permission,
+  change: 'grant' | 'revoke',
+): string | undefined {
+  if (self(facts, holder))
+    return holder.kind === 'user'
+      ? `You may not ${change} permissions of your own account`
+      : `You may not ${change} permissions of a group you belong to`;
+  if (!facts.isSystem && !facts.permissions.has(permission))
+    return `You may not ${change} ${permission}: you do not hold it`;
   if (holder.kind === 'user') return beyond(facts, holder, `change the permissions of`);
   return undefined;
 }
 
-export function membershipProblem(facts: PrincipalFacts, group: Holder & { kind: 'group' }, userId: string, change: 'add' | 'remove'): string | undefined {
-  if (!facts.isSystem && userId === facts.userId) return change === 'add' ? 'You may not add yourself to a group' : 'You may not remove yourself from a group';
+export function membershipProblem(
+  facts: PrincipalFacts,
+  group: Holder & { kind: 'group' },
+  userId: string,
+  change: 'add' | 'remove',
+): string | undefined {
+  if (!facts.isSystem && userId === facts.userId)
+    return change === 'add' ? 'You may not add yourself to a group' : 'You may not remove yourself from a group';
   const lacking = heldBeyond(facts, group.permissions);
-  if (lacking.length > 0) return `Group "${group.name}" holds ${lacking.join(', ')}, which you do not hold: you may not change its members`;
+  if (lacking.length > 0)
+    return `Group "${group.name}" holds ${lacking.join(', ')}, which you do not hold: you may not change its members`;
   return undefined;
 }
 
 export function groupDeletionProblem(facts: PrincipalFacts, group: Holder & { kind: 'group' }): string | undefined {
   const lacking = heldBeyond(facts, group.permissions);
-  if (lacking.length > 0) return `Group "${group.name}" holds ${lacking.join(', ')}, which you do not hold: you may not delete it`;
+  if (lacking.length > 0)
+    return `Group "${group.name}" holds ${lacking.join(', ')}, which you do not hold: you may not delete it`;
   return undefined;
 }
 
 /** Acting on another user's account (password reset, disable, tokens). */
-export function userProblem(facts: PrincipalFacts, target: Holder & { kind: 'user' }, what: string): string | undefined {
+export function userProblem(
+  facts: PrincipalFacts,
+  target: Holder & { kind: 'user' },
+  what: string,
+): string | undefined {
   if (!facts.isSystem && target.id === facts.userId) return `You may not ${what} your own account this way`;
   return beyond(facts, target, what);
 }
 
 function beyond(facts: PrincipalFacts, target: Holder, what: string): string | undefined {
   const lacking = heldBeyond(facts, target.permissions);
-  return lacking.length > 0 ? `You may not ${what} a user who holds ${lacking.join(', ')}, which you do not hold` : undefined;
+  return lacking.length > 0
+    ? `You may not ${what} a user who holds ${lacking.join(', ')}, which you do not hold`
+    : undefined;
 }

@@ -28,13 +28,35 @@ export async function resolvePrincipal(db: Executor, principal: Principal): Prom
   if (principal.kind === 'group') {
     const group = await identityStore.groupById(db, principal.id);
     const granted = group ? await identityStore.permissionsOf(db, undefined, [group.id]) : [];
-    return { principal, userId: null, groupIds: new Set(group ? [group.id] : []), permissions: expandPermissions(granted.filter(isPermission)), active: group !== undefined, isSystem: false };
+    return {
+      principal,
+      userId: null,
+      groupIds: new Set(group ? [group.id] : []),
+      permissions: expandPermissions(granted.filter(isPermission)),
+      active: group !== undefined,
+      isSystem: false,
+    };
   }
   const user = await identityStore.userById(db, principal.id);
-  if (!user || user.disabled) return { principal, userId: principal.id, groupIds: new Set(), permissions: new Set(), active: false, isSystem: false };
+  if (!user || user.disabled)
+    return {
+      principal,
+      userId: principal.id,
+      groupIds: new Set(),
+      permissions: new Set(),
+      active: false,
+      isSystem: false,
+    };
   const groupIds = await identityStore.groupIdsOf(db, user.id);
   const granted = await identityStore.permissionsOf(db, user.id, groupIds);
-  return { principal, userId: user.id, groupIds: new Set(groupIds), permissions: expandPermissions(granted.filter(isPermission)), active: true, isSystem: false };
+  return {
+    principal,
+    userId: user.id,
+    groupIds: new Set(groupIds),
+    permissions: expandPermissions(granted.filter(isPermission)),
+    active: true,
+    isSystem: false,
+  };
 }
 
 /** Whether the facts allow an administration permission (Tresor itself always may). */

@@ -14,7 +14,17 @@
 import type { Principal } from '../identity/principal.ts';
 import type { PrincipalFacts } from './principal-facts.ts';
 
-export const secretOperations = ['view', 'read', 'update', 'delete', 'share', 'unshare', 'versions', 'rollback', 'use'] as const;
+export const secretOperations = [
+  'view',
+  'read',
+  'update',
+  'delete',
+  'share',
+  'unshare',
+  'versions',
+  'rollback',
+  'use',
+] as const;
 export type SecretOperation = (typeof secretOperations)[number];
 
 /** What a read-only token may do with a secret. */
@@ -40,7 +50,8 @@ export function decide(operation: SecretOperation, facts: PrincipalFacts, relati
   const owner = relation.owner && facts.userId !== null;
   const canRead = owner || relation.directShare || manager;
   const refuse: Decision = canRead ? 'denied' : 'hidden';
-  if (readOnly(facts.principal) && !readOnlyOperations.has(operation)) return operation === 'use' && !canRead ? 'hidden' : refuse;
+  if (readOnly(facts.principal) && !readOnlyOperations.has(operation))
+    return operation === 'use' && !canRead ? 'hidden' : refuse;
   switch (operation) {
     case 'view':
       return owner || relation.directShare ? 'allow' : refuse;
@@ -67,9 +78,15 @@ export type Recipient = { userId: string } | { groupId: string };
  * does not own the secret may not share it with itself or with a group it stands in
  * (SECRET_MANAGEMENT manages secrets; it never uses their values).
  */
-export function selfShareProblem(facts: PrincipalFacts, relation: SecretRelation, recipient: Recipient): string | undefined {
+export function selfShareProblem(
+  facts: PrincipalFacts,
+  relation: SecretRelation,
+  recipient: Recipient,
+): string | undefined {
   if (relation.owner || facts.isSystem) return undefined;
-  if ('userId' in recipient && recipient.userId === facts.userId) return 'You may not share a secret you do not own with yourself';
-  if ('groupId' in recipient && facts.groupIds.has(recipient.groupId)) return 'You may not share a secret you do not own with a group you belong to';
+  if ('userId' in recipient && recipient.userId === facts.userId)
+    return 'You may not share a secret you do not own with yourself';
+  if ('groupId' in recipient && facts.groupIds.has(recipient.groupId))
+    return 'You may not share a secret you do not own with a group you belong to';
   return undefined;
 }

@@ -23,22 +23,70 @@ export type AuditEvent =
   | SecretEvent<'secret.update_refused', { fields: string[] }>
   | { action: 'secret.listed'; target: { id: null; name: string }; details: { all: boolean; count: number } }
   | { action: 'access.denied'; target: { id: string | null; name: string }; details: { operation: string } }
-  | { action: 'auth.login' | 'auth.login_failed' | 'auth.logout'; target: { id: string | null; name: string }; details: { method: 'form' | 'token-exchange' | 'session' } }
-  | { action: 'token.created'; target: { id: string; name: string }; details: { expiresAt: string | null; scope: string; via: string } }
+  | {
+      action: 'auth.login' | 'auth.login_failed' | 'auth.logout';
+      target: { id: string | null; name: string };
+      details: { method: 'form' | 'token-exchange' | 'session' };
+    }
+  | {
+      action: 'token.created';
+      target: { id: string; name: string };
+      details: { expiresAt: string | null; scope: string; via: string };
+    }
   | { action: 'token.revoked'; target: { id: string; name: string }; details: { expiresAt: string | null } }
-  | { action: 'user.created' | 'user.disabled' | 'user.enabled' | 'user.password_changed'; target: { id: string; name: string }; details: { administrator: boolean } }
+  | {
+      action: 'user.created' | 'user.disabled' | 'user.enabled' | 'user.password_changed';
+      target: { id: string; name: string };
+      details: { administrator: boolean };
+    }
   | { action: 'group.created' | 'group.deleted'; target: { id: string; name: string }; details: { builtIn: boolean } }
-  | { action: 'membership.added' | 'membership.removed'; target: { id: string; name: string }; details: { userId: string } }
-  | { action: 'permission.granted' | 'permission.revoked'; target: { id: string; name: string }; details: { permission: string; holderKind: 'user' | 'group' } }
-  | { action: 'key.rotation_started' | 'key.rotation_finished'; target: { id: string; name: string }; details: { targetVersion: number; rewrapped: number } };
+  | {
+      action: 'membership.added' | 'membership.removed';
+      target: { id: string; name: string };
+      details: { userId: string };
+    }
+  | {
+      action: 'permission.granted' | 'permission.revoked';
+      target: { id: string; name: string };
+      details: { permission: string; holderKind: 'user' | 'group' };
+    }
+  | {
+      action: 'key.rotation_started' | 'key.rotation_finished';
+      target: { id: string; name: string };
+      details: { targetVersion: number; rewrapped: number };
+    };
 
 export type AuditAction = AuditEvent['action'];
 
 export const auditActions: readonly AuditAction[] = [
-  'secret.created', 'secret.updated', 'secret.deleted', 'secret.rolled_back', 'secret.shared', 'secret.unshared', 'secret.used',
-  'secret.read', 'secret.listed', 'secret.update_refused', 'access.denied', 'auth.login', 'auth.login_failed', 'auth.logout', 'token.created', 'token.revoked',
-  'user.created', 'user.disabled', 'user.enabled', 'user.password_changed', 'group.created', 'group.deleted',
-  'membership.added', 'membership.removed', 'permission.granted', 'permission.revoked', 'key.rotation_started', 'key.rotation_finished',
+  'secret.created',
+  'secret.updated',
+  'secret.deleted',
+  'secret.rolled_back',
+  'secret.shared',
+  'secret.unshared',
+  'secret.used',
+  'secret.read',
+  'secret.listed',
+  'secret.update_refused',
+  'access.denied',
+  'auth.login',
+  'auth.login_failed',
+  'auth.logout',
+  'token.created',
+  'token.revoked',
+  'user.created',
+  'user.disabled',
+  'user.enabled',
+  'user.password_changed',
+  'group.created',
+  'group.deleted',
+  'membership.added',
+  'membership.removed',
+  'permission.granted',
+  'permission.revoked',
+  'key.rotation_started',
+  'key.rotation_finished',
 ];
 
 export type Outcome = 'success' | 'denied' | 'failure';

@@ -5,10 +5,10 @@
  */
 import type { AccessGate } from '../access/access.gate.ts';
 import type { Database } from '../db/client.ts';
-import type { AuditWriter } from './audit.service.ts';
 import type { Principal } from '../identity/principal.ts';
-import { type VerifyResult, verifyChain } from './audit-verify.ts';
+import type { AuditWriter } from './audit.service.ts';
 import { type AuditQuery, type AuditRow, auditStore } from './audit.store.ts';
+import { type VerifyResult, verifyChain } from './audit-verify.ts';
 
 export interface AuditEntry {
   id: number;
@@ -26,7 +26,10 @@ export interface AuditEntry {
   details: unknown;
 }
 
-/** An exported row: the entry plus where it sits in the chain, so a copy kept elsewhere can later prove the trail was not rewritten. */
+/**
+ * An exported row: the entry plus where it sits in the chain, so a copy kept elsewhere can later prove the trail was
+ * not rewritten.
+ */
 export interface ExportedEntry extends AuditEntry {
   lane: number;
   prevHash: string;
@@ -55,7 +58,10 @@ export const entryOf = (r: AuditRow): AuditEntry => ({
   details: r.details,
 });
 
-/** Reading the trail: every call needs AUDIT_READ, asked of the access gate (built after the writer, which the gate records refusals with). */
+/**
+ * Reading the trail: every call needs AUDIT_READ, asked of the access gate (built after the writer, which the gate
+ * records refusals with).
+ */
 export function auditLogServiceFactory({ db, gate }: { db: Database; gate: Pick<AccessGate, 'require'> }) {
   const requireAuditRead = async (principal: Principal, what: string) => {
     await gate.require(principal, 'AUDIT_READ', what, { mode: 'read' });
@@ -72,7 +78,13 @@ export function auditLogServiceFactory({ db, gate }: { db: Database; gate: Pick<
       for (let after = 0; ; ) {
         const page = await auditStore.page(db, after, 1000);
         if (page.length === 0) return;
-        for (const row of page) yield { ...entryOf(row), lane: row.lane, prevHash: row.prevHash.toString('hex'), hash: row.hash.toString('hex') };
+        for (const row of page)
+          yield {
+            ...entryOf(row),
+            lane: row.lane,
+            prevHash: row.prevHash.toString('hex'),
+            hash: row.hash.toString('hex'),
+          };
         after = page.at(-1)!.id;
       }
     },
@@ -87,12 +99,28 @@ export function auditLogServiceFactory({ db, gate }: { db: Database; gate: Pick<
       let rows = 0;
       let chunk: ExportedHash[] = [];
       const check = async (): Promise<VerifyResult | undefined> => {
-        const stored = await auditStore.hashesOf(db, chunk.map((e) => e.id));
+        const stored = await auditStore.hashesOf(
+          db,
+          chunk.map((e) => e.id),
+        );
         for (const e of chunk) {
           rows++;
           const hash = stored.get(e.id);
-          if (!hash) return { ok: false, rows, firstBad: { id: e.id, problem: 'is in the exported copy but gone from the trail: it was deleted' } };
-          if (hash.toString('hex') !== e.hash) return { ok: false, rows, firstBad: { id: e.id, problem: 'differs from the exported copy: the trail was rewritten after the export' } };
+          if (!hash)
+            return {
+              ok: false,
+              rows,
+              firstBad: { id: e.id, problem: 'is in the exported copy but gone from the trail: it was deleted' },
+            };
+          if (hash.toString('hex') !== e.hash)
+            return {
+              ok: false,
+              rows,
+              firstBad: {
+                id: e.id,
+                problem: 'differs from the exported copy: the trail was rewritten after the export',
+              },
+            };
         }
         chunk = [];
         return undefined;
@@ -112,7 +140,9 @@ export function auditLogServiceFactory({ db, gate }: { db: Database; gate: Pick<
      * shared/unshared event for its secret and recipient. A share edited in the database
      * (pointed at another user, say) shows up here.
      */
-    async unexplainedShares(principal: Principal): Promise<{ secretId: string; recipientKind: string; recipientId: string }[]> {
+    async unexplainedShares(
+      principal: Principal,
+    ): Promise<{ secretId: string; recipientKind: string; recipientId: string }[]> {
       await requireAuditRead(principal, 'Reconciling shares');
       return auditStore.unexplainedShares(db);
     },

@@ -8,13 +8,14 @@
  * Tamper-evident: rows are hash-chained in the database (see audit.store `append`); `verify`
  * finds the first row edited, inserted or deleted out of order, or cut off the end.
  */
-import type { Database, DatabaseHandle, Executor } from '../db/client.ts';
-import type { Principal } from '../identity/principal.ts';
+
 import { announce, type Change } from '../cluster/change-bus.ts';
-import { currentAuditContext } from './audit-context.ts';
-import { groupCommit } from './group-commit.ts';
-import type { AuditEvent, Outcome } from './audit-events.ts';
+import type { DatabaseHandle, Executor } from '../db/client.ts';
+import type { Principal } from '../identity/principal.ts';
 import { auditStore, type NewAuditRow } from './audit.store.ts';
+import { currentAuditContext } from './audit-context.ts';
+import type { AuditEvent, Outcome } from './audit-events.ts';
+import { groupCommit } from './group-commit.ts';
 
 export interface AuditRecord {
   event: AuditEvent;
@@ -30,7 +31,8 @@ const label = (p: Principal) => (p.kind === 'system' ? 'system' : `${p.kind}:${p
 function clean<T>(value: T): T {
   if (typeof value === 'string') return value.replaceAll('\u0000', '\uFFFD') as T;
   if (Array.isArray(value)) return value.map(clean) as T;
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, clean(v)])) as T;
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, clean(v)])) as T;
   return value;
 }
 
@@ -56,15 +58,22 @@ function rowOf(record: AuditRecord): Omit<NewAuditRow, 'id' | 'prevHash' | 'hash
 function changeOf(event: AuditEvent): Change | undefined {
   const [kind] = event.action.split('.');
   // Uses, reads and refusals change nothing: caches stay.
-  const unchanged = event.action === 'secret.used' || event.action === 'secret.read' || event.action === 'secret.update_refused';
+  const unchanged =
+    event.action === 'secret.used' || event.action === 'secret.read' || event.action === 'secret.update_refused';
   if (kind === 'secret' && !unchanged && event.target.id) return { scope: 'secret', id: event.target.id };
   // Tokens too: a revoked token must stop working on every node at once.
-  if (kind === 'membership' || kind === 'permission' || kind === 'user' || kind === 'group' || event.action === 'token.revoked') return { scope: 'principals' };
+  if (
+    kind === 'membership' ||
+    kind === 'permission' ||
+    kind === 'user' ||
+    kind === 'group' ||
+    event.action === 'token.revoked'
+  )
+    return { scope: 'principals' };
   return undefined;
 }
 
 export interface AuditOptions {
-  db: Database;
   /** The driver itself, for group commit's batches (see auditStore.appendAlone). */
   driver: DatabaseHandle['driver'];
   /** Whether rows written by group commit (uses, denials, logins) wait for the WAL flush; changes always do. */
@@ -74,8 +83,17 @@ export interface AuditOptions {
   onAnnounce?: (change: Change) => void;
 }
 
-export function auditServiceFactory({ db, driver, durability = 'flush', maxBatch = 500, maxInFlight = 2, onAnnounce }: AuditOptions) {
-  const batches = groupCommit((rows: ReturnType<typeof rowOf>[]) => auditStore.appendAlone(driver, rows, { durable: durability === 'flush' }), { maxBatch, maxInFlight });
+export function auditServiceFactory({
+  driver,
+  durability = 'flush',
+  maxBatch = 500,
+  maxInFlight = 2,
+  onAnnounce,
+}: AuditOptions) {
+  const batches = groupCommit(
+    (rows: ReturnType<typeof rowOf>[]) => auditStore.appendAlone(driver, rows, { durable: durability === 'flush' }),
+    { maxBatch, maxInFlight },
+  );
 
   return {
     /** Appends inside the caller's transaction: the change and its record commit together. */
@@ -103,7 +121,6 @@ export function auditServiceFactory({ db, driver, durability = 'flush', maxBatch
       const { batches: written, items } = batches.stats();
       return { batches: written, rows: items };
     },
-
   };
 }
 

@@ -1,5 +1,5 @@
 /** Database access for the audit trail: chained appends, queries, and the walk for verification. */
-import { and, asc, desc, eq, gte, inArray, lt, lte, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, lt, lte, type SQL, sql } from 'drizzle-orm';
 import type { DatabaseHandle, Executor } from '../db/client.ts';
 import { auditChainHead, auditEvents } from '../db/schema/index.ts';
 import { appendBatch, type Content } from './audit-chain.ts';
@@ -45,7 +45,9 @@ export const auditStore = {
 
   /** Each lane's head: the last row appended to it through Tresor and its hash. */
   async heads(db: Executor): Promise<Map<number, { lastId: number; hash: Buffer }>> {
-    const rows = await db.select({ lane: auditChainHead.id, lastId: auditChainHead.lastId, hash: auditChainHead.hash }).from(auditChainHead);
+    const rows = await db
+      .select({ lane: auditChainHead.id, lastId: auditChainHead.lastId, hash: auditChainHead.hash })
+      .from(auditChainHead);
     return new Map(rows.map((r) => [r.lane, { lastId: r.lastId, hash: r.hash }]));
   },
 
@@ -57,7 +59,12 @@ export const auditStore = {
     if (q.from) where.push(gte(auditEvents.at, q.from));
     if (q.to) where.push(lte(auditEvents.at, q.to));
     if (q.before) where.push(lt(auditEvents.id, q.before));
-    return db.select().from(auditEvents).where(and(...where)).orderBy(desc(auditEvents.id)).limit(q.limit);
+    return db
+      .select()
+      .from(auditEvents)
+      .where(and(...where))
+      .orderBy(desc(auditEvents.id))
+      .limit(q.limit);
   },
 
   /** Current shares whose latest shared/unshared audit event is not a "shared" for the same secret and recipient. */
@@ -72,19 +79,31 @@ export const auditStore = {
       select c.secret_id, c.kind, c.recipient from current_shares c
       left join latest l on l.target_id = c.secret_id and l.kind = c.kind and l.recipient = c.recipient and l.action = 'secret.shared'
       where l.target_id is null`);
-    const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as { secret_id: string; kind: string; recipient: string }[];
+    const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as {
+      secret_id: string;
+      kind: string;
+      recipient: string;
+    }[];
     return rows.map((r) => ({ secretId: r.secret_id, recipientKind: r.kind, recipientId: r.recipient }));
   },
 
   /** The stored hash of each of these rows (absent: the row is gone). */
   async hashesOf(db: Executor, ids: readonly number[]): Promise<Map<number, Buffer>> {
     if (ids.length === 0) return new Map();
-    const rows = await db.select({ id: auditEvents.id, hash: auditEvents.hash }).from(auditEvents).where(inArray(auditEvents.id, [...ids]));
+    const rows = await db
+      .select({ id: auditEvents.id, hash: auditEvents.hash })
+      .from(auditEvents)
+      .where(inArray(auditEvents.id, [...ids]));
     return new Map(rows.map((r) => [r.id, r.hash]));
   },
 
   /** Rows in chain order, a page at a time (for verify and export). */
   async page(db: Executor, afterId: number, limit: number): Promise<AuditRow[]> {
-    return db.select().from(auditEvents).where(sql`${auditEvents.id} > ${afterId}`).orderBy(asc(auditEvents.id)).limit(limit);
+    return db
+      .select()
+      .from(auditEvents)
+      .where(sql`${auditEvents.id} > ${afterId}`)
+      .orderBy(asc(auditEvents.id))
+      .limit(limit);
   },
 };

@@ -10,14 +10,24 @@ export function markDenied<E extends Error>(error: E, target?: { id: string; nam
   return Object.assign(error, { [deniedByPolicy]: target ?? true });
 }
 
-export async function auditingDenials<T>(audit: Pick<AuditWriter, 'write'>, principal: Principal, operation: string, ref: string, fn: () => Promise<T>): Promise<T> {
+export async function auditingDenials<T>(
+  audit: Pick<AuditWriter, 'write'>,
+  principal: Principal,
+  operation: string,
+  ref: string,
+  fn: () => Promise<T>,
+): Promise<T> {
   try {
     return await fn();
   } catch (error) {
     if (error && typeof error === 'object' && deniedByPolicy in error) {
       const known = (error as { [deniedByPolicy]: { id: string; name: string } | true })[deniedByPolicy];
       const target = known === true ? { id: null, name: ref.slice(0, 200) } : known;
-      await audit.write({ event: { action: 'access.denied', target, details: { operation } }, actor: principal, outcome: 'denied' });
+      await audit.write({
+        event: { action: 'access.denied', target, details: { operation } },
+        actor: principal,
+        outcome: 'denied',
+      });
     }
     throw error;
   }

@@ -15,7 +15,10 @@ export interface GroupCommitOptions {
   maxInFlight?: number;
 }
 
-export function groupCommit<T>(writeBatch: (items: T[]) => Promise<void>, { maxBatch = 500, maxInFlight = 2 }: GroupCommitOptions = {}) {
+export function groupCommit<T>(
+  writeBatch: (items: T[]) => Promise<void>,
+  { maxBatch = 500, maxInFlight = 2 }: GroupCommitOptions = {},
+) {
   type Waiting = { item: T; resolve(): void; reject(error: unknown): void };
   let queue: Waiting[] = [];
   let inFlight = 0;
@@ -67,7 +70,8 @@ export function groupCommit<T>(writeBatch: (items: T[]) => Promise<void>, { maxB
         queue.push({ item, resolve, reject });
         notePeak();
         if (inFlight < maxInFlight && queue.length >= share()) send();
-        // Short of its share: with a batch in flight, its end sends what is queued; with none, the end of this turn does.
+        // Short of its share: with a batch in flight, its end sends what is queued; with none, the end of this turn
+        // does.
         else if (inFlight === 0 && !scheduled) {
           scheduled = true;
           setImmediate(() => {

@@ -31,15 +31,26 @@ export interface TypeInfo {
   id: string;
   name: string;
   description: string;
-  formModel: { fields: readonly { key: string; label: string; style: string; input: string; secret: boolean; required: boolean }[] };
+  formModel: {
+    fields: readonly { key: string; label: string; style: string; input: string; secret: boolean; required: boolean }[];
+  };
 }
 
 export interface SecretsBackend {
   types(): Promise<TypeInfo[]>;
   list(filter: { type?: string; text?: string; limit: number; after?: string }): Promise<SecretInfo[]>;
   show(ref: string): Promise<SecretInfo>;
-  create(input: { type: string; name: string; description?: string; fields: Record<string, unknown>; expiresAt?: string }): Promise<SecretInfo>;
-  update(ref: string, input: { fields?: Record<string, unknown>; description?: string; expiresAt?: string | null; reason?: string }): Promise<{ secret: SecretInfo; changed: boolean }>;
+  create(input: {
+    type: string;
+    name: string;
+    description?: string;
+    fields: Record<string, unknown>;
+    expiresAt?: string;
+  }): Promise<SecretInfo>;
+  update(
+    ref: string,
+    input: { fields?: Record<string, unknown>; description?: string; expiresAt?: string | null; reason?: string },
+  ): Promise<{ secret: SecretInfo; changed: boolean }>;
   delete(ref: string): Promise<void>;
   shares(ref: string): Promise<Share[]>;
   share(ref: string, target: ShareTarget): Promise<Share>;

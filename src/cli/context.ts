@@ -1,14 +1,14 @@
 /** What commands get: lazily built parts of Tresor and the output streams. */
 import { parseConfig, type TresorConfig } from '../config.ts';
 import type { CredentialRegistry } from '../credentials/index.ts';
-import { createLogger } from '../logger.ts';
 import { TresorError } from '../errors.ts';
 import { type Principal, systemPrincipal } from '../identity/principal.ts';
+import { createLogger } from '../logger.ts';
 import { createRegistry, createTresor, type Tresor } from '../tresor.ts';
 import type { SecretsBackend } from './backend.ts';
 import { readLogin } from './credentials-file.ts';
 import { localBackend } from './local-backend.ts';
-import { remoteBackend, type RemoteTarget } from './remote-backend.ts';
+import { type RemoteTarget, remoteBackend } from './remote-backend.ts';
 
 export interface CliContext {
   config(): TresorConfig;
@@ -36,7 +36,10 @@ export interface GlobalOptions {
   token?: string;
 }
 
-export function createCliContext(env: Record<string, string | undefined> = process.env, globals: () => GlobalOptions = () => ({})): CliContext {
+export function createCliContext(
+  env: Record<string, string | undefined> = process.env,
+  globals: () => GlobalOptions = () => ({}),
+): CliContext {
   let config: TresorConfig | undefined;
   let registry: Promise<CredentialRegistry> | undefined;
   let tresor: Promise<Tresor> | undefined;
@@ -44,7 +47,10 @@ export function createCliContext(env: Record<string, string | undefined> = proce
   const context: CliContext = {
     config: () => (config ??= parseConfig(env)),
     registry: () => (registry ??= createRegistry(context.config())),
-    tresor: () => (tresor ??= createTresor(context.config(), { logger: createLogger(context.config().logLevel === 'info' ? 'warn' : context.config().logLevel) })),
+    tresor: () =>
+      (tresor ??= createTresor(context.config(), {
+        logger: createLogger(context.config().logLevel === 'info' ? 'warn' : context.config().logLevel),
+      })),
     env,
     remote() {
       const g = globals();
@@ -52,7 +58,11 @@ export function createCliContext(env: Record<string, string | undefined> = proce
       const url = g.url ?? env.TRESOR_URL ?? stored?.url;
       if (!url) return undefined;
       const token = g.token ?? env.TRESOR_TOKEN ?? (stored && stored.url === url ? stored.token : undefined);
-      if (!token) throw new TresorError('UNAUTHENTICATED', `No token for ${url}: run tresor login --url ${url}, or pass --token / TRESOR_TOKEN`);
+      if (!token)
+        throw new TresorError(
+          'UNAUTHENTICATED',
+          `No token for ${url}: run tresor login --url ${url}, or pass --token / TRESOR_TOKEN`,
+        );
       return { url, token };
     },
     async backend() {
@@ -62,7 +72,9 @@ export function createCliContext(env: Record<string, string | undefined> = proce
     localPrincipal() {
       if (!saidLocal) {
         saidLocal = true;
-        const where = context.config().databaseUrl ? 'the database in DATABASE_URL' : `the embedded database in ${context.config().dataDir}`;
+        const where = context.config().databaseUrl
+          ? 'the database in DATABASE_URL'
+          : `the embedded database in ${context.config().dataDir}`;
         context.err(`local mode: acting as Tresor itself on ${where}`);
       }
       return systemPrincipal;

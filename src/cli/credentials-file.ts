@@ -23,7 +23,13 @@ export function readLogin(env: Record<string, string | undefined>): StoredLogin 
   const path = file(env);
   if (!existsSync(path)) return undefined;
   const parsed = JSON.parse(readFileSync(path, 'utf8')) as Partial<StoredLogin>;
-  return typeof parsed.url === 'string' && typeof parsed.token === 'string' ? { url: parsed.url, token: parsed.token, ...(typeof parsed.tokenId === 'string' ? { tokenId: parsed.tokenId } : {}) } : undefined;
+  return typeof parsed.url === 'string' && typeof parsed.token === 'string'
+    ? {
+        url: parsed.url,
+        token: parsed.token,
+        ...(typeof parsed.tokenId === 'string' ? { tokenId: parsed.tokenId } : {}),
+      }
+    : undefined;
 }
 
 export function writeLogin(env: Record<string, string | undefined>, login: StoredLogin): string {

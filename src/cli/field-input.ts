@@ -5,10 +5,10 @@
  * interactively (secret fields without echo) when a terminal is attached.
  */
 import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline/promises';
 import { ValidationError } from '../errors.ts';
 import type { TypeInfo } from './backend.ts';
 import { askHidden } from './prompt.ts';
-import { createInterface } from 'node:readline/promises';
 
 export interface FieldFlags {
   secret?: string;
@@ -22,7 +22,8 @@ type Field = TypeInfo['formModel']['fields'][number];
 function typed(field: Field, raw: string): unknown {
   if (field.input === 'number') {
     const n = Number(raw);
-    if (raw.trim() === '' || !Number.isFinite(n)) throw ValidationError.field(`fields.${field.key}`, `${field.label} must be a number (--field ${field.key}=…)`);
+    if (raw.trim() === '' || !Number.isFinite(n))
+      throw ValidationError.field(`fields.${field.key}`, `${field.label} must be a number (--field ${field.key}=…)`);
     return n;
   }
   if (field.input === 'checkbox') return ['true', 'yes', '1', 'on'].includes(raw.toLowerCase());
@@ -42,7 +43,8 @@ export function fieldsFromFlags(type: TypeInfo, flags: FieldFlags): Record<strin
   const out: Record<string, unknown> = {};
   const single = () => {
     const secrets = fields.filter((f) => f.secret && f.input !== 'pairs');
-    if (secrets.length === 0) throw ValidationError.field('secret', `${type.name} has no single secret field; use --field or --pair`);
+    if (secrets.length === 0)
+      throw ValidationError.field('secret', `${type.name} has no single secret field; use --field or --pair`);
     // Several secret fields (a key and its passphrase): -s/-f set the first, the main one.
     return secrets[0]!;
   };
@@ -50,11 +52,19 @@ export function fieldsFromFlags(type: TypeInfo, flags: FieldFlags): Record<strin
   if (flags.file !== undefined) out[single().key] = readValueFile(flags.file, 'file');
   for (const assignment of flags.field ?? []) {
     const at = assignment.indexOf('=');
-    if (at < 1) throw ValidationError.field('field', '--field takes key=value (the value is not repeated here: it may be a secret)');
+    if (at < 1)
+      throw ValidationError.field(
+        'field',
+        '--field takes key=value (the value is not repeated here: it may be a secret)',
+      );
     const key = assignment.slice(0, at);
     const raw = assignment.slice(at + 1);
     const field = fields.find((f) => f.key === key);
-    if (!field) throw ValidationError.field(`fields.${key}`, `${type.name} has no field "${key}" (fields: ${fields.map((f) => f.key).join(', ')})`);
+    if (!field)
+      throw ValidationError.field(
+        `fields.${key}`,
+        `${type.name} has no field "${key}" (fields: ${fields.map((f) => f.key).join(', ')})`,
+      );
     out[key] = typed(field, raw.startsWith('@') ? readValueFile(raw.slice(1), `fields.${key}`) : raw);
   }
   if (flags.pair && flags.pair.length > 0) {
@@ -62,7 +72,11 @@ export function fieldsFromFlags(type: TypeInfo, flags: FieldFlags): Record<strin
     if (!pairsField) throw ValidationError.field('pair', `${type.name} has no name/value list; use --field`);
     out[pairsField.key] = flags.pair.map((p) => {
       const at = p.indexOf('=');
-      if (at < 1) throw ValidationError.field('pair', '--pair takes NAME=VALUE (the value is not repeated here: it may be a secret)');
+      if (at < 1)
+        throw ValidationError.field(
+          'pair',
+          '--pair takes NAME=VALUE (the value is not repeated here: it may be a secret)',
+        );
       return { name: p.slice(0, at), value: p.slice(at + 1) };
     });
   }

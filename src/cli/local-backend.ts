@@ -7,16 +7,40 @@ export function localBackend(tresor: Tresor): SecretsBackend {
   const me = systemPrincipal;
   const info = (value: object) => isoDates(value) as unknown as SecretInfo;
   return {
-    types: async () => tresor.registry.list().map((t) => ({ id: t.id, name: t.definition.name, description: t.definition.description, formModel: t.formModel }) as TypeInfo),
-    list: async (f) => (await tresor.secrets.list(me, { limit: f.limit, ...(f.type ? { typeId: f.type } : {}), ...(f.text ? { text: f.text } : {}), ...(f.after ? { after: f.after } : {}) })).map(info),
+    types: async () =>
+      tresor.registry.list().map(
+        (t) =>
+          ({
+            id: t.id,
+            name: t.definition.name,
+            description: t.definition.description,
+            formModel: t.formModel,
+          }) as TypeInfo,
+      ),
+    list: async (f) =>
+      (
+        await tresor.secrets.list(me, {
+          limit: f.limit,
+          ...(f.type ? { typeId: f.type } : {}),
+          ...(f.text ? { text: f.text } : {}),
+          ...(f.after ? { after: f.after } : {}),
+        })
+      ).map(info),
     show: async (ref) => info(await tresor.secrets.describe(me, ref)),
     create: async ({ expiresAt, ...input }) => {
-      const created = await tresor.secrets.create(me, { ...input, ...(expiresAt ? { expiresAt: new Date(expiresAt) } : {}) });
+      const created = await tresor.secrets.create(me, {
+        ...input,
+        ...(expiresAt ? { expiresAt: new Date(expiresAt) } : {}),
+      });
       return info(await tresor.secrets.describe(me, created.id));
     },
     update: async (ref, input) => {
       const { expiresAt, ...rest } = input;
-      const result = await tresor.secrets.update(me, ref, { ...rest, merge: true, ...(expiresAt === undefined ? {} : { expiresAt: expiresAt === null ? null : new Date(expiresAt) }) });
+      const result = await tresor.secrets.update(me, ref, {
+        ...rest,
+        merge: true,
+        ...(expiresAt === undefined ? {} : { expiresAt: expiresAt === null ? null : new Date(expiresAt) }),
+      });
       return { secret: info(result.secret), changed: result.changed };
     },
     delete: async (ref) => void (await tresor.secrets.delete(me, ref)),
@@ -24,6 +48,7 @@ export function localBackend(tresor: Tresor): SecretsBackend {
     share: (ref, target) => tresor.shares.share(me, ref, target),
     unshare: (ref, shareId) => tresor.shares.unshare(me, ref, shareId),
     versions: async (ref) => (await tresor.secrets.versions(me, ref)).map((v) => isoDates(v) as unknown as VersionRow),
-    rollback: async (ref, to, reason) => info(await tresor.secrets.rollback(me, ref, to, reason === undefined ? {} : { reason })),
+    rollback: async (ref, to, reason) =>
+      info(await tresor.secrets.rollback(me, ref, to, reason === undefined ? {} : { reason })),
   };
 }

@@ -1,32 +1,57 @@
 /** The remote backend: the REST API with a bearer token. API errors come back as the same typed errors. */
 import { type ErrorCode, errorCodes, TresorError, ValidationError } from '../errors.ts';
-import type { SecretInfo, SecretsBackend, TypeInfo, VersionRow } from './backend.ts';
 import type { Share } from '../secrets/share.service.ts';
+import type { SecretInfo, SecretsBackend, TypeInfo, VersionRow } from './backend.ts';
 
 export interface RemoteTarget {
   url: string;
   token: string;
 }
 
-export async function apiCall<T>(target: { url: string; token?: string }, method: string, path: string, body?: unknown): Promise<T> {
+export async function apiCall<T>(
+  target: { url: string; token?: string },
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<T> {
   let response: Response;
   try {
     response = await fetch(new URL(`/api/v1${path}`, target.url), {
       method,
-      headers: { ...(target.token ? { authorization: `Bearer ${target.token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        ...(target.token ? { authorization: `Bearer ${target.token}` } : {}),
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
   } catch (error) {
-    throw new TresorError('UPSTREAM_FAILED', `Cannot reach Tresor at ${target.url} (${(error as Error).message}); check --url`);
+    throw new TresorError(
+      'UPSTREAM_FAILED',
+      `Cannot reach Tresor at ${target.url} (${(error as Error).message}); check --url`,
+    );
   }
   if (response.status === 204) return undefined as T;
   const text = await response.text();
   const json = text ? (JSON.parse(text) as Record<string, unknown>) : {};
   if (!response.ok) {
-    const error = (json.error ?? {}) as { code?: string; message?: string; field?: string; issues?: { path: string; message: string }[] };
-    const code: ErrorCode = (errorCodes as readonly string[]).includes(error.code ?? '') ? (error.code as ErrorCode) : response.status === 429 ? 'ACCESS_DENIED' : 'VALIDATION_FAILED';
-    if (code === 'VALIDATION_FAILED' && error.issues) throw new ValidationError(error.issues, (error.message ?? 'Invalid input').split(':')[0]);
-    throw new TresorError(code, error.message ?? `Tresor answered ${response.status}`, error.field === undefined ? {} : { field: error.field });
+    const error = (json.error ?? {}) as {
+      code?: string;
+      message?: string;
+      field?: string;
+      issues?: { path: string; message: string }[];
+    };
+    const code: ErrorCode = (errorCodes as readonly string[]).includes(error.code ?? '')
+      ? (error.code as ErrorCode)
+      : response.status === 429
+        ? 'ACCESS_DENIED'
+        : 'VALIDATION_FAILED';
+    if (code === 'VALIDATION_FAILED' && error.issues)
+      throw new ValidationError(error.issues, (error.message ?? 'Invalid input').split(':')[0]);
+    throw new TresorError(
+      code,
+      error.message ?? `Tresor answered ${response.status}`,
+      error.field === undefined ? {} : { field: error.field },
+    );
   }
   return json as T;
 }
@@ -41,7 +66,12 @@ export function remoteBackend(target: RemoteTarget): SecretsBackend {
       return Promise.all(list.items.map((t) => call<TypeInfo>('GET', `/credential-types/${enc(t.id)}`)));
     },
     list: async (f) => {
-      const q = new URLSearchParams({ limit: String(f.limit), ...(f.type ? { type: f.type } : {}), ...(f.text ? { q: f.text } : {}), ...(f.after ? { after: f.after } : {}) });
+      const q = new URLSearchParams({
+        limit: String(f.limit),
+        ...(f.type ? { type: f.type } : {}),
+        ...(f.text ? { q: f.text } : {}),
+        ...(f.after ? { after: f.after } : {}),
+      });
       return (await call<{ items: SecretInfo[] }>('GET', `/secrets?${q}`)).items;
     },
     show: (ref) => call<SecretInfo>('GET', `/secrets/${enc(ref)}`),
@@ -52,6 +82,10 @@ export function remoteBackend(target: RemoteTarget): SecretsBackend {
     share: (ref, t) => call<Share>('POST', `/secrets/${enc(ref)}/shares`, t),
     unshare: (ref, shareId) => call<void>('DELETE', `/secrets/${enc(ref)}/shares/${enc(shareId)}`),
     versions: async (ref) => (await call<{ items: VersionRow[] }>('GET', `/secrets/${enc(ref)}/versions`)).items,
-    rollback: (ref, to, reason) => call<SecretInfo>('POST', `/secrets/${enc(ref)}/rollback`, { version: to, ...(reason === undefined ? {} : { reason }) }),
+    rollback: (ref, to, reason) =>
+      call<SecretInfo>('POST', `/secrets/${enc(ref)}/rollback`, {
+        version: to,
+        ...(reason === undefined ? {} : { reason }),
+      }),
   };
 }

@@ -46,7 +46,9 @@ function parse(payload: string): Change {
  * built on it) but leaves it out of its types; the helper itself hides connection closes,
  * which the bus must see at once.
  */
-type ListenOptions = postgres.Options<Record<string, postgres.PostgresType>> & { onnotify: (channel: string, payload: string) => void };
+type ListenOptions = postgres.Options<Record<string, postgres.PostgresType>> & {
+  onnotify: (channel: string, payload: string) => void;
+};
 
 export interface ChangeBusOptions {
   /** The listening connection's application_name (to find it in pg_stat_activity). */
@@ -166,7 +168,8 @@ export function createChangeBus(database: DatabaseHandle, options: ChangeBusOpti
         }
       };
       await connect();
-      // Sent through the pool, so a beat that comes back proves the whole path: commit, NOTIFY, the listening connection.
+      // Sent through the pool, so a beat that comes back proves the whole path: commit, NOTIFY, the listening
+      // connection.
       const timer = setInterval(() => {
         report();
         if (!listening()) void replace();

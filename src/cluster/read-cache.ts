@@ -106,7 +106,14 @@ export class ReadCache {
     private readonly bus: Pick<ChangeBus, 'healthy' | 'onChange'> | undefined,
     private readonly options: { ttlMs: number; maxEntries: number },
   ) {
-    this.shelves = { principals: new Shelf(options.maxEntries), secrets: new Shelf(options.maxEntries), relations: new Shelf(options.maxEntries), sealed: new Shelf(options.maxEntries), tokens: new Shelf(options.maxEntries), lists: new Shelf(options.maxEntries) };
+    this.shelves = {
+      principals: new Shelf(options.maxEntries),
+      secrets: new Shelf(options.maxEntries),
+      relations: new Shelf(options.maxEntries),
+      sealed: new Shelf(options.maxEntries),
+      tokens: new Shelf(options.maxEntries),
+      lists: new Shelf(options.maxEntries),
+    };
     bus?.onChange((change) => {
       this.invalidate(change);
       this.confirmed(change);
@@ -118,7 +125,12 @@ export class ReadCache {
   }
 
   /** The cached value, or `load()`'s (kept when no invalidation of the shelf happened meanwhile). */
-  async through<T>(shelf: ShelfName, key: string, load: () => Promise<T>, secretIdOf?: (value: T) => string | undefined): Promise<T> {
+  async through<T>(
+    shelf: ShelfName,
+    key: string,
+    load: () => Promise<T>,
+    secretIdOf?: (value: T) => string | undefined,
+  ): Promise<T> {
     if (!this.enabled) {
       this.stats.bypassed++;
       return load();
@@ -134,7 +146,8 @@ export class ReadCache {
     this.stats.misses++;
     const generation = store.generation;
     const value = await load();
-    if (value !== undefined && store.generation === generation && this.enabled && !blocked(value)) store.set(key, value, now + this.options.ttlMs, secretIdOf?.(value));
+    if (value !== undefined && store.generation === generation && this.enabled && !blocked(value))
+      store.set(key, value, now + this.options.ttlMs, secretIdOf?.(value));
     return value;
   }
 
@@ -146,13 +159,20 @@ export class ReadCache {
     const until = Date.now() + pendingMs;
     if (change.scope === 'secret') {
       const current = this.pendingSecrets.get(change.id);
-      this.pendingSecrets.set(change.id, { count: (current && current.until > Date.now() ? current.count : 0) + 1, until });
+      this.pendingSecrets.set(change.id, {
+        count: (current && current.until > Date.now() ? current.count : 0) + 1,
+        until,
+      });
     } else if (change.scope === 'principals' || change.scope === 'all') this.pendingPrincipalsUntil = until;
     this.invalidate(change);
   }
 
   private isPending(shelf: ShelfName, secretId: string | undefined, now: number): boolean {
-    if ((shelf === 'principals' || shelf === 'relations' || shelf === 'tokens' || shelf === 'lists') && this.pendingPrincipalsUntil > now) return true;
+    if (
+      (shelf === 'principals' || shelf === 'relations' || shelf === 'tokens' || shelf === 'lists') &&
+      this.pendingPrincipalsUntil > now
+    )
+      return true;
     if (shelf === 'lists') for (const pending of this.pendingSecrets.values()) if (pending.until > now) return true;
     if (secretId === undefined) return false;
     const pending = this.pendingSecrets.get(secretId);
@@ -190,7 +210,8 @@ export class ReadCache {
   /** Entries on each shelf, and the secrets they belong to (for tests and diagnostics). */
   sizes(): Record<ShelfName, { entries: number; secrets: number }> {
     const sizes = {} as Record<ShelfName, { entries: number; secrets: number }>;
-    for (const [name, shelf] of Object.entries(this.shelves) as [ShelfName, Shelf<unknown>][]) sizes[name] = { entries: shelf.size, secrets: shelf.secretsIndexed };
+    for (const [name, shelf] of Object.entries(this.shelves) as [ShelfName, Shelf<unknown>][])
+      sizes[name] = { entries: shelf.size, secrets: shelf.secretsIndexed };
     return sizes;
   }
 }

@@ -56,7 +56,9 @@ export class CredentialType<T extends object = object> {
     const merged: Payload = {};
     for (const field of this.definition.fields) {
       const value = (result.data as Record<string, unknown>)[field.key];
-      const next = field.secret ? this.keepSecret(field, value, stored[field.key], issues) : (value as FieldValue | undefined);
+      const next = field.secret
+        ? this.keepSecret(field, value, stored[field.key], issues)
+        : (value as FieldValue | undefined);
       if (next !== undefined) merged[field.key] = next;
       else if (!field.optional) issues.push({ path: field.key, message: `${field.label} is required` });
     }
@@ -91,18 +93,28 @@ export class CredentialType<T extends object = object> {
    */
   private reentryIssues(input: Record<string, unknown>, merged: Payload, stored: Payload): FieldIssue[] {
     const secrets = this.definition.fields.filter((f) => f.secret);
-    const kept = secrets.filter((f) => !entered(f, input[f.key]) && input[f.key] !== null && stored[f.key] !== undefined);
+    const kept = secrets.filter(
+      (f) => !entered(f, input[f.key]) && input[f.key] !== null && stored[f.key] !== undefined,
+    );
     if (kept.length === 0) return [];
-    const moved = this.definition.fields.filter((f) => f.destination && canonical(merged[f.key] ?? f.default) !== canonical(stored[f.key] ?? f.default));
+    const moved = this.definition.fields.filter(
+      (f) => f.destination && canonical(merged[f.key] ?? f.default) !== canonical(stored[f.key] ?? f.default),
+    );
     if (moved.length > 0) {
       const where = moved.map((f) => f.label).join(', ');
-      return kept.map((f) => ({ path: f.key, message: `${f.label} must be entered again: ${where} changed, and a stored secret is never sent to a new destination` }));
+      return kept.map((f) => ({
+        path: f.key,
+        message: `${f.label} must be entered again: ${where} changed, and a stored secret is never sent to a new destination`,
+      }));
     }
     const hooked = typeof (this.definition.ctor.prototype as CredentialHooks).validate === 'function';
     const enteredOnes = secrets.filter((f) => entered(f, input[f.key]));
     if (!hooked || enteredOnes.length === 0) return [];
     const together = enteredOnes.map((f) => f.label).join(', ');
-    return kept.map((f) => ({ path: f.key, message: `${f.label} must be entered again (or cleared): it is checked together with ${together}` }));
+    return kept.map((f) => ({
+      path: f.key,
+      message: `${f.label} must be entered again (or cleared): it is checked together with ${together}`,
+    }));
   }
 
   /** A typed instance of the class; defaults fill fields added to the type after the payload was stored. */
@@ -111,7 +123,9 @@ export class CredentialType<T extends object = object> {
     for (const field of this.definition.fields) {
       const value = payload[field.key] ?? field.default;
       // Objects are copied so the instance cannot reach into the payload (or a default); scalars need no copy.
-      if (value !== undefined) (instance as Record<string, unknown>)[field.key] = typeof value === 'object' && value !== null ? structuredClone(value) : value;
+      if (value !== undefined)
+        (instance as Record<string, unknown>)[field.key] =
+          typeof value === 'object' && value !== null ? structuredClone(value) : value;
     }
     return instance;
   }
@@ -134,7 +148,8 @@ export class CredentialType<T extends object = object> {
       const value = payload[field.key] ?? field.default;
       if (value === undefined) continue;
       if (!field.secret) out[field.key] = structuredClone(value);
-      else if (field.style === 'pairs' && Array.isArray(value)) out[field.key] = value.map((p) => ({ name: p.name, value: '' }));
+      else if (field.style === 'pairs' && Array.isArray(value))
+        out[field.key] = value.map((p) => ({ name: p.name, value: '' }));
     }
     return out;
   }
@@ -146,7 +161,12 @@ export class CredentialType<T extends object = object> {
     return typeof value === 'string' ? new Date(`${value}T23:59:59.999Z`) : undefined;
   }
 
-  private keepSecret(field: FieldDefinition, value: unknown, stored: FieldValue | undefined, issues: FieldIssue[]): FieldValue | undefined {
+  private keepSecret(
+    field: FieldDefinition,
+    value: unknown,
+    stored: FieldValue | undefined,
+    issues: FieldIssue[],
+  ): FieldValue | undefined {
     if (value === null) return undefined;
     if (value === undefined) return stored;
     if (field.style !== 'pairs') return value as FieldValue;
@@ -154,7 +174,11 @@ export class CredentialType<T extends object = object> {
     return (value as Pair[]).map((pair, index) => {
       if (pair.value !== '') return pair;
       const kept = previous.get(pair.name);
-      if (kept === undefined) issues.push({ path: `${field.key}.${index}.value`, message: `${field.label} #${index + 1} value must not be empty: nothing is stored for "${pair.name}"` });
+      if (kept === undefined)
+        issues.push({
+          path: `${field.key}.${index}.value`,
+          message: `${field.label} #${index + 1} value must not be empty: nothing is stored for "${pair.name}"`,
+        });
       return { name: pair.name, value: kept ?? '' };
     });
   }
@@ -174,7 +198,12 @@ export class CredentialType<T extends object = object> {
 /** Whether an update input enters a value for a secret field (for pairs: every value). */
 function entered(field: FieldDefinition, value: unknown): boolean {
   if (value === undefined || value === null || value === '') return false;
-  if (field.style === 'pairs') return Array.isArray(value) && value.length > 0 && value.every((p) => typeof p === 'object' && p !== null && (p as Pair).value !== '');
+  if (field.style === 'pairs')
+    return (
+      Array.isArray(value) &&
+      value.length > 0 &&
+      value.every((p) => typeof p === 'object' && p !== null && (p as Pair).value !== '')
+    );
   return true;
 }
 
@@ -182,6 +211,7 @@ const canonical = (value: unknown) => JSON.stringify(value ?? null);
 
 function withoutAbsent(data: Record<string, unknown>): Payload {
   const out: Payload = {};
-  for (const [key, value] of Object.entries(data)) if (value !== undefined && value !== null) out[key] = value as FieldValue;
+  for (const [key, value] of Object.entries(data))
+    if (value !== undefined && value !== null) out[key] = value as FieldValue;
   return out;
 }

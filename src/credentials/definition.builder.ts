@@ -4,7 +4,7 @@
  */
 import { TypeDefinitionError } from '../errors.ts';
 import type { CredentialDefinition, FieldDefinition } from './definition.ts';
-import { fieldStyles, type FieldOptions, type FieldStyle, type SelectOption } from './field-options.ts';
+import { type FieldOptions, type FieldStyle, fieldStyles, type SelectOption } from './field-options.ts';
 import { constraintsOf, valueSchemaOf } from './field-schemas.ts';
 import type { CredentialClass, FieldRecord, MetadataStore } from './metadata.store.ts';
 
@@ -32,15 +32,19 @@ function buildField(className: string, record: FieldRecord): FieldDefinition {
     throw new TypeDefinitionError(className, record.key, problem);
   };
   const o: FieldOptions = record.options;
-  if (!fieldKeyPattern.test(record.key)) fail('field names must start with a letter and use only letters, digits and _');
+  if (!fieldKeyPattern.test(record.key))
+    fail('field names must start with a letter and use only letters, digits and _');
   if (typeof o.label !== 'string' || o.label.trim() === '') fail('needs a label');
   const style: FieldStyle = o.style ?? 'text';
-  if (!(fieldStyles as readonly string[]).includes(style)) fail(`unknown style "${String(style)}" (known: ${fieldStyles.join(', ')})`);
+  if (!(fieldStyles as readonly string[]).includes(style))
+    fail(`unknown style "${String(style)}" (known: ${fieldStyles.join(', ')})`);
   if (style === 'secret' && o.secret === false) fail('style "secret" cannot be marked secret: false');
   const secret = style === 'secret' || o.secret === true;
-  if (secret && o.default !== undefined) fail('a secret field cannot have a default value (it would be the same secret everywhere)');
+  if (secret && o.default !== undefined)
+    fail('a secret field cannot have a default value (it would be the same secret everywhere)');
   if (secret && style === 'checkbox') fail('a checkbox cannot be secret');
-  if (secret && o.destination === true) fail('a destination (where the credential is sent) cannot be secret: users must see where it goes');
+  if (secret && o.destination === true)
+    fail('a destination (where the credential is sent) cannot be secret: users must see where it goes');
   const options = normaliseOptions(o.options);
   if (style === 'select') {
     if (!options || options.length === 0) fail('a select field needs at least one option');
@@ -49,19 +53,26 @@ function buildField(className: string, record: FieldRecord): FieldDefinition {
   } else if (options !== undefined) {
     fail(`options only apply to select fields, not style "${style}"`);
   }
-  if ((o.min !== undefined || o.max !== undefined || o.integer !== undefined) && style !== 'number' && !o.schema) fail(`min, max and integer apply to number fields, not style "${style}"`);
-  if (o.pattern !== undefined && !stringStyles.includes(style)) fail(`pattern applies to text styles, not style "${style}"`);
+  if ((o.min !== undefined || o.max !== undefined || o.integer !== undefined) && style !== 'number' && !o.schema)
+    fail(`min, max and integer apply to number fields, not style "${style}"`);
+  if (o.pattern !== undefined && !stringStyles.includes(style))
+    fail(`pattern applies to text styles, not style "${style}"`);
   if (o.protocols !== undefined && style !== 'url') fail('protocols apply to url fields only');
   if (o.refType !== undefined && style !== 'secretRef') fail('refType applies to secretRef fields only');
-  if (o.refType !== undefined && !typeIdPattern.test(o.refType)) fail(`refType "${o.refType}" is not a credential type id`);
+  if (o.refType !== undefined && !typeIdPattern.test(o.refType))
+    fail(`refType "${o.refType}" is not a credential type id`);
   if (style === 'secretRef' && secret) fail('a secretRef holds a name, not a secret value; it cannot be secret');
-  if (o.optional === true && o.default !== undefined) fail('a field with a default is already optional; remove optional: true or the default');
+  if (o.optional === true && o.default !== undefined)
+    fail('a field with a default is already optional; remove optional: true or the default');
 
   const constraints = constraintsOf(o, style);
   const valueSchema = valueSchemaOf(o, style, constraints, options?.map((x) => x.value) ?? []);
   if (o.default !== undefined) {
     const check = valueSchema.safeParse(o.default);
-    if (!check.success) fail(`the default value ${JSON.stringify(o.default)} fails the field's own validation (${check.error.issues[0]?.message ?? 'invalid'})`);
+    if (!check.success)
+      fail(
+        `the default value ${JSON.stringify(o.default)} fails the field's own validation (${check.error.issues[0]?.message ?? 'invalid'})`,
+      );
   }
   return Object.freeze({
     key: record.key,
@@ -81,25 +92,32 @@ function buildField(className: string, record: FieldRecord): FieldDefinition {
   });
 }
 
-export function buildDefinition<T extends object>(store: MetadataStore, ctor: CredentialClass<T>): CredentialDefinition<T> {
+export function buildDefinition<T extends object>(
+  store: MetadataStore,
+  ctor: CredentialClass<T>,
+): CredentialDefinition<T> {
   const className = ctor.name || '(anonymous class)';
   const fail = (problem: string, field?: string): never => {
     throw new TypeDefinitionError(className, field, problem);
   };
   const type = store.typeOptions(ctor);
   if (!type) return fail('is not decorated with @Credential({ id, name, description, logo })');
-  if (typeof type.id !== 'string' || !typeIdPattern.test(type.id)) fail(`id "${String(type.id)}" must be 2–48 lowercase letters, digits or dashes, starting with a letter`);
+  if (typeof type.id !== 'string' || !typeIdPattern.test(type.id))
+    fail(`id "${String(type.id)}" must be 2–48 lowercase letters, digits or dashes, starting with a letter`);
   if (typeof type.name !== 'string' || type.name.trim() === '') fail('needs a name');
   if (typeof type.description !== 'string' || type.description.trim() === '') fail('needs a description');
-  if (typeof type.logo !== 'string' || !isLogo(type.logo)) fail(`logo "${String(type.logo)}" must be an https URL, a data:image URI, or a bundled file name like smtp.svg`);
-  if (type.sharing && (typeof type.sharing.requiredGroup !== 'string' || type.sharing.requiredGroup.trim() === '')) fail('sharing.requiredGroup must name a group');
+  if (typeof type.logo !== 'string' || !isLogo(type.logo))
+    fail(`logo "${String(type.logo)}" must be an https URL, a data:image URI, or a bundled file name like smtp.svg`);
+  if (type.sharing && (typeof type.sharing.requiredGroup !== 'string' || type.sharing.requiredGroup.trim() === ''))
+    fail('sharing.requiredGroup must name a group');
 
   const records = store.fields(ctor);
   if (records.length === 0) fail('has no fields: decorate at least one property with @Field');
   const fields = records.map((r) => buildField(className, r)).sort((a, b) => a.order - b.order);
   if (type.expiresFrom !== undefined) {
     const field = fields.find((f) => f.key === type.expiresFrom);
-    if (!field || field.style !== 'date') fail(`expiresFrom "${type.expiresFrom}" must name a date field of the type`, type.expiresFrom);
+    if (!field || field.style !== 'date')
+      fail(`expiresFrom "${type.expiresFrom}" must name a date field of the type`, type.expiresFrom);
   }
   return Object.freeze({
     id: type.id,

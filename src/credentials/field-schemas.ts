@@ -4,8 +4,8 @@
  * the error formatter.
  */
 import { z } from 'zod';
-import type { FieldOptions, FieldStyle } from './field-options.ts';
 import type { FieldConstraints } from './definition.ts';
+import type { FieldOptions, FieldStyle } from './field-options.ts';
 
 /** Generous upper bounds so a single field cannot be used to fill the database. */
 const defaultMaxLength: Record<FieldStyle, number> = {
@@ -30,9 +30,11 @@ function stringSchema(options: FieldOptions, c: FieldConstraints, style: FieldSt
   let schema = z.string({ error: 'must be text' });
   if (style !== 'secret' && style !== 'multiline' && style !== 'pem') schema = schema.trim();
   const minLength = c.minLength ?? (options.optional === true || options.default !== undefined ? undefined : 1);
-  if (minLength !== undefined) schema = schema.min(minLength, minLength === 1 ? 'must not be empty' : `must be at least ${minLength} characters`);
+  if (minLength !== undefined)
+    schema = schema.min(minLength, minLength === 1 ? 'must not be empty' : `must be at least ${minLength} characters`);
   if (c.maxLength !== undefined) schema = schema.max(c.maxLength, `must be at most ${c.maxLength} characters`);
-  if (options.pattern) schema = schema.regex(options.pattern, options.patternMessage ?? `must match ${options.pattern.source}`);
+  if (options.pattern)
+    schema = schema.regex(options.pattern, options.patternMessage ?? `must match ${options.pattern.source}`);
   return schema;
 }
 
@@ -42,12 +44,19 @@ function urlSchema(options: FieldOptions, c: FieldConstraints): z.ZodType {
     (value) => {
       try {
         const url = new URL(value);
-        return protocols === undefined ? ['http:', 'https:'].includes(url.protocol) : protocols.some((p) => `${p}:` === url.protocol);
+        return protocols === undefined
+          ? ['http:', 'https:'].includes(url.protocol)
+          : protocols.some((p) => `${p}:` === url.protocol);
       } catch {
         return false;
       }
     },
-    { message: protocols === undefined ? 'must be a web address starting with http:// or https://' : `must be a web address starting with ${protocols.map((p) => `${p}://`).join(' or ')}` },
+    {
+      message:
+        protocols === undefined
+          ? 'must be a web address starting with http:// or https://'
+          : `must be a web address starting with ${protocols.map((p) => `${p}://`).join(' or ')}`,
+    },
   );
 }
 
@@ -55,8 +64,14 @@ function pairsSchema(c: FieldConstraints): z.ZodType {
   return z
     .array(
       z.object({
-        name: z.string({ error: 'must be text' }).trim().regex(pairName, 'must start with a letter or _ and use only letters, digits, _ . -'),
-        value: z.string({ error: 'must be text' }).min(1, 'must not be empty').max(c.maxLength ?? 10_000, `must be at most ${c.maxLength ?? 10_000} characters`),
+        name: z
+          .string({ error: 'must be text' })
+          .trim()
+          .regex(pairName, 'must start with a letter or _ and use only letters, digits, _ . -'),
+        value: z
+          .string({ error: 'must be text' })
+          .min(1, 'must not be empty')
+          .max(c.maxLength ?? 10_000, `must be at most ${c.maxLength ?? 10_000} characters`),
       }),
       { error: 'must be a list of name/value pairs' },
     )
@@ -65,7 +80,8 @@ function pairsSchema(c: FieldConstraints): z.ZodType {
     .superRefine((pairs, ctx) => {
       const seen = new Set<string>();
       pairs.forEach((pair, index) => {
-        if (seen.has(pair.name)) ctx.addIssue({ code: 'custom', path: [index, 'name'], message: `"${pair.name}" is used twice` });
+        if (seen.has(pair.name))
+          ctx.addIssue({ code: 'custom', path: [index, 'name'], message: `"${pair.name}" is used twice` });
         seen.add(pair.name);
       });
     });
@@ -86,7 +102,12 @@ export function constraintsOf(options: FieldOptions, style: FieldStyle): FieldCo
 }
 
 /** The schema a present value of this field must satisfy. */
-export function valueSchemaOf(options: FieldOptions, style: FieldStyle, c: FieldConstraints, optionValues: readonly string[]): z.ZodType {
+export function valueSchemaOf(
+  options: FieldOptions,
+  style: FieldStyle,
+  c: FieldConstraints,
+  optionValues: readonly string[],
+): z.ZodType {
   if (options.schema) return options.schema;
   switch (style) {
     case 'text':
@@ -108,7 +129,10 @@ export function valueSchemaOf(options: FieldOptions, style: FieldStyle, c: Field
     case 'pairs':
       return pairsSchema(c);
     case 'secretRef':
-      return z.string({ error: 'must be the name of a secret' }).trim().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be the name of a secret (letters, digits, _ - .)');
+      return z
+        .string({ error: 'must be the name of a secret' })
+        .trim()
+        .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be the name of a secret (letters, digits, _ - .)');
     case 'number': {
       let schema = z.number({ error: 'must be a number' });
       if (c.integer) schema = schema.int('must be a whole number');

@@ -5,8 +5,8 @@
 import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { CredentialRegistry } from './registry.ts';
 import { type CredentialClass, defaultMetadataStore, type MetadataStore } from './metadata.store.ts';
+import type { CredentialRegistry } from './registry.ts';
 
 export const builtInTypesDir = resolve(import.meta.dirname, '../../credential-types');
 
@@ -15,7 +15,11 @@ function isClass(value: unknown): value is CredentialClass {
 }
 
 /** Registers every decorated class exported by the `.ts` files of `dir` (files sorted by name). */
-export async function loadCredentialTypes(registry: CredentialRegistry, dir = builtInTypesDir, store: MetadataStore = defaultMetadataStore): Promise<void> {
+export async function loadCredentialTypes(
+  registry: CredentialRegistry,
+  dir = builtInTypesDir,
+  store: MetadataStore = defaultMetadataStore,
+): Promise<void> {
   const files = (await readdir(dir)).filter((f) => /\.(ts|js|mjs)$/.test(f) && !/\.(test|d)\.ts$/.test(f)).sort();
   for (const file of files) {
     const module: Record<string, unknown> = await import(pathToFileURL(join(dir, file)).href);

@@ -28,7 +28,11 @@ export class MetadataStore {
 
   recordField(target: CredentialClass, key: string, options: FieldOptions): void {
     const own: FieldRecord[] = Reflect.getOwnMetadata(this.fieldsKey, target) ?? [];
-    Reflect.defineMetadata(this.fieldsKey, [...own, { key, options: { ...options }, declarationIndex: own.length }], target);
+    Reflect.defineMetadata(
+      this.fieldsKey,
+      [...own, { key, options: { ...options }, declarationIndex: own.length }],
+      target,
+    );
   }
 
   typeOptions(target: CredentialClass): CredentialOptions | undefined {
@@ -43,7 +47,8 @@ export class MetadataStore {
     let offset = 0;
     for (const cls of chain) {
       const own: FieldRecord[] = Reflect.getOwnMetadata(this.fieldsKey, cls) ?? [];
-      for (const record of own) byKey.set(record.key, { ...record, declarationIndex: offset + record.declarationIndex });
+      for (const record of own)
+        byKey.set(record.key, { ...record, declarationIndex: offset + record.declarationIndex });
       offset += own.length;
     }
     return [...byKey.values()];

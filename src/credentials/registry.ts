@@ -5,8 +5,8 @@
  */
 import { NotFoundError, TypeDefinitionError } from '../errors.ts';
 import { CredentialType } from './credential-type.ts';
-import { defaultTypeSettings, type TypeSettings } from './definition.ts';
 import { buildDefinition } from './definition.builder.ts';
+import { defaultTypeSettings, type TypeSettings } from './definition.ts';
 import { type CredentialClass, defaultMetadataStore, type MetadataStore } from './metadata.store.ts';
 
 export interface RegistryOptions {
@@ -30,7 +30,12 @@ export class CredentialRegistry {
     if (existing) return existing as CredentialType<T>;
     const definition = buildDefinition(this.store, ctor);
     const clash = this.byId.get(definition.id);
-    if (clash) throw new TypeDefinitionError(definition.className, undefined, `id "${definition.id}" is already used by ${clash.definition.className}`);
+    if (clash)
+      throw new TypeDefinitionError(
+        definition.className,
+        undefined,
+        `id "${definition.id}" is already used by ${clash.definition.className}`,
+      );
     const type = new CredentialType<T>(definition, this.settings);
     this.byId.set(definition.id, type as CredentialType);
     this.byClass.set(ctor, type as CredentialType);

@@ -33,12 +33,14 @@ function pairsKeepingValues(field: FieldDefinition): z.ZodType {
 
 function fieldInputSchema(field: FieldDefinition, mode: Mode): z.ZodType {
   if (mode === 'update' && field.secret) {
-    if (field.style === 'pairs') return z.preprocess((v) => (v === '' ? undefined : v), pairsKeepingValues(field).optional());
+    if (field.style === 'pairs')
+      return z.preprocess((v) => (v === '' ? undefined : v), pairsKeepingValues(field).optional());
     // '' and absent keep the stored value; null removes an optional secret.
     const keepOrNew = z.preprocess((v) => (v === '' ? undefined : v), field.valueSchema.optional());
     return field.optional ? z.union([z.null(), keepOrNew]) : keepOrNew;
   }
-  // `as never`: default() is typed by the schema's output type, unknown here; the builder checked the default against this very schema.
+  // `as never`: default() is typed by the schema's output type, unknown here; the builder checked the default against
+  // this very schema.
   if (field.default !== undefined) return blankAsAbsent(field.valueSchema.default(field.default as never));
   if (field.optional) return blankAsAbsent(field.valueSchema.optional());
   return field.valueSchema;
@@ -55,7 +57,8 @@ export function deriveJsonSchema(definition: CredentialDefinition): Record<strin
   const shape: Record<string, z.ZodType> = {};
   for (const field of definition.fields) {
     let schema: z.ZodType = field.valueSchema;
-    if (field.default !== undefined) schema = schema.default(field.default as never); // see fieldInputSchema
+    if (field.default !== undefined)
+      schema = schema.default(field.default as never); // see fieldInputSchema
     else if (field.optional) schema = schema.optional();
     shape[field.key] = schema.meta({
       title: field.label,
@@ -64,6 +67,8 @@ export function deriveJsonSchema(definition: CredentialDefinition): Record<strin
       'x-tresor-style': field.style,
     });
   }
-  const object = z.strictObject(shape).meta({ title: definition.name, description: definition.description, 'x-tresor-type': definition.id });
+  const object = z
+    .strictObject(shape)
+    .meta({ title: definition.name, description: definition.description, 'x-tresor-type': definition.id });
   return z.toJSONSchema(object, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
 }

@@ -27,7 +27,11 @@ function describe(issue: Issue, input: unknown): string {
   return issue.message;
 }
 
-export function fieldIssuesOf(definition: CredentialDefinition, issues: readonly Issue[], input: unknown): FieldIssue[] {
+export function fieldIssuesOf(
+  definition: CredentialDefinition,
+  issues: readonly Issue[],
+  input: unknown,
+): FieldIssue[] {
   const out: FieldIssue[] = [];
   for (const issue of issues) {
     if (issue.code === 'unrecognized_keys') {
@@ -38,11 +42,20 @@ export function fieldIssuesOf(definition: CredentialDefinition, issues: readonly
     const key = issue.path[0];
     const field = definition.fields.find((f) => f.key === key);
     if (!field) {
-      out.push({ path, message: path === '' ? sentence('The credential', issue.code === 'invalid_type' ? 'must be an object of fields' : issue.message) : issue.message });
+      out.push({
+        path,
+        message:
+          path === ''
+            ? sentence('The credential', issue.code === 'invalid_type' ? 'must be an object of fields' : issue.message)
+            : issue.message,
+      });
       continue;
     }
     const sub = issue.path.slice(1);
-    const subject = sub.length === 0 ? field.label : `${field.label} #${Number(sub[0]) + 1}${sub[1] === undefined ? '' : ` ${String(sub[1])}`}`;
+    const subject =
+      sub.length === 0
+        ? field.label
+        : `${field.label} #${Number(sub[0]) + 1}${sub[1] === undefined ? '' : ` ${String(sub[1])}`}`;
     out.push({ path, message: sentence(subject, describe(issue, input)) });
   }
   // One message per field: the first problem is the one to fix first.

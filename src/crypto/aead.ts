@@ -20,11 +20,16 @@ export function seal(key: Buffer, plaintext: Buffer, aad: Buffer): Buffer {
 export function open(key: Buffer, sealed: Buffer, aad: Buffer, what: string): Buffer {
   if (sealed.length < nonceLength + tagLength) throw new IntegrityError(`${what} is truncated`);
   try {
-    const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, nonceLength), { authTagLength: tagLength });
+    const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, nonceLength), {
+      authTagLength: tagLength,
+    });
     decipher.setAAD(aad);
     decipher.setAuthTag(sealed.subarray(sealed.length - tagLength));
     return Buffer.concat([decipher.update(sealed.subarray(nonceLength, sealed.length - tagLength)), decipher.final()]);
   } catch (cause) {
-    throw new IntegrityError(`${what} failed its integrity check: it was altered, moved from another secret, or sealed under another key`, cause);
+    throw new IntegrityError(
+      `${what} failed its integrity check: it was altered, moved from another secret, or sealed under another key`,
+      cause,
+    );
   }
 }

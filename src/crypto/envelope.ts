@@ -29,14 +29,25 @@ export interface SealedPayload extends WrappedKey {
 }
 
 const payloadAad = (c: SealContext) => Buffer.from(`tresor/payload/v1\0${c.secretId}\0${c.version}\0${c.typeId}`);
-const dataKeyAad = (c: KeyContext, kekVersion: number) => Buffer.from(`tresor/data-key/v1\0${c.secretId}\0${c.version}\0${kekVersion}`);
+const dataKeyAad = (c: KeyContext, kekVersion: number) =>
+  Buffer.from(`tresor/data-key/v1\0${c.secretId}\0${c.version}\0${kekVersion}`);
 
-export function wrapDataKey(ring: KeyRing, dataKey: Buffer, context: KeyContext, kekVersion = ring.currentVersion): WrappedKey {
+export function wrapDataKey(
+  ring: KeyRing,
+  dataKey: Buffer,
+  context: KeyContext,
+  kekVersion = ring.currentVersion,
+): WrappedKey {
   return { dataKey: seal(ring.key(kekVersion), dataKey, dataKeyAad(context, kekVersion)), kekVersion };
 }
 
 export function unwrapDataKey(ring: KeyRing, wrapped: WrappedKey, context: KeyContext): Buffer {
-  return open(ring.key(wrapped.kekVersion), wrapped.dataKey, dataKeyAad(context, wrapped.kekVersion), `The data key of version ${context.version}`);
+  return open(
+    ring.key(wrapped.kekVersion),
+    wrapped.dataKey,
+    dataKeyAad(context, wrapped.kekVersion),
+    `The data key of version ${context.version}`,
+  );
 }
 
 export function sealPayload(ring: KeyRing, plaintext: Buffer, context: SealContext): SealedPayload {

@@ -11,16 +11,26 @@ export interface KeyVersion {
 }
 
 export function parseKeyMaterial(text: string, source: string): KeyVersion[] {
-  const entries = text.split(/[,\n]/).map((s) => s.trim()).filter(Boolean);
+  const entries = text
+    .split(/[,\n]/)
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (entries.length === 0) throw new ConfigError(`${source} holds no key`, source);
   const versions = entries.map((entry, index) => {
     const match = /^v(\d{1,6}):(.+)$/.exec(entry);
     const version = match ? Number(match[1]) : entries.length === 1 ? 1 : NaN;
-    if (!Number.isInteger(version) || version < 1) throw new ConfigError(`${source}: entry ${index + 1} must look like v2:BASE64 when several keys are given`, source);
+    if (!Number.isInteger(version) || version < 1)
+      throw new ConfigError(
+        `${source}: entry ${index + 1} must look like v2:BASE64 when several keys are given`,
+        source,
+      );
     const encoded = match ? match[2]! : entry;
     const key = Buffer.from(encoded, 'base64');
     if (key.length !== 32 || key.toString('base64').replace(/=+$/, '') !== encoded.replace(/=+$/, '')) {
-      throw new ConfigError(`${source}: key version ${version} must be 32 bytes in base64 (generate one with: openssl rand -base64 32)`, source);
+      throw new ConfigError(
+        `${source}: key version ${version} must be 32 bytes in base64 (generate one with: openssl rand -base64 32)`,
+        source,
+      );
     }
     return { version, key };
   });

@@ -31,7 +31,8 @@ export class KeyRing {
 
   key(version: number): Buffer {
     const key = this.versions.get(version);
-    if (!key) throw new IntegrityError(`Key version ${version} is needed to open this secret but is not in the key ring`);
+    if (!key)
+      throw new IntegrityError(`Key version ${version} is needed to open this secret but is not in the key ring`);
     return key;
   }
 

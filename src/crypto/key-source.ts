@@ -6,9 +6,8 @@
  * - embedded default: `<data dir>/master.key`, created 0600 on first start with a loud warning.
  * The keys never enter the database.
  */
-import { chmodSync, existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { mkdirSync } from 'node:fs';
 import { ConfigError } from '../errors.ts';
 import { formatKeyMaterial, generateKey, type KeyVersion, parseKeyMaterial } from './key-material.ts';
 
@@ -20,9 +19,7 @@ export interface KeySource {
   addVersion?(): Promise<KeyVersion>;
 }
 
-export interface KeySourceWarning {
-  (message: string): void;
-}
+export type KeySourceWarning = (message: string) => void;
 
 export function environmentKeySource(value: string): KeySource {
   return { description: 'TRESOR_MASTER_KEY', load: async () => parseKeyMaterial(value, 'TRESOR_MASTER_KEY') };
@@ -36,13 +33,17 @@ function writeKeyFile(path: string, versions: readonly KeyVersion[]): void {
   renameSync(temporary, path);
 }
 
-export function fileKeySource(path: string, options: { createIfMissing?: boolean; warn?: KeySourceWarning } = {}): KeySource {
+export function fileKeySource(
+  path: string,
+  options: { createIfMissing?: boolean; warn?: KeySourceWarning } = {},
+): KeySource {
   const description = `key file ${path}`;
   return {
     description,
     async load() {
       if (!existsSync(path)) {
-        if (!options.createIfMissing) throw new ConfigError(`The key file ${path} does not exist`, 'TRESOR_MASTER_KEY_FILE');
+        if (!options.createIfMissing)
+          throw new ConfigError(`The key file ${path} does not exist`, 'TRESOR_MASTER_KEY_FILE');
         mkdirSync(dirname(path), { recursive: true });
         writeKeyFile(path, [generateKey(1)]);
         options.warn?.(
@@ -51,7 +52,10 @@ export function fileKeySource(path: string, options: { createIfMissing?: boolean
         );
       }
       const mode = statSync(path).mode & 0o777;
-      if (mode & 0o077) options.warn?.(`The key file ${path} is readable by other users (mode ${mode.toString(8)}); run: chmod 600 ${path}`);
+      if (mode & 0o077)
+        options.warn?.(
+          `The key file ${path} is readable by other users (mode ${mode.toString(8)}); run: chmod 600 ${path}`,
+        );
       return parseKeyMaterial(readFileSync(path, 'utf8'), description);
     },
     async addVersion() {
@@ -71,9 +75,14 @@ export interface KeySourceSettings {
 }
 
 export function keySourceFor(settings: KeySourceSettings, warn: KeySourceWarning): KeySource {
-  if (settings.masterKey && settings.masterKeyFile) throw new ConfigError('Set either TRESOR_MASTER_KEY or TRESOR_MASTER_KEY_FILE, not both', 'TRESOR_MASTER_KEY');
+  if (settings.masterKey && settings.masterKeyFile)
+    throw new ConfigError('Set either TRESOR_MASTER_KEY or TRESOR_MASTER_KEY_FILE, not both', 'TRESOR_MASTER_KEY');
   if (settings.masterKey) return environmentKeySource(settings.masterKey);
   if (settings.masterKeyFile) return fileKeySource(settings.masterKeyFile, { warn });
-  if (settings.embeddedDataDir) return fileKeySource(join(settings.embeddedDataDir, 'master.key'), { createIfMissing: true, warn });
-  throw new ConfigError('With DATABASE_URL set, a master key is required: set TRESOR_MASTER_KEY (32 bytes in base64) or TRESOR_MASTER_KEY_FILE', 'TRESOR_MASTER_KEY');
+  if (settings.embeddedDataDir)
+    return fileKeySource(join(settings.embeddedDataDir, 'master.key'), { createIfMissing: true, warn });
+  throw new ConfigError(
+    'With DATABASE_URL set, a master key is required: set TRESOR_MASTER_KEY (32 bytes in base64) or TRESOR_MASTER_KEY_FILE',
+    'TRESOR_MASTER_KEY',
+  );
 }

@@ -21,12 +21,18 @@ export const keyStore = {
   },
 
   async retire(db: Executor, version: number): Promise<void> {
-    await db.update(keyVersions).set({ retiredAt: new Date() }).where(and(eq(keyVersions.version, version), isNull(keyVersions.retiredAt)));
+    await db
+      .update(keyVersions)
+      .set({ retiredAt: new Date() })
+      .where(and(eq(keyVersions.version, version), isNull(keyVersions.retiredAt)));
   },
 
   /** Data keys per key version. */
   async usage(db: Executor): Promise<Map<number, number>> {
-    const rows = await db.select({ kekVersion: secretVersions.kekVersion, n: count() }).from(secretVersions).groupBy(secretVersions.kekVersion);
+    const rows = await db
+      .select({ kekVersion: secretVersions.kekVersion, n: count() })
+      .from(secretVersions)
+      .groupBy(secretVersions.kekVersion);
     return new Map(rows.map((r) => [r.kekVersion, Number(r.n)]));
   },
 
@@ -36,7 +42,12 @@ export const keyStore = {
   },
 
   async openRotation(db: Executor) {
-    const [row] = await db.select().from(keyRotations).where(isNull(keyRotations.finishedAt)).orderBy(asc(keyRotations.id)).limit(1);
+    const [row] = await db
+      .select()
+      .from(keyRotations)
+      .where(isNull(keyRotations.finishedAt))
+      .orderBy(asc(keyRotations.id))
+      .limit(1);
     return row;
   },
 
@@ -52,7 +63,12 @@ export const keyStore = {
   /** A batch of data keys not yet on `target`, locked; rows another rotator holds are skipped. */
   async lockBatch(db: Executor, target: number, size: number): Promise<WrappedRow[]> {
     return db
-      .select({ secretId: secretVersions.secretId, version: secretVersions.version, dataKey: secretVersions.dataKey, kekVersion: secretVersions.kekVersion })
+      .select({
+        secretId: secretVersions.secretId,
+        version: secretVersions.version,
+        dataKey: secretVersions.dataKey,
+        kekVersion: secretVersions.kekVersion,
+      })
       .from(secretVersions)
       .where(ne(secretVersions.kekVersion, target))
       .limit(size)
@@ -66,11 +82,21 @@ export const keyStore = {
    */
   async saveBatch(db: Executor, rotationId: number, rows: readonly WrappedRow[]): Promise<void> {
     if (rows.length === 0) return;
-    const batch = JSON.stringify(rows.map((r) => ({ secretId: r.secretId, version: r.version, dataKey: r.dataKey.toString('base64'), kekVersion: r.kekVersion })));
+    const batch = JSON.stringify(
+      rows.map((r) => ({
+        secretId: r.secretId,
+        version: r.version,
+        dataKey: r.dataKey.toString('base64'),
+        kekVersion: r.kekVersion,
+      })),
+    );
     await db.execute(sql`update secret_versions as v set data_key = decode(u."dataKey", 'base64'), kek_version = u."kekVersion"
       from jsonb_to_recordset(${batch}::jsonb) as u("secretId" uuid, "version" int, "dataKey" text, "kekVersion" int)
       where v.secret_id = u."secretId" and v.version = u."version"`);
-    await db.update(keyRotations).set({ rewrapped: sql`${keyRotations.rewrapped} + ${rows.length}` }).where(eq(keyRotations.id, rotationId));
+    await db
+      .update(keyRotations)
+      .set({ rewrapped: sql`${keyRotations.rewrapped} + ${rows.length}` })
+      .where(eq(keyRotations.id, rotationId));
     // Cached sealed rows now hold stale wrapped keys: every node drops them.
     await announce(db, { scope: 'keys' });
   },

@@ -5,9 +5,9 @@
  */
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
-import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import postgres from 'postgres';
 import * as schema from './schema/index.ts';
 
@@ -17,7 +17,9 @@ export type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
 /** Either the database or a transaction on it: store functions accept both. */
 export type Executor = Database | Transaction;
 
-export type DatabaseTarget = { kind: 'pglite'; dataDir: string | undefined } | { kind: 'postgres'; url: string; maxConnections?: number };
+export type DatabaseTarget =
+  | { kind: 'pglite'; dataDir: string | undefined }
+  | { kind: 'postgres'; url: string; maxConnections?: number };
 
 /** Plain SQL for the few places that need the driver itself (migration locks, tests, benchmarks). */
 export interface RawSql {
@@ -50,17 +52,27 @@ export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHand
       kind: 'pglite',
       url: undefined,
       db: drizzlePglite({ client, schema }) as unknown as Database,
-      raw: { query: async <T extends Record<string, unknown>>(text: string, params: unknown[] = []) => (await client.query<T>(text, params)).rows },
+      raw: {
+        query: async <T extends Record<string, unknown>>(text: string, params: unknown[] = []) =>
+          (await client.query<T>(text, params)).rows,
+      },
       driver: { kind: 'pglite', client },
       close: once(() => client.close()),
     };
   }
-  const client = postgres(target.url, { max: target.maxConnections ?? 10, onnotice: () => {}, connection: { application_name: 'tresor' } });
+  const client = postgres(target.url, {
+    max: target.maxConnections ?? 10,
+    onnotice: () => {},
+    connection: { application_name: 'tresor' },
+  });
   return {
     kind: 'postgres',
     url: target.url,
     db: drizzlePostgres({ client, schema }) as unknown as Database,
-    raw: { query: async <T extends Record<string, unknown>>(text: string, params: unknown[] = []) => (await client.unsafe(text, params as postgres.ParameterOrJSON<never>[])) as unknown as T[] },
+    raw: {
+      query: async <T extends Record<string, unknown>>(text: string, params: unknown[] = []) =>
+        (await client.unsafe(text, params as postgres.ParameterOrJSON<never>[])) as unknown as T[],
+    },
     driver: { kind: 'postgres', client },
     close: once(() => client.end({ timeout: 5 })),
   };

@@ -31,7 +31,11 @@ export function parseReferences(text: string): { references: SecretReference[]; 
     const line = text.slice(0, index).split('\n').length;
     const parsed = exact.exec(raw);
     if (!parsed) {
-      issues.push({ line, raw, message: `${raw} is not a valid reference: write {{ secret('name') }} or {{ secret('name').field }}` });
+      issues.push({
+        line,
+        raw,
+        message: `${raw} is not a valid reference: write {{ secret('name') }} or {{ secret('name').field }}`,
+      });
       continue;
     }
     references.push({ raw, name: parsed[2]!, field: parsed[3], line, index });

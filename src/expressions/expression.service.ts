@@ -25,7 +25,7 @@ function fieldProblem(type: CredentialType, ref: SecretReference): string | unde
   return `${type.definition.name} has no field "${ref.field}" (fields: ${fields.map((f) => f.key).join(', ')})`;
 }
 
-function valueOf(type: CredentialType, payload: Payload, ref: SecretReference): string | undefined {
+function fieldValueOf(type: CredentialType, payload: Payload, ref: SecretReference): string | undefined {
   const fields = type.definition.fields;
   const key = ref.field ?? fields.find((f) => f.secret && f.style !== 'pairs')?.key;
   const field = fields.find((f) => f.key === key && f.style !== 'pairs');
@@ -41,7 +41,10 @@ function valueOf(type: CredentialType, payload: Payload, ref: SecretReference): 
   return undefined;
 }
 
-const issueAt = (ref: { line: number; raw: string }, message: string): FieldIssue => ({ path: `line ${ref.line}`, message: `${ref.raw}: ${message}` });
+const issueAt = (ref: { line: number; raw: string }, message: string): FieldIssue => ({
+  path: `line ${ref.line}`,
+  message: `${ref.raw}: ${message}`,
+});
 
 /** What a failed access check means for a reference; other errors are not the text's fault. */
 function problemOf(error: unknown, name: string): string {
@@ -57,7 +60,10 @@ export function expressionServiceFactory({ usage }: { usage: Usage }) {
       const { references, issues } = parseReferences(text);
       const out: FieldIssue[] = issues.map((i) => issueAt(i, i.message.slice(i.raw.length + 1)));
       for (const ref of references) {
-        const problem = await usage.checkUsable(options.as, ref.name).then(({ type }) => fieldProblem(type, ref), (error: unknown) => problemOf(error, ref.name));
+        const problem = await usage.checkUsable(options.as, ref.name).then(
+          ({ type }) => fieldProblem(type, ref),
+          (error: unknown) => problemOf(error, ref.name),
+        );
         if (problem) out.push(issueAt(ref, problem));
       }
       return out;
@@ -72,12 +78,20 @@ export function expressionServiceFactory({ usage }: { usage: Usage }) {
       const opened = new Map<string, { type: CredentialType; payload: Payload } | { problem: string }>();
       for (const ref of references) {
         if (!opened.has(ref.name)) {
-          opened.set(ref.name, await usage.useAny(options.as, ref.name, { module: options.module ?? 'expressions' }).catch((error: unknown) => ({ problem: problemOf(error, ref.name) })));
+          opened.set(
+            ref.name,
+            await usage
+              .useAny(options.as, ref.name, { module: options.module ?? 'expressions' })
+              .catch((error: unknown) => ({ problem: problemOf(error, ref.name) })),
+          );
         }
         const secret = opened.get(ref.name)!;
         const problem = 'problem' in secret ? secret.problem : fieldProblem(secret.type, ref);
-        const value = problem || 'problem' in secret ? undefined : valueOf(secret.type, secret.payload, ref);
-        if (value === undefined) problems.push(issueAt(ref, problem ?? `secret "${ref.name}" has no value for "${ref.field ?? 'its secret field'}"`));
+        const value = problem || 'problem' in secret ? undefined : fieldValueOf(secret.type, secret.payload, ref);
+        if (value === undefined)
+          problems.push(
+            issueAt(ref, problem ?? `secret "${ref.name}" has no value for "${ref.field ?? 'its secret field'}"`),
+          );
         else values.set(ref, value);
       }
       if (problems.length > 0) throw new ValidationError(problems, 'Cannot render the configuration');

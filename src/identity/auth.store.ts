@@ -10,7 +10,10 @@ export const authStore = {
     await db.insert(sessions).values(row);
   },
   /** The live session's user, if the user is still enabled. */
-  async sessionUser(db: Executor, idHash: Buffer): Promise<{ userId: string; expiresAt: Date; mustChangePassword: boolean } | undefined> {
+  async sessionUser(
+    db: Executor,
+    idHash: Buffer,
+  ): Promise<{ userId: string; expiresAt: Date; mustChangePassword: boolean } | undefined> {
     const [row] = await db
       .select({ userId: sessions.userId, expiresAt: sessions.expiresAt, mustChangePassword: users.mustChangePassword })
       .from(sessions)
@@ -43,7 +46,14 @@ export const authStore = {
       .select({ token: apiTokens })
       .from(apiTokens)
       .innerJoin(users, eq(users.id, apiTokens.userId))
-      .where(and(eq(apiTokens.id, id), isNull(apiTokens.revokedAt), or(isNull(apiTokens.expiresAt), gt(apiTokens.expiresAt, new Date())), eq(users.disabled, false)))
+      .where(
+        and(
+          eq(apiTokens.id, id),
+          isNull(apiTokens.revokedAt),
+          or(isNull(apiTokens.expiresAt), gt(apiTokens.expiresAt, new Date())),
+          eq(users.disabled, false),
+        ),
+      )
       .limit(1);
     return row?.token;
   },
@@ -59,10 +69,21 @@ export const authStore = {
     return list.some((r) => r.id === id);
   },
   async revokeTokensOf(db: Executor, userId: string): Promise<void> {
-    await db.update(apiTokens).set({ revokedAt: new Date() }).where(and(eq(apiTokens.userId, userId), isNull(apiTokens.revokedAt)));
+    await db
+      .update(apiTokens)
+      .set({ revokedAt: new Date() })
+      .where(and(eq(apiTokens.userId, userId), isNull(apiTokens.revokedAt)));
   },
   /** At most one write per token per minute. */
   async touchToken(db: Executor, id: string): Promise<void> {
-    await db.update(apiTokens).set({ lastUsedAt: new Date() }).where(and(eq(apiTokens.id, id), or(isNull(apiTokens.lastUsedAt), lt(apiTokens.lastUsedAt, sql`now() - interval '1 minute'`))));
+    await db
+      .update(apiTokens)
+      .set({ lastUsedAt: new Date() })
+      .where(
+        and(
+          eq(apiTokens.id, id),
+          or(isNull(apiTokens.lastUsedAt), lt(apiTokens.lastUsedAt, sql`now() - interval '1 minute'`)),
+        ),
+      );
   },
 };

@@ -9,8 +9,8 @@ import type { Database } from '../db/client.ts';
 import { ConflictError, TresorError } from '../errors.ts';
 import { parseField } from '../validation.ts';
 import { systemGroupName } from './group.service.ts';
-import { displayNameSchema, emailSchema, loginPasswordSchema } from './identity-rules.ts';
 import { identityStore } from './identity.store.ts';
+import { displayNameSchema, emailSchema, loginPasswordSchema } from './identity-rules.ts';
 import { hashPassword } from './password-hash.ts';
 import { administratorPermissions } from './permissions.ts';
 import { systemPrincipal } from './principal.ts';
@@ -21,24 +21,42 @@ const hashToken = (token: string) => createHash('sha256').update(token).digest()
 
 export function bootstrapServiceFactory({ db, audit }: { db: Database; audit: Pick<AuditService, 'appendInTx'> }) {
   /** Creates an administrator: every administration permission, SECRET_MANAGEMENT, member of `system`. */
-  async function createAdministrator(input: { email: unknown; displayName?: unknown; password: unknown }): Promise<User> {
+  async function createAdministrator(input: {
+    email: unknown;
+    displayName?: unknown;
+    password: unknown;
+  }): Promise<User> {
     const email = parseField(emailSchema, input.email, 'email');
     const displayName = parseField(displayNameSchema, input.displayName ?? 'Administrator', 'displayName');
     const passwordHash = await hashPassword(parseField(loginPasswordSchema, input.password, 'password'));
     return db.transaction(async (tx) => {
-      if (await identityStore.userByEmail(tx, email)) throw new ConflictError(`A user with e-mail ${email} already exists`, 'email');
+      if (await identityStore.userByEmail(tx, email))
+        throw new ConflictError(`A user with e-mail ${email} already exists`, 'email');
       const user = await identityStore.insertUser(tx, { email, displayName, passwordHash });
       const system = await identityStore.groupByName(tx, systemGroupName);
       await identityStore.addMember(tx, user.id, system!.id);
       for (const permission of administratorPermissions) await identityStore.grant(tx, { userId: user.id }, permission);
-      await audit.appendInTx(tx, [{ actor: systemPrincipal, event: { action: 'user.created', target: { id: user.id, name: user.email }, details: { administrator: true } } }]);
+      await audit.appendInTx(tx, [
+        {
+          actor: systemPrincipal,
+          event: {
+            action: 'user.created',
+            target: { id: user.id, name: user.email },
+            details: { administrator: true },
+          },
+        },
+      ]);
       return userOf(user);
     });
   }
 
   return {
     async ensureSystemGroup(): Promise<void> {
-      await identityStore.ensureGroup(db, { name: systemGroupName, description: 'Tresor itself and its modules (mail). Built in.', builtIn: true });
+      await identityStore.ensureGroup(db, {
+        name: systemGroupName,
+        description: 'Tresor itself and its modules (mail). Built in.',
+        builtIn: true,
+      });
     },
 
     createAdministrator,
@@ -47,20 +65,32 @@ export function bootstrapServiceFactory({ db, audit }: { db: Database; audit: Pi
      * With no users: creates the administrator from the given credentials, or issues a
      * setup token. Returns what happened, for the start-up message.
      */
-    async firstStart(admin: { email: string | undefined; password: string | undefined }): Promise<{ kind: 'ready' } | { kind: 'created'; user: User } | { kind: 'setup'; token: string }> {
+    async firstStart(admin: {
+      email: string | undefined;
+      password: string | undefined;
+    }): Promise<{ kind: 'ready' } | { kind: 'created'; user: User } | { kind: 'setup'; token: string }> {
       if ((await identityStore.countUsers(db)) > 0) return { kind: 'ready' };
-      if (admin.email && admin.password) return { kind: 'created', user: await createAdministrator({ email: admin.email, password: admin.password }) };
+      if (admin.email && admin.password)
+        return { kind: 'created', user: await createAdministrator({ email: admin.email, password: admin.password }) };
       const token = randomBytes(24).toString('base64url');
       await identityStore.insertSetupToken(db, hashToken(token), new Date(Date.now() + setupTokenLifetimeMs));
       return { kind: 'setup', token };
     },
 
     /** The setup page: a valid, unused token and no user yet create the first administrator. */
-    async completeSetup(token: string, input: { email: unknown; displayName?: unknown; password: unknown }): Promise<User> {
+    async completeSetup(
+      token: string,
+      input: { email: unknown; displayName?: unknown; password: unknown },
+    ): Promise<User> {
       parseField(emailSchema, input.email, 'email');
       parseField(loginPasswordSchema, input.password, 'password');
-      if ((await identityStore.countUsers(db)) > 0) throw new TresorError('ACCESS_DENIED', 'Setup is already complete; sign in instead');
-      if (!(await identityStore.consumeSetupToken(db, hashToken(token)))) throw new TresorError('ACCESS_DENIED', 'This setup link is invalid, used or expired; restart Tresor for a new one');
+      if ((await identityStore.countUsers(db)) > 0)
+        throw new TresorError('ACCESS_DENIED', 'Setup is already complete; sign in instead');
+      if (!(await identityStore.consumeSetupToken(db, hashToken(token))))
+        throw new TresorError(
+          'ACCESS_DENIED',
+          'This setup link is invalid, used or expired; restart Tresor for a new one',
+        );
       return createAdministrator(input);
     },
   };

@@ -5,14 +5,14 @@
  * The built-in `system` group cannot be deleted.
  */
 import type { AccessGate } from '../access/access.gate.ts';
-import type { AuditEvent } from '../audit/audit-events.ts';
 import type { AuditService } from '../audit/audit.service.ts';
+import type { AuditEvent } from '../audit/audit-events.ts';
 import type { Database, Executor } from '../db/client.ts';
 import { pgErrorCode, uniqueViolation } from '../db/errors.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { parseField } from '../validation.ts';
-import { groupDescriptionSchema, groupNameSchema } from './identity-rules.ts';
 import { type GroupRow, identityStore } from './identity.store.ts';
+import { groupDescriptionSchema, groupNameSchema } from './identity-rules.ts';
 import { isPermission, type Permission, permissions } from './permissions.ts';
 import type { Principal } from './principal.ts';
 import { type User, userOf } from './user.service.ts';
@@ -26,20 +26,30 @@ export interface Group {
   builtIn: boolean;
 }
 
-const groupOf = (row: GroupRow): Group => ({ id: row.id, name: row.name, description: row.description, builtIn: row.builtIn });
+const groupOf = (row: GroupRow): Group => ({
+  id: row.id,
+  name: row.name,
+  description: row.description,
+  builtIn: row.builtIn,
+});
 
 export type PermissionHolder = { userId: string } | { groupId: string };
 
 export interface GroupServiceDeps {
   db: Database;
-  gate: Pick<AccessGate, 'require' | 'permissionChange' | 'membershipChange' | 'groupDeletion' | 'readUser' | 'readGroup'>;
+  gate: Pick<
+    AccessGate,
+    'require' | 'permissionChange' | 'membershipChange' | 'groupDeletion' | 'readUser' | 'readGroup'
+  >;
   audit: Pick<AuditService, 'appendInTx'>;
 }
 
 export function groupServiceFactory({ db, gate, audit }: GroupServiceDeps) {
   /** A group by id or name. */
   async function find(ref: string): Promise<GroupRow> {
-    const row = /^[0-9a-f-]{36}$/i.test(ref) ? await identityStore.groupById(db, ref) : await identityStore.groupByName(db, ref);
+    const row = /^[0-9a-f-]{36}$/i.test(ref)
+      ? await identityStore.groupById(db, ref)
+      : await identityStore.groupByName(db, ref);
     if (!row) throw new NotFoundError(`No group "${ref}"`);
     return row;
   }
@@ -51,7 +61,11 @@ export function groupServiceFactory({ db, gate, audit }: GroupServiceDeps) {
   }
 
   /** Runs a change and its audit record in one transaction. */
-  function audited<T>(principal: Principal, change: (tx: Executor) => Promise<T>, event: (result: T) => AuditEvent): Promise<T> {
+  function audited<T>(
+    principal: Principal,
+    change: (tx: Executor) => Promise<T>,
+    event: (result: T) => AuditEvent,
+  ): Promise<T> {
     return db.transaction(async (tx) => {
       const result = await change(tx);
       await audit.appendInTx(tx, [{ actor: principal, event: event(result) }]);
@@ -60,7 +74,8 @@ export function groupServiceFactory({ db, gate, audit }: GroupServiceDeps) {
   }
 
   function permissionOf(value: unknown): Permission {
-    if (!isPermission(value)) throw ValidationError.field('permission', `Permission must be one of: ${permissions.join(', ')}`);
+    if (!isPermission(value))
+      throw ValidationError.field('permission', `Permission must be one of: ${permissions.join(', ')}`);
     return value;
   }
 
@@ -72,9 +87,14 @@ export function groupServiceFactory({ db, gate, audit }: GroupServiceDeps) {
       const name = parseField(groupNameSchema, input.name, 'name');
       const description = parseField(groupDescriptionSchema, input.description ?? '', 'description');
       try {
-        return await audited(principal, async (tx) => groupOf(await identityStore.insertGroup(tx, { name, description })), (g) => ({ action: 'group.created', target: { id: g.id, name: g.name }, details: { builtIn: false } }));
+        return await audited(
+          principal,
+          async (tx) => groupOf(await identityStore.insertGroup(tx, { name, description })),
+          (g) => ({ action: 'group.created', target: { id: g.id, name: g.name }, details: { builtIn: false } }),
+        );
       } catch (error) {
-        if (pgErrorCode(error) === uniqueViolation) throw new ConflictError(`A group named "${name}" already exists`, 'name');
+        if (pgErrorCode(error) === uniqueViolation)
+          throw new ConflictError(`A group named "${name}" already exists`, 'name');
         throw error;
       }
     },
@@ -82,7 +102,11 @@ export function groupServiceFactory({ db, gate, audit }: GroupServiceDeps) {
     async delete(principal: Principal, ref: string): Promise<void> {
       const group = await gate.groupDeletion(principal, ref);
       if (group.builtIn) throw new ConflictError(`The built-in group "${group.name}" cannot be deleted`);
-      await audited(principal, (tx) => identityStore.deleteGroup(tx, group.id), () => ({ action: 'group.deleted', target: { id: group.id, name: group.name }, details: { builtIn: false } }));
+      await audited(
+        principal,
+        (tx) => identityStore.deleteGroup(tx, group.id),
+        () => ({ action: 'group.deleted', target: { id: group.id, name: group.name }, details: { builtIn: false } }),
+      );
     },
 
     /** Group names are not secret: anyone signed in may list them (to share with one). */
@@ -98,7 +122,15 @@ export function groupServiceFactory({ db, gate, audit }: GroupServiceDeps) {
     async addMember(principal: Principal, ref: string, userId: string): Promise<void> {
       const group = await gate.membershipChange(principal, ref, userId, 'add');
       const member = await user(userId);
-      await audited(principal, (tx) => identityStore.addMember(tx, member.id, group.id), () => ({ action: 'membership.added', target: { id: group.id, name: group.name }, details: { userId: member.id } }));
+      await audited(
+        principal,
+        (tx) => identityStore.addMember(tx, member.id, group.id),
+        () => ({
+          action: 'membership.added',
+          target: { id: group.id, name: group.name },
+          details: { userId: member.id },
+        }),
+      );
     },
 
     async removeMember(principal: Principal, ref: string, userId: string): Promise<void> {
@@ -106,7 +138,8 @@ export function groupServiceFactory({ db, gate, audit }: GroupServiceDeps) {
       await audited(
         principal,
         async (tx) => {
-          if (!(await identityStore.removeMember(tx, userId, group.id))) throw new NotFoundError(`User ${userId} is not a member of "${ref}"`);
+          if (!(await identityStore.removeMember(tx, userId, group.id)))
+            throw new NotFoundError(`User ${userId} is not a member of "${ref}"`);
         },
         () => ({ action: 'membership.removed', target: { id: group.id, name: group.name }, details: { userId } }),
       );
@@ -116,7 +149,15 @@ export function groupServiceFactory({ db, gate, audit }: GroupServiceDeps) {
       const p = permissionOf(permission);
       const holderRow = await gate.permissionChange(principal, holder, p, 'grant');
       const target = { id: holderRow.id, name: holderRow.label, kind: holderRow.kind };
-      await audited(principal, (tx) => identityStore.grant(tx, target.kind === 'user' ? { userId: target.id } : { groupId: target.id }, p), () => ({ action: 'permission.granted', target: { id: target.id, name: target.name }, details: { permission: p, holderKind: target.kind } }));
+      await audited(
+        principal,
+        (tx) => identityStore.grant(tx, target.kind === 'user' ? { userId: target.id } : { groupId: target.id }, p),
+        () => ({
+          action: 'permission.granted',
+          target: { id: target.id, name: target.name },
+          details: { permission: p, holderKind: target.kind },
+        }),
+      );
     },
 
     async revoke(principal: Principal, holder: PermissionHolder, permission: unknown): Promise<void> {
@@ -126,9 +167,20 @@ export function groupServiceFactory({ db, gate, audit }: GroupServiceDeps) {
       await audited(
         principal,
         async (tx) => {
-          if (!(await identityStore.revoke(tx, target.kind === 'user' ? { userId: target.id } : { groupId: target.id }, p))) throw new NotFoundError(`${p} is not granted there`);
+          if (
+            !(await identityStore.revoke(
+              tx,
+              target.kind === 'user' ? { userId: target.id } : { groupId: target.id },
+              p,
+            ))
+          )
+            throw new NotFoundError(`${p} is not granted there`);
         },
-        () => ({ action: 'permission.revoked', target: { id: target.id, name: target.name }, details: { permission: p, holderKind: target.kind } }),
+        () => ({
+          action: 'permission.revoked',
+          target: { id: target.id, name: target.name },
+          details: { permission: p, holderKind: target.kind },
+        }),
       );
     },
 

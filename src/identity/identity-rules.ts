@@ -5,9 +5,18 @@ export const emailSchema = z
   .string({ error: 'E-mail must be text' })
   .trim()
   .toLowerCase()
-  .pipe(z.email({ error: 'E-mail must be an address like name@example.com' }).max(320, 'E-mail must be at most 320 characters'));
+  .pipe(
+    z
+      .email({ error: 'E-mail must be an address like name@example.com' })
+      .max(320, 'E-mail must be at most 320 characters'),
+  );
 
-export const displayNameSchema = z.string({ error: 'Display name must be text' }).trim().min(1, 'Display name must not be empty').max(100, 'Display name must be at most 100 characters').refine((s) => !s.includes('\u0000'), 'Display name must not contain NUL characters');
+export const displayNameSchema = z
+  .string({ error: 'Display name must be text' })
+  .trim()
+  .min(1, 'Display name must not be empty')
+  .max(100, 'Display name must be at most 100 characters')
+  .refine((s) => !s.includes('\u0000'), 'Display name must not contain NUL characters');
 
 export const loginPasswordSchema = z
   .string({ error: 'Password must be text' })
@@ -16,6 +25,12 @@ export const loginPasswordSchema = z
 
 export const groupNameSchema = z
   .string({ error: 'Group name must be text' })
-  .regex(/^[a-z0-9][a-z0-9_.-]{0,63}$/, 'Group name must be 1–64 lowercase letters, digits, _, - or ., starting with a letter or digit');
+  .regex(
+    /^[a-z0-9][a-z0-9_.-]{0,63}$/,
+    'Group name must be 1–64 lowercase letters, digits, _, - or ., starting with a letter or digit',
+  );
 
-export const groupDescriptionSchema = z.string({ error: 'Description must be text' }).max(500, 'Description must be at most 500 characters').refine((s) => !s.includes('\u0000'), 'Description must not contain NUL characters');
+export const groupDescriptionSchema = z
+  .string({ error: 'Description must be text' })
+  .max(500, 'Description must be at most 500 characters')
+  .refine((s) => !s.includes('\u0000'), 'Description must not contain NUL characters');

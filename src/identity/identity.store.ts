@@ -22,7 +22,11 @@ export const identityStore = {
     return row;
   },
   async updateUser(db: Executor, id: string, patch: Partial<typeof users.$inferInsert>): Promise<UserRow | undefined> {
-    const [row] = await db.update(users).set({ ...patch, updatedAt: new Date() }).where(eq(users.id, id)).returning();
+    const [row] = await db
+      .update(users)
+      .set({ ...patch, updatedAt: new Date() })
+      .where(eq(users.id, id))
+      .returning();
     return row;
   },
   async listUsers(db: Executor): Promise<UserRow[]> {
@@ -61,24 +65,44 @@ export const identityStore = {
     return rows.length > 0;
   },
   async removeMember(db: Executor, userId: string, groupId: string): Promise<boolean> {
-    const rows = await db.delete(memberships).where(and(eq(memberships.userId, userId), eq(memberships.groupId, groupId))).returning();
+    const rows = await db
+      .delete(memberships)
+      .where(and(eq(memberships.userId, userId), eq(memberships.groupId, groupId)))
+      .returning();
     return rows.length > 0;
   },
   async groupIdsOf(db: Executor, userId: string): Promise<string[]> {
-    const rows = await db.select({ groupId: memberships.groupId }).from(memberships).where(eq(memberships.userId, userId));
+    const rows = await db
+      .select({ groupId: memberships.groupId })
+      .from(memberships)
+      .where(eq(memberships.userId, userId));
     return rows.map((r) => r.groupId);
   },
   async membersOf(db: Executor, groupId: string): Promise<UserRow[]> {
-    return db.select({ user: users }).from(memberships).innerJoin(users, eq(users.id, memberships.userId)).where(eq(memberships.groupId, groupId)).orderBy(asc(users.email)).then((rows) => rows.map((r) => r.user));
+    return db
+      .select({ user: users })
+      .from(memberships)
+      .innerJoin(users, eq(users.id, memberships.userId))
+      .where(eq(memberships.groupId, groupId))
+      .orderBy(asc(users.email))
+      .then((rows) => rows.map((r) => r.user));
   },
 
   async grant(db: Executor, holder: { userId: string } | { groupId: string }, permission: string): Promise<boolean> {
-    const rows = await db.insert(permissionGrants).values({ ...holder, permission }).onConflictDoNothing().returning();
+    const rows = await db
+      .insert(permissionGrants)
+      .values({ ...holder, permission })
+      .onConflictDoNothing()
+      .returning();
     return rows.length > 0;
   },
   async revoke(db: Executor, holder: { userId: string } | { groupId: string }, permission: string): Promise<boolean> {
-    const who = 'userId' in holder ? eq(permissionGrants.userId, holder.userId) : eq(permissionGrants.groupId, holder.groupId);
-    const rows = await db.delete(permissionGrants).where(and(who, eq(permissionGrants.permission, permission))).returning();
+    const who =
+      'userId' in holder ? eq(permissionGrants.userId, holder.userId) : eq(permissionGrants.groupId, holder.groupId);
+    const rows = await db
+      .delete(permissionGrants)
+      .where(and(who, eq(permissionGrants.permission, permission)))
+      .returning();
     return rows.length > 0;
   },
   /** Permissions granted to the user directly or to any of the given groups. */
@@ -87,12 +111,18 @@ export const identityStore = {
     if (userId) holders.push(eq(permissionGrants.userId, userId));
     if (groupIds.length > 0) holders.push(inArray(permissionGrants.groupId, [...groupIds]));
     if (holders.length === 0) return [];
-    const rows = await db.select({ permission: permissionGrants.permission }).from(permissionGrants).where(or(...holders));
+    const rows = await db
+      .select({ permission: permissionGrants.permission })
+      .from(permissionGrants)
+      .where(or(...holders));
     return rows.map((r) => r.permission);
   },
   async grantsOf(db: Executor, holder: { userId: string } | { groupId: string }): Promise<string[]> {
-    const who = 'userId' in holder ? eq(permissionGrants.userId, holder.userId) : eq(permissionGrants.groupId, holder.groupId);
-    return (await db.select({ permission: permissionGrants.permission }).from(permissionGrants).where(who)).map((r) => r.permission).sort();
+    const who =
+      'userId' in holder ? eq(permissionGrants.userId, holder.userId) : eq(permissionGrants.groupId, holder.groupId);
+    return (await db.select({ permission: permissionGrants.permission }).from(permissionGrants).where(who))
+      .map((r) => r.permission)
+      .sort();
   },
 
   async insertSetupToken(db: Executor, tokenHash: Buffer, expiresAt: Date): Promise<void> {
@@ -103,7 +133,9 @@ export const identityStore = {
     const rows = await db
       .update(setupTokens)
       .set({ usedAt: new Date() })
-      .where(and(eq(setupTokens.tokenHash, tokenHash), isNull(setupTokens.usedAt), gt(setupTokens.expiresAt, new Date())))
+      .where(
+        and(eq(setupTokens.tokenHash, tokenHash), isNull(setupTokens.usedAt), gt(setupTokens.expiresAt, new Date())),
+      )
       .returning();
     return rows.length > 0;
   },

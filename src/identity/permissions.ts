@@ -32,4 +32,10 @@ export function expandPermissions(granted: Iterable<Permission>): Set<Permission
 }
 
 /** What the first administrator gets. */
-export const administratorPermissions: readonly Permission[] = ['SECRET_MANAGEMENT', 'USER_ADMIN', 'GROUP_ADMIN', 'KEY_ADMIN', 'AUDIT_READ'];
+export const administratorPermissions: readonly Permission[] = [
+  'SECRET_MANAGEMENT',
+  'USER_ADMIN',
+  'GROUP_ADMIN',
+  'KEY_ADMIN',
+  'AUDIT_READ',
+];

@@ -6,10 +6,10 @@
  */
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
+import type { AccessGate } from '../access/access.gate.ts';
 import type { AuditService } from '../audit/audit.service.ts';
 import type { ReadCache } from '../cluster/read-cache.ts';
 import type { Database } from '../db/client.ts';
-import type { AccessGate } from '../access/access.gate.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import { parseField } from '../validation.ts';
 import { authStore, type TokenRow } from './auth.store.ts';
@@ -31,7 +31,15 @@ export interface ApiToken {
 }
 
 const scopeOf = (value: string): TokenScope => (value === 'read' ? 'read' : 'full');
-const tokenOf = (row: TokenRow): ApiToken => ({ id: row.id, name: row.name, createdAt: row.createdAt, expiresAt: row.expiresAt, revokedAt: row.revokedAt, lastUsedAt: row.lastUsedAt, scope: scopeOf(row.scope) });
+const tokenOf = (row: TokenRow): ApiToken => ({
+  id: row.id,
+  name: row.name,
+  createdAt: row.createdAt,
+  expiresAt: row.expiresAt,
+  revokedAt: row.revokedAt,
+  lastUsedAt: row.lastUsedAt,
+  scope: scopeOf(row.scope),
+});
 const scopeSchema = z.enum(tokenScopes as [TokenScope, ...TokenScope[]], { error: 'Scope must be read or full' });
 
 /** What a bearer token stands for, once checked. */
@@ -50,8 +58,17 @@ export interface TokenInput {
   currentPassword?: unknown;
 }
 
-const tokenNameSchema = z.string({ error: 'Name must be text' }).trim().min(1, 'Name must not be empty').max(100, 'Name must be at most 100 characters').refine((s) => !s.includes('\u0000'), 'Name must not contain NUL characters');
-const expiresInDaysSchema = z.number({ error: 'Expiry must be a number of days' }).int('Expiry must be a whole number of days').min(1, 'Expiry must be at least 1 day').max(3650, 'Expiry must be at most 3650 days');
+const tokenNameSchema = z
+  .string({ error: 'Name must be text' })
+  .trim()
+  .min(1, 'Name must not be empty')
+  .max(100, 'Name must be at most 100 characters')
+  .refine((s) => !s.includes('\u0000'), 'Name must not contain NUL characters');
+const expiresInDaysSchema = z
+  .number({ error: 'Expiry must be a number of days' })
+  .int('Expiry must be a whole number of days')
+  .min(1, 'Expiry must be at least 1 day')
+  .max(3650, 'Expiry must be at most 3650 days');
 
 export interface SessionServiceDeps {
   db: Database;
@@ -65,12 +82,26 @@ const tokenValue = (id: string, secret: string) => `tsr_${id.replaceAll('-', '')
 
 export function sessionServiceFactory({ db, gate, audit, sessionHours, cache }: SessionServiceDeps) {
   /** Inserts a token and its audit row in one transaction. */
-  async function issue(principal: Principal, userId: string, fields: { name: string; scope: TokenScope; expiresAt: Date | null; parentId: string | null }, via: string): Promise<{ token: string; row: TokenRow }> {
+  async function issue(
+    principal: Principal,
+    userId: string,
+    fields: { name: string; scope: TokenScope; expiresAt: Date | null; parentId: string | null },
+    via: string,
+  ): Promise<{ token: string; row: TokenRow }> {
     const id = randomUUID();
     const secret = randomBytes(32).toString('base64url');
     const row = await db.transaction(async (tx) => {
       const inserted = await authStore.insertToken(tx, { id, userId, secretHash: sha256(secret), ...fields });
-      await audit.appendInTx(tx, [{ actor: principal, event: { action: 'token.created', target: { id, name: fields.name }, details: { expiresAt: inserted.expiresAt?.toISOString() ?? null, scope: fields.scope, via } } }]);
+      await audit.appendInTx(tx, [
+        {
+          actor: principal,
+          event: {
+            action: 'token.created',
+            target: { id, name: fields.name },
+            details: { expiresAt: inserted.expiresAt?.toISOString() ?? null, scope: fields.scope, via },
+          },
+        },
+      ]);
       return inserted;
     });
     return { token: tokenValue(id, secret), row };
@@ -82,7 +113,12 @@ export function sessionServiceFactory({ db, gate, audit, sessionHours, cache }: 
     async createSession(userId: string, clientAddress?: string): Promise<{ cookie: string; expiresAt: Date }> {
       const cookie = randomBytes(32).toString('base64url');
       const expiresAt = new Date(Date.now() + sessionHours * 3600_000);
-      await authStore.insertSession(db, { idHash: sha256(cookie), userId, expiresAt, clientAddress: clientAddress ?? null });
+      await authStore.insertSession(db, {
+        idHash: sha256(cookie),
+        userId,
+        expiresAt,
+        clientAddress: clientAddress ?? null,
+      });
       return { cookie, expiresAt };
     },
 
@@ -91,7 +127,9 @@ export function sessionServiceFactory({ db, gate, audit, sessionHours, cache }: 
     },
 
     /** The live session's user and when the session ends. */
-    async sessionHolder(cookie: string | undefined): Promise<{ userId: string; expiresAt: Date; mustChangePassword: boolean } | undefined> {
+    async sessionHolder(
+      cookie: string | undefined,
+    ): Promise<{ userId: string; expiresAt: Date; mustChangePassword: boolean } | undefined> {
       if (!cookie || cookie.length > 100) return undefined;
       return authStore.sessionUser(db, sha256(cookie));
     },
@@ -99,7 +137,15 @@ export function sessionServiceFactory({ db, gate, audit, sessionHours, cache }: 
     /** Ends a session; with `principal`, records the logout. */
     async destroySession(cookie: string | undefined, principal?: Principal): Promise<void> {
       if (cookie) await authStore.deleteSession(db, sha256(cookie));
-      if (principal && principal.kind === 'user') await audit.write({ actor: principal, event: { action: 'auth.logout', target: { id: principal.id, name: principal.id }, details: { method: 'session' } } });
+      if (principal && principal.kind === 'user')
+        await audit.write({
+          actor: principal,
+          event: {
+            action: 'auth.logout',
+            target: { id: principal.id, name: principal.id },
+            details: { method: 'session' },
+          },
+        });
     },
 
     /** Ends every session and token of a user (password changed, user disabled). */
@@ -115,13 +161,28 @@ export function sessionServiceFactory({ db, gate, audit, sessionHours, cache }: 
      */
     async createToken(principal: Principal, input: TokenInput): Promise<{ token: string; info: ApiToken }> {
       const name = parseField(tokenNameSchema, input.name, 'name');
-      const days = input.expiresInDays === undefined || input.expiresInDays === null ? undefined : parseField(expiresInDaysSchema, input.expiresInDays, 'expiresInDays');
-      const scope = input.scope === undefined || input.scope === null || input.scope === '' ? 'full' : parseField(scopeSchema, input.scope, 'scope');
-      const minted = await gate.mint(principal, { scope, expiresAt: days === undefined ? null : new Date(Date.now() + days * 86_400_000) });
+      const days =
+        input.expiresInDays === undefined || input.expiresInDays === null
+          ? undefined
+          : parseField(expiresInDaysSchema, input.expiresInDays, 'expiresInDays');
+      const scope =
+        input.scope === undefined || input.scope === null || input.scope === ''
+          ? 'full'
+          : parseField(scopeSchema, input.scope, 'scope');
+      const minted = await gate.mint(principal, {
+        scope,
+        expiresAt: days === undefined ? null : new Date(Date.now() + days * 86_400_000),
+      });
       const user = principal as UserPrincipal;
       if (user.via === 'session') {
         const row = await identityStore.userById(db, user.id);
-        if (!(await verifyPassword(row?.passwordHash, typeof input.currentPassword === 'string' ? input.currentPassword : ''))) throw ValidationError.field('currentPassword', 'Enter your current password to create a token');
+        if (
+          !(await verifyPassword(
+            row?.passwordHash,
+            typeof input.currentPassword === 'string' ? input.currentPassword : '',
+          ))
+        )
+          throw ValidationError.field('currentPassword', 'Enter your current password to create a token');
       }
       const { token, row } = await issue(principal, user.id, { name, ...minted }, user.via ?? 'in-process');
       return { token, info: tokenOf(row) };
@@ -131,12 +192,24 @@ export function sessionServiceFactory({ db, gate, audit, sessionHours, cache }: 
      * A token for a user who just gave their e-mail and password (POST /auth/token): an hour
      * unless asked for longer (as `tresor login` does), full or read-only.
      */
-    async createTokenForCredentials(userId: string, input: { name?: unknown; expiresInDays?: unknown; scope?: unknown } = {}): Promise<{ token: string; info: ApiToken }> {
+    async createTokenForCredentials(
+      userId: string,
+      input: { name?: unknown; expiresInDays?: unknown; scope?: unknown } = {},
+    ): Promise<{ token: string; info: ApiToken }> {
       const name = input.name === undefined ? 'auth/token' : parseField(tokenNameSchema, input.name, 'name');
-      const days = input.expiresInDays === undefined || input.expiresInDays === null ? undefined : parseField(expiresInDaysSchema, input.expiresInDays, 'expiresInDays');
-      const scope = input.scope === undefined || input.scope === null ? 'full' : parseField(scopeSchema, input.scope, 'scope');
+      const days =
+        input.expiresInDays === undefined || input.expiresInDays === null
+          ? undefined
+          : parseField(expiresInDaysSchema, input.expiresInDays, 'expiresInDays');
+      const scope =
+        input.scope === undefined || input.scope === null ? 'full' : parseField(scopeSchema, input.scope, 'scope');
       const expiresAt = new Date(Date.now() + (days === undefined ? 3600_000 : days * 86_400_000));
-      const { token, row } = await issue({ kind: 'user', id: userId }, userId, { name, scope, expiresAt, parentId: null }, 'credentials');
+      const { token, row } = await issue(
+        { kind: 'user', id: userId },
+        userId,
+        { name, scope, expiresAt, parentId: null },
+        'credentials',
+      );
       return { token, info: tokenOf(row) };
     },
 
@@ -147,7 +220,9 @@ export function sessionServiceFactory({ db, gate, audit, sessionHours, cache }: 
       const hex = match[1]!;
       const id = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
       // Revocation, expiry of the user's rights and disabling are announced, so a live token may be cached.
-      const row = cache ? await cache.through('tokens', id, () => authStore.liveToken(db, id)) : await authStore.liveToken(db, id);
+      const row = cache
+        ? await cache.through('tokens', id, () => authStore.liveToken(db, id))
+        : await authStore.liveToken(db, id);
       if (!row || (row.expiresAt && row.expiresAt.getTime() <= Date.now())) return undefined;
       const offered = sha256(match[2]!);
       if (!timingSafeEqual(offered, row.secretHash)) return undefined;
@@ -170,7 +245,16 @@ export function sessionServiceFactory({ db, gate, audit, sessionHours, cache }: 
       if (!own) await gate.userAction(principal, row.userId, 'revoke the tokens of');
       await db.transaction(async (tx) => {
         if (!(await authStore.revokeToken(tx, id))) throw new NotFoundError(`Token ${id} is already revoked`);
-        await audit.appendInTx(tx, [{ actor: principal, event: { action: 'token.revoked', target: { id, name: row.name }, details: { expiresAt: row.expiresAt?.toISOString() ?? null } } }]);
+        await audit.appendInTx(tx, [
+          {
+            actor: principal,
+            event: {
+              action: 'token.revoked',
+              target: { id, name: row.name },
+              details: { expiresAt: row.expiresAt?.toISOString() ?? null },
+            },
+          },
+        ]);
       });
     },
   };

@@ -10,8 +10,8 @@ import type { Database } from '../db/client.ts';
 import { pgErrorCode, uniqueViolation } from '../db/errors.ts';
 import { AccessDeniedError, ConflictError, NotFoundError, TresorError, ValidationError } from '../errors.ts';
 import { parseField } from '../validation.ts';
-import { displayNameSchema, emailSchema, loginPasswordSchema } from './identity-rules.ts';
 import { identityStore, type UserRow } from './identity.store.ts';
+import { displayNameSchema, emailSchema, loginPasswordSchema } from './identity-rules.ts';
 import { hashPassword, verifyPassword } from './password-hash.ts';
 import type { Principal } from './principal.ts';
 
@@ -25,9 +25,19 @@ export interface User {
   createdAt: Date;
 }
 
-export const userOf = (row: UserRow): User => ({ id: row.id, email: row.email, displayName: row.displayName, disabled: row.disabled, mustChangePassword: row.mustChangePassword, createdAt: row.createdAt });
+export const userOf = (row: UserRow): User => ({
+  id: row.id,
+  email: row.email,
+  displayName: row.displayName,
+  disabled: row.disabled,
+  mustChangePassword: row.mustChangePassword,
+  createdAt: row.createdAt,
+});
 
-/** What a login form's e-mail field may be recorded as: an address, or nothing of what was typed (it may be a password). */
+/**
+ * What a login form's e-mail field may be recorded as: an address, or nothing of what was typed (it may be a
+ * password).
+ */
 export function recordableLogin(email: string): string {
   return /^[^\s@]{1,64}@[^\s@]{1,255}$/.test(email) ? email : '(not an e-mail address)';
 }
@@ -45,7 +55,6 @@ export interface UserServiceDeps {
 }
 
 export function userServiceFactory({ db, gate, audit, listener = {} }: UserServiceDeps) {
-
   async function existing(id: string): Promise<UserRow> {
     const row = await identityStore.userById(db, id);
     if (!row) throw new NotFoundError(`No user ${id}`);
@@ -53,34 +62,61 @@ export function userServiceFactory({ db, gate, audit, listener = {} }: UserServi
   }
 
   return {
-    async create(principal: Principal, input: { email: unknown; displayName?: unknown; password?: unknown }): Promise<User> {
+    async create(
+      principal: Principal,
+      input: { email: unknown; displayName?: unknown; password?: unknown },
+    ): Promise<User> {
       await gate.require(principal, 'USER_ADMIN', 'Creating users');
       const email = parseField(emailSchema, input.email, 'email');
       const displayName = parseField(displayNameSchema, input.displayName ?? email.split('@')[0], 'displayName');
-      const passwordHash = input.password === undefined ? null : await hashPassword(parseField(loginPasswordSchema, input.password, 'password'));
+      const passwordHash =
+        input.password === undefined
+          ? null
+          : await hashPassword(parseField(loginPasswordSchema, input.password, 'password'));
       try {
         return await db.transaction(async (tx) => {
           const user = userOf(await identityStore.insertUser(tx, { email, displayName, passwordHash }));
-          await audit.appendInTx(tx, [{ actor: principal, event: { action: 'user.created', target: { id: user.id, name: user.email }, details: { administrator: false } } }]);
+          await audit.appendInTx(tx, [
+            {
+              actor: principal,
+              event: {
+                action: 'user.created',
+                target: { id: user.id, name: user.email },
+                details: { administrator: false },
+              },
+            },
+          ]);
           return user;
         });
       } catch (error) {
-        if (pgErrorCode(error) === uniqueViolation) throw new ConflictError(`A user with e-mail ${email} already exists`, 'email');
+        if (pgErrorCode(error) === uniqueViolation)
+          throw new ConflictError(`A user with e-mail ${email} already exists`, 'email');
         throw error;
       }
     },
 
     /** The user for these credentials; one message for every failure, so nothing is learnt from it. */
-    async authenticate(emailInput: unknown, password: unknown, method: 'form' | 'token-exchange' = 'form'): Promise<User> {
+    async authenticate(
+      emailInput: unknown,
+      password: unknown,
+      method: 'form' | 'token-exchange' = 'form',
+    ): Promise<User> {
       const email = typeof emailInput === 'string' ? emailInput.trim().toLowerCase().slice(0, 320) : '';
       const row = email ? await identityStore.userByEmail(db, email) : undefined;
       const ok = await verifyPassword(row?.passwordHash, typeof password === 'string' ? password : '');
       const target = { id: row?.id ?? null, name: recordableLogin(email) };
       if (!row || !ok || row.disabled) {
-        await audit.write({ actor: row ? { kind: 'user', id: row.id } : { kind: 'system' }, outcome: 'failure', event: { action: 'auth.login_failed', target, details: { method } } });
+        await audit.write({
+          actor: row ? { kind: 'user', id: row.id } : { kind: 'system' },
+          outcome: 'failure',
+          event: { action: 'auth.login_failed', target, details: { method } },
+        });
         throw new TresorError('UNAUTHENTICATED', 'Wrong e-mail or password, or the account is disabled');
       }
-      await audit.write({ actor: { kind: 'user', id: row.id }, event: { action: 'auth.login', target, details: { method } } });
+      await audit.write({
+        actor: { kind: 'user', id: row.id },
+        event: { action: 'auth.login', target, details: { method } },
+      });
       return userOf(row);
     },
 
@@ -111,14 +147,35 @@ export function userServiceFactory({ db, gate, audit, listener = {} }: UserServi
      * current password. Another user's (a reset): USER_ADMIN, on a user who holds nothing the
      * administrator lacks; the user must choose a new one at next sign-in.
      */
-    async setPassword(principal: Principal, id: string, password: unknown, options: { currentPassword?: unknown } = {}): Promise<void> {
+    async setPassword(
+      principal: Principal,
+      id: string,
+      password: unknown,
+      options: { currentPassword?: unknown } = {},
+    ): Promise<void> {
       const own = principal.kind === 'user' && principal.id === id;
       if (own) {
         await gate.requireChange(principal, 'Changing your password');
-        if (principal.via === 'token') throw new AccessDeniedError('Change your own password in the web UI (it asks for the current one), not with an API token');
+        if (principal.via === 'token')
+          throw new AccessDeniedError(
+            'Change your own password in the web UI (it asks for the current one), not with an API token',
+          );
         const row = await existing(id);
-        if (!(await verifyPassword(row.passwordHash, typeof options.currentPassword === 'string' ? options.currentPassword : ''))) {
-          await audit.write({ actor: principal, outcome: 'failure', event: { action: 'user.password_changed', target: { id, name: row.email }, details: { administrator: false } } });
+        if (
+          !(await verifyPassword(
+            row.passwordHash,
+            typeof options.currentPassword === 'string' ? options.currentPassword : '',
+          ))
+        ) {
+          await audit.write({
+            actor: principal,
+            outcome: 'failure',
+            event: {
+              action: 'user.password_changed',
+              target: { id, name: row.email },
+              details: { administrator: false },
+            },
+          });
           throw ValidationError.field('currentPassword', 'Current password is wrong');
         }
       } else {
@@ -128,7 +185,16 @@ export function userServiceFactory({ db, gate, audit, listener = {} }: UserServi
       const passwordHash = await hashPassword(parseField(loginPasswordSchema, password, 'password'));
       await db.transaction(async (tx) => {
         const row = await identityStore.updateUser(tx, id, { passwordHash, mustChangePassword: !own });
-        await audit.appendInTx(tx, [{ actor: principal, event: { action: 'user.password_changed', target: { id, name: row!.email }, details: { administrator: !own } } }]);
+        await audit.appendInTx(tx, [
+          {
+            actor: principal,
+            event: {
+              action: 'user.password_changed',
+              target: { id, name: row!.email },
+              details: { administrator: !own },
+            },
+          },
+        ]);
       });
       await listener.credentialsRevoked?.(id);
     },
@@ -142,7 +208,16 @@ export function userServiceFactory({ db, gate, audit, listener = {} }: UserServi
       await existing(id);
       const row = await db.transaction(async (tx) => {
         const updated = await identityStore.updateUser(tx, id, { disabled });
-        await audit.appendInTx(tx, [{ actor: principal, event: { action: disabled ? 'user.disabled' : 'user.enabled', target: { id, name: updated!.email }, details: { administrator: false } } }]);
+        await audit.appendInTx(tx, [
+          {
+            actor: principal,
+            event: {
+              action: disabled ? 'user.disabled' : 'user.enabled',
+              target: { id, name: updated!.email },
+              details: { administrator: false },
+            },
+          },
+        ]);
         return updated!;
       });
       if (disabled) await listener.credentialsRevoked?.(id);

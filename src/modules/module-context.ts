@@ -8,7 +8,12 @@ import type { SecretMetadata } from '../secrets/secret-metadata.ts';
 import type { Used, UseOptions } from '../secrets/use.service.ts';
 
 export interface ModuleContext {
-  use<T extends object>(ctor: CredentialClass<T>, principal: Principal, nameOrId: string, options?: UseOptions): Promise<Used<T>>;
+  use<T extends object>(
+    ctor: CredentialClass<T>,
+    principal: Principal,
+    nameOrId: string,
+    options?: UseOptions,
+  ): Promise<Used<T>>;
   findUsable<T extends object>(ctor: CredentialClass<T>, principal: Principal): Promise<SecretMetadata[]>;
   /** The principal of a group, by name (the mail module acts for `system`). */
   groupPrincipal(name: string): Promise<Principal>;

@@ -5,7 +5,10 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
 
-export function lastUsedRecorder(db: Database, options: { intervalMs?: number; onError?: (error: unknown) => void } = {}) {
+export function lastUsedRecorder(
+  db: Database,
+  options: { intervalMs?: number; onError?: (error: unknown) => void } = {},
+) {
   const intervalMs = options.intervalMs ?? 1000;
   let pending = new Map<string, Date>();
   let timer: NodeJS.Timeout | undefined;
@@ -13,8 +16,13 @@ export function lastUsedRecorder(db: Database, options: { intervalMs?: number; o
 
   async function write(batch: Map<string, Date>): Promise<void> {
     if (batch.size === 0) return;
-    const values = sql.join([...batch].map(([id, at]) => sql`(${id}::uuid, ${at.toISOString()}::timestamptz)`), sql`, `);
-    await db.execute(sql`update secrets set last_used_at = greatest(coalesce(secrets.last_used_at, u.at), u.at) from (values ${values}) as u(id, at) where secrets.id = u.id`);
+    const values = sql.join(
+      [...batch].map(([id, at]) => sql`(${id}::uuid, ${at.toISOString()}::timestamptz)`),
+      sql`, `,
+    );
+    await db.execute(
+      sql`update secrets set last_used_at = greatest(coalesce(secrets.last_used_at, u.at), u.at) from (values ${values}) as u(id, at) where secrets.id = u.id`,
+    );
   }
 
   function flush(): Promise<void> {

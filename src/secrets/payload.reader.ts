@@ -12,21 +12,47 @@ import { type SecretRow, secretStore } from './secret.store.ts';
 
 export type PayloadReader = (tx: Executor, row: SecretRow, version: number) => Promise<Payload>;
 
-export function payloadReader({ db, keys, cache, versionsKept }: { db: Database; keys: Pick<KeyService, 'ringFor'>; cache?: ReadCache; versionsKept: number }): PayloadReader {
-  async function unwrapped(tx: Executor, secretId: string, version: number): Promise<{ payload: Buffer; dataKey: Buffer } | undefined> {
+export function payloadReader({
+  db,
+  keys,
+  cache,
+  versionsKept,
+}: {
+  db: Database;
+  keys: Pick<KeyService, 'ringFor'>;
+  cache?: ReadCache;
+  versionsKept: number;
+}): PayloadReader {
+  async function unwrapped(
+    tx: Executor,
+    secretId: string,
+    version: number,
+  ): Promise<{ payload: Buffer; dataKey: Buffer } | undefined> {
     const sealed = await secretStore.version(tx, secretId, version);
     if (!sealed) return undefined;
-    return { payload: sealed.payload, dataKey: unwrapDataKey(await keys.ringFor(sealed.kekVersion), sealed, { secretId, version }) };
+    return {
+      payload: sealed.payload,
+      dataKey: unwrapDataKey(await keys.ringFor(sealed.kekVersion), sealed, { secretId, version }),
+    };
   }
 
   return async (tx, row, version) => {
-    // Sealed rows are immutable but for re-wrapping and deletion, both announced; outside a change they may come from the cache.
+    // Sealed rows are immutable but for re-wrapping and deletion, both announced; outside a change they may come from
+    // the cache.
     const context = { secretId: row.id, version, typeId: row.typeId };
-    const missing = () => new NotFoundError(`Version ${version} of secret "${row.name}" no longer exists (only the last ${versionsKept} are kept)`);
+    const missing = () =>
+      new NotFoundError(
+        `Version ${version} of secret "${row.name}" no longer exists (only the last ${versionsKept} are kept)`,
+      );
     let plaintext: Buffer;
     if (cache && tx === db) {
       // The cache keeps the sealed row with its data key unwrapped (in memory only), so a warm use skips the unwrap.
-      const unsealed = await cache.through('sealed', `${row.id}|${version}`, () => unwrapped(tx, row.id, version), () => row.id);
+      const unsealed = await cache.through(
+        'sealed',
+        `${row.id}|${version}`,
+        () => unwrapped(tx, row.id, version),
+        () => row.id,
+      );
       if (!unsealed) throw missing();
       plaintext = openPayloadWith(unsealed.dataKey, unsealed.payload, context);
     } else {

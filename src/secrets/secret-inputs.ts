@@ -1,8 +1,8 @@
 /** The inputs and results of the secret service, shared by its callers (web, CLI, modules). */
 import type { CredentialType, Payload } from '../credentials/index.ts';
 import type { Principal } from '../identity/principal.ts';
-import type { SecretMetadata } from './secret-metadata.ts';
 import type { SecretFilter } from './secret.store.ts';
+import type { SecretMetadata } from './secret-metadata.ts';
 
 export interface CreateSecretInput {
   type: string;
@@ -48,4 +48,3 @@ export interface OpenedSecret<T extends object = object> {
   type: CredentialType<T>;
   payload: Payload;
 }
-

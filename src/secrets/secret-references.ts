@@ -8,17 +8,30 @@ import type { Principal } from '../identity/principal.ts';
 import type { ReferenceChecker } from './secret-inputs.ts';
 
 export function referenceChecks(registry: CredentialRegistry, references: { check?: ReferenceChecker }) {
-  return async function checkReferences(principal: Principal, type: CredentialType, payload: Record<string, unknown>): Promise<void> {
+  return async function checkReferences(
+    principal: Principal,
+    type: CredentialType,
+    payload: Record<string, unknown>,
+  ): Promise<void> {
     const issues: { path: string; message: string }[] = [];
     for (const field of type.definition.fields.filter((f) => f.style === 'secretRef')) {
       const name = payload[field.key];
       if (typeof name !== 'string' || !references.check) continue;
       try {
         const { typeId } = await references.check(principal, name);
-        if (field.refType && typeId !== field.refType) issues.push({ path: `fields.${field.key}`, message: `${field.label}: "${name}" is a ${registry.find(typeId)?.definition.name ?? typeId}, not a ${registry.find(field.refType)?.definition.name ?? field.refType}` });
+        if (field.refType && typeId !== field.refType)
+          issues.push({
+            path: `fields.${field.key}`,
+            message: `${field.label}: "${name}" is a ${registry.find(typeId)?.definition.name ?? typeId}, not a ${registry.find(field.refType)?.definition.name ?? field.refType}`,
+          });
       } catch (error) {
-        if (error instanceof NotFoundError) issues.push({ path: `fields.${field.key}`, message: `${field.label}: no secret named "${name}" that you may use` });
-        else if (error instanceof ExpiredError) issues.push({ path: `fields.${field.key}`, message: `${field.label}: secret "${name}" has expired` });
+        if (error instanceof NotFoundError)
+          issues.push({
+            path: `fields.${field.key}`,
+            message: `${field.label}: no secret named "${name}" that you may use`,
+          });
+        else if (error instanceof ExpiredError)
+          issues.push({ path: `fields.${field.key}`, message: `${field.label}: secret "${name}" has expired` });
         else throw error;
       }
     }

@@ -12,11 +12,20 @@ export const secretNameSchema = z
   .string({ error: 'Name must be text' })
   .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'Name must be 1–64 letters, digits, _, - or .')
   .refine((name) => name !== '.' && name !== '..', 'Name cannot be . or ..')
-  .refine((name) => !uuidPattern.test(name), 'Name must not look like a secret id (a UUID): references would find the id instead');
+  .refine(
+    (name) => !uuidPattern.test(name),
+    'Name must not look like a secret id (a UUID): references would find the id instead',
+  );
 
-export const descriptionSchema = z.string({ error: 'Description must be text' }).max(500, 'Description must be at most 500 characters').refine((s) => !s.includes('\u0000'), 'Description must not contain NUL characters');
+export const descriptionSchema = z
+  .string({ error: 'Description must be text' })
+  .max(500, 'Description must be at most 500 characters')
+  .refine((s) => !s.includes('\u0000'), 'Description must not contain NUL characters');
 
-export const reasonSchema = z.string({ error: 'Reason must be text' }).max(500, 'Reason must be at most 500 characters').refine((s) => !s.includes('\u0000'), 'Reason must not contain NUL characters');
+export const reasonSchema = z
+  .string({ error: 'Reason must be text' })
+  .max(500, 'Reason must be at most 500 characters')
+  .refine((s) => !s.includes('\u0000'), 'Reason must not contain NUL characters');
 
 /** A reference to a secret: its id (a UUID) or its name. */
 export function isSecretId(ref: string): boolean {

@@ -23,14 +23,27 @@ import { ConflictError, NotFoundError, ValidationError, VersionConflictError } f
 import { actingUserId, type Principal } from '../identity/principal.ts';
 import { parseField } from '../validation.ts';
 import { canonicalJson } from './canonical-json.ts';
-import type { CreateSecretInput, ListOptions, ReferenceChecker, UpdateResult, UpdateSecretInput } from './secret-inputs.ts';
+import { type SecretRow, secretStore } from './secret.store.ts';
+import type {
+  CreateSecretInput,
+  ListOptions,
+  ReferenceChecker,
+  UpdateResult,
+  UpdateSecretInput,
+} from './secret-inputs.ts';
 import { metadataOf, type SecretDetail, type SecretMetadata, type VersionInfo } from './secret-metadata.ts';
 import { referenceChecks } from './secret-references.ts';
 import { descriptionSchema, reasonSchema, secretNameSchema } from './secret-rules.ts';
-import { type SecretRow, secretStore } from './secret.store.ts';
 import { shareStore } from './share.store.ts';
 
-export type { CreateSecretInput, ListOptions, OpenedSecret, ReferenceChecker, UpdateResult, UpdateSecretInput } from './secret-inputs.ts';
+export type {
+  CreateSecretInput,
+  ListOptions,
+  OpenedSecret,
+  ReferenceChecker,
+  UpdateResult,
+  UpdateSecretInput,
+} from './secret-inputs.ts';
 
 export interface SecretServiceDeps {
   db: Database;
@@ -50,22 +63,47 @@ function underFields(error: unknown): never {
   throw error instanceof ValidationError ? error.under('fields') : error;
 }
 
-export function secretServiceFactory({ db, gate, audit, registry, keys, settings, references = {}, cache }: SecretServiceDeps) {
+export function secretServiceFactory({
+  db,
+  gate,
+  audit,
+  registry,
+  keys,
+  settings,
+  references = {},
+  cache,
+}: SecretServiceDeps) {
   const serialise = (payload: Payload) => Buffer.from(JSON.stringify(payload), 'utf8');
 
   function typeOf(row: SecretRow): CredentialType {
     return registry.get(row.typeId);
   }
 
-  async function writeVersion(tx: Executor, row: SecretRow, version: number, payload: Payload, principal: Principal, reason: string): Promise<void> {
+  async function writeVersion(
+    tx: Executor,
+    row: SecretRow,
+    version: number,
+    payload: Payload,
+    principal: Principal,
+    reason: string,
+  ): Promise<void> {
     const sealed = sealPayload(keys.ring(), serialise(payload), { secretId: row.id, version, typeId: row.typeId });
-    await secretStore.insertVersion(tx, { secretId: row.id, version, ...sealed, createdBy: actingUserId(principal), reason });
+    await secretStore.insertVersion(tx, {
+      secretId: row.id,
+      version,
+      ...sealed,
+      createdBy: actingUserId(principal),
+      reason,
+    });
     if (version > settings.versionsKept) await secretStore.prune(tx, row.id, version - settings.versionsKept + 1);
   }
 
   /** Reads are on record too (group-committed, like uses). */
   const recordRead = (principal: Principal, row: SecretRow, view: 'metadata' | 'fields' | 'versions' | 'shares') =>
-    audit.write({ actor: principal, event: { action: 'secret.read', target: { id: row.id, name: row.name }, details: { view } } });
+    audit.write({
+      actor: principal,
+      event: { action: 'secret.read', target: { id: row.id, name: row.name }, details: { view } },
+    });
 
   const checkReferences = referenceChecks(registry, references);
   const hasReferenceFields = registry.list().some((t) => t.definition.fields.some((f) => f.style === 'secretRef'));
@@ -81,7 +119,14 @@ export function secretServiceFactory({ db, gate, audit, registry, keys, settings
       const { requiredGroup } = await gate.create(principal, type, typeof input.name === 'string' ? input.name : '');
       const name = parseField(secretNameSchema, input.name, 'name');
       const description = parseField(descriptionSchema, input.description ?? '', 'description');
-      if (!type) throw ValidationError.field('type', `Type must be one of: ${registry.list().map((t) => t.id).join(', ')}`);
+      if (!type)
+        throw ValidationError.field(
+          'type',
+          `Type must be one of: ${registry
+            .list()
+            .map((t) => t.id)
+            .join(', ')}`,
+        );
       let payload: Payload;
       try {
         payload = type.parseCreate(input.fields);
@@ -109,14 +154,34 @@ export function secretServiceFactory({ db, gate, audit, registry, keys, settings
           await secretStore.insert(tx, row);
           await writeVersion(tx, row, 1, payload, principal, 'created');
           // The type's sharing rule holds from the first moment.
-          if (requiredGroup) await shareStore.insert(tx, { secretId: row.id, groupId: requiredGroup.id, createdBy: userId });
+          if (requiredGroup)
+            await shareStore.insert(tx, { secretId: row.id, groupId: requiredGroup.id, createdBy: userId });
           await audit.appendInTx(tx, [
-            { actor: principal, event: { action: 'secret.created', target: { id: row.id, name }, details: { type: type.id, version: 1 } } },
-            ...(requiredGroup ? [{ actor: principal, event: { action: 'secret.shared' as const, target: { id: row.id, name }, details: { recipientKind: 'group' as const, recipientId: requiredGroup.id, recipient: requiredGroup.name } } }] : []),
+            {
+              actor: principal,
+              event: { action: 'secret.created', target: { id: row.id, name }, details: { type: type.id, version: 1 } },
+            },
+            ...(requiredGroup
+              ? [
+                  {
+                    actor: principal,
+                    event: {
+                      action: 'secret.shared' as const,
+                      target: { id: row.id, name },
+                      details: {
+                        recipientKind: 'group' as const,
+                        recipientId: requiredGroup.id,
+                        recipient: requiredGroup.name,
+                      },
+                    },
+                  },
+                ]
+              : []),
           ]);
         });
       } catch (error) {
-        if (pgErrorCode(error) === uniqueViolation) throw new ConflictError(`A secret named "${name}" already exists`, 'name');
+        if (pgErrorCode(error) === uniqueViolation)
+          throw new ConflictError(`A secret named "${name}" already exists`, 'name');
         throw error;
       }
       return metadataOf(row);
@@ -145,56 +210,110 @@ export function secretServiceFactory({ db, gate, audit, registry, keys, settings
       const { all: _all, limit: _limit, after, ...filter } = options;
       const page = { limit, ...(after === undefined ? {} : { afterName: after }) };
       const load = () => secretStore.list(db, { ...filter, access: listing.access }, page);
-      const rows = cache ? await cache.through('lists', JSON.stringify([listing.key, filter, page]), load) : await load();
+      const rows = cache
+        ? await cache.through('lists', JSON.stringify([listing.key, filter, page]), load)
+        : await load();
       // Listing everything is a manager's read of every name: on record.
-      if (listing.access === undefined) await audit.write({ actor: principal, event: { action: 'secret.listed', target: { id: null, name: 'all secrets' }, details: { all: true, count: rows.length } } });
+      if (listing.access === undefined)
+        await audit.write({
+          actor: principal,
+          event: {
+            action: 'secret.listed',
+            target: { id: null, name: 'all secrets' },
+            details: { all: true, count: rows.length },
+          },
+        });
       return rows.map(metadataOf);
     },
 
     async update(principal: Principal, ref: string, input: UpdateSecretInput): Promise<UpdateResult> {
       // Permission first (refusals audited), then the input.
       await gate.check(principal, ref, 'update');
-      const description = input.description === undefined ? undefined : parseField(descriptionSchema, input.description, 'description');
+      const description =
+        input.description === undefined ? undefined : parseField(descriptionSchema, input.description, 'description');
       const reason = parseField(reasonSchema, input.reason ?? 'updated', 'reason');
       // References are checked before the transaction: the check reads (and may audit) on its own.
       // Only types with a secretRef field need it, so most updates skip the extra read.
       const existing = hasReferenceFields && input.fields ? await secretStore.find(db, ref) : undefined;
-      if (existing && input.fields && typeof input.fields === 'object') await checkReferences(principal, typeOf(existing), input.fields as Record<string, unknown>);
+      if (existing && input.fields && typeof input.fields === 'object')
+        await checkReferences(principal, typeOf(existing), input.fields as Record<string, unknown>);
       let refused: { row: SecretRow; fields: string[] } | undefined;
       try {
-        return await gate.guard(principal, 'update', ref, () => db.transaction(async (tx) => {
-          const grant = await gate.secret(tx, principal, ref, 'update', { lock: true });
-          const { row } = grant;
-          checkExpected(row, input.expectedVersion);
-          const type = typeOf(row);
-          const current = await gate.open(tx, grant);
-          let next = current;
-          let entered: string[] = [];
-          if (input.fields !== undefined) {
-            const fields = input.merge && input.fields !== null && typeof input.fields === 'object' && !Array.isArray(input.fields) ? { ...type.publicFields(current), ...(input.fields as object) } : input.fields;
-            try {
-              next = type.parseUpdate(fields, current);
-            } catch (error) {
-              if (error instanceof ValidationError) refused = { row, fields: [...new Set(error.issues.map((i) => i.path.split('.')[0] ?? ''))] };
-              underFields(error);
+        return await gate.guard(principal, 'update', ref, () =>
+          db.transaction(async (tx) => {
+            const grant = await gate.secret(tx, principal, ref, 'update', { lock: true });
+            const { row } = grant;
+            checkExpected(row, input.expectedVersion);
+            const type = typeOf(row);
+            const current = await gate.open(tx, grant);
+            let next = current;
+            let entered: string[] = [];
+            if (input.fields !== undefined) {
+              const fields =
+                input.merge && input.fields !== null && typeof input.fields === 'object' && !Array.isArray(input.fields)
+                  ? { ...type.publicFields(current), ...(input.fields as object) }
+                  : input.fields;
+              try {
+                next = type.parseUpdate(fields, current);
+              } catch (error) {
+                if (error instanceof ValidationError)
+                  refused = { row, fields: [...new Set(error.issues.map((i) => i.path.split('.')[0] ?? ''))] };
+                underFields(error);
+              }
+              entered = type.enteredSecrets(fields);
             }
-            entered = type.enteredSecrets(fields);
-          }
-          const expiresAt = type.definition.expiresFrom ? (type.expiresAt(next) ?? null) : input.expiresAt === undefined ? row.expiresAt : input.expiresAt;
-          // An entered secret value is a change even when equal to the stored one: "unchanged" would confirm a guess.
-          const payloadChanged = entered.length > 0 || canonicalJson(next) !== canonicalJson(current);
-          const metadataChanged = (description !== undefined && description !== row.description) || expiresAt?.getTime() !== row.expiresAt?.getTime();
-          if (!payloadChanged && !metadataChanged) return { secret: metadataOf(row), changed: false };
-          const version = row.version + 1;
-          await writeVersion(tx, row, version, next, principal, reason);
-          const updated = await secretStore.update(tx, row.id, { version, description: description ?? row.description, expiresAt, updatedAt: new Date(), updatedBy: actingUserId(principal) });
-          const changedFields = type.definition.fields.filter((f) => entered.includes(f.key) || canonicalJson(next[f.key] ?? null) !== canonicalJson(current[f.key] ?? null)).map((f) => f.key);
-          await audit.appendInTx(tx, [{ actor: principal, event: { action: 'secret.updated', target: { id: row.id, name: row.name }, details: { version, changedFields, metadataChanged } } }]);
-          return { secret: metadataOf(updated), changed: true };
-        }));
+            const expiresAt = type.definition.expiresFrom
+              ? (type.expiresAt(next) ?? null)
+              : input.expiresAt === undefined
+                ? row.expiresAt
+                : input.expiresAt;
+            // An entered secret value is a change even when equal to the stored one: "unchanged" would confirm a guess.
+            const payloadChanged = entered.length > 0 || canonicalJson(next) !== canonicalJson(current);
+            const metadataChanged =
+              (description !== undefined && description !== row.description) ||
+              expiresAt?.getTime() !== row.expiresAt?.getTime();
+            if (!payloadChanged && !metadataChanged) return { secret: metadataOf(row), changed: false };
+            const version = row.version + 1;
+            await writeVersion(tx, row, version, next, principal, reason);
+            const updated = await secretStore.update(tx, row.id, {
+              version,
+              description: description ?? row.description,
+              expiresAt,
+              updatedAt: new Date(),
+              updatedBy: actingUserId(principal),
+            });
+            const changedFields = type.definition.fields
+              .filter(
+                (f) =>
+                  entered.includes(f.key) ||
+                  canonicalJson(next[f.key] ?? null) !== canonicalJson(current[f.key] ?? null),
+              )
+              .map((f) => f.key);
+            await audit.appendInTx(tx, [
+              {
+                actor: principal,
+                event: {
+                  action: 'secret.updated',
+                  target: { id: row.id, name: row.name },
+                  details: { version, changedFields, metadataChanged },
+                },
+              },
+            ]);
+            return { secret: metadataOf(updated), changed: true };
+          }),
+        );
       } catch (error) {
         // A refused update is on record (which fields, never their values), so probing leaves a trace.
-        if (refused) await audit.write({ actor: principal, outcome: 'failure', event: { action: 'secret.update_refused', target: { id: refused.row.id, name: refused.row.name }, details: { fields: refused.fields } } });
+        if (refused)
+          await audit.write({
+            actor: principal,
+            outcome: 'failure',
+            event: {
+              action: 'secret.update_refused',
+              target: { id: refused.row.id, name: refused.row.name },
+              details: { fields: refused.fields },
+            },
+          });
         throw error;
       }
     },
@@ -211,35 +330,77 @@ export function secretServiceFactory({ db, gate, audit, registry, keys, settings
     },
 
     /** Writes a new version holding version `to`'s payload; history is never rewritten. */
-    async rollback(principal: Principal, ref: string, to: number, options: { reason?: string; expectedVersion?: number } = {}): Promise<SecretMetadata> {
-      if (!Number.isInteger(to) || to < 1) throw ValidationError.field('version', 'Version must be a whole number from 1');
+    async rollback(
+      principal: Principal,
+      ref: string,
+      to: number,
+      options: { reason?: string; expectedVersion?: number } = {},
+    ): Promise<SecretMetadata> {
+      if (!Number.isInteger(to) || to < 1)
+        throw ValidationError.field('version', 'Version must be a whole number from 1');
       const reason = parseField(reasonSchema, options.reason ?? '', 'reason');
-      return gate.guard(principal, 'rollback', ref, () => db.transaction(async (tx) => {
-        const grant = await gate.secret(tx, principal, ref, 'rollback', { lock: true });
-        const { row } = grant;
-        checkExpected(row, options.expectedVersion);
-        if (to > row.version) throw new NotFoundError(`Secret "${row.name}" has no version ${to} (latest is ${row.version})`);
-        if (to === row.version) throw ValidationError.field('version', `Version ${to} is already the current version`);
-        const payload = await gate.open(tx, grant, to);
-        const type = typeOf(row);
-        const version = row.version + 1;
-        await writeVersion(tx, row, version, payload, principal, `rolled back to version ${to}${reason ? `: ${reason}` : ''}`);
-        const expiresAt = type.definition.expiresFrom ? (type.expiresAt(payload) ?? null) : row.expiresAt;
-        const updated = await secretStore.update(tx, row.id, { version, expiresAt, updatedAt: new Date(), updatedBy: actingUserId(principal) });
-        await audit.appendInTx(tx, [{ actor: principal, event: { action: 'secret.rolled_back', target: { id: row.id, name: row.name }, details: { to, version } } }]);
-        return metadataOf(updated);
-      }));
+      return gate.guard(principal, 'rollback', ref, () =>
+        db.transaction(async (tx) => {
+          const grant = await gate.secret(tx, principal, ref, 'rollback', { lock: true });
+          const { row } = grant;
+          checkExpected(row, options.expectedVersion);
+          if (to > row.version)
+            throw new NotFoundError(`Secret "${row.name}" has no version ${to} (latest is ${row.version})`);
+          if (to === row.version)
+            throw ValidationError.field('version', `Version ${to} is already the current version`);
+          const payload = await gate.open(tx, grant, to);
+          const type = typeOf(row);
+          const version = row.version + 1;
+          await writeVersion(
+            tx,
+            row,
+            version,
+            payload,
+            principal,
+            `rolled back to version ${to}${reason ? `: ${reason}` : ''}`,
+          );
+          const expiresAt = type.definition.expiresFrom ? (type.expiresAt(payload) ?? null) : row.expiresAt;
+          const updated = await secretStore.update(tx, row.id, {
+            version,
+            expiresAt,
+            updatedAt: new Date(),
+            updatedBy: actingUserId(principal),
+          });
+          await audit.appendInTx(tx, [
+            {
+              actor: principal,
+              event: { action: 'secret.rolled_back', target: { id: row.id, name: row.name }, details: { to, version } },
+            },
+          ]);
+          return metadataOf(updated);
+        }),
+      );
     },
 
     /** Permanent: the secret, every version and every data key go in one transaction. */
-    async delete(principal: Principal, ref: string, options: { expectedVersion?: number } = {}): Promise<SecretMetadata> {
-      return gate.guard(principal, 'delete', ref, () => db.transaction(async (tx) => {
-        const { row } = await gate.secret(tx, principal, ref, 'delete', { lock: true });
-        checkExpected(row, options.expectedVersion);
-        await secretStore.delete(tx, row.id);
-        await audit.appendInTx(tx, [{ actor: principal, event: { action: 'secret.deleted', target: { id: row.id, name: row.name }, details: { type: row.typeId, version: row.version } } }]);
-        return metadataOf(row);
-      }));
+    async delete(
+      principal: Principal,
+      ref: string,
+      options: { expectedVersion?: number } = {},
+    ): Promise<SecretMetadata> {
+      return gate.guard(principal, 'delete', ref, () =>
+        db.transaction(async (tx) => {
+          const { row } = await gate.secret(tx, principal, ref, 'delete', { lock: true });
+          checkExpected(row, options.expectedVersion);
+          await secretStore.delete(tx, row.id);
+          await audit.appendInTx(tx, [
+            {
+              actor: principal,
+              event: {
+                action: 'secret.deleted',
+                target: { id: row.id, name: row.name },
+                details: { type: row.typeId, version: row.version },
+              },
+            },
+          ]);
+          return metadataOf(row);
+        }),
+      );
     },
   };
 }

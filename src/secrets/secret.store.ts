@@ -11,7 +11,8 @@ export type VersionRow = typeof secretVersions.$inferSelect;
 export type NewVersionRow = typeof secretVersions.$inferInsert;
 
 // Names compare case-insensitively (one unique index on lower(name) serves the lookup).
-const byRef = (ref: string): SQL => (isSecretId(ref) ? eq(secrets.id, ref) : storable(ref) ? sql`lower(${secrets.name}) = lower(${ref})` : sql`false`);
+const byRef = (ref: string): SQL =>
+  isSecretId(ref) ? eq(secrets.id, ref) : storable(ref) ? sql`lower(${secrets.name}) = lower(${ref})` : sql`false`;
 
 export interface SecretFilter {
   typeId?: string;
@@ -54,12 +55,20 @@ export const secretStore = {
     const where: SQL[] = [];
     if (filter.typeId) where.push(eq(secrets.typeId, filter.typeId));
     if (filter.ownerId) where.push(eq(secrets.ownerId, filter.ownerId));
-    if (filter.text) where.push(sql`(${ilike(secrets.name, `%${escapeLike(filter.text)}%`)} or ${ilike(secrets.description, `%${escapeLike(filter.text)}%`)})`);
+    if (filter.text)
+      where.push(
+        sql`(${ilike(secrets.name, `%${escapeLike(filter.text)}%`)} or ${ilike(secrets.description, `%${escapeLike(filter.text)}%`)})`,
+      );
     if (filter.expiringBefore) where.push(lte(secrets.expiresAt, filter.expiringBefore));
     if (filter.access) where.push(filter.access);
     if (filter.unexpired) where.push(sql`(${secrets.expiresAt} is null or ${secrets.expiresAt} > now())`);
     if (page.afterName !== undefined) where.push(sql`${secrets.name} > ${page.afterName}`);
-    return db.select().from(secrets).where(and(...where)).orderBy(asc(secrets.name)).limit(page.limit);
+    return db
+      .select()
+      .from(secrets)
+      .where(and(...where))
+      .orderBy(asc(secrets.name))
+      .limit(page.limit);
   },
 
   async insertVersion(db: Executor, row: NewVersionRow): Promise<void> {
@@ -67,13 +76,22 @@ export const secretStore = {
   },
 
   async version(db: Executor, secretId: string, version: number): Promise<VersionRow | undefined> {
-    const [row] = await db.select().from(secretVersions).where(and(eq(secretVersions.secretId, secretId), eq(secretVersions.version, version))).limit(1);
+    const [row] = await db
+      .select()
+      .from(secretVersions)
+      .where(and(eq(secretVersions.secretId, secretId), eq(secretVersions.version, version)))
+      .limit(1);
     return row;
   },
 
   async versions(db: Executor, secretId: string) {
     return db
-      .select({ version: secretVersions.version, createdAt: secretVersions.createdAt, createdBy: secretVersions.createdBy, reason: secretVersions.reason })
+      .select({
+        version: secretVersions.version,
+        createdAt: secretVersions.createdAt,
+        createdBy: secretVersions.createdBy,
+        reason: secretVersions.reason,
+      })
       .from(secretVersions)
       .where(eq(secretVersions.secretId, secretId))
       .orderBy(desc(secretVersions.version));
@@ -81,7 +99,9 @@ export const secretStore = {
 
   /** Deletes versions older than `oldestKept`: their ciphertext and wrapped data keys go with them. */
   async prune(db: Executor, secretId: string, oldestKept: number): Promise<void> {
-    await db.delete(secretVersions).where(and(eq(secretVersions.secretId, secretId), sql`${secretVersions.version} < ${oldestKept}`));
+    await db
+      .delete(secretVersions)
+      .where(and(eq(secretVersions.secretId, secretId), sql`${secretVersions.version} < ${oldestKept}`));
   },
 };
 

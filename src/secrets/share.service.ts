@@ -30,11 +30,27 @@ export interface Share {
 const shareOf = (row: ShareRow): Share =>
   row.userId
     ? { id: row.id, kind: 'user', principalId: row.userId, label: row.email ?? row.userId, createdAt: row.createdAt }
-    : { id: row.id, kind: 'group', principalId: row.groupId!, label: row.groupName ?? row.groupId!, createdAt: row.createdAt };
+    : {
+        id: row.id,
+        kind: 'group',
+        principalId: row.groupId!,
+        label: row.groupName ?? row.groupId!,
+        createdAt: row.createdAt,
+      };
 
 const isUuid = (s: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s);
 
-export function shareServiceFactory({ db, gate, registry, audit }: { db: Database; gate: Pick<AccessGate, 'secret' | 'guard' | 'check' | 'shareTo'>; registry: CredentialRegistry; audit: Pick<AuditService, 'appendInTx' | 'write'> }) {
+export function shareServiceFactory({
+  db,
+  gate,
+  registry,
+  audit,
+}: {
+  db: Database;
+  gate: Pick<AccessGate, 'secret' | 'guard' | 'check' | 'shareTo'>;
+  registry: CredentialRegistry;
+  audit: Pick<AuditService, 'appendInTx' | 'write'>;
+}) {
   /**
    * The recipient, resolved only after the sharer passed the gate, so nobody learns which
    * e-mails or groups exist by sharing a secret they cannot share. A target that does not
@@ -43,8 +59,11 @@ export function shareServiceFactory({ db, gate, registry, audit }: { db: Databas
   async function resolveTarget(target: ShareTarget): Promise<Recipient> {
     if ('user' in target && typeof target.user === 'string') {
       const ref = target.user.trim();
-      const user = isUuid(ref) ? await identityStore.userById(db, ref) : await identityStore.userByEmail(db, ref.toLowerCase());
-      if (!user || user.disabled) throw ValidationError.field('user', `Cannot share with "${ref}": no active user you may share with`);
+      const user = isUuid(ref)
+        ? await identityStore.userById(db, ref)
+        : await identityStore.userByEmail(db, ref.toLowerCase());
+      if (!user || user.disabled)
+        throw ValidationError.field('user', `Cannot share with "${ref}": no active user you may share with`);
       return { userId: user.id };
     }
     if ('group' in target && typeof target.group === 'string') {
@@ -60,41 +79,75 @@ export function shareServiceFactory({ db, gate, registry, audit }: { db: Databas
     async share(principal: Principal, ref: string, target: ShareTarget): Promise<Share> {
       await gate.check(principal, ref, 'share');
       const recipient = await resolveTarget(target);
-      return gate.guard(principal, 'share', ref, () => db.transaction(async (tx) => {
-        const grant = await gate.secret(tx, principal, ref, 'share', { lock: true });
-        const { row } = grant;
-        gate.shareTo(grant, recipient);
-        if ('userId' in recipient && recipient.userId === row.ownerId) throw ValidationError.field('user', 'The owner already has this secret');
-        try {
-          const id = await tx.transaction(async (savepoint) => shareStore.insert(savepoint, { secretId: row.id, ...recipient, createdBy: actingUserId(principal) }));
-          const share = shareOf((await shareStore.find(tx, row.id, id))!);
-          await audit.appendInTx(tx, [{ actor: principal, event: { action: 'secret.shared', target: { id: row.id, name: row.name }, details: { recipientKind: share.kind, recipientId: share.principalId, recipient: share.label } } }]);
-          return share;
-        } catch (error) {
-          if (pgErrorCode(error) === uniqueViolation) throw new ConflictError(`Secret "${row.name}" is already shared there`, 'userId' in recipient ? 'user' : 'group');
-          throw error;
-        }
-      }));
+      return gate.guard(principal, 'share', ref, () =>
+        db.transaction(async (tx) => {
+          const grant = await gate.secret(tx, principal, ref, 'share', { lock: true });
+          const { row } = grant;
+          gate.shareTo(grant, recipient);
+          if ('userId' in recipient && recipient.userId === row.ownerId)
+            throw ValidationError.field('user', 'The owner already has this secret');
+          try {
+            const id = await tx.transaction(async (savepoint) =>
+              shareStore.insert(savepoint, { secretId: row.id, ...recipient, createdBy: actingUserId(principal) }),
+            );
+            const share = shareOf((await shareStore.find(tx, row.id, id))!);
+            await audit.appendInTx(tx, [
+              {
+                actor: principal,
+                event: {
+                  action: 'secret.shared',
+                  target: { id: row.id, name: row.name },
+                  details: { recipientKind: share.kind, recipientId: share.principalId, recipient: share.label },
+                },
+              },
+            ]);
+            return share;
+          } catch (error) {
+            if (pgErrorCode(error) === uniqueViolation)
+              throw new ConflictError(
+                `Secret "${row.name}" is already shared there`,
+                'userId' in recipient ? 'user' : 'group',
+              );
+            throw error;
+          }
+        }),
+      );
     },
 
     async unshare(principal: Principal, ref: string, shareId: string): Promise<void> {
-      await gate.guard(principal, 'unshare', ref, () => db.transaction(async (tx) => {
-        const { row } = await gate.secret(tx, principal, ref, 'unshare', { lock: true });
-        const share = isUuid(shareId) ? await shareStore.find(tx, row.id, shareId) : undefined;
-        if (!share) throw new NotFoundError(`Secret "${row.name}" has no share ${shareId}`);
-        const rule = registry.find(row.typeId)?.definition.sharing;
-        if (rule && share.groupName === rule.requiredGroup) {
-          throw new ConflictError(`${registry.get(row.typeId).definition.name} secrets must stay shared with group "${rule.requiredGroup}"`);
-        }
-        await shareStore.delete(tx, row.id, share.id);
-        const gone = shareOf(share);
-        await audit.appendInTx(tx, [{ actor: principal, event: { action: 'secret.unshared', target: { id: row.id, name: row.name }, details: { recipientKind: gone.kind, recipientId: gone.principalId, recipient: gone.label } } }]);
-      }));
+      await gate.guard(principal, 'unshare', ref, () =>
+        db.transaction(async (tx) => {
+          const { row } = await gate.secret(tx, principal, ref, 'unshare', { lock: true });
+          const share = isUuid(shareId) ? await shareStore.find(tx, row.id, shareId) : undefined;
+          if (!share) throw new NotFoundError(`Secret "${row.name}" has no share ${shareId}`);
+          const rule = registry.find(row.typeId)?.definition.sharing;
+          if (rule && share.groupName === rule.requiredGroup) {
+            throw new ConflictError(
+              `${registry.get(row.typeId).definition.name} secrets must stay shared with group "${rule.requiredGroup}"`,
+            );
+          }
+          await shareStore.delete(tx, row.id, share.id);
+          const gone = shareOf(share);
+          await audit.appendInTx(tx, [
+            {
+              actor: principal,
+              event: {
+                action: 'secret.unshared',
+                target: { id: row.id, name: row.name },
+                details: { recipientKind: gone.kind, recipientId: gone.principalId, recipient: gone.label },
+              },
+            },
+          ]);
+        }),
+      );
     },
 
     async shares(principal: Principal, ref: string): Promise<Share[]> {
       const { row } = await gate.check(principal, ref, 'read');
-      await audit.write({ actor: principal, event: { action: 'secret.read', target: { id: row.id, name: row.name }, details: { view: 'shares' } } });
+      await audit.write({
+        actor: principal,
+        event: { action: 'secret.read', target: { id: row.id, name: row.name }, details: { view: 'shares' } },
+      });
       return (await shareStore.list(db, row.id)).map(shareOf);
     },
   };

@@ -14,13 +14,19 @@ export interface ShareRow {
 }
 
 export const shareStore = {
-  async insert(db: Executor, row: { secretId: string; userId?: string; groupId?: string; createdBy: string | null }): Promise<string> {
+  async insert(
+    db: Executor,
+    row: { secretId: string; userId?: string; groupId?: string; createdBy: string | null },
+  ): Promise<string> {
     const [inserted] = await db.insert(secretShares).values(row).returning({ id: secretShares.id });
     return inserted!.id;
   },
 
   async delete(db: Executor, secretId: string, shareId: string): Promise<boolean> {
-    const rows = await db.delete(secretShares).where(and(eq(secretShares.secretId, secretId), eq(secretShares.id, shareId))).returning();
+    const rows = await db
+      .delete(secretShares)
+      .where(and(eq(secretShares.secretId, secretId), eq(secretShares.id, shareId)))
+      .returning();
     return rows.length > 0;
   },
 
@@ -47,7 +53,12 @@ export const shareStore = {
   },
 
   /** How a principal (a user and its groups, or one group) is related to a secret through shares. */
-  async relation(db: Executor, secretId: string, userId: string | null, groupIds: readonly string[]): Promise<{ directShare: boolean; groupShare: boolean }> {
+  async relation(
+    db: Executor,
+    secretId: string,
+    userId: string | null,
+    groupIds: readonly string[],
+  ): Promise<{ directShare: boolean; groupShare: boolean }> {
     const holders = [];
     if (userId) holders.push(eq(secretShares.userId, userId));
     if (groupIds.length > 0) holders.push(inArray(secretShares.groupId, [...groupIds]));
@@ -60,13 +71,20 @@ export const shareStore = {
   },
 
   /** SQL: the ids of secrets shared directly with `userId` (for store listings). */
-  idsSharedWithUser: (userId: string) => sql`select ${secretShares.secretId} from ${secretShares} where ${secretShares.userId} = ${userId}`,
+  idsSharedWithUser: (userId: string) =>
+    sql`select ${secretShares.secretId} from ${secretShares} where ${secretShares.userId} = ${userId}`,
 
   /** SQL: the secret is shared with `userId` or one of `groupIds` (for what modules may use). */
   sharedWithAny: (secretIdColumn: unknown, userId: string | null, groupIds: readonly string[]) => {
     const holders = [];
     if (userId) holders.push(sql`${secretShares.userId} = ${userId}`);
-    if (groupIds.length > 0) holders.push(sql`${secretShares.groupId} in (${sql.join(groupIds.map((g) => sql`${g}::uuid`), sql`, `)})`);
+    if (groupIds.length > 0)
+      holders.push(
+        sql`${secretShares.groupId} in (${sql.join(
+          groupIds.map((g) => sql`${g}::uuid`),
+          sql`, `,
+        )})`,
+      );
     if (holders.length === 0) return sql`false`;
     return sql`exists (select 1 from ${secretShares} where ${secretShares.secretId} = ${secretIdColumn} and (${sql.join(holders, sql` or `)}))`;
   },

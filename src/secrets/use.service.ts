@@ -6,15 +6,15 @@
  * value is handed out, and stamps "last used" (coalesced).
  */
 import type { AccessGate, SecretGrant } from '../access/access.gate.ts';
-import { withAuditContext } from '../audit/audit-context.ts';
 import type { AuditService } from '../audit/audit.service.ts';
+import { withAuditContext } from '../audit/audit-context.ts';
 import type { CredentialClass, CredentialRegistry, CredentialType, Payload } from '../credentials/index.ts';
 import type { Database } from '../db/client.ts';
 import { ExpiredError, WrongTypeError } from '../errors.ts';
 import type { Principal } from '../identity/principal.ts';
 import type { LastUsedRecorder } from './last-used.recorder.ts';
-import { metadataOf, type SecretMetadata } from './secret-metadata.ts';
 import { type SecretRow, secretStore } from './secret.store.ts';
+import { metadataOf, type SecretMetadata } from './secret-metadata.ts';
 
 export interface UseOptions {
   /** The consuming module, for the audit trail (e.g. "mail"). */
@@ -40,12 +40,24 @@ function refuseExpired(row: SecretRow): void {
 
 export function useServiceFactory({ db, registry, gate, lastUsed, audit }: UseServiceDeps) {
   /** Opens a granted row: refuses it when expired, records the use and stamps it. */
-  async function consume(grant: SecretGrant, principal: Principal, options: UseOptions): Promise<{ metadata: SecretMetadata; type: CredentialType; payload: Payload }> {
+  async function consume(
+    grant: SecretGrant,
+    principal: Principal,
+    options: UseOptions,
+  ): Promise<{ metadata: SecretMetadata; type: CredentialType; payload: Payload }> {
     const { row } = grant;
     refuseExpired(row);
     const payload = await gate.open(db, grant);
     // Fail closed: the value is handed out only once its use is on record.
-    const record = () => audit.write({ actor: principal, event: { action: 'secret.used', target: { id: row.id, name: row.name }, details: { type: row.typeId, version: row.version } } });
+    const record = () =>
+      audit.write({
+        actor: principal,
+        event: {
+          action: 'secret.used',
+          target: { id: row.id, name: row.name },
+          details: { type: row.typeId, version: row.version },
+        },
+      });
     await (options.module ? withAuditContext({ module: options.module }, record) : record());
     lastUsed.record(row.id);
     return { metadata: metadataOf(row), type: registry.get(row.typeId), payload };
@@ -57,10 +69,20 @@ export function useServiceFactory({ db, registry, gate, lastUsed, audit }: UseSe
       return consume(await gate.check(principal, ref, 'use'), principal, options);
     },
 
-    async use<T extends object>(ctor: CredentialClass<T>, principal: Principal, ref: string, options: UseOptions = {}): Promise<Used<T>> {
+    async use<T extends object>(
+      ctor: CredentialClass<T>,
+      principal: Principal,
+      ref: string,
+      options: UseOptions = {},
+    ): Promise<Used<T>> {
       const wanted = registry.of(ctor);
       const grant = await gate.check(principal, ref, 'use');
-      if (grant.row.typeId !== wanted.id) throw new WrongTypeError(grant.row.name, registry.find(grant.row.typeId)?.definition.name ?? grant.row.typeId, wanted.definition.name);
+      if (grant.row.typeId !== wanted.id)
+        throw new WrongTypeError(
+          grant.row.name,
+          registry.find(grant.row.typeId)?.definition.name ?? grant.row.typeId,
+          wanted.definition.name,
+        );
       const opened = await consume(grant, principal, options);
       return { metadata: opened.metadata, value: wanted.hydrate(opened.payload) };
     },
@@ -80,7 +102,11 @@ export function useServiceFactory({ db, registry, gate, lastUsed, audit }: UseSe
       const type = registry.of(ctor);
       const usable = await gate.usable(principal);
       if (!usable) return [];
-      const rows = await secretStore.list(db, { typeId: type.id, unexpired: true, access: usable.access }, { limit: 500 });
+      const rows = await secretStore.list(
+        db,
+        { typeId: type.id, unexpired: true, access: usable.access },
+        { limit: 500 },
+      );
       return rows.map(metadataOf);
     },
   };

@@ -13,7 +13,6 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { jsonSchemaTransform, validatorCompiler } from 'fastify-type-provider-zod';
-import { serializerCompiler } from './serializer.ts';
 import qs from 'qs';
 import { auditContext } from '../audit/audit-context.ts';
 import type { Tresor } from '../tresor.ts';
@@ -27,6 +26,7 @@ import { authPlugin, sessionAuthentication, tokenAuthentication } from './plugin
 import { errorsPlugin, jsonErrors } from './plugins/errors.plugin.ts';
 import { tresorPlugin } from './plugins/tresor.plugin.ts';
 import { viewsPlugin } from './plugins/views.plugin.ts';
+import { serializerCompiler } from './serializer.ts';
 import { uiAccountRoutes } from './ui/account.routes.ts';
 import { uiAdminRoutes } from './ui/admin.routes.ts';
 import { uiAuthRoutes } from './ui/auth.routes.ts';
@@ -41,7 +41,10 @@ export interface AppOptions {
 }
 
 export async function buildApp(tresor: Tresor, options: AppOptions = {}): Promise<FastifyInstance> {
-  const loggerOptions = options.logger === false || options.logger === undefined ? { logger: false as const } : { loggerInstance: options.logger };
+  const loggerOptions =
+    options.logger === false || options.logger === undefined
+      ? { logger: false as const }
+      : { loggerInstance: options.logger };
   const app = Fastify({
     ...loggerOptions,
     ...(options.https ? { https: options.https } : {}),
@@ -66,20 +69,41 @@ export async function buildApp(tresor: Tresor, options: AppOptions = {}): Promis
   });
   await app.register(helmet, {
     contentSecurityPolicy: {
-      // upgrade-insecure-requests only under HTTPS: over plain HTTP on a LAN address it would send the browser to a port that does not speak TLS.
-      directives: { defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'"], imgSrc: ["'self'", 'https:', 'data:'], formAction: ["'self'"], frameAncestors: ["'none'"], objectSrc: ["'none'"], baseUri: ["'self'"], upgradeInsecureRequests: options.https ? [] : null },
+      // upgrade-insecure-requests only under HTTPS: over plain HTTP on a LAN address it would send the browser to a
+      // port that does not speak TLS.
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'https:', 'data:'],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        upgradeInsecureRequests: options.https ? [] : null,
+      },
     },
     hsts: options.https ? undefined : false,
   });
   await app.register(cookie);
-  await app.register(csrf, { cookieOpts: { path: '/', httpOnly: true, sameSite: 'strict', secure: Boolean(options.https) }, getToken: (request) => (request.body as Record<string, unknown> | undefined)?._csrf as string });
+  await app.register(csrf, {
+    cookieOpts: { path: '/', httpOnly: true, sameSite: 'strict', secure: Boolean(options.https) },
+    getToken: (request) => (request.body as Record<string, unknown> | undefined)?._csrf as string,
+  });
   // Forms post fields[key] and fields[key][0][name]: parsed into objects, without prototype keys.
-  await app.register(formbody, { parser: (body) => qs.parse(body, { depth: 4, arrayLimit: 200, parameterLimit: 2000, allowPrototypes: false, plainObjects: true }) });
+  await app.register(formbody, {
+    parser: (body) =>
+      qs.parse(body, { depth: 4, arrayLimit: 200, parameterLimit: 2000, allowPrototypes: false, plainObjects: true }),
+  });
   await app.register(rateLimit, { global: false });
   await app.register(authPlugin);
 
   await app.register(swagger, {
-    openapi: { info: { title: 'Tresor API', version: '1' }, components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } }, security: [{ bearer: [] }] },
+    openapi: {
+      info: { title: 'Tresor API', version: '1' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
     transform: jsonSchemaTransform,
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });

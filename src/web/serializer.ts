@@ -6,15 +6,19 @@
  * Schemas with a choice between objects or arrays keep the zod serialiser, which strips the
  * unlisted keys inside the chosen branch (fast-json-stringify would refuse them instead).
  */
-import type { FastifySerializerCompiler } from 'fastify/types/schema.js';
+
 import fastJson from 'fast-json-stringify';
+import type { FastifySerializerCompiler } from 'fastify/types/schema.js';
 import { serializerCompiler as zodSerializerCompiler } from 'fastify-type-provider-zod';
-import { z, type ZodType } from 'zod';
+import { type ZodType, z } from 'zod';
 
 type JsonSchema = { [key: string]: unknown };
 
 const choices = ['anyOf', 'oneOf', 'allOf'] as const;
-const isStructured = (s: unknown) => typeof s === 'object' && s !== null && ((s as JsonSchema).type === 'object' || (s as JsonSchema).type === 'array' || 'properties' in s || 'items' in s);
+const isStructured = (s: unknown) =>
+  typeof s === 'object' &&
+  s !== null &&
+  ((s as JsonSchema).type === 'object' || (s as JsonSchema).type === 'array' || 'properties' in s || 'items' in s);
 
 /** Whether fast-json-stringify writes this schema exactly as zod would: no choice between structures. */
 function plain(schema: unknown): boolean {

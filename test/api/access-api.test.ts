@@ -28,18 +28,29 @@ describe.each(databaseKinds)('REST API: access on %s', (kind) => {
     const friend = await createUser(h.tresor, h.admin, 'api-friend');
     const team = await createGroup(h.tresor, h.admin, 'api-team');
     const token = await h.tokenFor(owner);
-    const s = (await h.api('POST', '/api/v1/secrets', token, { type: 'password', name: 'api-shared', fields: { password: canaries[0] } })).json();
+    const s = (
+      await h.api('POST', '/api/v1/secrets', token, {
+        type: 'password',
+        name: 'api-shared',
+        fields: { password: canaries[0] },
+      })
+    ).json();
     const toUser = await h.api('POST', `/api/v1/secrets/${s.id}/shares`, token, { user: friend.email });
     expect(toUser.statusCode).toBe(201);
     expect(toUser.json()).toMatchObject({ kind: 'user', label: friend.email });
     expect((await h.api('POST', `/api/v1/secrets/${s.id}/shares`, token, { group: team.name })).statusCode).toBe(201);
     expect((await h.api('GET', `/api/v1/secrets/${s.id}/shares`, token)).json().items).toHaveLength(2);
     const friendToken = await h.tokenFor(friend);
-    expect((await h.api('GET', '/api/v1/secrets', friendToken)).json().items.map((x: { name: string }) => x.name)).toEqual(['api-shared']);
+    expect(
+      (await h.api('GET', '/api/v1/secrets', friendToken)).json().items.map((x: { name: string }) => x.name),
+    ).toEqual(['api-shared']);
     const unknown = await h.api('POST', `/api/v1/secrets/${s.id}/shares`, token, { user: 'ghost@example.test' });
     expect(unknown.statusCode).toBe(422);
     expect(unknown.json().error.field).toBe('user');
-    expect((await h.api('POST', `/api/v1/secrets/${s.id}/shares`, token, { user: friend.email, group: team.name })).statusCode).toBe(422);
+    expect(
+      (await h.api('POST', `/api/v1/secrets/${s.id}/shares`, token, { user: friend.email, group: team.name }))
+        .statusCode,
+    ).toBe(422);
     expect((await h.api('POST', `/api/v1/secrets/${s.id}/shares`, token, { user: friend.email })).statusCode).toBe(409);
     expect((await h.api('DELETE', `/api/v1/secrets/${s.id}/shares/${toUser.json().id}`, token)).statusCode).toBe(204);
     expect((await h.api('GET', '/api/v1/secrets', friendToken)).json().items).toEqual([]);
@@ -47,17 +58,29 @@ describe.each(databaseKinds)('REST API: access on %s', (kind) => {
   });
 
   it('administers users, groups, memberships and permissions, and refuses non-admins with 403', async () => {
-    const created = await h.api('POST', '/api/v1/users', admin, { email: 'api-user@example.test', displayName: 'Api User', password: 'correct horse battery staple' });
+    const created = await h.api('POST', '/api/v1/users', admin, {
+      email: 'api-user@example.test',
+      displayName: 'Api User',
+      password: 'correct horse battery staple',
+    });
     expect(created.statusCode).toBe(201);
     const userId = created.json().id;
     expect((await h.api('POST', '/api/v1/users', admin, { email: 'api-user@example.test' })).statusCode).toBe(409);
     expect((await h.api('POST', '/api/v1/users', admin, { email: 'nope' })).json().error.field).toBe('email');
-    expect((await h.api('PUT', `/api/v1/users/${userId}/permissions/SECRET_MANAGEMENT_CREATE`, admin)).statusCode).toBe(204);
-    expect((await h.api('GET', `/api/v1/users/${userId}/permissions`, admin)).json().items).toEqual(['SECRET_MANAGEMENT_CREATE']);
+    expect((await h.api('PUT', `/api/v1/users/${userId}/permissions/SECRET_MANAGEMENT_CREATE`, admin)).statusCode).toBe(
+      204,
+    );
+    expect((await h.api('GET', `/api/v1/users/${userId}/permissions`, admin)).json().items).toEqual([
+      'SECRET_MANAGEMENT_CREATE',
+    ]);
     expect((await h.api('PUT', `/api/v1/users/${userId}/permissions/GOD_MODE`, admin)).statusCode).toBe(422);
     expect((await h.api('POST', '/api/v1/groups', admin, { name: 'api-group' })).statusCode).toBe(201);
     expect((await h.api('PUT', `/api/v1/groups/api-group/members/${userId}`, admin)).statusCode).toBe(204);
-    expect((await h.api('GET', '/api/v1/groups/api-group/members', admin)).json().items.map((u: { email: string }) => u.email)).toEqual(['api-user@example.test']);
+    expect(
+      (await h.api('GET', '/api/v1/groups/api-group/members', admin))
+        .json()
+        .items.map((u: { email: string }) => u.email),
+    ).toEqual(['api-user@example.test']);
     expect((await h.api('PUT', '/api/v1/groups/api-group/permissions/SECRET_MANAGEMENT', admin)).statusCode).toBe(204);
     expect((await h.api('DELETE', '/api/v1/groups/system', admin)).statusCode).toBe(409);
     const userToken = await h.tokenFor({ kind: 'user', id: userId });
@@ -92,7 +115,12 @@ describe.each(databaseKinds)('REST API: access on %s', (kind) => {
     const res = await h.api('GET', '/api/v1/audit?action=user.created&limit=5', admin);
     expect(res.statusCode).toBe(200);
     const entry = res.json().items.find((e: { targetName: string }) => e.targetName === 'api-user@example.test');
-    expect(entry).toMatchObject({ action: 'user.created', actorId: (h.admin as { id: string }).id, outcome: 'success', clientAddress: '127.0.0.1' });
+    expect(entry).toMatchObject({
+      action: 'user.created',
+      actorId: (h.admin as { id: string }).id,
+      outcome: 'success',
+      clientAddress: '127.0.0.1',
+    });
     expect(entry.requestId).toMatch(/^[0-9a-f-]{36}$/);
     expect((await h.api('GET', '/api/v1/audit/verify', admin)).json()).toMatchObject({ ok: true });
     const plain = await createUser(h.tresor, h.admin, 'no-audit');
@@ -101,12 +129,19 @@ describe.each(databaseKinds)('REST API: access on %s', (kind) => {
 
   it('trades e-mail and password for a short-lived token, refuses wrong ones with 401, and rate-limits', async () => {
     const user = await createUser(h.tresor, h.admin, 'trader');
-    const ok = await h.api('POST', '/api/v1/auth/token', undefined, { email: user.email, password: 'correct horse battery staple' });
+    const ok = await h.api('POST', '/api/v1/auth/token', undefined, {
+      email: user.email,
+      password: 'correct horse battery staple',
+    });
     expect(ok.statusCode).toBe(200);
     expect(new Date(ok.json().expiresAt).getTime() - Date.now()).toBeLessThanOrEqual(3600_000);
     expect((await h.api('GET', '/api/v1/me', ok.json().token)).json().id).toBe(user.id);
     const statuses: number[] = [];
-    for (let i = 0; i < 12; i++) statuses.push((await h.api('POST', '/api/v1/auth/token', undefined, { email: user.email, password: 'wrong password!!' })).statusCode);
+    for (let i = 0; i < 12; i++)
+      statuses.push(
+        (await h.api('POST', '/api/v1/auth/token', undefined, { email: user.email, password: 'wrong password!!' }))
+          .statusCode,
+      );
     expect(statuses.slice(0, 9)).toEqual(Array(9).fill(401));
     expect(statuses.at(-1)).toBe(429);
   });
@@ -126,34 +161,76 @@ describe.each(databaseKinds)('authorisation matrix over HTTP on %s', (kind) => {
       stranger: await createUser(h.tresor, h.admin, 'h-stranger', [...full]),
       manager: await createUser(h.tresor, h.admin, 'h-manager', ['SECRET_MANAGEMENT']),
     };
-    tokens = Object.fromEntries(await Promise.all(Object.entries(users).map(async ([k, u]) => [k, await h.tokenFor(u)] as const)));
+    tokens = Object.fromEntries(
+      await Promise.all(Object.entries(users).map(async ([k, u]) => [k, await h.tokenFor(u)] as const)),
+    );
     (h as unknown as { team: string }).team = team.name;
     (h as unknown as { direct: string }).direct = users.directShare.email;
   });
   afterAll(async () => {
-    process.stdout.write(`[figures] authorisation matrix (${kind}, HTTP level): ${figures.cells} cells checked, ${figures.unexpectedAllows} unexpected allows\n`);
+    process.stdout.write(
+      `[figures] authorisation matrix (${kind}, HTTP level): ${figures.cells} cells checked, ${figures.unexpectedAllows} unexpected allows\n`,
+    );
     await h?.close();
   });
 
   // Expected status per relation; 2xx = allowed.
   const routes: [string, (id: string) => [string, string, unknown?], Record<string, number>][] = [
-    ['GET /secrets/:id', (id) => ['GET', `/api/v1/secrets/${id}`], { owner: 200, directShare: 200, groupMember: 404, stranger: 404, manager: 200 }],
-    ['PATCH /secrets/:id', (id) => ['PATCH', `/api/v1/secrets/${id}`, { description: 'x' }], { owner: 200, directShare: 403, groupMember: 404, stranger: 404, manager: 200 }],
-    ['DELETE /secrets/:id', (id) => ['DELETE', `/api/v1/secrets/${id}`], { owner: 204, directShare: 403, groupMember: 404, stranger: 404, manager: 204 }],
-    ['GET /secrets/:id/versions', (id) => ['GET', `/api/v1/secrets/${id}/versions`], { owner: 200, directShare: 200, groupMember: 404, stranger: 404, manager: 200 }],
-    ['POST /secrets/:id/rollback', (id) => ['POST', `/api/v1/secrets/${id}/rollback`, { version: 1 }], { owner: 200, directShare: 403, groupMember: 404, stranger: 404, manager: 200 }],
-    ['GET /secrets/:id/shares', (id) => ['GET', `/api/v1/secrets/${id}/shares`], { owner: 200, directShare: 200, groupMember: 404, stranger: 404, manager: 200 }],
-    ['POST /secrets/:id/shares', (id) => ['POST', `/api/v1/secrets/${id}/shares`, { group: 'system' }], { owner: 201, directShare: 403, groupMember: 404, stranger: 404, manager: 201 }],
+    [
+      'GET /secrets/:id',
+      (id) => ['GET', `/api/v1/secrets/${id}`],
+      { owner: 200, directShare: 200, groupMember: 404, stranger: 404, manager: 200 },
+    ],
+    [
+      'PATCH /secrets/:id',
+      (id) => ['PATCH', `/api/v1/secrets/${id}`, { description: 'x' }],
+      { owner: 200, directShare: 403, groupMember: 404, stranger: 404, manager: 200 },
+    ],
+    [
+      'DELETE /secrets/:id',
+      (id) => ['DELETE', `/api/v1/secrets/${id}`],
+      { owner: 204, directShare: 403, groupMember: 404, stranger: 404, manager: 204 },
+    ],
+    [
+      'GET /secrets/:id/versions',
+      (id) => ['GET', `/api/v1/secrets/${id}/versions`],
+      { owner: 200, directShare: 200, groupMember: 404, stranger: 404, manager: 200 },
+    ],
+    [
+      'POST /secrets/:id/rollback',
+      (id) => ['POST', `/api/v1/secrets/${id}/rollback`, { version: 1 }],
+      { owner: 200, directShare: 403, groupMember: 404, stranger: 404, manager: 200 },
+    ],
+    [
+      'GET /secrets/:id/shares',
+      (id) => ['GET', `/api/v1/secrets/${id}/shares`],
+      { owner: 200, directShare: 200, groupMember: 404, stranger: 404, manager: 200 },
+    ],
+    [
+      'POST /secrets/:id/shares',
+      (id) => ['POST', `/api/v1/secrets/${id}/shares`, { group: 'system' }],
+      { owner: 201, directShare: 403, groupMember: 404, stranger: 404, manager: 201 },
+    ],
   ];
 
   for (const [route, build, expected] of routes) {
     for (const [relation, status] of Object.entries(expected)) {
       it(`${route} as ${relation} → ${status}`, async () => {
         const ownerToken = tokens.owner!;
-        const s = (await h.api('POST', '/api/v1/secrets', ownerToken, { type: 'password', name: `hm-${Math.random().toString(36).slice(2, 10)}`, fields: { password: 'one' } })).json();
+        const s = (
+          await h.api('POST', '/api/v1/secrets', ownerToken, {
+            type: 'password',
+            name: `hm-${Math.random().toString(36).slice(2, 10)}`,
+            fields: { password: 'one' },
+          })
+        ).json();
         await h.api('PATCH', `/api/v1/secrets/${s.id}`, ownerToken, { fields: { password: 'two' } });
-        await h.api('POST', `/api/v1/secrets/${s.id}/shares`, ownerToken, { user: (h as unknown as { direct: string }).direct });
-        await h.api('POST', `/api/v1/secrets/${s.id}/shares`, ownerToken, { group: (h as unknown as { team: string }).team });
+        await h.api('POST', `/api/v1/secrets/${s.id}/shares`, ownerToken, {
+          user: (h as unknown as { direct: string }).direct,
+        });
+        await h.api('POST', `/api/v1/secrets/${s.id}/shares`, ownerToken, {
+          group: (h as unknown as { team: string }).team,
+        });
         const [method, url, body] = build(s.id);
         const res = await h.api(method as 'GET', url, tokens[relation], body);
         figures.cells++;

@@ -21,14 +21,25 @@ describe.each(databaseKinds)('REST API: secrets on %s', (kind) => {
 
   const smtpBody = (name: string, password = `CANARY-api-${name}`) => {
     canaries.push(password);
-    return { type: 'smtp', name, description: 'relay', fields: { host: 'smtp.example.test', username: 'mailer', password } };
+    return {
+      type: 'smtp',
+      name,
+      description: 'relay',
+      fields: { host: 'smtp.example.test', username: 'mailer', password },
+    };
   };
 
   it('refuses a request without a valid bearer token with 401 and a clear message', async () => {
-    for (const token of [undefined, 'nope', 'tsr_00000000000000000000000000000000_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa']) {
+    for (const token of [
+      undefined,
+      'nope',
+      'tsr_00000000000000000000000000000000_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
+    ]) {
       const res = await h.api('GET', '/api/v1/secrets', token);
       expect(res.statusCode).toBe(401);
-      expect(res.json()).toEqual({ error: { code: 'UNAUTHENTICATED', message: 'Send a valid API token: Authorization: Bearer tsr_…' } });
+      expect(res.json()).toEqual({
+        error: { code: 'UNAUTHENTICATED', message: 'Send a valid API token: Authorization: Bearer tsr_…' },
+      });
     }
   });
 
@@ -38,7 +49,12 @@ describe.each(databaseKinds)('REST API: secrets on %s', (kind) => {
     expect(res.headers.etag).toBe('"1"');
     const body = res.json();
     expect(res.headers.location).toBe(`/api/v1/secrets/${body.id}`);
-    expect(body).toMatchObject({ name: 'api-smtp', type: 'smtp', version: 1, fields: { host: 'smtp.example.test', port: 587, security: 'starttls', username: 'mailer' } });
+    expect(body).toMatchObject({
+      name: 'api-smtp',
+      type: 'smtp',
+      version: 1,
+      fields: { host: 'smtp.example.test', port: 587, security: 'starttls', username: 'mailer' },
+    });
     expect(body.fields).not.toHaveProperty('password');
     const got = await h.api('GET', `/api/v1/secrets/${body.id}`, admin);
     expect(got.statusCode).toBe(200);
@@ -66,10 +82,20 @@ describe.each(databaseKinds)('REST API: secrets on %s', (kind) => {
   });
 
   it('answers malformed JSON with 400 and a wrong content type with 415', async () => {
-    const bad = await h.request({ method: 'POST', url: '/api/v1/secrets', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, payload: '{"type": ' });
+    const bad = await h.request({
+      method: 'POST',
+      url: '/api/v1/secrets',
+      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+      payload: '{"type": ',
+    });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().error).toEqual({ code: 'BAD_REQUEST', message: 'The body is not valid JSON' });
-    const text = await h.request({ method: 'POST', url: '/api/v1/secrets', headers: { authorization: `Bearer ${admin}`, 'content-type': 'text/plain' }, payload: 'hello' });
+    const text = await h.request({
+      method: 'POST',
+      url: '/api/v1/secrets',
+      headers: { authorization: `Bearer ${admin}`, 'content-type': 'text/plain' },
+      payload: 'hello',
+    });
     expect(text.statusCode).toBe(415);
   });
 
@@ -83,7 +109,13 @@ describe.each(databaseKinds)('REST API: secrets on %s', (kind) => {
   it('patches with If-Match: a stale ETag is a 409, the right one writes a new version, an empty secret keeps its value', async () => {
     const created = (await h.api('POST', '/api/v1/secrets', admin, smtpBody('patched', 'CANARY-patched-keep'))).json();
     const url = `/api/v1/secrets/${created.id}`;
-    const ok = await h.api('PATCH', url, admin, { fields: { username: 'relay-user', password: '' } }, { 'if-match': '"1"' });
+    const ok = await h.api(
+      'PATCH',
+      url,
+      admin,
+      { fields: { username: 'relay-user', password: '' } },
+      { 'if-match': '"1"' },
+    );
     expect(ok.statusCode).toBe(200);
     expect(ok.headers.etag).toBe('"2"');
     expect(ok.json()).toMatchObject({ changed: true, secret: { version: 2 } });
@@ -112,31 +144,49 @@ describe.each(databaseKinds)('REST API: secrets on %s', (kind) => {
     const bad = await h.api('POST', `/api/v1/secrets/${created.id}/rollback`, admin, { version: 'one' });
     expect(bad.statusCode).toBe(422);
     expect(bad.json().error.field).toBe('version');
-    expect((await h.api('POST', `/api/v1/secrets/${created.id}/rollback`, admin, { version: 99 })).statusCode).toBe(404);
+    expect((await h.api('POST', `/api/v1/secrets/${created.id}/rollback`, admin, { version: 99 })).statusCode).toBe(
+      404,
+    );
   });
 
   it('deletes with 204, after which the secret is 404', async () => {
     const created = (await h.api('POST', '/api/v1/secrets', admin, smtpBody('deleted'))).json();
-    expect((await h.api('DELETE', `/api/v1/secrets/${created.id}`, admin, undefined, { 'if-match': '"2"' })).statusCode).toBe(409);
+    expect(
+      (await h.api('DELETE', `/api/v1/secrets/${created.id}`, admin, undefined, { 'if-match': '"2"' })).statusCode,
+    ).toBe(409);
     expect((await h.api('DELETE', `/api/v1/secrets/${created.id}`, admin)).statusCode).toBe(204);
     expect((await h.api('GET', `/api/v1/secrets/${created.id}`, admin)).statusCode).toBe(404);
     expect((await h.api('DELETE', `/api/v1/secrets/${created.id}`, admin)).statusCode).toBe(404);
   });
 
   it('filters and paginates the store', async () => {
-    for (const n of ['pg-1', 'pg-2', 'pg-3']) await h.api('POST', '/api/v1/secrets', admin, { type: 'password', name: n, description: 'paging', fields: { password: 'x' } });
+    for (const n of ['pg-1', 'pg-2', 'pg-3'])
+      await h.api('POST', '/api/v1/secrets', admin, {
+        type: 'password',
+        name: n,
+        description: 'paging',
+        fields: { password: 'x' },
+      });
     const first = (await h.api('GET', '/api/v1/secrets?q=paging&limit=2', admin)).json();
     expect(first.items.map((s: { name: string }) => s.name)).toEqual(['pg-1', 'pg-2']);
     const second = (await h.api('GET', `/api/v1/secrets?q=paging&limit=2&after=${first.next}`, admin)).json();
     expect(second).toEqual({ items: [expect.objectContaining({ name: 'pg-3' })], next: null });
-    expect((await h.api('GET', '/api/v1/secrets?type=password&limit=500', admin)).json().items.every((s: { type: string }) => s.type === 'password')).toBe(true);
+    expect(
+      (await h.api('GET', '/api/v1/secrets?type=password&limit=500', admin))
+        .json()
+        .items.every((s: { type: string }) => s.type === 'password'),
+    ).toBe(true);
     expect((await h.api('GET', '/api/v1/secrets?limit=0', admin)).statusCode).toBe(422);
   });
 
   it('round-trips every built-in type through the API without returning a secret value', async () => {
     for (const sample of await samplePayloads()) {
       canaries.push(...sample.canaries);
-      const res = await h.api('POST', '/api/v1/secrets', admin, { type: sample.type, name: `rt-${sample.type}`, fields: sample.fields });
+      const res = await h.api('POST', '/api/v1/secrets', admin, {
+        type: sample.type,
+        name: `rt-${sample.type}`,
+        fields: sample.fields,
+      });
       expect(res.statusCode, res.body).toBe(201);
       const got = await h.api('GET', `/api/v1/secrets/${res.json().id}`, admin);
       expect(got.statusCode).toBe(200);
@@ -158,7 +208,19 @@ describe.each(databaseKinds)('REST API: secrets on %s', (kind) => {
     expect(res.statusCode).toBe(200);
     const doc = res.json();
     expect(doc.openapi).toMatch(/^3\./);
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/secrets', '/api/v1/secrets/{id}', '/api/v1/secrets/{id}/shares', '/api/v1/tokens', '/api/v1/auth/token']));
-    expect(doc.paths['/api/v1/secrets'].post.requestBody.content['application/json'].schema.required).toEqual(['type', 'name', 'fields']);
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        '/api/v1/secrets',
+        '/api/v1/secrets/{id}',
+        '/api/v1/secrets/{id}/shares',
+        '/api/v1/tokens',
+        '/api/v1/auth/token',
+      ]),
+    );
+    expect(doc.paths['/api/v1/secrets'].post.requestBody.content['application/json'].schema.required).toEqual([
+      'type',
+      'name',
+      'fields',
+    ]);
   });
 });

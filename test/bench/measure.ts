@@ -12,7 +12,11 @@ export function percentile(sorted: readonly number[], p: number): number {
 }
 
 /** `total` operations spread over `concurrency` workers. */
-export async function runConcurrent(op: (i: number) => Promise<unknown>, concurrency: number, total: number): Promise<Run> {
+export async function runConcurrent(
+  op: (i: number) => Promise<unknown>,
+  concurrency: number,
+  total: number,
+): Promise<Run> {
   const latencies: number[] = [];
   let next = 0;
   const started = performance.now();
@@ -40,22 +44,35 @@ export function median(values: readonly number[]): number {
 export async function medianOf(repeat: number, measure: () => Promise<Run>): Promise<Run> {
   const runs: Run[] = [];
   for (let i = 0; i < repeat; i++) runs.push(await measure());
-  return { opsPerSec: median(runs.map((r) => r.opsPerSec)), p50: median(runs.map((r) => r.p50)), p99: median(runs.map((r) => r.p99)) };
+  return {
+    opsPerSec: median(runs.map((r) => r.opsPerSec)),
+    p50: median(runs.map((r) => r.p50)),
+    p99: median(runs.map((r) => r.p99)),
+  };
 }
 
-export const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+export const fmt = (n: number, digits = 0) =>
+  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 /**
  * Measures a floor and a contender in turns (floor, contender, floor, …) and keeps the median
  * of each, so drift in the machine's speed during the run weighs on both alike.
  */
-export async function medianInTurns(repeat: number, floor: () => Promise<Run>, contender: () => Promise<Run>): Promise<{ floor: Run; contender: Run }> {
+export async function medianInTurns(
+  repeat: number,
+  floor: () => Promise<Run>,
+  contender: () => Promise<Run>,
+): Promise<{ floor: Run; contender: Run }> {
   const floors: Run[] = [];
   const contenders: Run[] = [];
   for (let i = 0; i < repeat; i++) {
     floors.push(await floor());
     contenders.push(await contender());
   }
-  const med = (runs: Run[]): Run => ({ opsPerSec: median(runs.map((r) => r.opsPerSec)), p50: median(runs.map((r) => r.p50)), p99: median(runs.map((r) => r.p99)) });
+  const med = (runs: Run[]): Run => ({
+    opsPerSec: median(runs.map((r) => r.opsPerSec)),
+    p50: median(runs.map((r) => r.p50)),
+    p99: median(runs.map((r) => r.p99)),
+  });
   return { floor: med(floors), contender: med(contenders) };
 }

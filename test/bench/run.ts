@@ -7,11 +7,23 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { postgresUrl } from '../support/databases.ts';
-import { benchColdStart, benchHttp, benchPropagation, benchRotation, benchUse, fullSizes, type Row, smokeSizes } from './scenarios.ts';
 import { benchScale } from './scale.ts';
+import {
+  benchColdStart,
+  benchHttp,
+  benchPropagation,
+  benchRotation,
+  benchUse,
+  fullSizes,
+  type Row,
+  smokeSizes,
+} from './scenarios.ts';
 import { benchKinds, benchNode } from './setup.ts';
 
-export async function runBenchmarks(sizes = fullSizes, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<Row[]> {
+export async function runBenchmarks(
+  sizes = fullSizes,
+  log: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
+): Promise<Row[]> {
   const rows: Row[] = [];
   for (const kind of benchKinds) {
     log(`use() on ${kind}…`);
@@ -50,13 +62,23 @@ export async function runBenchmarks(sizes = fullSizes, log: (line: string) => vo
 }
 
 export function table(rows: Row[]): string {
-  const head = '| benchmark | database | figure | Tresor | floor (same run) | ratio | target |\n| --- | --- | --- | --- | --- | --- | --- |';
-  return [head, ...rows.map((r) => `| ${r.bench} | ${r.database} | ${r.figure} | ${r.tresor} | ${r.floor} | ${r.ratio} | ${r.target} |`)].join('\n');
+  const head =
+    '| benchmark | database | figure | Tresor | floor (same run) | ratio | target |\n| --- | --- | --- | --- | --- | --- | --- |';
+  return [
+    head,
+    ...rows.map(
+      (r) => `| ${r.bench} | ${r.database} | ${r.figure} | ${r.tresor} | ${r.floor} | ${r.ratio} | ${r.target} |`,
+    ),
+  ].join('\n');
 }
 
 if (process.argv[1]?.endsWith('run.ts')) {
-  const sizes = process.env.BENCH_SIZE === 'smoke' ? smokeSizes : { ...fullSizes, ...(process.env.BENCH_SCALE ? { scaleSecrets: Number(process.env.BENCH_SCALE) } : {}) };
-  if (!postgresUrl) process.stderr.write('TEST_DATABASE_URL is not set: the PostgreSQL rows (and propagation) are skipped.\n');
+  const sizes =
+    process.env.BENCH_SIZE === 'smoke'
+      ? smokeSizes
+      : { ...fullSizes, ...(process.env.BENCH_SCALE ? { scaleSecrets: Number(process.env.BENCH_SCALE) } : {}) };
+  if (!postgresUrl)
+    process.stderr.write('TEST_DATABASE_URL is not set: the PostgreSQL rows (and propagation) are skipped.\n');
   const rows = await runBenchmarks(sizes);
   const markdown = `Measured ${new Date().toISOString().slice(0, 10)} on ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}.\n\n${table(rows)}\n`;
   const out = resolve(import.meta.dirname, '../../test-output/bench.md');

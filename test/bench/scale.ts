@@ -5,8 +5,8 @@
  * The same on PGlite: an embedded install at that size.
  */
 import { Password } from '../../credential-types/password.ts';
-import { percentile } from './measure.ts';
 import type { DatabaseKind } from '../support/databases.ts';
+import { percentile } from './measure.ts';
 import type { Row, Sizes } from './scenarios.ts';
 import { benchNode } from './setup.ts';
 
@@ -18,25 +18,51 @@ export async function benchScale(kind: DatabaseKind, sizes: Sizes): Promise<Row[
   const groups = Math.max(1, Math.floor(n / 100));
   try {
     const seedStart = performance.now();
-    await raw.query(`insert into users (email, display_name) select 'u' || g || '@scale.test', 'u' || g from generate_series(1, ${users}) g`);
+    await raw.query(
+      `insert into users (email, display_name) select 'u' || g || '@scale.test', 'u' || g from generate_series(1, ${users}) g`,
+    );
     await raw.query(`insert into groups (name) select 'g' || g from generate_series(1, ${groups}) g`);
     await raw.query('create table scale_users as select id, row_number() over (order by email) as n from users');
     await raw.query('create index on scale_users (n)');
-    await raw.query(`insert into secrets (name, type_id, owner_id, version) select 'scale-' || lpad(g::text, 8, '0'), 'password', u.id, 1 from generate_series(1, ${n}) g join scale_users u on u.n = (g % ${users}) + 1`);
-    await raw.query(`insert into secret_shares (secret_id, user_id) select s.id, u.id from (select id, row_number() over (order by id) as n from secrets) s join scale_users u on u.n = ((s.n * 7) % ${users}) + 1 where u.id is not null`);
-    await raw.query(`insert into memberships (user_id, group_id) select u.id, g.id from scale_users u join (select id, row_number() over (order by name) as n from groups) g on g.n = (u.n % ${groups}) + 1`);
+    await raw.query(
+      `insert into secrets (name, type_id, owner_id, version) select 'scale-' || lpad(g::text, 8, '0'), 'password', u.id, 1 from generate_series(1, ${n}) g join scale_users u on u.n = (g % ${users}) + 1`,
+    );
+    await raw.query(
+      `insert into secret_shares (secret_id, user_id) select s.id, u.id from (select id, row_number() over (order by id) as n from secrets) s join scale_users u on u.n = ((s.n * 7) % ${users}) + 1 where u.id is not null`,
+    );
+    await raw.query(
+      `insert into memberships (user_id, group_id) select u.id, g.id from scale_users u join (select id, row_number() over (order by name) as n from groups) g on g.n = (u.n % ${groups}) + 1`,
+    );
     await raw.query('drop table scale_users');
     await raw.query('analyze');
     const seeded = (performance.now() - seedStart) / 1000;
-    const [{ size }] = (await raw.query<{ size: string }>('select pg_size_pretty(pg_database_size(current_database())) as size')) as [{ size: string }];
+    const [{ size }] = (await raw.query<{ size: string }>(
+      'select pg_size_pretty(pg_database_size(current_database())) as size',
+    )) as [{ size: string }];
 
     // A sample user who owns real, usable secrets among the million.
-    const sample = await node.tresor.bootstrap.createAdministrator({ email: 'sample@scale.test', password: 'correct horse battery staple' });
+    const sample = await node.tresor.bootstrap.createAdministrator({
+      email: 'sample@scale.test',
+      password: 'correct horse battery staple',
+    });
     const principal = { kind: 'user' as const, id: sample.id };
     const ids: string[] = [];
-    for (let i = 0; i < 20; i++) ids.push((await node.tresor.secrets.create(principal, { type: 'password', name: `sample-${i}`, fields: { password: `p${i}` } })).id);
+    for (let i = 0; i < 20; i++)
+      ids.push(
+        (
+          await node.tresor.secrets.create(principal, {
+            type: 'password',
+            name: `sample-${i}`,
+            fields: { password: `p${i}` },
+          })
+        ).id,
+      );
     // A different user each time, so every listing is a cache miss and measures the database.
-    const owners = (await raw.query<{ owner_id: string }>('select owner_id from secrets where owner_id is not null order by random() limit 100')).map((r) => r.owner_id);
+    const owners = (
+      await raw.query<{ owner_id: string }>(
+        'select owner_id from secrets where owner_id is not null order by random() limit 100',
+      )
+    ).map((r) => r.owner_id);
     const someone = owners[0]!;
     const listing: number[] = [];
     for (const owner of owners) {
@@ -52,17 +78,37 @@ export async function benchScale(kind: DatabaseKind, sizes: Sizes): Promise<Row[
     }
     listing.sort((a, b) => a - b);
     uses.sort((a, b) => a - b);
-    const plan = async (sql: string, params: unknown[]) => (await raw.query<{ 'QUERY PLAN': string }>(`explain ${sql}`, params)).map((r) => r['QUERY PLAN']).join(' | ');
+    const plan = async (sql: string, params: unknown[]) =>
+      (await raw.query<{ 'QUERY PLAN': string }>(`explain ${sql}`, params)).map((r) => r['QUERY PLAN']).join(' | ');
     const listPlan = await plan(
-      "select * from secrets where id in (select id from secrets where owner_id = $1 union select secret_id from secret_shares where user_id = $1) order by name limit 50",
+      'select * from secrets where id in (select id from secrets where owner_id = $1 union select secret_id from secret_shares where user_id = $1) order by name limit 50',
       [someone],
     );
     const usePlan = await plan('select * from secrets where id = $1', [ids[0]]);
-    const indexed = (p: string) => (/Index (Only )?Scan|Bitmap Index Scan/.test(p) && !/Seq Scan on (secrets|secret_shares)/.test(p) ? 'index scans only' : `NOT indexed: ${p.slice(0, 200)}`);
+    const indexed = (p: string) =>
+      /Index (Only )?Scan|Bitmap Index Scan/.test(p) && !/Seq Scan on (secrets|secret_shares)/.test(p)
+        ? 'index scans only'
+        : `NOT indexed: ${p.slice(0, 200)}`;
     const label = `${n.toLocaleString('en-US')} secrets, ${users.toLocaleString('en-US')} users, ${groups.toLocaleString('en-US')} groups, ${n.toLocaleString('en-US')} shares; seeded in ${seeded.toFixed(1)} s, database ${size}`;
     return [
-      { bench: `3. scale: store listing (page of 50) — ${label}`, database: kind, figure: 'p95', tresor: `${percentile(listing, 95).toFixed(2)} ms (plan: ${indexed(listPlan)})`, floor: '—', ratio: '—', target: '≤ 20 ms' },
-      { bench: '3. scale: use() on that database', database: kind, figure: 'p95', tresor: `${percentile(uses, 95).toFixed(2)} ms (plan: ${indexed(usePlan)})`, floor: '—', ratio: '—', target: '≤ 5 ms' },
+      {
+        bench: `3. scale: store listing (page of 50) — ${label}`,
+        database: kind,
+        figure: 'p95',
+        tresor: `${percentile(listing, 95).toFixed(2)} ms (plan: ${indexed(listPlan)})`,
+        floor: '—',
+        ratio: '—',
+        target: '≤ 20 ms',
+      },
+      {
+        bench: '3. scale: use() on that database',
+        database: kind,
+        figure: 'p95',
+        tresor: `${percentile(uses, 95).toFixed(2)} ms (plan: ${indexed(usePlan)})`,
+        floor: '—',
+        ratio: '—',
+        target: '≤ 5 ms',
+      },
     ];
   } finally {
     await node.close();

@@ -14,8 +14,8 @@ import postgres from 'postgres';
 import { openPayload, wrapDataKey } from '../../src/crypto/envelope.ts';
 import { KeyRing } from '../../src/crypto/key-ring.ts';
 import { environmentKeySource } from '../../src/crypto/key-source.ts';
-import { systemPrincipal } from '../../src/identity/principal.ts';
 import { secrets as secretsTable, secretVersions } from '../../src/db/schema/index.ts';
+import { systemPrincipal } from '../../src/identity/principal.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createTresor } from '../../src/tresor.ts';
 import { buildApp } from '../../src/web/app.ts';
@@ -33,8 +33,24 @@ export interface Sizes {
   scaleSecrets: number;
 }
 
-export const fullSizes: Sizes = { ops: 20_000, concurrency: 16, repeat: 3, httpSeconds: 5, rotationKeys: 20_000, propagationUpdates: 200, scaleSecrets: 1_000_000 };
-export const smokeSizes: Sizes = { ops: 200, concurrency: 4, repeat: 1, httpSeconds: 1, rotationKeys: 200, propagationUpdates: 10, scaleSecrets: 2_000 };
+export const fullSizes: Sizes = {
+  ops: 20_000,
+  concurrency: 16,
+  repeat: 3,
+  httpSeconds: 5,
+  rotationKeys: 20_000,
+  propagationUpdates: 200,
+  scaleSecrets: 1_000_000,
+};
+export const smokeSizes: Sizes = {
+  ops: 200,
+  concurrency: 4,
+  repeat: 1,
+  httpSeconds: 1,
+  rotationKeys: 200,
+  propagationUpdates: 10,
+  scaleSecrets: 2_000,
+};
 
 export interface Row {
   bench: string;
@@ -47,7 +63,8 @@ export interface Row {
 }
 
 const ratio = (a: number, b: number) => (b === 0 ? 'n/a' : `${(a / b).toFixed(2)}×`);
-const ops = (r: Run) => `${Math.round(r.opsPerSec).toLocaleString('en-US')}/s (p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms)`;
+const ops = (r: Run) =>
+  `${Math.round(r.opsPerSec).toLocaleString('en-US')}/s (p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms)`;
 
 /** The floor of a use(): one point select with the driver itself, then AES-GCM unwrap and decrypt. */
 async function floorOp(node: BenchNode) {
@@ -58,9 +75,18 @@ async function floorOp(node: BenchNode) {
     const rows =
       driver.kind === 'postgres'
         ? await driver.client`select payload, data_key, kek_version from secret_versions where secret_id = ${id} and version = 1`
-        : (await driver.client.query<{ payload: Uint8Array; data_key: Uint8Array; kek_version: number }>('select payload, data_key, kek_version from secret_versions where secret_id = $1 and version = 1', [id])).rows;
+        : (
+            await driver.client.query<{ payload: Uint8Array; data_key: Uint8Array; kek_version: number }>(
+              'select payload, data_key, kek_version from secret_versions where secret_id = $1 and version = 1',
+              [id],
+            )
+          ).rows;
     const row = rows[0] as { payload: Uint8Array; data_key: Uint8Array; kek_version: number };
-    return openPayload(ring, { payload: Buffer.from(row.payload), dataKey: Buffer.from(row.data_key), kekVersion: row.kek_version }, { secretId: id, version: 1, typeId: 'password' });
+    return openPayload(
+      ring,
+      { payload: Buffer.from(row.payload), dataKey: Buffer.from(row.data_key), kekVersion: row.kek_version },
+      { secretId: id, version: 1, typeId: 'password' },
+    );
   };
 }
 
@@ -71,13 +97,27 @@ export async function benchUse(node: BenchNode, sizes: Sizes): Promise<Row> {
   const { floor: measuredFloor, contender: measured } = await medianInTurns(
     sizes.repeat,
     () => runConcurrent((i) => floor(ids[i % ids.length]!), sizes.concurrency, sizes.ops),
-    () => runConcurrent((i) => node.tresor.use(Password, node.admin, ids[i % ids.length]!), sizes.concurrency, sizes.ops),
+    () =>
+      runConcurrent((i) => node.tresor.use(Password, node.admin, ids[i % ids.length]!), sizes.concurrency, sizes.ops),
   );
   const durability = node.tresor.config.auditDurability;
-  return { bench: `1. use(), warm, ${sizes.concurrency} callers, audit on (TRESOR_AUDIT_DURABILITY=${durability})`, database: node.kind, figure: 'throughput', tresor: ops(measured), floor: ops(measuredFloor), ratio: ratio(measured.opsPerSec, measuredFloor.opsPerSec), target: '≥ 1.0× (stretch 2×)' };
+  return {
+    bench: `1. use(), warm, ${sizes.concurrency} callers, audit on (TRESOR_AUDIT_DURABILITY=${durability})`,
+    database: node.kind,
+    figure: 'throughput',
+    tresor: ops(measured),
+    floor: ops(measuredFloor),
+    ratio: ratio(measured.opsPerSec, measuredFloor.opsPerSec),
+    target: '≥ 1.0× (stretch 2×)',
+  };
 }
 
-async function cannon(url: string, seconds: number, connections: number, headers: Record<string, string> = {}): Promise<Run> {
+async function cannon(
+  url: string,
+  seconds: number,
+  connections: number,
+  headers: Record<string, string> = {},
+): Promise<Run> {
   const result = await autocannon({ url, duration: seconds, connections, headers });
   return { opsPerSec: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
 }
@@ -89,7 +129,11 @@ export async function benchHttp(node: BenchNode, sizes: Sizes): Promise<Row[]> {
   const base = await app.listen({ host: '127.0.0.1', port: 0 });
   const raw = node.tresor.database.raw;
   const bare = Fastify({ logger: false });
-  bare.get('/bare/secret/:id', async (request) => (await raw.query('select * from secrets where id = $1', [(request.params as { id: string }).id]))[0]);
+  bare.get(
+    '/bare/secret/:id',
+    async (request) =>
+      (await raw.query('select * from secrets where id = $1', [(request.params as { id: string }).id]))[0],
+  );
   bare.get('/bare/list', async () => raw.query('select * from secrets order by name limit 50'));
   const bareBase = await bare.listen({ host: '127.0.0.1', port: 0 });
   try {
@@ -100,8 +144,24 @@ export async function benchHttp(node: BenchNode, sizes: Sizes): Promise<Row[]> {
     const list = await cannon(`${base}/api/v1/secrets?limit=50`, sizes.httpSeconds, sizes.concurrency, auth);
     const listFloor = await cannon(`${bareBase}/bare/list`, sizes.httpSeconds, sizes.concurrency);
     return [
-      { bench: '2. GET /api/v1/secrets/:id, bearer token', database: node.kind, figure: 'requests', tresor: ops(one), floor: ops(oneFloor), ratio: ratio(one.opsPerSec, oneFloor.opsPerSec), target: '≥ 0.7×' },
-      { bench: '2. GET /api/v1/secrets (page of 50)', database: node.kind, figure: 'requests', tresor: ops(list), floor: ops(listFloor), ratio: ratio(list.opsPerSec, listFloor.opsPerSec), target: '≥ 0.7×' },
+      {
+        bench: '2. GET /api/v1/secrets/:id, bearer token',
+        database: node.kind,
+        figure: 'requests',
+        tresor: ops(one),
+        floor: ops(oneFloor),
+        ratio: ratio(one.opsPerSec, oneFloor.opsPerSec),
+        target: '≥ 0.7×',
+      },
+      {
+        bench: '2. GET /api/v1/secrets (page of 50)',
+        database: node.kind,
+        figure: 'requests',
+        tresor: ops(list),
+        floor: ops(listFloor),
+        ratio: ratio(list.opsPerSec, listFloor.opsPerSec),
+        target: '≥ 0.7×',
+      },
     ];
   } finally {
     await app.close();
@@ -118,16 +178,36 @@ export async function benchRotation(kind: 'postgres' | 'pglite', sizes: Sizes): 
     const ring = new KeyRing([{ version: 1, key: Buffer.from(v1, 'base64') }]);
     const seedStart = performance.now();
     for (let done = 0; done < sizes.rotationKeys; done += 1000) {
-      const batch = Array.from({ length: Math.min(1000, sizes.rotationKeys - done) }, (_, i) => ({ id: randomUUID(), n: done + i }));
-      await node.tresor.database.db.insert(secretsTable).values(batch.map((b) => ({ id: b.id, name: `rot-${b.n}`, typeId: 'password', version: 1 })));
-      await node.tresor.database.db.insert(secretVersions).values(batch.map((b) => ({ secretId: b.id, version: 1, payload: randomBytes(60), ...wrapDataKey(ring, randomBytes(32), { secretId: b.id, version: 1 }, 1) })));
+      const batch = Array.from({ length: Math.min(1000, sizes.rotationKeys - done) }, (_, i) => ({
+        id: randomUUID(),
+        n: done + i,
+      }));
+      await node.tresor.database.db
+        .insert(secretsTable)
+        .values(batch.map((b) => ({ id: b.id, name: `rot-${b.n}`, typeId: 'password', version: 1 })));
+      await node.tresor.database.db.insert(secretVersions).values(
+        batch.map((b) => ({
+          secretId: b.id,
+          version: 1,
+          payload: randomBytes(60),
+          ...wrapDataKey(ring, randomBytes(32), { secretId: b.id, version: 1 }, 1),
+        })),
+      );
     }
     const seeded = (performance.now() - seedStart) / 1000;
     const started = performance.now();
     const result = await node.tresor.keys.rotate(systemPrincipal, { batchSize: 1000 });
     const seconds = (performance.now() - started) / 1000;
     const perSecond = result.rewrapped / seconds;
-    return { bench: `4. key rotation, ${result.rewrapped.toLocaleString('en-US')} data keys (seeded in ${seeded.toFixed(1)} s)`, database: kind, figure: 're-wraps', tresor: `${Math.round(perSecond).toLocaleString('en-US')}/s`, floor: '—', ratio: '—', target: '≥ 20,000/s' };
+    return {
+      bench: `4. key rotation, ${result.rewrapped.toLocaleString('en-US')} data keys (seeded in ${seeded.toFixed(1)} s)`,
+      database: kind,
+      figure: 're-wraps',
+      tresor: `${Math.round(perSecond).toLocaleString('en-US')}/s`,
+      floor: '—',
+      ratio: '—',
+      target: '≥ 20,000/s',
+    };
   } finally {
     await node.close();
   }
@@ -141,7 +221,12 @@ export async function benchPropagation(sizes: Sizes): Promise<Row | undefined> {
   const a = await createTresor(testConfig(env), { logger: createLogger('silent') });
   const b = await createTresor(testConfig(env), { logger: createLogger('silent') });
   try {
-    const admin = { kind: 'user' as const, id: (await a.bootstrap.createAdministrator({ email: 'bench@example.test', password: 'correct horse battery staple' })).id };
+    const admin = {
+      kind: 'user' as const,
+      id: (
+        await a.bootstrap.createAdministrator({ email: 'bench@example.test', password: 'correct horse battery staple' })
+      ).id,
+    };
     const s = await a.secrets.create(admin, { type: 'password', name: 'propagated', fields: { password: 'p0' } });
     const latencies: number[] = [];
     for (let i = 1; i <= sizes.propagationUpdates; i++) {
@@ -158,7 +243,15 @@ export async function benchPropagation(sizes: Sizes): Promise<Row | undefined> {
       latencies.push(await heard);
     }
     latencies.sort((x, y) => x - y);
-    return { bench: `5. propagation A → B, ${sizes.propagationUpdates} updates (start of update to notice on B)`, database: 'postgres', figure: 'latency', tresor: `p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms`, floor: '—', ratio: '—', target: 'p99 ≤ 100 ms' };
+    return {
+      bench: `5. propagation A → B, ${sizes.propagationUpdates} updates (start of update to notice on B)`,
+      database: 'postgres',
+      figure: 'latency',
+      tresor: `p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms`,
+      floor: '—',
+      ratio: '—',
+      target: 'p99 ≤ 100 ms',
+    };
   } finally {
     await a.close();
     await b.close();
@@ -170,7 +263,11 @@ export async function benchPropagation(sizes: Sizes): Promise<Row | undefined> {
 async function startupMs(env: Record<string, string>): Promise<number> {
   const root = resolve(import.meta.dirname, '../..');
   const started = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { cwd: root, env: { ...process.env, PORT: '0', TRESOR_LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    cwd: root,
+    env: { ...process.env, PORT: '0', TRESOR_LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   try {
     return await new Promise<number>((resolveReady, reject) => {
       let seen = '';
@@ -189,13 +286,33 @@ async function startupMs(env: Record<string, string>): Promise<number> {
 
 export async function benchColdStart(): Promise<Row[]> {
   const rows: Row[] = [];
-  const embedded = await startupMs({ TRESOR_DATA_DIR: mkdtempSync(join(tmpdir(), 'tresor-cold-')), TRESOR_ADMIN_EMAIL: 'a@example.test', TRESOR_ADMIN_PASSWORD: 'correct horse battery staple' });
-  rows.push({ bench: '6. cold start: npm start to ready, fresh data folder', database: 'pglite', figure: 'time', tresor: `${(embedded / 1000).toFixed(2)} s`, floor: '—', ratio: '—', target: 'report' });
+  const embedded = await startupMs({
+    TRESOR_DATA_DIR: mkdtempSync(join(tmpdir(), 'tresor-cold-')),
+    TRESOR_ADMIN_EMAIL: 'a@example.test',
+    TRESOR_ADMIN_PASSWORD: 'correct horse battery staple',
+  });
+  rows.push({
+    bench: '6. cold start: npm start to ready, fresh data folder',
+    database: 'pglite',
+    figure: 'time',
+    tresor: `${(embedded / 1000).toFixed(2)} s`,
+    floor: '—',
+    ratio: '—',
+    target: 'report',
+  });
   if (postgresUrl) {
     const db = await createPostgresDatabase();
     try {
       const ms = await startupMs({ DATABASE_URL: db.url, TRESOR_MASTER_KEY: randomBytes(32).toString('base64') });
-      rows.push({ bench: '6. cold start: npm start to ready, empty database', database: 'postgres', figure: 'time', tresor: `${(ms / 1000).toFixed(2)} s`, floor: '—', ratio: '—', target: 'report' });
+      rows.push({
+        bench: '6. cold start: npm start to ready, empty database',
+        database: 'postgres',
+        figure: 'time',
+        tresor: `${(ms / 1000).toFixed(2)} s`,
+        floor: '—',
+        ratio: '—',
+        target: 'report',
+      });
     } finally {
       await db.drop();
     }

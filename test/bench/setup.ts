@@ -4,7 +4,14 @@ import { Password } from '../../credential-types/password.ts';
 import type { Principal } from '../../src/identity/principal.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createTresor, type Tresor } from '../../src/tresor.ts';
-import { createAdmin, createPostgresDatabase, freshDatabase, postgresUrl, testConfig, type DatabaseKind } from '../support/databases.ts';
+import {
+  createAdmin,
+  createPostgresDatabase,
+  type DatabaseKind,
+  freshDatabase,
+  postgresUrl,
+  testConfig,
+} from '../support/databases.ts';
 
 export { Password };
 
@@ -23,17 +30,52 @@ export async function benchNode(kind: DatabaseKind, env: Record<string, string> 
   const masterKey = randomBytes(32).toString('base64');
   if (kind === 'postgres') {
     const db = await createPostgresDatabase();
-    const tresor = await createTresor(testConfig({ DATABASE_URL: db.url, TRESOR_MASTER_KEY: masterKey, TRESOR_DB_MAX_CONNECTIONS: '20', ...env }), { logger: createLogger('silent') });
-    return { kind, tresor, admin: await createAdmin(tresor), url: db.url, masterKey, close: async () => { await tresor.close(); await db.drop(); } };
+    const tresor = await createTresor(
+      testConfig({ DATABASE_URL: db.url, TRESOR_MASTER_KEY: masterKey, TRESOR_DB_MAX_CONNECTIONS: '20', ...env }),
+      { logger: createLogger('silent') },
+    );
+    return {
+      kind,
+      tresor,
+      admin: await createAdmin(tresor),
+      url: db.url,
+      masterKey,
+      close: async () => {
+        await tresor.close();
+        await db.drop();
+      },
+    };
   }
   const db = await freshDatabase('pglite');
-  const tresor = await createTresor(testConfig({ TRESOR_MASTER_KEY: masterKey, ...env }), { database: db.handle, logger: createLogger('silent') });
-  return { kind, tresor, admin: await createAdmin(tresor), url: undefined, masterKey, close: async () => { await tresor.close(); await db.drop(); } };
+  const tresor = await createTresor(testConfig({ TRESOR_MASTER_KEY: masterKey, ...env }), {
+    database: db.handle,
+    logger: createLogger('silent'),
+  });
+  return {
+    kind,
+    tresor,
+    admin: await createAdmin(tresor),
+    url: undefined,
+    masterKey,
+    close: async () => {
+      await tresor.close();
+      await db.drop();
+    },
+  };
 }
 
 /** `count` Password secrets owned by the node's administrator. */
 export async function seedSecrets(node: BenchNode, count: number, prefix = 's'): Promise<string[]> {
   const ids: string[] = [];
-  for (let i = 0; i < count; i++) ids.push((await node.tresor.secrets.create(node.admin, { type: 'password', name: `${prefix}-${i}`, fields: { username: 'u', password: `p-${i}` } })).id);
+  for (let i = 0; i < count; i++)
+    ids.push(
+      (
+        await node.tresor.secrets.create(node.admin, {
+          type: 'password',
+          name: `${prefix}-${i}`,
+          fields: { username: 'u', password: `p-${i}` },
+        })
+      ).id,
+    );
   return ids;
 }

@@ -2,8 +2,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
 import { PGlite } from '@electric-sql/pglite';
+import { describe, expect, it } from 'vitest';
 import { chainHash, contentOf } from '../../src/audit/audit-chain.ts';
 import { tresor } from '../support/cli.ts';
 
@@ -16,7 +16,10 @@ describe('tresor audit and keys (local mode)', () => {
     const ok = await tresor(['audit', 'verify'], env);
     expect(ok).toMatchObject({ code: 0, stdout: 'audit chain intact: 1 rows\n' });
     const exported = await tresor(['audit', 'export'], env);
-    const lines = exported.stdout.trim().split('\n').map((l) => JSON.parse(l) as { action: string; targetName: string });
+    const lines = exported.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { action: string; targetName: string });
     expect(lines).toEqual([expect.objectContaining({ action: 'user.created', targetName: 'root@example.test' })]);
     expect(exported.stdout).not.toContain('a long admin password');
 
@@ -29,30 +32,59 @@ describe('tresor audit and keys (local mode)', () => {
     await db.close();
     const broken = await tresor(['audit', 'verify'], env);
     expect(broken.code).toBe(7);
-    expect(broken.stderr.trim().split('\n')).toEqual([`local mode: acting as Tresor itself on the embedded database in ${env.TRESOR_DATA_DIR}`, 'tresor: Audit chain broken at row 1: its content does not match its hash: the row was edited']);
+    expect(broken.stderr.trim().split('\n')).toEqual([
+      `local mode: acting as Tresor itself on the embedded database in ${env.TRESOR_DATA_DIR}`,
+      'tresor: Audit chain broken at row 1: its content does not match its hash: the row was edited',
+    ]);
   }, 180_000);
 
   it('compares the trail with an earlier export and exits 7 when it was rewritten since, although the chain still holds', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tresor-cli-'));
     const env = { TRESOR_DATA_DIR: dir, TRESOR_LOG_LEVEL: 'error' };
-    expect((await tresor(['users', 'create', 'root@example.test', '--admin'], env, 'a long admin password\n')).code).toBe(0);
+    expect(
+      (await tresor(['users', 'create', 'root@example.test', '--admin'], env, 'a long admin password\n')).code,
+    ).toBe(0);
     expect((await tresor(['users', 'create', 'second@example.test'], env, 'another long password\n')).code).toBe(0);
     const exported = await tresor(['audit', 'export'], env);
     const copy = join(dir, 'export.jsonl');
     writeFileSync(copy, exported.stdout);
-    const lines = exported.stdout.trim().split('\n').map((l) => JSON.parse(l) as { id: number; lane: number; hash: string });
+    const lines = exported.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { id: number; lane: number; hash: string });
     expect(lines.length).toBeGreaterThanOrEqual(2);
     expect(lines[0]).toMatchObject({ lane: 1, hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
-    expect(await tresor(['audit', 'verify', '--against', copy], env)).toMatchObject({ code: 0, stdout: `audit chain intact: ${lines.length} rows; all ${lines.length} rows of the exported copy match\n` });
+    expect(await tresor(['audit', 'verify', '--against', copy], env)).toMatchObject({
+      code: 0,
+      stdout: `audit chain intact: ${lines.length} rows; all ${lines.length} rows of the exported copy match\n`,
+    });
 
     // Rewrite the first row and re-link everything after it, head included: a forger who knows the scheme.
     const db = new PGlite(join(dir, 'pglite'));
     const rows = (await db.query<Record<string, unknown>>('select * from audit_events order by id')).rows;
     let prev: Buffer = Buffer.from(rows[0]!.prev_hash as Uint8Array);
     for (const [i, r] of rows.entries()) {
-      const content = { at: r.at as Date, actorId: r.actor_id as string | null, actorLabel: r.actor_label as string, principal: r.principal as string | null, action: r.action as string, targetId: r.target_id as string | null, targetName: i === 0 ? 'someone-else@example.test' : (r.target_name as string | null), outcome: r.outcome as string, module: r.module as string | null, requestId: r.request_id as string | null, clientAddress: r.client_address as string | null, details: r.details };
+      const content = {
+        at: r.at as Date,
+        actorId: r.actor_id as string | null,
+        actorLabel: r.actor_label as string,
+        principal: r.principal as string | null,
+        action: r.action as string,
+        targetId: r.target_id as string | null,
+        targetName: i === 0 ? 'someone-else@example.test' : (r.target_name as string | null),
+        outcome: r.outcome as string,
+        module: r.module as string | null,
+        requestId: r.request_id as string | null,
+        clientAddress: r.client_address as string | null,
+        details: r.details,
+      };
       const hash = chainHash(prev, contentOf(content));
-      await db.query('update audit_events set target_name = $1, prev_hash = $2, hash = $3 where id = $4', [content.targetName, prev, hash, r.id]);
+      await db.query('update audit_events set target_name = $1, prev_hash = $2, hash = $3 where id = $4', [
+        content.targetName,
+        prev,
+        hash,
+        r.id,
+      ]);
       prev = hash;
     }
     await db.query('update audit_chain_head set hash = $1 where id = 1', [prev]);
@@ -60,7 +92,9 @@ describe('tresor audit and keys (local mode)', () => {
     expect(await tresor(['audit', 'verify'], env)).toMatchObject({ code: 0 });
     const rewritten = await tresor(['audit', 'verify', '--against', copy], env);
     expect(rewritten.code).toBe(7);
-    expect(rewritten.stderr.trim().split('\n').at(-1)).toBe(`tresor: Audit row ${lines[0]!.id} differs from the exported copy: the trail was rewritten after the export`);
+    expect(rewritten.stderr.trim().split('\n').at(-1)).toBe(
+      `tresor: Audit row ${lines[0]!.id} differs from the exported copy: the trail was rewritten after the export`,
+    );
 
     // A copy that is not an export is refused, naming the line and never echoing it.
     writeFileSync(copy, `${exported.stdout.split('\n')[0]}\n{"not":"a row","secret":"CANARY-line"}\n`);

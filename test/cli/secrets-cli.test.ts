@@ -29,24 +29,59 @@ describe('tresor secrets, local mode', () => {
   const env = { TRESOR_DATA_DIR: mkdtempSync(join(tmpdir(), 'tresor-cli-local-')) };
 
   it('creates, lists, shows, updates, rolls back and deletes, with stable JSON', async () => {
-    expect((await run(['secrets', 'create', 'db', '--type', 'password', '--field', 'username=app', '-s', canary, '--description', 'main'], env)).stdout).toBe('created db (password, v1)\n');
-    const list = JSON.parse((await run(['secrets', 'list', '--json'], env)).stdout) as { name: string; type: string; version: number }[];
+    expect(
+      (
+        await run(
+          [
+            'secrets',
+            'create',
+            'db',
+            '--type',
+            'password',
+            '--field',
+            'username=app',
+            '-s',
+            canary,
+            '--description',
+            'main',
+          ],
+          env,
+        )
+      ).stdout,
+    ).toBe('created db (password, v1)\n');
+    const list = JSON.parse((await run(['secrets', 'list', '--json'], env)).stdout) as {
+      name: string;
+      type: string;
+      version: number;
+    }[];
     expect(list.map((s) => [s.name, s.type, s.version])).toEqual([['db', 'password', 1]]);
     const shown = await run(['secrets', 'show', 'db', '--json'], env);
     expect(JSON.parse(shown.stdout)).toMatchObject({ name: 'db', fields: { username: 'app' } });
-    expect((await run(['secrets', 'update', 'db', '--field', 'username=svc'], env)).stdout).toBe('updated db: now v2\n');
-    expect((await run(['secrets', 'update', 'db', '--field', 'username=svc'], env)).stdout).toBe('nothing changed: db stays at v2\n');
-    const versions = JSON.parse((await run(['secrets', 'versions', 'db', '--json'], env)).stdout) as { version: number }[];
+    expect((await run(['secrets', 'update', 'db', '--field', 'username=svc'], env)).stdout).toBe(
+      'updated db: now v2\n',
+    );
+    expect((await run(['secrets', 'update', 'db', '--field', 'username=svc'], env)).stdout).toBe(
+      'nothing changed: db stays at v2\n',
+    );
+    const versions = JSON.parse((await run(['secrets', 'versions', 'db', '--json'], env)).stdout) as {
+      version: number;
+    }[];
     expect(versions.map((v) => v.version)).toEqual([2, 1]);
-    expect((await run(['secrets', 'rollback', 'db', '--to', '1', '--reason', 'oops'], env)).stdout).toBe('rolled db back to v1: now v3\n');
-    expect((await run(['secrets', 'share', 'db', '--group', 'system'], env)).stdout).toBe('shared db with group system\n');
+    expect((await run(['secrets', 'rollback', 'db', '--to', '1', '--reason', 'oops'], env)).stdout).toBe(
+      'rolled db back to v1: now v3\n',
+    );
+    expect((await run(['secrets', 'share', 'db', '--group', 'system'], env)).stdout).toBe(
+      'shared db with group system\n',
+    );
     // The stored password survived every update (the system group's modules render it).
     const config = join(env.TRESOR_DATA_DIR, 'app.conf');
     writeFileSync(config, "user={{ secret('db').username }}\npassword={{ secret('db') }}\n");
     const rendered = await tresor(['render', config], { ...env, TRESOR_LOG_LEVEL: 'error' });
     expect(rendered.stdout).toBe(`user=app\npassword=${canary}\n`);
     expect((await run(['render', config, '--check'], env)).stdout).toBe(`${config}: every reference is usable\n`);
-    expect((await run(['secrets', 'unshare', 'db', '--group', 'system'], env)).stdout).toBe('unshared db from group system\n');
+    expect((await run(['secrets', 'unshare', 'db', '--group', 'system'], env)).stdout).toBe(
+      'unshared db from group system\n',
+    );
     expect((await run(['secrets', 'delete', 'db', '--yes'], env)).stdout).toBe('deleted db\n');
     expect((await run(['secrets', 'list'], env)).stdout).toBe('no secrets\n');
   }, 120_000);
@@ -56,18 +91,32 @@ describe('tresor secrets, local mode', () => {
     const key = sshKey('ed25519');
     writeFileSync(keyFile, key.openssh);
     expect((await run(['secrets', 'create', 'deploy-key', '--type', 'ssh-key', '-f', keyFile], env)).code).toBe(0);
-    const shown = JSON.parse((await run(['secrets', 'show', 'deploy-key', '--json'], env)).stdout) as { facts: Record<string, string> };
+    const shown = JSON.parse((await run(['secrets', 'show', 'deploy-key', '--json'], env)).stdout) as {
+      facts: Record<string, string>;
+    };
     expect(shown.facts.fingerprint).toBe(key.fingerprint);
-    expect((await run(['secrets', 'create', 'env', '--type', 'generic', '--pair', `TOKEN=${canary}`], env)).code).toBe(0);
-    expect(JSON.parse((await run(['secrets', 'show', 'env', '--json'], env)).stdout).fields).toEqual({ entries: [{ name: 'TOKEN', value: '' }] });
+    expect((await run(['secrets', 'create', 'env', '--type', 'generic', '--pair', `TOKEN=${canary}`], env)).code).toBe(
+      0,
+    );
+    expect(JSON.parse((await run(['secrets', 'show', 'env', '--json'], env)).stdout).fields).toEqual({
+      entries: [{ name: 'TOKEN', value: '' }],
+    });
   }, 180_000);
 
   it('exits with a distinct code and one line for each kind of error', async () => {
     const cases: [string[], number, RegExp][] = [
-      [['secrets', 'create', 'x', '--type', 'nope'], 6, /^tresor: Invalid input: type: Unknown type "nope"; see tresor types$/],
+      [
+        ['secrets', 'create', 'x', '--type', 'nope'],
+        6,
+        /^tresor: Invalid input: type: Unknown type "nope"; see tresor types$/,
+      ],
       [['secrets', 'create', 'x', '--type', 'smtp', '--field', 'port=abc'], 6, /fields\.port: Port must be a number/],
       [['secrets', 'show', 'missing'], 3, /^tresor: No secret "missing"$/],
-      [['secrets', 'create', 'env', '--type', 'generic', '--pair', 'A=b'], 5, /^tresor: A secret named "env" already exists$/],
+      [
+        ['secrets', 'create', 'env', '--type', 'generic', '--pair', 'A=b'],
+        5,
+        /^tresor: A secret named "env" already exists$/,
+      ],
       [['secrets', 'delete', 'env'], 6, /pass --yes/],
       [['secrets', 'rollback', 'env'], 2, /required option '--to <version>'/],
       [['secrets', 'share', 'env'], 6, /exactly one of --user EMAIL or --group NAME/],
@@ -94,18 +143,30 @@ describe('tresor secrets, remote mode', () => {
 
   it('works over the REST API with --url and --token', async () => {
     const env = { TRESOR_URL: url, TRESOR_TOKEN: token, TRESOR_DATA_DIR: '/nonexistent' };
-    expect((await run(['secrets', 'create', 'remote-db', '--type', 'password', '-s', canary], env)).stdout).toBe('created remote-db (password, v1)\n');
-    expect(JSON.parse((await run(['secrets', 'list', '--json'], env)).stdout).map((s: { name: string }) => s.name)).toEqual(['remote-db']);
-    expect((await run(['secrets', 'update', 'remote-db', '--field', 'username=u'], env)).stdout).toBe('updated remote-db: now v2\n');
+    expect((await run(['secrets', 'create', 'remote-db', '--type', 'password', '-s', canary], env)).stdout).toBe(
+      'created remote-db (password, v1)\n',
+    );
+    expect(
+      JSON.parse((await run(['secrets', 'list', '--json'], env)).stdout).map((s: { name: string }) => s.name),
+    ).toEqual(['remote-db']);
+    expect((await run(['secrets', 'update', 'remote-db', '--field', 'username=u'], env)).stdout).toBe(
+      'updated remote-db: now v2\n',
+    );
     expect((await h.tresor.usage.useAny(h.admin, 'remote-db')).payload.password).toBe(canary);
     const friend = await createUser(h.tresor, h.admin, 'cli-friend');
-    expect((await run(['secrets', 'share', 'remote-db', '--user', friend.email], env)).stdout).toBe(`shared remote-db with user ${friend.email}\n`);
-    expect((await run(['secrets', 'rollback', 'remote-db', '--to', '1'], env)).stdout).toBe('rolled remote-db back to v1: now v3\n');
+    expect((await run(['secrets', 'share', 'remote-db', '--user', friend.email], env)).stdout).toBe(
+      `shared remote-db with user ${friend.email}\n`,
+    );
+    expect((await run(['secrets', 'rollback', 'remote-db', '--to', '1'], env)).stdout).toBe(
+      'rolled remote-db back to v1: now v3\n',
+    );
     const stranger = await createUser(h.tresor, h.admin, 'cli-stranger', ['SECRET_MANAGEMENT_CREATE']);
     const denied = await run(['secrets', 'show', 'remote-db'], { ...env, TRESOR_TOKEN: await h.tokenFor(stranger) });
     expect(denied).toMatchObject({ code: 3, stderr: 'tresor: No secret "remote-db"\n' });
     const friendToken = await h.tokenFor(friend);
-    expect((await run(['secrets', 'delete', 'remote-db', '--yes'], { ...env, TRESOR_TOKEN: friendToken })).code).toBe(4);
+    expect((await run(['secrets', 'delete', 'remote-db', '--yes'], { ...env, TRESOR_TOKEN: friendToken })).code).toBe(
+      4,
+    );
     expect((await run(['secrets', 'list'], { ...env, TRESOR_TOKEN: 'tsr_bad' })).code).toBe(4);
     expect((await run(['secrets', 'delete', 'remote-db', '--yes'], env)).stdout).toBe('deleted remote-db\n');
   }, 120_000);
@@ -120,7 +181,9 @@ describe('tresor secrets, remote mode', () => {
     const file = join(configDir, 'credentials.json');
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ url, token: expect.stringMatching(/^tsr_/) });
-    expect((await run(['secrets', 'create', 'mine', '--type', 'api-key', '-s', canary], env)).stdout).toBe('created mine (api-key, v1)\n');
+    expect((await run(['secrets', 'create', 'mine', '--type', 'api-key', '-s', canary], env)).stdout).toBe(
+      'created mine (api-key, v1)\n',
+    );
     const stored = JSON.parse(readFileSync(file, 'utf8')) as { token: string };
     expect((await run(['logout'], env)).stdout).toBe('signed out\n');
     // Logout revoked exactly the token it had stored.
@@ -134,14 +197,22 @@ describe('tresor groups and tokens', () => {
   it('manages groups, members and permissions locally', async () => {
     const env = { TRESOR_DATA_DIR: mkdtempSync(join(tmpdir(), 'tresor-cli-groups-')) };
     expect((await run(['users', 'create', 'ops@example.test'], env, 'a long enough password\n')).code).toBe(0);
-    expect((await run(['groups', 'create', 'ops', '--description', 'operators'], env)).stdout).toBe('created group ops\n');
-    expect((await run(['groups', 'add-member', 'ops', 'ops@example.test'], env)).stdout).toBe('added ops@example.test to ops\n');
-    expect((await run(['groups', 'grant', 'SECRET_MANAGEMENT_CREATE', '--group', 'ops'], env)).stdout).toBe('granted SECRET_MANAGEMENT_CREATE to ops\n');
+    expect((await run(['groups', 'create', 'ops', '--description', 'operators'], env)).stdout).toBe(
+      'created group ops\n',
+    );
+    expect((await run(['groups', 'add-member', 'ops', 'ops@example.test'], env)).stdout).toBe(
+      'added ops@example.test to ops\n',
+    );
+    expect((await run(['groups', 'grant', 'SECRET_MANAGEMENT_CREATE', '--group', 'ops'], env)).stdout).toBe(
+      'granted SECRET_MANAGEMENT_CREATE to ops\n',
+    );
     expect((await run(['groups', 'members', 'ops'], env)).stdout).toBe('ops@example.test\n');
     expect((await run(['groups', 'grant', 'GOD_MODE', '--group', 'ops'], env)).code).toBe(6);
     const builtIn = await run(['groups', 'delete', 'system'], env);
     expect(builtIn.code, builtIn.stderr).toBe(5);
-    expect(JSON.parse((await run(['groups', 'list', '--json'], env)).stdout).map((g: { name: string }) => g.name)).toEqual(['ops', 'system']);
+    expect(
+      JSON.parse((await run(['groups', 'list', '--json'], env)).stdout).map((g: { name: string }) => g.name),
+    ).toEqual(['ops', 'system']);
   }, 180_000);
 
   it('creates, lists and revokes API tokens in remote mode', async () => {

@@ -10,8 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Password } from '../../credential-types/password.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createTresor, type Tresor } from '../../src/tresor.ts';
-import { createAdmin, createPostgresDatabase, postgresUrl, testConfig } from '../support/databases.ts';
 import { converges } from '../support/converges.ts';
+import { createAdmin, createPostgresDatabase, postgresUrl, testConfig } from '../support/databases.ts';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.ts';
 
 describe.skipIf(!postgresUrl)('a listening connection that goes silent', () => {
@@ -29,10 +29,18 @@ describe.skipIf(!postgresUrl)('a listening connection that goes silent', () => {
     const throughProxy = new URL(db.url);
     throughProxy.hostname = '127.0.0.1';
     throughProxy.port = String(proxy.port);
-    const env = { DATABASE_URL: db.url, TRESOR_MASTER_KEY: testConfig().masterKey!, TRESOR_CACHE_TTL_MS: '600000', TRESOR_BUS_HEARTBEAT_MS: String(heartbeatMs) };
+    const env = {
+      DATABASE_URL: db.url,
+      TRESOR_MASTER_KEY: testConfig().masterKey!,
+      TRESOR_CACHE_TTL_MS: '600000',
+      TRESOR_BUS_HEARTBEAT_MS: String(heartbeatMs),
+    };
     a = await createTresor(testConfig(env), { logger: createLogger('silent'), nodeName: 'tresor-listen-A' });
     // Only B's listening connection goes through the proxy; its pool talks to PostgreSQL directly.
-    b = await createTresor(testConfig({ ...env, TRESOR_LISTEN_URL: throughProxy.toString() }), { logger: createLogger('silent'), nodeName: 'tresor-listen-B' });
+    b = await createTresor(testConfig({ ...env, TRESOR_LISTEN_URL: throughProxy.toString() }), {
+      logger: createLogger('silent'),
+      nodeName: 'tresor-listen-B',
+    });
   });
   afterAll(async () => {
     await a?.close();
@@ -52,7 +60,9 @@ describe.skipIf(!postgresUrl)('a listening connection that goes silent', () => {
     await a.secrets.update(admin, s.id, { fields: { password: 'during' } });
     // The notice is stuck on the dead link; B sees the change only because its heartbeat stopped coming back.
     const noticed = await converges(async () => !b.bus.healthy, 20 * heartbeatMs);
-    process.stdout.write(`[figures] silent listening link noticed after ${Math.round(noticed)} ms (heartbeat ${heartbeatMs} ms, down after 3 missed)\n`);
+    process.stdout.write(
+      `[figures] silent listening link noticed after ${Math.round(noticed)} ms (heartbeat ${heartbeatMs} ms, down after 3 missed)\n`,
+    );
     expect((await b.use(Password, admin, s.id)).value.password).toBe('during');
 
     // The dead link is never thawed: B replaces it by itself.

@@ -3,18 +3,23 @@
  * connection and caches: a change on A is seen by B's use() and API at once, without restart,
  * even after B's listening connection is killed from the database side.
  */
+
+import type { FastifyInstance } from 'fastify';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Password } from '../../credential-types/password.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createTresor, type Tresor } from '../../src/tresor.ts';
 import { buildApp } from '../../src/web/app.ts';
-import type { FastifyInstance } from 'fastify';
-import { createAdmin, createPostgresDatabase, postgresUrl, testConfig } from '../support/databases.ts';
 import { converges } from '../support/converges.ts';
+import { createAdmin, createPostgresDatabase, postgresUrl, testConfig } from '../support/databases.ts';
 import { createGroup, createUser } from '../support/principals.ts';
 
-const gives = (p: Promise<unknown>) => p.then(() => true, () => false);
+const gives = (p: Promise<unknown>) =>
+  p.then(
+    () => true,
+    () => false,
+  );
 
 describe.skipIf(!postgresUrl)('two nodes on one PostgreSQL', () => {
   let drop: () => Promise<void>;
@@ -35,24 +40,36 @@ describe.skipIf(!postgresUrl)('two nodes on one PostgreSQL', () => {
     await bApp.ready();
   });
   afterAll(async () => {
-    process.stdout.write(`[figures] cluster convergence A→B (ms): ${JSON.stringify(Object.fromEntries(Object.entries(latencies).map(([k, v]) => [k, Math.round(v * 10) / 10])))}\n`);
+    process.stdout.write(
+      `[figures] cluster convergence A→B (ms): ${JSON.stringify(Object.fromEntries(Object.entries(latencies).map(([k, v]) => [k, Math.round(v * 10) / 10])))}\n`,
+    );
     await bApp?.close();
     await a?.close();
     await b?.close();
     await drop?.();
   });
 
-  it('sees an update made on A in B\'s use() and API, with B\'s cache warm', async () => {
+  it("sees an update made on A in B's use() and API, with B's cache warm", async () => {
     const admin = await createAdmin(a);
-    const s = await a.secrets.create(admin, { type: 'password', name: 'shared-db', fields: { username: 'u', password: 'one' } });
+    const s = await a.secrets.create(admin, {
+      type: 'password',
+      name: 'shared-db',
+      fields: { username: 'u', password: 'one' },
+    });
     const token = (await b.sessions.createToken(admin, { name: 'b' })).token;
     // Warm B: its cache now holds the row, the access facts and the sealed version.
     expect((await b.use(Password, admin, s.id)).value.password).toBe('one');
-    expect((await bApp.inject({ url: `/api/v1/secrets/${s.id}`, headers: { authorization: `Bearer ${token}` } })).json().fields.username).toBe('u');
+    expect(
+      (await bApp.inject({ url: `/api/v1/secrets/${s.id}`, headers: { authorization: `Bearer ${token}` } })).json()
+        .fields.username,
+    ).toBe('u');
     expect(b.cache.stats.hits).toBeGreaterThan(0);
     await a.secrets.update(admin, s.id, { fields: { username: 'v', password: 'two' } });
     latencies.update = await converges(async () => (await b.use(Password, admin, s.id)).value.password === 'two');
-    expect((await bApp.inject({ url: `/api/v1/secrets/${s.id}`, headers: { authorization: `Bearer ${token}` } })).json().fields.username).toBe('v');
+    expect(
+      (await bApp.inject({ url: `/api/v1/secrets/${s.id}`, headers: { authorization: `Bearer ${token}` } })).json()
+        .fields.username,
+    ).toBe('v');
   });
 
   it('sees a share removal, a membership removal and a user disable made on A', async () => {
@@ -85,12 +102,18 @@ describe.skipIf(!postgresUrl)('two nodes on one PostgreSQL', () => {
     const s = await a.secrets.create(admin, { type: 'password', name: 'busy-audit', fields: { password: 'p' } });
     await Promise.all([
       ...Array.from({ length: 80 }, (_, i) => (i % 2 ? a : b).use(Password, admin, s.id)),
-      ...Array.from({ length: 6 }, (_, i) => (i % 2 ? a : b).secrets.create(admin, { type: 'password', name: `busy-audit-${i}`, fields: { password: 'p' } })),
+      ...Array.from({ length: 6 }, (_, i) =>
+        (i % 2 ? a : b).secrets.create(admin, { type: 'password', name: `busy-audit-${i}`, fields: { password: 'p' } }),
+      ),
     ]);
     expect(await b.audit.verify(admin)).toMatchObject({ ok: true });
     const sql = postgres(url, { max: 1, onnotice: () => {} });
-    const lanes = await sql<{ lane: number }[]>`select distinct lane from audit_events where target_id = ${s.id} and action = 'secret.used'`;
-    const [used] = await sql<{ count: number }[]>`select count(*)::int as count from audit_events where target_id = ${s.id} and action = 'secret.used'`;
+    const lanes = await sql<
+      { lane: number }[]
+    >`select distinct lane from audit_events where target_id = ${s.id} and action = 'secret.used'`;
+    const [used] = await sql<
+      { count: number }[]
+    >`select count(*)::int as count from audit_events where target_id = ${s.id} and action = 'secret.used'`;
     await sql.end();
     expect(used!.count).toBe(80);
     // Two nodes with two batches in flight each: their appends did not all queue on one lane.
@@ -102,14 +125,20 @@ describe.skipIf(!postgresUrl)('two nodes on one PostgreSQL', () => {
     const s = await a.secrets.create(admin, { type: 'password', name: 'after-kill', fields: { password: 'before' } });
     expect((await b.use(Password, admin, s.id)).value.password).toBe('before');
     const sql = postgres(url, { max: 1, onnotice: () => {} });
-    const killed = await sql`select pg_terminate_backend(pid) as ok from pg_stat_activity where application_name = 'tresor-listen-B'`;
+    const killed =
+      await sql`select pg_terminate_backend(pid) as ok from pg_stat_activity where application_name = 'tresor-listen-B'`;
     await sql.end();
     expect(killed.length).toBe(1);
     // While it reconnects, B serves uncached (correct), and once listening again it is back to caching.
     await a.secrets.update(admin, s.id, { fields: { password: 'after' } });
-    latencies.afterKill = await converges(async () => (await b.use(Password, admin, s.id)).value.password === 'after', 5000);
+    latencies.afterKill = await converges(
+      async () => (await b.use(Password, admin, s.id)).value.password === 'after',
+      5000,
+    );
     await converges(async () => b.bus.healthy, 10_000);
     await a.secrets.update(admin, s.id, { fields: { password: 'again' } });
-    latencies.afterReconnect = await converges(async () => (await b.use(Password, admin, s.id)).value.password === 'again');
+    latencies.afterReconnect = await converges(
+      async () => (await b.use(Password, admin, s.id)).value.password === 'again',
+    );
   }, 30_000);
 });

@@ -80,7 +80,10 @@ describe.skipIf(!chromiumPath)('web UI in Chromium', () => {
     await page.fill('#f-host', 'smtp.example.test');
     await page.fill('#f-username', 'mailer');
     await page.fill('#f-password', smtpPassword);
-    await Promise.all([page.waitForURL(/\/secrets\/[0-9a-f-]{36}\?done=created/), page.click('main button[type=submit]')]);
+    await Promise.all([
+      page.waitForURL(/\/secrets\/[0-9a-f-]{36}\?done=created/),
+      page.click('main button[type=submit]'),
+    ]);
     await snap(page, 'smtp-created');
     expect(await page.textContent('main')).toContain('•••••• (sealed)');
 
@@ -115,7 +118,11 @@ describe.skipIf(!chromiumPath)('web UI in Chromium', () => {
     await snap(friendPage, 'friend-store');
 
     // Share another secret with a group: its member signs in and does not see it.
-    await h.tresor.secrets.create(h.admin, { type: 'password', name: 'team-only', fields: { password: groupSecretValue } });
+    await h.tresor.secrets.create(h.admin, {
+      type: 'password',
+      name: 'team-only',
+      fields: { password: groupSecretValue },
+    });
     await page.goto(`${base}/secrets/team-only/shares`);
     await page.selectOption('#group', team.name);
     await Promise.all([page.waitForURL(/done=shared/), page.click('button:has-text("Share with group")')]);
@@ -157,7 +164,9 @@ describe.skipIf(!chromiumPath)('web UI in Chromium', () => {
     await page.fill('#f-username', 'mailer');
     await page.fill('#f-password', smtpPassword);
     // Chromium would stop at max=65535; drop the attribute to reach the server, as a script could.
-    await page.locator('#f-port').evaluate((input: { removeAttribute(name: string): void }) => input.removeAttribute('max'));
+    await page
+      .locator('#f-port')
+      .evaluate((input: { removeAttribute(name: string): void }) => input.removeAttribute('max'));
     await page.click('main button[type=submit]');
     await page.waitForSelector('#e-port');
     expect(await page.textContent('#e-port')).toBe('Port must be at most 65535');

@@ -10,7 +10,12 @@ import { createTresor } from '../../src/tresor.ts';
 const tresor = await createTresor(parseConfig(), { logger: createLogger('silent') });
 const email = 'crash-admin@example.test';
 const existing = await tresor.users.findByEmail(email);
-const admin: Principal = { kind: 'user', id: existing ? existing.id : (await tresor.bootstrap.createAdministrator({ email, password: 'correct horse battery staple' })).id };
+const admin: Principal = {
+  kind: 'user',
+  id: existing
+    ? existing.id
+    : (await tresor.bootstrap.createAdministrator({ email, password: 'correct horse battery staple' })).id,
+};
 const friendEmail = 'crash-friend@example.test';
 if (!(await tresor.users.findByEmail(friendEmail))) await tresor.users.create(admin, { email: friendEmail });
 process.stdout.write('ready\n');
@@ -21,8 +26,17 @@ for (let i = 0; ; i++) {
   const pick = names[Math.floor(Math.random() * names.length)];
   const roll = Math.random();
   try {
-    if (!pick || roll < 0.3) await tresor.secrets.create(admin, { type: 'generic', name: `crash-${run}-${i}`, fields: { entries: [{ name: 'V', value: `v-${run}-${i}` }] } });
-    else if (roll < 0.65) await tresor.secrets.update(admin, pick, { fields: { entries: [{ name: 'V', value: `u-${run}-${i}` }] }, reason: `update ${i}` });
+    if (!pick || roll < 0.3)
+      await tresor.secrets.create(admin, {
+        type: 'generic',
+        name: `crash-${run}-${i}`,
+        fields: { entries: [{ name: 'V', value: `v-${run}-${i}` }] },
+      });
+    else if (roll < 0.65)
+      await tresor.secrets.update(admin, pick, {
+        fields: { entries: [{ name: 'V', value: `u-${run}-${i}` }] },
+        reason: `update ${i}`,
+      });
     else if (roll < 0.8) {
       const { version } = await tresor.secrets.get(admin, pick);
       if (version > 1) await tresor.secrets.rollback(admin, pick, version - 1, { reason: 'crash test' });
@@ -33,7 +47,8 @@ for (let i = 0; ; i++) {
     }
   } catch (error) {
     // Conflicts are expected (a name reused across runs); anything else is reported.
-    if ((error as { code?: string }).code !== 'CONFLICT') process.stderr.write(`worker error: ${(error as Error).message}\n`);
+    if ((error as { code?: string }).code !== 'CONFLICT')
+      process.stderr.write(`worker error: ${(error as Error).message}\n`);
   }
   if (i % 10 === 0) process.stdout.write(`ops ${i}\n`);
 }

@@ -13,14 +13,17 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createTresor } from '../../src/tresor.ts';
-import { createPostgresDatabase, databaseKinds, type DatabaseKind } from '../support/databases.ts';
+import { createPostgresDatabase, type DatabaseKind, databaseKinds } from '../support/databases.ts';
 
 const kills = Number(process.env.CRASH_KILLS ?? 4);
 const worker = resolve(import.meta.dirname, 'crash-worker.ts');
 const tsconfig = resolve(import.meta.dirname, '../../tsconfig.json');
 
 async function runAndKill(env: Record<string, string>, run: number): Promise<number> {
-  const child = spawn(process.execPath, ['--import', 'tsx', worker], { env: { ...process.env, ...env, CRASH_RUN: String(run), TSX_TSCONFIG_PATH: tsconfig, TRESOR_LOG_LEVEL: 'silent' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', worker], {
+    env: { ...process.env, ...env, CRASH_RUN: String(run), TSX_TSCONFIG_PATH: tsconfig, TRESOR_LOG_LEVEL: 'silent' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let ops = 0;
   let errors = '';
   child.stderr.on('data', (c: Buffer) => (errors += c.toString()));
@@ -43,13 +46,19 @@ describe.each(databaseKinds)('crash safety on %s', (kind: DatabaseKind) => {
   it(`loses nothing across ${kills} SIGKILLs during create, update, rollback and share`, async () => {
     const masterKey = randomBytes(32).toString('base64');
     const target = kind === 'postgres' ? await createPostgresDatabase() : undefined;
-    const env: Record<string, string> = { TRESOR_MASTER_KEY: masterKey, TRESOR_VERSIONS_KEPT: '5', ...(target ? { DATABASE_URL: target.url } : { TRESOR_DATA_DIR: mkdtempSync(join(tmpdir(), 'tresor-crash-')) }) };
+    const env: Record<string, string> = {
+      TRESOR_MASTER_KEY: masterKey,
+      TRESOR_VERSIONS_KEPT: '5',
+      ...(target ? { DATABASE_URL: target.url } : { TRESOR_DATA_DIR: mkdtempSync(join(tmpdir(), 'tresor-crash-')) }),
+    };
     const figures = { kills: 0, ops: 0, secrets: 0, unreadable: 0, sparseVersions: 0, auditBroken: 0 };
     try {
       for (let run = 0; run < kills; run++) {
         figures.ops += await runAndKill(env, run);
         figures.kills++;
-        const tresor = await createTresor(parseConfig({ ...env, TRESOR_LOG_LEVEL: 'silent' }), { logger: createLogger('silent') });
+        const tresor = await createTresor(parseConfig({ ...env, TRESOR_LOG_LEVEL: 'silent' }), {
+          logger: createLogger('silent'),
+        });
         try {
           const admin = { kind: 'user' as const, id: (await tresor.users.findByEmail('crash-admin@example.test'))!.id };
           const all = await tresor.secrets.list(admin, { limit: 500 });
@@ -70,11 +79,17 @@ describe.each(databaseKinds)('crash safety on %s', (kind: DatabaseKind) => {
         }
       }
     } finally {
-      process.stdout.write(`[figures] crash safety (${kind}): ${figures.kills} kills after ${figures.ops}+ operations, ${figures.secrets} secrets, ${figures.unreadable} unreadable, ${figures.sparseVersions} with gaps in versions, ${figures.auditBroken} broken audit chains\n`);
+      process.stdout.write(
+        `[figures] crash safety (${kind}): ${figures.kills} kills after ${figures.ops}+ operations, ${figures.secrets} secrets, ${figures.unreadable} unreadable, ${figures.sparseVersions} with gaps in versions, ${figures.auditBroken} broken audit chains\n`,
+      );
       await target?.drop();
     }
     expect(figures.kills).toBe(kills);
     expect(figures.secrets).toBeGreaterThan(0);
-    expect({ unreadable: figures.unreadable, sparseVersions: figures.sparseVersions, auditBroken: figures.auditBroken }).toEqual({ unreadable: 0, sparseVersions: 0, auditBroken: 0 });
+    expect({
+      unreadable: figures.unreadable,
+      sparseVersions: figures.sparseVersions,
+      auditBroken: figures.auditBroken,
+    }).toEqual({ unreadable: 0, sparseVersions: 0, auditBroken: 0 });
   }, 300_000);
 });

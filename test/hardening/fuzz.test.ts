@@ -5,15 +5,26 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type TestApp, testApp } from '../support/http.ts';
 import { UiClient } from '../support/browser-session.ts';
+import { type TestApp, testApp } from '../support/http.ts';
 
 const runs = Number(process.env.FUZZ_RUNS ?? 40);
 
 const hostileString = fc.oneof(
   fc.string(),
   fc.string({ unit: 'binary' }),
-  fc.constantFrom("'; drop table secrets; --", "{{ secret('x') }}", '${process.env}', '<script>alert(1)</script>', '../../etc/passwd', '%00', '\u0000\u0007\u001b[2J', '__proto__', 'constructor', '😀'.repeat(50)),
+  fc.constantFrom(
+    "'; drop table secrets; --",
+    "{{ secret('x') }}",
+    '${process.env}',
+    '<script>alert(1)</script>',
+    '../../etc/passwd',
+    '%00',
+    '\u0000\u0007\u001b[2J',
+    '__proto__',
+    'constructor',
+    '😀'.repeat(50),
+  ),
   fc.integer({ min: 10_000, max: 300_000 }).map((n) => 'A'.repeat(n)),
 );
 
@@ -23,14 +34,27 @@ const deep = fc.integer({ min: 50, max: 2000 }).map((depth) => {
   return value;
 });
 
-const protoBody = fc.constantFrom('{"__proto__":{"admin":true},"type":"password","name":"p","fields":{"password":"x"}}', '{"constructor":{"prototype":{"x":1}},"name":"c"}', '{"fields":{"__proto__":{"password":"x"}}}');
+const protoBody = fc.constantFrom(
+  '{"__proto__":{"admin":true},"type":"password","name":"p","fields":{"password":"x"}}',
+  '{"constructor":{"prototype":{"x":1}},"name":"c"}',
+  '{"fields":{"__proto__":{"password":"x"}}}',
+);
 
-const hostileValue: fc.Arbitrary<unknown> = fc.oneof(fc.anything(), fc.json().map((j) => JSON.parse(j) as unknown), hostileString, deep, fc.array(hostileString, { maxLength: 5 }), fc.dictionary(hostileString, fc.anything(), { maxKeys: 5 }));
+const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
+  fc.anything(),
+  fc.json().map((j) => JSON.parse(j) as unknown),
+  hostileString,
+  deep,
+  fc.array(hostileString, { maxLength: 5 }),
+  fc.dictionary(hostileString, fc.anything(), { maxKeys: 5 }),
+);
 
 /** A request body: an object with hostile values in the expected keys, or anything at all, or raw text. */
 const body = (keys: string[]): fc.Arbitrary<{ raw: string }> =>
   fc.oneof(
-    fc.record(Object.fromEntries(keys.map((k) => [k, hostileValue])), { requiredKeys: [] }).map((o) => ({ raw: JSON.stringify(o) ?? 'null' })),
+    fc
+      .record(Object.fromEntries(keys.map((k) => [k, hostileValue])), { requiredKeys: [] })
+      .map((o) => ({ raw: JSON.stringify(o) ?? 'null' })),
     hostileValue.map((v) => ({ raw: JSON.stringify(v) ?? 'null' })),
     protoBody.map((raw) => ({ raw })),
     fc.string().map((raw) => ({ raw })),
@@ -57,18 +81,40 @@ describe('fuzzing the API and the forms (PGlite)', () => {
   beforeAll(async () => {
     h = await testApp('pglite', { TRESOR_LOGIN_ATTEMPTS_PER_MINUTE: '10000' });
     token = await h.tokenFor(h.admin);
-    secretId = (await h.tresor.secrets.create(h.admin, { type: 'password', name: 'fuzz-target', fields: { password: 'fuzz-secret-value' } })).id;
+    secretId = (
+      await h.tresor.secrets.create(h.admin, {
+        type: 'password',
+        name: 'fuzz-target',
+        fields: { password: 'fuzz-secret-value' },
+      })
+    ).id;
     await h.tresor.secrets.update(h.admin, secretId, { fields: { password: 'second' } });
   });
 
   afterAll(async () => {
-    process.stdout.write(`[figures] fuzzing: ${figures.requests} requests, ${figures.serverErrors} 5xx, ${figures.rejectedThatChangedState} rejected requests that changed state (${figures.accepted} accepted)\n`);
+    process.stdout.write(
+      `[figures] fuzzing: ${figures.requests} requests, ${figures.serverErrors} 5xx, ${figures.rejectedThatChangedState} rejected requests that changed state (${figures.accepted} accepted)\n`,
+    );
     await h?.close();
   });
 
-  async function send(method: string, url: string, raw: string | undefined, headers: Record<string, string> = {}): Promise<void> {
+  async function send(
+    method: string,
+    url: string,
+    raw: string | undefined,
+    headers: Record<string, string> = {},
+  ): Promise<void> {
     const before = await fingerprint();
-    const res = await h.app.inject({ method: method as 'POST', url, headers: { authorization: `Bearer ${token}`, ...(raw === undefined ? {} : { 'content-type': 'application/json' }), ...headers }, ...(raw === undefined ? {} : { payload: raw }) });
+    const res = await h.app.inject({
+      method: method as 'POST',
+      url,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(raw === undefined ? {} : { 'content-type': 'application/json' }),
+        ...headers,
+      },
+      ...(raw === undefined ? {} : { payload: raw }),
+    });
     figures.requests++;
     if (res.statusCode >= 500) {
       figures.serverErrors++;
@@ -111,7 +157,11 @@ describe('fuzzing the API and the forms (PGlite)', () => {
     await send('POST', `/api/v1/secrets/${secretId}/shares`, JSON.stringify({ user: nul }));
     await send('GET', `/api/v1/secrets/${encodeURIComponent(nul)}`, undefined);
     await send('PATCH', `/api/v1/secrets/${secretId}`, JSON.stringify({ description: nul, reason: nul }));
-    await send('POST', '/api/v1/secrets', JSON.stringify({ type: 'password', name: 'nul-desc', description: nul, fields: { password: 'p' } }));
+    await send(
+      'POST',
+      '/api/v1/secrets',
+      JSON.stringify({ type: 'password', name: 'nul-desc', description: nul, fields: { password: 'p' } }),
+    );
     await send('POST', '/api/v1/auth/token', JSON.stringify({ email: nul, password: nul }));
     await send('POST', '/api/v1/users', JSON.stringify({ email: 'n@example.test', displayName: nul }));
     await send('POST', '/api/v1/groups', JSON.stringify({ name: 'nul-group', description: nul }));
@@ -122,14 +172,20 @@ describe('fuzzing the API and the forms (PGlite)', () => {
 
   it('hostile paths, ids, query strings and headers: no 5xx', async () => {
     await fc.assert(
-      fc.asyncProperty(hostileString.filter((s) => s.length < 5000), fc.constantFrom('GET', 'DELETE', 'PATCH'), async (s, method) => {
-        const enc = encodeURIComponent(s);
-        await send(method, `/api/v1/secrets/${enc}`, method === 'PATCH' ? '{}' : undefined, { 'if-match': s.replace(/[^\x20-\x7e]/g, '').slice(0, 100) || 'x' });
-        await send('GET', `/api/v1/secrets?q=${enc}&type=${enc}&limit=${enc}&after=${enc}`, undefined);
-        await send('GET', `/api/v1/audit?action=${enc}&actor=${enc}&from=${enc}`, undefined);
-        await send('DELETE', `/api/v1/secrets/${secretId}/shares/${enc}`, undefined);
-        await send('PUT', `/api/v1/users/${enc}/permissions/${enc}`, undefined);
-      }),
+      fc.asyncProperty(
+        hostileString.filter((s) => s.length < 5000),
+        fc.constantFrom('GET', 'DELETE', 'PATCH'),
+        async (s, method) => {
+          const enc = encodeURIComponent(s);
+          await send(method, `/api/v1/secrets/${enc}`, method === 'PATCH' ? '{}' : undefined, {
+            'if-match': s.replace(/[^\x20-\x7e]/g, '').slice(0, 100) || 'x',
+          });
+          await send('GET', `/api/v1/secrets?q=${enc}&type=${enc}&limit=${enc}&after=${enc}`, undefined);
+          await send('GET', `/api/v1/audit?action=${enc}&actor=${enc}&from=${enc}`, undefined);
+          await send('DELETE', `/api/v1/secrets/${secretId}/shares/${enc}`, undefined);
+          await send('PUT', `/api/v1/users/${enc}/permissions/${enc}`, undefined);
+        },
+      ),
       { numRuns: runs },
     );
     expect(failures).toEqual([]);
@@ -140,18 +196,40 @@ describe('fuzzing the API and the forms (PGlite)', () => {
     const email = (await h.tresor.users.get(h.admin, (h.admin as { id: string }).id)).email;
     await ui.login(email, 'correct horse battery staple');
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom('smtp', 'password', 'generic', 'certificate', 'nope'), fc.dictionary(fc.constantFrom('name', 'description', 'expiresAt', 'fields[host]', 'fields[port]', 'fields[password]', 'fields[entries][0][name]', 'fields[entries][0][value]', 'fields[chain]', 'fields', '__proto__[x]'), hostileString.filter((s) => s.length < 20_000)), async (type, fields) => {
-        const res = await ui.post(`/secrets/new/${type}`, fields, { from: '/secrets/new' });
-        figures.requests++;
-        if (res.statusCode >= 500) {
-          figures.serverErrors++;
-          failures.push(`form ${type} ${JSON.stringify(fields).slice(0, 200)} -> ${res.statusCode}`);
-        }
-        const secret = fields['fields[password]'];
-        // (Unless the same text was also typed into a field that is shown back, like the name.)
-        const elsewhere = Object.entries(fields).some(([k, v]) => k !== 'fields[password]' && v.includes(secret ?? ''));
-        if (secret && secret.length > 8 && !elsewhere && res.statusCode !== 302) expect(res.body).not.toContain(secret);
-      }),
+      fc.asyncProperty(
+        fc.constantFrom('smtp', 'password', 'generic', 'certificate', 'nope'),
+        fc.dictionary(
+          fc.constantFrom(
+            'name',
+            'description',
+            'expiresAt',
+            'fields[host]',
+            'fields[port]',
+            'fields[password]',
+            'fields[entries][0][name]',
+            'fields[entries][0][value]',
+            'fields[chain]',
+            'fields',
+            '__proto__[x]',
+          ),
+          hostileString.filter((s) => s.length < 20_000),
+        ),
+        async (type, fields) => {
+          const res = await ui.post(`/secrets/new/${type}`, fields, { from: '/secrets/new' });
+          figures.requests++;
+          if (res.statusCode >= 500) {
+            figures.serverErrors++;
+            failures.push(`form ${type} ${JSON.stringify(fields).slice(0, 200)} -> ${res.statusCode}`);
+          }
+          const secret = fields['fields[password]'];
+          // (Unless the same text was also typed into a field that is shown back, like the name.)
+          const elsewhere = Object.entries(fields).some(
+            ([k, v]) => k !== 'fields[password]' && v.includes(secret ?? ''),
+          );
+          if (secret && secret.length > 8 && !elsewhere && res.statusCode !== 302)
+            expect(res.body).not.toContain(secret);
+        },
+      ),
       { numRuns: runs },
     );
     expect(failures).toEqual([]);

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Permission } from '../../src/identity/permissions.ts';
 import type { UserPrincipal } from '../../src/identity/principal.ts';
-import { databaseKinds, testTresor, type TestTresor } from '../support/databases.ts';
+import { databaseKinds, type TestTresor, testTresor } from '../support/databases.ts';
 import { createGroup, createUser } from '../support/principals.ts';
 
 const roles = ['admin', 'userAdmin', 'groupAdmin', 'keyAdmin', 'auditReader', 'manager', 'plain'] as const;
@@ -45,7 +45,8 @@ const operations = [
 ] as const;
 type Operation = (typeof operations)[number];
 
-const row = (allowed: Role[]): Record<Role, boolean> => Object.fromEntries(roles.map((r) => [r, allowed.includes(r)])) as Record<Role, boolean>;
+const row = (allowed: Role[]): Record<Role, boolean> =>
+  Object.fromEntries(roles.map((r) => [r, allowed.includes(r)])) as Record<Role, boolean>;
 const expected: Record<Operation, Record<Role, boolean>> = {
   'create user': row(['admin', 'userAdmin']),
   'list users': row(['admin', 'userAdmin']),
@@ -79,11 +80,14 @@ describe.each(databaseKinds)('administration matrix on %s', (kind) => {
     t = await testTresor(kind);
     const admin = t.admin as UserPrincipal;
     actors = { admin } as Record<Role, UserPrincipal>;
-    for (const role of roles.filter((r): r is Exclude<Role, 'admin'> => r !== 'admin')) actors[role] = await createUser(t.tresor, admin, role, grantsOf[role]);
+    for (const role of roles.filter((r): r is Exclude<Role, 'admin'> => r !== 'admin'))
+      actors[role] = await createUser(t.tresor, admin, role, grantsOf[role]);
   });
 
   afterAll(async () => {
-    process.stdout.write(`[figures] administration matrix (${kind}, service level): ${figures.cells} cells checked, ${figures.unexpectedAllows} unexpected allows, ${figures.unexpectedDenials} unexpected denials\n`);
+    process.stdout.write(
+      `[figures] administration matrix (${kind}, service level): ${figures.cells} cells checked, ${figures.unexpectedAllows} unexpected allows, ${figures.unexpectedDenials} unexpected denials\n`,
+    );
     await t?.close();
   });
 
@@ -94,7 +98,10 @@ describe.each(databaseKinds)('administration matrix on %s', (kind) => {
     const plainGroup = () => createGroup(t.tresor, admin, 'target');
     switch (operation) {
       case 'create user':
-        return void (await users.create(actor, { email: `made-${++serial}@example.test`, password: 'correct horse battery staple' }));
+        return void (await users.create(actor, {
+          email: `made-${++serial}@example.test`,
+          password: 'correct horse battery staple',
+        }));
       case 'list users':
         return void (await users.list(actor));
       case 'read another user':
@@ -138,7 +145,11 @@ describe.each(databaseKinds)('administration matrix on %s', (kind) => {
       case 'verify the audit log':
         return void (await audit.verify(actor));
       case 'create a secret':
-        return void (await secrets.create(actor, { type: 'password', name: `s-${++serial}`, fields: { password: 'pw' } }));
+        return void (await secrets.create(actor, {
+          type: 'password',
+          name: `s-${++serial}`,
+          fields: { password: 'pw' },
+        }));
       case 'list every secret':
         return void (await secrets.list(actor, { all: true }));
     }
@@ -148,7 +159,9 @@ describe.each(databaseKinds)('administration matrix on %s', (kind) => {
     it(`${operation}: only ${roles.filter((r) => expected[operation][r]).join(', ')}`, async () => {
       for (const role of roles) {
         const actor = actors[role];
-        const before = (await t.tresor.audit.query(t.admin, { actorId: actor.id, action: 'access.denied', limit: 1000 })).length;
+        const before = (
+          await t.tresor.audit.query(t.admin, { actorId: actor.id, action: 'access.denied', limit: 1000 })
+        ).length;
         const outcome = await attempt(operation, actor).then(
           () => 'allow' as const,
           (error: { code?: string }) => {
@@ -161,16 +174,23 @@ describe.each(databaseKinds)('administration matrix on %s', (kind) => {
         if (outcome === 'allow' && want === 'deny') figures.unexpectedAllows++;
         if (outcome === 'deny' && want === 'allow') figures.unexpectedDenials++;
         expect(`${role}: ${outcome}`).toBe(`${role}: ${want}`);
-        if (outcome === 'deny') expect((await t.tresor.audit.query(t.admin, { actorId: actor.id, action: 'access.denied', limit: 1000 })).length).toBe(before + 1);
+        if (outcome === 'deny')
+          expect(
+            (await t.tresor.audit.query(t.admin, { actorId: actor.id, action: 'access.denied', limit: 1000 })).length,
+          ).toBe(before + 1);
       }
     });
   }
 
-  it("usable-by: a module acting for a manager finds only what is shared with it, never what it manages", async () => {
+  it('usable-by: a module acting for a manager finds only what is shared with it, never what it manages', async () => {
     const admin = t.admin as UserPrincipal;
     const group = await createGroup(t.tresor, admin, 'users');
     const member = await createUser(t.tresor, admin, 'member', [], [group.name]);
-    const s = await t.tresor.secrets.create(admin, { type: 'password', name: `usable-${++serial}`, fields: { password: 'pw' } });
+    const s = await t.tresor.secrets.create(admin, {
+      type: 'password',
+      name: `usable-${++serial}`,
+      fields: { password: 'pw' },
+    });
     await t.tresor.shares.share(admin, s.id, { group: group.name });
     const { Password } = await import('../../credential-types/password.ts');
     expect((await t.tresor.usage.findUsable(Password, member)).map((m) => m.id)).toContain(s.id);

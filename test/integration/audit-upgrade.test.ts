@@ -6,14 +6,14 @@
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
+import { auditStore } from '../../src/audit/audit.store.ts';
 import { auditLanes, chainHash, contentOf, genesisHash } from '../../src/audit/audit-chain.ts';
 import { verifyChain } from '../../src/audit/audit-verify.ts';
-import { auditStore } from '../../src/audit/audit.store.ts';
-import { sql } from 'drizzle-orm';
-import { auditEvents } from '../../src/db/schema/index.ts';
 import { migrate, migrationsFolder } from '../../src/db/migrate.ts';
-import { databaseKinds, freshDatabase, type FreshDatabase } from '../support/databases.ts';
+import { auditEvents } from '../../src/db/schema/index.ts';
+import { databaseKinds, type FreshDatabase, freshDatabase } from '../support/databases.ts';
 
 /** A copy of the migrations folder that stops before the chain head. */
 function migrationsBeforeHead(): string {
@@ -26,7 +26,20 @@ function migrationsBeforeHead(): string {
   return folder;
 }
 
-const row = (i: number) => ({ at: new Date(Date.UTC(2026, 0, 1, 0, 0, i)), actorId: null, actorLabel: 'system', principal: null, action: 'secret.used', targetId: `t-${i}`, targetName: `old-${i}`, outcome: 'success', module: null, requestId: null, clientAddress: null, details: { n: i, text: 'é "quoted" \n \u001e separator' } });
+const row = (i: number) => ({
+  at: new Date(Date.UTC(2026, 0, 1, 0, 0, i)),
+  actorId: null,
+  actorLabel: 'system',
+  principal: null,
+  action: 'secret.used',
+  targetId: `t-${i}`,
+  targetName: `old-${i}`,
+  outcome: 'success',
+  module: null,
+  requestId: null,
+  clientAddress: null,
+  details: { n: i, text: 'é "quoted" \n \u001e separator' },
+});
 
 describe.each(databaseKinds)('audit chain upgrade on %s', (kind) => {
   let database: FreshDatabase | undefined;
@@ -42,14 +55,17 @@ describe.each(databaseKinds)('audit chain upgrade on %s', (kind) => {
       const hash = chainHash(prev, contentOf(row(i)));
       const r = row(i);
       // Written as the 0003 table had it (no lane column yet).
-      await db.execute(sql`insert into audit_events (at, actor_label, action, target_id, target_name, outcome, details, prev_hash, hash) values (${r.at.toISOString()}, ${r.actorLabel}, ${r.action}, ${r.targetId}, ${r.targetName}, ${r.outcome}, ${JSON.stringify(r.details)}::jsonb, ${prev}, ${hash})`);
+      await db.execute(
+        sql`insert into audit_events (at, actor_label, action, target_id, target_name, outcome, details, prev_hash, hash) values (${r.at.toISOString()}, ${r.actorLabel}, ${r.action}, ${r.targetId}, ${r.targetName}, ${r.outcome}, ${JSON.stringify(r.details)}::jsonb, ${prev}, ${hash})`,
+      );
       prev = hash;
     }
     await migrate(database.handle);
     const heads = await auditStore.heads(db);
     expect(heads.get(1)).toMatchObject({ lastId: 5, hash: prev });
     expect(heads.size).toBe(auditLanes);
-    for (let lane = 2; lane <= auditLanes; lane++) expect(heads.get(lane)).toMatchObject({ lastId: 0, hash: genesisHash });
+    for (let lane = 2; lane <= auditLanes; lane++)
+      expect(heads.get(lane)).toMatchObject({ lastId: 0, hash: genesisHash });
     expect(await verifyChain(db)).toEqual({ ok: true, rows: 5 });
     await auditStore.append(db, [row(5), row(6)], { durable: true });
     await auditStore.append(db, [row(7)], { durable: false });

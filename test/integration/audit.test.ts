@@ -1,11 +1,11 @@
-import { systemPrincipal } from '../../src/identity/principal.ts';
+import { and, asc, eq, gte, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Password } from '../../credential-types/password.ts';
-import { and, asc, eq, gte, sql } from 'drizzle-orm';
-import { auditChainHead, auditEvents } from '../../src/db/schema/index.ts';
 import { appendBatch, chainHash, contentOf } from '../../src/audit/audit-chain.ts';
 import { auditActions } from '../../src/audit/audit-events.ts';
-import { databaseKinds, testTresor, type TestTresor } from '../support/databases.ts';
+import { auditChainHead, auditEvents } from '../../src/db/schema/index.ts';
+import { systemPrincipal } from '../../src/identity/principal.ts';
+import { databaseKinds, type TestTresor, testTresor } from '../support/databases.ts';
 import { findCanaries } from '../support/leak-scan.ts';
 import { createGroup, createUser } from '../support/principals.ts';
 
@@ -28,14 +28,22 @@ describe.each(databaseKinds)('audit trail on %s', (kind) => {
 
   it('records a row for every event type, with actor, target and outcome, and never a value', async () => {
     const canary = 'CANARY-audit-value';
-    const owner = await createUser(t.tresor, t.admin, 'audited', ['SECRET_MANAGEMENT_CREATE', 'SECRET_MANAGEMENT_UPDATE', 'SECRET_MANAGEMENT_DELETE']);
+    const owner = await createUser(t.tresor, t.admin, 'audited', [
+      'SECRET_MANAGEMENT_CREATE',
+      'SECRET_MANAGEMENT_UPDATE',
+      'SECRET_MANAGEMENT_DELETE',
+    ]);
     const stranger = await createUser(t.tresor, t.admin, 'audit-stranger');
     const group = await createGroup(t.tresor, t.admin, 'audit-group');
     await t.tresor.groups.addMember(t.admin, group.name, stranger.id);
     await t.tresor.groups.removeMember(t.admin, group.name, stranger.id);
     await t.tresor.groups.grant(t.admin, { groupId: group.name }, 'AUDIT_READ');
     await t.tresor.groups.revoke(t.admin, { groupId: group.name }, 'AUDIT_READ');
-    const s = await t.tresor.secrets.create(owner, { type: 'password', name: 'audited-secret', fields: { password: canary } });
+    const s = await t.tresor.secrets.create(owner, {
+      type: 'password',
+      name: 'audited-secret',
+      fields: { password: canary },
+    });
     await t.tresor.secrets.update(owner, s.id, { fields: { password: `${canary}-2` } });
     await t.tresor.secrets.rollback(owner, s.id, 1);
     const share = await t.tresor.shares.share(owner, s.id, { user: stranger.email });
@@ -44,14 +52,18 @@ describe.each(databaseKinds)('audit trail on %s', (kind) => {
     await expect(t.tresor.secrets.get(stranger, s.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await t.tresor.secrets.get(owner, s.id);
     await t.tresor.secrets.list(t.admin, { all: true });
-    await expect(t.tresor.secrets.update(owner, s.id, { fields: { password: 12 } })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    await expect(t.tresor.secrets.update(owner, s.id, { fields: { password: 12 } })).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+    });
     await t.tresor.users.authenticate(stranger.email, 'correct horse battery staple');
     await t.tresor.users.authenticate(stranger.email, 'wrong password').catch(() => {});
     await t.tresor.sessions.destroySession('cookie', stranger);
     const token = await t.tresor.sessions.createToken(owner, { name: 'audited-token' });
     await t.tresor.sessions.revokeToken(owner, token.info.id);
     await t.tresor.users.setPassword(t.admin, stranger.id, 'another long password');
-    await t.tresor.users.setPassword({ ...stranger, via: 'session' }, stranger.id, 'a third long password', { currentPassword: 'another long password' });
+    await t.tresor.users.setPassword({ ...stranger, via: 'session' }, stranger.id, 'a third long password', {
+      currentPassword: 'another long password',
+    });
     await t.tresor.users.setDisabled(t.admin, stranger.id, true);
     await t.tresor.users.setDisabled(t.admin, stranger.id, false);
     await t.tresor.secrets.delete(owner, s.id);
@@ -62,13 +74,40 @@ describe.each(databaseKinds)('audit trail on %s', (kind) => {
     const seen = new Set(entries.map((e) => e.action));
     expect([...auditActions].filter((a) => !seen.has(a))).toEqual([]);
     const used = entries.find((e) => e.action === 'secret.used')!;
-    expect(used).toMatchObject({ actorId: owner.id, targetId: s.id, targetName: 'audited-secret', outcome: 'success', module: 'test-module', details: { type: 'password', version: 3 } });
-    expect(entries.find((e) => e.action === 'access.denied')).toMatchObject({ actorId: stranger.id, outcome: 'denied', details: { operation: 'read' } });
-    expect(entries.find((e) => e.action === 'auth.login_failed')).toMatchObject({ outcome: 'failure', targetName: stranger.email });
-    expect(entries.find((e) => e.action === 'secret.updated')).toMatchObject({ details: { version: 2, changedFields: ['password'] } });
+    expect(used).toMatchObject({
+      actorId: owner.id,
+      targetId: s.id,
+      targetName: 'audited-secret',
+      outcome: 'success',
+      module: 'test-module',
+      details: { type: 'password', version: 3 },
+    });
+    expect(entries.find((e) => e.action === 'access.denied')).toMatchObject({
+      actorId: stranger.id,
+      outcome: 'denied',
+      details: { operation: 'read' },
+    });
+    expect(entries.find((e) => e.action === 'auth.login_failed')).toMatchObject({
+      outcome: 'failure',
+      targetName: stranger.email,
+    });
+    expect(entries.find((e) => e.action === 'secret.updated')).toMatchObject({
+      details: { version: 2, changedFields: ['password'] },
+    });
     expect(findCanaries(JSON.stringify(entries), [canary, `${canary}-2`])).toEqual([]);
     // Queries by actor, secret, action and time.
-    expect((await t.tresor.audit.query(t.admin, { targetId: s.id })).map((e) => e.action).reverse()).toEqual(['secret.created', 'secret.updated', 'secret.rolled_back', 'secret.shared', 'secret.unshared', 'secret.used', 'access.denied', 'secret.read', 'secret.update_refused', 'secret.deleted']);
+    expect((await t.tresor.audit.query(t.admin, { targetId: s.id })).map((e) => e.action).reverse()).toEqual([
+      'secret.created',
+      'secret.updated',
+      'secret.rolled_back',
+      'secret.shared',
+      'secret.unshared',
+      'secret.used',
+      'access.denied',
+      'secret.read',
+      'secret.update_refused',
+      'secret.deleted',
+    ]);
     expect((await t.tresor.audit.query(t.admin, { actorId: stranger.id, action: 'access.denied' })).length).toBe(1);
     expect((await t.tresor.audit.query(t.admin, { from: new Date(Date.now() + 60_000) })).length).toBe(0);
     await expect(t.tresor.audit.query(owner)).rejects.toMatchObject({ code: 'ACCESS_DENIED' });
@@ -76,23 +115,40 @@ describe.each(databaseKinds)('audit trail on %s', (kind) => {
   });
 
   it('writes the rows of 200 concurrent uses with group commit: one row per use, far fewer inserts', async () => {
-    const s = await t.tresor.secrets.create(t.admin, { type: 'password', name: 'hot-secret', fields: { password: 'p' } });
+    const s = await t.tresor.secrets.create(t.admin, {
+      type: 'password',
+      name: 'hot-secret',
+      fields: { password: 'p' },
+    });
     const before = t.tresor.audit.stats();
     await Promise.all(Array.from({ length: 200 }, () => t.tresor.use(Password, t.admin, s.id)));
     const after = t.tresor.audit.stats();
     expect(after.rows - before.rows).toBe(200);
     expect(after.batches - before.batches).toBeLessThan(50);
-    const rows = await t.database.handle.raw.query<{ n: number }>("select count(*)::int as n from audit_events where action = 'secret.used' and target_id = $1", [s.id]);
+    const rows = await t.database.handle.raw.query<{ n: number }>(
+      "select count(*)::int as n from audit_events where action = 'secret.used' and target_id = $1",
+      [s.id],
+    );
     expect(rows[0]!.n).toBe(200);
     expect((await t.tresor.audit.verify(t.admin)).ok).toBe(true);
   });
 
   it('fails closed: when the audit row cannot be written, the operation fails and nothing changes', async () => {
-    const s = await t.tresor.secrets.create(t.admin, { type: 'password', name: 'audit-down', fields: { password: 'kept' } });
-    await t.database.handle.raw.query("create or replace function tresor_test_audit_down() returns trigger language plpgsql as $$ begin raise exception 'audit storage unavailable'; end $$");
-    await t.database.handle.raw.query('create trigger tresor_test_audit_down before insert on audit_events for each row execute function tresor_test_audit_down()');
+    const s = await t.tresor.secrets.create(t.admin, {
+      type: 'password',
+      name: 'audit-down',
+      fields: { password: 'kept' },
+    });
+    await t.database.handle.raw.query(
+      "create or replace function tresor_test_audit_down() returns trigger language plpgsql as $$ begin raise exception 'audit storage unavailable'; end $$",
+    );
+    await t.database.handle.raw.query(
+      'create trigger tresor_test_audit_down before insert on audit_events for each row execute function tresor_test_audit_down()',
+    );
     try {
-      await expect(t.tresor.secrets.create(t.admin, { type: 'password', name: 'never-created', fields: { password: 'x' } })).rejects.toThrow();
+      await expect(
+        t.tresor.secrets.create(t.admin, { type: 'password', name: 'never-created', fields: { password: 'x' } }),
+      ).rejects.toThrow();
       await expect(t.tresor.secrets.update(t.admin, s.id, { fields: { password: 'changed' } })).rejects.toThrow();
       await expect(t.tresor.secrets.delete(t.admin, s.id)).rejects.toThrow();
       await expect(t.tresor.use(Password, t.admin, s.id)).rejects.toThrow();
@@ -106,7 +162,9 @@ describe.each(databaseKinds)('audit trail on %s', (kind) => {
 
   describe('the hash chain', () => {
     async function rowIds(): Promise<number[]> {
-      return (await t.database.handle.raw.query<{ id: number }>('select id::int as id from audit_events order by id')).map((r) => r.id);
+      return (
+        await t.database.handle.raw.query<{ id: number }>('select id::int as id from audit_events order by id')
+      ).map((r) => r.id);
     }
 
     /** Cuts the damage off for the next cases: drops rows from `id` on and points each lane's head at its last row left. */
@@ -119,14 +177,36 @@ describe.each(databaseKinds)('audit trail on %s', (kind) => {
     }
 
     /** Rows as the database appends them, for the hand-made appends below. */
-    const batchOf = (...names: string[]) => appendBatch(names.map((name) => ({ at: new Date(), actorId: null, actorLabel: 'system', principal: null, action: 'secret.used', targetId: null, targetName: name, outcome: 'success', module: null, requestId: null, clientAddress: null, details: {} })));
+    const batchOf = (...names: string[]) =>
+      appendBatch(
+        names.map((name) => ({
+          at: new Date(),
+          actorId: null,
+          actorLabel: 'system',
+          principal: null,
+          action: 'secret.used',
+          targetId: null,
+          targetName: name,
+          outcome: 'success',
+          module: null,
+          requestId: null,
+          clientAddress: null,
+          details: {},
+        })),
+      );
 
     it('detects an edited row', async () => {
       const ids = await rowIds();
       const victim = ids[Math.floor(ids.length / 2)]!;
-      await t.database.handle.raw.query("update audit_events set outcome = 'success', target_name = 'innocent' where id = $1", [victim]);
+      await t.database.handle.raw.query(
+        "update audit_events set outcome = 'success', target_name = 'innocent' where id = $1",
+        [victim],
+      );
       const result = await t.tresor.audit.verify(t.admin);
-      expect(result).toMatchObject({ ok: false, firstBad: { id: victim, problem: 'its content does not match its hash: the row was edited' } });
+      expect(result).toMatchObject({
+        ok: false,
+        firstBad: { id: victim, problem: 'its content does not match its hash: the row was edited' },
+      });
       await cutFrom(victim);
     });
 
@@ -136,7 +216,10 @@ describe.each(databaseKinds)('audit trail on %s', (kind) => {
       expect((await t.tresor.audit.verify(t.admin)).ok).toBe(true);
       const ids = await rowIds();
       await t.database.handle.raw.query('delete from audit_events where id = $1', [ids.at(-2)]);
-      expect(await t.tresor.audit.verify(t.admin)).toMatchObject({ ok: false, firstBad: { id: ids.at(-1), problem: expect.stringMatching(/^does not follow the previous row/) } });
+      expect(await t.tresor.audit.verify(t.admin)).toMatchObject({
+        ok: false,
+        firstBad: { id: ids.at(-1), problem: expect.stringMatching(/^does not follow the previous row/) },
+      });
       await cutFrom(ids.at(-1)!);
     });
 
@@ -144,49 +227,72 @@ describe.each(databaseKinds)('audit trail on %s', (kind) => {
       await t.tresor.secrets.create(t.admin, { type: 'password', name: 'chain-end', fields: { password: 'p' } });
       const ids = await rowIds();
       await t.database.handle.raw.query('delete from audit_events where id = $1', [ids.at(-1)]);
-      expect(await t.tresor.audit.verify(t.admin)).toMatchObject({ ok: false, firstBad: { id: ids.at(-1), problem: expect.stringMatching(/rows were deleted from the end/) } });
+      expect(await t.tresor.audit.verify(t.admin)).toMatchObject({
+        ok: false,
+        firstBad: { id: ids.at(-1), problem: expect.stringMatching(/rows were deleted from the end/) },
+      });
       await cutFrom(ids.at(-1)!);
     });
 
     it('keeps one chain under concurrent appends from changes and group commit', async () => {
-      const s = await t.tresor.secrets.create(t.admin, { type: 'password', name: 'chain-busy', fields: { password: 'p' } });
+      const s = await t.tresor.secrets.create(t.admin, {
+        type: 'password',
+        name: 'chain-busy',
+        fields: { password: 'p' },
+      });
       await Promise.all([
         ...Array.from({ length: 60 }, () => t.tresor.use(Password, t.admin, s.id)),
-        ...Array.from({ length: 10 }, (_, i) => t.tresor.secrets.create(t.admin, { type: 'password', name: `chain-busy-${i}`, fields: { password: 'p' } })),
+        ...Array.from({ length: 10 }, (_, i) =>
+          t.tresor.secrets.create(t.admin, { type: 'password', name: `chain-busy-${i}`, fields: { password: 'p' } }),
+        ),
       ]);
       const verified = await t.tresor.audit.verify(t.admin);
       expect(verified).toMatchObject({ ok: true });
-      const head = await t.database.handle.raw.query<{ last_id: number }>('select max(last_id)::int as last_id from audit_chain_head');
+      const head = await t.database.handle.raw.query<{ last_id: number }>(
+        'select max(last_id)::int as last_id from audit_chain_head',
+      );
       expect(head[0]!.last_id).toBe((await rowIds()).at(-1));
     });
 
     // PostgreSQL only: PGlite has one connection, so no second transaction can hold a lane meanwhile.
-    if (kind === 'postgres') it('appends on another lane while a transaction holds the first, without waiting for it', async () => {
-      const s = await t.tresor.secrets.create(t.admin, { type: 'password', name: 'lane-free', fields: { password: 'p' } });
-      if (t.database.handle.driver.kind !== 'postgres') throw new Error('expected PostgreSQL');
-      const held = await t.database.handle.driver.client.reserve();
-      try {
-        await held`begin`;
-        await held`select tresor_audit_append(${batchOf('held-open')}, true)`;
-        const [heldRow] = await held<{ lane: number }[]>`select lane from audit_events where target_name = 'held-open'`;
-        // Returns while the other transaction still holds its lane: the use went to another one.
-        await t.tresor.use(Password, t.admin, s.id);
-        const used = await t.database.handle.raw.query<{ lane: number }>("select lane from audit_events where action = 'secret.used' and target_id = $1", [s.id]);
-        expect(used).toHaveLength(1);
-        expect(used[0]!.lane).not.toBe(heldRow!.lane);
-        await held`commit`;
-      } finally {
-        held.release();
-      }
-      expect(await t.tresor.audit.verify(t.admin)).toMatchObject({ ok: true });
-    });
+    if (kind === 'postgres')
+      it('appends on another lane while a transaction holds the first, without waiting for it', async () => {
+        const s = await t.tresor.secrets.create(t.admin, {
+          type: 'password',
+          name: 'lane-free',
+          fields: { password: 'p' },
+        });
+        if (t.database.handle.driver.kind !== 'postgres') throw new Error('expected PostgreSQL');
+        const held = await t.database.handle.driver.client.reserve();
+        try {
+          await held`begin`;
+          await held`select tresor_audit_append(${batchOf('held-open')}, true)`;
+          const [heldRow] = await held<
+            { lane: number }[]
+          >`select lane from audit_events where target_name = 'held-open'`;
+          // Returns while the other transaction still holds its lane: the use went to another one.
+          await t.tresor.use(Password, t.admin, s.id);
+          const used = await t.database.handle.raw.query<{ lane: number }>(
+            "select lane from audit_events where action = 'secret.used' and target_id = $1",
+            [s.id],
+          );
+          expect(used).toHaveLength(1);
+          expect(used[0]!.lane).not.toBe(heldRow!.lane);
+          await held`commit`;
+        } finally {
+          held.release();
+        }
+        expect(await t.tresor.audit.verify(t.admin)).toMatchObject({ ok: true });
+      });
 
     it('keeps to one lane within a transaction that appends twice', async () => {
       await t.tresor.database.db.transaction(async (tx) => {
         await tx.execute(sql`select tresor_audit_append(${batchOf('twice-1')}, true)`);
         await tx.execute(sql`select tresor_audit_append(${batchOf('twice-2')}, true)`);
       });
-      const lanes = await t.database.handle.raw.query<{ lane: number }>("select distinct lane from audit_events where target_name like 'twice-%'");
+      const lanes = await t.database.handle.raw.query<{ lane: number }>(
+        "select distinct lane from audit_events where target_name like 'twice-%'",
+      );
       expect(lanes).toHaveLength(1);
       expect(await t.tresor.audit.verify(t.admin)).toMatchObject({ ok: true });
     });
@@ -198,30 +304,64 @@ describe.each(databaseKinds)('audit trail on %s', (kind) => {
         await tx.execute(sql`select tresor_audit_append(${batchOf('lane2-a', 'lane2-b')}, true)`);
       });
       expect(await t.tresor.audit.verify(t.admin)).toMatchObject({ ok: true });
-      const [last] = await t.database.handle.raw.query<{ id: number }>("select id::int as id from audit_events where target_name = 'lane2-b' and lane = 2");
+      const [last] = await t.database.handle.raw.query<{ id: number }>(
+        "select id::int as id from audit_events where target_name = 'lane2-b' and lane = 2",
+      );
       expect(last).toBeDefined();
       await t.database.handle.raw.query('delete from audit_events where id = $1', [last!.id]);
-      expect(await t.tresor.audit.verify(t.admin)).toMatchObject({ ok: false, firstBad: { id: last!.id, problem: expect.stringMatching(/rows were deleted from the end/) } });
+      expect(await t.tresor.audit.verify(t.admin)).toMatchObject({
+        ok: false,
+        firstBad: { id: last!.id, problem: expect.stringMatching(/rows were deleted from the end/) },
+      });
       await cutFrom(last!.id);
-      const [before] = await t.database.handle.raw.query<{ last_id: string; hash: Uint8Array }>('select last_id, hash from audit_chain_head where id = 7');
+      const [before] = await t.database.handle.raw.query<{ last_id: string; hash: Uint8Array }>(
+        'select last_id, hash from audit_chain_head where id = 7',
+      );
       await t.database.handle.raw.query('delete from audit_chain_head where id = 7');
-      expect(await t.tresor.audit.verify(t.admin)).toMatchObject({ ok: false, firstBad: { problem: 'the head of lane 7 is missing: it was deleted outside Tresor' } });
-      await t.database.handle.raw.query('insert into audit_chain_head (id, last_id, hash) values (7, $1, $2)', [before!.last_id, before!.hash]);
+      expect(await t.tresor.audit.verify(t.admin)).toMatchObject({
+        ok: false,
+        firstBad: { problem: 'the head of lane 7 is missing: it was deleted outside Tresor' },
+      });
+      await t.database.handle.raw.query('insert into audit_chain_head (id, last_id, hash) values (7, $1, $2)', [
+        before!.last_id,
+        before!.hash,
+      ]);
       expect((await t.tresor.audit.verify(t.admin)).ok).toBe(true);
     });
 
     it('detects a well-linked row added after its lane head, outside Tresor', async () => {
       await t.tresor.secrets.create(t.admin, { type: 'password', name: 'chain-forged', fields: { password: 'p' } });
-      const [last] = await t.database.handle.raw.query<{ id: string; lane: number; hash: Uint8Array }>('select id, lane, hash from audit_events order by id desc limit 1');
+      const [last] = await t.database.handle.raw.query<{ id: string; lane: number; hash: Uint8Array }>(
+        'select id, lane, hash from audit_events order by id desc limit 1',
+      );
       // A forger who knows the chain: the row links to the lane's last hash, but the head was not moved.
-      const row = { at: new Date(), actorId: null, actorLabel: 'system', principal: null, action: 'secret.deleted', targetId: null, targetName: 'forged', outcome: 'success', module: null, requestId: null, clientAddress: null, details: {} };
+      const row = {
+        at: new Date(),
+        actorId: null,
+        actorLabel: 'system',
+        principal: null,
+        action: 'secret.deleted',
+        targetId: null,
+        targetName: 'forged',
+        outcome: 'success',
+        module: null,
+        requestId: null,
+        clientAddress: null,
+        details: {},
+      };
       const prev = Buffer.from(last!.hash);
       await t.database.handle.raw.query(
         "insert into audit_events (at, actor_label, action, target_name, outcome, details, prev_hash, hash, lane) values ($1, 'system', 'secret.deleted', 'forged', 'success', '{}'::jsonb, $2, $3, $4)",
         [row.at.toISOString(), prev, chainHash(prev, contentOf(row)), last!.lane],
       );
       const ids = await rowIds();
-      expect(await t.tresor.audit.verify(t.admin)).toMatchObject({ ok: false, firstBad: { id: ids.at(-1), problem: `comes after the head of lane ${last!.lane}: it was added outside Tresor` } });
+      expect(await t.tresor.audit.verify(t.admin)).toMatchObject({
+        ok: false,
+        firstBad: {
+          id: ids.at(-1),
+          problem: `comes after the head of lane ${last!.lane}: it was added outside Tresor`,
+        },
+      });
       await cutFrom(ids.at(-1)!);
     });
 
@@ -230,7 +370,9 @@ describe.each(databaseKinds)('audit trail on %s', (kind) => {
       const exported: { id: number; hash: string; lane: number; prevHash: string }[] = [];
       for await (const e of t.tresor.audit.export(t.admin)) exported.push(e);
       expect(exported.length).toBeGreaterThan(3);
-      expect(exported.every((e) => /^[0-9a-f]{64}$/.test(e.hash) && /^[0-9a-f]{64}$/.test(e.prevHash) && e.lane >= 1)).toBe(true);
+      expect(
+        exported.every((e) => /^[0-9a-f]{64}$/.test(e.hash) && /^[0-9a-f]{64}$/.test(e.prevHash) && e.lane >= 1),
+      ).toBe(true);
       const copy = async function* () {
         yield* exported;
       };
@@ -239,19 +381,32 @@ describe.each(databaseKinds)('audit trail on %s', (kind) => {
       // A forger with write access: edits a row, then re-links every later row of its lane and moves the head.
       const db = t.database.handle.db;
       const victim = exported[Math.floor(exported.length / 2)]!;
-      const later = await db.select().from(auditEvents).where(and(eq(auditEvents.lane, victim.lane), gte(auditEvents.id, victim.id))).orderBy(asc(auditEvents.id));
+      const later = await db
+        .select()
+        .from(auditEvents)
+        .where(and(eq(auditEvents.lane, victim.lane), gte(auditEvents.id, victim.id)))
+        .orderBy(asc(auditEvents.id));
       let prev = later[0]!.prevHash;
       for (const [i, row] of later.entries()) {
         const edited = i === 0 ? { ...row, targetName: 'innocent' } : row;
         const hash = chainHash(prev, contentOf(edited));
-        await db.update(auditEvents).set({ targetName: edited.targetName, prevHash: prev, hash }).where(eq(auditEvents.id, row.id));
+        await db
+          .update(auditEvents)
+          .set({ targetName: edited.targetName, prevHash: prev, hash })
+          .where(eq(auditEvents.id, row.id));
         prev = hash;
       }
       await db.update(auditChainHead).set({ hash: prev }).where(eq(auditChainHead.id, victim.lane));
       // The chain alone is fooled…
       expect(await t.tresor.audit.verify(t.admin)).toMatchObject({ ok: true });
       // …the copy is not.
-      expect(await t.tresor.audit.compareWithExport(t.admin, copy())).toMatchObject({ ok: false, firstBad: { id: victim.id, problem: 'differs from the exported copy: the trail was rewritten after the export' } });
+      expect(await t.tresor.audit.compareWithExport(t.admin, copy())).toMatchObject({
+        ok: false,
+        firstBad: {
+          id: victim.id,
+          problem: 'differs from the exported copy: the trail was rewritten after the export',
+        },
+      });
       await cutFrom(victim.id);
     });
 
@@ -260,7 +415,9 @@ describe.each(databaseKinds)('audit trail on %s', (kind) => {
       const ids = await rowIds();
       await t.database.handle.raw.query('update audit_events set lane = lane % 16 + 1 where id = $1', [ids.at(-1)]);
       expect(await t.tresor.audit.verify(t.admin)).toMatchObject({ ok: false, firstBad: { id: ids.at(-1) } });
-      await t.database.handle.raw.query('update audit_events set lane = (lane + 14) % 16 + 1 where id = $1', [ids.at(-1)]);
+      await t.database.handle.raw.query('update audit_events set lane = (lane + 14) % 16 + 1 where id = $1', [
+        ids.at(-1),
+      ]);
       expect((await t.tresor.audit.verify(t.admin)).ok).toBe(true);
     });
 
@@ -285,12 +442,20 @@ describe.each(databaseKinds)('audit durability on %s', (kind) => {
   async function watchSynchronousCommit(): Promise<() => Promise<Record<string, string[]>>> {
     const raw = t.database.handle.raw;
     await raw.query('create table tresor_test_sync (action text, sync text)');
-    await raw.query("create or replace function tresor_test_sync() returns trigger language plpgsql as $$ begin insert into tresor_test_sync values (new.action, current_setting('synchronous_commit')); return new; end $$");
-    await raw.query('create trigger tresor_test_sync after insert on audit_events for each row execute function tresor_test_sync()');
+    await raw.query(
+      "create or replace function tresor_test_sync() returns trigger language plpgsql as $$ begin insert into tresor_test_sync values (new.action, current_setting('synchronous_commit')); return new; end $$",
+    );
+    await raw.query(
+      'create trigger tresor_test_sync after insert on audit_events for each row execute function tresor_test_sync()',
+    );
     return async () => {
       const rows = await raw.query<{ action: string; sync: string }>('select action, sync from tresor_test_sync');
       const byAction: Record<string, string[]> = {};
-      for (const r of rows) (byAction[r.action] ??= []).includes(r.sync) || byAction[r.action]!.push(r.sync);
+      for (const r of rows) {
+        const seen = byAction[r.action] ?? [];
+        byAction[r.action] = seen;
+        if (!seen.includes(r.sync)) seen.push(r.sync);
+      }
       return byAction;
     };
   }
@@ -298,7 +463,11 @@ describe.each(databaseKinds)('audit durability on %s', (kind) => {
   it('with TRESOR_AUDIT_DURABILITY=commit, uses skip the flush wait, changes never do, and the chain holds', async () => {
     t = await testTresor(kind, { TRESOR_AUDIT_DURABILITY: 'commit' });
     const seen = await watchSynchronousCommit();
-    const s = await t.tresor.secrets.create(t.admin, { type: 'password', name: 'async-audit', fields: { password: 'p' } });
+    const s = await t.tresor.secrets.create(t.admin, {
+      type: 'password',
+      name: 'async-audit',
+      fields: { password: 'p' },
+    });
     await Promise.all(Array.from({ length: 40 }, () => t.tresor.use(Password, t.admin, s.id)));
     await t.tresor.secrets.update(t.admin, s.id, { fields: { password: 'q' } });
     const sync = await seen();
@@ -312,7 +481,11 @@ describe.each(databaseKinds)('audit durability on %s', (kind) => {
     await t?.close();
     t = await testTresor(kind);
     const seen = await watchSynchronousCommit();
-    const s = await t.tresor.secrets.create(t.admin, { type: 'password', name: 'sync-audit', fields: { password: 'p' } });
+    const s = await t.tresor.secrets.create(t.admin, {
+      type: 'password',
+      name: 'sync-audit',
+      fields: { password: 'p' },
+    });
     await Promise.all(Array.from({ length: 10 }, () => t.tresor.use(Password, t.admin, s.id)));
     const sync = await seen();
     expect(sync['secret.used']).not.toContain('off');

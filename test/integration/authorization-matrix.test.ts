@@ -4,12 +4,21 @@
  * modules all go through). No cell may be missing; a denied call must change nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Principal } from '../../src/identity/principal.ts';
 import { type SecretOperation, secretOperations } from '../../src/access/secret.policy.ts';
-import { databaseKinds, testTresor, type TestTresor } from '../support/databases.ts';
+import type { Principal } from '../../src/identity/principal.ts';
+import { databaseKinds, type TestTresor, testTresor } from '../support/databases.ts';
 import { createGroup, createUser } from '../support/principals.ts';
 
-const relations = ['owner', 'directShare', 'groupMember', 'otherGroupMember', 'stranger', 'manager', 'ownerLackingPermission', 'disabledUser'] as const;
+const relations = [
+  'owner',
+  'directShare',
+  'groupMember',
+  'otherGroupMember',
+  'stranger',
+  'manager',
+  'ownerLackingPermission',
+  'disabledUser',
+] as const;
 type Relation = (typeof relations)[number];
 
 const A = 'allow' as const;
@@ -25,7 +34,17 @@ const matrix: Record<Relation, Record<SecretOperation, Expect>> = {
   // SECRET_MANAGEMENT manages every secret but never sees values; its store holds only its own and shared secrets.
   manager: { view: D, read: A, update: A, delete: A, share: A, unshare: A, versions: A, rollback: A, use: D },
   // Owns the secret but holds only SECRET_MANAGEMENT_CREATE.
-  ownerLackingPermission: { view: A, read: A, update: D, delete: D, share: D, unshare: D, versions: A, rollback: D, use: A },
+  ownerLackingPermission: {
+    view: A,
+    read: A,
+    update: D,
+    delete: D,
+    share: D,
+    unshare: D,
+    versions: A,
+    rollback: D,
+    use: A,
+  },
   // Owned the secret with every permission, then was disabled.
   disabledUser: { view: D, read: D, update: D, delete: D, share: D, unshare: D, versions: D, rollback: D, use: D },
 };
@@ -60,11 +79,17 @@ describe.each(databaseKinds)('authorisation matrix on %s', (kind) => {
       ownerLackingPermission: lacking,
       disabledUser: disabled,
     };
-    owners = { ...(Object.fromEntries(relations.map((r) => [r, owner])) as unknown as Record<Relation, Principal>), ownerLackingPermission: lacking, disabledUser: disabled };
+    owners = {
+      ...(Object.fromEntries(relations.map((r) => [r, owner])) as unknown as Record<Relation, Principal>),
+      ownerLackingPermission: lacking,
+      disabledUser: disabled,
+    };
   });
 
   afterAll(async () => {
-    process.stdout.write(`[figures] authorisation matrix (${kind}, service level): ${figures.cells} cells checked, ${figures.unexpectedAllows} unexpected allows, ${figures.unexpectedDenials} unexpected denials\n`);
+    process.stdout.write(
+      `[figures] authorisation matrix (${kind}, service level): ${figures.cells} cells checked, ${figures.unexpectedAllows} unexpected allows, ${figures.unexpectedDenials} unexpected denials\n`,
+    );
     await t?.close();
   });
 
@@ -79,7 +104,11 @@ describe.each(databaseKinds)('authorisation matrix on %s', (kind) => {
     return { id: created.id, name, groupShareId: groupShare.id };
   }
 
-  async function attempt(operation: SecretOperation, actor: Principal, s: { id: string; name: string; groupShareId: string }): Promise<'allow' | 'deny'> {
+  async function attempt(
+    operation: SecretOperation,
+    actor: Principal,
+    s: { id: string; name: string; groupShareId: string },
+  ): Promise<'allow' | 'deny'> {
     const run: Record<SecretOperation, () => Promise<unknown>> = {
       view: async () => {
         const store = await t.tresor.secrets.list(actor, { limit: 500 });
@@ -105,16 +134,25 @@ describe.each(databaseKinds)('authorisation matrix on %s', (kind) => {
   }
 
   it('has a cell for every operation and every relation', () => {
-    for (const relation of relations) expect(Object.keys(matrix[relation]).sort()).toEqual([...secretOperations].sort());
+    for (const relation of relations)
+      expect(Object.keys(matrix[relation]).sort()).toEqual([...secretOperations].sort());
   });
 
   for (const relation of relations) {
     for (const operation of secretOperations) {
       it(`${relation} × ${operation} → ${matrix[relation][operation]}`, async () => {
         const s = await freshSecret(owners[relation]);
-        if (relation === 'disabledUser') await t.tresor.users.setDisabled(t.admin, actors.disabledUser.kind === 'user' ? actors.disabledUser.id : '', true);
+        if (relation === 'disabledUser')
+          await t.tresor.users.setDisabled(
+            t.admin,
+            actors.disabledUser.kind === 'user' ? actors.disabledUser.id : '',
+            true,
+          );
         try {
-          const before = { meta: await t.tresor.secrets.get(t.admin, s.id), shares: await t.tresor.shares.shares(t.admin, s.id) };
+          const before = {
+            meta: await t.tresor.secrets.get(t.admin, s.id),
+            shares: await t.tresor.shares.shares(t.admin, s.id),
+          };
           const outcome = await attempt(operation, actors[relation], s);
           figures.cells++;
           if (outcome === 'allow' && matrix[relation][operation] === 'deny') figures.unexpectedAllows++;
@@ -122,12 +160,20 @@ describe.each(databaseKinds)('authorisation matrix on %s', (kind) => {
           expect(outcome).toBe(matrix[relation][operation]);
           if (outcome === 'deny') {
             // A refused call changes nothing.
-            const after = { meta: await t.tresor.secrets.get(t.admin, s.id), shares: await t.tresor.shares.shares(t.admin, s.id) };
+            const after = {
+              meta: await t.tresor.secrets.get(t.admin, s.id),
+              shares: await t.tresor.shares.shares(t.admin, s.id),
+            };
             expect({ ...after.meta, lastUsedAt: null }).toEqual({ ...before.meta, lastUsedAt: null });
             expect(after.shares).toEqual(before.shares);
           }
         } finally {
-          if (relation === 'disabledUser') await t.tresor.users.setDisabled(t.admin, actors.disabledUser.kind === 'user' ? actors.disabledUser.id : '', false);
+          if (relation === 'disabledUser')
+            await t.tresor.users.setDisabled(
+              t.admin,
+              actors.disabledUser.kind === 'user' ? actors.disabledUser.id : '',
+              false,
+            );
         }
       });
     }
@@ -136,12 +182,21 @@ describe.each(databaseKinds)('authorisation matrix on %s', (kind) => {
   it('refuses a stranger and an unknown name with the same error, so existence does not leak', async () => {
     const s = await freshSecret(actors.owner);
     const errors = await Promise.all([
-      t.tresor.usage.useAny(actors.stranger, s.name).then(() => new Error('allowed'), (e: Error) => e),
-      t.tresor.usage.useAny(actors.stranger, 'no-such-secret').then(() => new Error('allowed'), (e: Error) => e),
+      t.tresor.usage.useAny(actors.stranger, s.name).then(
+        () => new Error('allowed'),
+        (e: Error) => e,
+      ),
+      t.tresor.usage.useAny(actors.stranger, 'no-such-secret').then(
+        () => new Error('allowed'),
+        (e: Error) => e,
+      ),
     ]);
     expect(errors.map((e) => (e as { code?: string }).code)).toEqual(['NOT_FOUND', 'NOT_FOUND']);
     expect(errors[0]!.message.replace(s.name, 'X')).toBe(errors[1]!.message.replace('no-such-secret', 'X'));
-    const reads = await Promise.all([t.tresor.secrets.get(actors.stranger, s.name).catch((e: Error) => e.message), t.tresor.secrets.get(actors.stranger, 'nope').catch((e: Error) => e.message)]);
+    const reads = await Promise.all([
+      t.tresor.secrets.get(actors.stranger, s.name).catch((e: Error) => e.message),
+      t.tresor.secrets.get(actors.stranger, 'nope').catch((e: Error) => e.message),
+    ]);
     expect(reads).toEqual([`No secret "${s.name}"`, 'No secret "nope"']);
   });
 });

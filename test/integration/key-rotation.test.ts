@@ -2,7 +2,7 @@
  * Key rotation: in-process with readers running alongside, and as the real `tresor keys
  * rotate` child process killed with SIGKILL mid-way, then resumed.
  */
-import { systemPrincipal } from '../../src/identity/principal.ts';
+
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -11,11 +11,18 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fileKeySource } from '../../src/crypto/key-source.ts';
 import type { Principal } from '../../src/identity/principal.ts';
+import { systemPrincipal } from '../../src/identity/principal.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createTresor, type Tresor } from '../../src/tresor.ts';
 import { tresor as runTresor, tresorBin } from '../support/cli.ts';
-import { createAdmin, createPostgresDatabase, databaseKinds, type DatabaseKind, freshDatabase, testConfig } from '../support/databases.ts';
-
+import {
+  createAdmin,
+  createPostgresDatabase,
+  type DatabaseKind,
+  databaseKinds,
+  freshDatabase,
+  testConfig,
+} from '../support/databases.ts';
 
 /** The secrets are owned by an administrator, who may use them. */
 async function owner(t: Tresor): Promise<Principal> {
@@ -25,7 +32,12 @@ async function owner(t: Tresor): Promise<Principal> {
 
 async function seed(t: Tresor, count: number, prefix: string): Promise<void> {
   const actor = await owner(t);
-  for (let i = 0; i < count; i++) await t.secrets.create(actor, { type: 'generic', name: `${prefix}-${i}`, fields: { entries: [{ name: 'V', value: `${prefix}-value-${i}` }] } });
+  for (let i = 0; i < count; i++)
+    await t.secrets.create(actor, {
+      type: 'generic',
+      name: `${prefix}-${i}`,
+      fields: { entries: [{ name: 'V', value: `${prefix}-value-${i}` }] },
+    });
 }
 
 async function expectAllReadable(t: Tresor, count: number, prefix: string): Promise<void> {
@@ -61,7 +73,10 @@ describe.each(databaseKinds)('key rotation on %s', (kind) => {
         }
       })();
       const progress: number[] = [];
-      const result = await rotator.keys.rotate(systemPrincipal, { batchSize: 7, onProgress: (p) => void progress.push(p.rewrapped) });
+      const result = await rotator.keys.rotate(systemPrincipal, {
+        batchSize: 7,
+        onProgress: (p) => void progress.push(p.rewrapped),
+      });
       reading = false;
       await readers;
       expect(result).toEqual({ targetVersion: 2, rewrapped: 60, remaining: 0 });
@@ -76,7 +91,11 @@ describe.each(databaseKinds)('key rotation on %s', (kind) => {
       ]);
       expect(status.rotationInProgress).toBeUndefined();
       // New secrets are wrapped with the new version.
-      await rotator.secrets.create(await owner(rotator), { type: 'password', name: 'after-rotation', fields: { password: 'p' } });
+      await rotator.secrets.create(await owner(rotator), {
+        type: 'password',
+        name: 'after-rotation',
+        fields: { password: 'p' },
+      });
       expect((await rotator.keys.status(systemPrincipal)).versions.find((v) => v.version === 2)?.dataKeys).toBe(61);
     } finally {
       await database.drop();
@@ -94,7 +113,10 @@ describe.each(databaseKinds)('key rotation on %s', (kind) => {
       await t.close();
 
       // Rotate slowly in a child process and kill it hard once some batches committed.
-      const child = spawn(process.execPath, [tresorBin, 'keys', 'rotate', '--batch-size', '10', '--throttle', '30'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [tresorBin, 'keys', 'rotate', '--batch-size', '10', '--throttle', '30'], {
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       const killedAt = await new Promise<number>((resolve, reject) => {
         let buffer = '';
         child.stderr.on('data', (chunk: Buffer) => {
@@ -105,9 +127,15 @@ describe.each(databaseKinds)('key rotation on %s', (kind) => {
             resolve(done.at(-1)!);
           }
         });
-        child.on('exit', (code, signal) => (signal === 'SIGKILL' ? undefined : reject(new Error(`rotation ended (code ${code}) before it could be killed: ${buffer}`))));
+        child.on('exit', (code, signal) =>
+          signal === 'SIGKILL'
+            ? undefined
+            : reject(new Error(`rotation ended (code ${code}) before it could be killed: ${buffer}`)),
+        );
       });
-      await new Promise((r) => (child.exitCode === null && child.signalCode === null ? child.once('exit', r) : r(null)));
+      await new Promise((r) =>
+        child.exitCode === null && child.signalCode === null ? child.once('exit', r) : r(null),
+      );
       expect(child.signalCode).toBe('SIGKILL');
       expect(killedAt).toBeLessThan(200);
 
@@ -146,14 +174,19 @@ describe.each(databaseKinds)('key rotation on %s', (kind) => {
     try {
       const first = await createTresor(testConfig({ TRESOR_MASTER_KEY: v1 }), { database: database.handle, logger });
       await seed(first, 5, 'env');
-      await expect(first.keys.rotate(systemPrincipal)).rejects.toThrow(/To rotate, add v2:<32 random bytes in base64> to TRESOR_MASTER_KEY and run again/);
+      await expect(first.keys.rotate(systemPrincipal)).rejects.toThrow(
+        /To rotate, add v2:<32 random bytes in base64> to TRESOR_MASTER_KEY and run again/,
+      );
       const both = `v1:${v1},v2:${randomBytes(32).toString('base64')}`;
       const second = await createTresor(testConfig({ TRESOR_MASTER_KEY: both }), { database: database.handle, logger });
       expect(await second.keys.rotate(systemPrincipal)).toMatchObject({ targetVersion: 2, rewrapped: 5 });
       await expectAllReadable(second, 5, 'env');
       // v1 is retired: a node may now start without it.
       const onlyV2 = both.split(',')[1]!;
-      const third = await createTresor(testConfig({ TRESOR_MASTER_KEY: onlyV2 }), { database: database.handle, logger });
+      const third = await createTresor(testConfig({ TRESOR_MASTER_KEY: onlyV2 }), {
+        database: database.handle,
+        logger,
+      });
       await expectAllReadable(third, 5, 'env');
     } finally {
       await database.drop();

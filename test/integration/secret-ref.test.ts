@@ -2,38 +2,68 @@ import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Jira } from '../../credential-types/jira.ts';
 import { JiraIntegration } from '../fixtures/config-types/jira-integration.ts';
-import { databaseKinds, testTresor, type TestTresor } from '../support/databases.ts';
+import { databaseKinds, type TestTresor, testTresor } from '../support/databases.ts';
 import { createUser } from '../support/principals.ts';
 
 describe.each(databaseKinds)('secretRef fields on %s', (kind) => {
   let t: TestTresor;
   beforeAll(async () => {
     t = await testTresor(kind, { TRESOR_TYPES_DIR: resolve(import.meta.dirname, '../fixtures/config-types') });
-    await t.tresor.secrets.create(t.admin, { type: 'jira', name: 'jira-main', fields: { siteUrl: 'https://x.atlassian.net', email: 'bot@example.test', apiToken: 'tok' } });
+    await t.tresor.secrets.create(t.admin, {
+      type: 'jira',
+      name: 'jira-main',
+      fields: { siteUrl: 'https://x.atlassian.net', email: 'bot@example.test', apiToken: 'tok' },
+    });
     await t.tresor.secrets.create(t.admin, { type: 'password', name: 'not-jira', fields: { password: 'p' } });
   });
   afterAll(() => t?.close());
 
   it('accepts a reference to a usable secret of the declared type, and resolves it through use()', async () => {
-    await t.tresor.secrets.create(t.admin, { type: 'jira-integration', name: 'ops-jira', fields: { credential: 'jira-main', project: 'OPS' } });
+    await t.tresor.secrets.create(t.admin, {
+      type: 'jira-integration',
+      name: 'ops-jira',
+      fields: { credential: 'jira-main', project: 'OPS' },
+    });
     const { value: config } = await t.tresor.use(JiraIntegration, t.admin, 'ops-jira');
     const { value: jira } = await t.tresor.use(Jira, t.admin, config.credential);
     expect(jira.apiToken).toBe('tok');
-    expect(t.tresor.registry.get('jira-integration').jsonSchema).toMatchObject({ properties: { credential: { 'x-tresor-style': 'secretRef' } } });
+    expect(t.tresor.registry.get('jira-integration').jsonSchema).toMatchObject({
+      properties: { credential: { 'x-tresor-style': 'secretRef' } },
+    });
   });
 
   it('refuses, naming the field, a reference that is unknown, of the wrong type, or not usable by the saver', async () => {
     const other = await createUser(t.tresor, t.admin, 'ref-saver', ['SECRET_MANAGEMENT_CREATE']);
     const cases: [string, { kind: 'user'; id: string }, string][] = [
       ['ghost', t.admin as { kind: 'user'; id: string }, 'Jira credential: no secret named "ghost" that you may use'],
-      ['not-jira', t.admin as { kind: 'user'; id: string }, 'Jira credential: "not-jira" is a Password, not a Jira API token'],
+      [
+        'not-jira',
+        t.admin as { kind: 'user'; id: string },
+        'Jira credential: "not-jira" is a Password, not a Jira API token',
+      ],
       ['jira-main', other, 'Jira credential: no secret named "jira-main" that you may use'],
     ];
     for (const [ref, who, message] of cases) {
-      await expect(t.tresor.secrets.create(who, { type: 'jira-integration', name: `bad-${ref}-${who.id.slice(0, 4)}`, fields: { credential: ref, project: 'OPS' } })).rejects.toMatchObject({ code: 'VALIDATION_FAILED', field: 'fields.credential', issues: [{ path: 'fields.credential', message }] });
+      await expect(
+        t.tresor.secrets.create(who, {
+          type: 'jira-integration',
+          name: `bad-${ref}-${who.id.slice(0, 4)}`,
+          fields: { credential: ref, project: 'OPS' },
+        }),
+      ).rejects.toMatchObject({
+        code: 'VALIDATION_FAILED',
+        field: 'fields.credential',
+        issues: [{ path: 'fields.credential', message }],
+      });
     }
-    const s = await t.tresor.secrets.create(t.admin, { type: 'jira-integration', name: 'to-update', fields: { credential: 'jira-main', project: 'OPS' } });
-    await expect(t.tresor.secrets.update(t.admin, s.id, { merge: true, fields: { credential: 'not-jira' } })).rejects.toMatchObject({ field: 'fields.credential' });
+    const s = await t.tresor.secrets.create(t.admin, {
+      type: 'jira-integration',
+      name: 'to-update',
+      fields: { credential: 'jira-main', project: 'OPS' },
+    });
+    await expect(
+      t.tresor.secrets.update(t.admin, s.id, { merge: true, fields: { credential: 'not-jira' } }),
+    ).rejects.toMatchObject({ field: 'fields.credential' });
     expect((await t.tresor.secrets.get(t.admin, s.id)).version).toBe(1);
   });
 });

@@ -1,7 +1,7 @@
 /** The mail module end to end: a real SMTP server on loopback with AUTH required, in each security mode. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mailModule } from '../../src/modules/mail/mail.module.ts';
-import { databaseKinds, testTresor, type TestTresor } from '../support/databases.ts';
+import { databaseKinds, type TestTresor, testTresor } from '../support/databases.ts';
 import { serverCertificate } from '../support/pki.ts';
 import { startSmtpServer, type TestSmtpServer } from '../support/smtp-server.ts';
 
@@ -24,11 +24,34 @@ describe.each(databaseKinds)('mail module on %s', (kind) => {
       const server = await startSmtpServer(security, { username: 'mailer', password }, tls);
       servers.push(server);
       const name = `relay-${security}`;
-      await t.tresor.secrets.create(t.admin, { type: 'smtp', name, fields: { host: '127.0.0.1', port: server.port, security, username: 'mailer', password, from: 'tresor@example.test' } });
+      await t.tresor.secrets.create(t.admin, {
+        type: 'smtp',
+        name,
+        fields: {
+          host: '127.0.0.1',
+          port: server.port,
+          security,
+          username: 'mailer',
+          password,
+          from: 'tresor@example.test',
+        },
+      });
       const mail = mailModule(t.tresor.moduleContext, { ca: tls.ca });
-      const sent = await mail.send({ to: 'ops@example.test', subject: `Hello over ${security}`, text: 'It works.' }, { secret: name });
+      const sent = await mail.send(
+        { to: 'ops@example.test', subject: `Hello over ${security}`, text: 'It works.' },
+        { secret: name },
+      );
       expect(sent.accepted).toEqual(['ops@example.test']);
-      expect(server.received).toEqual([{ from: 'tresor@example.test', to: ['ops@example.test'], subject: `Hello over ${security}`, text: 'It works.\n', username: 'mailer', password }]);
+      expect(server.received).toEqual([
+        {
+          from: 'tresor@example.test',
+          to: ['ops@example.test'],
+          subject: `Hello over ${security}`,
+          text: 'It works.\n',
+          username: 'mailer',
+          password,
+        },
+      ]);
     });
   }
 
@@ -38,8 +61,23 @@ describe.each(databaseKinds)('mail module on %s', (kind) => {
     // A fresh store, so that exactly one SMTP secret is shared with system.
     const fresh = await testTresor(kind);
     try {
-      await fresh.tresor.secrets.create(fresh.admin, { type: 'smtp', name: 'the-relay', fields: { host: '127.0.0.1', port: server.port, security: 'none', username: 'solo', password: 'solo-password', from: 'a@example.test' } });
-      const sent = await mailModule(fresh.tresor.moduleContext).send({ to: 'b@example.test', subject: 'default', text: 'x' });
+      await fresh.tresor.secrets.create(fresh.admin, {
+        type: 'smtp',
+        name: 'the-relay',
+        fields: {
+          host: '127.0.0.1',
+          port: server.port,
+          security: 'none',
+          username: 'solo',
+          password: 'solo-password',
+          from: 'a@example.test',
+        },
+      });
+      const sent = await mailModule(fresh.tresor.moduleContext).send({
+        to: 'b@example.test',
+        subject: 'default',
+        text: 'x',
+      });
       expect(sent.secret).toBe('the-relay');
       expect(server.received).toHaveLength(1);
       const used = await fresh.tresor.audit.query({ kind: 'system' }, { action: 'secret.used' });
@@ -53,11 +91,27 @@ describe.each(databaseKinds)('mail module on %s', (kind) => {
   it('gives a clear authentication error for a wrong stored password, and uses an updated password without restart', async () => {
     const server = await startSmtpServer('none', { username: 'mailer', password: 'the-right-one' });
     servers.push(server);
-    const s = await t.tresor.secrets.create(t.admin, { type: 'smtp', name: 'relay-rotating', fields: { host: '127.0.0.1', port: server.port, security: 'none', username: 'mailer', password: 'an-old-one', from: 'x@example.test' } });
+    const s = await t.tresor.secrets.create(t.admin, {
+      type: 'smtp',
+      name: 'relay-rotating',
+      fields: {
+        host: '127.0.0.1',
+        port: server.port,
+        security: 'none',
+        username: 'mailer',
+        password: 'an-old-one',
+        from: 'x@example.test',
+      },
+    });
     const mail = mailModule(t.tresor.moduleContext);
-    const error = await mail.send({ to: 'y@example.test', subject: 's', text: 't' }, { secret: 'relay-rotating' }).then(() => undefined, (e: Error & { code?: string }) => e);
+    const error = await mail.send({ to: 'y@example.test', subject: 's', text: 't' }, { secret: 'relay-rotating' }).then(
+      () => undefined,
+      (e: Error & { code?: string }) => e,
+    );
     expect(error?.code).toBe('UPSTREAM_FAILED');
-    expect(error?.message).toBe(`The SMTP server 127.0.0.1:${server.port} refused the username and password of secret "relay-rotating" (535); update the secret`);
+    expect(error?.message).toBe(
+      `The SMTP server 127.0.0.1:${server.port} refused the username and password of secret "relay-rotating" (535); update the secret`,
+    );
     expect(error?.message).not.toContain('an-old-one');
     await t.tresor.secrets.update(t.admin, s.id, { merge: true, fields: { password: 'the-right-one' } });
     await mail.send({ to: 'y@example.test', subject: 'after update', text: 't' }, { secret: 'relay-rotating' });
@@ -67,6 +121,11 @@ describe.each(databaseKinds)('mail module on %s', (kind) => {
   it('refuses to send for a principal that may not use the secret', async () => {
     const mail = mailModule(t.tresor.moduleContext);
     const outsider = await t.tresor.users.create(t.admin, { email: `outsider-${kind}@example.test` });
-    await expect(mail.send({ to: 'z@example.test', subject: 's', text: 't' }, { secret: 'relay-none', as: { kind: 'user', id: outsider.id } })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(
+      mail.send(
+        { to: 'z@example.test', subject: 's', text: 't' },
+        { secret: 'relay-none', as: { kind: 'user', id: outsider.id } },
+      ),
+    ).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 });

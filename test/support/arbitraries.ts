@@ -15,28 +15,44 @@ export function validValue(field: FieldDefinition): fc.Arbitrary<FieldValue> {
   const c = field.constraints;
   switch (field.style) {
     case 'text':
-      return c.pattern ? fc.stringMatching(new RegExp(c.pattern)).filter((s) => s.length >= 1 && s.length <= (c.maxLength ?? 1000) && s.trim() === s) : trimmed(c.maxLength ?? 1000);
+      return c.pattern
+        ? fc
+            .stringMatching(new RegExp(c.pattern))
+            .filter((s) => s.length >= 1 && s.length <= (c.maxLength ?? 1000) && s.trim() === s)
+        : trimmed(c.maxLength ?? 1000);
     case 'secret':
     case 'multiline':
       return fc.string({ minLength: 1, maxLength: 80, unit: 'grapheme' });
     case 'number':
-      return c.integer ? fc.integer({ min: c.min ?? -1e9, max: c.max ?? 1e9 }) : fc.double({ min: c.min ?? -1e9, max: c.max ?? 1e9, noNaN: true });
+      return c.integer
+        ? fc.integer({ min: c.min ?? -1e9, max: c.max ?? 1e9 })
+        : fc.double({ min: c.min ?? -1e9, max: c.max ?? 1e9, noNaN: true });
     case 'select':
       return fc.constantFrom(...(field.options ?? []).map((o) => o.value));
     case 'checkbox':
       return fc.boolean();
     case 'date':
-      return fc.date({ min: new Date('1970-01-01'), max: new Date('2999-12-31'), noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10));
+      return fc
+        .date({ min: new Date('1970-01-01'), max: new Date('2999-12-31'), noInvalidDate: true })
+        .map((d) => d.toISOString().slice(0, 10));
     case 'email':
-      return fc.stringMatching(/^[a-z0-9][a-z0-9._-]{0,15}@[a-z][a-z0-9-]{0,15}\.[a-z]{2,6}$/).filter((s) => !/\.\.|\.@|-\./.test(s));
+      return fc
+        .stringMatching(/^[a-z0-9][a-z0-9._-]{0,15}@[a-z][a-z0-9-]{0,15}\.[a-z]{2,6}$/)
+        .filter((s) => !/\.\.|\.@|-\./.test(s));
     case 'url': {
       const protocols = c.protocols ?? ['https', 'http'];
-      return fc.tuple(fc.constantFrom(...protocols), fc.domain(), fc.webPath()).map(([p, d, path]) => `${p}://${d}${path}`);
+      return fc
+        .tuple(fc.constantFrom(...protocols), fc.domain(), fc.webPath())
+        .map(([p, d, path]) => `${p}://${d}${path}`);
     }
     case 'pairs':
       return fc
         .uniqueArray(fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_.-]{0,20}$/), { minLength: 1, maxLength: 8 })
-        .chain((names) => fc.tuple(...names.map((name) => fc.string({ minLength: 1, maxLength: 40 }).map((value) => ({ name, value })))));
+        .chain((names) =>
+          fc.tuple(
+            ...names.map((name) => fc.string({ minLength: 1, maxLength: 40 }).map((value) => ({ name, value }))),
+          ),
+        );
     case 'pem':
       return fc.constant('-----BEGIN THING-----\nQUJD\n-----END THING-----');
     case 'secretRef':
@@ -46,8 +62,11 @@ export function validValue(field: FieldDefinition): fc.Arbitrary<FieldValue> {
 
 export function validPayload(type: CredentialType): fc.Arbitrary<Payload> {
   const entries: Record<string, fc.Arbitrary<FieldValue | undefined>> = {};
-  for (const field of type.definition.fields) entries[field.key] = field.optional ? fc.option(validValue(field), { nil: undefined }) : validValue(field);
-  return fc.record(entries).map((record) => Object.fromEntries(Object.entries(record).filter(([, v]) => v !== undefined)) as Payload);
+  for (const field of type.definition.fields)
+    entries[field.key] = field.optional ? fc.option(validValue(field), { nil: undefined }) : validValue(field);
+  return fc
+    .record(entries)
+    .map((record) => Object.fromEntries(Object.entries(record).filter(([, v]) => v !== undefined)) as Payload);
 }
 
 /** A value of the wrong kind for the field's style (a string where a number goes, and so on). */
@@ -63,7 +82,10 @@ export function wrongValue(field: FieldDefinition): fc.Arbitrary<unknown> {
     case 'select':
       return fc.string().filter((s) => !(field.options ?? []).some((o) => o.value === s.trim()) && s.trim() !== '');
     case 'date':
-      return fc.oneof(text.filter((s) => !/^\d{4}-\d{2}-\d{2}$/.test(s)), fc.integer());
+      return fc.oneof(
+        text.filter((s) => !/^\d{4}-\d{2}-\d{2}$/.test(s)),
+        fc.integer(),
+      );
     case 'pairs':
       return fc.oneof(text, fc.constant([{ name: 'ok' }]), fc.constant([{ name: '9bad', value: 'v' }]));
     default:

@@ -23,18 +23,31 @@ export class UiClient {
   }
 
   async get(url: string): Promise<LightMyRequestResponse> {
-    const response = await this.app.inject({ method: 'GET', url, headers: { accept: 'text/html', cookie: this.header() } });
+    const response = await this.app.inject({
+      method: 'GET',
+      url,
+      headers: { accept: 'text/html', cookie: this.header() },
+    });
     this.remember(response);
     this.pages.push(`${url}\n${JSON.stringify(response.headers)}\n${response.body}`);
     return response;
   }
 
   /** Posts a form, taking the CSRF token from the page at `from` unless `csrf` is given (false: send none). */
-  async post(url: string, fields: Record<string, string>, options: { from?: string; csrf?: string | false } = {}): Promise<LightMyRequestResponse> {
+  async post(
+    url: string,
+    fields: Record<string, string>,
+    options: { from?: string; csrf?: string | false } = {},
+  ): Promise<LightMyRequestResponse> {
     let token = options.csrf;
     if (token === undefined) token = csrfOf((await this.get(options.from ?? url)).body);
     const body = new URLSearchParams({ ...(token === false ? {} : { _csrf: token }), ...fields }).toString();
-    const response = await this.app.inject({ method: 'POST', url, payload: body, headers: { accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded', cookie: this.header() } });
+    const response = await this.app.inject({
+      method: 'POST',
+      url,
+      payload: body,
+      headers: { accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded', cookie: this.header() },
+    });
     this.remember(response);
     this.pages.push(`POST ${url}\n${JSON.stringify(response.headers)}\n${response.body}`);
     return response;

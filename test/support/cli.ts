@@ -12,10 +12,15 @@ export interface CliResult {
 
 export function tresor(args: string[], env: Record<string, string> = {}, input?: string): Promise<CliResult> {
   return new Promise((done) => {
-    const child = execFile(process.execPath, [tresorBin, ...args], { env: { ...process.env, ...env }, timeout: 150_000 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-      done({ code, stdout: stdout.toString(), stderr: stderr.toString() });
-    });
+    const child = execFile(
+      process.execPath,
+      [tresorBin, ...args],
+      { env: { ...process.env, ...env }, timeout: 150_000 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        done({ code, stdout: stdout.toString(), stderr: stderr.toString() });
+      },
+    );
     if (input !== undefined) child.stdin?.end(input);
     else child.stdin?.end();
   });

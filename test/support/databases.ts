@@ -7,8 +7,8 @@ import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { parseConfig, type TresorConfig } from '../../src/config.ts';
 import { type DatabaseHandle, openDatabase } from '../../src/db/client.ts';
-import { createLogger } from '../../src/logger.ts';
 import type { Principal } from '../../src/identity/principal.ts';
+import { createLogger } from '../../src/logger.ts';
 import { createTresor, type Tresor } from '../../src/tresor.ts';
 
 export type DatabaseKind = 'pglite' | 'postgres';
@@ -70,7 +70,13 @@ export async function freshDatabase(kind: DatabaseKind): Promise<FreshDatabase> 
 export const testMasterKey = () => randomBytes(32).toString('base64');
 
 export function testConfig(env: Record<string, string> = {}): TresorConfig {
-  return parseConfig({ TRESOR_MASTER_KEY: testMasterKey(), TRESOR_LOG_LEVEL: 'silent', TRESOR_PASSWORD_MIN_SCORE: '0', TRESOR_DATA_DIR: '/nonexistent-test-data-dir', ...env });
+  return parseConfig({
+    TRESOR_MASTER_KEY: testMasterKey(),
+    TRESOR_LOG_LEVEL: 'silent',
+    TRESOR_PASSWORD_MIN_SCORE: '0',
+    TRESOR_DATA_DIR: '/nonexistent-test-data-dir',
+    ...env,
+  });
 }
 
 export interface TestTresor {
@@ -84,7 +90,10 @@ export interface TestTresor {
 let adminCounter = 0;
 
 /** Creates an administrator and returns it as a principal. */
-export async function createAdmin(tresor: Tresor, email = `admin${++adminCounter}-${randomBytes(3).toString('hex')}@example.test`): Promise<Principal> {
+export async function createAdmin(
+  tresor: Tresor,
+  email = `admin${++adminCounter}-${randomBytes(3).toString('hex')}@example.test`,
+): Promise<Principal> {
   const user = await tresor.bootstrap.createAdministrator({ email, password: 'correct horse battery staple' });
   return { kind: 'user', id: user.id };
 }

@@ -8,7 +8,9 @@ export default async function setup(): Promise<void> {
   const url = process.env.TEST_DATABASE_URL;
   if (!url) {
     if (process.env.CI) throw new Error('TEST_DATABASE_URL must be set in CI: every database suite is required there');
-    process.stdout.write('\n[tresor] TEST_DATABASE_URL is not set: integration suites run on PGlite only; PostgreSQL suites are SKIPPED.\n\n');
+    process.stdout.write(
+      '\n[tresor] TEST_DATABASE_URL is not set: integration suites run on PGlite only; PostgreSQL suites are SKIPPED.\n\n',
+    );
     return;
   }
   const sql = postgres(url, { max: 1, connect_timeout: 5, onnotice: () => {} });

@@ -5,7 +5,7 @@
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import type { Principal } from '../../src/identity/principal.ts';
 import { buildApp } from '../../src/web/app.ts';
-import { type DatabaseKind, testTresor, type TestTresor } from './databases.ts';
+import { type DatabaseKind, type TestTresor, testTresor } from './databases.ts';
 
 export interface TestApp extends TestTresor {
   app: FastifyInstance;
@@ -14,7 +14,13 @@ export interface TestApp extends TestTresor {
   request(options: InjectOptions): Promise<LightMyRequestResponse>;
   /** A bearer token for the principal (a user). */
   tokenFor(principal: Principal): Promise<string>;
-  api(method: InjectOptions['method'], url: string, token: string | undefined, body?: unknown, headers?: Record<string, string>): Promise<LightMyRequestResponse>;
+  api(
+    method: InjectOptions['method'],
+    url: string,
+    token: string | undefined,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<LightMyRequestResponse>;
 }
 
 export async function testApp(kind: DatabaseKind, env: Record<string, string> = {}): Promise<TestApp> {
@@ -24,7 +30,9 @@ export async function testApp(kind: DatabaseKind, env: Record<string, string> = 
   const seen: string[] = [];
   const request = async (options: InjectOptions) => {
     const response = await app.inject(options);
-    seen.push(`${options.method ?? 'GET'} ${options.url} -> ${response.statusCode}\n${JSON.stringify(response.headers)}\n${response.body}`);
+    seen.push(
+      `${options.method ?? 'GET'} ${options.url} -> ${response.statusCode}\n${JSON.stringify(response.headers)}\n${response.body}`,
+    );
     return response;
   };
   return {
@@ -36,7 +44,12 @@ export async function testApp(kind: DatabaseKind, env: Record<string, string> = 
       return (await t.tresor.sessions.createToken(principal, { name: 'test' })).token;
     },
     api(method, url, token, body, headers = {}) {
-      return request({ method, url, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers }, ...(body === undefined ? {} : { payload: body as InjectOptions['payload'] }) });
+      return request({
+        method,
+        url,
+        headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
+        ...(body === undefined ? {} : { payload: body as InjectOptions['payload'] }),
+      });
     },
     async close() {
       await app.close();

@@ -26,8 +26,16 @@ export async function samplePayloads(): Promise<Sample[]> {
   const leaf = await issue('ecdsa', 'CN=canary.example.test');
   const ssh = sshKey('ed25519');
   return [
-    { type: 'smtp', fields: { host: 'smtp.example.test', username: 'mailer', password: smtpPassword, from: 'noreply@example.test' }, canaries: [smtpPassword] },
-    { type: 'jira', fields: { siteUrl: 'https://team.atlassian.net', email: 'bot@example.test', apiToken: jiraToken }, canaries: [jiraToken] },
+    {
+      type: 'smtp',
+      fields: { host: 'smtp.example.test', username: 'mailer', password: smtpPassword, from: 'noreply@example.test' },
+      canaries: [smtpPassword],
+    },
+    {
+      type: 'jira',
+      fields: { siteUrl: 'https://team.atlassian.net', email: 'bot@example.test', apiToken: jiraToken },
+      canaries: [jiraToken],
+    },
     { type: 'password', fields: { username: 'alice', password }, canaries: [password] },
     { type: 'api-key', fields: { key: apiKey, expiresOn: '2099-12-31' }, canaries: [apiKey] },
     {
@@ -36,7 +44,11 @@ export async function samplePayloads(): Promise<Sample[]> {
       // The PEM body of the key is secret too; its base64 lines are searched as they are.
       canaries: [certPassphrase, leaf.encryptedKeyPem(certPassphrase).split('\n')[1]!],
     },
-    { type: 'ssh-key', fields: { privateKey: ssh.opensshEncrypted(sshPassphrase), passphrase: sshPassphrase }, canaries: [sshPassphrase] },
+    {
+      type: 'ssh-key',
+      fields: { privateKey: ssh.opensshEncrypted(sshPassphrase), passphrase: sshPassphrase },
+      canaries: [sshPassphrase],
+    },
     { type: 'generic', fields: { entries: [{ name: 'API_TOKEN', value: genericValue }] }, canaries: [genericValue] },
   ];
 }

@@ -15,8 +15,14 @@ type EcKeyGenParams = webcrypto.EcKeyGenParams;
 
 export type KeyKind = 'rsa' | 'ecdsa' | 'ed25519';
 
-const algorithms: Record<KeyKind, { gen: RsaHashedKeyGenParams | EcKeyGenParams | Algorithm; sign: Algorithm | EcdsaParams }> = {
-  rsa: { gen: { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' }, sign: { name: 'RSASSA-PKCS1-v1_5' } },
+const algorithms: Record<
+  KeyKind,
+  { gen: RsaHashedKeyGenParams | EcKeyGenParams | Algorithm; sign: Algorithm | EcdsaParams }
+> = {
+  rsa: {
+    gen: { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' },
+    sign: { name: 'RSASSA-PKCS1-v1_5' },
+  },
   ecdsa: { gen: { name: 'ECDSA', namedCurve: 'P-256' }, sign: { name: 'ECDSA', hash: 'SHA-256' } as EcdsaParams },
   ed25519: { gen: { name: 'Ed25519' }, sign: { name: 'Ed25519' } },
 };
@@ -33,22 +39,37 @@ export interface Issued {
 }
 
 async function keyPair(kind: KeyKind): Promise<CryptoKeyPair> {
-  return (await webcrypto.subtle.generateKey(algorithms[kind].gen as RsaHashedKeyGenParams, true, ['sign', 'verify'])) as CryptoKeyPair;
+  return (await webcrypto.subtle.generateKey(algorithms[kind].gen as RsaHashedKeyGenParams, true, [
+    'sign',
+    'verify',
+  ])) as CryptoKeyPair;
 }
 
 function exported(keys: CryptoKeyPair) {
   const keyObject = KeyObject.from(keys.privateKey as webcrypto.CryptoKey);
   return {
     keyPem: keyObject.export({ type: 'pkcs8', format: 'pem' }).toString(),
-    encryptedKeyPem: (passphrase: string) => keyObject.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase }).toString(),
+    encryptedKeyPem: (passphrase: string) =>
+      keyObject.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase }).toString(),
   };
 }
 
 /** A certificate for `subject`, self-signed or signed by `issuer`. */
-export async function issue(kind: KeyKind, subject: string, issuer?: Issued, ca = false, hosts: string[] = []): Promise<Issued> {
+export async function issue(
+  kind: KeyKind,
+  subject: string,
+  issuer?: Issued,
+  ca = false,
+  hosts: string[] = [],
+): Promise<Issued> {
   const keys = await keyPair(kind);
   const extensions: x509.Extension[] = [new x509.BasicConstraintsExtension(ca, undefined, true)];
-  if (hosts.length > 0) extensions.push(new x509.SubjectAlternativeNameExtension(hosts.map((h) => (/^[\d.]+$/.test(h) ? { type: 'ip' as const, value: h } : { type: 'dns' as const, value: h }))));
+  if (hosts.length > 0)
+    extensions.push(
+      new x509.SubjectAlternativeNameExtension(
+        hosts.map((h) => (/^[\d.]+$/.test(h) ? { type: 'ip' as const, value: h } : { type: 'dns' as const, value: h })),
+      ),
+    );
   const notBefore = new Date(Date.now() - 60_000);
   const notAfter = new Date(Date.now() + 365 * 86_400_000);
   const certificate = issuer
@@ -62,7 +83,14 @@ export async function issue(kind: KeyKind, subject: string, issuer?: Issued, ca 
         notAfter,
         extensions,
       })
-    : await x509.X509CertificateGenerator.createSelfSigned({ name: subject, keys: keys as never, signingAlgorithm: algorithms[kind].sign, notBefore, notAfter, extensions });
+    : await x509.X509CertificateGenerator.createSelfSigned({
+        name: subject,
+        keys: keys as never,
+        signingAlgorithm: algorithms[kind].sign,
+        notBefore,
+        notAfter,
+        extensions,
+      });
   return { kind, keys, certificate, certPem: certificate.toString('pem'), ...exported(keys) };
 }
 

@@ -8,7 +8,9 @@ export async function builtInRegistry(passwordMinScore = 3): Promise<CredentialR
 }
 
 /** Runs `fn` and returns the error it throws (fails the test if it does not throw). */
-export function thrown(fn: () => unknown): Error & { code?: string; field?: string; issues?: { path: string; message: string }[] } {
+export function thrown(
+  fn: () => unknown,
+): Error & { code?: string; field?: string; issues?: { path: string; message: string }[] } {
   try {
     fn();
   } catch (error) {

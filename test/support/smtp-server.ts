@@ -21,7 +21,11 @@ export interface TestSmtpServer {
   close(): Promise<void>;
 }
 
-export async function startSmtpServer(mode: 'none' | 'starttls' | 'tls', accept: { username: string; password: string }, tls?: { key: string; cert: string }): Promise<TestSmtpServer> {
+export async function startSmtpServer(
+  mode: 'none' | 'starttls' | 'tls',
+  accept: { username: string; password: string },
+  tls?: { key: string; cert: string },
+): Promise<TestSmtpServer> {
   const received: ReceivedMail[] = [];
   const state = { accept };
   const server = new SMTPServer({
@@ -32,7 +36,8 @@ export async function startSmtpServer(mode: 'none' | 'starttls' | 'tls', accept:
     authOptional: false,
     logger: false,
     onAuth(auth, _session, callback) {
-      if (auth.username === state.accept.username && auth.password === state.accept.password) return callback(null, { user: { username: auth.username ?? '', password: auth.password ?? '' } });
+      if (auth.username === state.accept.username && auth.password === state.accept.password)
+        return callback(null, { user: { username: auth.username ?? '', password: auth.password ?? '' } });
       return callback(new Error('Invalid username or password'));
     },
     onData(stream, session, callback) {

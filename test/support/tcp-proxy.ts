@@ -5,7 +5,7 @@
  * new ones too, until `mend`. For testing what a node does when its connection to PostgreSQL
  * goes silent without closing.
  */
-import { createServer, connect, type Socket } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 
 export interface TcpProxy {
   port: number;

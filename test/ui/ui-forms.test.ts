@@ -2,10 +2,10 @@
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Smtp } from '../../credential-types/smtp.ts';
+import { UiClient } from '../support/browser-session.ts';
 import { type TestApp, testApp } from '../support/http.ts';
 import { findCanaries } from '../support/leak-scan.ts';
 import { createUser } from '../support/principals.ts';
-import { UiClient } from '../support/browser-session.ts';
 
 const adminPassword = 'correct horse battery staple';
 
@@ -20,7 +20,10 @@ describe('web UI (PGlite)', () => {
     return c;
   };
   beforeAll(async () => {
-    h = await testApp('pglite', { TRESOR_TYPES_DIR: resolve(import.meta.dirname, '../fixtures/xss-types'), TRESOR_LOGIN_ATTEMPTS_PER_MINUTE: '1000' });
+    h = await testApp('pglite', {
+      TRESOR_TYPES_DIR: resolve(import.meta.dirname, '../fixtures/xss-types'),
+      TRESOR_LOGIN_ATTEMPTS_PER_MINUTE: '1000',
+    });
     adminEmail = (await h.tresor.users.get(h.admin, (h.admin as { id: string }).id)).email;
   });
   afterAll(async () => {
@@ -34,7 +37,11 @@ describe('web UI (PGlite)', () => {
     const store = await c.get('/secrets');
     expect(store.statusCode).toBe(302);
     expect(store.headers.location).toBe('/login?next=%2Fsecrets');
-    const login = await c.post('/login', { email: adminEmail, password: adminPassword, next: '/secrets/new' }, { from: '/login' });
+    const login = await c.post(
+      '/login',
+      { email: adminEmail, password: adminPassword, next: '/secrets/new' },
+      { from: '/login' },
+    );
     expect(login.statusCode).toBe(302);
     expect(login.headers.location).toBe('/secrets/new');
     const setCookie = String(login.headers['set-cookie']);
@@ -49,7 +56,11 @@ describe('web UI (PGlite)', () => {
     expect(wrong.statusCode).toBe(401);
     expect(wrong.body).toContain('Wrong e-mail or password');
     expect(wrong.body).toContain(`value="${adminEmail}"`);
-    const evil = await c.post('/login', { email: adminEmail, password: adminPassword, next: '//evil.example/x' }, { from: '/login' });
+    const evil = await c.post(
+      '/login',
+      { email: adminEmail, password: adminPassword, next: '//evil.example/x' },
+      { from: '/login' },
+    );
     expect(evil.headers.location).toBe('/secrets');
   });
 
@@ -58,7 +69,11 @@ describe('web UI (PGlite)', () => {
     await c.login(adminEmail, adminPassword);
     const none = await c.post('/secrets/new/password', { name: 'csrf-less', 'fields[password]': 'x' }, { csrf: false });
     expect(none.statusCode).toBe(403);
-    const forged = await c.post('/secrets/new/password', { name: 'csrf-forged', 'fields[password]': 'x' }, { csrf: 'forged-token' });
+    const forged = await c.post(
+      '/secrets/new/password',
+      { name: 'csrf-forged', 'fields[password]': 'x' },
+      { csrf: 'forged-token' },
+    );
     expect(forged.statusCode).toBe(403);
     expect((await h.tresor.secrets.list(h.admin, { text: 'csrf-' })).length).toBe(0);
   });
@@ -75,15 +90,22 @@ describe('web UI (PGlite)', () => {
     const c = client();
     await c.login(adminEmail, adminPassword);
     const picker = await c.get('/secrets/new');
-    for (const id of ['smtp', 'jira', 'password', 'api-key', 'certificate', 'ssh-key', 'generic']) expect(picker.body).toContain(`href="/secrets/new/${id}"`);
+    for (const id of ['smtp', 'jira', 'password', 'api-key', 'certificate', 'ssh-key', 'generic'])
+      expect(picker.body).toContain(`href="/secrets/new/${id}"`);
     const smtp = (await c.get('/secrets/new/smtp')).body;
-    expect(smtp).toMatch(/<input id="f-port" name="fields\[port\]" type="number" value="587" step="1" min="1" max="65535" aria-describedby/);
+    expect(smtp).toMatch(
+      /<input id="f-port" name="fields\[port\]" type="number" value="587" step="1" min="1" max="65535" aria-describedby/,
+    );
     expect(smtp).toMatch(/<select id="f-security" name="fields\[security\]"/);
     expect(smtp).toMatch(/<option value="starttls" selected>STARTTLS<\/option>/);
     expect(smtp).toMatch(/<input id="f-password" name="fields\[password\]" type="password" value=""/);
     expect(smtp).toMatch(/<input id="f-from" name="fields\[from\]" type="email"/);
-    expect((await c.get('/secrets/new/certificate')).body).toMatch(/<textarea id="f-chain" name="fields\[chain\]" rows="8" class="mono"/);
-    expect((await c.get('/secrets/new/api-key')).body).toMatch(/<input id="f-expiresOn" name="fields\[expiresOn\]" type="date"/);
+    expect((await c.get('/secrets/new/certificate')).body).toMatch(
+      /<textarea id="f-chain" name="fields\[chain\]" rows="8" class="mono"/,
+    );
+    expect((await c.get('/secrets/new/api-key')).body).toMatch(
+      /<input id="f-expiresOn" name="fields\[expiresOn\]" type="date"/,
+    );
     expect((await c.get('/secrets/new/generic')).body).toMatch(/name="fields\[entries\]\[0\]\[name\]"/);
   });
 
@@ -92,7 +114,15 @@ describe('web UI (PGlite)', () => {
     await c.login(adminEmail, adminPassword);
     const password = 'CANARY-ui-smtp-password';
     canaries.push(password);
-    const created = await c.post('/secrets/new/smtp', { name: 'ui-smtp', description: 'from the form', 'fields[host]': 'smtp.example.test', 'fields[port]': '2525', 'fields[security]': 'tls', 'fields[username]': 'mailer', 'fields[password]': password });
+    const created = await c.post('/secrets/new/smtp', {
+      name: 'ui-smtp',
+      description: 'from the form',
+      'fields[host]': 'smtp.example.test',
+      'fields[port]': '2525',
+      'fields[security]': 'tls',
+      'fields[username]': 'mailer',
+      'fields[password]': password,
+    });
     expect(created.statusCode).toBe(302);
     const view = await c.get(created.headers.location as string);
     expect(view.body).toContain('Secret created.');
@@ -101,11 +131,29 @@ describe('web UI (PGlite)', () => {
     const edit = await c.get(`/secrets/${id}/edit`);
     expect(edit.body).toContain('value="smtp.example.test"');
     expect(edit.body).toContain('Leave empty to keep the stored value.');
-    const saved = await c.post(`/secrets/${id}/edit`, { expectedVersion: '1', description: 'edited', 'fields[host]': 'smtp.example.test', 'fields[port]': '2525', 'fields[security]': 'tls', 'fields[username]': 'relay-user', 'fields[password]': '' }, { from: `/secrets/${id}/edit` });
+    const saved = await c.post(
+      `/secrets/${id}/edit`,
+      {
+        expectedVersion: '1',
+        description: 'edited',
+        'fields[host]': 'smtp.example.test',
+        'fields[port]': '2525',
+        'fields[security]': 'tls',
+        'fields[username]': 'relay-user',
+        'fields[password]': '',
+      },
+      { from: `/secrets/${id}/edit` },
+    );
     expect(saved.statusCode).toBe(302);
     expect(saved.headers.location).toBe(`/secrets/${id}?done=saved`);
     const { value } = await h.tresor.use(Smtp, h.admin, id);
-    expect(value).toMatchObject({ host: 'smtp.example.test', username: 'relay-user', port: 2525, security: 'tls', password });
+    expect(value).toMatchObject({
+      host: 'smtp.example.test',
+      username: 'relay-user',
+      port: 2525,
+      security: 'tls',
+      password,
+    });
   });
 
   it('returns the form with the message beside the field, keeps non-secret values, never echoes a secret', async () => {
@@ -113,20 +161,39 @@ describe('web UI (PGlite)', () => {
     await c.login(adminEmail, adminPassword);
     const secret = 'CANARY-ui-rejected-password';
     canaries.push(secret);
-    const res = await c.post('/secrets/new/smtp', { name: 'ui-invalid', 'fields[host]': 'smtp.example.test', 'fields[port]': '70000', 'fields[security]': 'starttls', 'fields[username]': 'kept-user', 'fields[password]': secret }, { from: '/secrets/new/smtp' });
+    const res = await c.post(
+      '/secrets/new/smtp',
+      {
+        name: 'ui-invalid',
+        'fields[host]': 'smtp.example.test',
+        'fields[port]': '70000',
+        'fields[security]': 'starttls',
+        'fields[username]': 'kept-user',
+        'fields[password]': secret,
+      },
+      { from: '/secrets/new/smtp' },
+    );
     expect(res.statusCode).toBe(422);
     expect(res.body).toMatch(/<p class="error" id="e-port" role="alert">Port must be at most 65535<\/p>/);
     expect(res.body).toContain('value="kept-user"');
     expect(res.body).toContain('value="70000"');
     expect(res.body).not.toContain(secret);
-    const badName = await c.post('/secrets/new/password', { name: 'bad name', 'fields[password]': 'x' }, { from: '/secrets/new/password' });
+    const badName = await c.post(
+      '/secrets/new/password',
+      { name: 'bad name', 'fields[password]': 'x' },
+      { from: '/secrets/new/password' },
+    );
     expect(badName.body).toMatch(/id="e-name" role="alert">Name must be 1–64 letters/);
   });
 
   it('asks for confirmation naming the secret before deleting', async () => {
     const c = client();
     await c.login(adminEmail, adminPassword);
-    const s = await h.tresor.secrets.create(h.admin, { type: 'password', name: 'ui-doomed', fields: { password: 'x' } });
+    const s = await h.tresor.secrets.create(h.admin, {
+      type: 'password',
+      name: 'ui-doomed',
+      fields: { password: 'x' },
+    });
     const page = await c.get(`/secrets/${s.id}/delete`);
     expect(page.body).toContain('Type the name <code>ui-doomed</code> to confirm');
     const wrong = await c.post(`/secrets/${s.id}/delete`, { confirm: 'ui-doome' });
@@ -141,12 +208,20 @@ describe('web UI (PGlite)', () => {
     const c = client();
     await c.login(adminEmail, adminPassword);
     const friend = await createUser(h.tresor, h.admin, 'ui-friend');
-    const s = await h.tresor.secrets.create(h.admin, { type: 'password', name: 'ui-shared', fields: { password: 'one' } });
+    const s = await h.tresor.secrets.create(h.admin, {
+      type: 'password',
+      name: 'ui-shared',
+      fields: { password: 'one' },
+    });
     await h.tresor.secrets.update(h.admin, s.id, { fields: { password: 'two' } });
-    expect((await c.post(`/secrets/${s.id}/shares`, { user: friend.email })).headers.location).toBe(`/secrets/${s.id}/shares?done=shared`);
+    expect((await c.post(`/secrets/${s.id}/shares`, { user: friend.email })).headers.location).toBe(
+      `/secrets/${s.id}/shares?done=shared`,
+    );
     const unknown = await c.post(`/secrets/${s.id}/shares`, { user: 'ghost@example.test' });
     expect(unknown.statusCode).toBe(422);
-    expect(unknown.body).toContain('Cannot share with &quot;ghost@example.test&quot;: no active user you may share with');
+    expect(unknown.body).toContain(
+      'Cannot share with &quot;ghost@example.test&quot;: no active user you may share with',
+    );
     const versions = await c.get(`/secrets/${s.id}/versions`);
     expect(versions.body).toContain('Roll back to v1');
     await c.post(`/secrets/${s.id}/rollback`, { version: '1', reason: 'ui' }, { from: `/secrets/${s.id}/versions` });
@@ -169,9 +244,28 @@ describe('web UI (PGlite)', () => {
   it('escapes markup from type authors and users everywhere, and sends a CSP without inline scripts', async () => {
     const c = client();
     await c.login(adminEmail, adminPassword);
-    await h.tresor.secrets.create(h.admin, { type: 'password', name: 'xss-desc', description: '<script>alert("desc")</script>', fields: { password: 'x' } });
-    const pages = [await c.get('/secrets'), await c.get('/secrets/new'), await c.get('/secrets/new/hostile'), await c.get('/secrets/xss-desc')];
-    const created = await c.post('/secrets/new/hostile', { name: 'hostile-one', 'fields[thing]': '<script>alert(7)</script>', 'fields[choice]': 'a"><script>alert(5)</script>', 'fields[token]': 't' }, { from: '/secrets/new/hostile' });
+    await h.tresor.secrets.create(h.admin, {
+      type: 'password',
+      name: 'xss-desc',
+      description: '<script>alert("desc")</script>',
+      fields: { password: 'x' },
+    });
+    const pages = [
+      await c.get('/secrets'),
+      await c.get('/secrets/new'),
+      await c.get('/secrets/new/hostile'),
+      await c.get('/secrets/xss-desc'),
+    ];
+    const created = await c.post(
+      '/secrets/new/hostile',
+      {
+        name: 'hostile-one',
+        'fields[thing]': '<script>alert(7)</script>',
+        'fields[choice]': 'a"><script>alert(5)</script>',
+        'fields[token]': 't',
+      },
+      { from: '/secrets/new/hostile' },
+    );
     pages.push(await c.get(created.headers.location as string), await c.get(`${created.headers.location}/edit`));
     for (const page of pages) {
       expect(page.body).not.toMatch(/<script>alert/);
@@ -191,11 +285,23 @@ describe('web UI (PGlite)', () => {
     const a = client();
     await a.login(adminEmail, adminPassword);
     expect((await a.get('/admin/users')).body).toContain(plain.email);
-    const added = await a.post('/admin/users', { email: 'ui-added@example.test', password: 'a long enough password' }, { from: '/admin/users' });
+    const added = await a.post(
+      '/admin/users',
+      { email: 'ui-added@example.test', password: 'a long enough password' },
+      { from: '/admin/users' },
+    );
     expect(added.headers.location).toBe('/admin/users');
     const group = await a.post('/admin/groups', { name: 'ui-group' }, { from: '/admin/groups' });
     expect(group.headers.location).toBe('/admin/groups');
-    expect((await a.post('/admin/groups/ui-group/members', { email: 'ui-added@example.test' }, { from: '/admin/groups/ui-group' })).statusCode).toBe(302);
+    expect(
+      (
+        await a.post(
+          '/admin/groups/ui-group/members',
+          { email: 'ui-added@example.test' },
+          { from: '/admin/groups/ui-group' },
+        )
+      ).statusCode,
+    ).toBe(302);
     expect((await a.get('/admin/groups/ui-group')).body).toContain('ui-added@example.test');
     expect((await client().get('/setup?token=x')).body).toContain('Create the first administrator');
   });

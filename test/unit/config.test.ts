@@ -5,17 +5,36 @@ import { ConfigError } from '../../src/errors.ts';
 describe('configuration from the environment', () => {
   it('has safe defaults: embedded database, audit rows flushed before a use goes on', () => {
     const config = parseConfig({});
-    expect(config).toMatchObject({ databaseUrl: undefined, auditDurability: 'flush', cacheTtlMs: 30_000, versionsKept: 10, port: 8200, busHeartbeatMs: 1000 });
+    expect(config).toMatchObject({
+      databaseUrl: undefined,
+      auditDurability: 'flush',
+      cacheTtlMs: 30_000,
+      versionsKept: 10,
+      port: 8200,
+      busHeartbeatMs: 1000,
+    });
   });
 
   it('listens where the pool connects unless TRESOR_LISTEN_URL says otherwise', () => {
     expect(parseConfig({ DATABASE_URL: 'postgres://pgbouncer/tresor' }).listenUrl).toBe('postgres://pgbouncer/tresor');
-    expect(parseConfig({ DATABASE_URL: 'postgres://pgbouncer/tresor', TRESOR_LISTEN_URL: 'postgres://db/tresor' }).listenUrl).toBe('postgres://db/tresor');
+    expect(
+      parseConfig({ DATABASE_URL: 'postgres://pgbouncer/tresor', TRESOR_LISTEN_URL: 'postgres://db/tresor' }).listenUrl,
+    ).toBe('postgres://db/tresor');
   });
 
   it('reads each setting it documents', () => {
-    const config = parseConfig({ DATABASE_URL: 'postgres://db/tresor', TRESOR_AUDIT_DURABILITY: 'commit', TRESOR_CACHE_TTL_MS: '0', TRESOR_VERSIONS_KEPT: '1' });
-    expect(config).toMatchObject({ databaseUrl: 'postgres://db/tresor', auditDurability: 'commit', cacheTtlMs: 0, versionsKept: 1 });
+    const config = parseConfig({
+      DATABASE_URL: 'postgres://db/tresor',
+      TRESOR_AUDIT_DURABILITY: 'commit',
+      TRESOR_CACHE_TTL_MS: '0',
+      TRESOR_VERSIONS_KEPT: '1',
+    });
+    expect(config).toMatchObject({
+      databaseUrl: 'postgres://db/tresor',
+      auditDurability: 'commit',
+      cacheTtlMs: 0,
+      versionsKept: 1,
+    });
   });
 
   it.each([

@@ -2,17 +2,27 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { serializerCompiler } from '../../src/web/serializer.ts';
 
-const compile = (schema: z.ZodType) => serializerCompiler({ schema, method: 'GET', url: '/', httpStatus: '200' }) as (data: unknown) => string;
+const compile = (schema: z.ZodType) =>
+  serializerCompiler({ schema, method: 'GET', url: '/', httpStatus: '200' }) as (data: unknown) => string;
 
 describe('response serialisation', () => {
   it('writes only the keys a plain schema lists, in pages of items too', () => {
-    const write = compile(z.object({ items: z.array(z.object({ id: z.string(), lastUsedAt: z.string().nullable() })), next: z.string().nullable() }));
-    const out = JSON.parse(write({ items: [{ id: 'a', lastUsedAt: null, password: 'CANARY' }], next: null, token: 'CANARY' }));
+    const write = compile(
+      z.object({
+        items: z.array(z.object({ id: z.string(), lastUsedAt: z.string().nullable() })),
+        next: z.string().nullable(),
+      }),
+    );
+    const out = JSON.parse(
+      write({ items: [{ id: 'a', lastUsedAt: null, password: 'CANARY' }], next: null, token: 'CANARY' }),
+    );
     expect(out).toEqual({ items: [{ id: 'a', lastUsedAt: null }], next: null });
   });
 
   it('strips unlisted keys inside a choice between structures as well (zod serialiser)', () => {
-    const write = compile(z.object({ fields: z.record(z.string(), z.union([z.string(), z.array(z.object({ name: z.string() }))])) }));
+    const write = compile(
+      z.object({ fields: z.record(z.string(), z.union([z.string(), z.array(z.object({ name: z.string() }))])) }),
+    );
     const out = JSON.parse(write({ fields: { host: 'h', pairs: [{ name: 'x', value: 'CANARY' }] } }));
     expect(out).toEqual({ fields: { host: 'h', pairs: [{ name: 'x' }] } });
   });

@@ -24,7 +24,10 @@ export function groupsCommand(program: Command, context: CliContext): void {
     .command('create <name>')
     .option('--description <text>', 'description')
     .action(async (name: string, o: { description?: string }) => {
-      const g = await (await context.tresor()).groups.create(systemPrincipal, { name, description: o.description ?? '' });
+      const g = await (await context.tresor()).groups.create(systemPrincipal, {
+        name,
+        description: o.description ?? '',
+      });
       context.out(`created group ${g.name}`);
     });
   groups.command('delete <name>').action(async (name: string) => {
@@ -39,11 +42,9 @@ export function groupsCommand(program: Command, context: CliContext): void {
     await (await context.tresor()).groups.removeMember(systemPrincipal, group, await userId(email));
     context.out(`removed ${email} from ${group}`);
   });
-  groups
-    .command('members <group>')
-    .action(async (group: string) => {
-      for (const u of await (await context.tresor()).groups.members(systemPrincipal, group)) context.out(u.email);
-    });
+  groups.command('members <group>').action(async (group: string) => {
+    for (const u of await (await context.tresor()).groups.members(systemPrincipal, group)) context.out(u.email);
+  });
   for (const verb of ['grant', 'revoke'] as const) {
     groups
       .command(`${verb} <permission>`)
@@ -54,7 +55,9 @@ export function groupsCommand(program: Command, context: CliContext): void {
         const tresor = await context.tresor();
         const holder = o.user ? { userId: await userId(o.user) } : { groupId: o.group ?? '' };
         await tresor.groups[verb](systemPrincipal, holder, permission);
-        context.out(`${verb === 'grant' ? 'granted' : 'revoked'} ${permission} ${verb === 'grant' ? 'to' : 'from'} ${o.user ?? o.group}`);
+        context.out(
+          `${verb === 'grant' ? 'granted' : 'revoked'} ${permission} ${verb === 'grant' ? 'to' : 'from'} ${o.user ?? o.group}`,
+        );
       });
   }
 }

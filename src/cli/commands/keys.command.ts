@@ -24,10 +24,17 @@ export function keysCommand(program: Command, context: CliContext): void {
       if (options.json) return context.out(JSON.stringify(status, null, 2));
       context.out(`current key version: ${status.currentVersion}`);
       for (const v of status.versions) {
-        const state = v.retiredAt ? `retired ${v.retiredAt.toISOString()}` : v.available ? 'active' : 'MISSING from the key source';
+        const state = v.retiredAt
+          ? `retired ${v.retiredAt.toISOString()}`
+          : v.available
+            ? 'active'
+            : 'MISSING from the key source';
         context.out(`  v${v.version}: ${v.dataKeys} data keys, ${state}`);
       }
-      if (status.rotationInProgress) context.out(`rotation to v${status.rotationInProgress.targetVersion} in progress: ${status.rotationInProgress.rewrapped} re-wrapped; run \`tresor keys rotate\` to resume`);
+      if (status.rotationInProgress)
+        context.out(
+          `rotation to v${status.rotationInProgress.targetVersion} in progress: ${status.rotationInProgress.rewrapped} re-wrapped; run \`tresor keys rotate\` to resume`,
+        );
     });
 
   keys
@@ -50,6 +57,8 @@ export function keysCommand(program: Command, context: CliContext): void {
       });
       if (context.interactive) process.stderr.write('\n');
       const seconds = (Date.now() - started) / 1000;
-      context.out(`rotated to key v${result.targetVersion}: ${result.rewrapped} data keys re-wrapped in ${seconds.toFixed(1)} s; older versions with no data keys are retired`);
+      context.out(
+        `rotated to key v${result.targetVersion}: ${result.rewrapped} data keys re-wrapped in ${seconds.toFixed(1)} s; older versions with no data keys are retired`,
+      );
     });
 }

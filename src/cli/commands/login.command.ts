@@ -29,10 +29,18 @@ export function loginCommand(program: Command, context: CliContext): void {
         rl.close();
       }
       const password = await readSecret('Password: ');
-      // One exchange of the credentials for a token of the wanted lifetime (a token minted with a token never outlives it).
-      const created = await apiCall<{ id: string; token: string; expiresAt: string | null }>({ url: url.origin }, 'POST', '/auth/token', { email, password, name: `tresor CLI on ${hostname()}`, expiresInDays: Number(o.days) });
+      // One exchange of the credentials for a token of the wanted lifetime (a token minted with a token never outlives
+      // it).
+      const created = await apiCall<{ id: string; token: string; expiresAt: string | null }>(
+        { url: url.origin },
+        'POST',
+        '/auth/token',
+        { email, password, name: `tresor CLI on ${hostname()}`, expiresInDays: Number(o.days) },
+      );
       const path = writeLogin(context.env, { url: url.origin, token: created.token, tokenId: created.id });
-      context.out(`signed in to ${url.origin} as ${email}; token saved in ${path} (expires ${created.expiresAt ?? 'never'})`);
+      context.out(
+        `signed in to ${url.origin} as ${email}; token saved in ${path} (expires ${created.expiresAt ?? 'never'})`,
+      );
     });
 
   program

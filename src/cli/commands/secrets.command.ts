@@ -10,7 +10,10 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 
 function withFieldFlags(command: Command): Command {
   return command
-    .option('-s, --secret <value>', "the type's secret field (beware: visible in the process list; prefer -f or the prompt)")
+    .option(
+      '-s, --secret <value>',
+      "the type's secret field (beware: visible in the process list; prefer -f or the prompt)",
+    )
     .option('-f, --file <path>', "the type's secret field, read from a file (e.g. a PEM)")
     .option('--field <key=value>', 'a field; key=@path reads the value from a file (repeatable)', collect)
     .option('--pair <NAME=VALUE>', 'a name/value entry of a Generic secret (repeatable)', collect)
@@ -19,32 +22,57 @@ function withFieldFlags(command: Command): Command {
 
 function dateOption(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(value))) throw ValidationError.field('expires', '--expires must be a date as YYYY-MM-DD');
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(value)))
+    throw ValidationError.field('expires', '--expires must be a date as YYYY-MM-DD');
   return new Date(`${value}T23:59:59.999Z`).toISOString();
 }
 
 function table(context: CliContext, rows: SecretInfo[]): void {
-  if (rows.length === 0) return context.out('no secrets');
+  if (rows.length === 0) {
+    context.out('no secrets');
+    return;
+  }
   const w = Math.max(4, ...rows.map((r) => r.name.length));
   context.out(`${'NAME'.padEnd(w)}  ${'TYPE'.padEnd(11)}  VERSION  EXPIRES     DESCRIPTION`);
-  for (const r of rows) context.out(`${r.name.padEnd(w)}  ${r.type.padEnd(11)}  ${`v${r.version}`.padEnd(7)}  ${(r.expiresAt ?? '').slice(0, 10).padEnd(10)}  ${r.description}`);
+  for (const r of rows)
+    context.out(
+      `${r.name.padEnd(w)}  ${r.type.padEnd(11)}  ${`v${r.version}`.padEnd(7)}  ${(r.expiresAt ?? '').slice(0, 10).padEnd(10)}  ${r.description}`,
+    );
 }
 
 export function secretsCommand(program: Command, context: CliContext): void {
   const secrets = program.command('secrets').description('secrets: values go in, never come out');
 
-  withFieldFlags(secrets.command('create <name>').description('create a secret').requiredOption('-t, --type <type>', 'credential type id (see tresor types)'))
+  withFieldFlags(
+    secrets
+      .command('create <name>')
+      .description('create a secret')
+      .requiredOption('-t, --type <type>', 'credential type id (see tresor types)'),
+  )
     .option('--expires <YYYY-MM-DD>', 'expiry date')
     .option('--json', 'print the created secret as JSON')
-    .action(async (name: string, o: FieldFlags & { type: string; description?: string; expires?: string; json?: boolean }) => {
-      const backend = await context.backend();
-      const type = (await backend.types()).find((t) => t.id === o.type);
-      if (!type) throw ValidationError.field('type', `Unknown type "${o.type}"; see tresor types`);
-      const fields = await promptMissing(type, fieldsFromFlags(type, o));
-      const expiresAt = dateOption(o.expires);
-      const created = await backend.create({ type: type.id, name, fields, ...(o.description === undefined ? {} : { description: o.description }), ...(expiresAt ? { expiresAt } : {}) });
-      context.out(o.json ? JSON.stringify(created, null, 2) : `created ${created.name} (${created.type}, v${created.version})`);
-    });
+    .action(
+      async (
+        name: string,
+        o: FieldFlags & { type: string; description?: string; expires?: string; json?: boolean },
+      ) => {
+        const backend = await context.backend();
+        const type = (await backend.types()).find((t) => t.id === o.type);
+        if (!type) throw ValidationError.field('type', `Unknown type "${o.type}"; see tresor types`);
+        const fields = await promptMissing(type, fieldsFromFlags(type, o));
+        const expiresAt = dateOption(o.expires);
+        const created = await backend.create({
+          type: type.id,
+          name,
+          fields,
+          ...(o.description === undefined ? {} : { description: o.description }),
+          ...(expiresAt ? { expiresAt } : {}),
+        });
+        context.out(
+          o.json ? JSON.stringify(created, null, 2) : `created ${created.name} (${created.type}, v${created.version})`,
+        );
+      },
+    );
 
   secrets
     .command('list')
@@ -53,7 +81,11 @@ export function secretsCommand(program: Command, context: CliContext): void {
     .option('--search <text>', 'name or description contains')
     .option('--json', 'machine-readable output')
     .action(async (o: { type?: string; search?: string; json?: boolean }) => {
-      const rows = await (await context.backend()).list({ limit: 500, ...(o.type ? { type: o.type } : {}), ...(o.search ? { text: o.search } : {}) });
+      const rows = await (await context.backend()).list({
+        limit: 500,
+        ...(o.type ? { type: o.type } : {}),
+        ...(o.search ? { text: o.search } : {}),
+      });
       if (o.json) context.out(JSON.stringify(rows, null, 2));
       else table(context, rows);
     });
@@ -66,30 +98,46 @@ export function secretsCommand(program: Command, context: CliContext): void {
       const s = await (await context.backend()).show(name);
       if (o.json) return context.out(JSON.stringify(s, null, 2));
       context.out(`${s.name} (${s.type}, v${s.version})${s.description ? ` — ${s.description}` : ''}`);
-      context.out(`  id: ${s.id}\n  updated: ${s.updatedAt}\n  expires: ${s.expiresAt ?? 'never'}\n  last used: ${s.lastUsedAt ?? 'never'}`);
-      for (const [k, v] of Object.entries(s.fields ?? {})) context.out(`  ${k}: ${Array.isArray(v) ? v.map((p: { name: string }) => p.name).join(', ') : String(v)}`);
+      context.out(
+        `  id: ${s.id}\n  updated: ${s.updatedAt}\n  expires: ${s.expiresAt ?? 'never'}\n  last used: ${s.lastUsedAt ?? 'never'}`,
+      );
+      for (const [k, v] of Object.entries(s.fields ?? {}))
+        context.out(`  ${k}: ${Array.isArray(v) ? v.map((p: { name: string }) => p.name).join(', ') : String(v)}`);
       for (const [k, v] of Object.entries(s.facts ?? {})) context.out(`  ${k}: ${v}`);
     });
 
-  withFieldFlags(secrets.command('update <name>').description('update; fields left out (and secret fields left empty) keep their value'))
+  withFieldFlags(
+    secrets
+      .command('update <name>')
+      .description('update; fields left out (and secret fields left empty) keep their value'),
+  )
     .option('--expires <YYYY-MM-DD>', 'new expiry date ("never" removes it)')
     .option('--reason <text>', 'why (kept with the version)')
     .option('--json', 'machine-readable output')
-    .action(async (name: string, o: FieldFlags & { description?: string; expires?: string; reason?: string; json?: boolean }) => {
-      const backend = await context.backend();
-      const current = await backend.show(name);
-      const type = (await backend.types()).find((t) => t.id === current.type)!;
-      const fields = fieldsFromFlags(type, o);
-      const expiresAt = o.expires === 'never' ? null : dateOption(o.expires);
-      const result = await backend.update(name, {
-        ...(Object.keys(fields).length > 0 ? { fields } : {}),
-        ...(o.description === undefined ? {} : { description: o.description }),
-        ...(expiresAt === undefined ? {} : { expiresAt }),
-        ...(o.reason === undefined ? {} : { reason: o.reason }),
-      });
-      if (o.json) return context.out(JSON.stringify(result, null, 2));
-      context.out(result.changed ? `updated ${result.secret.name}: now v${result.secret.version}` : `nothing changed: ${result.secret.name} stays at v${result.secret.version}`);
-    });
+    .action(
+      async (
+        name: string,
+        o: FieldFlags & { description?: string; expires?: string; reason?: string; json?: boolean },
+      ) => {
+        const backend = await context.backend();
+        const current = await backend.show(name);
+        const type = (await backend.types()).find((t) => t.id === current.type)!;
+        const fields = fieldsFromFlags(type, o);
+        const expiresAt = o.expires === 'never' ? null : dateOption(o.expires);
+        const result = await backend.update(name, {
+          ...(Object.keys(fields).length > 0 ? { fields } : {}),
+          ...(o.description === undefined ? {} : { description: o.description }),
+          ...(expiresAt === undefined ? {} : { expiresAt }),
+          ...(o.reason === undefined ? {} : { reason: o.reason }),
+        });
+        if (o.json) return context.out(JSON.stringify(result, null, 2));
+        context.out(
+          result.changed
+            ? `updated ${result.secret.name}: now v${result.secret.version}`
+            : `nothing changed: ${result.secret.name} stays at v${result.secret.version}`,
+        );
+      },
+    );
 
   secrets
     .command('delete <name>')
@@ -99,9 +147,12 @@ export function secretsCommand(program: Command, context: CliContext): void {
       const backend = await context.backend();
       const s = await backend.show(name);
       if (!o.yes) {
-        if (!process.stdin.isTTY) throw ValidationError.field('yes', `Deleting ${s.name} needs confirmation: pass --yes`);
+        if (!process.stdin.isTTY)
+          throw ValidationError.field('yes', `Deleting ${s.name} needs confirmation: pass --yes`);
         const rl = createInterface({ input: process.stdin, output: process.stderr });
-        const answer = await rl.question(`Delete ${s.name} permanently, with every version and share? Type its name to confirm: `);
+        const answer = await rl.question(
+          `Delete ${s.name} permanently, with every version and share? Type its name to confirm: `,
+        );
         rl.close();
         if (answer.trim() !== s.name) throw ValidationError.field('yes', 'Not confirmed; nothing was deleted');
       }
@@ -110,13 +161,14 @@ export function secretsCommand(program: Command, context: CliContext): void {
     });
 
   const target = (o: { user?: string; group?: string }): { user: string } | { group: string } => {
-    if (Boolean(o.user) === Boolean(o.group)) throw ValidationError.field('user', 'Give exactly one of --user EMAIL or --group NAME');
+    if (Boolean(o.user) === Boolean(o.group))
+      throw ValidationError.field('user', 'Give exactly one of --user EMAIL or --group NAME');
     return o.user ? { user: o.user } : { group: o.group ?? '' };
   };
 
   secrets
     .command('share <name>')
-    .description('share with a user (it appears in their store) or a group (its members\' modules may use it)')
+    .description("share with a user (it appears in their store) or a group (its members' modules may use it)")
     .option('--user <email>', 'a user')
     .option('--group <name>', 'a group')
     .action(async (name: string, o: { user?: string; group?: string }) => {
@@ -133,7 +185,10 @@ export function secretsCommand(program: Command, context: CliContext): void {
       const t = target(o);
       const backend = await context.backend();
       const wanted = ('user' in t ? t.user : t.group).toLowerCase();
-      const share = (await backend.shares(name)).find((s) => s.kind === ('user' in t ? 'user' : 'group') && (s.label.toLowerCase() === wanted || s.principalId === wanted));
+      const share = (await backend.shares(name)).find(
+        (s) =>
+          s.kind === ('user' in t ? 'user' : 'group') && (s.label.toLowerCase() === wanted || s.principalId === wanted),
+      );
       if (!share) throw new NotFoundError(`${name} is not shared with ${'user' in t ? 'user' : 'group'} ${wanted}`);
       await backend.unshare(name, share.id);
       context.out(`unshared ${name} from ${share.kind} ${share.label}`);

@@ -8,7 +8,11 @@ export function tokensCommand(program: Command, context: CliContext): void {
   const tokens = program.command('tokens').description('your API tokens (remote mode)');
   const remote = (): RemoteTarget => {
     const target = context.remote();
-    if (!target) throw new TresorError('UNAUTHENTICATED', 'API tokens belong to a user: run tresor login --url … first, or pass --url and --token');
+    if (!target)
+      throw new TresorError(
+        'UNAUTHENTICATED',
+        'API tokens belong to a user: run tresor login --url … first, or pass --url and --token',
+      );
     return target;
   };
 
@@ -16,9 +20,12 @@ export function tokensCommand(program: Command, context: CliContext): void {
     .command('list')
     .option('--json', 'machine-readable output')
     .action(async (o: { json?: boolean }) => {
-      const { items } = await apiCall<{ items: { id: string; name: string; expiresAt: string | null; revokedAt: string | null }[] }>(remote(), 'GET', '/tokens');
+      const { items } = await apiCall<{
+        items: { id: string; name: string; expiresAt: string | null; revokedAt: string | null }[];
+      }>(remote(), 'GET', '/tokens');
       if (o.json) return context.out(JSON.stringify(items, null, 2));
-      for (const t of items) context.out(`${t.id}\t${t.name}\t${t.revokedAt ? 'revoked' : `expires ${t.expiresAt ?? 'never'}`}`);
+      for (const t of items)
+        context.out(`${t.id}\t${t.name}\t${t.revokedAt ? 'revoked' : `expires ${t.expiresAt ?? 'never'}`}`);
     });
   tokens
     .command('create <name>')
@@ -26,8 +33,12 @@ export function tokensCommand(program: Command, context: CliContext): void {
     .option('--days <n>', 'expire after N days')
     .action(async (name: string, o: { days?: string }) => {
       const days = o.days === undefined ? undefined : Number(o.days);
-      if (days !== undefined && !Number.isInteger(days)) throw ValidationError.field('days', '--days must be a whole number');
-      const created = await apiCall<{ token: string }>(remote(), 'POST', '/tokens', { name, ...(days === undefined ? {} : { expiresInDays: days }) });
+      if (days !== undefined && !Number.isInteger(days))
+        throw ValidationError.field('days', '--days must be a whole number');
+      const created = await apiCall<{ token: string }>(remote(), 'POST', '/tokens', {
+        name,
+        ...(days === undefined ? {} : { expiresInDays: days }),
+      });
       context.out(created.token);
     });
   tokens.command('revoke <id>').action(async (id: string) => {

@@ -16,7 +16,9 @@ export function usersCommand(program: Command, context: CliContext): void {
       const tresor = await context.tresor();
       const password = await readSecret(`Password for ${email}: `);
       const input = { email, password, ...(options.name === undefined ? {} : { displayName: options.name }) };
-      const user = options.admin ? await tresor.bootstrap.createAdministrator(input) : await tresor.users.create(context.localPrincipal(), input);
+      const user = options.admin
+        ? await tresor.bootstrap.createAdministrator(input)
+        : await tresor.users.create(context.localPrincipal(), input);
       context.out(`created ${options.admin ? 'administrator' : 'user'} ${user.email} (${user.id})`);
     });
 
@@ -30,7 +32,10 @@ export function usersCommand(program: Command, context: CliContext): void {
       for (const u of list) context.out(`${u.email}\t${u.displayName}${u.disabled ? '\t(disabled)' : ''}`);
     });
 
-  for (const [name, disabled] of [['disable', true], ['enable', false]] as const) {
+  for (const [name, disabled] of [
+    ['disable', true],
+    ['enable', false],
+  ] as const) {
     users
       .command(`${name} <email>`)
       .description(`${name} a user${disabled ? ' (ends their sessions and tokens)' : ''}`)

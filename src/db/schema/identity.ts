@@ -25,24 +25,36 @@ export const groups = pgTable('groups', {
   createdAt: timestamptz('created_at').notNull().defaultNow(),
 });
 
-export const memberships = pgTable('memberships', {
-  userId: uuid('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
-  groupId: uuid('group_id').notNull().references(() => groups.id, { onDelete: 'cascade' }),
-  createdAt: timestamptz('created_at').notNull().defaultNow(),
-}, (t) => [primaryKey({ columns: [t.userId, t.groupId] }), index('memberships_group_idx').on(t.groupId)]);
+export const memberships = pgTable(
+  'memberships',
+  {
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    groupId: uuid('group_id')
+      .notNull()
+      .references(() => groups.id, { onDelete: 'cascade' }),
+    createdAt: timestamptz('created_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.groupId] }), index('memberships_group_idx').on(t.groupId)],
+);
 
 /** A permission held by exactly one user or one group. */
-export const permissionGrants = pgTable('permission_grants', {
-  id: uuid('id').primaryKey().defaultRandom(),
-  userId: uuid('user_id').references(() => users.id, { onDelete: 'cascade' }),
-  groupId: uuid('group_id').references(() => groups.id, { onDelete: 'cascade' }),
-  permission: text('permission').notNull(),
-  createdAt: timestamptz('created_at').notNull().defaultNow(),
-}, (t) => [
-  unique('permission_grants_user_unique').on(t.userId, t.permission),
-  unique('permission_grants_group_unique').on(t.groupId, t.permission),
-  check('permission_grants_one_holder', sql`(${t.userId} is null) <> (${t.groupId} is null)`),
-]);
+export const permissionGrants = pgTable(
+  'permission_grants',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id').references(() => users.id, { onDelete: 'cascade' }),
+    groupId: uuid('group_id').references(() => groups.id, { onDelete: 'cascade' }),
+    permission: text('permission').notNull(),
+    createdAt: timestamptz('created_at').notNull().defaultNow(),
+  },
+  (t) => [
+    unique('permission_grants_user_unique').on(t.userId, t.permission),
+    unique('permission_grants_group_unique').on(t.groupId, t.permission),
+    check('permission_grants_one_holder', sql`(${t.userId} is null) <> (${t.groupId} is null)`),
+  ],
+);
 
 /** One-time tokens for the first-administrator setup page; only their hash is stored. */
 export const setupTokens = pgTable('setup_tokens', {

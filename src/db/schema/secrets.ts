@@ -7,37 +7,47 @@ import { index, integer, pgTable, primaryKey, text, uniqueIndex, uuid } from 'dr
 import { bytea, timestamptz } from './columns.ts';
 import { users } from './identity.ts';
 
-export const secrets = pgTable('secrets', {
-  id: uuid('id').primaryKey().defaultRandom(),
-  name: text('name').notNull().unique('secrets_name_unique'),
-  description: text('description').notNull().default(''),
-  typeId: text('type_id').notNull(),
-  /** The creating user; null for secrets created by Tresor itself (local administration). */
-  ownerId: uuid('owner_id').references(() => users.id),
-  /** The current version; versions are dense from 1. */
-  version: integer('version').notNull(),
-  createdAt: timestamptz('created_at').notNull().defaultNow(),
-  createdBy: uuid('created_by'),
-  updatedAt: timestamptz('updated_at').notNull().defaultNow(),
-  updatedBy: uuid('updated_by'),
-  expiresAt: timestamptz('expires_at'),
-  lastUsedAt: timestamptz('last_used_at'),
-}, (t) => [
-  index('secrets_type_idx').on(t.typeId),
-  index('secrets_owner_idx').on(t.ownerId),
-  // Names compare case-insensitively: `JIRA-OPS` and `jira-ops` cannot both exist.
-  uniqueIndex('secrets_name_folded_unique').on(sql`lower(${t.name})`),
-]);
+export const secrets = pgTable(
+  'secrets',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    name: text('name').notNull().unique('secrets_name_unique'),
+    description: text('description').notNull().default(''),
+    typeId: text('type_id').notNull(),
+    /** The creating user; null for secrets created by Tresor itself (local administration). */
+    ownerId: uuid('owner_id').references(() => users.id),
+    /** The current version; versions are dense from 1. */
+    version: integer('version').notNull(),
+    createdAt: timestamptz('created_at').notNull().defaultNow(),
+    createdBy: uuid('created_by'),
+    updatedAt: timestamptz('updated_at').notNull().defaultNow(),
+    updatedBy: uuid('updated_by'),
+    expiresAt: timestamptz('expires_at'),
+    lastUsedAt: timestamptz('last_used_at'),
+  },
+  (t) => [
+    index('secrets_type_idx').on(t.typeId),
+    index('secrets_owner_idx').on(t.ownerId),
+    // Names compare case-insensitively: `JIRA-OPS` and `jira-ops` cannot both exist.
+    uniqueIndex('secrets_name_folded_unique').on(sql`lower(${t.name})`),
+  ],
+);
 
-export const secretVersions = pgTable('secret_versions', {
-  secretId: uuid('secret_id').notNull().references(() => secrets.id, { onDelete: 'cascade' }),
-  version: integer('version').notNull(),
-  /** nonce ‖ AES-256-GCM ciphertext ‖ tag of the payload JSON. */
-  payload: bytea('payload').notNull(),
-  /** nonce ‖ ciphertext ‖ tag of the data key under key-encryption key `kekVersion`. */
-  dataKey: bytea('data_key').notNull(),
-  kekVersion: integer('kek_version').notNull(),
-  createdAt: timestamptz('created_at').notNull().defaultNow(),
-  createdBy: uuid('created_by'),
-  reason: text('reason').notNull().default(''),
-}, (t) => [primaryKey({ columns: [t.secretId, t.version] }), index('secret_versions_kek_idx').on(t.kekVersion)]);
+export const secretVersions = pgTable(
+  'secret_versions',
+  {
+    secretId: uuid('secret_id')
+      .notNull()
+      .references(() => secrets.id, { onDelete: 'cascade' }),
+    version: integer('version').notNull(),
+    /** nonce ‖ AES-256-GCM ciphertext ‖ tag of the payload JSON. */
+    payload: bytea('payload').notNull(),
+    /** nonce ‖ ciphertext ‖ tag of the data key under key-encryption key `kekVersion`. */
+    dataKey: bytea('data_key').notNull(),
+    kekVersion: integer('kek_version').notNull(),
+    createdAt: timestamptz('created_at').notNull().defaultNow(),
+    createdBy: uuid('created_by'),
+    reason: text('reason').notNull().default(''),
+  },
+  (t) => [primaryKey({ columns: [t.secretId, t.version] }), index('secret_versions_kek_idx').on(t.kekVersion)],
+);

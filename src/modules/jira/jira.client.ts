@@ -33,7 +33,11 @@ export interface SearchResult {
 }
 
 /** Atlassian Document Format for a plain-text description. */
-const adf = (text: string) => ({ type: 'doc', version: 1, content: [{ type: 'paragraph', content: [{ type: 'text', text }] }] });
+const adf = (text: string) => ({
+  type: 'doc',
+  version: 1,
+  content: [{ type: 'paragraph', content: [{ type: 'text', text }] }],
+});
 
 export function jiraModule(context: ModuleContext, options: JiraModuleOptions = {}) {
   return {
@@ -52,7 +56,13 @@ export function jiraModule(context: ModuleContext, options: JiraModuleOptions = 
               method,
               ca: options.ca,
               timeout: options.timeoutMs ?? 15_000,
-              headers: { authorization, accept: 'application/json', ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}) },
+              headers: {
+                authorization,
+                accept: 'application/json',
+                ...(payload
+                  ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }
+                  : {}),
+              },
             },
             (res) => {
               const chunks: Buffer[] = [];
@@ -60,9 +70,20 @@ export function jiraModule(context: ModuleContext, options: JiraModuleOptions = 
               res.on('end', () => {
                 const text = Buffer.concat(chunks).toString('utf8');
                 const status = res.statusCode ?? 0;
-                if (status === 401 || status === 403) return reject(new UpstreamError(`Jira at ${site.host} refused the e-mail and API token of secret "${metadata.name}" (${status}); update the secret`));
-                if (status === 404) return reject(new TresorError('NOT_FOUND', `Jira at ${site.host} has no ${path.split('?')[0]}`));
-                if (status < 200 || status >= 300) return reject(new UpstreamError(`Jira at ${site.host} answered ${status} to ${method} ${path.split('?')[0]}: ${text.slice(0, 300)}`));
+                if (status === 401 || status === 403)
+                  return reject(
+                    new UpstreamError(
+                      `Jira at ${site.host} refused the e-mail and API token of secret "${metadata.name}" (${status}); update the secret`,
+                    ),
+                  );
+                if (status === 404)
+                  return reject(new TresorError('NOT_FOUND', `Jira at ${site.host} has no ${path.split('?')[0]}`));
+                if (status < 200 || status >= 300)
+                  return reject(
+                    new UpstreamError(
+                      `Jira at ${site.host} answered ${status} to ${method} ${path.split('?')[0]}: ${text.slice(0, 300)}`,
+                    ),
+                  );
                 try {
                   resolve((text ? JSON.parse(text) : {}) as T);
                 } catch (error) {
@@ -72,7 +93,14 @@ export function jiraModule(context: ModuleContext, options: JiraModuleOptions = 
             },
           );
           req.on('timeout', () => req.destroy(new Error('timeout')));
-          req.on('error', (error) => reject(new UpstreamError(`Cannot reach Jira at ${site.host} (${(error as NodeJS.ErrnoException).code ?? error.message})`, error)));
+          req.on('error', (error) =>
+            reject(
+              new UpstreamError(
+                `Cannot reach Jira at ${site.host} (${(error as NodeJS.ErrnoException).code ?? error.message})`,
+                error,
+              ),
+            ),
+          );
           req.end(payload);
         });
       }
@@ -89,7 +117,11 @@ export function jiraModule(context: ModuleContext, options: JiraModuleOptions = 
             },
           }),
         search: (jql: string, options: { maxResults?: number; fields?: string[] } = {}) =>
-          call<SearchResult>('POST', '/rest/api/3/search/jql', { jql, maxResults: options.maxResults ?? 50, fields: options.fields ?? ['summary', 'status'] }),
+          call<SearchResult>('POST', '/rest/api/3/search/jql', {
+            jql,
+            maxResults: options.maxResults ?? 50,
+            fields: options.fields ?? ['summary', 'status'],
+          }),
       };
     },
   };

@@ -45,8 +45,16 @@ export function mailModule(context: ModuleContext, options: MailModuleOptions = 
     let name = send.secret;
     if (!name) {
       const usable = await context.findUsable(Smtp, as);
-      if (usable.length === 0) throw new TresorError('NOT_FOUND', 'No SMTP secret is usable: create one (it is shared with system automatically)');
-      if (usable.length > 1) throw ValidationError.field('secret', `Several SMTP secrets are usable (${usable.map((u) => u.name).join(', ')}); name the one to send through`);
+      if (usable.length === 0)
+        throw new TresorError(
+          'NOT_FOUND',
+          'No SMTP secret is usable: create one (it is shared with system automatically)',
+        );
+      if (usable.length > 1)
+        throw ValidationError.field(
+          'secret',
+          `Several SMTP secrets are usable (${usable.map((u) => u.name).join(', ')}); name the one to send through`,
+        );
       name = usable[0]!.name;
     }
     const { metadata, value } = await context.use(Smtp, as, name, { module: 'mail' });
@@ -57,7 +65,11 @@ export function mailModule(context: ModuleContext, options: MailModuleOptions = 
     async send(message: MailMessage, send: SendOptions = {}): Promise<SentMail> {
       const { name, smtp } = await credential(send);
       const from = message.from ?? smtp.from;
-      if (!from) throw ValidationError.field('from', `Give the message a from address, or set the sender address of SMTP secret "${name}"`);
+      if (!from)
+        throw ValidationError.field(
+          'from',
+          `Give the message a from address, or set the sender address of SMTP secret "${name}"`,
+        );
       const transport = nodemailer.createTransport({
         host: smtp.host,
         port: smtp.port,
@@ -71,14 +83,28 @@ export function mailModule(context: ModuleContext, options: MailModuleOptions = 
         logger: false,
       });
       try {
-        const info = await transport.sendMail({ from, to: message.to, subject: message.subject, text: message.text, html: message.html });
+        const info = await transport.sendMail({
+          from,
+          to: message.to,
+          subject: message.subject,
+          text: message.text,
+          html: message.html,
+        });
         return { messageId: info.messageId, accepted: info.accepted.map(String), secret: name };
       } catch (error) {
         const e = error as { code?: string; responseCode?: number };
         const where = `${smtp.host}:${smtp.port}`;
-        if (e.code === 'EAUTH') throw new UpstreamError(`The SMTP server ${where} refused the username and password of secret "${name}" (${e.responseCode ?? 'authentication failed'}); update the secret`, error);
-        if (e.code === 'ESOCKET' || e.code === 'ECONNECTION' || e.code === 'ETIMEDOUT') throw new UpstreamError(`Cannot reach the SMTP server ${where} of secret "${name}" (${e.code})`, error);
-        throw new UpstreamError(`The SMTP server ${where} did not accept the message (${e.code ?? 'error'} ${e.responseCode ?? ''})`.trim(), error);
+        if (e.code === 'EAUTH')
+          throw new UpstreamError(
+            `The SMTP server ${where} refused the username and password of secret "${name}" (${e.responseCode ?? 'authentication failed'}); update the secret`,
+            error,
+          );
+        if (e.code === 'ESOCKET' || e.code === 'ECONNECTION' || e.code === 'ETIMEDOUT')
+          throw new UpstreamError(`Cannot reach the SMTP server ${where} of secret "${name}" (${e.code})`, error);
+        throw new UpstreamError(
+          `The SMTP server ${where} did not accept the message (${e.code ?? 'error'} ${e.responseCode ?? ''})`.trim(),
+          error,
+        );
       } finally {
         transport.close();
       }

@@ -55,11 +55,29 @@ export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
         ...(q.to ? { to: new Date(q.to) } : {}),
         ...(q.before ? { before: q.before } : {}),
       });
-      return { items: items.map((e) => ({ ...json(e), details: e.details as Record<string, unknown> })), next: items.length === q.limit ? items.at(-1)!.id : null };
+      return {
+        items: items.map((e) => ({ ...json(e), details: e.details as Record<string, unknown> })),
+        next: items.length === q.limit ? items.at(-1)!.id : null,
+      };
     },
   );
 
-  app.get('/audit/verify', { schema: { tags: ['audit'], summary: 'Walk the hash chain', response: { 200: z.object({ ok: z.boolean(), rows: z.number().int(), firstBad: z.object({ id: z.number().int(), problem: z.string() }).optional() }), ...errors } } }, async (request) =>
-    audit.verify(principalOf(request)),
+  app.get(
+    '/audit/verify',
+    {
+      schema: {
+        tags: ['audit'],
+        summary: 'Walk the hash chain',
+        response: {
+          200: z.object({
+            ok: z.boolean(),
+            rows: z.number().int(),
+            firstBad: z.object({ id: z.number().int(), problem: z.string() }).optional(),
+          }),
+          ...errors,
+        },
+      },
+    },
+    async (request) => audit.verify(principalOf(request)),
   );
 };

@@ -37,17 +37,44 @@ export const secretMetadataSchema = z.object({
 const publicValue = z.union([z.string(), z.number(), z.boolean(), z.array(z.object({ name: z.string() }))]);
 
 export const secretDetailSchema = secretMetadataSchema.extend({
-  fields: z.record(z.string(), publicValue).describe('Non-secret fields; secret fields never appear (secret pairs keep only their names)'),
+  fields: z
+    .record(z.string(), publicValue)
+    .describe('Non-secret fields; secret fields never appear (secret pairs keep only their names)'),
   facts: z.record(z.string(), z.string()).describe('Derived, non-secret facts (certificate subject, key fingerprint)'),
 });
 
-export const versionSchema = z.object({ version: z.number().int(), createdAt: iso, createdBy: z.uuid().nullable(), reason: z.string() });
+export const versionSchema = z.object({
+  version: z.number().int(),
+  createdAt: iso,
+  createdBy: z.uuid().nullable(),
+  reason: z.string(),
+});
 
-export const shareSchema = z.object({ id: z.uuid(), kind: z.enum(['user', 'group']), principalId: z.uuid(), label: z.string(), createdAt: iso });
+export const shareSchema = z.object({
+  id: z.uuid(),
+  kind: z.enum(['user', 'group']),
+  principalId: z.uuid(),
+  label: z.string(),
+  createdAt: iso,
+});
 
-export const userSchema = z.object({ id: z.uuid(), email: z.string(), displayName: z.string(), disabled: z.boolean(), createdAt: iso });
+export const userSchema = z.object({
+  id: z.uuid(),
+  email: z.string(),
+  displayName: z.string(),
+  disabled: z.boolean(),
+  createdAt: iso,
+});
 export const groupSchema = z.object({ id: z.uuid(), name: z.string(), description: z.string(), builtIn: z.boolean() });
-export const tokenSchema = z.object({ id: z.uuid(), name: z.string(), createdAt: iso, expiresAt: isoOrNull, revokedAt: isoOrNull, lastUsedAt: isoOrNull, scope: z.enum(['read', 'full']) });
+export const tokenSchema = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  createdAt: iso,
+  expiresAt: isoOrNull,
+  revokedAt: isoOrNull,
+  lastUsedAt: isoOrNull,
+  scope: z.enum(['read', 'full']),
+});
 
 export const typeSummarySchema = z.object({
   id: z.string(),
@@ -60,7 +87,9 @@ export const typeSummarySchema = z.object({
 export const idParams = z.object({ id: z.string().min(1).max(200) });
 
 const dates = <T extends object>(value: T) =>
-  Object.fromEntries(Object.entries(value).map(([k, v]) => [k, v instanceof Date ? v.toISOString() : v])) as { [K in keyof T]: T[K] extends Date ? string : T[K] extends Date | null ? string | null : T[K] };
+  Object.fromEntries(Object.entries(value).map(([k, v]) => [k, v instanceof Date ? v.toISOString() : v])) as {
+    [K in keyof T]: T[K] extends Date ? string : T[K] extends Date | null ? string | null : T[K];
+  };
 
 export const metadataJson = (m: SecretMetadata) => dates(m);
 export const detailJson = (d: SecretDetail) => dates(d);

@@ -4,9 +4,25 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ValidationError } from '../../errors.ts';
 import { principalOf, requireToken } from '../plugins/auth.plugin.ts';
-import { detailJson, errorSchema, idParams, metadataJson, secretDetailSchema, secretMetadataSchema, versionJson, versionSchema } from './schemas.ts';
+import {
+  detailJson,
+  errorSchema,
+  idParams,
+  metadataJson,
+  secretDetailSchema,
+  secretMetadataSchema,
+  versionJson,
+  versionSchema,
+} from './schemas.ts';
 
-const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema, 422: errorSchema };
+const errors = {
+  400: errorSchema,
+  401: errorSchema,
+  403: errorSchema,
+  404: errorSchema,
+  409: errorSchema,
+  422: errorSchema,
+};
 
 /** The version named by If-Match (`"3"`, `W/"3"` or `3`), if any. */
 function ifMatch(request: FastifyRequest): number | undefined {
@@ -37,7 +53,12 @@ const createBody = z.object({
 });
 
 const updateBody = z.object({
-  fields: z.record(z.string(), z.unknown()).optional().describe('Non-secret fields left out keep their value; secret fields left out or empty keep theirs; null removes an optional field'),
+  fields: z
+    .record(z.string(), z.unknown())
+    .optional()
+    .describe(
+      'Non-secret fields left out keep their value; secret fields left out or empty keep theirs; null removes an optional field',
+    ),
   description: z.string().max(2000).optional(),
   expiresAt: z.iso.datetime({ offset: true }).nullable().optional(),
   reason: z.string().max(2000).optional(),
@@ -47,62 +68,156 @@ export const secretsRoutes: FastifyPluginAsyncZod = async (app) => {
   const { secrets } = app.tresor;
   app.addHook('preHandler', requireToken);
 
-  app.get('/secrets', { schema: { tags: ['secrets'], summary: 'Your store (or, with all=true, every secret)', querystring: listQuery, response: { 200: z.object({ items: z.array(secretMetadataSchema), next: z.string().nullable() }), ...errors } } }, async (request) => {
-    const q = request.query;
-    const items = await secrets.list(principalOf(request), {
-      limit: q.limit,
-      ...(q.type ? { typeId: q.type } : {}),
-      ...(q.q ? { text: q.q } : {}),
-      ...(q.after ? { after: q.after } : {}),
-      ...(q.expiringWithinDays !== undefined ? { expiringBefore: new Date(Date.now() + q.expiringWithinDays * 86_400_000) } : {}),
-      ...(q.all === 'true' ? { all: true } : {}),
-    });
-    return { items: items.map(metadataJson), next: items.length === q.limit ? items.at(-1)!.name : null };
-  });
+  app.get(
+    '/secrets',
+    {
+      schema: {
+        tags: ['secrets'],
+        summary: 'Your store (or, with all=true, every secret)',
+        querystring: listQuery,
+        response: { 200: z.object({ items: z.array(secretMetadataSchema), next: z.string().nullable() }), ...errors },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const items = await secrets.list(principalOf(request), {
+        limit: q.limit,
+        ...(q.type ? { typeId: q.type } : {}),
+        ...(q.q ? { text: q.q } : {}),
+        ...(q.after ? { after: q.after } : {}),
+        ...(q.expiringWithinDays !== undefined
+          ? { expiringBefore: new Date(Date.now() + q.expiringWithinDays * 86_400_000) }
+          : {}),
+        ...(q.all === 'true' ? { all: true } : {}),
+      });
+      return { items: items.map(metadataJson), next: items.length === q.limit ? items.at(-1)!.name : null };
+    },
+  );
 
-  app.post('/secrets', { schema: { tags: ['secrets'], summary: 'Create a secret', body: createBody, response: { 201: secretDetailSchema, ...errors } } }, async (request, reply) => {
-    const b = request.body;
-    const created = await secrets.create(principalOf(request), { type: b.type, name: b.name, fields: b.fields, ...(b.description === undefined ? {} : { description: b.description }), ...(b.expiresAt === undefined ? {} : { expiresAt: b.expiresAt === null ? null : new Date(b.expiresAt) }) });
-    const detail = await secrets.describe(principalOf(request), created.id);
-    etag(reply, detail.version).header('Location', `/api/v1/secrets/${detail.id}`).status(201);
-    return detailJson(detail);
-  });
+  app.post(
+    '/secrets',
+    {
+      schema: {
+        tags: ['secrets'],
+        summary: 'Create a secret',
+        body: createBody,
+        response: { 201: secretDetailSchema, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const b = request.body;
+      const created = await secrets.create(principalOf(request), {
+        type: b.type,
+        name: b.name,
+        fields: b.fields,
+        ...(b.description === undefined ? {} : { description: b.description }),
+        ...(b.expiresAt === undefined ? {} : { expiresAt: b.expiresAt === null ? null : new Date(b.expiresAt) }),
+      });
+      const detail = await secrets.describe(principalOf(request), created.id);
+      etag(reply, detail.version).header('Location', `/api/v1/secrets/${detail.id}`).status(201);
+      return detailJson(detail);
+    },
+  );
 
-  app.get('/secrets/:id', { schema: { tags: ['secrets'], summary: 'Metadata, non-secret fields and facts', params: idParams, response: { 200: secretDetailSchema, ...errors } } }, async (request, reply) => {
-    const detail = await secrets.describe(principalOf(request), request.params.id);
-    etag(reply, detail.version);
-    return detailJson(detail);
-  });
+  app.get(
+    '/secrets/:id',
+    {
+      schema: {
+        tags: ['secrets'],
+        summary: 'Metadata, non-secret fields and facts',
+        params: idParams,
+        response: { 200: secretDetailSchema, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const detail = await secrets.describe(principalOf(request), request.params.id);
+      etag(reply, detail.version);
+      return detailJson(detail);
+    },
+  );
 
-  app.patch('/secrets/:id', { schema: { tags: ['secrets'], summary: 'Update; a new version when anything changed', params: idParams, body: updateBody, response: { 200: z.object({ secret: secretMetadataSchema, changed: z.boolean() }), ...errors } } }, async (request, reply) => {
-    const b = request.body;
-    const expected = ifMatch(request);
-    const result = await secrets.update(principalOf(request), request.params.id, {
-      merge: true,
-      ...(b.fields === undefined ? {} : { fields: b.fields }),
-      ...(b.description === undefined ? {} : { description: b.description }),
-      ...(b.expiresAt === undefined ? {} : { expiresAt: b.expiresAt === null ? null : new Date(b.expiresAt) }),
-      ...(b.reason === undefined ? {} : { reason: b.reason }),
-      ...(expected === undefined ? {} : { expectedVersion: expected }),
-    });
-    etag(reply, result.secret.version);
-    return { secret: metadataJson(result.secret), changed: result.changed };
-  });
+  app.patch(
+    '/secrets/:id',
+    {
+      schema: {
+        tags: ['secrets'],
+        summary: 'Update; a new version when anything changed',
+        params: idParams,
+        body: updateBody,
+        response: { 200: z.object({ secret: secretMetadataSchema, changed: z.boolean() }), ...errors },
+      },
+    },
+    async (request, reply) => {
+      const b = request.body;
+      const expected = ifMatch(request);
+      const result = await secrets.update(principalOf(request), request.params.id, {
+        merge: true,
+        ...(b.fields === undefined ? {} : { fields: b.fields }),
+        ...(b.description === undefined ? {} : { description: b.description }),
+        ...(b.expiresAt === undefined ? {} : { expiresAt: b.expiresAt === null ? null : new Date(b.expiresAt) }),
+        ...(b.reason === undefined ? {} : { reason: b.reason }),
+        ...(expected === undefined ? {} : { expectedVersion: expected }),
+      });
+      etag(reply, result.secret.version);
+      return { secret: metadataJson(result.secret), changed: result.changed };
+    },
+  );
 
-  app.delete('/secrets/:id', { schema: { tags: ['secrets'], summary: 'Delete permanently (values, versions, shares)', params: idParams, response: { 204: z.null(), ...errors } } }, async (request, reply) => {
-    const expected = ifMatch(request);
-    await secrets.delete(principalOf(request), request.params.id, expected === undefined ? {} : { expectedVersion: expected });
-    return reply.status(204).send(null);
-  });
+  app.delete(
+    '/secrets/:id',
+    {
+      schema: {
+        tags: ['secrets'],
+        summary: 'Delete permanently (values, versions, shares)',
+        params: idParams,
+        response: { 204: z.null(), ...errors },
+      },
+    },
+    async (request, reply) => {
+      const expected = ifMatch(request);
+      await secrets.delete(
+        principalOf(request),
+        request.params.id,
+        expected === undefined ? {} : { expectedVersion: expected },
+      );
+      return reply.status(204).send(null);
+    },
+  );
 
-  app.get('/secrets/:id/versions', { schema: { tags: ['secrets'], summary: 'Version history', params: idParams, response: { 200: z.object({ items: z.array(versionSchema) }), ...errors } } }, async (request) => ({
-    items: (await secrets.versions(principalOf(request), request.params.id)).map(versionJson),
-  }));
+  app.get(
+    '/secrets/:id/versions',
+    {
+      schema: {
+        tags: ['secrets'],
+        summary: 'Version history',
+        params: idParams,
+        response: { 200: z.object({ items: z.array(versionSchema) }), ...errors },
+      },
+    },
+    async (request) => ({
+      items: (await secrets.versions(principalOf(request), request.params.id)).map(versionJson),
+    }),
+  );
 
-  app.post('/secrets/:id/rollback', { schema: { tags: ['secrets'], summary: 'Write a new version from an old one', params: idParams, body: z.object({ version: z.number().int().min(1), reason: z.string().max(2000).optional() }), response: { 200: secretMetadataSchema, ...errors } } }, async (request, reply) => {
-    const expected = ifMatch(request);
-    const rolled = await secrets.rollback(principalOf(request), request.params.id, request.body.version, { ...(request.body.reason === undefined ? {} : { reason: request.body.reason }), ...(expected === undefined ? {} : { expectedVersion: expected }) });
-    etag(reply, rolled.version);
-    return metadataJson(rolled);
-  });
+  app.post(
+    '/secrets/:id/rollback',
+    {
+      schema: {
+        tags: ['secrets'],
+        summary: 'Write a new version from an old one',
+        params: idParams,
+        body: z.object({ version: z.number().int().min(1), reason: z.string().max(2000).optional() }),
+        response: { 200: secretMetadataSchema, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const expected = ifMatch(request);
+      const rolled = await secrets.rollback(principalOf(request), request.params.id, request.body.version, {
+        ...(request.body.reason === undefined ? {} : { reason: request.body.reason }),
+        ...(expected === undefined ? {} : { expectedVersion: expected }),
+      });
+      etag(reply, rolled.version);
+      return metadataJson(rolled);
+    },
+  );
 };

@@ -17,17 +17,40 @@ export const tokensRoutes: FastifyPluginAsyncZod = async (app) => {
       config: { rateLimit: loginRateLimit(app.tresor.config.loginAttemptsPerMinute) },
       schema: {
         tags: ['auth'],
-        summary: 'Trade e-mail and password for a token: one hour unless expiresInDays says otherwise (rate-limited, audited)',
-        body: z.object({ email: z.string().max(320), password: z.string().max(1000), name: z.string().max(200).optional(), expiresInDays: z.number().int().optional(), scope: z.enum(['read', 'full']).optional() }),
-        response: { 200: z.object({ id: z.string(), token: z.string(), expiresAt: z.iso.datetime(), scope: z.enum(['read', 'full']) }), ...errors },
+        summary:
+          'Trade e-mail and password for a token: one hour unless expiresInDays says otherwise (rate-limited, audited)',
+        body: z.object({
+          email: z.string().max(320),
+          password: z.string().max(1000),
+          name: z.string().max(200).optional(),
+          expiresInDays: z.number().int().optional(),
+          scope: z.enum(['read', 'full']).optional(),
+        }),
+        response: {
+          200: z.object({
+            id: z.string(),
+            token: z.string(),
+            expiresAt: z.iso.datetime(),
+            scope: z.enum(['read', 'full']),
+          }),
+          ...errors,
+        },
       },
     },
     async (request) => {
       const { email, password, ...wanted } = request.body;
       const user = await users.authenticate(email, password, 'token-exchange');
-      if (user.mustChangePassword) throw new AccessDeniedError('An administrator reset your password: sign in to the web UI and choose a new one first');
+      if (user.mustChangePassword)
+        throw new AccessDeniedError(
+          'An administrator reset your password: sign in to the web UI and choose a new one first',
+        );
       const issued = await sessions.createTokenForCredentials(user.id, wanted);
-      return { id: issued.info.id, token: issued.token, expiresAt: issued.info.expiresAt!.toISOString(), scope: issued.info.scope };
+      return {
+        id: issued.info.id,
+        token: issued.token,
+        expiresAt: issued.info.expiresAt!.toISOString(),
+        scope: issued.info.scope,
+      };
     },
   );
 
@@ -35,19 +58,55 @@ export const tokensRoutes: FastifyPluginAsyncZod = async (app) => {
     authenticated.addHook('preHandler', requireToken);
     const routes = authenticated.withTypeProvider<ZodTypeProvider>();
 
-    routes.get('/tokens', { schema: { tags: ['auth'], summary: 'Your API tokens (never their values)', response: { 200: z.object({ items: z.array(tokenSchema) }), ...errors } } }, async (request) => ({
-      items: (await sessions.tokens(principalOf(request))).map(json),
-    }));
+    routes.get(
+      '/tokens',
+      {
+        schema: {
+          tags: ['auth'],
+          summary: 'Your API tokens (never their values)',
+          response: { 200: z.object({ items: z.array(tokenSchema) }), ...errors },
+        },
+      },
+      async (request) => ({
+        items: (await sessions.tokens(principalOf(request))).map(json),
+      }),
+    );
 
-    routes.post('/tokens', { schema: { tags: ['auth'], summary: 'Create a token; its value is in this response only', body: z.object({ name: z.string().max(200), expiresInDays: z.number().int().optional(), scope: z.enum(['read', 'full']).optional() }), response: { 201: tokenSchema.extend({ token: z.string() }), ...errors } } }, async (request, reply) => {
-      const created = await sessions.createToken(principalOf(request), request.body);
-      reply.status(201);
-      return { ...json(created.info), token: created.token };
-    });
+    routes.post(
+      '/tokens',
+      {
+        schema: {
+          tags: ['auth'],
+          summary: 'Create a token; its value is in this response only',
+          body: z.object({
+            name: z.string().max(200),
+            expiresInDays: z.number().int().optional(),
+            scope: z.enum(['read', 'full']).optional(),
+          }),
+          response: { 201: tokenSchema.extend({ token: z.string() }), ...errors },
+        },
+      },
+      async (request, reply) => {
+        const created = await sessions.createToken(principalOf(request), request.body);
+        reply.status(201);
+        return { ...json(created.info), token: created.token };
+      },
+    );
 
-    routes.delete('/tokens/:id', { schema: { tags: ['auth'], summary: 'Revoke a token (yours, or any with USER_ADMIN)', params: idParams, response: { 204: z.null(), ...errors } } }, async (request, reply) => {
-      await sessions.revokeToken(principalOf(request), request.params.id);
-      return reply.status(204).send(null);
-    });
+    routes.delete(
+      '/tokens/:id',
+      {
+        schema: {
+          tags: ['auth'],
+          summary: 'Revoke a token (yours, or any with USER_ADMIN)',
+          params: idParams,
+          response: { 204: z.null(), ...errors },
+        },
+      },
+      async (request, reply) => {
+        await sessions.revokeToken(principalOf(request), request.params.id);
+        return reply.status(204).send(null);
+      },
+    );
   });
 };

@@ -4,8 +4,9 @@
  * context, so the API never reads cookies and the UI never reads bearer tokens, whatever
  * the URL looks like.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+
 import type {} from '@fastify/cookie';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { TresorError } from '../../errors.ts';
 import type { UserPrincipal } from '../../identity/principal.ts';
@@ -42,7 +43,13 @@ export async function tokenAuthentication(app: FastifyInstance): Promise<void> {
   app.addHook('onRequest', async (request) => {
     const holder = await app.tresor.sessions.tokenHolder(bearer(request));
     if (!holder) return;
-    request.principal = { kind: 'user', id: holder.userId, via: 'token', scope: holder.scope, credential: { tokenId: holder.tokenId, expiresAt: holder.expiresAt } };
+    request.principal = {
+      kind: 'user',
+      id: holder.userId,
+      via: 'token',
+      scope: holder.scope,
+      credential: { tokenId: holder.tokenId, expiresAt: holder.expiresAt },
+    };
     request.authenticatedBy = 'token';
   });
 }
@@ -52,7 +59,13 @@ export async function sessionAuthentication(app: FastifyInstance): Promise<void>
   app.addHook('onRequest', async (request) => {
     const holder = await app.tresor.sessions.sessionHolder(request.cookies[sessionCookie]);
     if (!holder) return;
-    request.principal = { kind: 'user', id: holder.userId, via: 'session', scope: 'full', credential: { expiresAt: holder.expiresAt } };
+    request.principal = {
+      kind: 'user',
+      id: holder.userId,
+      via: 'session',
+      scope: 'full',
+      credential: { expiresAt: holder.expiresAt },
+    };
     request.authenticatedBy = 'session';
     request.mustChangePassword = holder.mustChangePassword;
   });
@@ -60,7 +73,8 @@ export async function sessionAuthentication(app: FastifyInstance): Promise<void>
 
 /** API guard: a live bearer token is required. */
 export async function requireToken(request: FastifyRequest): Promise<void> {
-  if (!request.principal) throw new TresorError('UNAUTHENTICATED', 'Send a valid API token: Authorization: Bearer tsr_…');
+  if (!request.principal)
+    throw new TresorError('UNAUTHENTICATED', 'Send a valid API token: Authorization: Bearer tsr_…');
 }
 
 /** UI guard: a live session is required; otherwise go to the login page and come back. */
@@ -70,7 +84,8 @@ export async function requireSession(request: FastifyRequest, reply: FastifyRepl
     await reply.redirect(`/login${next}`);
     return;
   }
-  if (request.mustChangePassword && !request.url.startsWith('/account/password')) await reply.redirect('/account/password');
+  if (request.mustChangePassword && !request.url.startsWith('/account/password'))
+    await reply.redirect('/account/password');
 }
 
 /** The signed-in principal, for handlers behind a guard. */

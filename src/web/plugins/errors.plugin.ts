@@ -3,16 +3,22 @@
  * page for browsers), with the status from `error-status.ts`. Schema validation errors name
  * the field; anything unexpected is logged and answered with a message that leaks nothing.
  */
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+
 import type {} from '@fastify/view';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { type ErrorCode, type FieldIssue, isTresorError, NotFoundError, ValidationError } from '../../errors.ts';
 import { isDataException } from '../../db/errors.ts';
+import { type ErrorCode, type FieldIssue, isTresorError, NotFoundError, ValidationError } from '../../errors.ts';
 import { httpStatusOf } from '../error-status.ts';
 
 export interface ErrorBody {
-  error: { code: ErrorCode | 'BAD_REQUEST' | 'RATE_LIMITED' | 'UNSUPPORTED_MEDIA_TYPE' | 'PAYLOAD_TOO_LARGE'; message: string; field?: string; issues?: FieldIssue[] };
+  error: {
+    code: ErrorCode | 'BAD_REQUEST' | 'RATE_LIMITED' | 'UNSUPPORTED_MEDIA_TYPE' | 'PAYLOAD_TOO_LARGE';
+    message: string;
+    field?: string;
+    issues?: FieldIssue[];
+  };
 }
 
 const wantsHtml = (request: FastifyRequest) => (request.headers.accept ?? '').includes('text/html');
@@ -27,7 +33,10 @@ function fromSchemaValidation(error: FastifyError): ValidationError {
   }
   if (issues.length === 0) issues.push({ path: '', message: error.message });
   const where = error.validationContext === 'body' ? '' : `${error.validationContext ?? 'request'} `;
-  return new ValidationError(issues.map((i) => ({ ...i, path: i.path ? `${where}${i.path}`.trim() : i.path })), 'Invalid request');
+  return new ValidationError(
+    issues.map((i) => ({ ...i, path: i.path ? `${where}${i.path}`.trim() : i.path })),
+    'Invalid request',
+  );
 }
 
 export function errorBodyOf(error: unknown): { status: number; body: ErrorBody } {
@@ -40,26 +49,67 @@ export function errorBodyOf(error: unknown): { status: number; body: ErrorBody }
     return { status: httpStatusOf[error.code], body };
   }
   // A value the database cannot store (NUL in text, say) that slipped past validation is still the caller's input.
-  if (isDataException(error)) return { status: 400, body: { error: { code: 'BAD_REQUEST', message: 'The request holds a value that cannot be stored (such as a NUL character)' } } };
+  if (isDataException(error))
+    return {
+      status: 400,
+      body: {
+        error: {
+          code: 'BAD_REQUEST',
+          message: 'The request holds a value that cannot be stored (such as a NUL character)',
+        },
+      },
+    };
   const status = typeof e?.statusCode === 'number' ? e.statusCode : 500;
-  if (status === 429) return { status, body: { error: { code: 'RATE_LIMITED', message: 'Too many attempts; wait a minute and try again' } } };
-  if (status === 415) return { status, body: { error: { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Send JSON (Content-Type: application/json)' } } };
-  if (status === 413) return { status, body: { error: { code: 'PAYLOAD_TOO_LARGE', message: 'The request body is too large' } } };
-  if (status >= 400 && status < 500) return { status, body: { error: { code: 'BAD_REQUEST', message: e.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || /JSON/.test(e.message) ? 'The body is not valid JSON' : e.message } } };
-  return { status: 500, body: { error: { code: 'INTERNAL', message: 'Something went wrong on the server; it has been logged' } } };
+  if (status === 429)
+    return {
+      status,
+      body: { error: { code: 'RATE_LIMITED', message: 'Too many attempts; wait a minute and try again' } },
+    };
+  if (status === 415)
+    return {
+      status,
+      body: { error: { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Send JSON (Content-Type: application/json)' } },
+    };
+  if (status === 413)
+    return { status, body: { error: { code: 'PAYLOAD_TOO_LARGE', message: 'The request body is too large' } } };
+  if (status >= 400 && status < 500)
+    return {
+      status,
+      body: {
+        error: {
+          code: 'BAD_REQUEST',
+          message:
+            e.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || /JSON/.test(e.message)
+              ? 'The body is not valid JSON'
+              : e.message,
+        },
+      },
+    };
+  return {
+    status: 500,
+    body: { error: { code: 'INTERNAL', message: 'Something went wrong on the server; it has been logged' } },
+  };
 }
 
-export async function sendError(request: FastifyRequest, reply: FastifyReply, error: unknown, options: { json?: boolean } = {}): Promise<FastifyReply> {
+export async function sendError(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  error: unknown,
+  options: { json?: boolean } = {},
+): Promise<FastifyReply> {
   const { status, body } = errorBodyOf(error);
   if (status >= 500) request.log.error({ err: error }, 'request failed');
-  if (!options.json && wantsHtml(request) && typeof reply.view === 'function') return reply.status(status).view('pages/error.hbs', { title: 'Error', status, message: body.error.message });
+  if (!options.json && wantsHtml(request) && typeof reply.view === 'function')
+    return reply.status(status).view('pages/error.hbs', { title: 'Error', status, message: body.error.message });
   return reply.status(status).send(body);
 }
 
 export const errorsPlugin = fp(
   async (app: FastifyInstance) => {
     app.setErrorHandler((error, request, reply) => sendError(request, reply, error));
-    app.setNotFoundHandler((request, reply) => sendError(request, reply, new NotFoundError(`No route ${request.method} ${request.url.split('?')[0]}`)));
+    app.setNotFoundHandler((request, reply) =>
+      sendError(request, reply, new NotFoundError(`No route ${request.method} ${request.url.split('?')[0]}`)),
+    );
   },
   { name: 'tresor-errors' },
 );
@@ -67,5 +117,9 @@ export const errorsPlugin = fp(
 /** Registered inside the API's context: errors there are always JSON, whatever the client accepts. */
 export async function jsonErrors(api: FastifyInstance): Promise<void> {
   api.setErrorHandler((error, request, reply) => sendError(request, reply, error, { json: true }));
-  api.setNotFoundHandler((request, reply) => sendError(request, reply, new NotFoundError(`No route ${request.method} ${request.url.split('?')[0]}`), { json: true }));
+  api.setNotFoundHandler((request, reply) =>
+    sendError(request, reply, new NotFoundError(`No route ${request.method} ${request.url.split('?')[0]}`), {
+      json: true,
+    }),
+  );
 }

@@ -3,8 +3,9 @@
  * counted per client address and account, after the body is parsed, so guessing one
  * account's password is slowed without letting one noisy client lock everyone else out.
  */
-import type { FastifyRequest } from 'fastify';
+
 import type { RateLimitOptions } from '@fastify/rate-limit';
+import type { FastifyRequest } from 'fastify';
 
 export function loginRateLimit(maxPerMinute: number): RateLimitOptions {
   return {

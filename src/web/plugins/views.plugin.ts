@@ -25,10 +25,17 @@ function files(dir: string): string[] {
 export function createHandlebars(): typeof Handlebars {
   const hbs = Handlebars.create();
   const partials = join(templatesDir, 'partials');
-  for (const file of files(partials).filter((f) => f.endsWith('.hbs'))) hbs.registerPartial(relative(partials, file).replace(/\.hbs$/, ''), readFileSync(file, 'utf8'));
+  for (const file of files(partials).filter((f) => f.endsWith('.hbs')))
+    hbs.registerPartial(relative(partials, file).replace(/\.hbs$/, ''), readFileSync(file, 'utf8'));
   hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
   hbs.registerHelper('defined', (a: unknown) => a !== undefined && a !== null);
-  hbs.registerHelper('date', (value: unknown) => (value instanceof Date ? value.toISOString().replace('T', ' ').slice(0, 16) + ' UTC' : typeof value === 'string' ? value : ''));
+  hbs.registerHelper('date', (value: unknown) =>
+    value instanceof Date
+      ? value.toISOString().replace('T', ' ').slice(0, 16) + ' UTC'
+      : typeof value === 'string'
+        ? value
+        : '',
+  );
   hbs.registerHelper('fieldPartial', (field: { style: string }) => `fields/${field.style}`);
   // Bundled logos are served from /logos; URLs and data URIs are used as they are.
   hbs.registerHelper('logoUrl', (logo: string) => (/^(https:|data:image\/)/.test(logo) ? logo : `/logos/${logo}`));
@@ -37,9 +44,24 @@ export function createHandlebars(): typeof Handlebars {
 
 export const viewsPlugin = fp(
   async (app: FastifyInstance) => {
-    await app.register(view, { engine: { handlebars: createHandlebars() }, root: templatesDir, layout: 'layouts/main.hbs', production: process.env.NODE_ENV !== 'development' });
-    await app.register(fastifyStatic, { root: join(templatesDir, 'assets'), prefix: '/assets/', decorateReply: false, index: false });
-    await app.register(fastifyStatic, { root: join(builtInTypesDir, 'logos'), prefix: '/logos/', decorateReply: false, index: false });
+    await app.register(view, {
+      engine: { handlebars: createHandlebars() },
+      root: templatesDir,
+      layout: 'layouts/main.hbs',
+      production: process.env.NODE_ENV !== 'development',
+    });
+    await app.register(fastifyStatic, {
+      root: join(templatesDir, 'assets'),
+      prefix: '/assets/',
+      decorateReply: false,
+      index: false,
+    });
+    await app.register(fastifyStatic, {
+      root: join(builtInTypesDir, 'logos'),
+      prefix: '/logos/',
+      decorateReply: false,
+      index: false,
+    });
   },
   { name: 'tresor-views' },
 );

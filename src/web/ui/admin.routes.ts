@@ -2,8 +2,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ValidationError } from '../../errors.ts';
 import { auditActions } from '../../audit/audit-events.ts';
+import { ValidationError } from '../../errors.ts';
 import { permissions } from '../../identity/permissions.ts';
 import { principalOf, requireSession } from '../plugins/auth.plugin.ts';
 import { form, groupParams, idParams, text, uiSchema } from './form-schemas.ts';
@@ -27,22 +27,41 @@ export const uiAdminRoutes: FastifyPluginAsyncZod = async (app) => {
   async function usersPage(request: FastifyRequest, reply: FastifyReply, error?: string) {
     const principal = principalOf(request);
     const list = await users.list(principal);
-    const rows = await Promise.all(list.map(async (u) => ({ ...u, grants: await groups.grants(principal, { userId: u.id }) })));
+    const rows = await Promise.all(
+      list.map(async (u) => ({ ...u, grants: await groups.grants(principal, { userId: u.id }) })),
+    );
     return renderPage(request, reply, 'admin-users', { title: 'Users', users: rows, permissions, error });
   }
 
   async function groupsPage(request: FastifyRequest, reply: FastifyReply, error?: string) {
-    return renderPage(request, reply, 'admin-groups', { title: 'Groups', groups: await groups.list(principalOf(request)), error });
+    return renderPage(request, reply, 'admin-groups', {
+      title: 'Groups',
+      groups: await groups.list(principalOf(request)),
+      error,
+    });
   }
 
   async function groupPage(request: FastifyRequest, reply: FastifyReply, error?: string) {
     const principal = principalOf(request);
     const group = await groups.find(param(request, 'group'));
-    return renderPage(request, reply, 'admin-group', { title: `Group ${group.name}`, group, members: await groups.members(principal, group.name), grants: await groups.grants(principal, { groupId: group.name }), permissions, error });
+    return renderPage(request, reply, 'admin-group', {
+      title: `Group ${group.name}`,
+      group,
+      members: await groups.members(principal, group.name),
+      grants: await groups.grants(principal, { groupId: group.name }),
+      permissions,
+      error,
+    });
   }
 
   /** Runs an admin action and goes back to `back`, or shows the error on the page. */
-  const act = (request: FastifyRequest, reply: FastifyReply, back: string, action: () => Promise<unknown>, page: (r: FastifyRequest, p: FastifyReply, e?: string) => Promise<FastifyReply>) =>
+  const act = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    back: string,
+    action: () => Promise<unknown>,
+    page: (r: FastifyRequest, p: FastifyReply, e?: string) => Promise<FastifyReply>,
+  ) =>
     formAction(
       async () => {
         await action();
@@ -62,46 +81,165 @@ export const uiAdminRoutes: FastifyPluginAsyncZod = async (app) => {
       ...(filter.actor ? { actorId: filter.actor } : {}),
       ...(Number.isInteger(before) && before > 0 ? { before } : {}),
     });
-    const next = entries.length === 100 ? new URLSearchParams({ ...filter, before: String(entries.at(-1)!.id) }).toString() : undefined;
-    return renderPage(request, reply, 'admin-audit', { title: 'Audit log', entries, filter, actions: auditActions, chain: await audit.verify(principalOf(request)), next });
+    const next =
+      entries.length === 100
+        ? new URLSearchParams({ ...filter, before: String(entries.at(-1)!.id) }).toString()
+        : undefined;
+    return renderPage(request, reply, 'admin-audit', {
+      title: 'Audit log',
+      entries,
+      filter,
+      actions: auditActions,
+      chain: await audit.verify(principalOf(request)),
+      next,
+    });
   });
 
   app.get('/admin/users', (request, reply) => usersPage(request, reply));
-  app.post('/admin/users', { preHandler: app.csrfProtection, schema: uiSchema({ body: form({ email: text(1000), password: text(1000), displayName: text(200) }) }) }, (request, reply) => {
-    const b = request.body;
-    return act(request, reply, '/admin/users', () => users.create(principalOf(request), { email: b.email, password: b.password, ...(b.displayName ? { displayName: b.displayName } : {}) }), usersPage);
-  });
-  for (const [action, disabled] of [['disable', true], ['enable', false]] as const) {
-    app.post(`/admin/users/:id/${action}`, { preHandler: app.csrfProtection, schema: uiSchema({ params: idParams }) }, (request, reply) => act(request, reply, '/admin/users', () => users.setDisabled(principalOf(request), param(request, 'id'), disabled), usersPage));
-  }
-  app.post('/admin/users/:id/permissions', { preHandler: app.csrfProtection, schema: uiSchema({ params: idParams, body: permissionForm }) }, (request, reply) =>
-    act(request, reply, '/admin/users', () => groups.grant(principalOf(request), { userId: request.params.id }, request.body.permission), usersPage),
+  app.post(
+    '/admin/users',
+    {
+      preHandler: app.csrfProtection,
+      schema: uiSchema({ body: form({ email: text(1000), password: text(1000), displayName: text(200) }) }),
+    },
+    (request, reply) => {
+      const b = request.body;
+      return act(
+        request,
+        reply,
+        '/admin/users',
+        () =>
+          users.create(principalOf(request), {
+            email: b.email,
+            password: b.password,
+            ...(b.displayName ? { displayName: b.displayName } : {}),
+          }),
+        usersPage,
+      );
+    },
   );
-  app.post('/admin/users/:id/permissions/:permission/revoke', { preHandler: app.csrfProtection, schema: uiSchema({ params: userPermissionParams }) }, (request, reply) =>
-    act(request, reply, '/admin/users', () => groups.revoke(principalOf(request), { userId: param(request, 'id') }, param(request, 'permission')), usersPage),
+  for (const [action, disabled] of [
+    ['disable', true],
+    ['enable', false],
+  ] as const) {
+    app.post(
+      `/admin/users/:id/${action}`,
+      { preHandler: app.csrfProtection, schema: uiSchema({ params: idParams }) },
+      (request, reply) =>
+        act(
+          request,
+          reply,
+          '/admin/users',
+          () => users.setDisabled(principalOf(request), param(request, 'id'), disabled),
+          usersPage,
+        ),
+    );
+  }
+  app.post(
+    '/admin/users/:id/permissions',
+    { preHandler: app.csrfProtection, schema: uiSchema({ params: idParams, body: permissionForm }) },
+    (request, reply) =>
+      act(
+        request,
+        reply,
+        '/admin/users',
+        () => groups.grant(principalOf(request), { userId: request.params.id }, request.body.permission),
+        usersPage,
+      ),
+  );
+  app.post(
+    '/admin/users/:id/permissions/:permission/revoke',
+    { preHandler: app.csrfProtection, schema: uiSchema({ params: userPermissionParams }) },
+    (request, reply) =>
+      act(
+        request,
+        reply,
+        '/admin/users',
+        () => groups.revoke(principalOf(request), { userId: param(request, 'id') }, param(request, 'permission')),
+        usersPage,
+      ),
   );
 
   app.get('/admin/groups', (request, reply) => groupsPage(request, reply));
-  app.post('/admin/groups', { preHandler: app.csrfProtection, schema: uiSchema({ body: form({ name: text(200), description: text(2000) }) }) }, (request, reply) => {
-    const b = request.body;
-    return act(request, reply, '/admin/groups', () => groups.create(principalOf(request), { name: b.name, description: b.description }), groupsPage);
-  });
-  app.post('/admin/groups/:group/delete', { preHandler: app.csrfProtection, schema: uiSchema({ params: groupParams }) }, (request, reply) => act(request, reply, '/admin/groups', () => groups.delete(principalOf(request), param(request, 'group')), groupsPage));
-  app.get('/admin/groups/:group', { schema: uiSchema({ params: groupParams }) }, (request, reply) => groupPage(request, reply));
-  app.post('/admin/groups/:group/members', { preHandler: app.csrfProtection, schema: uiSchema({ params: groupParams, body: form({ email: text(1000) }) }) }, (request, reply) =>
-    act(request, reply, `/admin/groups/${encodeURIComponent(request.params.group)}`, async () => {
-      const user = await users.findByEmail(request.body.email);
-      if (!user) throw ValidationError.field('email', `No user ${request.body.email}`);
-      await groups.addMember(principalOf(request), param(request, 'group'), user.id);
-    }, groupPage),
+  app.post(
+    '/admin/groups',
+    { preHandler: app.csrfProtection, schema: uiSchema({ body: form({ name: text(200), description: text(2000) }) }) },
+    (request, reply) => {
+      const b = request.body;
+      return act(
+        request,
+        reply,
+        '/admin/groups',
+        () => groups.create(principalOf(request), { name: b.name, description: b.description }),
+        groupsPage,
+      );
+    },
   );
-  app.post('/admin/groups/:group/members/:userId/remove', { preHandler: app.csrfProtection, schema: uiSchema({ params: memberParams }) }, (request, reply) =>
-    act(request, reply, `/admin/groups/${encodeURIComponent(param(request, 'group'))}`, () => groups.removeMember(principalOf(request), param(request, 'group'), param(request, 'userId')), groupPage),
+  app.post(
+    '/admin/groups/:group/delete',
+    { preHandler: app.csrfProtection, schema: uiSchema({ params: groupParams }) },
+    (request, reply) =>
+      act(
+        request,
+        reply,
+        '/admin/groups',
+        () => groups.delete(principalOf(request), param(request, 'group')),
+        groupsPage,
+      ),
   );
-  app.post('/admin/groups/:group/permissions', { preHandler: app.csrfProtection, schema: uiSchema({ params: groupParams, body: permissionForm }) }, (request, reply) =>
-    act(request, reply, `/admin/groups/${encodeURIComponent(request.params.group)}`, () => groups.grant(principalOf(request), { groupId: request.params.group }, request.body.permission), groupPage),
+  app.get('/admin/groups/:group', { schema: uiSchema({ params: groupParams }) }, (request, reply) =>
+    groupPage(request, reply),
   );
-  app.post('/admin/groups/:group/permissions/:permission/revoke', { preHandler: app.csrfProtection, schema: uiSchema({ params: groupPermissionParams }) }, (request, reply) =>
-    act(request, reply, `/admin/groups/${encodeURIComponent(param(request, 'group'))}`, () => groups.revoke(principalOf(request), { groupId: param(request, 'group') }, param(request, 'permission')), groupPage),
+  app.post(
+    '/admin/groups/:group/members',
+    { preHandler: app.csrfProtection, schema: uiSchema({ params: groupParams, body: form({ email: text(1000) }) }) },
+    (request, reply) =>
+      act(
+        request,
+        reply,
+        `/admin/groups/${encodeURIComponent(request.params.group)}`,
+        async () => {
+          const user = await users.findByEmail(request.body.email);
+          if (!user) throw ValidationError.field('email', `No user ${request.body.email}`);
+          await groups.addMember(principalOf(request), param(request, 'group'), user.id);
+        },
+        groupPage,
+      ),
+  );
+  app.post(
+    '/admin/groups/:group/members/:userId/remove',
+    { preHandler: app.csrfProtection, schema: uiSchema({ params: memberParams }) },
+    (request, reply) =>
+      act(
+        request,
+        reply,
+        `/admin/groups/${encodeURIComponent(param(request, 'group'))}`,
+        () => groups.removeMember(principalOf(request), param(request, 'group'), param(request, 'userId')),
+        groupPage,
+      ),
+  );
+  app.post(
+    '/admin/groups/:group/permissions',
+    { preHandler: app.csrfProtection, schema: uiSchema({ params: groupParams, body: permissionForm }) },
+    (request, reply) =>
+      act(
+        request,
+        reply,
+        `/admin/groups/${encodeURIComponent(request.params.group)}`,
+        () => groups.grant(principalOf(request), { groupId: request.params.group }, request.body.permission),
+        groupPage,
+      ),
+  );
+  app.post(
+    '/admin/groups/:group/permissions/:permission/revoke',
+    { preHandler: app.csrfProtection, schema: uiSchema({ params: groupPermissionParams }) },
+    (request, reply) =>
+      act(
+        request,
+        reply,
+        `/admin/groups/${encodeURIComponent(param(request, 'group'))}`,
+        () => groups.revoke(principalOf(request), { groupId: param(request, 'group') }, param(request, 'permission')),
+        groupPage,
+      ),
   );
 };

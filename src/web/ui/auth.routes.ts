@@ -13,7 +13,8 @@ const setupQuery = z.object({ token: text(200) });
 const setupForm = form({ token: text(200), email: text(1000), password: text(1000), displayName: text(200) });
 
 /** Only same-site paths are followed after login (no open redirect). */
-const safeNext = (next: unknown) => (typeof next === 'string' && /^\/(?!\/)[\w\-./?=&%]*$/.test(next) ? next : '/secrets');
+const safeNext = (next: unknown) =>
+  typeof next === 'string' && /^\/(?!\/)[\w\-./?=&%]*$/.test(next) ? next : '/secrets';
 
 export const uiAuthRoutes: FastifyPluginAsyncZod = async (app) => {
   const { users, sessions, bootstrap } = app.tresor;
@@ -24,21 +25,41 @@ export const uiAuthRoutes: FastifyPluginAsyncZod = async (app) => {
     return renderPage(request, reply, 'login', { title: 'Sign in', next: request.query.next });
   });
 
-  app.post('/login', { preHandler: app.csrfProtection, schema: uiSchema({ body: loginForm }), config: { rateLimit: loginRateLimit(app.tresor.config.loginAttemptsPerMinute) } }, async (request, reply) => {
-    const body = request.body;
-    return formAction(
-      async () => {
-        const user = await users.authenticate(body.email, body.password);
-        // A fresh session id at every login: a planted cookie (session fixation) is worthless.
-        await sessions.destroySession(request.cookies[sessionCookie]);
-        const session = await sessions.createSession(user.id, request.ip);
-        reply.setCookie(sessionCookie, session.cookie, { path: '/', httpOnly: true, sameSite: 'lax', secure: secureCookie, expires: session.expiresAt });
-        // After an administrator's reset, the new password comes first.
-        return reply.redirect(user.mustChangePassword ? '/account/password' : safeNext(body.next));
-      },
-      (message) => renderPage(request, reply.status(401), 'login', { title: 'Sign in', error: message, email: body.email, next: body.next }),
-    );
-  });
+  app.post(
+    '/login',
+    {
+      preHandler: app.csrfProtection,
+      schema: uiSchema({ body: loginForm }),
+      config: { rateLimit: loginRateLimit(app.tresor.config.loginAttemptsPerMinute) },
+    },
+    async (request, reply) => {
+      const body = request.body;
+      return formAction(
+        async () => {
+          const user = await users.authenticate(body.email, body.password);
+          // A fresh session id at every login: a planted cookie (session fixation) is worthless.
+          await sessions.destroySession(request.cookies[sessionCookie]);
+          const session = await sessions.createSession(user.id, request.ip);
+          reply.setCookie(sessionCookie, session.cookie, {
+            path: '/',
+            httpOnly: true,
+            sameSite: 'lax',
+            secure: secureCookie,
+            expires: session.expiresAt,
+          });
+          // After an administrator's reset, the new password comes first.
+          return reply.redirect(user.mustChangePassword ? '/account/password' : safeNext(body.next));
+        },
+        (message) =>
+          renderPage(request, reply.status(401), 'login', {
+            title: 'Sign in',
+            error: message,
+            email: body.email,
+            next: body.next,
+          }),
+      );
+    },
+  );
 
   app.post('/logout', { preHandler: app.csrfProtection }, async (request, reply) => {
     await sessions.destroySession(request.cookies[sessionCookie], request.principal);
@@ -46,16 +67,37 @@ export const uiAuthRoutes: FastifyPluginAsyncZod = async (app) => {
     return reply.redirect('/login');
   });
 
-  app.get('/setup', { schema: uiSchema({ querystring: setupQuery }) }, async (request, reply) => renderPage(request, reply, 'setup', { title: 'Set up', token: request.query.token }));
+  app.get('/setup', { schema: uiSchema({ querystring: setupQuery }) }, async (request, reply) =>
+    renderPage(request, reply, 'setup', { title: 'Set up', token: request.query.token }),
+  );
 
-  app.post('/setup', { preHandler: app.csrfProtection, schema: uiSchema({ body: setupForm }), config: { rateLimit: loginRateLimit(app.tresor.config.loginAttemptsPerMinute) } }, async (request, reply) => {
-    const body = request.body;
-    return formAction(
-      async () => {
-        await bootstrap.completeSetup(body.token, { email: body.email, password: body.password, ...(body.displayName ? { displayName: body.displayName } : {}) });
-        return reply.redirect('/login?done=setup-done');
-      },
-      (message) => renderPage(request, reply.status(422), 'setup', { title: 'Set up', error: message, token: body.token, email: body.email, displayName: body.displayName }),
-    );
-  });
+  app.post(
+    '/setup',
+    {
+      preHandler: app.csrfProtection,
+      schema: uiSchema({ body: setupForm }),
+      config: { rateLimit: loginRateLimit(app.tresor.config.loginAttemptsPerMinute) },
+    },
+    async (request, reply) => {
+      const body = request.body;
+      return formAction(
+        async () => {
+          await bootstrap.completeSetup(body.token, {
+            email: body.email,
+            password: body.password,
+            ...(body.displayName ? { displayName: body.displayName } : {}),
+          });
+          return reply.redirect('/login?done=setup-done');
+        },
+        (message) =>
+          renderPage(request, reply.status(422), 'setup', {
+            title: 'Set up',
+            error: message,
+            token: body.token,
+            email: body.email,
+            displayName: body.displayName,
+          }),
+      );
+    },
+  );
 };

@@ -3,8 +3,9 @@
  * numbers and checkboxes are converted, blank pair rows dropped. Secret values are never
  * put back into a re-rendered form.
  */
-import type { FieldIssue } from '../../errors.ts';
+
 import type { FormField, FormModel } from '../../credentials/index.ts';
+import type { FieldIssue } from '../../errors.ts';
 
 type Body = Record<string, unknown>;
 
@@ -12,7 +13,10 @@ function pairsFrom(raw: unknown): { name: string; value: string }[] {
   const rows = Array.isArray(raw) ? raw : raw && typeof raw === 'object' ? Object.values(raw) : [];
   return rows
     .map((row) => (row && typeof row === 'object' ? (row as Record<string, unknown>) : {}))
-    .map((row) => ({ name: typeof row.name === 'string' ? row.name : '', value: typeof row.value === 'string' ? row.value : '' }))
+    .map((row) => ({
+      name: typeof row.name === 'string' ? row.name : '',
+      value: typeof row.value === 'string' ? row.value : '',
+    }))
     .filter((row) => row.name.trim() !== '' || row.value !== '');
 }
 
@@ -53,11 +57,22 @@ export interface RenderedField extends FormField {
 }
 
 /** The fields to render, with values (non-secret only) and the error next to each. */
-export function renderFields(model: FormModel, values: Record<string, unknown>, issues: readonly FieldIssue[], editing: boolean): RenderedField[] {
-  const errorOf = (key: string) => issues.find((i) => i.path === `fields.${key}` || i.path.startsWith(`fields.${key}.`))?.message;
+export function renderFields(
+  model: FormModel,
+  values: Record<string, unknown>,
+  issues: readonly FieldIssue[],
+  editing: boolean,
+): RenderedField[] {
+  const errorOf = (key: string) =>
+    issues.find((i) => i.path === `fields.${key}` || i.path.startsWith(`fields.${key}.`))?.message;
   return model.fields.map((field) => {
     const raw = values[field.key] ?? (editing ? undefined : field.default);
-    const rendered: RenderedField = { ...field, value: field.secret ? undefined : raw, error: errorOf(field.key), keepsStored: editing && field.secret };
+    const rendered: RenderedField = {
+      ...field,
+      value: field.secret ? undefined : raw,
+      error: errorOf(field.key),
+      keepsStored: editing && field.secret,
+    };
     if (field.input === 'pairs') {
       const names = Array.isArray(raw) ? raw.map((p) => String((p as { name?: unknown }).name ?? '')) : [];
       const rows = [...names, '', '', ''].map((name, index) => ({ index, name }));

@@ -9,7 +9,8 @@ import { z } from 'zod';
 export const text = (max = 100_000) => z.string().max(max).default('');
 
 /** Every form carries the CSRF token (checked by @fastify/csrf-protection before the handler). */
-export const form = <T extends z.ZodRawShape>(shape: T) => z.object({ _csrf: z.string().max(200).optional(), ...shape });
+export const form = <T extends z.ZodRawShape>(shape: T) =>
+  z.object({ _csrf: z.string().max(200).optional(), ...shape });
 
 /** A generated credential form: name, description, expiry, version, and `fields[…]` read by the type's form model. */
 export const secretForm = form({

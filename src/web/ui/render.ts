@@ -1,11 +1,17 @@
 /** Renders a page inside the layout, with the signed-in user, admin links and a CSRF token. */
-import type { FastifyReply, FastifyRequest } from 'fastify';
+
 import type {} from '@fastify/csrf-protection';
 import type {} from '@fastify/view';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type ErrorCode, type FieldIssue, isTresorError, ValidationError } from '../../errors.ts';
 
 /** Errors a form shows beside its inputs (the rest go to the error page). */
-const shownOnForm: ReadonlySet<ErrorCode> = new Set(['CONFLICT', 'VERSION_CONFLICT', 'ACCESS_DENIED', 'UNAUTHENTICATED']);
+const shownOnForm: ReadonlySet<ErrorCode> = new Set([
+  'CONFLICT',
+  'VERSION_CONFLICT',
+  'ACCESS_DENIED',
+  'UNAUTHENTICATED',
+]);
 
 /** Fixed confirmation messages, chosen by key: no user text travels through the URL into a page. */
 const flashes: Record<string, string> = {
@@ -20,12 +26,24 @@ const flashes: Record<string, string> = {
   'password-changed': 'Password changed. Sign in with the new one.',
 };
 
-export async function renderPage(request: FastifyRequest, reply: FastifyReply, template: string, data: Record<string, unknown> = {}): Promise<FastifyReply> {
+export async function renderPage(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  template: string,
+  data: Record<string, unknown> = {},
+): Promise<FastifyReply> {
   const csrf = reply.generateCsrf();
   let chrome: Record<string, unknown> = {};
   if (request.principal) {
     const { user, permissions } = await request.server.tresor.users.whoami(request.principal);
-    chrome = { me: user, admin: { users: permissions.includes('USER_ADMIN'), groups: permissions.includes('GROUP_ADMIN'), audit: permissions.includes('AUDIT_READ') } };
+    chrome = {
+      me: user,
+      admin: {
+        users: permissions.includes('USER_ADMIN'),
+        groups: permissions.includes('GROUP_ADMIN'),
+        audit: permissions.includes('AUDIT_READ'),
+      },
+    };
   }
   const done = (request.query as Record<string, unknown> | undefined)?.done;
   const flash = typeof done === 'string' ? flashes[done] : undefined;
@@ -38,11 +56,15 @@ export function errorsByPath(error: ValidationError): Record<string, string> {
 }
 
 /** Runs a form action; a validation error (or any expected domain error) becomes `onError(message, error)`. */
-export async function formAction<T>(action: () => Promise<T>, onError: (message: string, error: unknown) => Promise<FastifyReply>): Promise<T | FastifyReply> {
+export async function formAction<T>(
+  action: () => Promise<T>,
+  onError: (message: string, error: unknown) => Promise<FastifyReply>,
+): Promise<T | FastifyReply> {
   try {
     return await action();
   } catch (error) {
-    if (error instanceof ValidationError || (isTresorError(error) && shownOnForm.has(error.code))) return onError(error.message, error);
+    if (error instanceof ValidationError || (isTresorError(error) && shownOnForm.has(error.code)))
+      return onError(error.message, error);
     throw error;
   }
 }

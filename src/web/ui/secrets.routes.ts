@@ -10,9 +10,21 @@ import { fieldsFromForm, renderFields } from './form-input.ts';
 import { form, idParams, secretForm, text, typeParams, uiSchema } from './form-schemas.ts';
 import { errorsByPath, formAction, renderPage } from './render.ts';
 
-const storeQuery = z.object({ type: text(100), q: text(200), expiring: text(10), after: text(200), done: text(40).optional() });
+const storeQuery = z.object({
+  type: text(100),
+  q: text(200),
+  expiring: text(10),
+  after: text(200),
+  done: text(40).optional(),
+});
 
-const typeView = (t: CredentialType) => ({ id: t.id, name: t.definition.name, description: t.definition.description, logo: t.definition.logo, expiresFrom: t.definition.expiresFrom });
+const typeView = (t: CredentialType) => ({
+  id: t.id,
+  name: t.definition.name,
+  description: t.definition.description,
+  logo: t.definition.logo,
+  expiresFrom: t.definition.expiresFrom,
+});
 
 function expiry(m: SecretMetadata) {
   if (!m.expiresAt) return {};
@@ -26,7 +38,8 @@ const dateInput = (d: Date | null | undefined) => (d ? d.toISOString().slice(0, 
 function expiresAtFrom(body: { expiresAt: string }): Date | null {
   const raw = body.expiresAt;
   if (raw === '') return null;
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(raw) || Number.isNaN(Date.parse(raw))) throw ValidationError.field('expiresAt', 'Expires on must be a date as YYYY-MM-DD');
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(raw) || Number.isNaN(Date.parse(raw)))
+    throw ValidationError.field('expiresAt', 'Expires on must be a date as YYYY-MM-DD');
   return new Date(`${raw}T23:59:59.999Z`);
 }
 
@@ -50,15 +63,41 @@ export const uiSecretsRoutes: FastifyPluginAsyncZod = async (app) => {
     const me = principalOf(request).id;
     const rows = list.map((m) => {
       const type = registry.find(m.type);
-      return { ...m, logo: type?.definition.logo ?? 'generic.svg', typeName: type?.definition.name ?? m.type, sharedWithMe: m.ownerId !== me, ...expiry(m) };
+      return {
+        ...m,
+        logo: type?.definition.logo ?? 'generic.svg',
+        typeName: type?.definition.name ?? m.type,
+        sharedWithMe: m.ownerId !== me,
+        ...expiry(m),
+      };
     });
-    const next = list.length === 50 ? new URLSearchParams({ ...filter, after: list.at(-1)!.name }).toString() : undefined;
-    return renderPage(request, reply, 'store', { title: 'My store', secrets: rows, types: registry.list().map(typeView), filter, filtered: Boolean(filter.type || filter.q || filter.expiring), next });
+    const next =
+      list.length === 50 ? new URLSearchParams({ ...filter, after: list.at(-1)!.name }).toString() : undefined;
+    return renderPage(request, reply, 'store', {
+      title: 'My store',
+      secrets: rows,
+      types: registry.list().map(typeView),
+      filter,
+      filtered: Boolean(filter.type || filter.q || filter.expiring),
+      next,
+    });
   });
 
-  app.get('/secrets/new', async (request, reply) => renderPage(request, reply, 'type-picker', { title: 'Create', types: registry.list().map(typeView) }));
+  app.get('/secrets/new', async (request, reply) =>
+    renderPage(request, reply, 'type-picker', { title: 'Create', types: registry.list().map(typeView) }),
+  );
 
-  async function showForm(request: FastifyRequest, reply: FastifyReply, type: CredentialType, state: { values?: Record<string, unknown>; error?: ValidationError | string; secret?: SecretMetadata; facts?: Record<string, string> }) {
+  async function showForm(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    type: CredentialType,
+    state: {
+      values?: Record<string, unknown>;
+      error?: ValidationError | string;
+      secret?: SecretMetadata;
+      facts?: Record<string, string>;
+    },
+  ) {
     const issues = state.error instanceof ValidationError ? state.error.issues : [];
     const editing = state.secret !== undefined;
     return renderPage(request, reply, 'secret-form', {
@@ -70,25 +109,46 @@ export const uiSecretsRoutes: FastifyPluginAsyncZod = async (app) => {
       values: state.values ?? {},
       fields: renderFields(type.formModel, (state.values?.fields as Record<string, unknown>) ?? {}, issues, editing),
       errors: state.error instanceof ValidationError ? errorsByPath(state.error) : {},
-      formError: typeof state.error === 'string' ? state.error : state.error instanceof ValidationError && issues.every((i) => !i.path) ? state.error.message : undefined,
+      formError:
+        typeof state.error === 'string'
+          ? state.error
+          : state.error instanceof ValidationError && issues.every((i) => !i.path)
+            ? state.error.message
+            : undefined,
       facts: state.facts && Object.keys(state.facts).length > 0 ? state.facts : undefined,
     });
   }
 
-  app.get('/secrets/new/:type', { schema: uiSchema({ params: typeParams }) }, async (request, reply) => showForm(request, reply, registry.get(request.params.type), {}));
+  app.get('/secrets/new/:type', { schema: uiSchema({ params: typeParams }) }, async (request, reply) =>
+    showForm(request, reply, registry.get(request.params.type), {}),
+  );
 
-  app.post('/secrets/new/:type', { preHandler: app.csrfProtection, schema: uiSchema({ params: typeParams, body: secretForm }) }, async (request, reply) => {
-    const type = registry.get(request.params.type);
-    const body = request.body;
-    const fields = fieldsFromForm(type.formModel, body);
-    return formAction(
-      async () => {
-        const created = await secrets.create(principalOf(request), { type: type.id, name: body.name, description: body.description, fields, expiresAt: expiresAtFrom(body) });
-        return reply.redirect(`/secrets/${created.id}?done=created`);
-      },
-      (message, error) => showForm(request, reply.status(422), type, { values: { name: body.name, description: body.description, expiresAt: body.expiresAt, fields }, error: error instanceof ValidationError ? error : message }),
-    );
-  });
+  app.post(
+    '/secrets/new/:type',
+    { preHandler: app.csrfProtection, schema: uiSchema({ params: typeParams, body: secretForm }) },
+    async (request, reply) => {
+      const type = registry.get(request.params.type);
+      const body = request.body;
+      const fields = fieldsFromForm(type.formModel, body);
+      return formAction(
+        async () => {
+          const created = await secrets.create(principalOf(request), {
+            type: type.id,
+            name: body.name,
+            description: body.description,
+            fields,
+            expiresAt: expiresAtFrom(body),
+          });
+          return reply.redirect(`/secrets/${created.id}?done=created`);
+        },
+        (message, error) =>
+          showForm(request, reply.status(422), type, {
+            values: { name: body.name, description: body.description, expiresAt: body.expiresAt, fields },
+            error: error instanceof ValidationError ? error : message,
+          }),
+      );
+    },
+  );
 
   app.get('/secrets/:id', { schema: uiSchema({ params: idParams }) }, async (request, reply) => {
     const principal = principalOf(request);
@@ -98,49 +158,90 @@ export const uiSecretsRoutes: FastifyPluginAsyncZod = async (app) => {
     const can = await secrets.allowed(principal, id);
     const fieldRows = type.formModel.fields.map((f) => {
       const value = detail.fields[f.key];
-      const display = Array.isArray(value) ? value.map((p) => p.name).join(', ') : value === undefined ? '—' : String(value);
-      return { label: f.label, secret: f.secret && f.input !== 'pairs', display: f.input === 'pairs' ? `${display} (values sealed)` : display };
+      const display = Array.isArray(value)
+        ? value.map((p) => p.name).join(', ')
+        : value === undefined
+          ? '—'
+          : String(value);
+      return {
+        label: f.label,
+        secret: f.secret && f.input !== 'pairs',
+        display: f.input === 'pairs' ? `${display} (values sealed)` : display,
+      };
     });
-    return renderPage(request, reply, 'secret-view', { title: detail.name, secret: detail, type: typeView(type), fieldRows, facts: Object.keys(detail.facts).length ? detail.facts : undefined, can });
+    return renderPage(request, reply, 'secret-view', {
+      title: detail.name,
+      secret: detail,
+      type: typeView(type),
+      fieldRows,
+      facts: Object.keys(detail.facts).length ? detail.facts : undefined,
+      can,
+    });
   });
 
   app.get('/secrets/:id/edit', { schema: uiSchema({ params: idParams }) }, async (request, reply) => {
     const detail = await secrets.describe(principalOf(request), request.params.id);
-    return showForm(request, reply, registry.get(detail.type), { secret: detail, facts: detail.facts, values: { description: detail.description, expiresAt: dateInput(detail.expiresAt), fields: detail.fields } });
+    return showForm(request, reply, registry.get(detail.type), {
+      secret: detail,
+      facts: detail.facts,
+      values: { description: detail.description, expiresAt: dateInput(detail.expiresAt), fields: detail.fields },
+    });
   });
 
-  app.post('/secrets/:id/edit', { preHandler: app.csrfProtection, schema: uiSchema({ params: idParams, body: secretForm }) }, async (request, reply) => {
-    const principal = principalOf(request);
-    const id = request.params.id;
-    const current = await secrets.get(principal, id);
-    const type = registry.get(current.type);
-    const body = request.body;
-    const fields = fieldsFromForm(type.formModel, body);
-    const expected = Number(body.expectedVersion);
-    return formAction(
-      async () => {
-        const result = await secrets.update(principal, id, { fields, description: body.description, ...(type.definition.expiresFrom ? {} : { expiresAt: expiresAtFrom(body) }), ...(Number.isInteger(expected) && expected > 0 ? { expectedVersion: expected } : {}) });
-        return reply.redirect(`/secrets/${id}?done=${result.changed ? 'saved' : 'unchanged'}`);
-      },
-      async (message, error) => {
-        const detail = await secrets.describe(principal, id);
-        return showForm(request, reply.status(error instanceof ValidationError ? 422 : 409), type, { secret: detail, facts: detail.facts, values: { description: body.description, expiresAt: body.expiresAt, fields }, error: error instanceof ValidationError ? error : message });
-      },
-    );
-  });
+  app.post(
+    '/secrets/:id/edit',
+    { preHandler: app.csrfProtection, schema: uiSchema({ params: idParams, body: secretForm }) },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const id = request.params.id;
+      const current = await secrets.get(principal, id);
+      const type = registry.get(current.type);
+      const body = request.body;
+      const fields = fieldsFromForm(type.formModel, body);
+      const expected = Number(body.expectedVersion);
+      return formAction(
+        async () => {
+          const result = await secrets.update(principal, id, {
+            fields,
+            description: body.description,
+            ...(type.definition.expiresFrom ? {} : { expiresAt: expiresAtFrom(body) }),
+            ...(Number.isInteger(expected) && expected > 0 ? { expectedVersion: expected } : {}),
+          });
+          return reply.redirect(`/secrets/${id}?done=${result.changed ? 'saved' : 'unchanged'}`);
+        },
+        async (message, error) => {
+          const detail = await secrets.describe(principal, id);
+          return showForm(request, reply.status(error instanceof ValidationError ? 422 : 409), type, {
+            secret: detail,
+            facts: detail.facts,
+            values: { description: body.description, expiresAt: body.expiresAt, fields },
+            error: error instanceof ValidationError ? error : message,
+          });
+        },
+      );
+    },
+  );
 
   app.get('/secrets/:id/delete', { schema: uiSchema({ params: idParams }) }, async (request, reply) => {
     const secret = await secrets.get(principalOf(request), request.params.id);
     return renderPage(request, reply, 'delete', { title: `Delete ${secret.name}`, secret });
   });
 
-  app.post('/secrets/:id/delete', { preHandler: app.csrfProtection, schema: uiSchema({ params: idParams, body: form({ confirm: text(200) }) }) }, async (request, reply) => {
-    const principal = principalOf(request);
-    const secret = await secrets.get(principal, request.params.id);
-    if (request.body.confirm !== secret.name) {
-      return renderPage(request, reply.status(422), 'delete', { title: `Delete ${secret.name}`, secret, error: `Type the name ${secret.name} exactly to confirm` });
-    }
-    await secrets.delete(principal, secret.id);
-    return reply.redirect('/secrets?done=deleted');
-  });
+  app.post(
+    '/secrets/:id/delete',
+    { preHandler: app.csrfProtection, schema: uiSchema({ params: idParams, body: form({ confirm: text(200) }) }) },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const secret = await secrets.get(principal, request.params.id);
+      if (request.body.confirm !== secret.name) {
+        return renderPage(request, reply.status(422), 'delete', {
+          title: `Delete ${secret.name}`,
+          secret,
+          error: `Type the name ${secret.name} exactly to confirm`,
+        });
+      }
+      await secrets.delete(principal, secret.id);
+      return reply.redirect('/secrets?done=deleted');
+    },
+  );
 };

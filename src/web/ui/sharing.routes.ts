@@ -17,49 +17,83 @@ export const uiSharingRoutes: FastifyPluginAsyncZod = async (app) => {
   async function sharesPage(request: FastifyRequest, reply: FastifyReply, error?: string) {
     const principal = principalOf(request);
     const secret = await secrets.get(principal, idOf(request));
-    return renderPage(request, reply, 'shares', { title: `Share ${secret.name}`, secret, shares: await shares.shares(principal, secret.id), groups: await groups.list(principal), can: await secrets.allowed(principal, secret.id), error });
+    return renderPage(request, reply, 'shares', {
+      title: `Share ${secret.name}`,
+      secret,
+      shares: await shares.shares(principal, secret.id),
+      groups: await groups.list(principal),
+      can: await secrets.allowed(principal, secret.id),
+      error,
+    });
   }
 
   async function versionsPage(request: FastifyRequest, reply: FastifyReply, error?: string) {
     const principal = principalOf(request);
     const secret = await secrets.get(principal, idOf(request));
-    return renderPage(request, reply, 'versions', { title: `Versions of ${secret.name}`, secret, versions: await secrets.versions(principal, secret.id), can: await secrets.allowed(principal, secret.id), error });
+    return renderPage(request, reply, 'versions', {
+      title: `Versions of ${secret.name}`,
+      secret,
+      versions: await secrets.versions(principal, secret.id),
+      can: await secrets.allowed(principal, secret.id),
+      error,
+    });
   }
 
-  app.get('/secrets/:id/shares', { schema: uiSchema({ params: idParams }) }, (request, reply) => sharesPage(request, reply));
-
-  app.post('/secrets/:id/shares', { preHandler: app.csrfProtection, schema: uiSchema({ params: idParams, body: form({ user: text(320), group: text(200) }) }) }, async (request, reply) => {
-    const body = request.body;
-    const target = body.user ? { user: body.user } : { group: body.group };
-    return formAction(
-      async () => {
-        await shares.share(principalOf(request), idOf(request), target);
-        return reply.redirect(`/secrets/${idOf(request)}/shares?done=shared`);
-      },
-      (message) => sharesPage(request, reply.status(422), message),
-    );
-  });
-
-  app.post('/secrets/:id/shares/:shareId/delete', { preHandler: app.csrfProtection, schema: uiSchema({ params: shareParams }) }, async (request, reply) =>
-    formAction(
-      async () => {
-        await shares.unshare(principalOf(request), request.params.id, request.params.shareId);
-        return reply.redirect(`/secrets/${idOf(request)}/shares?done=unshared`);
-      },
-      (message) => sharesPage(request, reply.status(409), message),
-    ),
+  app.get('/secrets/:id/shares', { schema: uiSchema({ params: idParams }) }, (request, reply) =>
+    sharesPage(request, reply),
   );
 
-  app.get('/secrets/:id/versions', { schema: uiSchema({ params: idParams }) }, (request, reply) => versionsPage(request, reply));
+  app.post(
+    '/secrets/:id/shares',
+    {
+      preHandler: app.csrfProtection,
+      schema: uiSchema({ params: idParams, body: form({ user: text(320), group: text(200) }) }),
+    },
+    async (request, reply) => {
+      const body = request.body;
+      const target = body.user ? { user: body.user } : { group: body.group };
+      return formAction(
+        async () => {
+          await shares.share(principalOf(request), idOf(request), target);
+          return reply.redirect(`/secrets/${idOf(request)}/shares?done=shared`);
+        },
+        (message) => sharesPage(request, reply.status(422), message),
+      );
+    },
+  );
 
-  app.post('/secrets/:id/rollback', { preHandler: app.csrfProtection, schema: uiSchema({ params: idParams, body: form({ version: text(20), reason: text(500) }) }) }, async (request, reply) => {
-    const body = request.body;
-    return formAction(
-      async () => {
-        await secrets.rollback(principalOf(request), idOf(request), Number(body.version), { reason: body.reason });
-        return reply.redirect(`/secrets/${idOf(request)}/versions?done=rolled-back`);
-      },
-      (message) => versionsPage(request, reply.status(422), message),
-    );
-  });
+  app.post(
+    '/secrets/:id/shares/:shareId/delete',
+    { preHandler: app.csrfProtection, schema: uiSchema({ params: shareParams }) },
+    async (request, reply) =>
+      formAction(
+        async () => {
+          await shares.unshare(principalOf(request), request.params.id, request.params.shareId);
+          return reply.redirect(`/secrets/${idOf(request)}/shares?done=unshared`);
+        },
+        (message) => sharesPage(request, reply.status(409), message),
+      ),
+  );
+
+  app.get('/secrets/:id/versions', { schema: uiSchema({ params: idParams }) }, (request, reply) =>
+    versionsPage(request, reply),
+  );
+
+  app.post(
+    '/secrets/:id/rollback',
+    {
+      preHandler: app.csrfProtection,
+      schema: uiSchema({ params: idParams, body: form({ version: text(20), reason: text(500) }) }),
+    },
+    async (request, reply) => {
+      const body = request.body;
+      return formAction(
+        async () => {
+          await secrets.rollback(principalOf(request), idOf(request), Number(body.version), { reason: body.reason });
+          return reply.redirect(`/secrets/${idOf(request)}/versions?done=rolled-back`);
+        },
+        (message) => versionsPage(request, reply.status(422), message),
+      );
+    },
+  );
 };

@@ -12,25 +12,42 @@ export const uiTokensRoutes: FastifyPluginAsyncZod = async (app) => {
   app.addHook('preHandler', requireSession);
 
   const page = async (request: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}) =>
-    renderPage(request, reply, 'tokens', { title: 'API tokens', tokens: await sessions.tokens(principalOf(request)), ...extra });
+    renderPage(request, reply, 'tokens', {
+      title: 'API tokens',
+      tokens: await sessions.tokens(principalOf(request)),
+      ...extra,
+    });
 
   app.get('/tokens', (request, reply) => page(request, reply));
 
-  app.post('/tokens', { preHandler: app.csrfProtection, schema: uiSchema({ body: tokenForm }) }, async (request, reply) => {
-    const body = request.body;
-    const days = body.expiresInDays;
-    return formAction(
-      async () => {
-        const created = await sessions.createToken(principalOf(request), { name: body.name, scope: body.scope || 'full', currentPassword: body.currentPassword, ...(days ? { expiresInDays: Number(days) } : {}) });
-        // Rendered directly (never redirected with the token in a URL), and only this once.
-        return page(request, reply.status(201), { created: { name: created.info.name, token: created.token } });
-      },
-      (message) => page(request, reply.status(422), { error: message }),
-    );
-  });
+  app.post(
+    '/tokens',
+    { preHandler: app.csrfProtection, schema: uiSchema({ body: tokenForm }) },
+    async (request, reply) => {
+      const body = request.body;
+      const days = body.expiresInDays;
+      return formAction(
+        async () => {
+          const created = await sessions.createToken(principalOf(request), {
+            name: body.name,
+            scope: body.scope || 'full',
+            currentPassword: body.currentPassword,
+            ...(days ? { expiresInDays: Number(days) } : {}),
+          });
+          // Rendered directly (never redirected with the token in a URL), and only this once.
+          return page(request, reply.status(201), { created: { name: created.info.name, token: created.token } });
+        },
+        (message) => page(request, reply.status(422), { error: message }),
+      );
+    },
+  );
 
-  app.post('/tokens/:id/revoke', { preHandler: app.csrfProtection, schema: uiSchema({ params: idParams }) }, async (request, reply) => {
-    await sessions.revokeToken(principalOf(request), request.params.id);
-    return reply.redirect('/tokens');
-  });
+  app.post(
+    '/tokens/:id/revoke',
+    { preHandler: app.csrfProtection, schema: uiSchema({ params: idParams }) },
+    async (request, reply) => {
+      await sessions.revokeToken(principalOf(request), request.params.id);
+      return reply.redirect('/tokens');
+    },
+  );
 };

@@ -31,9 +31,34 @@ describe('audit chain content', () => {
   });
 
   it('changes the hash when any column changes', () => {
-    const base = { at: new Date(0), actorId: null, actorLabel: 'system', principal: null, action: 'secret.used', targetId: 'a', targetName: 'n', outcome: 'success', module: null, requestId: null, clientAddress: null, details: { v: 1 } };
+    const base = {
+      at: new Date(0),
+      actorId: null,
+      actorLabel: 'system',
+      principal: null,
+      action: 'secret.used',
+      targetId: 'a',
+      targetName: 'n',
+      outcome: 'success',
+      module: null,
+      requestId: null,
+      clientAddress: null,
+      details: { v: 1 },
+    };
     const hash = chainHash(genesisHash, contentOf(base));
-    for (const [key, value] of Object.entries({ actorLabel: 'user:x', principal: 'group:g', action: 'secret.deleted', targetId: 'b', targetName: 'm', outcome: 'denied', module: 'mail', requestId: 'r', clientAddress: '::1', details: { v: 2 }, at: new Date(1) })) {
+    for (const [key, value] of Object.entries({
+      actorLabel: 'user:x',
+      principal: 'group:g',
+      action: 'secret.deleted',
+      targetId: 'b',
+      targetName: 'm',
+      outcome: 'denied',
+      module: 'mail',
+      requestId: 'r',
+      clientAddress: '::1',
+      details: { v: 2 },
+      at: new Date(1),
+    })) {
       expect(chainHash(genesisHash, contentOf({ ...base, [key]: value })).equals(hash), key).toBe(false);
     }
   });

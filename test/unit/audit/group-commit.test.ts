@@ -60,7 +60,7 @@ describe('group commit', () => {
     const gc = groupCommit(writer.write);
     const results = await Promise.allSettled([1, 2, 3].map((i) => gc.add(i)));
     const failed = writer.batches.find((b) => b.includes(3))!;
-    results.forEach((r, i) => expect(r.status).toBe(failed.includes(i + 1) ? 'rejected' : 'fulfilled'));
+    for (const [i, r] of results.entries()) expect(r.status).toBe(failed.includes(i + 1) ? 'rejected' : 'fulfilled');
     expect(results[2]).toMatchObject({ status: 'rejected', reason: { message: 'disk full' } });
     await expect(gc.add(4)).resolves.toBeUndefined();
     expect(gc.stats().items).toBe(4 - failed.length);

@@ -17,17 +17,29 @@ function busAndCache(options: { ttlMs?: number; maxEntries?: number } = {}) {
     },
   };
   const cache = new ReadCache(bus, { ttlMs: options.ttlMs ?? 60_000, maxEntries: options.maxEntries ?? 1000 });
-  const notify = (change: Change) => listeners.forEach((l) => l(change));
+  const notify = (change: Change) => {
+    for (const l of listeners) l(change);
+  };
   return { bus, cache, notify };
 }
 
 /** Caches `value` for `secretId` under `key` on the secrets shelf; true when it was a hit. */
-async function put(cache: ReadCache, key: string, secretId: string, shelf: 'secrets' | 'sealed' = 'secrets'): Promise<boolean> {
+async function put(
+  cache: ReadCache,
+  key: string,
+  secretId: string,
+  shelf: 'secrets' | 'sealed' = 'secrets',
+): Promise<boolean> {
   let loaded = false;
-  await cache.through(shelf, key, async () => {
-    loaded = true;
-    return { id: secretId, key };
-  }, (v) => v.id);
+  await cache.through(
+    shelf,
+    key,
+    async () => {
+      loaded = true;
+      return { id: secretId, key };
+    },
+    (v) => v.id,
+  );
   return !loaded;
 }
 
@@ -89,10 +101,15 @@ describe('read cache', () => {
 
   it('does not keep a value loaded while a notice for its shelf arrived', async () => {
     const { cache, notify } = busAndCache();
-    await cache.through('secrets', 'a', async () => {
-      notify({ scope: 'secret', id: 'a' });
-      return { id: 'a' };
-    }, (v) => v.id);
+    await cache.through(
+      'secrets',
+      'a',
+      async () => {
+        notify({ scope: 'secret', id: 'a' });
+        return { id: 'a' };
+      },
+      (v) => v.id,
+    );
     expect(await put(cache, 'a', 'a')).toBe(false);
   });
 

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createDecorators, CredentialRegistry, MetadataStore } from '../../../src/credentials/index.ts';
 import { Smtp } from '../../../credential-types/smtp.ts';
+import { CredentialRegistry, createDecorators, MetadataStore } from '../../../src/credentials/index.ts';
 import { builtInRegistry, thrown } from '../../support/registry.ts';
 
 let registry: CredentialRegistry;
@@ -44,7 +44,12 @@ const expectedFields: Record<string, [key: string, style: string, secret: boolea
 
 describe('built-in types: derivation', () => {
   it('registers exactly the seven built-in types', () => {
-    expect(registry.list().map((t) => t.id).sort()).toEqual(Object.keys(expectedFields).sort());
+    expect(
+      registry
+        .list()
+        .map((t) => t.id)
+        .sort(),
+    ).toEqual(Object.keys(expectedFields).sort());
   });
 
   for (const [id, fields] of Object.entries(expectedFields)) {
@@ -57,8 +62,14 @@ describe('built-in types: derivation', () => {
       });
 
       it('has a JSON schema that marks exactly the secret fields writeOnly and lists the required ones', () => {
-        const schema = registry.get(id).jsonSchema as { properties: Record<string, { writeOnly?: boolean }>; required?: string[]; additionalProperties?: boolean };
-        const writeOnly = Object.entries(schema.properties).filter(([, p]) => p.writeOnly === true).map(([k]) => k);
+        const schema = registry.get(id).jsonSchema as {
+          properties: Record<string, { writeOnly?: boolean }>;
+          required?: string[];
+          additionalProperties?: boolean;
+        };
+        const writeOnly = Object.entries(schema.properties)
+          .filter(([, p]) => p.writeOnly === true)
+          .map(([k]) => k);
         expect(writeOnly).toEqual(fields.filter((f) => f[2]).map((f) => f[0]));
         expect(schema.required ?? []).toEqual(fields.filter((f) => f[3]).map((f) => f[0]));
         expect(schema.additionalProperties).toBe(false);
@@ -88,7 +99,13 @@ describe('built-in types: derivation', () => {
   it('applies defaults on create and returns a typed instance', () => {
     const smtp = registry.of(Smtp);
     const payload = smtp.parseCreate({ host: 'smtp.example.com', username: 'mailer', password: 'pw-1' });
-    expect(payload).toEqual({ host: 'smtp.example.com', port: 587, security: 'starttls', username: 'mailer', password: 'pw-1' });
+    expect(payload).toEqual({
+      host: 'smtp.example.com',
+      port: 587,
+      security: 'starttls',
+      username: 'mailer',
+      password: 'pw-1',
+    });
     const instance = smtp.hydrate(payload);
     expect(instance).toBeInstanceOf(Smtp);
     expect(instance.port).toBe(587);
@@ -112,12 +129,16 @@ describe('built-in types: derivation', () => {
     const view = smtp.publicFields(smtp.parseCreate({ host: 'h', username: 'u', password: 'canary-smtp-1' }));
     expect(view).toEqual({ host: 'h', port: 587, security: 'starttls', username: 'u' });
     const generic = registry.get('generic');
-    expect(generic.publicFields(generic.parseCreate({ entries: [{ name: 'TOKEN', value: 'canary-generic-1' }] }))).toEqual({ entries: [{ name: 'TOKEN', value: '' }] });
+    expect(
+      generic.publicFields(generic.parseCreate({ entries: [{ name: 'TOKEN', value: 'canary-generic-1' }] })),
+    ).toEqual({ entries: [{ name: 'TOKEN', value: '' }] });
   });
 
   it('takes the API key expiry from its expiry field', () => {
     const apiKey = registry.get('api-key');
-    expect(apiKey.expiresAt(apiKey.parseCreate({ key: 'k', expiresOn: '2030-01-31' }))?.toISOString()).toBe('2030-01-31T23:59:59.999Z');
+    expect(apiKey.expiresAt(apiKey.parseCreate({ key: 'k', expiresOn: '2030-01-31' }))?.toISOString()).toBe(
+      '2030-01-31T23:59:59.999Z',
+    );
     expect(apiKey.expiresAt(apiKey.parseCreate({ key: 'k' }))).toBeUndefined();
   });
 });
@@ -126,11 +147,20 @@ describe('update schema: empty secret keeps the stored value', () => {
   it('keeps the stored password when the field is left empty, and replaces the rest', () => {
     const smtp = registry.of(Smtp);
     const stored = smtp.parseCreate({ host: 'a.example', username: 'u', password: 'old-secret' });
-    expect(smtp.parseUpdate({ host: stored.host, username: 'v', password: '' }, stored)).toEqual({ ...stored, username: 'v' });
+    expect(smtp.parseUpdate({ host: stored.host, username: 'v', password: '' }, stored)).toEqual({
+      ...stored,
+      username: 'v',
+    });
     expect(smtp.parseUpdate({ host: stored.host, username: 'u' }, stored).password).toBe('old-secret');
-    expect(smtp.parseUpdate({ host: 'b.example', username: 'u', password: 'new-secret' }, stored).password).toBe('new-secret');
+    expect(smtp.parseUpdate({ host: 'b.example', username: 'u', password: 'new-secret' }, stored).password).toBe(
+      'new-secret',
+    );
     // A new destination with the stored password kept is refused, naming the secret field.
-    expect(thrown(() => smtp.parseUpdate({ host: 'b.example', username: 'u', password: '' }, stored)).issues?.map((i) => i.path)).toEqual(['password']);
+    expect(
+      thrown(() => smtp.parseUpdate({ host: 'b.example', username: 'u', password: '' }, stored)).issues?.map(
+        (i) => i.path,
+      ),
+    ).toEqual(['password']);
   });
 
   it('still validates non-secret fields as on create', () => {
@@ -159,23 +189,54 @@ describe('update schema: empty secret keeps the stored value', () => {
     const stored = ssh.parseCreate({ password: 'correct horse battery staple 93!' });
     const jira = registry.get('jira');
     const jiraStored = jira.parseCreate({ siteUrl: 'https://x.atlassian.net', email: 'a@b.co', apiToken: 't' });
-    expect(thrown(() => jira.parseUpdate({ siteUrl: 'https://x.atlassian.net', email: 'a@b.co', apiToken: null }, jiraStored)).issues?.[0]?.path).toBe('apiToken');
+    expect(
+      thrown(() =>
+        jira.parseUpdate({ siteUrl: 'https://x.atlassian.net', email: 'a@b.co', apiToken: null }, jiraStored),
+      ).issues?.[0]?.path,
+    ).toBe('apiToken');
     expect(ssh.parseUpdate({ username: 'me' }, stored)).toEqual({ username: 'me', password: stored.password });
   });
 
   it('keeps a generic pair value left empty, by name, and refuses an empty value for a new name', () => {
     const generic = registry.get('generic');
-    const stored = generic.parseCreate({ entries: [{ name: 'A', value: 'alpha' }, { name: 'B', value: 'beta' }] });
-    expect(generic.parseUpdate({ entries: [{ name: 'B', value: '' }, { name: 'C', value: 'gamma' }] }, stored)).toEqual({
-      entries: [{ name: 'B', value: 'beta' }, { name: 'C', value: 'gamma' }],
+    const stored = generic.parseCreate({
+      entries: [
+        { name: 'A', value: 'alpha' },
+        { name: 'B', value: 'beta' },
+      ],
+    });
+    expect(
+      generic.parseUpdate(
+        {
+          entries: [
+            { name: 'B', value: '' },
+            { name: 'C', value: 'gamma' },
+          ],
+        },
+        stored,
+      ),
+    ).toEqual({
+      entries: [
+        { name: 'B', value: 'beta' },
+        { name: 'C', value: 'gamma' },
+      ],
     });
     const error = thrown(() => generic.parseUpdate({ entries: [{ name: 'D', value: '' }] }, stored));
-    expect(error.issues).toEqual([{ path: 'entries.0.value', message: 'Values #1 value must not be empty: nothing is stored for "D"' }]);
+    expect(error.issues).toEqual([
+      { path: 'entries.0.value', message: 'Values #1 value must not be empty: nothing is stored for "D"' },
+    ]);
   });
 
   it('refuses duplicate generic names on create and update', () => {
     const generic = registry.get('generic');
-    const error = thrown(() => generic.parseCreate({ entries: [{ name: 'A', value: '1' }, { name: 'A', value: '2' }] }));
+    const error = thrown(() =>
+      generic.parseCreate({
+        entries: [
+          { name: 'A', value: '1' },
+          { name: 'A', value: '2' },
+        ],
+      }),
+    );
     expect(error.issues).toEqual([{ path: 'entries.1.name', message: 'Values #2 name: "A" is used twice' }]);
   });
 });

@@ -28,9 +28,15 @@ describe.each<KeyKind>(['rsa', 'ecdsa', 'ed25519'])('certificate type with %s ke
   it('accepts an encrypted key with its passphrase, and names the passphrase when it is missing or wrong', async () => {
     const leaf = await issue(kind, 'CN=enc.example.test');
     const encrypted = leaf.encryptedKeyPem('open sesame');
-    expect(certificate.parseCreate({ chain: leaf.certPem, privateKey: encrypted, passphrase: 'open sesame' }).passphrase).toBe('open sesame');
-    expect(thrown(() => certificate.parseCreate({ chain: leaf.certPem, privateKey: encrypted })).issues).toEqual([{ path: 'passphrase', message: 'Passphrase is required: the private key is encrypted' }]);
-    const wrong = thrown(() => certificate.parseCreate({ chain: leaf.certPem, privateKey: encrypted, passphrase: 'guess' }));
+    expect(
+      certificate.parseCreate({ chain: leaf.certPem, privateKey: encrypted, passphrase: 'open sesame' }).passphrase,
+    ).toBe('open sesame');
+    expect(thrown(() => certificate.parseCreate({ chain: leaf.certPem, privateKey: encrypted })).issues).toEqual([
+      { path: 'passphrase', message: 'Passphrase is required: the private key is encrypted' },
+    ]);
+    const wrong = thrown(() =>
+      certificate.parseCreate({ chain: leaf.certPem, privateKey: encrypted, passphrase: 'guess' }),
+    );
     expect(wrong.issues).toEqual([{ path: 'passphrase', message: 'Passphrase does not open the private key' }]);
     expect(wrong.message).not.toContain('guess');
   });
@@ -38,15 +44,23 @@ describe.each<KeyKind>(['rsa', 'ecdsa', 'ed25519'])('certificate type with %s ke
   it('refuses a key that belongs to another certificate', async () => {
     const leaf = await issue(kind, 'CN=a.example.test');
     const other = await issue(kind, 'CN=b.example.test');
-    expect(thrown(() => certificate.parseCreate({ chain: leaf.certPem, privateKey: other.keyPem })).issues).toEqual([{ path: 'privateKey', message: 'Private key does not match the leaf certificate' }]);
+    expect(thrown(() => certificate.parseCreate({ chain: leaf.certPem, privateKey: other.keyPem })).issues).toEqual([
+      { path: 'privateKey', message: 'Private key does not match the leaf certificate' },
+    ]);
   });
 });
 
 describe('certificate chain checks', () => {
   it('refuses a chain that is not leaf first', async () => {
     const { root, intermediate, leaf } = await chainOf('ecdsa');
-    const error = thrown(() => certificate.parseCreate({ chain: root.certPem + intermediate.certPem + leaf.certPem, privateKey: leaf.keyPem }));
-    expect(error.issues?.[0]).toEqual({ path: 'chain', message: 'Certificate chain is out of order: certificate 1 was not issued by certificate 2 (put the leaf first, then each issuer)' });
+    const error = thrown(() =>
+      certificate.parseCreate({ chain: root.certPem + intermediate.certPem + leaf.certPem, privateKey: leaf.keyPem }),
+    );
+    expect(error.issues?.[0]).toEqual({
+      path: 'chain',
+      message:
+        'Certificate chain is out of order: certificate 1 was not issued by certificate 2 (put the leaf first, then each issuer)',
+    });
   });
 
   it('refuses a block that is not a valid certificate', async () => {
@@ -58,12 +72,16 @@ describe('certificate chain checks', () => {
 
   it('refuses PEM that holds no certificate', async () => {
     const leaf = await issue('ecdsa', 'CN=x');
-    expect(thrown(() => certificate.parseCreate({ chain: leaf.keyPem, privateKey: leaf.keyPem })).issues).toEqual([{ path: 'chain', message: 'Certificate chain has no -----BEGIN CERTIFICATE----- block' }]);
+    expect(thrown(() => certificate.parseCreate({ chain: leaf.keyPem, privateKey: leaf.keyPem })).issues).toEqual([
+      { path: 'chain', message: 'Certificate chain has no -----BEGIN CERTIFICATE----- block' },
+    ]);
   });
 
   it('refuses a private key that is not a key', async () => {
     const leaf = await issue('ecdsa', 'CN=x');
     const fake = '-----BEGIN PRIVATE KEY-----\nZm9v\n-----END PRIVATE KEY-----';
-    expect(thrown(() => certificate.parseCreate({ chain: leaf.certPem, privateKey: fake })).issues).toEqual([{ path: 'privateKey', message: 'Private key is not a readable PEM private key' }]);
+    expect(thrown(() => certificate.parseCreate({ chain: leaf.certPem, privateKey: fake })).issues).toEqual([
+      { path: 'privateKey', message: 'Private key is not a readable PEM private key' },
+    ]);
   });
 });

@@ -28,8 +28,18 @@ describe('the README guide example', () => {
       ['timeoutSeconds', 'number', 10],
     ]);
     const secret = 'x'.repeat(32);
-    expect(webhook.parseCreate({ url: 'https://hooks.example.com/in', signingSecret: secret })).toEqual({ url: 'https://hooks.example.com/in', signingSecret: secret, algorithm: 'sha256', timeoutSeconds: 10 });
-    expect(thrown(() => webhook.parseCreate({ url: 'https://hooks.example.com/in', signingSecret: 'short' })).message).toBe('Invalid Signed webhook: signingSecret: Signing secret must be at least 32 characters');
-    expect((webhook.jsonSchema as { properties: { signingSecret: { writeOnly: boolean } } }).properties.signingSecret.writeOnly).toBe(true);
+    expect(webhook.parseCreate({ url: 'https://hooks.example.com/in', signingSecret: secret })).toEqual({
+      url: 'https://hooks.example.com/in',
+      signingSecret: secret,
+      algorithm: 'sha256',
+      timeoutSeconds: 10,
+    });
+    expect(
+      thrown(() => webhook.parseCreate({ url: 'https://hooks.example.com/in', signingSecret: 'short' })).message,
+    ).toBe('Invalid Signed webhook: signingSecret: Signing secret must be at least 32 characters');
+    expect(
+      (webhook.jsonSchema as { properties: { signingSecret: { writeOnly: boolean } } }).properties.signingSecret
+        .writeOnly,
+    ).toBe(true);
   });
 });

@@ -24,7 +24,8 @@ describe.each(freeTypes)('properties of %s', (id) => {
         expect(type.parseCreate(stored)).toEqual(payload);
         const instance = type.hydrate(stored) as Record<string, unknown>;
         expect(instance).toBeInstanceOf(type.definition.ctor);
-        for (const field of type.definition.fields) expect(instance[field.key]).toEqual(payload[field.key] ?? field.default);
+        for (const field of type.definition.fields)
+          expect(instance[field.key]).toEqual(payload[field.key] ?? field.default);
         // An update that leaves every secret empty changes nothing.
         const blanked = { ...payload };
         for (const key of type.secretKeys) delete blanked[key];
@@ -37,9 +38,14 @@ describe.each(freeTypes)('properties of %s', (id) => {
   it('refuses a wrong value in any field with an error naming that field', () => {
     const type = registry.get(id);
     const fields = type.definition.fields;
-    const corrupted = fc.tuple(validPayload(type), fc.integer({ min: 0, max: fields.length - 1 })).chain(([payload, index]) =>
-      wrongValue(fields[index]!).map((bad) => ({ input: { ...payload, [fields[index]!.key]: bad }, key: fields[index]!.key })),
-    );
+    const corrupted = fc
+      .tuple(validPayload(type), fc.integer({ min: 0, max: fields.length - 1 }))
+      .chain(([payload, index]) =>
+        wrongValue(fields[index]!).map((bad) => ({
+          input: { ...payload, [fields[index]!.key]: bad },
+          key: fields[index]!.key,
+        })),
+      );
     fc.assert(
       fc.property(corrupted, ({ input, key }) => {
         let error: unknown;

@@ -20,7 +20,9 @@ describe('registry: refusing malformed types, naming class and field', () => {
     }
     const error = thrown(() => registry.register(Plain));
     expect(error).toBeInstanceOf(TypeDefinitionError);
-    expect(error.message).toBe('Credential type Plain: is not decorated with @Credential({ id, name, description, logo })');
+    expect(error.message).toBe(
+      'Credential type Plain: is not decorated with @Credential({ id, name, description, logo })',
+    );
   });
 
   it('refuses a duplicate id and names both classes', () => {
@@ -34,7 +36,9 @@ describe('registry: refusing malformed types, naming class and field', () => {
       @Field({ label: 'A' }) a!: string;
     }
     registry.register(First);
-    expect(thrown(() => registry.register(Second)).message).toBe('Credential type Second: id "thing" is already used by First');
+    expect(thrown(() => registry.register(Second)).message).toBe(
+      'Credential type Second: id "thing" is already used by First',
+    );
   });
 
   it('registering the same class twice returns the same type', () => {
@@ -70,16 +74,21 @@ describe('registry: refusing malformed types, naming class and field', () => {
     class Leaky {
       @Field({ label: 'Token', style: 'secret', default: 'hunter2' }) token!: string;
     }
-    expect(thrown(() => registry.register(Leaky)).message).toMatch(/^Credential type Leaky\.token: a secret field cannot have a default/);
+    expect(thrown(() => registry.register(Leaky)).message).toMatch(
+      /^Credential type Leaky\.token: a secret field cannot have a default/,
+    );
   });
 
   it('refuses a secret-flagged pem field with a default too', () => {
     const { registry, Credential, Field } = fresh();
     @Credential(type('leaky-pem'))
     class LeakyPem {
-      @Field({ label: 'Key', style: 'pem', secret: true, default: '-----BEGIN X-----\nAA\n-----END X-----' }) key!: string;
+      @Field({ label: 'Key', style: 'pem', secret: true, default: '-----BEGIN X-----\nAA\n-----END X-----' })
+      key!: string;
     }
-    expect(thrown(() => registry.register(LeakyPem)).message).toMatch(/LeakyPem\.key: a secret field cannot have a default/);
+    expect(thrown(() => registry.register(LeakyPem)).message).toMatch(
+      /LeakyPem\.key: a secret field cannot have a default/,
+    );
   });
 
   it('refuses a default that fails its own schema', () => {
@@ -88,7 +97,9 @@ describe('registry: refusing malformed types, naming class and field', () => {
     class Ports {
       @Field({ label: 'Port', style: 'number', min: 1, max: 65535, default: 70000 }) port!: number;
     }
-    expect(thrown(() => registry.register(Ports)).message).toBe("Credential type Ports.port: the default value 70000 fails the field's own validation (must be at most 65535)");
+    expect(thrown(() => registry.register(Ports)).message).toBe(
+      "Credential type Ports.port: the default value 70000 fails the field's own validation (must be at most 65535)",
+    );
   });
 
   it('refuses a select with no options', () => {
@@ -97,7 +108,9 @@ describe('registry: refusing malformed types, naming class and field', () => {
     class Choice {
       @Field({ label: 'Mode', style: 'select', options: [] }) mode!: string;
     }
-    expect(thrown(() => registry.register(Choice)).message).toBe('Credential type Choice.mode: a select field needs at least one option');
+    expect(thrown(() => registry.register(Choice)).message).toBe(
+      'Credential type Choice.mode: a select field needs at least one option',
+    );
   });
 
   it('refuses options on a field that is not a select', () => {
@@ -134,7 +147,9 @@ describe('registry: refusing malformed types, naming class and field', () => {
     class Expiring {
       @Field({ label: 'Until' }) until!: string;
     }
-    expect(thrown(() => registry.register(Expiring)).message).toMatch(/Expiring\.until: expiresFrom "until" must name a date field/);
+    expect(thrown(() => registry.register(Expiring)).message).toMatch(
+      /Expiring\.until: expiresFrom "until" must name a date field/,
+    );
   });
 
   it('refuses number shorthand on a text field and a field without a label', () => {
@@ -147,7 +162,9 @@ describe('registry: refusing malformed types, naming class and field', () => {
     class Unlabelled {
       @Field({ label: '' }) name!: string;
     }
-    expect(thrown(() => registry.register(Mixed)).message).toMatch(/Mixed\.name: min, max and integer apply to number fields/);
+    expect(thrown(() => registry.register(Mixed)).message).toMatch(
+      /Mixed\.name: min, max and integer apply to number fields/,
+    );
     expect(thrown(() => registry.register(Unlabelled)).message).toBe('Credential type Unlabelled.name: needs a label');
   });
 
@@ -188,11 +205,14 @@ describe('registry: refusing malformed types, naming class and field', () => {
     const { registry, Credential, Field } = fresh();
     @Credential(type('custom'))
     class Custom {
-      @Field({ label: 'Region', schema: z.string().regex(/^[a-z]{2}-[a-z]+-\d$/, 'must look like eu-west-1') }) region!: string;
+      @Field({ label: 'Region', schema: z.string().regex(/^[a-z]{2}-[a-z]+-\d$/, 'must look like eu-west-1') })
+      region!: string;
     }
     const t = registry.register(Custom);
     expect(t.parseCreate({ region: 'eu-west-1' })).toEqual({ region: 'eu-west-1' });
-    expect(thrown(() => t.parseCreate({ region: 'Europe' })).message).toBe('Invalid Thing: region: Region must look like eu-west-1');
+    expect(thrown(() => t.parseCreate({ region: 'Europe' })).message).toBe(
+      'Invalid Thing: region: Region must look like eu-west-1',
+    );
   });
 
   it('keeps separate stores apart', () => {

@@ -36,7 +36,9 @@ describe.each<SshKind>(['rsa', 'ecdsa', 'ed25519'])('ssh key type with %s', (kin
 
   it('names the passphrase when an encrypted key comes without it or with the wrong one', () => {
     for (const encrypted of [key.opensshEncrypted('right'), key.pkcs8Encrypted('right')]) {
-      expect(thrown(() => ssh.parseCreate({ privateKey: encrypted })).issues).toEqual([{ path: 'passphrase', message: 'Passphrase is required: the private key is encrypted' }]);
+      expect(thrown(() => ssh.parseCreate({ privateKey: encrypted })).issues).toEqual([
+        { path: 'passphrase', message: 'Passphrase is required: the private key is encrypted' },
+      ]);
       const wrong = thrown(() => ssh.parseCreate({ privateKey: encrypted, passphrase: 'wrong' }));
       expect(wrong.issues).toEqual([{ path: 'passphrase', message: 'Passphrase does not open the private key' }]);
     }
@@ -45,7 +47,11 @@ describe.each<SshKind>(['rsa', 'ecdsa', 'ed25519'])('ssh key type with %s', (kin
 
 describe('ssh key refusals', () => {
   it('refuses text that is no private key, naming the field', () => {
-    const error = thrown(() => ssh.parseCreate({ privateKey: '-----BEGIN OPENSSH PRIVATE KEY-----\nbm9wZQ==\n-----END OPENSSH PRIVATE KEY-----' }));
+    const error = thrown(() =>
+      ssh.parseCreate({
+        privateKey: '-----BEGIN OPENSSH PRIVATE KEY-----\nbm9wZQ==\n-----END OPENSSH PRIVATE KEY-----',
+      }),
+    );
     expect(error.issues).toEqual([{ path: 'privateKey', message: 'Private key is not an OpenSSH or PEM private key' }]);
   });
 });

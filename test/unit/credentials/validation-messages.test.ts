@@ -10,20 +10,65 @@ beforeAll(async () => {
 
 const cases: [type: string, input: unknown, issues: { path: string; message: string }[]][] = [
   ['smtp', { username: 'u', password: 'p' }, [{ path: 'host', message: 'Host is required' }]],
-  ['smtp', { host: 'h', username: 'u', password: 'p', port: 'twenty-five' }, [{ path: 'port', message: 'Port must be a number' }]],
-  ['smtp', { host: 'h', username: 'u', password: 'p', port: 25.5 }, [{ path: 'port', message: 'Port must be a whole number' }]],
-  ['smtp', { host: 'h', username: 'u', password: 'p', security: 'ssl' }, [{ path: 'security', message: 'Security must be one of: starttls, tls, none' }]],
-  ['smtp', { host: 'h', username: 'u', password: 'p', from: 'not-an-address' }, [{ path: 'from', message: 'Sender address must be an e-mail address like name@example.com' }]],
-  ['smtp', { host: 'h', username: 'u', password: 'p', colour: 'red' }, [{ path: 'colour', message: '"colour" is not a field of SMTP outgoing server' }]],
-  ['jira', { siteUrl: 'http://x.atlassian.net', email: 'a@b.co', apiToken: 't' }, [{ path: 'siteUrl', message: 'Site URL must be a web address starting with https://' }]],
-  ['jira', { siteUrl: 'https://x.atlassian.net', email: 'a@b.co', apiToken: '' }, [{ path: 'apiToken', message: 'API token must not be empty' }]],
-  ['api-key', { key: 'k', expiresOn: '31/01/2030' }, [{ path: 'expiresOn', message: 'Expires on must be a date as YYYY-MM-DD' }]],
+  [
+    'smtp',
+    { host: 'h', username: 'u', password: 'p', port: 'twenty-five' },
+    [{ path: 'port', message: 'Port must be a number' }],
+  ],
+  [
+    'smtp',
+    { host: 'h', username: 'u', password: 'p', port: 25.5 },
+    [{ path: 'port', message: 'Port must be a whole number' }],
+  ],
+  [
+    'smtp',
+    { host: 'h', username: 'u', password: 'p', security: 'ssl' },
+    [{ path: 'security', message: 'Security must be one of: starttls, tls, none' }],
+  ],
+  [
+    'smtp',
+    { host: 'h', username: 'u', password: 'p', from: 'not-an-address' },
+    [{ path: 'from', message: 'Sender address must be an e-mail address like name@example.com' }],
+  ],
+  [
+    'smtp',
+    { host: 'h', username: 'u', password: 'p', colour: 'red' },
+    [{ path: 'colour', message: '"colour" is not a field of SMTP outgoing server' }],
+  ],
+  [
+    'jira',
+    { siteUrl: 'http://x.atlassian.net', email: 'a@b.co', apiToken: 't' },
+    [{ path: 'siteUrl', message: 'Site URL must be a web address starting with https://' }],
+  ],
+  [
+    'jira',
+    { siteUrl: 'https://x.atlassian.net', email: 'a@b.co', apiToken: '' },
+    [{ path: 'apiToken', message: 'API token must not be empty' }],
+  ],
+  [
+    'api-key',
+    { key: 'k', expiresOn: '31/01/2030' },
+    [{ path: 'expiresOn', message: 'Expires on must be a date as YYYY-MM-DD' }],
+  ],
   ['generic', { entries: [] }, [{ path: 'entries', message: 'Values add at least one name/value pair' }]],
-  ['generic', { entries: [{ name: '1bad', value: 'v' }] }, [{ path: 'entries.0.name', message: 'Values #1 name must start with a letter or _ and use only letters, digits, _ . -' }]],
-  ['certificate', { chain: 'not pem', privateKey: 'also not' }, [
-    { path: 'chain', message: 'Certificate chain must be PEM text starting with -----BEGIN …-----' },
-    { path: 'privateKey', message: 'Private key must be PEM text starting with -----BEGIN …-----' },
-  ]],
+  [
+    'generic',
+    { entries: [{ name: '1bad', value: 'v' }] },
+    [
+      {
+        path: 'entries.0.name',
+        message: 'Values #1 name must start with a letter or _ and use only letters, digits, _ . -',
+      },
+    ],
+  ],
+  [
+    'certificate',
+    { chain: 'not pem', privateKey: 'also not' },
+    [
+      { path: 'chain', message: 'Certificate chain must be PEM text starting with -----BEGIN …-----' },
+      { path: 'privateKey', message: 'Private key must be PEM text starting with -----BEGIN …-----' },
+    ],
+  ],
   ['smtp', 'a string', [{ path: '', message: 'The credential must be an object of fields' }]],
 ];
 
@@ -41,7 +86,7 @@ describe('validation errors name the field and say what is wrong', () => {
   it('never repeats a rejected secret value in the message', () => {
     const canary = 'canary-7f3a-secret-value';
     const error = thrown(() => registry.get('password').parseCreate({ password: canary.slice(0, 3) }));
-    expect(error.message).not.toContain(canary.slice(0, 3) + '"');
+    expect(error.message).not.toContain(`${canary.slice(0, 3)}"`);
     const tooLong = 'x'.repeat(1_001) + canary;
     const error2 = thrown(() => registry.get('password').parseCreate({ password: tooLong }));
     expect(error2.message).not.toContain(canary);
@@ -55,6 +100,8 @@ describe('validation errors name the field and say what is wrong', () => {
     expect(error.message).not.toContain('alice2024');
     const lenient = await builtInRegistry(0);
     expect(lenient.get('password').parseCreate({ password: 'alice2024' })).toEqual({ password: 'alice2024' });
-    expect(registry.get('password').parseCreate({ password: 'tundra-violin-cobalt-Nebula-42' }).password).toBe('tundra-violin-cobalt-Nebula-42');
+    expect(registry.get('password').parseCreate({ password: 'tundra-violin-cobalt-Nebula-42' }).password).toBe(
+      'tundra-violin-cobalt-Nebula-42',
+    );
   });
 });

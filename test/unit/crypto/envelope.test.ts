@@ -4,7 +4,10 @@ import { openPayload, rewrap, sealPayload } from '../../../src/crypto/envelope.t
 import { KeyRing } from '../../../src/crypto/key-ring.ts';
 import { IntegrityError } from '../../../src/errors.ts';
 
-const ring = new KeyRing([{ version: 1, key: randomBytes(32) }, { version: 2, key: randomBytes(32) }]);
+const ring = new KeyRing([
+  { version: 1, key: randomBytes(32) },
+  { version: 2, key: randomBytes(32) },
+]);
 const context = { secretId: randomUUID(), version: 3, typeId: 'smtp' };
 const plaintext = Buffer.from('{"password":"hunter2"}');
 
@@ -56,7 +59,9 @@ describe('envelope encryption', () => {
     const moved = rewrap(ring, sealed, context, 2);
     expect(moved.kekVersion).toBe(2);
     expect(openPayload(ring, { payload: sealed.payload, ...moved }, context).equals(plaintext)).toBe(true);
-    expectIntegrityError(() => openPayload(ring, { payload: sealed.payload, dataKey: moved.dataKey, kekVersion: 1 }, context));
+    expectIntegrityError(() =>
+      openPayload(ring, { payload: sealed.payload, dataKey: moved.dataKey, kekVersion: 1 }, context),
+    );
   });
 
   it('gives each key version a stable check value that differs between keys', () => {

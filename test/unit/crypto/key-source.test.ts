@@ -29,7 +29,9 @@ describe('key material', () => {
       }
     })();
     expect(error).toBeInstanceOf(ConfigError);
-    expect(error?.message).toBe('TRESOR_MASTER_KEY: key version 1 must be 32 bytes in base64 (generate one with: openssl rand -base64 32)');
+    expect(error?.message).toBe(
+      'TRESOR_MASTER_KEY: key version 1 must be 32 bytes in base64 (generate one with: openssl rand -base64 32)',
+    );
     expect(error?.message).not.toContain(short);
     const k = b64();
     expect(() => parseKeyMaterial(`v1:${k},v1:${b64()}`, 'X')).toThrow('X: key version 1 is given twice');
@@ -41,7 +43,9 @@ describe('key sources', () => {
   it('creates the embedded key file with mode 0600 and warns that key and data sit together', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tresor-key-'));
     const warnings: string[] = [];
-    const source = keySourceFor({ masterKey: undefined, masterKeyFile: undefined, embeddedDataDir: dir }, (m) => warnings.push(m));
+    const source = keySourceFor({ masterKey: undefined, masterKeyFile: undefined, embeddedDataDir: dir }, (m) =>
+      warnings.push(m),
+    );
     const keys = await source.load();
     expect(keys).toHaveLength(1);
     expect(statSync(join(dir, 'master.key')).mode & 0o777).toBe(0o600);
@@ -76,7 +80,11 @@ describe('key sources', () => {
   });
 
   it('requires a key with an external database, and refuses two sources at once', () => {
-    expect(() => keySourceFor({ masterKey: undefined, masterKeyFile: undefined, embeddedDataDir: undefined }, () => {})).toThrow(/a master key is required/);
-    expect(() => keySourceFor({ masterKey: b64(), masterKeyFile: '/x', embeddedDataDir: undefined }, () => {})).toThrow(/either TRESOR_MASTER_KEY or TRESOR_MASTER_KEY_FILE/);
+    expect(() =>
+      keySourceFor({ masterKey: undefined, masterKeyFile: undefined, embeddedDataDir: undefined }, () => {}),
+    ).toThrow(/a master key is required/);
+    expect(() => keySourceFor({ masterKey: b64(), masterKeyFile: '/x', embeddedDataDir: undefined }, () => {})).toThrow(
+      /either TRESOR_MASTER_KEY or TRESOR_MASTER_KEY_FILE/,
+    );
   });
 });
