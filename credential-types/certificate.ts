@@ -39,7 +39,9 @@ function parseChain(pem: string): { chain: X509Certificate[]; issue?: Issue } {
         chain,
         issue: {
           path: 'chain',
-          message: `Certificate chain is out of order: certificate ${i + 1} was not issued by certificate ${i + 2} (put the leaf first, then each issuer)`,
+          message:
+            `Certificate chain is out of order: certificate ${i + 1} was not issued by certificate ` +
+            `${i + 2} (put the leaf first, then each issuer)`,
         },
       };
     }

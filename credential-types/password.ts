@@ -22,7 +22,9 @@ export class Password implements CredentialHooks {
     return [
       {
         path: 'password',
-        message: `Password is too weak (strength ${score} of 4, at least ${settings.passwordMinScore} needed)${hint ? `: ${hint}` : ''}`,
+        message:
+          `Password is too weak (strength ${score} of 4, at least ${settings.passwordMinScore} ` +
+          `needed)${hint ? `: ${hint}` : ''}`,
       },
     ];
   }

@@ -95,7 +95,8 @@ export class VersionConflictError extends TresorError {
   ) {
     super(
       'VERSION_CONFLICT',
-      `The secret changed since you read it: you had version ${expected}, it is now at version ${actual}. Reload and try again.`,
+      `The secret changed since you read it: you had version ${expected}, it is now at version ${actual}. ` +
+        `Reload and try again.`,
     );
   }
 }

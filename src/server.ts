@@ -40,7 +40,8 @@ async function main(): Promise<void> {
     logger.warn(`Created the first administrator ${first.user.email}; sign in at ${base}/login`);
   if (first.kind === 'setup') {
     process.stderr.write(
-      `\n  Tresor has no users yet. Create the first administrator (link valid 24 hours, works once):\n\n    ${base}/setup?token=${first.token}\n\n`,
+      `\n  Tresor has no users yet. Create the first administrator (link valid 24 hours, works once):\n\n    ` +
+        `${base}/setup?token=${first.token}\n\n`,
     );
   }
   logger.info({ url: base, database: tresor.database.kind }, 'Tresor is ready');
@@ -48,8 +49,11 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   // Configuration and key problems are the operator's to fix: one line, no stack.
-  process.stderr.write(
-    `tresor: ${isTresorError(error) ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-  );
+  const text = isTresorError(error)
+    ? error.message
+    : error instanceof Error
+      ? (error.stack ?? error.message)
+      : String(error);
+  process.stderr.write(`tresor: ${text}\n`);
   process.exit(1);
 });

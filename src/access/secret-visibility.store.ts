@@ -13,7 +13,8 @@ export const secretVisibility = {
    * index).
    */
   store: (userId: string): SQL =>
-    sql`${secrets.id} in (select ${secrets.id} from ${secrets} where ${secrets.ownerId} = ${userId} union all ${shareStore.idsSharedWithUser(userId)})`,
+    sql`${secrets.id} in (select ${secrets.id} from ${secrets} where ${secrets.ownerId} = ${userId} union all
+      ${shareStore.idsSharedWithUser(userId)})`,
 
   /** What the modules of a user (with its groups) or of a group may use: owned, or shared with any of them. */
   usable: (userId: string | null, groupIds: readonly string[]): SQL =>

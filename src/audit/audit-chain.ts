@@ -19,9 +19,12 @@ const text = (value: string | null | undefined) => JSON.stringify(value ?? null)
  */
 export function contentOf(row: Content | AuditRow): string {
   return (
-    `{"action":${text(row.action)},"actorId":${text(row.actorId)},"actorLabel":${text(row.actorLabel)},"at":${text(new Date(row.at).toISOString())}` +
-    `,"clientAddress":${text(row.clientAddress)},"details":${canonicalJson(row.details)},"module":${text(row.module)},"outcome":${text(row.outcome)}` +
-    `,"principal":${text(row.principal)},"requestId":${text(row.requestId)},"targetId":${text(row.targetId)},"targetName":${text(row.targetName)}}`
+    `{"action":${text(row.action)},"actorId":${text(row.actorId)},"actorLabel":${text(row.actorLabel)}` +
+    `,"at":${text(new Date(row.at).toISOString())}` +
+    `,"clientAddress":${text(row.clientAddress)},"details":${canonicalJson(row.details)},"module":${text(row.module)}` +
+    `,"outcome":${text(row.outcome)}` +
+    `,"principal":${text(row.principal)},"requestId":${text(row.requestId)},"targetId":${text(row.targetId)}` +
+    `,"targetName":${text(row.targetName)}}`
   );
 }
 

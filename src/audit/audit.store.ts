@@ -71,13 +71,17 @@ export const auditStore = {
   async unexplainedShares(db: Executor): Promise<{ secretId: string; recipientKind: string; recipientId: string }[]> {
     const result = await db.execute(sql`
       with current_shares as (
-        select secret_id::text as secret_id, case when user_id is null then 'group' else 'user' end as kind, coalesce(user_id, group_id)::text as recipient from secret_shares
+        select secret_id::text as secret_id, case when user_id is null then 'group' else 'user' end as kind,
+          coalesce(user_id, group_id)::text as recipient from secret_shares
       ), latest as (
-        select distinct on (target_id, details->>'recipientKind', details->>'recipientId') target_id, details->>'recipientKind' as kind, details->>'recipientId' as recipient, action
-        from audit_events where action in ('secret.shared', 'secret.unshared') order by target_id, details->>'recipientKind', details->>'recipientId', id desc
+        select distinct on (target_id, details->>'recipientKind', details->>'recipientId') target_id,
+          details->>'recipientKind' as kind, details->>'recipientId' as recipient, action
+        from audit_events where action in ('secret.shared', 'secret.unshared') order by target_id,
+          details->>'recipientKind', details->>'recipientId', id desc
       )
       select c.secret_id, c.kind, c.recipient from current_shares c
-      left join latest l on l.target_id = c.secret_id and l.kind = c.kind and l.recipient = c.recipient and l.action = 'secret.shared'
+      left join latest l on l.target_id = c.secret_id and l.kind = c.kind and l.recipient = c.recipient
+        and l.action = 'secret.shared'
       where l.target_id is null`);
     const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as {
       secret_id: string;

@@ -104,7 +104,9 @@ export class CredentialType<T extends object = object> {
       const where = moved.map((f) => f.label).join(', ');
       return kept.map((f) => ({
         path: f.key,
-        message: `${f.label} must be entered again: ${where} changed, and a stored secret is never sent to a new destination`,
+        message:
+          `${f.label} must be entered again: ${where} changed, and a stored secret is never sent to a ` +
+          `new destination`,
       }));
     }
     const hooked = typeof (this.definition.ctor.prototype as CredentialHooks).validate === 'function';

@@ -71,7 +71,8 @@ function buildField(className: string, record: FieldRecord): FieldDefinition {
     const check = valueSchema.safeParse(o.default);
     if (!check.success)
       fail(
-        `the default value ${JSON.stringify(o.default)} fails the field's own validation (${check.error.issues[0]?.message ?? 'invalid'})`,
+        `the default value ${JSON.stringify(o.default)} fails the field's own validation ` +
+          `(${check.error.issues[0]?.message ?? 'invalid'})`,
       );
   }
   return Object.freeze({

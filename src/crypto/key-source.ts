@@ -47,8 +47,10 @@ export function fileKeySource(
         mkdirSync(dirname(path), { recursive: true });
         writeKeyFile(path, [generateKey(1)]);
         options.warn?.(
-          `Created a new master key at ${path} (mode 0600). The key and the encrypted data now sit in the same folder: ` +
-            'anyone who copies the folder can read every secret. For production, keep the key elsewhere (TRESOR_MASTER_KEY or TRESOR_MASTER_KEY_FILE) and back it up: without it the data is lost.',
+          `Created a new master key at ${path} (mode 0600). The key and the encrypted data now sit in the same ` +
+            `folder: ` +
+            'anyone who copies the folder can read every secret. For production, keep the key elsewhere ' +
+            '(TRESOR_MASTER_KEY or TRESOR_MASTER_KEY_FILE) and back it up: without it the data is lost.',
         );
       }
       const mode = statSync(path).mode & 0o777;
@@ -82,7 +84,8 @@ export function keySourceFor(settings: KeySourceSettings, warn: KeySourceWarning
   if (settings.embeddedDataDir)
     return fileKeySource(join(settings.embeddedDataDir, 'master.key'), { createIfMissing: true, warn });
   throw new ConfigError(
-    'With DATABASE_URL set, a master key is required: set TRESOR_MASTER_KEY (32 bytes in base64) or TRESOR_MASTER_KEY_FILE',
+    'With DATABASE_URL set, a master key is required: set TRESOR_MASTER_KEY (32 bytes in base64) or ' +
+      'TRESOR_MASTER_KEY_FILE',
     'TRESOR_MASTER_KEY',
   );
 }

@@ -45,13 +45,15 @@ export function keyServiceFactory({ db, source, audit }: KeyServiceDeps) {
       if (!candidate.has(row.version)) {
         if (row.retiredAt) continue;
         throw new WrongMasterKeyError(
-          `Key version ${row.version} still wraps data keys but ${source.description} does not provide it; add it back (or finish the rotation that retires it)`,
+          `Key version ${row.version} still wraps data keys but ${source.description} does not provide it; add ` +
+            `it back (or finish the rotation that retires it)`,
         );
       }
       const offered = candidate.checkValue(row.version);
       if (offered.length !== row.checkValue.length || !timingSafeEqual(offered, row.checkValue)) {
         throw new WrongMasterKeyError(
-          `The master key from ${source.description} (version ${row.version}) is not the key this database was sealed with; refusing to start`,
+          `The master key from ${source.description} (version ${row.version}) is not the key this database was ` +
+            `sealed with; refusing to start`,
         );
       }
     }
@@ -125,7 +127,8 @@ export function keyServiceFactory({ db, source, audit }: KeyServiceDeps) {
         if ((await keyStore.countNotOn(db, current.currentVersion)) === 0) {
           if (!source.addVersion) {
             throw new ConfigError(
-              `Every data key already uses key version ${current.currentVersion}. To rotate, add v${current.currentVersion + 1}:<32 random bytes in base64> to ${source.description} and run again`,
+              `Every data key already uses key version ${current.currentVersion}. To rotate, add ` +
+                `v${current.currentVersion + 1}:<32 random bytes in base64> to ${source.description} and run again`,
               'TRESOR_MASTER_KEY',
             );
           }

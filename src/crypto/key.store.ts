@@ -90,7 +90,8 @@ export const keyStore = {
         kekVersion: r.kekVersion,
       })),
     );
-    await db.execute(sql`update secret_versions as v set data_key = decode(u."dataKey", 'base64'), kek_version = u."kekVersion"
+    await db.execute(sql`update secret_versions as v set data_key = decode(u."dataKey", 'base64'), kek_version
+      = u."kekVersion"
       from jsonb_to_recordset(${batch}::jsonb) as u("secretId" uuid, "version" int, "dataKey" text, "kekVersion" int)
       where v.secret_id = u."secretId" and v.version = u."version"`);
     await db

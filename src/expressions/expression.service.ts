@@ -18,7 +18,9 @@ function fieldProblem(type: CredentialType, ref: SecretReference): string | unde
   if (ref.field === undefined) {
     const secrets = fields.filter((f) => f.secret && f.style !== 'pairs');
     if (secrets.length === 1) return undefined;
-    return `${type.definition.name} has ${secrets.length === 0 ? 'no single secret field' : 'several secret fields'}; name one, e.g. {{ secret('${ref.name}').${fields.find((f) => f.secret)?.key ?? 'field'} }}`;
+    const which = secrets.length === 0 ? 'no single secret field' : 'several secret fields';
+    const example = `{{ secret('${ref.name}').${fields.find((f) => f.secret)?.key ?? 'field'} }}`;
+    return `${type.definition.name} has ${which}; name one, e.g. ${example}`;
   }
   if (fields.some((f) => f.key === ref.field && f.style !== 'pairs')) return undefined;
   if (fields.some((f) => f.style === 'pairs')) return undefined; // a pair name: known only once opened

@@ -63,7 +63,9 @@ export const authStore = {
   /** Revokes the token and every token minted with it, and theirs (a child never outlives its parent). */
   async revokeToken(db: Executor, id: string): Promise<boolean> {
     const rows = await db.execute<{ id: string }>(sql`
-      with recursive tree(id) as (select ${id}::uuid union select t.id from api_tokens t join tree on t.parent_id = tree.id)
+      with recursive tree(id) as (
+        select ${id}::uuid union select t.id from api_tokens t join tree on t.parent_id = tree.id
+      )
       update api_tokens set revoked_at = now() where id in (select id from tree) and revoked_at is null returning id`);
     const list = Array.isArray(rows) ? rows : ((rows as { rows?: { id: string }[] }).rows ?? []);
     return list.some((r) => r.id === id);

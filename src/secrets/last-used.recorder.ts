@@ -21,7 +21,8 @@ export function lastUsedRecorder(
       sql`, `,
     );
     await db.execute(
-      sql`update secrets set last_used_at = greatest(coalesce(secrets.last_used_at, u.at), u.at) from (values ${values}) as u(id, at) where secrets.id = u.id`,
+      sql`update secrets set last_used_at = greatest(coalesce(secrets.last_used_at, u.at), u.at) from (values
+        ${values}) as u(id, at) where secrets.id = u.id`,
     );
   }
 

@@ -22,7 +22,9 @@ export function referenceChecks(registry: CredentialRegistry, references: { chec
         if (field.refType && typeId !== field.refType)
           issues.push({
             path: `fields.${field.key}`,
-            message: `${field.label}: "${name}" is a ${registry.find(typeId)?.definition.name ?? typeId}, not a ${registry.find(field.refType)?.definition.name ?? field.refType}`,
+            message:
+              `${field.label}: "${name}" is a ${registry.find(typeId)?.definition.name ?? typeId}, not a ` +
+              `${registry.find(field.refType)?.definition.name ?? field.refType}`,
           });
       } catch (error) {
         if (error instanceof NotFoundError)

@@ -57,7 +57,8 @@ export const secretStore = {
     if (filter.ownerId) where.push(eq(secrets.ownerId, filter.ownerId));
     if (filter.text)
       where.push(
-        sql`(${ilike(secrets.name, `%${escapeLike(filter.text)}%`)} or ${ilike(secrets.description, `%${escapeLike(filter.text)}%`)})`,
+        sql`(${ilike(secrets.name, `%${escapeLike(filter.text)}%`)} or
+          ${ilike(secrets.description, `%${escapeLike(filter.text)}%`)})`,
       );
     if (filter.expiringBefore) where.push(lte(secrets.expiresAt, filter.expiringBefore));
     if (filter.access) where.push(filter.access);

@@ -86,6 +86,7 @@ export const shareStore = {
         )})`,
       );
     if (holders.length === 0) return sql`false`;
-    return sql`exists (select 1 from ${secretShares} where ${secretShares.secretId} = ${secretIdColumn} and (${sql.join(holders, sql` or `)}))`;
+    return sql`exists (select 1 from ${secretShares} where ${secretShares.secretId} = ${secretIdColumn} and
+      (${sql.join(holders, sql` or `)}))`;
   },
 };

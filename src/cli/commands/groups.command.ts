@@ -56,7 +56,8 @@ export function groupsCommand(program: Command, context: CliContext): void {
         const holder = o.user ? { userId: await userId(o.user) } : { groupId: o.group ?? '' };
         await tresor.groups[verb](systemPrincipal, holder, permission);
         context.out(
-          `${verb === 'grant' ? 'granted' : 'revoked'} ${permission} ${verb === 'grant' ? 'to' : 'from'} ${o.user ?? o.group}`,
+          `${verb === 'grant' ? 'granted' : 'revoked'} ${permission} ${verb === 'grant' ? 'to' : 'from'} ` +
+            `${o.user ?? o.group}`,
         );
       });
   }

@@ -33,7 +33,8 @@ export function keysCommand(program: Command, context: CliContext): void {
       }
       if (status.rotationInProgress)
         context.out(
-          `rotation to v${status.rotationInProgress.targetVersion} in progress: ${status.rotationInProgress.rewrapped} re-wrapped; run \`tresor keys rotate\` to resume`,
+          `rotation to v${status.rotationInProgress.targetVersion} in progress: ` +
+            `${status.rotationInProgress.rewrapped} re-wrapped; run \`tresor keys rotate\` to resume`,
         );
     });
 
@@ -58,7 +59,8 @@ export function keysCommand(program: Command, context: CliContext): void {
       if (context.interactive) process.stderr.write('\n');
       const seconds = (Date.now() - started) / 1000;
       context.out(
-        `rotated to key v${result.targetVersion}: ${result.rewrapped} data keys re-wrapped in ${seconds.toFixed(1)} s; older versions with no data keys are retired`,
+        `rotated to key v${result.targetVersion}: ${result.rewrapped} data keys re-wrapped in ` +
+          `${seconds.toFixed(1)} s; older versions with no data keys are retired`,
       );
     });
 }

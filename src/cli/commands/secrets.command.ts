@@ -36,7 +36,8 @@ function table(context: CliContext, rows: SecretInfo[]): void {
   context.out(`${'NAME'.padEnd(w)}  ${'TYPE'.padEnd(11)}  VERSION  EXPIRES     DESCRIPTION`);
   for (const r of rows)
     context.out(
-      `${r.name.padEnd(w)}  ${r.type.padEnd(11)}  ${`v${r.version}`.padEnd(7)}  ${(r.expiresAt ?? '').slice(0, 10).padEnd(10)}  ${r.description}`,
+      `${r.name.padEnd(w)}  ${r.type.padEnd(11)}  ${`v${r.version}`.padEnd(7)}  ` +
+        `${(r.expiresAt ?? '').slice(0, 10).padEnd(10)}  ${r.description}`,
     );
 }
 
@@ -99,7 +100,8 @@ export function secretsCommand(program: Command, context: CliContext): void {
       if (o.json) return context.out(JSON.stringify(s, null, 2));
       context.out(`${s.name} (${s.type}, v${s.version})${s.description ? ` — ${s.description}` : ''}`);
       context.out(
-        `  id: ${s.id}\n  updated: ${s.updatedAt}\n  expires: ${s.expiresAt ?? 'never'}\n  last used: ${s.lastUsedAt ?? 'never'}`,
+        `  id: ${s.id}\n  updated: ${s.updatedAt}\n  expires: ${s.expiresAt ?? 'never'}\n  last used: ` +
+          `${s.lastUsedAt ?? 'never'}`,
       );
       for (const [k, v] of Object.entries(s.fields ?? {}))
         context.out(`  ${k}: ${Array.isArray(v) ? v.map((p: { name: string }) => p.name).join(', ') : String(v)}`);

@@ -73,7 +73,8 @@ export function jiraModule(context: ModuleContext, options: JiraModuleOptions = 
                 if (status === 401 || status === 403)
                   return reject(
                     new UpstreamError(
-                      `Jira at ${site.host} refused the e-mail and API token of secret "${metadata.name}" (${status}); update the secret`,
+                      `Jira at ${site.host} refused the e-mail and API token of secret "${metadata.name}" ` +
+                        `(${status}); update the secret`,
                     ),
                   );
                 if (status === 404)
@@ -81,7 +82,8 @@ export function jiraModule(context: ModuleContext, options: JiraModuleOptions = 
                 if (status < 200 || status >= 300)
                   return reject(
                     new UpstreamError(
-                      `Jira at ${site.host} answered ${status} to ${method} ${path.split('?')[0]}: ${text.slice(0, 300)}`,
+                      `Jira at ${site.host} answered ${status} to ${method} ${path.split('?')[0]}: ` +
+                        `${text.slice(0, 300)}`,
                     ),
                   );
                 try {

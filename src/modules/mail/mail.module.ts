@@ -96,7 +96,8 @@ export function mailModule(context: ModuleContext, options: MailModuleOptions = 
         const where = `${smtp.host}:${smtp.port}`;
         if (e.code === 'EAUTH')
           throw new UpstreamError(
-            `The SMTP server ${where} refused the username and password of secret "${name}" (${e.responseCode ?? 'authentication failed'}); update the secret`,
+            `The SMTP server ${where} refused the username and password of secret "${name}" ` +
+              `(${e.responseCode ?? 'authentication failed'}); update the secret`,
             error,
           );
         if (e.code === 'ESOCKET' || e.code === 'ECONNECTION' || e.code === 'ETIMEDOUT')

@@ -57,7 +57,8 @@ const updateBody = z.object({
     .record(z.string(), z.unknown())
     .optional()
     .describe(
-      'Non-secret fields left out keep their value; secret fields left out or empty keep theirs; null removes an optional field',
+      'Non-secret fields left out keep their value; secret fields left out or empty keep theirs; null removes ' +
+        'an optional field',
     ),
   description: z.string().max(2000).optional(),
   expiresAt: z.iso.datetime({ offset: true }).nullable().optional(),
