@@ -14,6 +14,7 @@ import { CredentialRegistry, loadCredentialTypes } from './credentials/index.ts'
 import { type KeyService, keyServiceFactory } from './crypto/key.service.ts';
 import { type KeySource, keySourceFor } from './crypto/key-source.ts';
 import { type DatabaseHandle, openDatabase } from './db/client.ts';
+import { claimDataFolder } from './db/data-folder.ts';
 import { migrate } from './db/migrate.ts';
 import { type ExpressionService, expressionServiceFactory } from './expressions/expression.service.ts';
 import { type BootstrapService, bootstrapServiceFactory } from './identity/bootstrap.service.ts';
@@ -78,6 +79,11 @@ export interface TresorOverrides {
   database?: DatabaseHandle;
   /** A key provider other than the environment or a key file. */
   keySource?: KeySource;
+  /**
+   * Whether a missing embedded data folder may be created (the server's first start, `tresor init`).
+   * The CLI's other commands pass false: they never make a new, empty store by accident.
+   */
+  createDataFolder?: boolean;
   /** Names this node's listening connection (application_name), e.g. to find it in pg_stat_activity. */
   nodeName?: string;
 }
@@ -95,13 +101,24 @@ export async function createRegistry(
 export async function createTresor(config: TresorConfig, overrides: TresorOverrides = {}): Promise<Tresor> {
   const logger = overrides.logger ?? createLogger(config.logLevel);
   const registry = await createRegistry(config);
-  const database =
-    overrides.database ??
-    (await openDatabase(
-      config.databaseUrl
-        ? { kind: 'postgres', url: config.databaseUrl, maxConnections: config.dbMaxConnections }
-        : { kind: 'pglite', dataDir: join(config.dataDir, 'pglite') },
-    ));
+  // The embedded data folder is this process's alone (a lock naming the holder) and private (0700).
+  const embedded = !overrides.database && !config.databaseUrl;
+  const claim = embedded ? claimDataFolder(config.dataDir, { create: overrides.createDataFolder ?? true }) : undefined;
+  let database: DatabaseHandle;
+  try {
+    database =
+      overrides.database ??
+      (await openDatabase(
+        config.databaseUrl
+          ? { kind: 'postgres', url: config.databaseUrl, maxConnections: config.dbMaxConnections }
+          : { kind: 'pglite', dataDir: join(config.dataDir, 'pglite') },
+      ));
+  } catch (error) {
+    claim?.release();
+    throw error;
+  }
+  // PGlite writes its files with the process's umask, which a worker thread cannot narrow.
+  claim?.secure();
   try {
     await migrate(database);
     const source =
@@ -192,7 +209,7 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
         db,
         gate,
         audit,
-        listener: { credentialsRevoked: (userId) => sessions.revokeAll(userId) },
+        listener: { credentialsRevoked: (userId, tx) => sessions.revokeAll(userId, tx) },
       }),
       sessions,
       groups,
@@ -208,10 +225,12 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
         await lastUsed.flush();
         await bus.stop();
         if (!overrides.database) await database.close();
+        claim?.release();
       },
     };
   } catch (error) {
     if (!overrides.database) await database.close().catch(() => {});
+    claim?.release();
     throw error;
   }
 }

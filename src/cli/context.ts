@@ -1,7 +1,7 @@
 /** What commands get: lazily built parts of Tresor and the output streams. */
 import { parseConfig, type TresorConfig } from '../config.ts';
 import type { CredentialRegistry } from '../credentials/index.ts';
-import { TresorError } from '../errors.ts';
+import { TresorError, ValidationError } from '../errors.ts';
 import { type Principal, systemPrincipal } from '../identity/principal.ts';
 import { createLogger } from '../logger.ts';
 import { createRegistry, createTresor, type Tresor } from '../tresor.ts';
@@ -13,8 +13,11 @@ import { type RemoteTarget, remoteBackend } from './remote-backend.ts';
 export interface CliContext {
   config(): TresorConfig;
   registry(): Promise<CredentialRegistry>;
-  /** Tresor against the configured database (local mode). */
-  tresor(): Promise<Tresor>;
+  /**
+   * Tresor against the configured database (local mode). Refuses remote options, and never
+   * creates a missing embedded data folder unless `create` (tresor init).
+   */
+  tresor(options?: { create?: boolean }): Promise<Tresor>;
   /**
    * Tresor itself, for commands that act on the local database without signing in (key
    * rotation, audit, users): says so on stderr once, so nobody mistakes it for their account.
@@ -47,16 +50,41 @@ export function createCliContext(
   const context: CliContext = {
     config: () => (config ??= parseConfig(env)),
     registry: () => (registry ??= createRegistry(context.config())),
-    tresor: () =>
-      (tresor ??= createTresor(context.config(), {
+    tresor: (options = {}) => {
+      // Local mode: refuse remote options rather than ignore them (a command that cannot go
+      // through the API must not quietly work on a local folder instead of the server named).
+      const g = globals();
+      const remoteOption =
+        g.url !== undefined ? '--url' : g.token !== undefined ? '--token' : env.TRESOR_URL ? 'TRESOR_URL' : undefined;
+      if (remoteOption) {
+        return Promise.reject(
+          ValidationError.field(
+            remoteOption,
+            `This command works on the local database only and does not use ${remoteOption}; ` +
+              'run it where the data is, without remote options',
+          ),
+        );
+      }
+      tresor ??= createTresor(context.config(), {
         logger: createLogger(context.config().logLevel === 'info' ? 'warn' : context.config().logLevel),
-      })),
+        createDataFolder: options.create === true,
+      });
+      return tresor;
+    },
     env,
     remote() {
       const g = globals();
       const stored = readLogin(env);
       const url = g.url ?? env.TRESOR_URL ?? stored?.url;
       if (!url) return undefined;
+      // After tresor logout: say so, never fall back to the local folder behind the user's back.
+      if (stored?.signedOut && stored.url === url && g.token === undefined && env.TRESOR_TOKEN === undefined) {
+        throw new TresorError(
+          'UNAUTHENTICATED',
+          `You are signed out of ${url}: run tresor login --url ${url}, or tresor logout --local to use ` +
+            'the local database again',
+        );
+      }
       const token = g.token ?? env.TRESOR_TOKEN ?? (stored && stored.url === url ? stored.token : undefined);
       if (!token)
         throw new TresorError(

@@ -8,7 +8,9 @@ import { join } from 'node:path';
 
 export interface StoredLogin {
   url: string;
-  token: string;
+  /** Absent after `tresor logout`: the CLI then says it is signed out instead of changing mode. */
+  token?: string;
+  signedOut?: boolean;
   /** The token's id, so logout revokes exactly this one. */
   tokenId?: string;
 }
@@ -23,7 +25,9 @@ export function readLogin(env: Record<string, string | undefined>): StoredLogin 
   const path = file(env);
   if (!existsSync(path)) return undefined;
   const parsed = JSON.parse(readFileSync(path, 'utf8')) as Partial<StoredLogin>;
-  return typeof parsed.url === 'string' && typeof parsed.token === 'string'
+  if (typeof parsed.url !== 'string') return undefined;
+  if (parsed.signedOut === true) return { url: parsed.url, signedOut: true };
+  return typeof parsed.token === 'string'
     ? {
         url: parsed.url,
         token: parsed.token,
@@ -42,4 +46,9 @@ export function writeLogin(env: Record<string, string | undefined>, login: Store
 
 export function forgetLogin(env: Record<string, string | undefined>): void {
   rmSync(file(env), { force: true });
+}
+
+/** Keeps the server but not the token: commands then say "signed out" rather than work locally. */
+export function signOut(env: Record<string, string | undefined>, url: string): void {
+  writeLogin(env, { url, signedOut: true });
 }

@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { isTresorError } from '../errors.ts';
 import { auditCommand } from './commands/audit.command.ts';
 import { groupsCommand } from './commands/groups.command.ts';
+import { initCommand } from './commands/init.command.ts';
 import { keysCommand } from './commands/keys.command.ts';
 import { loginCommand } from './commands/login.command.ts';
 import { renderCommand } from './commands/render.command.ts';
@@ -26,6 +27,7 @@ export function buildProgram(context?: CliContext): Command {
     .exitOverride()
     .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) });
   context ??= createCliContext(process.env, () => program.opts<GlobalOptions>());
+  initCommand(program, context);
   typesCommand(program, context);
   secretsCommand(program, context);
   loginCommand(program, context);

@@ -1,7 +1,17 @@
 /** The remote backend: the REST API with a bearer token. API errors come back as the same typed errors. */
+import { z } from 'zod';
 import { type ErrorCode, errorCodes, TresorError, ValidationError } from '../errors.ts';
 import type { Share } from '../secrets/share.service.ts';
 import type { SecretInfo, SecretsBackend, TypeInfo, VersionRow } from './backend.ts';
+
+/** The API's error body (src/web/plugins/errors.plugin.ts), as far as the CLI reads it. */
+const errorBody = z.object({
+  code: z.string().optional(),
+  message: z.string().optional(),
+  field: z.string().optional(),
+  title: z.string().optional(),
+  issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+});
 
 export interface RemoteTarget {
   url: string;
@@ -34,19 +44,14 @@ export async function apiCall<T>(
   const text = await response.text();
   const json = text ? (JSON.parse(text) as Record<string, unknown>) : {};
   if (!response.ok) {
-    const error = (json.error ?? {}) as {
-      code?: string;
-      message?: string;
-      field?: string;
-      issues?: { path: string; message: string }[];
-    };
+    const error = errorBody.safeParse(json.error).data ?? {};
     const code: ErrorCode = (errorCodes as readonly string[]).includes(error.code ?? '')
       ? (error.code as ErrorCode)
       : response.status === 429
         ? 'ACCESS_DENIED'
         : 'VALIDATION_FAILED';
     if (code === 'VALIDATION_FAILED' && error.issues)
-      throw new ValidationError(error.issues, (error.message ?? 'Invalid input').split(':')[0]);
+      throw new ValidationError(error.issues, error.title ?? 'Invalid input');
     throw new TresorError(
       code,
       error.message ?? `Tresor answered ${response.status}`,

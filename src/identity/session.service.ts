@@ -9,7 +9,7 @@ import { z } from 'zod';
 import type { AccessGate } from '../access/access.gate.ts';
 import type { AuditService } from '../audit/audit.service.ts';
 import type { ReadCache } from '../cluster/read-cache.ts';
-import type { Database } from '../db/client.ts';
+import type { Database, Executor } from '../db/client.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import { parseField } from '../validation.ts';
 import { authStore, type TokenRow } from './auth.store.ts';
@@ -149,9 +149,9 @@ export function sessionServiceFactory({ db, gate, audit, sessionHours, cache }: 
     },
 
     /** Ends every session and token of a user (password changed, user disabled). */
-    async revokeAll(userId: string): Promise<void> {
-      await authStore.deleteSessionsOf(db, userId);
-      await authStore.revokeTokensOf(db, userId);
+    async revokeAll(userId: string, tx: Executor = db): Promise<void> {
+      await authStore.deleteSessionsOf(tx, userId);
+      await authStore.revokeTokensOf(tx, userId);
     },
 
     /**

@@ -6,7 +6,7 @@
  */
 import type { AccessGate } from '../access/access.gate.ts';
 import type { AuditService } from '../audit/audit.service.ts';
-import type { Database } from '../db/client.ts';
+import type { Database, Executor } from '../db/client.ts';
 import { pgErrorCode, uniqueViolation } from '../db/errors.ts';
 import { AccessDeniedError, ConflictError, NotFoundError, TresorError, ValidationError } from '../errors.ts';
 import { parseField } from '../validation.ts';
@@ -44,7 +44,12 @@ export function recordableLogin(email: string): string {
 
 export interface UserListener {
   /** A user's password changed or the user was disabled: their sessions and tokens must end. */
-  credentialsRevoked?(userId: string): Promise<void> | void;
+  /**
+   * Runs inside the change's own transaction, before its notice is sent: every node drops
+   * its cached tokens on the notice, and by then the tokens are already revoked in the
+   * database, so no node can cache a live copy again.
+   */
+  credentialsRevoked?(userId: string, tx: Executor): Promise<void> | void;
 }
 
 export interface UserServiceDeps {
@@ -185,6 +190,7 @@ export function userServiceFactory({ db, gate, audit, listener = {} }: UserServi
       const passwordHash = await hashPassword(parseField(loginPasswordSchema, password, 'password'));
       await db.transaction(async (tx) => {
         const row = await identityStore.updateUser(tx, id, { passwordHash, mustChangePassword: !own });
+        await listener.credentialsRevoked?.(id, tx);
         await audit.appendInTx(tx, [
           {
             actor: principal,
@@ -196,7 +202,6 @@ export function userServiceFactory({ db, gate, audit, listener = {} }: UserServi
           },
         ]);
       });
-      await listener.credentialsRevoked?.(id);
     },
 
     async setDisabled(principal: Principal, id: string, disabled: boolean): Promise<User> {
@@ -208,6 +213,7 @@ export function userServiceFactory({ db, gate, audit, listener = {} }: UserServi
       await existing(id);
       const row = await db.transaction(async (tx) => {
         const updated = await identityStore.updateUser(tx, id, { disabled });
+        if (disabled) await listener.credentialsRevoked?.(id, tx);
         await audit.appendInTx(tx, [
           {
             actor: principal,
@@ -220,7 +226,6 @@ export function userServiceFactory({ db, gate, audit, listener = {} }: UserServi
         ]);
         return updated!;
       });
-      if (disabled) await listener.credentialsRevoked?.(id);
       return userOf(row);
     },
   };

@@ -72,6 +72,26 @@ describe.skipIf(!postgresUrl)('two nodes on one PostgreSQL', () => {
     ).toBe('v');
   });
 
+  it("ends a user's tokens on B as soon as A has reset the password or disabled the user (no stale cached token)", async () => {
+    const admin = await createAdmin(a);
+    const trials = 6;
+    let stale = 0;
+    for (let i = 0; i < trials; i++) {
+      const user = await createUser(a, admin, `revoked-${i}`);
+      const token = (await b.sessions.createToken(user, { name: 'b' })).token;
+      const me = () => bApp.inject({ url: '/api/v1/me', headers: { authorization: `Bearer ${token}` } });
+      // B has the live token cached.
+      expect((await me()).statusCode).toBe(200);
+      expect((await me()).statusCode).toBe(200);
+      if (i % 2 === 0) await a.users.setPassword(admin, user.id, 'reset by the administrator');
+      else await a.users.setDisabled(admin, user.id, true);
+      latencies.revocation = await converges(async () => (await me()).statusCode === 401);
+      // Once refused, never accepted again (the revocation was committed before the notice).
+      for (let k = 0; k < 5; k++) if ((await me()).statusCode !== 401) stale++;
+    }
+    expect(stale).toBe(0);
+  });
+
   it('sees a share removal, a membership removal and a user disable made on A', async () => {
     const admin = await createAdmin(a);
     const friend = await createUser(a, admin, 'node-friend');

@@ -4,7 +4,7 @@ import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { ValidationError } from '../../errors.ts';
 import type { CliContext } from '../context.ts';
-import { forgetLogin, readLogin, writeLogin } from '../credentials-file.ts';
+import { forgetLogin, readLogin, signOut, writeLogin } from '../credentials-file.ts';
 import { readSecret } from '../prompt.ts';
 import { apiCall } from '../remote-backend.ts';
 
@@ -45,12 +45,22 @@ export function loginCommand(program: Command, context: CliContext): void {
 
   program
     .command('logout')
-    .description('forget the stored token')
-    .action(async () => {
+    .description('revoke the stored token; the CLI then says it is signed out (--local: back to local mode)')
+    .option('--local', 'forget the server too: commands work on the local database again')
+    .action(async (o: { local?: boolean }) => {
       // Revoke the token this CLI stored (by its id), then forget it.
       const stored = readLogin(context.env);
-      if (stored?.tokenId) await apiCall(stored, 'DELETE', `/tokens/${encodeURIComponent(stored.tokenId)}`);
-      forgetLogin(context.env);
-      context.out('signed out');
+      if (stored?.token && stored.tokenId) {
+        await apiCall(
+          { url: stored.url, token: stored.token },
+          'DELETE',
+          `/tokens/${encodeURIComponent(stored.tokenId)}`,
+        );
+      }
+      if (o.local || !stored) forgetLogin(context.env);
+      else signOut(context.env, stored.url);
+      context.out(
+        o.local || !stored ? 'signed out; the CLI works on the local database' : `signed out of ${stored.url}`,
+      );
     });
 }

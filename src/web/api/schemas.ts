@@ -14,6 +14,8 @@ export const errorSchema = z.object({
     code: z.string(),
     message: z.string(),
     field: z.string().optional(),
+    /** For VALIDATION_FAILED: what was invalid ("Invalid SMTP outgoing server"), the message's first part. */
+    title: z.string().optional(),
     issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
   }),
 });

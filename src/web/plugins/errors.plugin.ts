@@ -17,6 +17,7 @@ export interface ErrorBody {
     code: ErrorCode | 'BAD_REQUEST' | 'RATE_LIMITED' | 'UNSUPPORTED_MEDIA_TYPE' | 'PAYLOAD_TOO_LARGE';
     message: string;
     field?: string;
+    title?: string;
     issues?: FieldIssue[];
   };
 }
@@ -45,7 +46,10 @@ export function errorBodyOf(error: unknown): { status: number; body: ErrorBody }
   if (isTresorError(error)) {
     const body: ErrorBody = { error: { code: error.code, message: error.message } };
     if (error.field !== undefined) body.error.field = error.field;
-    if (error instanceof ValidationError && error.issues.length > 0) body.error.issues = [...error.issues];
+    if (error instanceof ValidationError && error.issues.length > 0) {
+      body.error.title = error.prefix;
+      body.error.issues = [...error.issues];
+    }
     return { status: httpStatusOf[error.code], body };
   }
   // A value the database cannot store (NUL in text, say) that slipped past validation is still the caller's input.
