@@ -5,9 +5,10 @@
  */
 import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
 import type { CredentialHooks } from 'tresor';
-import { Credential, Field } from 'tresor';
+import { Credential, Field, keyCost, keyCostProblem, pemBlocks } from 'tresor';
 
-const certificateBlock = /-----BEGIN CERTIFICATE-----\r?\n[\s\S]+?\r?\n-----END CERTIFICATE-----/g;
+/** A chain longer than this is not a chain anyone serves. */
+const maxChainLength = 20;
 
 interface Issue {
   path: string;
@@ -16,7 +17,9 @@ interface Issue {
 
 /** Every CERTIFICATE block of a PEM text, parsed; problems are reported, not thrown. */
 function parseChain(pem: string): { chain: X509Certificate[]; issue?: Issue } {
-  const blocks = pem.match(certificateBlock) ?? [];
+  const blocks = pemBlocks(pem)
+    .filter((b) => b.label === 'CERTIFICATE')
+    .map((b) => b.text);
   if (blocks.length === 0)
     return {
       chain: [],
@@ -78,7 +81,21 @@ export class Certificate implements CredentialHooks {
   @Field({ label: 'Passphrase', style: 'secret', optional: true, help: 'Only if the private key is encrypted.' })
   passphrase?: string;
 
+  /** Quick, on the event loop: the chain's length and the key's derivation cost, read without opening anything. */
   validate(): Issue[] {
+    const certificates = pemBlocks(this.chain).filter((b) => b.label === 'CERTIFICATE').length;
+    if (certificates === 0)
+      return [{ path: 'chain', message: 'Certificate chain has no -----BEGIN CERTIFICATE----- block' }];
+    if (certificates > maxChainLength)
+      return [
+        { path: 'chain', message: `Certificate chain has ${certificates} certificates; at most ${maxChainLength}` },
+      ];
+    const problem = keyCostProblem(keyCost(this.privateKey));
+    return problem ? [{ path: 'privateKey', message: `Private key ${problem}` }] : [];
+  }
+
+  /** Slow (signatures, key derivation), so Tresor runs it in the hook worker. */
+  verify(): Issue[] {
     const { chain, issue } = parseChain(this.chain);
     if (issue) return [issue];
     const opened = openKey(this.privateKey, this.passphrase);

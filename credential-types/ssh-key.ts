@@ -5,7 +5,7 @@
 import { createPrivateKey } from 'node:crypto';
 import sshpk from 'sshpk';
 import type { CredentialHooks } from 'tresor';
-import { Credential, Field } from 'tresor';
+import { Credential, Field, keyCost, keyCostProblem } from 'tresor';
 
 const supported = new Set(['rsa', 'ecdsa', 'ed25519']);
 
@@ -49,7 +49,14 @@ export class SshKey implements CredentialHooks {
   @Field({ label: 'Passphrase', style: 'secret', optional: true, help: 'Only if the key is encrypted.' })
   passphrase?: string;
 
+  /** Quick, on the event loop: a key whose derivation would cost more than Tresor opens is refused unopened. */
   validate() {
+    const problem = keyCostProblem(keyCost(this.privateKey));
+    return problem ? [{ path: 'privateKey', message: `Private key ${problem}` }] : [];
+  }
+
+  /** Slow (bcrypt-pbkdf, PBKDF2), so Tresor runs it in the hook worker: the key opens with the passphrase. */
+  verify() {
     const opened = openSshKey(this.privateKey, this.passphrase);
     if ('issue' in opened) return [opened.issue];
     if (!supported.has(opened.key.type))

@@ -36,6 +36,8 @@ const environmentSchema = z.object({
   TRESOR_TLS_KEY: z.string().optional(),
   TRESOR_PUBLIC_URL: z.url().optional(),
   TRESOR_CACHE_TTL_MS: integer(0, 3_600_000).default(30_000),
+  TRESOR_HOOK_WORKERS: integer(1, 64).default(1),
+  TRESOR_HOOK_BUDGET_MS: integer(100, 600_000).default(10_000),
   TRESOR_CACHE_MAX_ENTRIES: integer(100, 10_000_000).default(100_000),
   TRESOR_LAST_USED_FLUSH_MS: integer(10, 3_600_000).default(1000),
   TRESOR_AUDIT_DURABILITY: z.enum(['flush', 'commit']).default('flush'),
@@ -78,6 +80,9 @@ export interface TresorConfig {
   publicUrl: string | undefined;
   /** How long a node keeps a cached read (0 turns caching off); notices drop entries sooner. */
   cacheTtlMs: number;
+  /** Worker threads for credential types' slow checks (opening keys), and the time one check may take. */
+  hookWorkers: number;
+  hookBudgetMs: number;
   cacheMaxEntries: number;
   /** How often coalesced "last used" stamps are written. */
   lastUsedFlushMs: number;
@@ -124,6 +129,8 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     lastUsedFlushMs: e.TRESOR_LAST_USED_FLUSH_MS,
     auditDurability: e.TRESOR_AUDIT_DURABILITY,
     cacheTtlMs: e.TRESOR_CACHE_TTL_MS,
+    hookWorkers: e.TRESOR_HOOK_WORKERS,
+    hookBudgetMs: e.TRESOR_HOOK_BUDGET_MS,
     cacheMaxEntries: e.TRESOR_CACHE_MAX_ENTRIES,
     loginAttemptsPerMinute: e.TRESOR_LOGIN_ATTEMPTS_PER_MINUTE,
     sessionHours: e.TRESOR_SESSION_HOURS,

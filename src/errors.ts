@@ -19,6 +19,7 @@ export const errorCodes = [
   'TYPE_DEFINITION_INVALID',
   'CONFIG_INVALID',
   'UPSTREAM_FAILED',
+  'BUSY',
   'INTERNAL',
 ] as const;
 
@@ -161,6 +162,13 @@ export class ConfigError extends TresorError {
 export class UpstreamError extends TresorError {
   constructor(message: string, cause?: unknown) {
     super('UPSTREAM_FAILED', message, cause === undefined ? {} : { cause });
+  }
+}
+
+/** Tresor is at capacity for this kind of work (the queue of slow checks is full): try again shortly. */
+export class BusyError extends TresorError {
+  constructor(message: string) {
+    super('BUSY', message);
   }
 }
 

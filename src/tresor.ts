@@ -9,8 +9,9 @@ import { type AuditTrail, auditLogServiceFactory } from './audit/audit-log.servi
 import { type ChangeBus, createChangeBus } from './cluster/change-bus.ts';
 import { ReadCache } from './cluster/read-cache.ts';
 import type { TresorConfig } from './config.ts';
+import { HookPool } from './credentials/hooks/hook-pool.ts';
 import type { CredentialClass } from './credentials/index.ts';
-import { CredentialRegistry, loadCredentialTypes } from './credentials/index.ts';
+import { CredentialRegistry, type HookRunner, loadCredentialTypes } from './credentials/index.ts';
 import { type KeyService, keyServiceFactory } from './crypto/key.service.ts';
 import { type KeySource, keySourceFor } from './crypto/key-source.ts';
 import { type DatabaseHandle, openDatabase } from './db/client.ts';
@@ -91,8 +92,12 @@ export interface TresorOverrides {
 /** The registry with the built-in types and those of any extra types folder. */
 export async function createRegistry(
   config: Pick<TresorConfig, 'passwordMinScore' | 'typesDirs'>,
+  hooks?: HookRunner,
 ): Promise<CredentialRegistry> {
-  const registry = new CredentialRegistry({ settings: { passwordMinScore: config.passwordMinScore } });
+  const registry = new CredentialRegistry({
+    settings: { passwordMinScore: config.passwordMinScore },
+    ...(hooks ? { hooks } : {}),
+  });
   await loadCredentialTypes(registry);
   for (const dir of config.typesDirs) await loadCredentialTypes(registry, dir);
   return registry;
@@ -100,7 +105,9 @@ export async function createRegistry(
 
 export async function createTresor(config: TresorConfig, overrides: TresorOverrides = {}): Promise<Tresor> {
   const logger = overrides.logger ?? createLogger(config.logLevel);
-  const registry = await createRegistry(config);
+  // Slow hooks of credential types (opening keys) run in worker threads, never on the event loop.
+  const hookPool = new HookPool({ workers: config.hookWorkers, budgetMs: config.hookBudgetMs, maxQueued: 32 });
+  const registry = await createRegistry(config, hookPool);
   // The embedded data folder is this process's alone (a lock naming the holder) and private (0700).
   const embedded = !overrides.database && !config.databaseUrl;
   const claim = embedded ? claimDataFolder(config.dataDir, { create: overrides.createDataFolder ?? true }) : undefined;
@@ -115,6 +122,7 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
       ));
   } catch (error) {
     claim?.release();
+    await hookPool.close();
     throw error;
   }
   // PGlite writes its files with the process's umask, which a worker thread cannot narrow.
@@ -226,11 +234,13 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
         await bus.stop();
         if (!overrides.database) await database.close();
         claim?.release();
+        await hookPool.close();
       },
     };
   } catch (error) {
     if (!overrides.database) await database.close().catch(() => {});
     claim?.release();
+    await hookPool.close();
     throw error;
   }
 }

@@ -12,6 +12,7 @@ export const exitCodes = {
   integrity: 7,
   config: 8,
   upstream: 9,
+  busy: 10,
 } as const;
 
 export const exitCodeOf: Record<ErrorCode, number> = {
@@ -28,5 +29,6 @@ export const exitCodeOf: Record<ErrorCode, number> = {
   TYPE_DEFINITION_INVALID: exitCodes.config,
   CONFIG_INVALID: exitCodes.config,
   UPSTREAM_FAILED: exitCodes.upstream,
+  BUSY: exitCodes.busy,
   INTERNAL: exitCodes.internal,
 };

@@ -4,8 +4,8 @@
  * typed instances. Pure: no storage, no crypto.
  */
 import type { z } from 'zod';
-import { type FieldIssue, ValidationError } from '../errors.ts';
-import type { CredentialDefinition, CredentialHooks, FieldDefinition, TypeSettings } from './definition.ts';
+import { type FieldIssue, TresorError, ValidationError } from '../errors.ts';
+import type { CredentialDefinition, CredentialHooks, FieldDefinition, HookRunner, TypeSettings } from './definition.ts';
 import type { FieldValue, Pair, Payload } from './field-options.ts';
 import { deriveFormModel, type FormModel } from './form-model.ts';
 import { deriveJsonSchema, deriveSchema } from './schemas.derive.ts';
@@ -24,6 +24,8 @@ export class CredentialType<T extends object = object> {
   constructor(
     readonly definition: CredentialDefinition<T>,
     private readonly settings: TypeSettings,
+    /** Where the class was loaded from, so a worker can load it too; absent: hooks run in-process. */
+    private readonly source?: { moduleUrl: string; exportName: string; runner: HookRunner },
   ) {
     this.createSchema = deriveSchema(definition, 'create');
     this.updateSchema = deriveSchema(definition, 'update');
@@ -132,15 +134,56 @@ export class CredentialType<T extends object = object> {
     return instance;
   }
 
-  /** Non-secret derived facts (certificate subject, key fingerprint); never throws. */
-  facts(payload: Payload): Record<string, string> {
-    const instance = this.hydrate(payload) as T & CredentialHooks;
-    if (typeof instance.facts !== 'function') return {};
-    try {
-      return instance.facts();
-    } catch {
-      return {};
+  /** Whether the type has slow hooks (verify, facts) that `inspect` runs off the event loop. */
+  get inspects(): boolean {
+    const prototype = this.definition.ctor.prototype as CredentialHooks;
+    return typeof prototype.verify === 'function' || typeof prototype.facts === 'function';
+  }
+
+  /**
+   * The slow checks and the derived facts of a parsed payload, off the event loop when the
+   * type was loaded from a file (a worker with a time budget), in-process otherwise.
+   * Throws a ValidationError naming the field when `verify` finds a problem.
+   */
+  async inspect(payload: Payload): Promise<{ facts: Record<string, string> }> {
+    if (!this.inspects) return { facts: {} };
+    const complete: Payload = {};
+    for (const field of this.definition.fields) {
+      const value = payload[field.key] ?? field.default;
+      if (value !== undefined) complete[field.key] = value;
     }
+    let result: { issues: readonly { path: string; message: string }[]; facts: Record<string, string> };
+    if (this.source) {
+      try {
+        result = await this.source.runner.run({
+          moduleUrl: this.source.moduleUrl,
+          exportName: this.source.exportName,
+          payload: complete,
+          settings: this.settings,
+        });
+      } catch (error) {
+        if (error instanceof TresorError && error.code === 'VALIDATION_FAILED') {
+          throw this.invalid([
+            { path: '', message: `${error.message}: check the key's cost (rounds, iterations) and size` },
+          ]);
+        }
+        throw error;
+      }
+    } else {
+      const instance = this.hydrate(complete) as T & CredentialHooks;
+      const issues = [...(instance.verify?.({ settings: this.settings }) ?? [])];
+      let facts: Record<string, string> = {};
+      if (issues.length === 0 && typeof instance.facts === 'function') {
+        try {
+          facts = instance.facts();
+        } catch {
+          facts = {};
+        }
+      }
+      result = { issues, facts };
+    }
+    if (result.issues.length > 0) throw this.invalid([...result.issues]);
+    return { facts: result.facts };
   }
 
   /** The payload without secrets: what a store view, a form or an API response may show. */

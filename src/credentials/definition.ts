@@ -65,12 +65,28 @@ export interface ValidationContext {
 }
 
 /**
- * Optional methods a credential class may define. `validate` checks the fields together
- * (e.g. that a private key matches a certificate) and returns issues naming fields;
- * messages must never repeat a secret value. `facts` derives non-secret facts shown in
- * the UI (a certificate's subject, an SSH key's fingerprint).
+ * Optional methods a credential class may define. Issues name fields; messages must never
+ * repeat a secret value.
+ * - `validate` checks the fields together, quickly (shapes, cost limits): it runs on the
+ *   event loop, inside every create and update.
+ * - `verify` does the slow checks (opening a private key with its passphrase, a chain's
+ *   signatures): Tresor runs it in a worker thread with a time budget, after `validate`
+ *   passed and after the caller's permission was checked.
+ * - `facts` derives non-secret facts shown in the UI (a certificate's subject, an SSH key's
+ *   fingerprint); it runs in the worker too, once per written version, and is stored.
  */
 export interface CredentialHooks {
   validate?(context: ValidationContext): readonly { path: string; message: string }[] | void;
+  verify?(context: ValidationContext): readonly { path: string; message: string }[] | void;
   facts?(): Record<string, string>;
+}
+
+/** Runs a type's slow hooks somewhere other than the event loop (a worker pool); absent: in-process. */
+export interface HookRunner {
+  run(request: {
+    moduleUrl: string;
+    exportName: string;
+    payload: Record<string, unknown>;
+    settings: TypeSettings;
+  }): Promise<{ issues: { path: string; message: string }[]; facts: Record<string, string> }>;
 }

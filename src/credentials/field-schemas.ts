@@ -3,9 +3,11 @@
  * Messages are phrased for the person filling the form; the field's label is added by
  * the error formatter.
  */
+
 import { z } from 'zod';
 import type { FieldConstraints } from './definition.ts';
 import type { FieldOptions, FieldStyle } from './field-options.ts';
+import { pemBlocks } from './key-cost.ts';
 
 /** Generous upper bounds so a single field cannot be used to fill the database. */
 const defaultMaxLength: Record<FieldStyle, number> = {
@@ -23,7 +25,6 @@ const defaultMaxLength: Record<FieldStyle, number> = {
   secretRef: 64,
 };
 
-const pemBlock = /-----BEGIN ([A-Z0-9 ]+)-----\r?\n[\s\S]+?\r?\n-----END \1-----/;
 const pairName = /^[A-Za-z_][A-Za-z0-9_.-]{0,127}$/;
 
 function stringSchema(options: FieldOptions, c: FieldConstraints, style: FieldStyle): z.ZodString {
@@ -119,7 +120,10 @@ export function valueSchemaOf(
     case 'url':
       return urlSchema(options, c);
     case 'pem':
-      return stringSchema(options, c, style).regex(pemBlock, 'must be PEM text starting with -----BEGIN …-----');
+      return stringSchema(options, c, style).refine(
+        (text) => pemBlocks(text).length > 0,
+        'must be PEM text starting with -----BEGIN …-----',
+      );
     case 'date':
       return z.iso.date({ error: 'must be a date as YYYY-MM-DD' });
     case 'checkbox':

@@ -6,6 +6,7 @@ export type {
   CredentialDefinition,
   CredentialHooks,
   FieldDefinition,
+  HookRunner,
   TypeSettings,
   ValidationContext,
 } from './definition.ts';
@@ -20,6 +21,7 @@ export {
   type SharingRule,
 } from './field-options.ts';
 export type { FormField, FormModel } from './form-model.ts';
+export { type KeyCost, keyCost, keyCostLimits, keyCostProblem, type PemBlock, pemBlocks } from './key-cost.ts';
 export { builtInTypesDir, loadCredentialTypes } from './loader.ts';
 export { type CredentialClass, defaultMetadataStore, MetadataStore } from './metadata.store.ts';
 export { passwordStrength, type Strength } from './password-strength.ts';

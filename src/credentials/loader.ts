@@ -22,7 +22,10 @@ export async function loadCredentialTypes(
 ): Promise<void> {
   const files = (await readdir(dir)).filter((f) => /\.(ts|js|mjs)$/.test(f) && !/\.(test|d)\.ts$/.test(f)).sort();
   for (const file of files) {
-    const module: Record<string, unknown> = await import(pathToFileURL(join(dir, file)).href);
-    for (const value of Object.values(module)) if (isClass(value) && store.typeOptions(value)) registry.register(value);
+    const moduleUrl = pathToFileURL(join(dir, file)).href;
+    const module: Record<string, unknown> = await import(moduleUrl);
+    for (const [exportName, value] of Object.entries(module)) {
+      if (isClass(value) && store.typeOptions(value)) registry.register(value, { moduleUrl, exportName });
+    }
   }
 }

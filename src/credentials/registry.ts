@@ -6,26 +6,37 @@
 import { NotFoundError, TypeDefinitionError } from '../errors.ts';
 import { CredentialType } from './credential-type.ts';
 import { buildDefinition } from './definition.builder.ts';
-import { defaultTypeSettings, type TypeSettings } from './definition.ts';
+import { defaultTypeSettings, type HookRunner, type TypeSettings } from './definition.ts';
 import { type CredentialClass, defaultMetadataStore, type MetadataStore } from './metadata.store.ts';
 
 export interface RegistryOptions {
   store?: MetadataStore;
   settings?: Partial<TypeSettings>;
+  /** Where types loaded from files run their slow hooks (a worker pool); absent: in-process. */
+  hooks?: HookRunner;
 }
 
 export class CredentialRegistry {
   private readonly store: MetadataStore;
   private readonly settings: TypeSettings;
+  private readonly hooks: HookRunner | undefined;
   private readonly byId = new Map<string, CredentialType>();
   private readonly byClass = new Map<CredentialClass, CredentialType>();
 
   constructor(options: RegistryOptions = {}) {
     this.store = options.store ?? defaultMetadataStore;
     this.settings = Object.freeze({ ...defaultTypeSettings, ...options.settings });
+    this.hooks = options.hooks;
   }
 
-  register<T extends object>(ctor: CredentialClass<T>): CredentialType<T> {
+  /**
+   * Builds and checks a class. With `source` (the loader passes the module file and export
+   * name), its slow hooks can run in the registry's worker pool.
+   */
+  register<T extends object>(
+    ctor: CredentialClass<T>,
+    source?: { moduleUrl: string; exportName: string },
+  ): CredentialType<T> {
     const existing = this.byClass.get(ctor);
     if (existing) return existing as CredentialType<T>;
     const definition = buildDefinition(this.store, ctor);
@@ -36,7 +47,8 @@ export class CredentialRegistry {
         undefined,
         `id "${definition.id}" is already used by ${clash.definition.className}`,
       );
-    const type = new CredentialType<T>(definition, this.settings);
+    const runner = this.hooks;
+    const type = new CredentialType<T>(definition, this.settings, source && runner ? { ...source, runner } : undefined);
     this.byId.set(definition.id, type as CredentialType);
     this.byClass.set(ctor, type as CredentialType);
     return type;

@@ -112,6 +112,96 @@ export function secretServiceFactory({
     if (expected !== undefined && expected !== row.version) throw new VersionConflictError(expected, row.version);
   }
 
+  interface UpdatePlan {
+    description: string | undefined;
+    reason: string;
+    expiresAt: Date | null | undefined;
+    fields: unknown;
+    merge: boolean;
+  }
+
+  interface Prepared {
+    payload: Payload;
+    entered: string[];
+    expiresAt: Date | null;
+    payloadChanged: boolean;
+    metadataChanged: boolean;
+    description: string;
+  }
+
+  /** The next payload and metadata of an update (validation included; slow checks are the caller's). */
+  function prepare(row: SecretRow, current: Payload, plan: UpdatePlan): Prepared {
+    const type = typeOf(row);
+    let payload = current;
+    let entered: string[] = [];
+    if (plan.fields !== undefined) {
+      const fields =
+        plan.merge && plan.fields !== null && typeof plan.fields === 'object' && !Array.isArray(plan.fields)
+          ? { ...type.publicFields(current), ...(plan.fields as object) }
+          : plan.fields;
+      payload = type.parseUpdate(fields, current);
+      entered = type.enteredSecrets(fields);
+    }
+    const expiresAt = type.definition.expiresFrom
+      ? (type.expiresAt(payload) ?? null)
+      : plan.expiresAt === undefined
+        ? row.expiresAt
+        : plan.expiresAt;
+    return {
+      payload,
+      entered,
+      expiresAt,
+      // An entered secret value is a change even when equal to the stored one: "unchanged" would confirm a guess.
+      payloadChanged: entered.length > 0 || canonicalJson(payload) !== canonicalJson(current),
+      metadataChanged:
+        (plan.description !== undefined && plan.description !== row.description) ||
+        expiresAt?.getTime() !== row.expiresAt?.getTime(),
+      description: plan.description ?? row.description,
+    };
+  }
+
+  /** Writes a prepared update (a new version, unless nothing changed) and its audit row. */
+  async function write(
+    tx: Executor,
+    principal: Principal,
+    row: SecretRow,
+    current: Payload,
+    next: Prepared,
+    facts: Record<string, string> | null,
+    reason: string,
+  ): Promise<UpdateResult> {
+    if (!next.payloadChanged && !next.metadataChanged) return { secret: metadataOf(row), changed: false };
+    const type = typeOf(row);
+    const version = row.version + 1;
+    await writeVersion(tx, row, version, next.payload, principal, reason);
+    const updated = await secretStore.update(tx, row.id, {
+      version,
+      description: next.description,
+      expiresAt: next.expiresAt,
+      facts,
+      updatedAt: new Date(),
+      updatedBy: actingUserId(principal),
+    });
+    const changedFields = type.definition.fields
+      .filter(
+        (f) =>
+          next.entered.includes(f.key) ||
+          canonicalJson(next.payload[f.key] ?? null) !== canonicalJson(current[f.key] ?? null),
+      )
+      .map((f) => f.key);
+    await audit.appendInTx(tx, [
+      {
+        actor: principal,
+        event: {
+          action: 'secret.updated',
+          target: { id: row.id, name: row.name },
+          details: { version, changedFields, metadataChanged: next.metadataChanged },
+        },
+      },
+    ]);
+    return { secret: metadataOf(updated), changed: true };
+  }
+
   return {
     async create(principal: Principal, input: CreateSecretInput): Promise<SecretMetadata> {
       const type = registry.find(typeof input.type === 'string' ? input.type : '');
@@ -128,8 +218,11 @@ export function secretServiceFactory({
             .join(', ')}`,
         );
       let payload: Payload;
+      let facts: Record<string, string>;
       try {
         payload = type.parseCreate(input.fields);
+        // The slow checks (opening a key) run in the hook worker; their facts are stored with the row.
+        facts = (await type.inspect(payload)).facts;
       } catch (error) {
         underFields(error);
       }
@@ -148,6 +241,7 @@ export function secretServiceFactory({
         updatedBy: userId,
         expiresAt: type.expiresAt(payload) ?? input.expiresAt ?? null,
         lastUsedAt: null,
+        facts: Object.keys(facts).length > 0 ? facts : null,
       };
       try {
         await db.transaction(async (tx) => {
@@ -199,7 +293,10 @@ export function secretServiceFactory({
       const type = typeOf(grant.row);
       const payload = await gate.open(db, grant);
       await recordRead(principal, grant.row, 'fields');
-      return { ...metadataOf(grant.row), fields: type.publicFields(payload), facts: type.facts(payload) };
+      // Facts were derived once, when the version was written; rows from before then derive them now.
+      const facts =
+        grant.row.facts ?? (type.inspects ? (await type.inspect(payload).catch(() => ({ facts: {} }))).facts : {});
+      return { ...metadataOf(grant.row), fields: type.publicFields(payload), facts };
     },
 
     /** The principal's store (owned plus shared with them directly), or with `all` every secret. */
@@ -228,78 +325,71 @@ export function secretServiceFactory({
 
     async update(principal: Principal, ref: string, input: UpdateSecretInput): Promise<UpdateResult> {
       // Permission first (refusals audited), then the input.
-      await gate.check(principal, ref, 'update');
+      const first = await gate.check(principal, ref, 'update');
       const description =
         input.description === undefined ? undefined : parseField(descriptionSchema, input.description, 'description');
       const reason = parseField(reasonSchema, input.reason ?? 'updated', 'reason');
       // References are checked before the transaction: the check reads (and may audit) on its own.
-      // Only types with a secretRef field need it, so most updates skip the extra read.
-      const existing = hasReferenceFields && input.fields ? await secretStore.find(db, ref) : undefined;
-      if (existing && input.fields && typeof input.fields === 'object')
-        await checkReferences(principal, typeOf(existing), input.fields as Record<string, unknown>);
+      if (hasReferenceFields && input.fields && typeof input.fields === 'object')
+        await checkReferences(principal, typeOf(first.row), input.fields as Record<string, unknown>);
+      const plan = {
+        description,
+        reason,
+        expiresAt: input.expiresAt,
+        fields: input.fields,
+        merge: input.merge === true,
+      };
       let refused: { row: SecretRow; fields: string[] } | undefined;
+      /** The error to throw for a refused input; refusals are audited below, once the transaction is over. */
+      const refusal = (row: SecretRow, error: unknown): unknown => {
+        if (!(error instanceof ValidationError)) return error;
+        refused = { row, fields: [...new Set(error.issues.map((i) => i.path.split('.')[0] ?? ''))] };
+        return error.under('fields');
+      };
+
       try {
+        // Types with slow checks (keys) are checked outside the transaction, in the hook worker,
+        // so no row lock or connection is held meanwhile; the write then insists on the version read.
+        if (typeOf(first.row).inspects && input.fields !== undefined) {
+          for (let attempt = 0; attempt < 5; attempt++) {
+            const grant =
+              attempt === 0 ? first : await db.transaction((tx) => gate.secret(tx, principal, ref, 'update'));
+            checkExpected(grant.row, input.expectedVersion);
+            const current = await gate.open(db, grant);
+            let next: Prepared;
+            let facts: Record<string, string> | null = grant.row.facts;
+            try {
+              next = prepare(grant.row, current, plan);
+              if (next.payloadChanged) facts = (await typeOf(grant.row).inspect(next.payload)).facts;
+            } catch (error) {
+              throw refusal(grant.row, error);
+            }
+            const written = await gate.guard(principal, 'update', ref, () =>
+              db.transaction(async (tx) => {
+                const { row } = await gate.secret(tx, principal, ref, 'update', { lock: true });
+                if (row.version !== grant.row.version) return undefined;
+                return write(tx, principal, row, current, next, facts, reason);
+              }),
+            );
+            if (written) return written;
+          }
+          throw new VersionConflictError(
+            first.row.version,
+            (await secretStore.find(db, ref))?.version ?? first.row.version,
+          );
+        }
         return await gate.guard(principal, 'update', ref, () =>
           db.transaction(async (tx) => {
             const grant = await gate.secret(tx, principal, ref, 'update', { lock: true });
-            const { row } = grant;
-            checkExpected(row, input.expectedVersion);
-            const type = typeOf(row);
+            checkExpected(grant.row, input.expectedVersion);
             const current = await gate.open(tx, grant);
-            let next = current;
-            let entered: string[] = [];
-            if (input.fields !== undefined) {
-              const fields =
-                input.merge && input.fields !== null && typeof input.fields === 'object' && !Array.isArray(input.fields)
-                  ? { ...type.publicFields(current), ...(input.fields as object) }
-                  : input.fields;
-              try {
-                next = type.parseUpdate(fields, current);
-              } catch (error) {
-                if (error instanceof ValidationError)
-                  refused = { row, fields: [...new Set(error.issues.map((i) => i.path.split('.')[0] ?? ''))] };
-                underFields(error);
-              }
-              entered = type.enteredSecrets(fields);
+            let next: Prepared;
+            try {
+              next = prepare(grant.row, current, plan);
+            } catch (error) {
+              throw refusal(grant.row, error);
             }
-            const expiresAt = type.definition.expiresFrom
-              ? (type.expiresAt(next) ?? null)
-              : input.expiresAt === undefined
-                ? row.expiresAt
-                : input.expiresAt;
-            // An entered secret value is a change even when equal to the stored one: "unchanged" would confirm a guess.
-            const payloadChanged = entered.length > 0 || canonicalJson(next) !== canonicalJson(current);
-            const metadataChanged =
-              (description !== undefined && description !== row.description) ||
-              expiresAt?.getTime() !== row.expiresAt?.getTime();
-            if (!payloadChanged && !metadataChanged) return { secret: metadataOf(row), changed: false };
-            const version = row.version + 1;
-            await writeVersion(tx, row, version, next, principal, reason);
-            const updated = await secretStore.update(tx, row.id, {
-              version,
-              description: description ?? row.description,
-              expiresAt,
-              updatedAt: new Date(),
-              updatedBy: actingUserId(principal),
-            });
-            const changedFields = type.definition.fields
-              .filter(
-                (f) =>
-                  entered.includes(f.key) ||
-                  canonicalJson(next[f.key] ?? null) !== canonicalJson(current[f.key] ?? null),
-              )
-              .map((f) => f.key);
-            await audit.appendInTx(tx, [
-              {
-                actor: principal,
-                event: {
-                  action: 'secret.updated',
-                  target: { id: row.id, name: row.name },
-                  details: { version, changedFields, metadataChanged },
-                },
-              },
-            ]);
-            return { secret: metadataOf(updated), changed: true };
+            return write(tx, principal, grant.row, current, next, grant.row.facts, reason);
           }),
         );
       } catch (error) {
@@ -339,6 +429,17 @@ export function secretServiceFactory({
       if (!Number.isInteger(to) || to < 1)
         throw ValidationError.field('version', 'Version must be a whole number from 1');
       const reason = parseField(reasonSchema, options.reason ?? '', 'reason');
+      // Old versions never change: their facts are derived (off the event loop) before the transaction.
+      const first = await gate.check(principal, ref, 'rollback');
+      const old = to < first.row.version ? await gate.open(db, first, to).catch(() => undefined) : undefined;
+      const facts =
+        old && typeOf(first.row).inspects
+          ? (
+              await typeOf(first.row)
+                .inspect(old)
+                .catch(() => ({ facts: {} }))
+            ).facts
+          : {};
       return gate.guard(principal, 'rollback', ref, () =>
         db.transaction(async (tx) => {
           const grant = await gate.secret(tx, principal, ref, 'rollback', { lock: true });
@@ -363,6 +464,7 @@ export function secretServiceFactory({
           const updated = await secretStore.update(tx, row.id, {
             version,
             expiresAt,
+            facts: Object.keys(facts).length > 0 ? facts : null,
             updatedAt: new Date(),
             updatedBy: actingUserId(principal),
           });

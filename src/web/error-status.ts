@@ -16,5 +16,6 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   TYPE_DEFINITION_INVALID: 500,
   CONFIG_INVALID: 500,
   UPSTREAM_FAILED: 502,
+  BUSY: 503,
   INTERNAL: 500,
 };

@@ -1,5 +1,5 @@
 /** A registry with the built-in types, built once per test file. */
-import { CredentialRegistry, loadCredentialTypes } from '../../src/credentials/index.ts';
+import { CredentialRegistry, type CredentialType, loadCredentialTypes } from '../../src/credentials/index.ts';
 
 export async function builtInRegistry(passwordMinScore = 3): Promise<CredentialRegistry> {
   const registry = new CredentialRegistry({ settings: { passwordMinScore } });
@@ -17,4 +17,16 @@ export function thrown(
     return error as Error;
   }
   throw new Error('expected the call to throw');
+}
+
+type Thrown = Error & { code?: string; field?: string; issues?: { path: string; message: string }[] };
+
+/** Parses a create input and runs the type's slow checks, as the secret service does; returns the error. */
+export async function refused(type: CredentialType, input: unknown): Promise<Thrown> {
+  try {
+    await type.inspect(type.parseCreate(input));
+  } catch (error) {
+    return error as Thrown;
+  }
+  throw new Error('expected the input to be refused');
 }

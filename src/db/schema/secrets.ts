@@ -3,7 +3,7 @@
  * `secret_versions.payload`, under a per-version data key wrapped by a key-encryption key.
  */
 import { sql } from 'drizzle-orm';
-import { index, integer, pgTable, primaryKey, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { bytea, timestamptz } from './columns.ts';
 import { users } from './identity.ts';
 
@@ -24,6 +24,11 @@ export const secrets = pgTable(
     updatedBy: uuid('updated_by'),
     expiresAt: timestamptz('expires_at'),
     lastUsedAt: timestamptz('last_used_at'),
+    /**
+     * Non-secret facts derived from the current version (an SSH key's fingerprint, a
+     * certificate's subject and expiry), computed once in the hook worker when it is written.
+     */
+    facts: jsonb('facts').$type<Record<string, string>>(),
   },
   (t) => [
     index('secrets_type_idx').on(t.typeId),

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SshKey } from '../../../credential-types/ssh-key.ts';
 import type { CredentialType } from '../../../src/credentials/index.ts';
-import { builtInRegistry, thrown } from '../../support/registry.ts';
+import { builtInRegistry, refused } from '../../support/registry.ts';
 import { type SshKind, sshKey } from '../../support/ssh-keys.ts';
 
 let ssh: CredentialType<SshKey>;
@@ -25,33 +25,31 @@ describe.each<SshKind>(['rsa', 'ecdsa', 'ed25519'])('ssh key type with %s', (kin
 
   for (const [format, text, passphrase] of formats) {
     if (text === undefined) continue; // Ed25519 has no traditional PEM form
-    it(`opens ${format} and derives type, public key and SHA256 fingerprint`, () => {
+    it(`opens ${format} and derives type, public key and SHA256 fingerprint`, async () => {
       const payload = ssh.parseCreate(passphrase ? { privateKey: text, passphrase } : { privateKey: text });
-      const facts = ssh.facts(payload);
+      const facts = (await ssh.inspect(payload)).facts;
       expect(facts.keyType).toMatch(expectedType[kind]);
       expect(facts.fingerprint).toBe(key.fingerprint);
       expect(facts.publicKey).toBe(key.publicKey);
     });
   }
 
-  it('names the passphrase when an encrypted key comes without it or with the wrong one', () => {
+  it('names the passphrase when an encrypted key comes without it or with the wrong one', async () => {
     for (const encrypted of [key.opensshEncrypted('right'), key.pkcs8Encrypted('right')]) {
-      expect(thrown(() => ssh.parseCreate({ privateKey: encrypted })).issues).toEqual([
+      expect((await refused(ssh, { privateKey: encrypted })).issues).toEqual([
         { path: 'passphrase', message: 'Passphrase is required: the private key is encrypted' },
       ]);
-      const wrong = thrown(() => ssh.parseCreate({ privateKey: encrypted, passphrase: 'wrong' }));
+      const wrong = await refused(ssh, { privateKey: encrypted, passphrase: 'wrong' });
       expect(wrong.issues).toEqual([{ path: 'passphrase', message: 'Passphrase does not open the private key' }]);
     }
   });
 });
 
 describe('ssh key refusals', () => {
-  it('refuses text that is no private key, naming the field', () => {
-    const error = thrown(() =>
-      ssh.parseCreate({
-        privateKey: '-----BEGIN OPENSSH PRIVATE KEY-----\nbm9wZQ==\n-----END OPENSSH PRIVATE KEY-----',
-      }),
-    );
+  it('refuses text that is no private key, naming the field', async () => {
+    const error = await refused(ssh, {
+      privateKey: '-----BEGIN OPENSSH PRIVATE KEY-----\nbm9wZQ==\n-----END OPENSSH PRIVATE KEY-----',
+    });
     expect(error.issues).toEqual([{ path: 'privateKey', message: 'Private key is not an OpenSSH or PEM private key' }]);
   });
 });
