@@ -3,6 +3,7 @@
  * secret, so a careless `log.info({ body })` still cannot leak one.
  */
 import pino from 'pino';
+import { printable } from './db/errors.ts';
 
 export type Logger = pino.Logger;
 
@@ -37,6 +38,8 @@ export const redactedPaths = [
 
 /** Requests are logged without their query string: a setup link's token, say, must not land in a log. */
 const serializers = {
+  // Errors lose a failed query's text and parameters (drizzle puts them in the message).
+  err: (error: unknown) => printable(error),
   req: (req: { id?: unknown; method?: unknown; url?: unknown; ip?: unknown }) => ({
     id: req.id,
     method: req.method,

@@ -4,34 +4,47 @@
  * prints a one-time setup link. Stops gracefully on SIGINT/SIGTERM.
  */
 import { readFileSync } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
 import { parseConfig } from './config.ts';
+import { printable } from './db/errors.ts';
 import { isTresorError } from './errors.ts';
 import { createLogger } from './logger.ts';
-import { createTresor } from './tresor.ts';
+import { createTresor, type Tresor } from './tresor.ts';
 import { buildApp } from './web/app.ts';
 
 async function main(): Promise<void> {
   const config = parseConfig();
   const logger = createLogger(config.logLevel);
-  const tresor = await createTresor(config, { logger });
-  const https =
-    config.tlsCert && config.tlsKey
-      ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) }
-      : undefined;
-  const app = await buildApp(tresor, { logger, ...(https ? { https } : {}) });
-
+  // Signals are heard from the first moment: one that arrives while Tresor is still starting
+  // stops it as soon as it is up, cleanly (the data folder's lock is released, the database closed).
+  let tresor: Tresor | undefined;
+  let app: FastifyInstance | undefined;
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'stopping');
     const forced = setTimeout(() => process.exit(1), 10_000).unref();
-    await app.close();
-    await tresor.close();
+    // Drains requests in flight (their audit rows are written before they answer), then
+    // flushes last-used stamps and closes the database.
+    await app?.close();
+    await tresor?.close();
     clearTimeout(forced);
   };
   process.once('SIGINT', () => void stop('SIGINT'));
   process.once('SIGTERM', () => void stop('SIGTERM'));
+
+  tresor = await createTresor(config, { logger });
+  const https =
+    config.tlsCert && config.tlsKey
+      ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) }
+      : undefined;
+  app = await buildApp(tresor, { logger, ...(https ? { https } : {}) });
+  if (stopping) {
+    await app.close();
+    await tresor.close();
+    return;
+  }
 
   const address = await app.listen({ host: config.host, port: config.port });
   const base = config.publicUrl ?? address;
@@ -49,11 +62,7 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   // Configuration and key problems are the operator's to fix: one line, no stack.
-  const text = isTresorError(error)
-    ? error.message
-    : error instanceof Error
-      ? (error.stack ?? error.message)
-      : String(error);
+  const text = isTresorError(error) ? error.message : (printable(error).stack ?? printable(error).message);
   process.stderr.write(`tresor: ${text}\n`);
   process.exit(1);
 });

@@ -146,7 +146,14 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
       durability: config.auditDurability,
       onAnnounce: (change) => announced.cache?.pending(change),
     });
-    const keys = keyServiceFactory({ db: database.db, source, audit });
+    const keys = keyServiceFactory({
+      db: database.db,
+      source,
+      audit,
+      // A rotation waits three heartbeats for every node to move to the new version before retiring the old.
+      settleMs: config.busHeartbeatMs * 3,
+      warn: (message) => logger.warn(message),
+    });
     await keys.init();
     const db = database.db;
     const bootstrap = bootstrapServiceFactory({ db, audit });
@@ -159,6 +166,11 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
       onError: (error) => logger.error({ err: error }, 'change bus'),
     });
     await bus.start();
+    // Another node or the CLI rotated: reload the key source, and wrap with the newest version at once.
+    bus.onChange((change) => {
+      if (change.scope === 'keys' || change.scope === 'all')
+        keys.reload().catch((error: unknown) => logger.error({ err: error }, 'could not reload the key source'));
+    });
     const cache = new ReadCache(bus, { ttlMs: config.cacheTtlMs, maxEntries: config.cacheMaxEntries });
     announced.cache = cache;
     // The gate: built once, handed to every service; the only holder of the payload reader.

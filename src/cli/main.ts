@@ -3,6 +3,7 @@
  * fix, and an exit code from `exit-codes.ts`.
  */
 import { Command, CommanderError } from 'commander';
+import { printable } from '../db/errors.ts';
 import { isTresorError } from '../errors.ts';
 import { auditCommand } from './commands/audit.command.ts';
 import { groupsCommand } from './commands/groups.command.ts';
@@ -54,7 +55,7 @@ export async function runCli(argv: string[]): Promise<number> {
       context.err(`tresor: ${error.message}`);
       return exitCodeOf[error.code];
     }
-    context.err(`tresor: unexpected error: ${error instanceof Error ? error.message : String(error)}`);
+    context.err(`tresor: unexpected error: ${printable(error).message}`);
     return exitCodes.internal;
   } finally {
     await context.close();

@@ -5,6 +5,7 @@
  * a notice drops exactly the affected entries. A value loaded while an invalidation of its
  * kind happened is not kept, so a slow load cannot put back what a notice just removed.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Change, ChangeBus } from './change-bus.ts';
 
 interface Entry<T> {
@@ -84,6 +85,17 @@ class Shelf<T> {
 }
 
 /** `lists` holds store listings: every secret or principal change may alter them, so each one clears them. */
+
+/**
+ * Reads made inside `readFresh` skip every node's cache and go to the database: for a client
+ * that must see its own write on another node at once (the API's X-Tresor-After header).
+ */
+const freshReads = new AsyncLocalStorage<boolean>();
+
+export function readFresh<T>(fn: () => T): T {
+  return freshReads.run(true, fn);
+}
+
 export type ShelfName = 'principals' | 'secrets' | 'relations' | 'sealed' | 'tokens' | 'lists';
 
 export interface CacheStats {
@@ -131,7 +143,7 @@ export class ReadCache {
     load: () => Promise<T>,
     secretIdOf?: (value: T) => string | undefined,
   ): Promise<T> {
-    if (!this.enabled) {
+    if (!this.enabled || freshReads.getStore() === true) {
       this.stats.bypassed++;
       return load();
     }

@@ -8,6 +8,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { AuditWriter } from '../audit/audit.service.ts';
+import { announce } from '../cluster/change-bus.ts';
 import type { Database } from '../db/client.ts';
 import { ConfigError, WrongMasterKeyError } from '../errors.ts';
 import { systemPrincipal } from '../identity/principal.ts';
@@ -31,16 +32,24 @@ export interface KeyStatus {
 export interface KeyServiceDeps {
   db: Database;
   source: KeySource;
+  /** How long a rotation waits, after announcing the new version, for every node to move to it (ms). */
+  settleMs?: number;
+  /** Told when a version other nodes may still use had to be brought back (a row still used it). */
+  warn?: (message: string) => void;
   /** Rotation start and end are audited (set once the audit trail exists). */
   audit?: Pick<AuditWriter, 'write'>;
 }
 
-export function keyServiceFactory({ db, source, audit }: KeyServiceDeps) {
+export function keyServiceFactory({ db, source, audit, settleMs = 0, warn = () => {} }: KeyServiceDeps) {
   let ring: KeyRing | undefined;
+  /** The newest version the store wraps with (from the database): this node never seals with an older one. */
+  let storeCurrent = 0;
 
   /** Checks every offered version against the database and records new ones. */
   async function verify(candidate: KeyRing): Promise<void> {
     const stored = await keyStore.versions(db);
+    // Known before any check can fail: a node that cannot load the newest version must not seal with an older one.
+    storeCurrent = Math.max(storeCurrent, ...stored.filter((r) => !r.retiredAt).map((r) => r.version));
     for (const row of stored) {
       if (!candidate.has(row.version)) {
         if (row.retiredAt) continue;
@@ -60,6 +69,28 @@ export function keyServiceFactory({ db, source, audit }: KeyServiceDeps) {
     const known = new Set(stored.map((r) => r.version));
     for (const version of candidate.knownVersions)
       if (!known.has(version)) await keyStore.addVersion(db, version, candidate.checkValue(version));
+    storeCurrent = Math.max(candidate.currentVersion, ...stored.filter((r) => !r.retiredAt).map((r) => r.version));
+  }
+
+  /**
+   * A retired version that rows still use (a node that had not moved yet wrapped with it after
+   * the rotation retired it): bring it back while the source has it, so the next rotation
+   * moves those rows; refuse to start when it does not.
+   */
+  async function recheckRetired(candidate: KeyRing): Promise<void> {
+    const usage = await keyStore.usage(db);
+    for (const row of await keyStore.versions(db)) {
+      if (!row.retiredAt || !usage.get(row.version)) continue;
+      if (!candidate.has(row.version))
+        throw new WrongMasterKeyError(
+          `Key version ${row.version} was retired, but ${usage.get(row.version)} data keys still use it and ` +
+            `${source.description} does not provide it; add it back and run tresor keys rotate`,
+        );
+      await keyStore.unretire(db, row.version);
+      warn(
+        `Key version ${row.version} was retired while ${usage.get(row.version)} data keys still used it; it is active again: run tresor keys rotate`,
+      );
+    }
   }
 
   async function load(): Promise<KeyRing> {
@@ -70,7 +101,30 @@ export function keyServiceFactory({ db, source, audit }: KeyServiceDeps) {
   }
 
   return {
-    init: load,
+    async init(): Promise<KeyRing> {
+      const loaded = await load();
+      await recheckRetired(loaded);
+      return loaded;
+    },
+
+    /**
+     * Reloads the key source after another node or the CLI rotated (the change bus says so):
+     * this node then wraps new data keys with the newest version at once.
+     */
+    reload: load,
+
+    /** The ring to seal new data keys with: never one older than the store's newest version. */
+    async sealingRing(): Promise<KeyRing> {
+      let current = this.ring();
+      if (current.currentVersion < storeCurrent) current = await load().catch(() => current);
+      if (current.currentVersion < storeCurrent)
+        throw new ConfigError(
+          `The store now wraps data keys with key version ${storeCurrent}, which ${source.description} on this ` +
+            'node does not provide: add it and restart this node',
+          'TRESOR_MASTER_KEY',
+        );
+      return current;
+    },
 
     /** The current ring; `refresh` reloads the source (another node may have rotated). */
     ring(): KeyRing {
@@ -164,11 +218,26 @@ export function keyServiceFactory({ db, source, audit }: KeyServiceDeps) {
         await options.onProgress?.({ targetVersion: target, rewrapped, remaining });
         if (moved === 0 || remaining === 0) break;
       }
+      // Every node has been told (each batch announced it); give them time to move, then wrap
+      // again whatever a node that had not moved yet wrote meanwhile, and only then retire.
+      if (settleMs > 0) await new Promise((done) => setTimeout(done, settleMs));
+      for (;;) {
+        const moved = await db.transaction(async (tx) => {
+          const batch = await keyStore.lockBatch(tx, target, batchSize);
+          if (batch.length === 0) return 0;
+          const next = batch.map((row) => ({ ...row, ...rewrap(current, row, row, target) }));
+          await keyStore.saveBatch(tx, rotation.id, next);
+          return next.length;
+        });
+        rewrapped += moved;
+        if (moved === 0) break;
+      }
       await db.transaction(async (tx) => {
         const usage = await keyStore.usage(tx);
         for (const v of await keyStore.versions(tx))
           if (v.version !== target && !usage.get(v.version)) await keyStore.retire(tx, v.version);
         await keyStore.finishRotation(tx, rotation.id);
+        await announce(tx, { scope: 'keys' });
       });
       await audit?.write({
         actor: systemPrincipal,

@@ -20,6 +20,10 @@ export const keyStore = {
     await db.insert(keyVersions).values({ version, checkValue }).onConflictDoNothing();
   },
 
+  async unretire(db: Executor, version: number): Promise<void> {
+    await db.update(keyVersions).set({ retiredAt: null }).where(eq(keyVersions.version, version));
+  },
+
   async retire(db: Executor, version: number): Promise<void> {
     await db
       .update(keyVersions)

@@ -54,7 +54,7 @@ export interface SecretServiceDeps {
   references?: { check?: ReferenceChecker };
   audit: Pick<AuditService, 'appendInTx' | 'write'>;
   registry: CredentialRegistry;
-  keys: Pick<KeyService, 'ring'>;
+  keys: Pick<KeyService, 'sealingRing'>;
   settings: { versionsKept: number };
 }
 
@@ -87,7 +87,11 @@ export function secretServiceFactory({
     principal: Principal,
     reason: string,
   ): Promise<void> {
-    const sealed = sealPayload(keys.ring(), serialise(payload), { secretId: row.id, version, typeId: row.typeId });
+    const sealed = sealPayload(await keys.sealingRing(), serialise(payload), {
+      secretId: row.id,
+      version,
+      typeId: row.typeId,
+    });
     await secretStore.insertVersion(tx, {
       secretId: row.id,
       version,

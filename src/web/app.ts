@@ -15,6 +15,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { jsonSchemaTransform, validatorCompiler } from 'fastify-type-provider-zod';
 import qs from 'qs';
 import { auditContext } from '../audit/audit-context.ts';
+import { readFresh } from '../cluster/read-cache.ts';
 import type { Tresor } from '../tresor.ts';
 import { adminRoutes } from './api/admin.routes.ts';
 import { auditRoutes } from './api/audit.routes.ts';
@@ -57,14 +58,21 @@ export async function buildApp(tresor: Tresor, options: AppOptions = {}): Promis
   app.setSerializerCompiler(serializerCompiler);
 
   await app.register(tresorPlugin, { tresor });
-  // Every audit row written while serving a request carries its id and client address.
+  // Every audit row written while serving a request carries its id and client address. A request
+  // with X-Tresor-After reads from the database, never this node's cache: it sees every change
+  // committed before it, on any node (read-your-writes across nodes).
   app.addHook('onRequest', (request, _reply, done) => {
-    auditContext.run({ requestId: request.id, clientAddress: request.ip }, done);
+    const serve = () => auditContext.run({ requestId: request.id, clientAddress: request.ip }, done);
+    if (request.headers['x-tresor-after'] !== undefined) readFresh(serve);
+    else serve();
   });
   await app.register(errorsPlugin);
   // Nothing Tresor answers may be kept by a browser or proxy: token values, forms, lists.
-  app.addHook('onSend', async (_request, reply, payload) => {
+  app.addHook('onSend', async (request, reply, payload) => {
     reply.header('Cache-Control', 'no-store');
+    // A change answers with a token; sending it back as X-Tresor-After to any node reads that change.
+    if (request.method !== 'GET' && request.method !== 'HEAD' && reply.statusCode < 300)
+      reply.header('X-Tresor-Change', request.id);
     return payload;
   });
   await app.register(helmet, {

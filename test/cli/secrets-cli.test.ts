@@ -185,9 +185,14 @@ describe('tresor secrets, remote mode', () => {
       'created mine (api-key, v1)\n',
     );
     const stored = JSON.parse(readFileSync(file, 'utf8')) as { token: string };
-    expect((await run(['logout'], env)).stdout).toBe('signed out\n');
+    expect((await run(['logout'], env)).stdout).toBe(`signed out of ${url}\n`);
     // Logout revoked exactly the token it had stored.
     expect((await h.api('GET', '/api/v1/me', stored.token)).statusCode).toBe(401);
+    // Signed out, the CLI says so: it never falls back to a local folder behind the user's back.
+    const after = await run(['secrets', 'list'], env);
+    expect(after.code).toBe(4);
+    expect(after.stderr).toContain(`You are signed out of ${url}`);
+    expect((await run(['logout', '--local'], env)).stdout).toBe('signed out; the CLI works on the local database\n');
     const wrong = await run(['login', '--url', url, '--email', user.email], env, 'not the password\n');
     expect(wrong).toMatchObject({ code: 4, stderr: 'tresor: Wrong e-mail or password, or the account is disabled\n' });
   }, 180_000);

@@ -92,6 +92,46 @@ describe.skipIf(!postgresUrl)('two nodes on one PostgreSQL', () => {
     expect(stale).toBe(0);
   });
 
+  it('reads its own write on B at once with X-Tresor-After (0 stale in every trial), over HTTP', async () => {
+    const admin = await createAdmin(a);
+    const aApp = await buildApp(a);
+    await aApp.ready();
+    try {
+      const token = (await a.sessions.createToken(admin, { name: 'rw' })).token;
+      const auth = { authorization: `Bearer ${token}` };
+      const s = await a.secrets.create(admin, { type: 'password', name: 'read-own', fields: { password: 'p' } });
+      const trials = 30;
+      let staleWith = 0;
+      let staleWithout = 0;
+      for (let i = 0; i < trials; i++) {
+        // B's cache is warm before each write.
+        await bApp.inject({ url: `/api/v1/secrets/${s.id}`, headers: auth });
+        const write = await aApp.inject({
+          method: 'PATCH',
+          url: `/api/v1/secrets/${s.id}`,
+          headers: auth,
+          payload: { description: `d${i}` },
+        });
+        expect(write.statusCode).toBe(200);
+        const change = write.headers['x-tresor-change'];
+        expect(typeof change).toBe('string');
+        const without = await bApp.inject({ url: `/api/v1/secrets/${s.id}`, headers: auth });
+        if (without.json().description !== `d${i}`) staleWithout++;
+        const withHeader = await bApp.inject({
+          url: `/api/v1/secrets/${s.id}`,
+          headers: { ...auth, 'x-tresor-after': String(change) },
+        });
+        if (withHeader.json().description !== `d${i}`) staleWith++;
+      }
+      process.stdout.write(
+        `[figures] first read on B right after A's 200: ${staleWithout}/${trials} stale without X-Tresor-After, ${staleWith}/${trials} with it\n`,
+      );
+      expect(staleWith).toBe(0);
+    } finally {
+      await aApp.close();
+    }
+  });
+
   it('sees a share removal, a membership removal and a user disable made on A', async () => {
     const admin = await createAdmin(a);
     const friend = await createUser(a, admin, 'node-friend');
