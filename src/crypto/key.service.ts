@@ -88,7 +88,8 @@ export function keyServiceFactory({ db, source, audit, settleMs = 0, warn = () =
         );
       await keyStore.unretire(db, row.version);
       warn(
-        `Key version ${row.version} was retired while ${usage.get(row.version)} data keys still used it; it is active again: run tresor keys rotate`,
+        `Key version ${row.version} was retired while ${usage.get(row.version)} data keys still used it; ` +
+          'it is active again: run tresor keys rotate',
       );
     }
   }
