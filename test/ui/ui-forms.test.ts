@@ -145,7 +145,11 @@ describe('web UI (PGlite)', () => {
       { from: `/secrets/${id}/edit` },
     );
     expect(saved.statusCode).toBe(302);
-    expect(saved.headers.location).toBe(`/secrets/${id}?done=saved`);
+    expect(saved.headers.location).toBe(`/secrets/${id}`);
+    // The confirmation comes once, from a cookie the redirect set, and never from the URL.
+    expect((await c.get(`/secrets/${id}`)).body).toContain('Saved: a new version was written.');
+    expect((await c.get(`/secrets/${id}`)).body).not.toContain('Saved: a new version was written.');
+    expect((await c.get(`/secrets/${id}?done=deleted`)).body).not.toContain('Secret deleted.');
     const { value } = await h.tresor.use(Smtp, h.admin, id);
     expect(value).toMatchObject({
       host: 'smtp.example.test',
@@ -200,7 +204,8 @@ describe('web UI (PGlite)', () => {
     expect(wrong.statusCode).toBe(422);
     expect((await h.tresor.secrets.get(h.admin, s.id)).name).toBe('ui-doomed');
     const ok = await c.post(`/secrets/${s.id}/delete`, { confirm: 'ui-doomed' });
-    expect(ok.headers.location).toBe('/secrets?done=deleted');
+    expect(ok.headers.location).toBe('/secrets');
+    expect((await c.get('/secrets')).body).toContain('Secret deleted.');
     await expect(h.tresor.secrets.get(h.admin, s.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
@@ -215,7 +220,7 @@ describe('web UI (PGlite)', () => {
     });
     await h.tresor.secrets.update(h.admin, s.id, { fields: { password: 'two' } });
     expect((await c.post(`/secrets/${s.id}/shares`, { user: friend.email })).headers.location).toBe(
-      `/secrets/${s.id}/shares?done=shared`,
+      `/secrets/${s.id}/shares`,
     );
     const unknown = await c.post(`/secrets/${s.id}/shares`, { user: 'ghost@example.test' });
     expect(unknown.statusCode).toBe(422);
@@ -313,10 +318,19 @@ describe('web UI (PGlite)', () => {
     expect(refused.statusCode).toBe(422);
     expect(refused.body).toContain('Enter your current password to create a token');
     const res = await c.post('/tokens', { name: 'from-ui', currentPassword: adminPassword });
-    expect(res.statusCode).toBe(201);
-    const token = /<code class="token">(tsr_[^<]+)<\/code>/.exec(res.body)![1]!;
+    // Post/redirect/get: the value is shown on the page the redirect leads to, once, and never in a URL.
+    expect(res.statusCode).toBe(302);
+    expect(res.headers.location).toBe('/tokens');
+    const shown = await c.get('/tokens');
+    const token = /<code class="token">(tsr_[^<]+)<\/code>/.exec(shown.body)![1]!;
+    expect(shown.headers['cache-control']).toBe('no-store');
     expect((await h.api('GET', '/api/v1/me', token)).statusCode).toBe(200);
-    expect((await c.get('/tokens')).body).not.toContain(token);
+    // Reloading shows no token and creates none.
+    const again = await c.get('/tokens');
+    expect(again.body).not.toContain(token);
+    expect((await h.tresor.sessions.tokens(h.admin)).filter((t) => t.name === 'from-ui')).toHaveLength(1);
+    // Another browser (another session) cannot read the sealed token cookie.
+    expect(c.cookie('tresor_new_token')).toBeUndefined();
   });
 });
 

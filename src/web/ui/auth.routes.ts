@@ -4,10 +4,11 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { sessionCookie } from '../plugins/auth.plugin.ts';
 import { loginRateLimit } from '../plugins/login-rate-limit.ts';
+import { redirectWith } from './flash.ts';
 import { form, text, uiSchema } from './form-schemas.ts';
 import { formAction, renderPage } from './render.ts';
 
-const nextQuery = z.object({ next: text(2000), done: text(40).optional() });
+const nextQuery = z.object({ next: text(2000) });
 const loginForm = form({ email: text(1000), password: text(1000), next: text(2000) });
 const setupQuery = z.object({ token: text(200) });
 const setupForm = form({ token: text(200), email: text(1000), password: text(1000), displayName: text(200) });
@@ -87,7 +88,7 @@ export const uiAuthRoutes: FastifyPluginAsyncZod = async (app) => {
             password: body.password,
             ...(body.displayName ? { displayName: body.displayName } : {}),
           });
-          return reply.redirect('/login?done=setup-done');
+          return redirectWith(reply, '/login', 'setup-done');
         },
         (message) =>
           renderPage(request, reply.status(422), 'setup', {

@@ -4,6 +4,7 @@ import type {} from '@fastify/csrf-protection';
 import type {} from '@fastify/view';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type ErrorCode, type FieldIssue, isTresorError, ValidationError } from '../../errors.ts';
+import { takeFlash } from './flash.ts';
 
 /** Errors a form shows beside its inputs (the rest go to the error page). */
 const shownOnForm: ReadonlySet<ErrorCode> = new Set([
@@ -12,19 +13,6 @@ const shownOnForm: ReadonlySet<ErrorCode> = new Set([
   'ACCESS_DENIED',
   'UNAUTHENTICATED',
 ]);
-
-/** Fixed confirmation messages, chosen by key: no user text travels through the URL into a page. */
-const flashes: Record<string, string> = {
-  created: 'Secret created.',
-  saved: 'Saved: a new version was written.',
-  unchanged: 'Nothing changed, so no new version was written.',
-  deleted: 'Secret deleted.',
-  shared: 'Shared.',
-  unshared: 'Share removed.',
-  'rolled-back': 'Rolled back: a new version holds the old values.',
-  'setup-done': 'Administrator created. Sign in.',
-  'password-changed': 'Password changed. Sign in with the new one.',
-};
 
 export async function renderPage(
   request: FastifyRequest,
@@ -45,8 +33,8 @@ export async function renderPage(
       },
     };
   }
-  const done = (request.query as Record<string, unknown> | undefined)?.done;
-  const flash = typeof done === 'string' ? flashes[done] : undefined;
+  // The confirmation of the POST that redirected here, from a one-time cookie (never the URL).
+  const flash = takeFlash(request, reply);
   return reply.header('Cache-Control', 'no-store').view(`pages/${template}.hbs`, { ...chrome, flash, csrf, ...data });
 }
 

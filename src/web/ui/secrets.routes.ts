@@ -6,6 +6,7 @@ import type { CredentialType } from '../../credentials/index.ts';
 import { ValidationError } from '../../errors.ts';
 import type { SecretMetadata } from '../../secrets/secret-metadata.ts';
 import { principalOf, requireSession } from '../plugins/auth.plugin.ts';
+import { redirectWith } from './flash.ts';
 import { fieldsFromForm, renderFields } from './form-input.ts';
 import { form, idParams, secretForm, text, typeParams, uiSchema } from './form-schemas.ts';
 import { errorsByPath, formAction, renderPage } from './render.ts';
@@ -15,7 +16,6 @@ const storeQuery = z.object({
   q: text(200),
   expiring: text(10),
   after: text(200),
-  done: text(40).optional(),
 });
 
 const typeView = (t: CredentialType) => ({
@@ -139,7 +139,7 @@ export const uiSecretsRoutes: FastifyPluginAsyncZod = async (app) => {
             fields,
             expiresAt: expiresAtFrom(body),
           });
-          return reply.redirect(`/secrets/${created.id}?done=created`);
+          return redirectWith(reply, `/secrets/${created.id}`, 'created');
         },
         (message, error) =>
           showForm(request, reply.status(422), type, {
@@ -207,7 +207,7 @@ export const uiSecretsRoutes: FastifyPluginAsyncZod = async (app) => {
             ...(type.definition.expiresFrom ? {} : { expiresAt: expiresAtFrom(body) }),
             ...(Number.isInteger(expected) && expected > 0 ? { expectedVersion: expected } : {}),
           });
-          return reply.redirect(`/secrets/${id}?done=${result.changed ? 'saved' : 'unchanged'}`);
+          return redirectWith(reply, `/secrets/${id}`, result.changed ? 'saved' : 'unchanged');
         },
         async (message, error) => {
           const detail = await secrets.describe(principal, id);
@@ -241,7 +241,7 @@ export const uiSecretsRoutes: FastifyPluginAsyncZod = async (app) => {
         });
       }
       await secrets.delete(principal, secret.id);
-      return reply.redirect('/secrets?done=deleted');
+      return redirectWith(reply, '/secrets', 'deleted');
     },
   );
 };

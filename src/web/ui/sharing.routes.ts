@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { principalOf, requireSession } from '../plugins/auth.plugin.ts';
+import { redirectWith } from './flash.ts';
 import { form, idParams, text, uiSchema } from './form-schemas.ts';
 import { formAction, renderPage } from './render.ts';
 
@@ -55,7 +56,7 @@ export const uiSharingRoutes: FastifyPluginAsyncZod = async (app) => {
       return formAction(
         async () => {
           await shares.share(principalOf(request), idOf(request), target);
-          return reply.redirect(`/secrets/${idOf(request)}/shares?done=shared`);
+          return redirectWith(reply, `/secrets/${idOf(request)}/shares`, 'shared');
         },
         (message) => sharesPage(request, reply.status(422), message),
       );
@@ -69,7 +70,7 @@ export const uiSharingRoutes: FastifyPluginAsyncZod = async (app) => {
       formAction(
         async () => {
           await shares.unshare(principalOf(request), request.params.id, request.params.shareId);
-          return reply.redirect(`/secrets/${idOf(request)}/shares?done=unshared`);
+          return redirectWith(reply, `/secrets/${idOf(request)}/shares`, 'unshared');
         },
         (message) => sharesPage(request, reply.status(409), message),
       ),
@@ -90,7 +91,7 @@ export const uiSharingRoutes: FastifyPluginAsyncZod = async (app) => {
       return formAction(
         async () => {
           await secrets.rollback(principalOf(request), idOf(request), Number(body.version), { reason: body.reason });
-          return reply.redirect(`/secrets/${idOf(request)}/versions?done=rolled-back`);
+          return redirectWith(reply, `/secrets/${idOf(request)}/versions`, 'rolled-back');
         },
         (message) => versionsPage(request, reply.status(422), message),
       );

@@ -2,6 +2,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { principalOf, requireSession } from '../plugins/auth.plugin.ts';
+import { keepNewToken, redirectWith, takeNewToken } from './flash.ts';
 import { form, idParams, text, uiSchema } from './form-schemas.ts';
 import { formAction, renderPage } from './render.ts';
 
@@ -18,7 +19,11 @@ export const uiTokensRoutes: FastifyPluginAsyncZod = async (app) => {
       ...extra,
     });
 
-  app.get('/tokens', (request, reply) => page(request, reply));
+  // The token created by the POST that redirected here is shown this once (it travels sealed to the session).
+  app.get('/tokens', (request, reply) => {
+    const created = takeNewToken(request, reply);
+    return page(request, reply, created ? { created: { name: created.name, token: created.value } } : {});
+  });
 
   app.post(
     '/tokens',
@@ -34,8 +39,9 @@ export const uiTokensRoutes: FastifyPluginAsyncZod = async (app) => {
             currentPassword: body.currentPassword,
             ...(days ? { expiresInDays: Number(days) } : {}),
           });
-          // Rendered directly (never redirected with the token in a URL), and only this once.
-          return page(request, reply.status(201), { created: { name: created.info.name, token: created.token } });
+          // Post/redirect/get: a reload never mints a second token; the value is never in a URL.
+          keepNewToken(request, reply, { name: created.info.name, value: created.token });
+          return reply.redirect('/tokens');
         },
         (message) => page(request, reply.status(422), { error: message }),
       );
@@ -47,7 +53,7 @@ export const uiTokensRoutes: FastifyPluginAsyncZod = async (app) => {
     { preHandler: app.csrfProtection, schema: uiSchema({ params: idParams }) },
     async (request, reply) => {
       await sessions.revokeToken(principalOf(request), request.params.id);
-      return reply.redirect('/tokens');
+      return redirectWith(reply, '/tokens', 'token-revoked');
     },
   );
 };
