@@ -37,6 +37,13 @@ const environmentSchema = z.object({
   TRESOR_PUBLIC_URL: z.url().optional(),
   TRESOR_CACHE_TTL_MS: integer(0, 3_600_000).default(30_000),
   TRESOR_HOOK_WORKERS: integer(1, 64).default(1),
+  TRESOR_TRUSTED_PROXIES: z
+    .string()
+    .default('')
+    .refine(
+      (s) => s.split(',').every((p) => p.trim() === '' || /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(p.trim())),
+      'must be a comma-separated list of IP addresses or CIDR ranges, e.g. 10.0.0.5,10.1.0.0/16',
+    ),
   TRESOR_HOOK_BUDGET_MS: integer(100, 600_000).default(10_000),
   TRESOR_CACHE_MAX_ENTRIES: integer(100, 10_000_000).default(100_000),
   TRESOR_LAST_USED_FLUSH_MS: integer(10, 3_600_000).default(1000),
@@ -83,6 +90,8 @@ export interface TresorConfig {
   /** Worker threads for credential types' slow checks (opening keys), and the time one check may take. */
   hookWorkers: number;
   hookBudgetMs: number;
+  /** Load balancers whose X-Forwarded-For is believed (client addresses for rate limits and the audit trail). */
+  trustedProxies: string[];
   cacheMaxEntries: number;
   /** How often coalesced "last used" stamps are written. */
   lastUsedFlushMs: number;
@@ -131,6 +140,9 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     cacheTtlMs: e.TRESOR_CACHE_TTL_MS,
     hookWorkers: e.TRESOR_HOOK_WORKERS,
     hookBudgetMs: e.TRESOR_HOOK_BUDGET_MS,
+    trustedProxies: e.TRESOR_TRUSTED_PROXIES.split(',')
+      .map((p) => p.trim())
+      .filter(Boolean),
     cacheMaxEntries: e.TRESOR_CACHE_MAX_ENTRIES,
     loginAttemptsPerMinute: e.TRESOR_LOGIN_ATTEMPTS_PER_MINUTE,
     sessionHours: e.TRESOR_SESSION_HOURS,

@@ -12,6 +12,7 @@ import { AccessDeniedError, ConflictError, NotFoundError, TresorError, Validatio
 import { parseField } from '../validation.ts';
 import { identityStore, type UserRow } from './identity.store.ts';
 import { displayNameSchema, emailSchema, loginPasswordSchema } from './identity-rules.ts';
+import { type LoginThrottle, loginThrottle } from './login-throttle.ts';
 import { hashPassword, verifyPassword } from './password-hash.ts';
 import type { Principal } from './principal.ts';
 
@@ -57,9 +58,10 @@ export interface UserServiceDeps {
   gate: Pick<AccessGate, 'require' | 'userAction' | 'readUser' | 'requireChange' | 'facts'>;
   audit: Pick<AuditService, 'appendInTx' | 'write'>;
   listener?: UserListener;
+  throttle?: LoginThrottle;
 }
 
-export function userServiceFactory({ db, gate, audit, listener = {} }: UserServiceDeps) {
+export function userServiceFactory({ db, gate, audit, listener = {}, throttle = loginThrottle() }: UserServiceDeps) {
   async function existing(id: string): Promise<UserRow> {
     const row = await identityStore.userById(db, id);
     if (!row) throw new NotFoundError(`No user ${id}`);
@@ -108,7 +110,11 @@ export function userServiceFactory({ db, gate, audit, listener = {} }: UserServi
     ): Promise<User> {
       const email = typeof emailInput === 'string' ? emailInput.trim().toLowerCase().slice(0, 320) : '';
       const row = email ? await identityStore.userByEmail(db, email) : undefined;
+      // Per account, from any address: slower after repeated failures, never locked.
+      await throttle.before(email);
       const ok = await verifyPassword(row?.passwordHash, typeof password === 'string' ? password : '');
+      if (!row || !ok || row.disabled) throttle.failed(email);
+      else throttle.succeeded(email);
       const target = { id: row?.id ?? null, name: recordableLogin(email) };
       if (!row || !ok || row.disabled) {
         await audit.write({

@@ -51,7 +51,8 @@ export async function buildApp(tresor: Tresor, options: AppOptions = {}): Promis
     ...(options.https ? { https: options.https } : {}),
     bodyLimit: 1024 * 1024,
     genReqId: () => randomUUID(),
-    trustProxy: false,
+    // X-Forwarded-For counts only from the configured load balancers (TRESOR_TRUSTED_PROXIES).
+    trustProxy: tresor.config.trustedProxies.length > 0 ? tresor.config.trustedProxies : false,
     routerOptions: { maxParamLength: 200 },
   }) as unknown as FastifyInstance;
   app.setValidatorCompiler(validatorCompiler);

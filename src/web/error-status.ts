@@ -16,6 +16,6 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   TYPE_DEFINITION_INVALID: 500,
   CONFIG_INVALID: 500,
   UPSTREAM_FAILED: 502,
-  BUSY: 503,
+  BUSY: 429,
   INTERNAL: 500,
 };
