@@ -80,10 +80,7 @@ describe.skipIf(!chromiumPath)('web UI in Chromium', () => {
     await page.fill('#f-host', 'smtp.example.test');
     await page.fill('#f-username', 'mailer');
     await page.fill('#f-password', smtpPassword);
-    await Promise.all([
-      page.waitForURL(/\/secrets\/[0-9a-f-]{36}$/),
-      page.click('main button[type=submit]'),
-    ]);
+    await Promise.all([page.waitForURL(/\/secrets\/[0-9a-f-]{36}$/), page.click('main button[type=submit]')]);
     await snap(page, 'smtp-created');
     expect(await page.textContent('main')).toContain('•••••• (sealed)');
 
@@ -103,7 +100,10 @@ describe.skipIf(!chromiumPath)('web UI in Chromium', () => {
     expect(await page.textContent('main')).toContain('Password must be entered again');
     await page.fill('#f-host', 'smtp.example.test');
     await page.fill('#f-username', 'relay-user');
-    await Promise.all([page.waitForSelector('[role=status]:has-text("Saved: a new version was written.")'), page.click('main button[type=submit]')]);
+    await Promise.all([
+      page.waitForSelector('[role=status]:has-text("Saved: a new version was written.")'),
+      page.click('main button[type=submit]'),
+    ]);
     const { value } = await h.tresor.use(Smtp, h.admin, 'mail-relay');
     expect(value.password).toBe(smtpPassword);
     expect(value.username).toBe('relay-user');
@@ -111,7 +111,10 @@ describe.skipIf(!chromiumPath)('web UI in Chromium', () => {
     // Share with a user, who signs in and sees it.
     await page.getByRole('link', { name: 'Share', exact: true }).click();
     await page.fill('#user', friend.email);
-    await Promise.all([page.waitForSelector('[role=status]:has-text("Shared.")'), page.click('button:has-text("Share with user")')]);
+    await Promise.all([
+      page.waitForSelector('[role=status]:has-text("Shared.")'),
+      page.click('button:has-text("Share with user")'),
+    ]);
     await snap(page, 'shares');
     const friendPage = await signIn(await browser.newContext(), friend.email);
     expect(await friendPage.textContent('table.store')).toContain('mail-relay');
@@ -125,7 +128,10 @@ describe.skipIf(!chromiumPath)('web UI in Chromium', () => {
     });
     await page.goto(`${base}/secrets/team-only/shares`);
     await page.selectOption('#group', team.name);
-    await Promise.all([page.waitForSelector('[role=status]:has-text("Shared.")'), page.click('button:has-text("Share with group")')]);
+    await Promise.all([
+      page.waitForSelector('[role=status]:has-text("Shared.")'),
+      page.click('button:has-text("Share with group")'),
+    ]);
     const teammatePage = await signIn(await browser.newContext(), teammate.email);
     expect(await teammatePage.textContent('main')).not.toContain('team-only');
     await snap(teammatePage, 'teammate-store');
@@ -135,7 +141,10 @@ describe.skipIf(!chromiumPath)('web UI in Chromium', () => {
     await page.goto(`${base}/secrets/mail-relay/versions`);
     await snap(page, 'versions');
     await page.fill('#reason-1', 'wrong relay');
-    await Promise.all([page.waitForSelector('[role=status]:has-text("Rolled back")'), page.click('button:has-text("Roll back to v1")')]);
+    await Promise.all([
+      page.waitForSelector('[role=status]:has-text("Rolled back")'),
+      page.click('button:has-text("Roll back to v1")'),
+    ]);
     expect((await h.tresor.use(Smtp, h.admin, 'mail-relay')).value.username).toBe('mailer');
 
     // Delete, with a confirmation that names the secret.
