@@ -8,6 +8,7 @@ import { type FieldIssue, TresorError, ValidationError } from '../errors.ts';
 import type { CredentialDefinition, CredentialHooks, FieldDefinition, HookRunner, TypeSettings } from './definition.ts';
 import type { FieldValue, Pair, Payload } from './field-options.ts';
 import { deriveFormModel, type FormModel } from './form-model.ts';
+import { runSlowHooks } from './hooks/slow-hooks.ts';
 import { deriveJsonSchema, deriveSchema } from './schemas.derive.ts';
 import { fieldIssuesOf } from './validation-messages.ts';
 
@@ -170,17 +171,7 @@ export class CredentialType<T extends object = object> {
         throw error;
       }
     } else {
-      const instance = this.hydrate(complete) as T & CredentialHooks;
-      const issues = [...(instance.verify?.({ settings: this.settings }) ?? [])];
-      let facts: Record<string, string> = {};
-      if (issues.length === 0 && typeof instance.facts === 'function') {
-        try {
-          facts = instance.facts();
-        } catch {
-          facts = {};
-        }
-      }
-      result = { issues, facts };
+      result = runSlowHooks(this.hydrate(complete) as T & CredentialHooks, { settings: this.settings });
     }
     if (result.issues.length > 0) throw this.invalid([...result.issues]);
     return { facts: result.facts };

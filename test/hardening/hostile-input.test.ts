@@ -103,15 +103,21 @@ describe('hostile input over HTTP (PGlite)', () => {
 
   it('reads PEM text with thousands of BEGIN lines and no END in linear time', () => {
     const one = `-----BEGIN CERTIFICATE-----\n${'A'.repeat(60)}\n`;
-    const small = one.repeat(2000);
-    const large = one.repeat(16000);
-    const time = (text: string) => {
-      const started = performance.now();
-      for (let i = 0; i < 5; i++) expect(pemBlocks(text)).toEqual([]);
-      return performance.now() - started;
+    const small = one.repeat(4000);
+    const large = one.repeat(32000);
+    // The best of several runs: the least disturbed by whatever else the machine is doing.
+    const best = (text: string) => {
+      let fastest = Number.POSITIVE_INFINITY;
+      for (let i = 0; i < 7; i++) {
+        const started = performance.now();
+        expect(pemBlocks(text)).toEqual([]);
+        fastest = Math.min(fastest, performance.now() - started);
+      }
+      return fastest;
     };
-    time(small);
-    // 8× the text: linear is ~8× the time, quadratic ~64×.
-    expect(time(large) / Math.max(time(small), 0.05)).toBeLessThan(32);
+    best(small);
+    const ratio = best(large) / Math.max(best(small), 0.05);
+    stalls['PEM ratio, 8x the text (linear ~8, quadratic ~64)'] = ratio;
+    expect(ratio).toBeLessThan(32);
   });
 });

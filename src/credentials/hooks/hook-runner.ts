@@ -4,8 +4,9 @@
  * fields (defaults already applied). Answers issues (verify) and facts, or an error text.
  */
 import { parentPort } from 'node:worker_threads';
-import type { CredentialHooks, ValidationContext } from '../definition.ts';
+import type { CredentialHooks } from '../definition.ts';
 import type { HookRequest, HookResponse } from './hook-protocol.ts';
+import { runSlowHooks } from './slow-hooks.ts';
 
 const modules = new Map<string, Promise<Record<string, unknown>>>();
 
@@ -19,17 +20,7 @@ async function run(request: HookRequest): Promise<HookResponse> {
   if (typeof ctor !== 'function')
     return { id: request.id, error: `${request.exportName} is not exported by its module` };
   const instance = Object.assign(Reflect.construct(ctor, []) as object, request.payload) as CredentialHooks;
-  const context: ValidationContext = { settings: request.settings };
-  const issues = [...(instance.verify?.(context) ?? [])];
-  let facts: Record<string, string> = {};
-  if (issues.length === 0 && typeof instance.facts === 'function') {
-    try {
-      facts = instance.facts();
-    } catch {
-      facts = {};
-    }
-  }
-  return { id: request.id, issues, facts };
+  return { id: request.id, ...runSlowHooks(instance, { settings: request.settings }) };
 }
 
 parentPort?.on('message', (request: HookRequest) => {
