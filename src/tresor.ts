@@ -10,7 +10,6 @@ import { type ChangeBus, createChangeBus } from './cluster/change-bus.ts';
 import { ReadCache } from './cluster/read-cache.ts';
 import type { TresorConfig } from './config.ts';
 import { HookPool } from './credentials/hooks/hook-pool.ts';
-import type { CredentialClass } from './credentials/index.ts';
 import { CredentialRegistry, type HookRunner, loadCredentialTypes } from './credentials/index.ts';
 import { type KeyService, keyServiceFactory } from './crypto/key.service.ts';
 import { type KeySource, keySourceFor } from './crypto/key-source.ts';
@@ -29,7 +28,7 @@ import { type LastUsedRecorder, lastUsedRecorder } from './secrets/last-used.rec
 import { payloadReader } from './secrets/payload.reader.ts';
 import { type ReferenceChecker, type SecretService, secretServiceFactory } from './secrets/secret.service.ts';
 import { type ShareService, shareServiceFactory } from './secrets/share.service.ts';
-import { type Used, type UseOptions, type UseService, useServiceFactory } from './secrets/use.service.ts';
+import { type UseService, useServiceFactory } from './secrets/use.service.ts';
 
 export interface Tresor {
   config: TresorConfig;
@@ -59,12 +58,7 @@ export interface Tresor {
   /** {{ secret('name') }} references in configuration text: check at save time, render at run time. */
   expressions: ExpressionService;
   /** A typed, decrypted credential for a module acting for `principal` (see UseService). */
-  use<T extends object>(
-    ctor: CredentialClass<T>,
-    principal: Principal,
-    nameOrId: string,
-    options?: UseOptions,
-  ): Promise<Used<T>>;
+  use: ModuleContext['use'];
   close(): Promise<void>;
 }
 
@@ -167,9 +161,31 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
     });
     await bus.start();
     // Another node or the CLI rotated: reload the key source, and wrap with the newest version at once.
+    // Every re-wrapped batch announces, so reloads are coalesced: one at a time, and one more
+    // after it when notices came meanwhile (never one per batch of a long rotation).
+    let reloading: Promise<void> | undefined;
+    let reloadAgain = false;
+    const reload = (): void => {
+      if (reloading) {
+        reloadAgain = true;
+        return;
+      }
+      reloading = keys
+        .reload()
+        .then(
+          () => undefined,
+          (error: unknown) => logger.error({ err: error }, 'could not reload the key source'),
+        )
+        .finally(() => {
+          reloading = undefined;
+          if (reloadAgain) {
+            reloadAgain = false;
+            reload();
+          }
+        });
+    };
     bus.onChange((change) => {
-      if (change.scope === 'keys' || change.scope === 'all')
-        keys.reload().catch((error: unknown) => logger.error({ err: error }, 'could not reload the key source'));
+      if (change.scope === 'keys' || change.scope === 'all') reload();
     });
     const cache = new ReadCache(bus, { ttlMs: config.cacheTtlMs, maxEntries: config.cacheMaxEntries });
     announced.cache = cache;

@@ -7,7 +7,7 @@
  *   files and writing changes nobody else sees. A lock left by a process that is gone is
  *   taken over.
  * - The folder is 0700 and everything in it 0600/0700 (PGlite creates files with the
- *   process's umask, 0666 by default: any local user could read the WAL and its argon2
+ *   process's umask, 0666 by default: every local user could read the WAL and its argon2
  *   hashes, or stop Tresor by overwriting pg_control). A folder that other users may write
  *   to is refused: whoever can write there can replace the database.
  */

@@ -1,5 +1,4 @@
 /** The inputs and results of the secret service, shared by its callers (web, CLI, modules). */
-import type { CredentialType, Payload } from '../credentials/index.ts';
 import type { Principal } from '../identity/principal.ts';
 import type { SecretFilter } from './secret.store.ts';
 import type { SecretMetadata } from './secret-metadata.ts';
@@ -41,10 +40,3 @@ export interface ListOptions extends Omit<SecretFilter, 'visibleTo'> {
 
 /** Whether `principal` may use the secret `name`, and its type (the use service answers). */
 export type ReferenceChecker = (principal: Principal, name: string) => Promise<{ typeId: string }>;
-
-/** An opened secret: for consumers in-process only, never for a response. */
-export interface OpenedSecret<T extends object = object> {
-  metadata: SecretMetadata;
-  type: CredentialType<T>;
-  payload: Payload;
-}

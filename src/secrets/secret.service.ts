@@ -39,7 +39,6 @@ import { shareStore } from './share.store.ts';
 export type {
   CreateSecretInput,
   ListOptions,
-  OpenedSecret,
   ReferenceChecker,
   UpdateResult,
   UpdateSecretInput,
@@ -435,15 +434,17 @@ export function secretServiceFactory({
       const reason = parseField(reasonSchema, options.reason ?? '', 'reason');
       // Old versions never change: their facts are derived (off the event loop) before the transaction.
       const first = await gate.check(principal, ref, 'rollback');
-      const old = to < first.row.version ? await gate.open(db, first, to).catch(() => undefined) : undefined;
-      const facts =
-        old && typeOf(first.row).inspects
-          ? (
-              await typeOf(first.row)
-                .inspect(old)
-                .catch(() => ({ facts: {} }))
-            ).facts
-          : {};
+      // Only types with slow hooks need the old payload here; the others skip the extra decrypt.
+      const inspects = typeOf(first.row).inspects;
+      const old =
+        inspects && to < first.row.version ? await gate.open(db, first, to).catch(() => undefined) : undefined;
+      const facts = old
+        ? (
+            await typeOf(first.row)
+              .inspect(old)
+              .catch(() => ({ facts: {} }))
+          ).facts
+        : {};
       return gate.guard(principal, 'rollback', ref, () =>
         db.transaction(async (tx) => {
           const grant = await gate.secret(tx, principal, ref, 'rollback', { lock: true });
