@@ -9,6 +9,7 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
+import { openDurablePglite } from './durable-pglite.ts';
 import * as schema from './schema/index.ts';
 
 export type Schema = typeof schema;
@@ -46,7 +47,8 @@ function once(close: () => Promise<void>): () => Promise<void> {
 export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHandle> {
   if (target.kind === 'pglite') {
     if (target.dataDir) mkdirSync(target.dataDir, { recursive: true });
-    const client = target.dataDir ? new PGlite(target.dataDir) : new PGlite();
+    // On disk every acknowledged commit is synced (durable-pglite.ts); in memory there is no disk.
+    const client = target.dataDir ? openDurablePglite(target.dataDir) : new PGlite();
     await client.waitReady;
     return {
       kind: 'pglite',
