@@ -1,7 +1,12 @@
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  // `tresor` (what credential types import) resolves to the sources in tests, never to dist/.
+  resolve: { conditions: ['tresor-source'] },
+  ssr: { resolve: { conditions: ['tresor-source'] } },
   test: {
+    // Worker threads started by tests (the hook pool) resolve it the same way.
+    execArgv: ['--conditions=tresor-source'],
     include: ['test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,

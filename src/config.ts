@@ -21,6 +21,10 @@ const environmentSchema = z.object({
   TRESOR_LISTEN_URL: postgresUrlSetting,
   TRESOR_BUS_HEARTBEAT_MS: integer(50, 60_000).default(1000),
   TRESOR_DATA_DIR: z.string().min(1).default('./data'),
+  TRESOR_EMBEDDED_SHARED_BUFFERS: z
+    .string()
+    .regex(/^\d{1,6}(kB|MB|GB)$/, 'must be a size PostgreSQL understands, e.g. 16MB or 512kB')
+    .default('16MB'),
   TRESOR_MASTER_KEY: z.string().optional(),
   TRESOR_MASTER_KEY_FILE: z.string().optional(),
   TRESOR_VERSIONS_KEPT: integer(1, 1000).default(10),
@@ -66,6 +70,8 @@ export interface TresorConfig {
    */
   busHeartbeatMs: number;
   dataDir: string;
+  /** The embedded database's page cache (PostgreSQL's shared_buffers), e.g. `16MB`. */
+  embeddedSharedBuffers: string;
   masterKey: string | undefined;
   masterKeyFile: string | undefined;
   /** Versions kept per secret, current included; 1 turns history off. */
@@ -124,6 +130,7 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     listenUrl: e.TRESOR_LISTEN_URL ?? e.DATABASE_URL,
     busHeartbeatMs: e.TRESOR_BUS_HEARTBEAT_MS,
     dataDir: resolve(e.TRESOR_DATA_DIR),
+    embeddedSharedBuffers: e.TRESOR_EMBEDDED_SHARED_BUFFERS,
     masterKey: e.TRESOR_MASTER_KEY || undefined,
     masterKeyFile: e.TRESOR_MASTER_KEY_FILE ? resolve(e.TRESOR_MASTER_KEY_FILE) : undefined,
     versionsKept: e.TRESOR_VERSIONS_KEPT,

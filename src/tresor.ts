@@ -101,20 +101,25 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
   const logger = overrides.logger ?? createLogger(config.logLevel);
   // Slow hooks of credential types (opening keys) run in worker threads, never on the event loop.
   const hookPool = new HookPool({ workers: config.hookWorkers, budgetMs: config.hookBudgetMs, maxQueued: 32 });
-  const registry = await createRegistry(config, hookPool);
   // The embedded data folder is this process's alone (a lock naming the holder) and private (0700).
   const embedded = !overrides.database && !config.databaseUrl;
   const claim = embedded ? claimDataFolder(config.dataDir, { create: overrides.createDataFolder ?? true }) : undefined;
+  // The database opens (PGlite compiles its WebAssembly off the main thread) while the
+  // credential types load: start-up is the longer of the two, not their sum.
+  const opening =
+    overrides.database !== undefined
+      ? Promise.resolve(overrides.database)
+      : openDatabase(
+          config.databaseUrl
+            ? { kind: 'postgres', url: config.databaseUrl, maxConnections: config.dbMaxConnections }
+            : { kind: 'pglite', dataDir: join(config.dataDir, 'pglite'), sharedBuffers: config.embeddedSharedBuffers },
+        );
+  let registry: CredentialRegistry;
   let database: DatabaseHandle;
   try {
-    database =
-      overrides.database ??
-      (await openDatabase(
-        config.databaseUrl
-          ? { kind: 'postgres', url: config.databaseUrl, maxConnections: config.dbMaxConnections }
-          : { kind: 'pglite', dataDir: join(config.dataDir, 'pglite') },
-      ));
+    [registry, database] = await Promise.all([createRegistry(config, hookPool), opening]);
   } catch (error) {
+    if (!overrides.database) await opening.then((opened) => opened.close()).catch(() => undefined);
     claim?.release();
     await hookPool.close();
     throw error;

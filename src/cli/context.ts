@@ -4,11 +4,17 @@ import type { CredentialRegistry } from '../credentials/index.ts';
 import { TresorError, ValidationError } from '../errors.ts';
 import { type Principal, systemPrincipal } from '../identity/principal.ts';
 import { createLogger } from '../logger.ts';
-import { createRegistry, createTresor, type Tresor } from '../tresor.ts';
+import type { Tresor } from '../tresor.ts';
 import type { SecretsBackend } from './backend.ts';
 import { readLogin } from './credentials-file.ts';
 import { localBackend } from './local-backend.ts';
 import { type RemoteTarget, remoteBackend } from './remote-backend.ts';
+
+/**
+ * Tresor itself (database, crypto, credential types, PGlite) is loaded only by commands that
+ * use it: `tresor --help` and every remote command start without it.
+ */
+const loadTresor = () => import('../tresor.ts');
 
 export interface CliContext {
   config(): TresorConfig;
@@ -49,7 +55,7 @@ export function createCliContext(
   let saidLocal = false;
   const context: CliContext = {
     config: () => (config ??= parseConfig(env)),
-    registry: () => (registry ??= createRegistry(context.config())),
+    registry: () => (registry ??= loadTresor().then((m) => m.createRegistry(context.config()))),
     tresor: (options = {}) => {
       // Local mode: refuse remote options rather than ignore them (a command that cannot go
       // through the API must not quietly work on a local folder instead of the server named).
@@ -65,10 +71,12 @@ export function createCliContext(
           ),
         );
       }
-      tresor ??= createTresor(context.config(), {
-        logger: createLogger(context.config().logLevel === 'info' ? 'warn' : context.config().logLevel),
-        createDataFolder: options.create === true,
-      });
+      tresor ??= loadTresor().then((m) =>
+        m.createTresor(context.config(), {
+          logger: createLogger(context.config().logLevel === 'info' ? 'warn' : context.config().logLevel),
+          createDataFolder: options.create === true,
+        }),
+      );
       return tresor;
     },
     env,

@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type CredentialClass, defaultMetadataStore, type MetadataStore } from './metadata.store.ts';
 import type { CredentialRegistry } from './registry.ts';
+import { prepareImport } from './typescript-loader.ts';
 
 export const builtInTypesDir = resolve(import.meta.dirname, '../../credential-types');
 
@@ -23,6 +24,7 @@ export async function loadCredentialTypes(
   const files = (await readdir(dir)).filter((f) => /\.(ts|js|mjs)$/.test(f) && !/\.(test|d)\.ts$/.test(f)).sort();
   for (const file of files) {
     const moduleUrl = pathToFileURL(join(dir, file)).href;
+    await prepareImport(moduleUrl);
     const module: Record<string, unknown> = await import(moduleUrl);
     for (const [exportName, value] of Object.entries(module)) {
       if (isClass(value) && store.typeOptions(value)) registry.register(value, { moduleUrl, exportName });

@@ -3,18 +3,25 @@
  * first use because the dictionaries are large. The feedback it returns is generic advice
  * and never repeats the password.
  */
-import { ZxcvbnFactory } from '@zxcvbn-ts/core';
-import * as common from '@zxcvbn-ts/language-common';
-import * as english from '@zxcvbn-ts/language-en';
+import { createRequire } from 'node:module';
+import type { ZxcvbnFactory } from '@zxcvbn-ts/core';
 
+// Loaded on first use, not at start-up (their dictionaries cost ~60 ms and several MB to
+// load): required synchronously, because strength is checked inside synchronous validation.
+const load = createRequire(import.meta.url);
 let factory: ZxcvbnFactory | undefined;
 
 function zxcvbn(): ZxcvbnFactory {
-  factory ??= new ZxcvbnFactory({
-    translations: english.translations,
-    graphs: common.adjacencyGraphs,
-    dictionary: { ...common.dictionary, ...english.dictionary },
-  });
+  if (!factory) {
+    const { ZxcvbnFactory } = load('@zxcvbn-ts/core') as typeof import('@zxcvbn-ts/core');
+    const common = load('@zxcvbn-ts/language-common') as typeof import('@zxcvbn-ts/language-common');
+    const english = load('@zxcvbn-ts/language-en') as typeof import('@zxcvbn-ts/language-en');
+    factory = new ZxcvbnFactory({
+      translations: english.translations,
+      graphs: common.adjacencyGraphs,
+      dictionary: { ...common.dictionary, ...english.dictionary },
+    });
+  }
   return factory;
 }
 

@@ -10,6 +10,7 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import { openDurablePglite } from './durable-pglite.ts';
+import { hasDatabase, initInChild } from './pglite-init.ts';
 import * as schema from './schema/index.ts';
 
 export type Schema = typeof schema;
@@ -19,7 +20,7 @@ export type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
 export type Executor = Database | Transaction;
 
 export type DatabaseTarget =
-  | { kind: 'pglite'; dataDir: string | undefined }
+  | { kind: 'pglite'; dataDir: string | undefined; sharedBuffers?: string }
   | { kind: 'postgres'; url: string; maxConnections?: number };
 
 /** Plain SQL for the few places that need the driver itself (migration locks, tests, benchmarks). */
@@ -46,9 +47,14 @@ function once(close: () => Promise<void>): () => Promise<void> {
 
 export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHandle> {
   if (target.kind === 'pglite') {
-    if (target.dataDir) mkdirSync(target.dataDir, { recursive: true });
+    const sharedBuffers = target.sharedBuffers ?? '16MB';
+    if (target.dataDir) {
+      mkdirSync(target.dataDir, { recursive: true });
+      // A first start creates the database in a child process, which takes initdb's memory with it.
+      if (!hasDatabase(target.dataDir)) await initInChild(target.dataDir, sharedBuffers);
+    }
     // On disk every acknowledged commit is synced (durable-pglite.ts); in memory there is no disk.
-    const client = target.dataDir ? openDurablePglite(target.dataDir) : new PGlite();
+    const client = target.dataDir ? openDurablePglite(target.dataDir, { sharedBuffers }) : new PGlite();
     await client.waitReady;
     return {
       kind: 'pglite',

@@ -19,7 +19,7 @@
  * commit, where there were none.
  */
 import { fsyncSync } from 'node:fs';
-import { PGlite, type PGliteOptions } from '@electric-sql/pglite';
+import { PGlite } from '@electric-sql/pglite';
 import { NodeFS } from '@electric-sql/pglite/nodefs';
 
 /** The part of an Emscripten stream the fsync operation needs: the real file's descriptor. */
@@ -51,12 +51,34 @@ class SyncingNodeFS extends NodeFS {
   }
 }
 
-/** PostgreSQL's start parameters as PGlite sets them, with fsync on and a WAL sync that reaches the disk. */
-export function durableStartParams(): string[] {
-  return [...PGlite.defaultStartParams.filter((param) => param !== '-F'), '-c', 'wal_sync_method=fsync'];
+export interface EmbeddedOptions {
+  /**
+   * PostgreSQL's page cache (`shared_buffers`), e.g. `16MB`. PGlite's default, 128MB, is
+   * touched at start-up and stays resident: it was most of the embedded server's memory.
+   */
+  sharedBuffers: string;
+}
+
+/**
+ * PostgreSQL's start parameters as PGlite sets them, with fsync on, a WAL sync that reaches
+ * the disk, and the page cache sized.
+ */
+export function durableStartParams(options: EmbeddedOptions): string[] {
+  return [
+    ...PGlite.defaultStartParams.filter((param) => param !== '-F'),
+    '-c',
+    'wal_sync_method=fsync',
+    '-c',
+    `shared_buffers=${options.sharedBuffers}`,
+  ];
 }
 
 /** Opens PGlite in `dataDir` with every acknowledged commit on disk. */
-export function openDurablePglite(dataDir: string, options: PGliteOptions = {}): PGlite {
-  return new PGlite({ ...options, fs: new SyncingNodeFS(dataDir), startParams: durableStartParams() });
+export function openDurablePglite(dataDir: string, options: EmbeddedOptions): PGlite {
+  return new PGlite({
+    fs: new SyncingNodeFS(dataDir),
+    startParams: durableStartParams(options),
+    // A new folder's postgresql.conf gets the same size, for tools that open it without Tresor.
+    initDbStartParams: ['--set', `shared_buffers=${options.sharedBuffers}`],
+  });
 }

@@ -2,12 +2,13 @@
  * Applies the committed drizzle migrations at start. On PostgreSQL an advisory lock makes
  * nodes that start together take turns, so each migration runs once.
  */
-import { resolve } from 'node:path';
+import { join } from 'node:path';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
+import { packageRoot } from '../package-root.ts';
 import type { DatabaseHandle } from './client.ts';
 
-export const migrationsFolder = resolve(import.meta.dirname, '../../drizzle');
+export const migrationsFolder = join(packageRoot, 'drizzle');
 
 const lockId = 0x7265736f; // "reso", a constant unique to Tresor
 

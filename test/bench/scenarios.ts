@@ -263,7 +263,7 @@ export async function benchPropagation(sizes: Sizes): Promise<Row | undefined> {
 async function startupMs(env: Record<string, string>): Promise<number> {
   const root = resolve(import.meta.dirname, '../..');
   const started = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  const child = spawn(process.execPath, ['--conditions=tresor-source', '--import', 'tsx', 'src/server.ts'], {
     cwd: root,
     env: { ...process.env, PORT: '0', TRESOR_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -20,7 +20,7 @@ const worker = resolve(import.meta.dirname, 'crash-worker.ts');
 const tsconfig = resolve(import.meta.dirname, '../../tsconfig.json');
 
 async function runAndKill(env: Record<string, string>, run: number): Promise<number> {
-  const child = spawn(process.execPath, ['--import', 'tsx', worker], {
+  const child = spawn(process.execPath, ['--conditions=tresor-source', '--import', 'tsx', worker], {
     env: { ...process.env, ...env, CRASH_RUN: String(run), TSX_TSCONFIG_PATH: tsconfig, TRESOR_LOG_LEVEL: 'silent' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -36,6 +36,7 @@ async function traceWorker(name: string, env: Record<string, string>, calls: str
     stracePath!,
     ['-f', '-ttt', '-y', '-qq', '-e', `trace=${calls}`, '-e', 'signal=none', '-o', traceFile, '--'].concat(
       process.execPath,
+      '--conditions=tresor-source',
       '--import',
       'tsx',
       worker,

@@ -3,8 +3,16 @@
  * PostgreSQL cannot pass silently as if it had tested both.
  */
 import postgres from 'postgres';
+import { build } from '../../src/build.mjs';
+import { buildState } from '../../src/build-state.mjs';
 
 export default async function setup(): Promise<void> {
+  // The CLI suites run the `tresor` bin as users do: compiled, from dist/.
+  const state = buildState();
+  if (state !== 'fresh') {
+    process.stdout.write(`[tresor] dist/ is ${state}: building it for the CLI suites\n`);
+    build({ quiet: true });
+  }
   const url = process.env.TEST_DATABASE_URL;
   if (!url) {
     if (process.env.CI) throw new Error('TEST_DATABASE_URL must be set in CI: every database suite is required there');

@@ -35,7 +35,11 @@ interface Slot {
   timer: NodeJS.Timeout | undefined;
 }
 
-const workerUrl = new URL('./hook.worker.mjs', import.meta.url);
+// Running from the sources, the worker must load TypeScript itself (hook.worker.mjs); compiled,
+// it runs the runner directly.
+const workerUrl = import.meta.url.endsWith('.ts')
+  ? new URL('./hook.worker.mjs', import.meta.url)
+  : new URL('./hook-runner.js', import.meta.url);
 
 export class HookPool {
   private readonly slots: Slot[] = [];

@@ -5,6 +5,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import type { CredentialHooks } from '../definition.ts';
+import { prepareImport } from '../typescript-loader.ts';
 import type { HookRequest, HookResponse } from './hook-protocol.ts';
 import { runSlowHooks } from './slow-hooks.ts';
 
@@ -13,7 +14,8 @@ const modules = new Map<string, Promise<Record<string, unknown>>>();
 async function run(request: HookRequest): Promise<HookResponse> {
   let module = modules.get(request.moduleUrl);
   if (!module) {
-    module = import(request.moduleUrl) as Promise<Record<string, unknown>>;
+    const url = request.moduleUrl;
+    module = prepareImport(url).then(() => import(url) as Promise<Record<string, unknown>>);
     modules.set(request.moduleUrl, module);
   }
   const ctor = (await module)[request.exportName];

@@ -5,15 +5,15 @@
  * or a type author sets can become markup. Static assets and bundled logos are served too.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { join, relative } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import view from '@fastify/view';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import Handlebars from 'handlebars';
-import { builtInTypesDir } from '../../credentials/index.ts';
+import { packageRoot } from '../../package-root.ts';
 
-export const templatesDir = resolve(import.meta.dirname, '../../../templates');
+export const templatesDir = join(packageRoot, 'templates');
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -57,7 +57,8 @@ export const viewsPlugin = fp(
       index: false,
     });
     await app.register(fastifyStatic, {
-      root: join(builtInTypesDir, 'logos'),
+      // From the sources' folder: the build compiles the types' code, the logos stay where they are.
+      root: join(packageRoot, 'credential-types', 'logos'),
       prefix: '/logos/',
       decorateReply: false,
       index: false,
