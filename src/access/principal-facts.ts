@@ -37,8 +37,8 @@ export async function resolvePrincipal(db: Executor, principal: Principal): Prom
       isSystem: false,
     };
   }
-  const user = await identityStore.userById(db, principal.id);
-  if (!user || user.disabled)
+  const standing = await identityStore.userStanding(db, principal.id);
+  if (!standing || standing.disabled)
     return {
       principal,
       userId: principal.id,
@@ -47,13 +47,11 @@ export async function resolvePrincipal(db: Executor, principal: Principal): Prom
       active: false,
       isSystem: false,
     };
-  const groupIds = await identityStore.groupIdsOf(db, user.id);
-  const granted = await identityStore.permissionsOf(db, user.id, groupIds);
   return {
     principal,
-    userId: user.id,
-    groupIds: new Set(groupIds),
-    permissions: expandPermissions(granted.filter(isPermission)),
+    userId: principal.id,
+    groupIds: new Set(standing.groupIds),
+    permissions: expandPermissions(standing.permissions.filter(isPermission)),
     active: true,
     isSystem: false,
   };

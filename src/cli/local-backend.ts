@@ -32,7 +32,7 @@ export function localBackend(tresor: Tresor): SecretsBackend {
         ...input,
         ...(expiresAt ? { expiresAt: new Date(expiresAt) } : {}),
       });
-      return info(await tresor.secrets.describe(me, created.id));
+      return info(created);
     },
     update: async (ref, input) => {
       const { expiresAt, ...rest } = input;

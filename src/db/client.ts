@@ -45,6 +45,29 @@ function once(close: () => Promise<void>): () => Promise<void> {
   return () => (closing ??= close());
 }
 
+/**
+ * drizzle sends every query unprepared (`prepare: false` unless built with `.prepare(name)`),
+ * so PostgreSQL parsed and planned each statement of every request again. Tresor's SQL is
+ * parameterised and comes from a fixed set of shapes, so each connection prepares each shape
+ * once (postgres.js keeps them per connection), transactions included.
+ */
+export function preparing(sql: postgres.Sql): postgres.Sql {
+  return new Proxy(sql, {
+    get(target, property, receiver) {
+      if (property === 'unsafe')
+        return (query: string, params?: postgres.ParameterOrJSON<never>[], options?: postgres.UnsafeQueryOptions) =>
+          target.unsafe(query, params, { ...options, prepare: true });
+      if (property === 'begin')
+        return (...args: unknown[]) => {
+          const body = args.pop() as (tx: postgres.TransactionSql) => unknown;
+          const inPreparing = (tx: postgres.TransactionSql) => body(preparing(tx as unknown as postgres.Sql) as never);
+          return typeof args[0] === 'string' ? target.begin(args[0], inPreparing) : target.begin(inPreparing);
+        };
+      return Reflect.get(target, property, receiver);
+    },
+  });
+}
+
 export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHandle> {
   if (target.kind === 'pglite') {
     const sharedBuffers = target.sharedBuffers ?? '16MB';
@@ -76,7 +99,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHand
   return {
     kind: 'postgres',
     url: target.url,
-    db: drizzlePostgres({ client, schema }) as unknown as Database,
+    db: drizzlePostgres({ client: preparing(client), schema }) as unknown as Database,
     raw: {
       query: async <T extends Record<string, unknown>>(text: string, params: unknown[] = []) =>
         (await client.unsafe(text, params as postgres.ParameterOrJSON<never>[])) as unknown as T[],

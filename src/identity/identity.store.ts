@@ -71,6 +71,31 @@ export const identityStore = {
       .returning();
     return rows.length > 0;
   },
+  /**
+   * A user's standing in one round trip: disabled or not, the groups they are in and the
+   * permissions they hold directly or through those groups (undefined: no such user). The
+   * access gate asks this on every change, inside the change's transaction.
+   */
+  async userStanding(
+    db: Executor,
+    userId: string,
+  ): Promise<{ disabled: boolean; groupIds: string[]; permissions: string[] } | undefined> {
+    const [row] = await db
+      .select({
+        disabled: users.disabled,
+        // Qualified by hand: drizzle renders a column inside sql`` unqualified, which the
+        // subquery would read as its own table's column.
+        groupIds: sql<string[]>`coalesce((select array_agg(m.group_id::text) from ${memberships} m
+          where m.user_id = "users"."id"), '{}')`,
+        permissions: sql<string[]>`coalesce((select array_agg(distinct g.permission) from ${permissionGrants} g
+          where g.user_id = "users"."id"
+             or g.group_id in (select m.group_id from ${memberships} m where m.user_id = "users"."id")), '{}')`,
+      })
+      .from(users)
+      .where(eq(users.id, userId))
+      .limit(1);
+    return row;
+  },
   async groupIdsOf(db: Executor, userId: string): Promise<string[]> {
     const rows = await db
       .select({ groupId: memberships.groupId })

@@ -206,7 +206,11 @@ export function secretServiceFactory({
   }
 
   return {
-    async create(principal: Principal, input: CreateSecretInput): Promise<SecretMetadata> {
+    /**
+     * Returns what a read would (metadata, non-secret fields, facts) from what it just wrote:
+     * the creator typed those fields, so answering needs no second read and no read audit.
+     */
+    async create(principal: Principal, input: CreateSecretInput): Promise<SecretDetail> {
       const type = registry.find(typeof input.type === 'string' ? input.type : '');
       // Permission first: a principal who may not create learns nothing from validating its input.
       const { requiredGroup } = await gate.create(principal, type, typeof input.name === 'string' ? input.name : '');
@@ -281,7 +285,7 @@ export function secretServiceFactory({
           throw new ConflictError(`A secret named "${name}" already exists`, 'name');
         throw error;
       }
-      return metadataOf(row);
+      return { ...metadataOf(row), fields: type.publicFields(payload), facts: row.facts ?? {} };
     },
 
     async get(principal: Principal, ref: string): Promise<SecretMetadata> {

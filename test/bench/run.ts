@@ -8,17 +8,10 @@ import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { postgresUrl } from '../support/databases.ts';
 import { benchScale } from './scale.ts';
-import {
-  benchColdStart,
-  benchHttp,
-  benchPropagation,
-  benchRotation,
-  benchUse,
-  fullSizes,
-  type Row,
-  smokeSizes,
-} from './scenarios.ts';
+import { benchHttp, benchPropagation, benchRotation, benchUse, fullSizes, type Row, smokeSizes } from './scenarios.ts';
 import { benchKinds, benchNode } from './setup.ts';
+import { benchStartup } from './startup.ts';
+import { benchWrites } from './writes.ts';
 
 export async function runBenchmarks(
   sizes = fullSizes,
@@ -32,6 +25,8 @@ export async function runBenchmarks(
       rows.push(await benchUse(node, sizes));
       log(`HTTP on ${kind}…`);
       rows.push(...(await benchHttp(node, sizes)));
+      log(`writes over HTTP on ${kind}…`);
+      rows.push(...(await benchWrites(node, sizes)));
     } finally {
       await node.close();
     }
@@ -56,8 +51,8 @@ export async function runBenchmarks(
       rows.push(...(await benchScale(kind, sizes)));
     }
   }
-  log('cold start…');
-  rows.push(...(await benchColdStart()));
+  log('start-up, the CLI and memory…');
+  rows.push(...(await benchStartup(sizes)));
   return rows;
 }
 

@@ -3,11 +3,7 @@
  * the same machine, and returns figures; `run.ts` prints the table, the smoke test runs them
  * small so they cannot rot.
  */
-import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import autocannon from 'autocannon';
 import Fastify from 'fastify';
 import postgres from 'postgres';
@@ -257,67 +253,6 @@ export async function benchPropagation(sizes: Sizes): Promise<Row | undefined> {
     await b.close();
     await db.drop();
   }
-}
-
-/** `npm start` (tsx src/server.ts) until it says it is ready. */
-async function startupMs(env: Record<string, string>): Promise<number> {
-  const root = resolve(import.meta.dirname, '../..');
-  const started = performance.now();
-  const child = spawn(process.execPath, ['--conditions=tresor-source', '--import', 'tsx', 'src/server.ts'], {
-    cwd: root,
-    env: { ...process.env, PORT: '0', TRESOR_LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  try {
-    return await new Promise<number>((resolveReady, reject) => {
-      let seen = '';
-      const onData = (chunk: Buffer) => {
-        seen += chunk.toString();
-        if (seen.includes('Tresor is ready')) resolveReady(performance.now() - started);
-      };
-      child.stdout.on('data', onData);
-      child.stderr.on('data', onData);
-      child.on('exit', (code) => reject(new Error(`server exited (${code}) before ready: ${seen.slice(0, 500)}`)));
-    });
-  } finally {
-    child.kill('SIGTERM');
-  }
-}
-
-export async function benchColdStart(): Promise<Row[]> {
-  const rows: Row[] = [];
-  const embedded = await startupMs({
-    TRESOR_DATA_DIR: mkdtempSync(join(tmpdir(), 'tresor-cold-')),
-    TRESOR_ADMIN_EMAIL: 'a@example.test',
-    TRESOR_ADMIN_PASSWORD: 'correct horse battery staple',
-  });
-  rows.push({
-    bench: '6. cold start: npm start to ready, fresh data folder',
-    database: 'pglite',
-    figure: 'time',
-    tresor: `${(embedded / 1000).toFixed(2)} s`,
-    floor: '—',
-    ratio: '—',
-    target: 'report',
-  });
-  if (postgresUrl) {
-    const db = await createPostgresDatabase();
-    try {
-      const ms = await startupMs({ DATABASE_URL: db.url, TRESOR_MASTER_KEY: randomBytes(32).toString('base64') });
-      rows.push({
-        bench: '6. cold start: npm start to ready, empty database',
-        database: 'postgres',
-        figure: 'time',
-        tresor: `${(ms / 1000).toFixed(2)} s`,
-        floor: '—',
-        ratio: '—',
-        target: 'report',
-      });
-    } finally {
-      await db.drop();
-    }
-  }
-  return rows;
 }
 
 export { postgres };

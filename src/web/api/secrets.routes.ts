@@ -107,14 +107,13 @@ export const secretsRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const b = request.body;
-      const created = await secrets.create(principalOf(request), {
+      const detail = await secrets.create(principalOf(request), {
         type: b.type,
         name: b.name,
         fields: b.fields,
         ...(b.description === undefined ? {} : { description: b.description }),
         ...(b.expiresAt === undefined ? {} : { expiresAt: b.expiresAt === null ? null : new Date(b.expiresAt) }),
       });
-      const detail = await secrets.describe(principalOf(request), created.id);
       etag(reply, detail.version).header('Location', `/api/v1/secrets/${detail.id}`).status(201);
       return detailJson(detail);
     },
