@@ -4,3 +4,4 @@ export { parseConfig, type TresorConfig } from './config.ts';
 export * from './credentials/index.ts';
 export * from './errors.ts';
 export { createRegistry, createTresor, type Tresor } from './tresor.ts';
+export { type TresorPluginOptions, tresorPlugin } from './web/mount.ts';

@@ -1,7 +1,12 @@
 /**
- * The fastify application, built from one Tresor instance: security plugins, the REST API
- * under /api/v1 (bearer tokens, JSON, OpenAPI at /api/docs), and the server-rendered UI
- * (sessions, CSRF-protected forms). Routes only translate; the services decide.
+ * Tresor over HTTP, built from one Tresor instance: security plugins, the REST API under
+ * /api/v1 (bearer tokens, JSON, OpenAPI at /api/docs), and the server-rendered UI (sessions,
+ * CSRF-protected forms). Routes only translate; the services decide.
+ *
+ * `tresorPlugin` is all of it as one encapsulated fastify plugin, so an app can mount Tresor
+ * in its own server under a prefix (`app.register(tresorPlugin, { tresor, prefix: '/vault' })`):
+ * its hooks, parsers, error pages, CSP and cookies stay inside that prefix. `buildApp` is
+ * Tresor's own server: the plugin at the root of a fastify instance with Tresor's settings.
  */
 import { randomUUID } from 'node:crypto';
 import cookie from '@fastify/cookie';
@@ -11,7 +16,7 @@ import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify';
 import { jsonSchemaTransform, validatorCompiler } from 'fastify-type-provider-zod';
 import qs from 'qs';
 import { auditContext } from '../audit/audit-context.ts';
@@ -25,7 +30,7 @@ import { sharesRoutes } from './api/shares.routes.ts';
 import { tokensRoutes } from './api/tokens.routes.ts';
 import { authPlugin, sessionAuthentication, tokenAuthentication } from './plugins/auth.plugin.ts';
 import { errorsPlugin, jsonErrors } from './plugins/errors.plugin.ts';
-import { tresorPlugin } from './plugins/tresor.plugin.ts';
+import { tresorInstancePlugin } from './plugins/tresor.plugin.ts';
 import { viewsPlugin } from './plugins/views.plugin.ts';
 import { serializerCompiler } from './serializer.ts';
 import { uiAccountRoutes } from './ui/account.routes.ts';
@@ -39,6 +44,12 @@ export interface AppOptions {
   /** fastify's logger option: a pino instance, or false (tests). */
   logger?: FastifyServerOptions['loggerInstance'] | false;
   https?: { cert: Buffer; key: Buffer };
+}
+
+export interface TresorPluginOptions {
+  tresor: Tresor;
+  /** Set when Tresor's own server speaks HTTPS: HSTS, secure cookies, upgrade-insecure-requests. */
+  https?: boolean;
 }
 
 export async function buildApp(tresor: Tresor, options: AppOptions = {}): Promise<FastifyInstance> {
@@ -55,10 +66,20 @@ export async function buildApp(tresor: Tresor, options: AppOptions = {}): Promis
     trustProxy: tresor.config.trustedProxies.length > 0 ? tresor.config.trustedProxies : false,
     routerOptions: { maxParamLength: 200 },
   }) as unknown as FastifyInstance;
+  await app.register(tresorPlugin, { tresor, https: Boolean(options.https) });
+  return app;
+}
+
+/** Tresor's API and UI as one plugin; register it with a `prefix` to mount it under a path. */
+export const tresorPlugin: FastifyPluginAsync<TresorPluginOptions> = async (app, pluginOptions) => {
+  const { tresor } = pluginOptions;
+  const options = { https: pluginOptions.https === true };
+  app.decorate('tresorBase', app.prefix);
+  const cookiePath = app.prefix || '/';
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
-  await app.register(tresorPlugin, { tresor });
+  await app.register(tresorInstancePlugin, { tresor });
   // Every audit row written while serving a request carries its id and client address. A request
   // with X-Tresor-After reads from the database, never this node's cache: it sees every change
   // committed before it, on any node (read-your-writes across nodes).
@@ -76,46 +97,35 @@ export async function buildApp(tresor: Tresor, options: AppOptions = {}): Promis
       reply.header('X-Tresor-Change', request.id);
     return payload;
   });
-  await app.register(helmet, {
-    contentSecurityPolicy: {
-      // upgrade-insecure-requests only under HTTPS: over plain HTTP on a LAN address it would send the browser to a
-      // port that does not speak TLS.
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'"],
-        imgSrc: ["'self'", 'https:', 'data:'],
-        formAction: ["'self'"],
-        frameAncestors: ["'none'"],
-        objectSrc: ["'none'"],
-        baseUri: ["'self'"],
-        upgradeInsecureRequests: options.https ? [] : null,
-      },
-    },
-    hsts: options.https ? undefined : false,
-  });
-  await app.register(cookie);
+  // An embedding app may have registered these plugins already: theirs are used then.
+  if (!app.hasReplyDecorator('helmet')) await registerHelmet(app, options.https);
+  if (!app.hasRequestDecorator('cookies')) await app.register(cookie);
   await app.register(csrf, {
-    cookieOpts: { path: '/', httpOnly: true, sameSite: 'strict', secure: Boolean(options.https) },
+    cookieOpts: { path: cookiePath, httpOnly: true, sameSite: 'strict', secure: options.https },
     getToken: (request) => (request.body as Record<string, unknown> | undefined)?._csrf as string,
   });
-  // Forms post fields[key] and fields[key][0][name]: parsed into objects, without prototype keys.
+  // Forms post fields[key] and fields[key][0][name]: parsed into objects, without prototype keys
+  // (Tresor's own parser inside its prefix, whatever the embedding app uses elsewhere).
+  if (app.hasContentTypeParser('application/x-www-form-urlencoded'))
+    app.removeContentTypeParser('application/x-www-form-urlencoded');
   await app.register(formbody, {
     parser: (body) =>
       qs.parse(body, { depth: 4, arrayLimit: 200, parameterLimit: 2000, allowPrototypes: false, plainObjects: true }),
   });
-  await app.register(rateLimit, { global: false });
+  if (!app.hasDecorator('rateLimit')) await app.register(rateLimit, { global: false });
   await app.register(authPlugin);
 
-  await app.register(swagger, {
-    openapi: {
-      info: { title: 'Tresor API', version: '1' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-      security: [{ bearer: [] }],
-    },
-    transform: jsonSchemaTransform,
-  });
-  await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
+  if (!app.hasDecorator('swagger')) {
+    await app.register(swagger, {
+      openapi: {
+        info: { title: 'Tresor API', version: '1' },
+        components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+        security: [{ bearer: [] }],
+      },
+      transform: jsonSchemaTransform,
+    });
+    await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
+  }
 
   await app.register(
     async (api) => {
@@ -159,5 +169,25 @@ export async function buildApp(tresor: Tresor, options: AppOptions = {}): Promis
       return reply.status(503).send({ status: 'database unavailable', changeBus });
     }
   });
-  return app;
+};
+
+async function registerHelmet(app: FastifyInstance, https: boolean): Promise<void> {
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      // upgrade-insecure-requests only under HTTPS: over plain HTTP on a LAN address it would send the browser to a
+      // port that does not speak TLS.
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'https:', 'data:'],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        upgradeInsecureRequests: https ? [] : null,
+      },
+    },
+    hsts: https ? undefined : false,
+  });
 }

@@ -10,6 +10,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { TresorError } from '../../errors.ts';
 import type { UserPrincipal } from '../../identity/principal.ts';
+import { basePath, redirectTo } from '../ui/paths.ts';
 
 export const sessionCookie = 'tresor_session';
 
@@ -81,11 +82,11 @@ export async function requireToken(request: FastifyRequest): Promise<void> {
 export async function requireSession(request: FastifyRequest, reply: FastifyReply): Promise<void> {
   if (!request.principal) {
     const next = request.method === 'GET' ? `?next=${encodeURIComponent(request.url)}` : '';
-    await reply.redirect(`/login${next}`);
+    await redirectTo(reply, `/login${next}`);
     return;
   }
-  if (request.mustChangePassword && !request.url.startsWith('/account/password'))
-    await reply.redirect('/account/password');
+  if (request.mustChangePassword && !request.url.startsWith(`${basePath(request)}/account/password`))
+    await redirectTo(reply, '/account/password');
 }
 
 /** The signed-in principal, for handlers behind a guard. */

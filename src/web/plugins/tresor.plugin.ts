@@ -9,9 +9,9 @@ declare module 'fastify' {
   }
 }
 
-export const tresorPlugin = fp(
+export const tresorInstancePlugin = fp(
   async (app: FastifyInstance, options: { tresor: Tresor }) => {
-    if (app.hasDecorator('tresor')) throw new Error('tresorPlugin is registered twice');
+    if (app.hasDecorator('tresor')) throw new Error('Tresor is mounted twice in one context');
     app.decorate('tresor', options.tresor);
   },
   { name: 'tresor' },

@@ -37,8 +37,10 @@ export function createHandlebars(): typeof Handlebars {
         : '',
   );
   hbs.registerHelper('fieldPartial', (field: { style: string }) => `fields/${field.style}`);
-  // Bundled logos are served from /logos; URLs and data URIs are used as they are.
-  hbs.registerHelper('logoUrl', (logo: string) => (/^(https:|data:image\/)/.test(logo) ? logo : `/logos/${logo}`));
+  // Bundled logos are served from /logos (under the mount prefix); URLs and data URIs are used as they are.
+  hbs.registerHelper('logoUrl', (logo: string, options: { data?: { root?: { base?: string } } }) =>
+    /^(https:|data:image\/)/.test(logo) ? logo : `${options.data?.root?.base ?? ''}/logos/${logo}`,
+  );
   return hbs;
 }
 

@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { principalOf, requireSession, sessionCookie } from '../plugins/auth.plugin.ts';
 import { redirectWith } from './flash.ts';
+import { cookiePath } from './paths.ts';
 import { formAction, renderPage } from './render.ts';
 
 const passwordForm = z.object({
@@ -34,7 +35,7 @@ export const uiAccountRoutes: FastifyPluginAsyncZod = async (app) => {
           });
           // Every session ended with the change (this one too): sign in again with the new password.
           await sessions.destroySession(request.cookies[sessionCookie]);
-          reply.clearCookie(sessionCookie, { path: '/' });
+          reply.clearCookie(sessionCookie, { path: cookiePath(request) });
           return redirectWith(reply, '/login', 'password-changed');
         },
         (message) =>

@@ -7,6 +7,7 @@ import { ValidationError } from '../../errors.ts';
 import { permissions } from '../../identity/permissions.ts';
 import { principalOf, requireSession } from '../plugins/auth.plugin.ts';
 import { form, groupParams, idParams, text, uiSchema } from './form-schemas.ts';
+import { redirectTo } from './paths.ts';
 import { formAction, renderPage } from './render.ts';
 
 /** A path parameter of a route whose schema declared it (the schemas below). */
@@ -65,7 +66,7 @@ export const uiAdminRoutes: FastifyPluginAsyncZod = async (app) => {
     formAction(
       async () => {
         await action();
-        return reply.redirect(back);
+        return redirectTo(reply, back);
       },
       (message) => page(request, reply.status(422), message),
     );

@@ -6,6 +6,7 @@ import { sessionCookie } from '../plugins/auth.plugin.ts';
 import { loginRateLimit } from '../plugins/login-rate-limit.ts';
 import { redirectWith } from './flash.ts';
 import { form, text, uiSchema } from './form-schemas.ts';
+import { basePath, cookiePath, redirectTo } from './paths.ts';
 import { formAction, renderPage } from './render.ts';
 
 const nextQuery = z.object({ next: text(2000) });
@@ -13,16 +14,18 @@ const loginForm = form({ email: text(1000), password: text(1000), next: text(200
 const setupQuery = z.object({ token: text(200) });
 const setupForm = form({ token: text(200), email: text(1000), password: text(1000), displayName: text(200) });
 
-/** Only same-site paths are followed after login (no open redirect). */
-const safeNext = (next: unknown) =>
-  typeof next === 'string' && /^\/(?!\/)[\w\-./?=&%]*$/.test(next) ? next : '/secrets';
+/** Only paths of Tresor's own UI are followed after login (no open redirect). */
+const safeNext = (base: string, next: unknown) =>
+  typeof next === 'string' && next.startsWith(`${base}/`) && /^\/(?!\/)[\w\-./?=&%]*$/.test(next)
+    ? next
+    : `${base}/secrets`;
 
 export const uiAuthRoutes: FastifyPluginAsyncZod = async (app) => {
   const { users, sessions, bootstrap } = app.tresor;
   const secureCookie = Boolean(app.tresor.config.tlsCert);
 
   app.get('/login', { schema: uiSchema({ querystring: nextQuery }) }, async (request, reply) => {
-    if (request.principal) return reply.redirect('/secrets');
+    if (request.principal) return redirectTo(reply, '/secrets');
     return renderPage(request, reply, 'login', { title: 'Sign in', next: request.query.next });
   });
 
@@ -42,14 +45,16 @@ export const uiAuthRoutes: FastifyPluginAsyncZod = async (app) => {
           await sessions.destroySession(request.cookies[sessionCookie]);
           const session = await sessions.createSession(user.id, request.ip);
           reply.setCookie(sessionCookie, session.cookie, {
-            path: '/',
+            path: cookiePath(request),
             httpOnly: true,
             sameSite: 'lax',
             secure: secureCookie,
             expires: session.expiresAt,
           });
           // After an administrator's reset, the new password comes first.
-          return reply.redirect(user.mustChangePassword ? '/account/password' : safeNext(body.next));
+          return user.mustChangePassword
+            ? redirectTo(reply, '/account/password')
+            : reply.redirect(safeNext(basePath(request), body.next));
         },
         (message) =>
           renderPage(request, reply.status(401), 'login', {
@@ -64,8 +69,8 @@ export const uiAuthRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.post('/logout', { preHandler: app.csrfProtection }, async (request, reply) => {
     await sessions.destroySession(request.cookies[sessionCookie], request.principal);
-    reply.clearCookie(sessionCookie, { path: '/' });
-    return reply.redirect('/login');
+    reply.clearCookie(sessionCookie, { path: cookiePath(request) });
+    return redirectTo(reply, '/login');
   });
 
   app.get('/setup', { schema: uiSchema({ querystring: setupQuery }) }, async (request, reply) =>

@@ -11,6 +11,7 @@ import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:cr
 import type {} from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { sessionCookie } from '../plugins/auth.plugin.ts';
+import { cookiePath, redirectTo } from './paths.ts';
 
 const messageCookie = 'tresor_flash';
 const tokenCookie = 'tresor_new_token';
@@ -33,15 +34,15 @@ export type FlashKey = keyof typeof flashes;
 
 /** Redirects to `to`, showing `key`'s message on the next page. */
 export function redirectWith(reply: FastifyReply, to: string, key: FlashKey): FastifyReply {
-  reply.setCookie(messageCookie, key, { path: '/', httpOnly: true, sameSite: 'lax', maxAge: 60 });
-  return reply.redirect(to);
+  reply.setCookie(messageCookie, key, { path: cookiePath(reply.request), httpOnly: true, sameSite: 'lax', maxAge: 60 });
+  return redirectTo(reply, to);
 }
 
 /** The message set by the previous redirect, if any (and clears it). */
 export function takeFlash(request: FastifyRequest, reply: FastifyReply): string | undefined {
   const key = request.cookies[messageCookie];
   if (key === undefined) return undefined;
-  reply.clearCookie(messageCookie, { path: '/' });
+  reply.clearCookie(messageCookie, { path: cookiePath(request) });
   return Object.hasOwn(flashes, key) ? flashes[key as FlashKey] : undefined;
 }
 

@@ -5,6 +5,7 @@ import type {} from '@fastify/view';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type ErrorCode, type FieldIssue, isTresorError, ValidationError } from '../../errors.ts';
 import { takeFlash } from './flash.ts';
+import { basePath } from './paths.ts';
 
 /** Errors a form shows beside its inputs (the rest go to the error page). */
 const shownOnForm: ReadonlySet<ErrorCode> = new Set([
@@ -35,7 +36,9 @@ export async function renderPage(
   }
   // The confirmation of the POST that redirected here, from a one-time cookie (never the URL).
   const flash = takeFlash(request, reply);
-  return reply.header('Cache-Control', 'no-store').view(`pages/${template}.hbs`, { ...chrome, flash, csrf, ...data });
+  return reply
+    .header('Cache-Control', 'no-store')
+    .view(`pages/${template}.hbs`, { ...chrome, flash, csrf, base: basePath(request), ...data });
 }
 
 /** Field messages keyed by path, for showing each beside its input. */

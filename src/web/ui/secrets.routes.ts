@@ -9,6 +9,7 @@ import { principalOf, requireSession } from '../plugins/auth.plugin.ts';
 import { redirectWith } from './flash.ts';
 import { fieldsFromForm, renderFields } from './form-input.ts';
 import { form, idParams, secretForm, text, typeParams, uiSchema } from './form-schemas.ts';
+import { basePath, redirectTo } from './paths.ts';
 import { errorsByPath, formAction, renderPage } from './render.ts';
 
 const storeQuery = z.object({
@@ -47,7 +48,7 @@ export const uiSecretsRoutes: FastifyPluginAsyncZod = async (app) => {
   const { secrets, registry } = app.tresor;
   app.addHook('preHandler', requireSession);
 
-  app.get('/', async (_request, reply) => reply.redirect('/secrets'));
+  app.get('/', async (_request, reply) => redirectTo(reply, '/secrets'));
 
   app.get('/secrets', { schema: uiSchema({ querystring: storeQuery }) }, async (request, reply) => {
     const q = request.query;
@@ -105,7 +106,7 @@ export const uiSecretsRoutes: FastifyPluginAsyncZod = async (app) => {
       type: typeView(type),
       editing,
       secret: state.secret,
-      action: editing ? `/secrets/${state.secret!.id}/edit` : `/secrets/new/${type.id}`,
+      action: `${basePath(request)}${editing ? `/secrets/${state.secret!.id}/edit` : `/secrets/new/${type.id}`}`,
       values: state.values ?? {},
       fields: renderFields(type.formModel, (state.values?.fields as Record<string, unknown>) ?? {}, issues, editing),
       errors: state.error instanceof ValidationError ? errorsByPath(state.error) : {},

@@ -4,6 +4,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { principalOf, requireSession } from '../plugins/auth.plugin.ts';
 import { keepNewToken, redirectWith, takeNewToken } from './flash.ts';
 import { form, idParams, text, uiSchema } from './form-schemas.ts';
+import { redirectTo } from './paths.ts';
 import { formAction, renderPage } from './render.ts';
 
 const tokenForm = form({ name: text(200), expiresInDays: text(10), scope: text(10), currentPassword: text(1000) });
@@ -41,7 +42,7 @@ export const uiTokensRoutes: FastifyPluginAsyncZod = async (app) => {
           });
           // Post/redirect/get: a reload never mints a second token; the value is never in a URL.
           keepNewToken(request, reply, { name: created.info.name, value: created.token });
-          return reply.redirect('/tokens');
+          return redirectTo(reply, '/tokens');
         },
         (message) => page(request, reply.status(422), { error: message }),
       );

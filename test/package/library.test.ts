@@ -1,0 +1,104 @@
+/**
+ * Tresor as a library in someone else's app: `npm pack` makes a tarball; a fresh Node project
+ * in a temp folder installs it (from npm's cache where it can), declares its own credential
+ * type, mounts Tresor's UI and API in its own fastify server under /vault and calls
+ * tresor.use() from its own module — type-checked with tsc against the package's declaration
+ * files, then run with plain node (no TypeScript loader, no tsx).
+ */
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { build } from '../../src/build.mjs';
+import { buildState } from '../../src/build-state.mjs';
+
+const root = resolve(import.meta.dirname, '../..');
+const ours = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+  dependencies: Record<string, string>;
+  devDependencies: Record<string, string>;
+};
+
+function run(command: string, args: string[], cwd: string): string {
+  try {
+    return execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 400_000 });
+  } catch (error) {
+    const { stdout, stderr } = error as { stdout?: string; stderr?: string };
+    throw new Error(`${command} ${args.join(' ')} failed:\n${stdout ?? ''}${stderr ?? ''}`);
+  }
+}
+
+describe('the packed tarball in a fresh project', () => {
+  it('installs, type-checks and runs an app that mounts Tresor under a prefix', () => {
+    if (buildState() !== 'fresh') build({ quiet: true });
+    const folder = mkdtempSync(join(tmpdir(), 'tresor-consumer-'));
+    const packed = JSON.parse(
+      run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', folder], root),
+    ) as [{ filename: string; files: Array<{ path: string }> }];
+    const files = packed[0].files.map((f) => f.path);
+    // What an installed package needs, and nothing of the tests or the sources' TypeScript.
+    expect(files).toEqual(expect.arrayContaining(['dist/src/index.js', 'dist/src/index.d.ts', 'src/cli/bin.mjs']));
+    expect(files.some((f) => f.startsWith('test/'))).toBe(false);
+    expect(files.some((f) => f.startsWith('src/') && f.endsWith('.ts') && !f.endsWith('.d.mts'))).toBe(false);
+
+    writeFileSync(
+      join(folder, 'package.json'),
+      JSON.stringify({
+        name: 'host-app',
+        private: true,
+        type: 'module',
+        dependencies: { tresor: `file:./${packed[0].filename}`, fastify: ours.dependencies.fastify },
+        devDependencies: {
+          typescript: ours.devDependencies.typescript,
+          '@types/node': ours.devDependencies['@types/node'],
+        },
+      }),
+    );
+    writeFileSync(
+      join(folder, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          target: 'ES2022',
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          strict: true,
+          experimentalDecorators: true,
+          useDefineForClassFields: false,
+          skipLibCheck: true,
+          outDir: 'out',
+          types: ['node'],
+        },
+        files: ['app.ts'],
+      }),
+    );
+    copyFileSync(join(import.meta.dirname, 'consumer-app.ts.txt'), join(folder, 'app.ts'));
+    run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund'], folder);
+    run(process.execPath, [join(folder, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], folder);
+    const output = execFileSync(process.execPath, [join(folder, 'out/app.js')], {
+      cwd: folder,
+      encoding: 'utf8',
+      env: { ...process.env, TRESOR_DATA_DIR: join(folder, 'data') },
+      timeout: 120_000,
+    });
+    const seen = JSON.parse(output.trim().split('\n').pop()!) as Record<string, unknown>;
+    expect(seen).toMatchObject({
+      used: { url: 'https://hooks.example.test/deploy', signed: true },
+      own: { app: 'the host' },
+      loginStatus: 200,
+      loginLinksUnderPrefix: true,
+      loginLinksOutside: [],
+      apiStatus: 200,
+      apiLeaks: false,
+      apiType: 'webhook',
+      redirect: '/vault/login?next=%2Fvault%2Fsecrets',
+      signIn: { status: 302, location: '/vault/secrets' },
+      storeStatus: 200,
+      storeShowsSecret: true,
+      storeLinksOutside: [],
+    });
+    // Tresor's cookies stay inside its prefix: the host's other pages never receive its session.
+    expect(seen.cookiePaths).toEqual(expect.arrayContaining(['/vault']));
+    expect((seen.cookiePaths as string[]).every((path) => path === '/vault')).toBe(true);
+    expect(seen.types).toEqual(expect.arrayContaining(['webhook', 'smtp', 'api-key']));
+  }, 600_000);
+});
