@@ -3,7 +3,6 @@ import { parseConfig, type TresorConfig } from '../config.ts';
 import type { CredentialRegistry } from '../credentials/index.ts';
 import { TresorError, ValidationError } from '../errors.ts';
 import { type Principal, systemPrincipal } from '../identity/principal.ts';
-import { createLogger } from '../logger.ts';
 import type { Tresor } from '../tresor.ts';
 import type { SecretsBackend } from './backend.ts';
 import { readLogin } from './credentials-file.ts';
@@ -14,7 +13,7 @@ import { type RemoteTarget, remoteBackend } from './remote-backend.ts';
  * Tresor itself (database, crypto, credential types, PGlite) is loaded only by commands that
  * use it: `tresor --help` and every remote command start without it.
  */
-const loadTresor = () => import('../tresor.ts');
+const loadTresor = async () => ({ ...(await import('../tresor.ts')), ...(await import('../logger.ts')) });
 
 export interface CliContext {
   config(): TresorConfig;
@@ -73,7 +72,7 @@ export function createCliContext(
       }
       tresor ??= loadTresor().then((m) =>
         m.createTresor(context.config(), {
-          logger: createLogger(context.config().logLevel === 'info' ? 'warn' : context.config().logLevel),
+          logger: m.createLogger(context.config().logLevel === 'info' ? 'warn' : context.config().logLevel),
           createDataFolder: options.create === true,
         }),
       );
