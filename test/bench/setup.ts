@@ -1,5 +1,8 @@
 /** Databases and nodes for benchmarks: PostgreSQL (TEST_DATABASE_URL) when set, PGlite always. */
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Password } from '../../credential-types/password.ts';
 import type { Principal } from '../../src/identity/principal.ts';
 import { createLogger } from '../../src/logger.ts';
@@ -8,7 +11,6 @@ import {
   createAdmin,
   createPostgresDatabase,
   type DatabaseKind,
-  freshDatabase,
   postgresUrl,
   testConfig,
 } from '../support/databases.ts';
@@ -31,7 +33,8 @@ export async function benchNode(kind: DatabaseKind, env: Record<string, string> 
   if (kind === 'postgres') {
     const db = await createPostgresDatabase();
     const tresor = await createTresor(
-      testConfig({ DATABASE_URL: db.url, TRESOR_MASTER_KEY: masterKey, TRESOR_DB_MAX_CONNECTIONS: '20', ...env }),
+      // The default pool (10), as npm start runs it.
+      testConfig({ DATABASE_URL: db.url, TRESOR_MASTER_KEY: masterKey, ...env }),
       { logger: createLogger('silent') },
     );
     return {
@@ -46,9 +49,9 @@ export async function benchNode(kind: DatabaseKind, env: Record<string, string> 
       },
     };
   }
-  const db = await freshDatabase('pglite');
-  const tresor = await createTresor(testConfig({ TRESOR_MASTER_KEY: masterKey, ...env }), {
-    database: db.handle,
+  // The embedded default as npm start runs it: on disk, every commit synced.
+  const folder = mkdtempSync(join(tmpdir(), 'tresor-bench-'));
+  const tresor = await createTresor(testConfig({ TRESOR_MASTER_KEY: masterKey, TRESOR_DATA_DIR: folder, ...env }), {
     logger: createLogger('silent'),
   });
   return {
@@ -59,7 +62,7 @@ export async function benchNode(kind: DatabaseKind, env: Record<string, string> 
     masterKey,
     close: async () => {
       await tresor.close();
-      await db.drop();
+      rmSync(folder, { recursive: true, force: true });
     },
   };
 }
