@@ -61,5 +61,6 @@ export class MetadataStore {
  * is found by either registry, instead of a registry that silently knows no types.
  */
 const shared = Symbol.for('tresor.credential-metadata');
-export const defaultMetadataStore: MetadataStore = ((globalThis as Record<symbol, unknown>)[shared] ??=
-  new MetadataStore()) as MetadataStore;
+const slot = globalThis as Record<symbol, MetadataStore | undefined>;
+slot[shared] ??= new MetadataStore();
+export const defaultMetadataStore: MetadataStore = slot[shared];
