@@ -1,5 +1,18 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Suites that start processes, servers, browsers or long loops: `npm test` runs them with
+ * the rest; `npm run test:fast` leaves them out for a quick loop while developing.
+ */
+const slowSuites = [
+  'test/hardening/**/*.test.ts',
+  'test/bench/**/*.test.ts',
+  'test/cluster/**/*.test.ts',
+  'test/e2e/**/*.test.ts',
+  'test/cli/**/*.test.ts',
+  'test/package/**/*.test.ts',
+];
+
 export default defineConfig({
   // `tresor` (what credential types import) resolves to the sources in tests, never to dist/.
   resolve: { conditions: ['tresor-source'] },
@@ -7,12 +20,15 @@ export default defineConfig({
   test: {
     // Worker threads started by tests (the hook pool) resolve it the same way.
     execArgv: ['--conditions=tresor-source'],
-    include: ['test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // Database suites start servers and child processes; two workers fit the 2-core machines.
     maxWorkers: 2,
     globalSetup: ['test/support/global-setup.ts'],
     reporters: ['default', './test/support/summary-reporter.ts'],
+    projects: [
+      { extends: true, test: { name: 'fast', include: ['test/**/*.test.ts'], exclude: slowSuites } },
+      { extends: true, test: { name: 'slow', include: slowSuites } },
+    ],
   },
 });
