@@ -109,7 +109,11 @@ export function secretServiceFactory({
     });
 
   const checkReferences = referenceChecks(registry, references);
-  const hasReferenceFields = registry.list().some((t) => t.definition.fields.some((f) => f.style === 'secretRef'));
+  /** Types whose changes need work outside the write's transaction: slow checks (keys) or references. */
+  const needsWorkOutside = (type: CredentialType, input: UpdateSecretInput) =>
+    input.fields !== undefined && (type.inspects || type.definition.fields.some((f) => f.style === 'secretRef'));
+  /** Returned from the one-transaction update when the type needs the longer way round. */
+  const longerWay = Symbol('longer way');
 
   function checkExpected(row: SecretRow, expected: number | undefined): void {
     if (expected !== undefined && expected !== row.version) throw new VersionConflictError(expected, row.version);
@@ -203,6 +207,74 @@ export function secretServiceFactory({
       },
     ]);
     return { secret: metadataOf(updated), changed: true };
+  }
+
+  /**
+   * The longer way, for types whose change needs work outside a transaction: the permission
+   * check comes first (refusals audited) and reference checks and slow checks (opening a key
+   * in the hook worker) run with no row lock or connection held; the write then insists on
+   * the version it read, and tries again if another writer came between.
+   */
+  async function updateOutside(
+    principal: Principal,
+    ref: string,
+    input: UpdateSecretInput,
+    planOf: () => UpdatePlan,
+    refusal: (row: SecretRow, error: unknown) => unknown,
+    auditRefusal: () => Promise<void>,
+  ): Promise<UpdateResult> {
+    const first = await gate.check(principal, ref, 'update');
+    const plan = planOf();
+    const type = typeOf(first.row);
+    // References are checked before the transaction: the check reads (and may audit) on its own.
+    if (input.fields && typeof input.fields === 'object' && type.definition.fields.some((f) => f.style === 'secretRef'))
+      await checkReferences(principal, type, input.fields as Record<string, unknown>);
+    try {
+      if (type.inspects && input.fields !== undefined) {
+        for (let attempt = 0; attempt < 5; attempt++) {
+          const grant = attempt === 0 ? first : await db.transaction((tx) => gate.secret(tx, principal, ref, 'update'));
+          checkExpected(grant.row, input.expectedVersion);
+          const current = await gate.open(db, grant);
+          let next: Prepared;
+          let facts: Record<string, string> | null = grant.row.facts;
+          try {
+            next = prepare(grant.row, current, plan);
+            if (next.payloadChanged) facts = (await typeOf(grant.row).inspect(next.payload)).facts;
+          } catch (error) {
+            throw refusal(grant.row, error);
+          }
+          const written = await gate.guard(principal, 'update', ref, () =>
+            db.transaction(async (tx) => {
+              const { row } = await gate.secret(tx, principal, ref, 'update', { lock: true });
+              if (row.version !== grant.row.version) return undefined;
+              return write(tx, principal, row, current, next, facts, plan.reason);
+            }),
+          );
+          if (written) return written;
+        }
+        throw new VersionConflictError(
+          first.row.version,
+          (await secretStore.find(db, ref))?.version ?? first.row.version,
+        );
+      }
+      return await gate.guard(principal, 'update', ref, () =>
+        db.transaction(async (tx) => {
+          const grant = await gate.secret(tx, principal, ref, 'update', { lock: true });
+          checkExpected(grant.row, input.expectedVersion);
+          const current = await gate.open(tx, grant);
+          let next: Prepared;
+          try {
+            next = prepare(grant.row, current, plan);
+          } catch (error) {
+            throw refusal(grant.row, error);
+          }
+          return write(tx, principal, grant.row, current, next, grant.row.facts, plan.reason);
+        }),
+      );
+    } catch (error) {
+      await auditRefusal();
+      throw error;
+    }
   }
 
   return {
@@ -331,21 +403,14 @@ export function secretServiceFactory({
     },
 
     async update(principal: Principal, ref: string, input: UpdateSecretInput): Promise<UpdateResult> {
-      // Permission first (refusals audited), then the input.
-      const first = await gate.check(principal, ref, 'update');
-      const description =
-        input.description === undefined ? undefined : parseField(descriptionSchema, input.description, 'description');
-      const reason = parseField(reasonSchema, input.reason ?? 'updated', 'reason');
-      // References are checked before the transaction: the check reads (and may audit) on its own.
-      if (hasReferenceFields && input.fields && typeof input.fields === 'object')
-        await checkReferences(principal, typeOf(first.row), input.fields as Record<string, unknown>);
-      const plan = {
-        description,
-        reason,
+      const planOf = (): UpdatePlan => ({
+        description:
+          input.description === undefined ? undefined : parseField(descriptionSchema, input.description, 'description'),
+        reason: parseField(reasonSchema, input.reason ?? 'updated', 'reason'),
         expiresAt: input.expiresAt,
         fields: input.fields,
         merge: input.merge === true,
-      };
+      });
       let refused: { row: SecretRow; fields: string[] } | undefined;
       /** The error to throw for a refused input; refusals are audited below, once the transaction is over. */
       const refusal = (row: SecretRow, error: unknown): unknown => {
@@ -353,53 +418,7 @@ export function secretServiceFactory({
         refused = { row, fields: [...new Set(error.issues.map((i) => i.path.split('.')[0] ?? ''))] };
         return error.under('fields');
       };
-
-      try {
-        // Types with slow checks (keys) are checked outside the transaction, in the hook worker,
-        // so no row lock or connection is held meanwhile; the write then insists on the version read.
-        if (typeOf(first.row).inspects && input.fields !== undefined) {
-          for (let attempt = 0; attempt < 5; attempt++) {
-            const grant =
-              attempt === 0 ? first : await db.transaction((tx) => gate.secret(tx, principal, ref, 'update'));
-            checkExpected(grant.row, input.expectedVersion);
-            const current = await gate.open(db, grant);
-            let next: Prepared;
-            let facts: Record<string, string> | null = grant.row.facts;
-            try {
-              next = prepare(grant.row, current, plan);
-              if (next.payloadChanged) facts = (await typeOf(grant.row).inspect(next.payload)).facts;
-            } catch (error) {
-              throw refusal(grant.row, error);
-            }
-            const written = await gate.guard(principal, 'update', ref, () =>
-              db.transaction(async (tx) => {
-                const { row } = await gate.secret(tx, principal, ref, 'update', { lock: true });
-                if (row.version !== grant.row.version) return undefined;
-                return write(tx, principal, row, current, next, facts, reason);
-              }),
-            );
-            if (written) return written;
-          }
-          throw new VersionConflictError(
-            first.row.version,
-            (await secretStore.find(db, ref))?.version ?? first.row.version,
-          );
-        }
-        return await gate.guard(principal, 'update', ref, () =>
-          db.transaction(async (tx) => {
-            const grant = await gate.secret(tx, principal, ref, 'update', { lock: true });
-            checkExpected(grant.row, input.expectedVersion);
-            const current = await gate.open(tx, grant);
-            let next: Prepared;
-            try {
-              next = prepare(grant.row, current, plan);
-            } catch (error) {
-              throw refusal(grant.row, error);
-            }
-            return write(tx, principal, grant.row, current, next, grant.row.facts, reason);
-          }),
-        );
-      } catch (error) {
+      const auditRefusal = async () => {
         // A refused update is on record (which fields, never their values), so probing leaves a trace.
         if (refused)
           await audit.write({
@@ -411,8 +430,33 @@ export function secretServiceFactory({
               details: { fields: refused.fields },
             },
           });
+      };
+
+      // Most updates take one transaction: the locked check decides (permission first, refusals
+      // audited) before any input is read, then the new version is written under that lock.
+      try {
+        const done = await gate.guard(principal, 'update', ref, () =>
+          db.transaction(async (tx) => {
+            const grant = await gate.secret(tx, principal, ref, 'update', { lock: true });
+            if (needsWorkOutside(typeOf(grant.row), input)) return longerWay;
+            const plan = planOf();
+            checkExpected(grant.row, input.expectedVersion);
+            const current = await gate.open(tx, grant);
+            let next: Prepared;
+            try {
+              next = prepare(grant.row, current, plan);
+            } catch (error) {
+              throw refusal(grant.row, error);
+            }
+            return write(tx, principal, grant.row, current, next, grant.row.facts, plan.reason);
+          }),
+        );
+        if (done !== longerWay) return done;
+      } catch (error) {
+        await auditRefusal();
         throw error;
       }
+      return updateOutside(principal, ref, input, planOf, refusal, auditRefusal);
     },
 
     /** What the principal may do with the secret (for showing only the buttons that will work). */
