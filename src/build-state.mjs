@@ -10,7 +10,14 @@ export const packageRoot = new URL('..', import.meta.url).pathname;
 export const distDir = join(packageRoot, 'dist');
 const stampFile = join(distDir, '.build-stamp');
 /** What the build reads: a change in any of these makes dist/ stale. */
-const sources = ['src', 'credential-types', 'tsconfig.json', 'tsconfig.build.json', 'package.json'];
+const sources = [
+  'src',
+  'credential-types',
+  'tsconfig.json',
+  'tsconfig.build.json',
+  'package.json',
+  'package-lock.json',
+];
 
 function newestChange(path) {
   if (!existsSync(path)) return 0;

@@ -19,6 +19,13 @@ export function build({ quiet = false } = {}) {
   if (result.status !== 0) {
     throw new Error(`The build failed (tsc exited ${result.status}):\n${result.stdout ?? ''}${result.stderr ?? ''}`);
   }
+  // The embedded database's first start copies this instead of running initdb (see the script).
+  const template = spawnSync(
+    process.execPath,
+    [join(packageRoot, 'src/db/pglite-template.mjs'), join(distDir, 'pglite-template.tar.gz')],
+    { cwd: packageRoot, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' },
+  );
+  if (template.status !== 0) throw new Error(`The build could not make the database template:\n${template.stderr}`);
   writeStamp(startedAt);
 }
 

@@ -73,9 +73,13 @@ export function durableStartParams(options: EmbeddedOptions): string[] {
   ];
 }
 
-/** Opens PGlite in `dataDir` with every acknowledged commit on disk. */
-export function openDurablePglite(dataDir: string, options: EmbeddedOptions): PGlite {
+/**
+ * Opens PGlite in `dataDir` with every acknowledged commit on disk; a new folder is made from
+ * `template` (a data folder dumped by PGlite) when given, by initdb otherwise.
+ */
+export function openDurablePglite(dataDir: string, options: EmbeddedOptions, template?: Blob): PGlite {
   return new PGlite({
+    ...(template ? { loadDataDir: template } : {}),
     fs: new SyncingNodeFS(dataDir),
     startParams: durableStartParams(options),
     // A new folder's postgresql.conf gets the same size, for tools that open it without Tresor.
