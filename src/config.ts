@@ -16,6 +16,9 @@ const postgresUrlSetting = z
   .optional()
   .or(z.literal('').transform(() => undefined));
 
+/** The embedded database's page cache unless TRESOR_EMBEDDED_SHARED_BUFFERS says otherwise. */
+export const defaultEmbeddedSharedBuffers = '16MB';
+
 const environmentSchema = z.object({
   DATABASE_URL: postgresUrlSetting,
   TRESOR_LISTEN_URL: postgresUrlSetting,
@@ -24,7 +27,7 @@ const environmentSchema = z.object({
   TRESOR_EMBEDDED_SHARED_BUFFERS: z
     .string()
     .regex(/^\d{1,6}(kB|MB|GB)$/, 'must be a size PostgreSQL understands, e.g. 16MB or 512kB')
-    .default('16MB'),
+    .default(defaultEmbeddedSharedBuffers),
   TRESOR_MASTER_KEY: z.string().optional(),
   TRESOR_MASTER_KEY_FILE: z.string().optional(),
   TRESOR_VERSIONS_KEPT: integer(1, 1000).default(10),

@@ -9,6 +9,7 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
+import { defaultEmbeddedSharedBuffers } from '../config.ts';
 import { openDurablePglite } from './durable-pglite.ts';
 import { hasDatabase, initInChild } from './pglite-init.ts';
 import * as schema from './schema/index.ts';
@@ -70,7 +71,7 @@ export function preparing(sql: postgres.Sql): postgres.Sql {
 
 export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHandle> {
   if (target.kind === 'pglite') {
-    const sharedBuffers = target.sharedBuffers ?? '16MB';
+    const sharedBuffers = target.sharedBuffers ?? defaultEmbeddedSharedBuffers;
     if (target.dataDir) {
       mkdirSync(target.dataDir, { recursive: true });
       // A first start creates the database in a child process, which takes initdb's memory with it.

@@ -96,13 +96,6 @@ export const identityStore = {
       .limit(1);
     return row;
   },
-  async groupIdsOf(db: Executor, userId: string): Promise<string[]> {
-    const rows = await db
-      .select({ groupId: memberships.groupId })
-      .from(memberships)
-      .where(eq(memberships.userId, userId));
-    return rows.map((r) => r.groupId);
-  },
   async membersOf(db: Executor, groupId: string): Promise<UserRow[]> {
     return db
       .select({ user: users })

@@ -10,14 +10,14 @@
  * refused; a failed call changes nothing (one transaction per call); reads are audited.
  */
 import { randomUUID } from 'node:crypto';
-import type { AccessGate } from '../access/access.gate.ts';
+import type { AccessGate, SecretGrant } from '../access/access.gate.ts';
 import type { SecretOperation } from '../access/secret.policy.ts';
 import type { AuditService } from '../audit/audit.service.ts';
 import type { ReadCache } from '../cluster/read-cache.ts';
 import type { CredentialRegistry, CredentialType, Payload } from '../credentials/index.ts';
 import { sealPayload } from '../crypto/envelope.ts';
 import type { KeyService } from '../crypto/key.service.ts';
-import type { Database, Executor } from '../db/client.ts';
+import type { Database, Executor, Transaction } from '../db/client.ts';
 import { pgErrorCode, uniqueViolation } from '../db/errors.ts';
 import { ConflictError, NotFoundError, ValidationError, VersionConflictError } from '../errors.ts';
 import { actingUserId, type Principal } from '../identity/principal.ts';
@@ -109,9 +109,10 @@ export function secretServiceFactory({
     });
 
   const checkReferences = referenceChecks(registry, references);
+  const hasReferences = (type: CredentialType) => type.definition.fields.some((f) => f.style === 'secretRef');
   /** Types whose changes need work outside the write's transaction: slow checks (keys) or references. */
   const needsWorkOutside = (type: CredentialType, input: UpdateSecretInput) =>
-    input.fields !== undefined && (type.inspects || type.definition.fields.some((f) => f.style === 'secretRef'));
+    input.fields !== undefined && (type.inspects || hasReferences(type));
   /** Returned from the one-transaction update when the type needs the longer way round. */
   const longerWay = Symbol('longer way');
 
@@ -209,6 +210,26 @@ export function secretServiceFactory({
     return { secret: metadataOf(updated), changed: true };
   }
 
+  /** The new version from the stored one and the plan, written under the row lock the grant holds. */
+  async function writeUnderLock(
+    tx: Transaction,
+    principal: Principal,
+    grant: SecretGrant,
+    input: UpdateSecretInput,
+    plan: UpdatePlan,
+    refusal: (row: SecretRow, error: unknown) => unknown,
+  ): Promise<UpdateResult> {
+    checkExpected(grant.row, input.expectedVersion);
+    const current = await gate.open(tx, grant);
+    let next: Prepared;
+    try {
+      next = prepare(grant.row, current, plan);
+    } catch (error) {
+      throw refusal(grant.row, error);
+    }
+    return write(tx, principal, grant.row, current, next, grant.row.facts, plan.reason);
+  }
+
   /**
    * The longer way, for types whose change needs work outside a transaction: the permission
    * check comes first (refusals audited) and reference checks and slow checks (opening a key
@@ -227,7 +248,7 @@ export function secretServiceFactory({
     const plan = planOf();
     const type = typeOf(first.row);
     // References are checked before the transaction: the check reads (and may audit) on its own.
-    if (input.fields && typeof input.fields === 'object' && type.definition.fields.some((f) => f.style === 'secretRef'))
+    if (input.fields && typeof input.fields === 'object' && hasReferences(type))
       await checkReferences(principal, type, input.fields as Record<string, unknown>);
     try {
       if (type.inspects && input.fields !== undefined) {
@@ -258,18 +279,16 @@ export function secretServiceFactory({
         );
       }
       return await gate.guard(principal, 'update', ref, () =>
-        db.transaction(async (tx) => {
-          const grant = await gate.secret(tx, principal, ref, 'update', { lock: true });
-          checkExpected(grant.row, input.expectedVersion);
-          const current = await gate.open(tx, grant);
-          let next: Prepared;
-          try {
-            next = prepare(grant.row, current, plan);
-          } catch (error) {
-            throw refusal(grant.row, error);
-          }
-          return write(tx, principal, grant.row, current, next, grant.row.facts, plan.reason);
-        }),
+        db.transaction(async (tx) =>
+          writeUnderLock(
+            tx,
+            principal,
+            await gate.secret(tx, principal, ref, 'update', { lock: true }),
+            input,
+            plan,
+            refusal,
+          ),
+        ),
       );
     } catch (error) {
       await auditRefusal();
@@ -439,16 +458,7 @@ export function secretServiceFactory({
           db.transaction(async (tx) => {
             const grant = await gate.secret(tx, principal, ref, 'update', { lock: true });
             if (needsWorkOutside(typeOf(grant.row), input)) return longerWay;
-            const plan = planOf();
-            checkExpected(grant.row, input.expectedVersion);
-            const current = await gate.open(tx, grant);
-            let next: Prepared;
-            try {
-              next = prepare(grant.row, current, plan);
-            } catch (error) {
-              throw refusal(grant.row, error);
-            }
-            return write(tx, principal, grant.row, current, next, grant.row.facts, plan.reason);
+            return writeUnderLock(tx, principal, grant, input, planOf(), refusal);
           }),
         );
         if (done !== longerWay) return done;

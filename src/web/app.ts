@@ -41,6 +41,7 @@ import { serializerCompiler } from './serializer.ts';
 import { uiAccountRoutes } from './ui/account.routes.ts';
 import { uiAdminRoutes } from './ui/admin.routes.ts';
 import { uiAuthRoutes } from './ui/auth.routes.ts';
+import { cookiePathOf } from './ui/paths.ts';
 import { uiSecretsRoutes } from './ui/secrets.routes.ts';
 import { uiSharingRoutes } from './ui/sharing.routes.ts';
 import { uiTokensRoutes } from './ui/tokens.routes.ts';
@@ -83,7 +84,6 @@ export const tresorPlugin: FastifyPluginAsync<TresorPluginOptions> = async (app,
   const { tresor } = pluginOptions;
   const options = { https: pluginOptions.https === true };
   app.decorate('tresorBase', app.prefix);
-  const cookiePath = app.prefix || '/';
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
@@ -97,14 +97,14 @@ export const tresorPlugin: FastifyPluginAsync<TresorPluginOptions> = async (app,
     else serve();
   });
   await app.register(errorsPlugin);
-  app.addHook('onResponse', async (request, reply) => {
-    // fastify's logger type omits pino's isLevelEnabled; its level says the same.
-    if (request.log.level === 'debug' || request.log.level === 'trace')
+  // One line per request from debug on; below that no hook at all on the request path.
+  if (app.log.level === 'debug' || app.log.level === 'trace')
+    app.addHook('onResponse', async (request, reply) => {
       request.log.debug(
         { req: request, res: { statusCode: reply.statusCode }, responseTime: reply.elapsedTime },
         'request completed',
       );
-  });
+    });
   // Nothing Tresor answers may be kept by a browser or proxy: token values, forms, lists.
   app.addHook('onSend', async (request, reply, payload) => {
     reply.header('Cache-Control', 'no-store');
@@ -117,7 +117,7 @@ export const tresorPlugin: FastifyPluginAsync<TresorPluginOptions> = async (app,
   if (!app.hasReplyDecorator('helmet')) await registerHelmet(app, options.https);
   if (!app.hasRequestDecorator('cookies')) await app.register(cookie);
   await app.register(csrf, {
-    cookieOpts: { path: cookiePath, httpOnly: true, sameSite: 'strict', secure: options.https },
+    cookieOpts: { path: cookiePathOf(app.prefix), httpOnly: true, sameSite: 'strict', secure: options.https },
     getToken: (request) => (request.body as Record<string, unknown> | undefined)?._csrf as string,
   });
   // Forms post fields[key] and fields[key][0][name]: parsed into objects, without prototype keys

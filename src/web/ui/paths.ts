@@ -21,7 +21,11 @@ export function redirectTo(reply: FastifyReply, path: string): FastifyReply {
   return reply.redirect(`${basePath(reply.request)}${path}`);
 }
 
-/** The path Tresor's cookies are scoped to: its own prefix, never the embedding app's other pages. */
+/** The path Tresor's cookies are scoped to under `base`: its own prefix, never the embedding app's other pages. */
+export function cookiePathOf(base: string): string {
+  return base || '/';
+}
+
 export function cookiePath(request: FastifyRequest): string {
-  return basePath(request) || '/';
+  return cookiePathOf(basePath(request));
 }
