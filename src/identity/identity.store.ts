@@ -1,11 +1,30 @@
 /** Database access for users, groups, memberships, permission grants and setup tokens. */
 import { and, asc, eq, gt, inArray, isNull, or, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
+import { compiled } from '../db/compiled.ts';
 import { storable } from '../db/errors.ts';
 import { groups, memberships, permissionGrants, setupTokens, users } from '../db/schema/index.ts';
 
 export type UserRow = typeof users.$inferSelect;
 export type GroupRow = typeof groups.$inferSelect;
+
+// A user's standing is read for every change the user makes, so built once (compiled.ts says why).
+const standingOf = compiled('user_standing', (db) =>
+  db
+    .select({
+      disabled: users.disabled,
+      // Qualified by hand: drizzle renders a column inside sql`` unqualified, which the
+      // subquery would read as its own table's column.
+      groupIds: sql<string[]>`coalesce((select array_agg(m.group_id::text) from ${memberships} m
+          where m.user_id = "users"."id"), '{}')`,
+      permissions: sql<string[]>`coalesce((select array_agg(distinct g.permission) from ${permissionGrants} g
+          where g.user_id = "users"."id"
+             or g.group_id in (select m.group_id from ${memberships} m where m.user_id = "users"."id")), '{}')`,
+    })
+    .from(users)
+    .where(eq(users.id, sql.placeholder('id')))
+    .limit(1),
+);
 
 export const identityStore = {
   async insertUser(db: Executor, row: typeof users.$inferInsert): Promise<UserRow> {
@@ -80,21 +99,7 @@ export const identityStore = {
     db: Executor,
     userId: string,
   ): Promise<{ disabled: boolean; groupIds: string[]; permissions: string[] } | undefined> {
-    const [row] = await db
-      .select({
-        disabled: users.disabled,
-        // Qualified by hand: drizzle renders a column inside sql`` unqualified, which the
-        // subquery would read as its own table's column.
-        groupIds: sql<string[]>`coalesce((select array_agg(m.group_id::text) from ${memberships} m
-          where m.user_id = "users"."id"), '{}')`,
-        permissions: sql<string[]>`coalesce((select array_agg(distinct g.permission) from ${permissionGrants} g
-          where g.user_id = "users"."id"
-             or g.group_id in (select m.group_id from ${memberships} m where m.user_id = "users"."id")), '{}')`,
-      })
-      .from(users)
-      .where(eq(users.id, userId))
-      .limit(1);
-    return row;
+    return (await standingOf(db, { id: userId }))[0];
   },
   async membersOf(db: Executor, groupId: string): Promise<UserRow[]> {
     return db

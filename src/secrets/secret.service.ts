@@ -182,7 +182,7 @@ export function secretServiceFactory({
     const type = typeOf(row);
     const version = row.version + 1;
     await writeVersion(tx, row, version, next.payload, principal, reason);
-    const updated = await secretStore.update(tx, row.id, {
+    const updated = await secretStore.advance(tx, row.id, {
       version,
       description: next.description,
       expiresAt: next.expiresAt,
@@ -524,8 +524,9 @@ export function secretServiceFactory({
             `rolled back to version ${to}${reason ? `: ${reason}` : ''}`,
           );
           const expiresAt = type.definition.expiresFrom ? (type.expiresAt(payload) ?? null) : row.expiresAt;
-          const updated = await secretStore.update(tx, row.id, {
+          const updated = await secretStore.advance(tx, row.id, {
             version,
+            description: row.description,
             expiresAt,
             facts: Object.keys(facts).length > 0 ? facts : null,
             updatedAt: new Date(),

@@ -1,6 +1,7 @@
 /** Database access for secrets and their sealed versions. The only file that touches those tables. */
 import { and, asc, desc, eq, ilike, lte, type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
+import { compiled, slot } from '../db/compiled.ts';
 import { storable } from '../db/errors.ts';
 import { secrets, secretVersions } from '../db/schema/index.ts';
 import { isSecretId } from './secret-rules.ts';
@@ -9,10 +10,94 @@ export type SecretRow = typeof secrets.$inferSelect;
 export type NewSecretRow = typeof secrets.$inferInsert;
 export type VersionRow = typeof secretVersions.$inferSelect;
 export type NewVersionRow = typeof secretVersions.$inferInsert;
+/** A version as written: every column but the time, which the database sets. */
+export type NewVersion = Required<Omit<NewVersionRow, 'createdAt'>>;
+/** What changes with the current version. */
+export type SecretAdvance = Pick<
+  SecretRow,
+  'version' | 'description' | 'expiresAt' | 'facts' | 'updatedAt' | 'updatedBy'
+>;
 
 // Names compare case-insensitively (one unique index on lower(name) serves the lookup).
-const byRef = (ref: string): SQL =>
-  isSecretId(ref) ? eq(secrets.id, ref) : storable(ref) ? sql`lower(${secrets.name}) = lower(${ref})` : sql`false`;
+const ph = sql.placeholder;
+const at = { id: ph('id'), name: ph('name') };
+const byId = eq(secrets.id, at.id);
+const byName = sql`lower(${secrets.name}) = lower(${at.name})`;
+
+// The statements of every request, built once (compiled.ts says why).
+const statements = {
+  findById: compiled('secret_find_id', (db) => db.select().from(secrets).where(byId).limit(1)),
+  findByName: compiled('secret_find_name', (db) => db.select().from(secrets).where(byName).limit(1)),
+  lockById: compiled('secret_lock_id', (db) => db.select().from(secrets).where(byId).limit(1).for('update')),
+  lockByName: compiled('secret_lock_name', (db) => db.select().from(secrets).where(byName).limit(1).for('update')),
+  insert: compiled('secret_insert', (db) =>
+    db.insert(secrets).values({
+      id: slot('id', secrets.id),
+      name: slot('name', secrets.name),
+      description: slot('description', secrets.description),
+      typeId: slot('typeId', secrets.typeId),
+      ownerId: slot('ownerId', secrets.ownerId),
+      version: slot('version', secrets.version),
+      createdAt: slot('createdAt', secrets.createdAt),
+      createdBy: slot('createdBy', secrets.createdBy),
+      updatedAt: slot('updatedAt', secrets.updatedAt),
+      updatedBy: slot('updatedBy', secrets.updatedBy),
+      expiresAt: slot('expiresAt', secrets.expiresAt),
+      lastUsedAt: slot('lastUsedAt', secrets.lastUsedAt),
+      facts: slot('facts', secrets.facts),
+    }),
+  ),
+  advance: compiled('secret_advance', (db) =>
+    db
+      .update(secrets)
+      .set({
+        version: slot('version', secrets.version),
+        description: slot('description', secrets.description),
+        expiresAt: slot('expiresAt', secrets.expiresAt),
+        facts: slot('facts', secrets.facts),
+        updatedAt: slot('updatedAt', secrets.updatedAt),
+        updatedBy: slot('updatedBy', secrets.updatedBy),
+      })
+      .where(byId)
+      .returning(),
+  ),
+  delete: compiled('secret_delete', (db) => db.delete(secrets).where(byId)),
+  insertVersion: compiled('secret_version_insert', (db) =>
+    db.insert(secretVersions).values({
+      secretId: slot('id', secretVersions.secretId),
+      version: slot('version', secretVersions.version),
+      payload: slot('payload', secretVersions.payload),
+      dataKey: slot('dataKey', secretVersions.dataKey),
+      kekVersion: slot('kekVersion', secretVersions.kekVersion),
+      createdBy: slot('createdBy', secretVersions.createdBy),
+      reason: slot('reason', secretVersions.reason),
+    }),
+  ),
+  prune: compiled('secret_versions_prune', (db) =>
+    db
+      .delete(secretVersions)
+      .where(and(eq(secretVersions.secretId, at.id), sql`${secretVersions.version} < ${ph('oldestKept')}`)),
+  ),
+  version: compiled('secret_version', (db) =>
+    db
+      .select()
+      .from(secretVersions)
+      .where(and(eq(secretVersions.secretId, at.id), eq(secretVersions.version, ph('version'))))
+      .limit(1),
+  ),
+};
+
+/** One row by id or by name, with the statement `byId` or `byName` (a name that cannot be stored matches nothing). */
+async function one(
+  db: Executor,
+  ref: string,
+  byId: typeof statements.findById,
+  byName: typeof statements.findByName,
+): Promise<SecretRow | undefined> {
+  if (isSecretId(ref)) return (await byId(db, { id: ref }))[0];
+  if (!storable(ref)) return undefined;
+  return (await byName(db, { name: ref }))[0];
+}
 
 export interface SecretFilter {
   typeId?: string;
@@ -26,29 +111,28 @@ export interface SecretFilter {
 }
 
 export const secretStore = {
-  async insert(db: Executor, row: NewSecretRow): Promise<SecretRow> {
-    const [inserted] = await db.insert(secrets).values(row).returning();
-    return inserted!;
+  /** Inserts a whole row (every column given: the caller answers from it without reading it back). */
+  async insert(db: Executor, row: SecretRow): Promise<void> {
+    await statements.insert(db, row);
   },
 
   async find(db: Executor, ref: string): Promise<SecretRow | undefined> {
-    const [row] = await db.select().from(secrets).where(byRef(ref)).limit(1);
-    return row;
+    return one(db, ref, statements.findById, statements.findByName);
   },
 
   /** Locks the secret's row until the transaction ends: concurrent writers queue here. */
   async lock(db: Executor, ref: string): Promise<SecretRow | undefined> {
-    const [row] = await db.select().from(secrets).where(byRef(ref)).limit(1).for('update');
-    return row;
+    return one(db, ref, statements.lockById, statements.lockByName);
   },
 
-  async update(db: Executor, id: string, patch: Partial<NewSecretRow>): Promise<SecretRow> {
-    const [row] = await db.update(secrets).set(patch).where(eq(secrets.id, id)).returning();
+  /** A new current version and the metadata that goes with it (an update or a rollback). */
+  async advance(db: Executor, id: string, patch: SecretAdvance): Promise<SecretRow> {
+    const [row] = await statements.advance(db, { id, ...patch });
     return row!;
   },
 
   async delete(db: Executor, id: string): Promise<void> {
-    await db.delete(secrets).where(eq(secrets.id, id));
+    await statements.delete(db, { id });
   },
 
   async list(db: Executor, filter: SecretFilter, page: { limit: number; afterName?: string }): Promise<SecretRow[]> {
@@ -72,17 +156,12 @@ export const secretStore = {
       .limit(page.limit);
   },
 
-  async insertVersion(db: Executor, row: NewVersionRow): Promise<void> {
-    await db.insert(secretVersions).values(row);
+  async insertVersion(db: Executor, row: NewVersion): Promise<void> {
+    await statements.insertVersion(db, { id: row.secretId, ...row });
   },
 
   async version(db: Executor, secretId: string, version: number): Promise<VersionRow | undefined> {
-    const [row] = await db
-      .select()
-      .from(secretVersions)
-      .where(and(eq(secretVersions.secretId, secretId), eq(secretVersions.version, version)))
-      .limit(1);
-    return row;
+    return (await statements.version(db, { id: secretId, version }))[0];
   },
 
   async versions(db: Executor, secretId: string) {
@@ -100,9 +179,7 @@ export const secretStore = {
 
   /** Deletes versions older than `oldestKept`: their ciphertext and wrapped data keys go with them. */
   async prune(db: Executor, secretId: string, oldestKept: number): Promise<void> {
-    await db
-      .delete(secretVersions)
-      .where(and(eq(secretVersions.secretId, secretId), sql`${secretVersions.version} < ${oldestKept}`));
+    await statements.prune(db, { id: secretId, oldestKept });
   },
 };
 

@@ -1,6 +1,7 @@
 /** Database access for shares. */
-import { and, asc, eq, inArray, or, sql } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
+import { compiled } from '../db/compiled.ts';
 import { groups, secretShares, users } from '../db/schema/index.ts';
 
 export interface ShareRow {
@@ -12,6 +13,20 @@ export interface ShareRow {
   groupName: string | null;
   createdAt: Date;
 }
+
+// Asked on every decision about a secret, so built once (compiled.ts says why).
+const relationRows = compiled('share_relation', (db) =>
+  db
+    .select({ userId: secretShares.userId, groupId: secretShares.groupId })
+    .from(secretShares)
+    .where(
+      and(
+        eq(secretShares.secretId, sql.placeholder('secretId')),
+        sql`(${secretShares.userId} = ${sql.placeholder('userId')}
+          or ${secretShares.groupId} = any(${sql.placeholder('groupIds')}::uuid[]))`,
+      ),
+    ),
+);
 
 export const shareStore = {
   async insert(
@@ -59,14 +74,8 @@ export const shareStore = {
     userId: string | null,
     groupIds: readonly string[],
   ): Promise<{ directShare: boolean; groupShare: boolean }> {
-    const holders = [];
-    if (userId) holders.push(eq(secretShares.userId, userId));
-    if (groupIds.length > 0) holders.push(inArray(secretShares.groupId, [...groupIds]));
-    if (holders.length === 0) return { directShare: false, groupShare: false };
-    const rows = await db
-      .select({ userId: secretShares.userId, groupId: secretShares.groupId })
-      .from(secretShares)
-      .where(and(eq(secretShares.secretId, secretId), or(...holders)));
+    if (!userId && groupIds.length === 0) return { directShare: false, groupShare: false };
+    const rows = await relationRows(db, { secretId, userId, groupIds });
     return { directShare: rows.some((r) => r.userId !== null), groupShare: rows.some((r) => r.groupId !== null) };
   },
 

@@ -1,0 +1,79 @@
+/**
+ * Statements built once (src/db/compiled.ts): they run on the executor they are given (a
+ * transaction's own connection), write null as SQL NULL through the column's encoding,
+ * and map rows as drizzle does — on both databases.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrate } from '../../src/db/migrate.ts';
+import { type SecretRow, secretStore } from '../../src/secrets/secret.store.ts';
+import { databaseKinds, type FreshDatabase, freshDatabase } from '../support/databases.ts';
+
+const row = (name: string, overrides: Partial<SecretRow> = {}): SecretRow => ({
+  id: randomUUID(),
+  name,
+  description: 'd',
+  typeId: 'api-key',
+  ownerId: null,
+  version: 1,
+  createdAt: new Date('2026-01-02T03:04:05.678Z'),
+  createdBy: null,
+  updatedAt: new Date('2026-01-02T03:04:05.678Z'),
+  updatedBy: null,
+  expiresAt: null,
+  lastUsedAt: null,
+  facts: null,
+  ...overrides,
+});
+
+describe.each(databaseKinds)('compiled statements on %s', (kind) => {
+  let database: FreshDatabase;
+  beforeAll(async () => {
+    database = await freshDatabase(kind);
+    await migrate(database.handle);
+  });
+  afterAll(() => database.drop());
+
+  it('stores null as SQL NULL and values with their column encoding, and reads them back typed', async () => {
+    const { db, raw } = database.handle;
+    const withNulls = row('nulls');
+    const withValues = row('values', { expiresAt: new Date('2027-05-06T07:08:09.000Z'), facts: { subject: 'CN=x' } });
+    await secretStore.insert(db, withNulls);
+    await secretStore.insert(db, withValues);
+    const stored = await raw.query<{ name: string; facts_null: boolean; expires_null: boolean; kind: string | null }>(
+      `select name, facts is null as facts_null, expires_at is null as expires_null, jsonb_typeof(facts) as kind
+         from secrets order by name`,
+    );
+    expect(stored).toEqual([
+      { name: 'nulls', facts_null: true, expires_null: true, kind: null },
+      { name: 'values', facts_null: false, expires_null: false, kind: 'object' },
+    ]);
+    expect(await secretStore.find(db, 'VALUES')).toEqual(withValues);
+    expect(await secretStore.find(db, withNulls.id)).toEqual(withNulls);
+    expect(await secretStore.find(db, 'missing')).toBeUndefined();
+  });
+
+  it('runs inside the transaction it is given: its writes are seen there and rolled back with it', async () => {
+    const { db } = database.handle;
+    const inside = row('inside');
+    let seenInside: SecretRow | undefined;
+    await expect(
+      db.transaction(async (tx) => {
+        await secretStore.insert(tx, inside);
+        seenInside = await secretStore.lock(tx, 'inside');
+        const advanced = await secretStore.advance(tx, inside.id, {
+          version: 2,
+          description: 'changed',
+          expiresAt: null,
+          facts: { a: 'b' },
+          updatedAt: new Date('2026-02-03T00:00:00.000Z'),
+          updatedBy: null,
+        });
+        expect(advanced).toMatchObject({ version: 2, description: 'changed', facts: { a: 'b' } });
+        throw new Error('roll back');
+      }),
+    ).rejects.toThrow('roll back');
+    expect(seenInside?.id).toBe(inside.id);
+    expect(await secretStore.find(db, 'inside')).toBeUndefined();
+  });
+});
