@@ -14,6 +14,7 @@ import type { AuditWriter } from '../audit/audit.service.ts';
 import { auditingDenials as guardDenials, markDenied } from '../audit/denials.ts';
 import type { ReadCache } from '../cluster/read-cache.ts';
 import type { CredentialType, Payload } from '../credentials/index.ts';
+import type { SealedPayload } from '../crypto/envelope.ts';
 import type { Database, Executor } from '../db/client.ts';
 import { AccessDeniedError, ConflictError, NotFoundError } from '../errors.ts';
 import { type GroupRow, identityStore } from '../identity/identity.store.ts';
@@ -23,7 +24,8 @@ import type { PayloadReader } from '../secrets/payload.reader.ts';
 import { type SecretRow, secretStore } from '../secrets/secret.store.ts';
 import { shareStore } from '../secrets/share.store.ts';
 import { grantProblem, groupDeletionProblem, type Holder, membershipProblem, userProblem } from './admin.policy.ts';
-import { holds, type PrincipalFacts, resolvePrincipal } from './principal-facts.ts';
+import { lockSecretForUser } from './locked-secret.store.ts';
+import { holds, type PrincipalFacts, resolvePrincipal, userFacts } from './principal-facts.ts';
 import {
   decide,
   isManager,
@@ -77,6 +79,8 @@ export interface AccessGateDeps {
 
 export function accessGateFactory({ db, audit, cache, payloads }: AccessGateDeps) {
   const issued = new WeakSet<SecretGrant>();
+  /** The sealed current version a locked read brought along with the grant (so opening it needs no read). */
+  const sealedWith = new WeakMap<SecretGrant, SealedPayload>();
 
   async function factsOf(principal: Principal, tx: Executor = db): Promise<PrincipalFacts> {
     // Inside a change the facts come from the database; outside, from the node's cache.
@@ -99,6 +103,50 @@ export function accessGateFactory({ db, audit, cache, payloads }: AccessGateDeps
     return cache && useCache
       ? cache.through('relations', `${row.id}|${principalKey(facts.principal)}`, load, () => row.id)
       : load();
+  }
+
+  interface Seen {
+    row: SecretRow;
+    facts: PrincipalFacts;
+    relation: SecretRelation;
+    sealed?: SealedPayload;
+  }
+
+  /**
+   * Inside a change: the row locked, with facts and relation from the database. For a user,
+   * all of it (and the sealed version, if the operation opens it) in one statement.
+   */
+  async function lockedRead(
+    tx: Executor,
+    principal: Principal,
+    ref: string,
+    operation: SecretOperation,
+  ): Promise<Seen | undefined> {
+    if (principal.kind === 'user') {
+      const locked = await lockSecretForUser(tx, ref, principal.id, opening.has(operation));
+      if (!locked) return undefined;
+      const { row, standing, directShare, groupShare, sealed } = locked;
+      const relation = { owner: row.ownerId === principal.id, directShare, groupShare };
+      return { row, facts: userFacts(principal, standing), relation, sealed };
+    }
+    const facts = await factsOf(principal, tx);
+    const row = await secretStore.lock(tx, ref);
+    return row && { row, facts, relation: await relationOf(tx, row, facts, false) };
+  }
+
+  /** Outside a change: facts, row and relation, from the node's cache where there is one. */
+  async function plainRead(tx: Executor, principal: Principal, ref: string): Promise<Seen | undefined> {
+    const useCache = tx === db && cache !== undefined;
+    const facts = await factsOf(principal, db);
+    const row = useCache
+      ? await cache!.through(
+          'secrets',
+          ref.toLowerCase(),
+          () => secretStore.find(db, ref),
+          (r) => r?.id,
+        )
+      : await secretStore.find(tx, ref);
+    return row && { row, facts, relation: await relationOf(tx, row, facts, useCache) };
   }
 
   /** Records a refusal and throws it (outside any transaction: the row goes through group commit). */
@@ -216,22 +264,10 @@ export function accessGateFactory({ db, audit, cache, payloads }: AccessGateDeps
       operation: SecretOperation,
       options: { lock?: boolean } = {},
     ): Promise<SecretGrant> {
-      // Locked reads (inside a change) always go to the database; plain reads may use the node's cache.
-      const useCache = !options.lock && tx === db && cache !== undefined;
-      const facts = await factsOf(principal, options.lock ? tx : db);
-      const row = options.lock
-        ? await secretStore.lock(tx, ref)
-        : useCache
-          ? await cache!.through(
-              'secrets',
-              ref.toLowerCase(),
-              () => secretStore.find(db, ref),
-              (r) => r?.id,
-            )
-          : await secretStore.find(tx, ref);
       const notFoundMessage = operation === 'use' ? `No usable secret "${ref}"` : `No secret "${ref}"`;
-      if (!row) throw markDenied(new NotFoundError(notFoundMessage));
-      const relation = await relationOf(tx, row, facts, useCache);
+      const seen = options.lock ? await lockedRead(tx, principal, ref, operation) : await plainRead(tx, principal, ref);
+      if (!seen) throw markDenied(new NotFoundError(notFoundMessage));
+      const { row, facts, relation } = seen;
       const decision = decide(operation, facts, relation);
       const target = { id: row.id, name: row.name };
       if (decision === 'hidden') throw markDenied(new NotFoundError(notFoundMessage), target);
@@ -243,6 +279,7 @@ export function accessGateFactory({ db, audit, cache, payloads }: AccessGateDeps
       }
       const grant: SecretGrant = Object.freeze({ row, facts, relation, operation });
       issued.add(grant);
+      if (seen.sealed) sealedWith.set(grant, seen.sealed);
       return grant;
     },
 
@@ -267,7 +304,7 @@ export function accessGateFactory({ db, audit, cache, payloads }: AccessGateDeps
     open(tx: Executor, grant: SecretGrant, version: number = grant.row.version): Promise<Payload> {
       if (!issued.has(grant) || !opening.has(grant.operation))
         throw new AccessDeniedError('A payload is opened only for an access grant');
-      return payloads(tx, grant.row, version);
+      return payloads(tx, grant.row, version, version === grant.row.version ? sealedWith.get(grant) : undefined);
     },
 
     /**

@@ -37,7 +37,14 @@ export async function resolvePrincipal(db: Executor, principal: Principal): Prom
       isSystem: false,
     };
   }
-  const standing = await identityStore.userStanding(db, principal.id);
+  return userFacts(principal, await identityStore.userStanding(db, principal.id));
+}
+
+/** What a user may do, from its standing as read (none: an unknown user). */
+export function userFacts(
+  principal: Principal & { kind: 'user' },
+  standing: { disabled: boolean; groupIds: string[]; permissions: string[] } | undefined,
+): PrincipalFacts {
   if (!standing || standing.disabled)
     return {
       principal,

@@ -1,5 +1,5 @@
 /** Database access for users, groups, memberships, permission grants and setup tokens. */
-import { and, asc, eq, gt, inArray, isNull, or, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNull, or, type Placeholder, type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
 import { compiled } from '../db/compiled.ts';
 import { storable } from '../db/errors.ts';
@@ -8,19 +8,24 @@ import { groups, memberships, permissionGrants, setupTokens, users } from '../db
 export type UserRow = typeof users.$inferSelect;
 export type GroupRow = typeof groups.$inferSelect;
 
+/**
+ * A user's standing (groups and permissions, as text arrays) as SQL expressions on the user
+ * id `user`: one query of its own, or columns of the statement a change begins with.
+ */
+export function standingColumns(user: SQL | Placeholder) {
+  return {
+    groupIds: sql<string[]>`coalesce((select array_agg(m.group_id::text) from ${memberships} m
+      where m.user_id = ${user}), '{}')`,
+    permissions: sql<string[]>`coalesce((select array_agg(distinct g.permission) from ${permissionGrants} g
+      where g.user_id = ${user}
+         or g.group_id in (select m.group_id from ${memberships} m where m.user_id = ${user})), '{}')`,
+  };
+}
+
 // A user's standing is read for every change the user makes, so built once (compiled.ts says why).
 const standingOf = compiled('user_standing', (db) =>
   db
-    .select({
-      disabled: users.disabled,
-      // Qualified by hand: drizzle renders a column inside sql`` unqualified, which the
-      // subquery would read as its own table's column.
-      groupIds: sql<string[]>`coalesce((select array_agg(m.group_id::text) from ${memberships} m
-          where m.user_id = "users"."id"), '{}')`,
-      permissions: sql<string[]>`coalesce((select array_agg(distinct g.permission) from ${permissionGrants} g
-          where g.user_id = "users"."id"
-             or g.group_id in (select m.group_id from ${memberships} m where m.user_id = "users"."id")), '{}')`,
-    })
+    .select({ disabled: users.disabled, ...standingColumns(sql.placeholder('id')) })
     .from(users)
     .where(eq(users.id, sql.placeholder('id')))
     .limit(1),

@@ -4,13 +4,14 @@
  */
 import type { ReadCache } from '../cluster/read-cache.ts';
 import type { Payload } from '../credentials/index.ts';
-import { openPayload, openPayloadWith, unwrapDataKey } from '../crypto/envelope.ts';
+import { openPayload, openPayloadWith, type SealedPayload, unwrapDataKey } from '../crypto/envelope.ts';
 import type { KeyService } from '../crypto/key.service.ts';
 import type { Database, Executor } from '../db/client.ts';
 import { NotFoundError } from '../errors.ts';
 import { type SecretRow, secretStore } from './secret.store.ts';
 
-export type PayloadReader = (tx: Executor, row: SecretRow, version: number) => Promise<Payload>;
+/** Opens version `version` of a secret; `sealed`, when the caller already read that version, saves the read. */
+export type PayloadReader = (tx: Executor, row: SecretRow, version: number, sealed?: SealedPayload) => Promise<Payload>;
 
 export function payloadReader({
   db,
@@ -36,7 +37,7 @@ export function payloadReader({
     };
   }
 
-  return async (tx, row, version) => {
+  return async (tx, row, version, given) => {
     // Sealed rows are immutable but for re-wrapping and deletion, both announced; outside a change they may come from
     // the cache.
     const context = { secretId: row.id, version, typeId: row.typeId };
@@ -45,7 +46,9 @@ export function payloadReader({
         `Version ${version} of secret "${row.name}" no longer exists (only the last ${versionsKept} are kept)`,
       );
     let plaintext: Buffer;
-    if (cache && tx === db) {
+    if (given) {
+      plaintext = openPayload(await keys.ringFor(given.kekVersion), given, context);
+    } else if (cache && tx === db) {
       // The cache keeps the sealed row with its data key unwrapped (in memory only), so a warm use skips the unwrap.
       const unsealed = await cache.through(
         'sealed',

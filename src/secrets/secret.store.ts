@@ -23,6 +23,8 @@ const ph = sql.placeholder;
 const at = { id: ph('id'), name: ph('name') };
 const byId = eq(secrets.id, at.id);
 const byName = sql`lower(${secrets.name}) = lower(${at.name})`;
+/** How a statement finds one secret: by id (placeholder `id`) or by name (placeholder `name`). */
+export const secretMatch = { byId, byName };
 
 // The statements of every request, built once (compiled.ts says why).
 const statements = {
@@ -87,13 +89,16 @@ const statements = {
   ),
 };
 
-/** One row by id or by name, with the statement `byId` or `byName` (a name that cannot be stored matches nothing). */
-async function one(
+/**
+ * The first row of statement `byId` or `byName`, whichever `ref` (an id or a name) calls for;
+ * a name that cannot be stored matches nothing.
+ */
+export async function oneByRef<R>(
   db: Executor,
   ref: string,
-  byId: typeof statements.findById,
-  byName: typeof statements.findByName,
-): Promise<SecretRow | undefined> {
+  byId: (db: Executor, values: { id: string }) => Promise<R[]>,
+  byName: (db: Executor, values: { name: string }) => Promise<R[]>,
+): Promise<R | undefined> {
   if (isSecretId(ref)) return (await byId(db, { id: ref }))[0];
   if (!storable(ref)) return undefined;
   return (await byName(db, { name: ref }))[0];
@@ -117,12 +122,12 @@ export const secretStore = {
   },
 
   async find(db: Executor, ref: string): Promise<SecretRow | undefined> {
-    return one(db, ref, statements.findById, statements.findByName);
+    return oneByRef(db, ref, statements.findById, statements.findByName);
   },
 
   /** Locks the secret's row until the transaction ends: concurrent writers queue here. */
   async lock(db: Executor, ref: string): Promise<SecretRow | undefined> {
-    return one(db, ref, statements.lockById, statements.lockByName);
+    return oneByRef(db, ref, statements.lockById, statements.lockByName);
   },
 
   /** A new current version and the metadata that goes with it (an update or a rollback). */

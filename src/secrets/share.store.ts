@@ -1,8 +1,8 @@
 /** Database access for shares. */
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, type Placeholder, type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
 import { compiled } from '../db/compiled.ts';
-import { groups, secretShares, users } from '../db/schema/index.ts';
+import { groups, memberships, secretShares, users } from '../db/schema/index.ts';
 
 export interface ShareRow {
   id: string;
@@ -78,6 +78,18 @@ export const shareStore = {
     const rows = await relationRows(db, { secretId, userId, groupIds });
     return { directShare: rows.some((r) => r.userId !== null), groupShare: rows.some((r) => r.groupId !== null) };
   },
+
+  /**
+   * SQL: whether the secret `secretId` (an SQL expression) is shared with the user directly, and
+   * whether with one of the groups the user belongs to (memberships read in the same statement).
+   */
+  relationOfUser: (secretId: SQL, userId: SQL | Placeholder) => ({
+    directShare: sql<boolean>`exists (select 1 from ${secretShares} sh
+      where sh.secret_id = ${secretId} and sh.user_id = ${userId})`,
+    groupShare: sql<boolean>`exists (select 1 from ${secretShares} sh
+      where sh.secret_id = ${secretId}
+        and sh.group_id in (select m.group_id from ${memberships} m where m.user_id = ${userId}))`,
+  }),
 
   /** SQL: the ids of secrets shared directly with `userId` (for store listings). */
   idsSharedWithUser: (userId: string) =>
