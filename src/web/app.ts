@@ -12,7 +12,6 @@ import { randomUUID } from 'node:crypto';
 import cookie from '@fastify/cookie';
 import csrf from '@fastify/csrf-protection';
 import formbody from '@fastify/formbody';
-import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -37,6 +36,7 @@ import { authPlugin, sessionAuthentication, tokenAuthentication } from './plugin
 import { errorsPlugin, jsonErrors } from './plugins/errors.plugin.ts';
 import { tresorInstancePlugin } from './plugins/tresor.plugin.ts';
 import { viewsPlugin } from './plugins/views.plugin.ts';
+import { securityHeaders } from './security-headers.ts';
 import { serializerCompiler } from './serializer.ts';
 import { uiAccountRoutes } from './ui/account.routes.ts';
 import { uiAdminRoutes } from './ui/admin.routes.ts';
@@ -114,7 +114,8 @@ export const tresorPlugin: FastifyPluginAsync<TresorPluginOptions> = async (app,
     return payload;
   });
   // An embedding app may have registered these plugins already: theirs are used then.
-  if (!app.hasReplyDecorator('helmet')) await registerHelmet(app, options.https);
+  // (An app that registered @fastify/helmet sets the security headers itself.)
+  if (!app.hasReplyDecorator('helmet')) securityHeaders(app, options.https);
   if (!app.hasRequestDecorator('cookies')) await app.register(cookie);
   await app.register(csrf, {
     cookieOpts: { path: cookiePathOf(app.prefix), httpOnly: true, sameSite: 'strict', secure: options.https },
@@ -186,24 +187,3 @@ export const tresorPlugin: FastifyPluginAsync<TresorPluginOptions> = async (app,
     }
   });
 };
-
-async function registerHelmet(app: FastifyInstance, https: boolean): Promise<void> {
-  await app.register(helmet, {
-    contentSecurityPolicy: {
-      // upgrade-insecure-requests only under HTTPS: over plain HTTP on a LAN address it would send the browser to a
-      // port that does not speak TLS.
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'"],
-        imgSrc: ["'self'", 'https:', 'data:'],
-        formAction: ["'self'"],
-        frameAncestors: ["'none'"],
-        objectSrc: ["'none'"],
-        baseUri: ["'self'"],
-        upgradeInsecureRequests: https ? [] : null,
-      },
-    },
-    hsts: https ? undefined : false,
-  });
-}

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { secretsPageSchema } from '../../src/web/api/schemas.ts';
 import { serializerCompiler } from '../../src/web/serializer.ts';
 
 const compile = (schema: z.ZodType) =>
@@ -30,5 +31,30 @@ describe('response serialisation', () => {
   it('refuses a response that lacks a required key instead of sending half of it', () => {
     const write = compile(z.object({ id: z.string(), name: z.string() }));
     expect(() => write({ id: 'a' })).toThrow();
+  });
+
+  it('writes the Dates of a listing in ISO form, as the API documents them (metadataJson passes them as they are)', () => {
+    const write = compile(secretsPageSchema);
+    const at = new Date('2026-03-04T05:06:07.089Z');
+    const item = {
+      id: '6f1c1c1e-0000-4000-8000-000000000001',
+      name: 'n',
+      description: '',
+      type: 'api-key',
+      ownerId: null,
+      version: 1,
+      createdAt: at,
+      createdBy: null,
+      updatedAt: at,
+      updatedBy: null,
+      expiresAt: null,
+      lastUsedAt: at,
+    };
+    const out = JSON.parse(write({ items: [item], next: null }));
+    expect(out.items[0]).toMatchObject({
+      createdAt: '2026-03-04T05:06:07.089Z',
+      lastUsedAt: '2026-03-04T05:06:07.089Z',
+      expiresAt: null,
+    });
   });
 });

@@ -11,6 +11,7 @@ import {
   metadataJson,
   secretDetailSchema,
   secretMetadataSchema,
+  secretsPageSchema,
   versionJson,
   versionSchema,
 } from './schemas.ts';
@@ -76,7 +77,7 @@ export const secretsRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['secrets'],
         summary: 'Your store (or, with all=true, every secret)',
         querystring: listQuery,
-        response: { 200: z.object({ items: z.array(secretMetadataSchema), next: z.string().nullable() }), ...errors },
+        response: { 200: secretsPageSchema, ...errors },
       },
     },
     async (request) => {
