@@ -5,6 +5,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from './errors.ts';
+import { type EgressRules, parseEgressList } from './net/egress-policy.ts';
 
 const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -55,6 +56,8 @@ const environmentSchema = z.object({
   TRESOR_CACHE_MAX_ENTRIES: integer(100, 10_000_000).default(100_000),
   TRESOR_LAST_USED_FLUSH_MS: integer(10, 3_600_000).default(1000),
   TRESOR_AUDIT_DURABILITY: z.enum(['flush', 'commit']).default('flush'),
+  TRESOR_EGRESS_ALLOW: z.string().default(''),
+  TRESOR_EGRESS_DENY: z.string().default(''),
   TRESOR_ADMIN_EMAIL: z.string().optional(),
   TRESOR_ADMIN_PASSWORD: z.string().optional(),
 });
@@ -110,6 +113,11 @@ export interface TresorConfig {
    * Changes always wait for the flush.
    */
   auditDurability: 'flush' | 'commit';
+  /**
+   * Where Tresor's own connections may go (connection tests, modules): non-public ranges
+   * are refused unless allowed; a deny always wins (src/net/egress-policy.ts).
+   */
+  egress: EgressRules;
   /** The first administrator, created at start when the database has no user yet. */
   adminEmail: string | undefined;
   adminPassword: string | undefined;
@@ -128,6 +136,10 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
       'Set both TRESOR_TLS_CERT and TRESOR_TLS_KEY for HTTPS, or neither',
       e.TRESOR_TLS_CERT ? 'TRESOR_TLS_KEY' : 'TRESOR_TLS_CERT',
     );
+  const egress = {
+    allow: parseEgressList(e.TRESOR_EGRESS_ALLOW, 'TRESOR_EGRESS_ALLOW'),
+    deny: parseEgressList(e.TRESOR_EGRESS_DENY, 'TRESOR_EGRESS_DENY'),
+  };
   return {
     databaseUrl: e.DATABASE_URL,
     listenUrl: e.TRESOR_LISTEN_URL ?? e.DATABASE_URL,
@@ -161,6 +173,7 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     tlsCert: e.TRESOR_TLS_CERT || undefined,
     tlsKey: e.TRESOR_TLS_KEY || undefined,
     publicUrl: e.TRESOR_PUBLIC_URL,
+    egress,
     adminEmail: e.TRESOR_ADMIN_EMAIL || undefined,
     adminPassword: e.TRESOR_ADMIN_PASSWORD || undefined,
   };

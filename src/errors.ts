@@ -19,6 +19,7 @@ export const errorCodes = [
   'TYPE_DEFINITION_INVALID',
   'CONFIG_INVALID',
   'UPSTREAM_FAILED',
+  'EGRESS_DENIED',
   'BUSY',
   'INTERNAL',
 ] as const;
@@ -162,6 +163,13 @@ export class ConfigError extends TresorError {
 export class UpstreamError extends TresorError {
   constructor(message: string, cause?: unknown) {
     super('UPSTREAM_FAILED', message, cause === undefined ? {} : { cause });
+  }
+}
+
+/** A connection Tresor would open (a connection test, a module) goes where the egress policy refuses. */
+export class EgressDeniedError extends TresorError {
+  constructor(message: string) {
+    super('EGRESS_DENIED', message);
   }
 }
 

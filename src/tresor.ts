@@ -24,6 +24,7 @@ import { type SessionService, sessionServiceFactory } from './identity/session.s
 import { type UserService, userServiceFactory } from './identity/user.service.ts';
 import { createLogger, type Logger } from './logger.ts';
 import type { ModuleContext } from './modules/module-context.ts';
+import { egressPolicy } from './net/egress-policy.ts';
 import { type LastUsedRecorder, lastUsedRecorder } from './secrets/last-used.recorder.ts';
 import { payloadReader } from './secrets/payload.reader.ts';
 import { type ReferenceChecker, type SecretService, secretServiceFactory } from './secrets/secret.service.ts';
@@ -225,6 +226,7 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
       use: (ctor, principal, nameOrId, options) => usage.use(ctor, principal, nameOrId, options),
       findUsable: (ctor, principal) => usage.findUsable(ctor, principal),
       groupPrincipal: async (name) => ({ kind: 'group', id: (await groups.find(name)).id }),
+      egress: egressPolicy(config.egress),
     };
     const keyAdministration: KeyAdministration = {
       async status(principal) {

@@ -29,6 +29,7 @@ export const exitCodeOf: Record<ErrorCode, number> = {
   TYPE_DEFINITION_INVALID: exitCodes.config,
   CONFIG_INVALID: exitCodes.config,
   UPSTREAM_FAILED: exitCodes.upstream,
+  EGRESS_DENIED: exitCodes.denied,
   BUSY: exitCodes.busy,
   INTERNAL: exitCodes.internal,
 };

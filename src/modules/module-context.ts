@@ -4,6 +4,7 @@
  */
 import type { CredentialClass } from '../credentials/index.ts';
 import type { Principal } from '../identity/principal.ts';
+import type { EgressPolicy } from '../net/egress-policy.ts';
 import type { SecretMetadata } from '../secrets/secret-metadata.ts';
 import type { Used, UseOptions } from '../secrets/use.service.ts';
 
@@ -17,4 +18,6 @@ export interface ModuleContext {
   findUsable<T extends object>(ctor: CredentialClass<T>, principal: Principal): Promise<SecretMetadata[]>;
   /** The principal of a group, by name (the mail module acts for `system`). */
   groupPrincipal(name: string): Promise<Principal>;
+  /** Where a module may connect (TRESOR_EGRESS_ALLOW / TRESOR_EGRESS_DENY): resolve through it, connect to what it returns. */
+  egress: EgressPolicy;
 }

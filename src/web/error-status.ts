@@ -16,6 +16,8 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   TYPE_DEFINITION_INVALID: 500,
   CONFIG_INVALID: 500,
   UPSTREAM_FAILED: 502,
+  // The destination is refused by the server's policy, whoever asks.
+  EGRESS_DENIED: 403,
   BUSY: 429,
   INTERNAL: 500,
 };

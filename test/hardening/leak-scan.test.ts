@@ -44,6 +44,7 @@ describe('leak scan (embedded database in a data folder)', () => {
       TRESOR_LOG_LEVEL: 'trace',
       TRESOR_PASSWORD_MIN_SCORE: '0',
       TRESOR_LOGIN_ATTEMPTS_PER_MINUTE: '1000',
+      TRESOR_EGRESS_ALLOW: '127.0.0.1',
     });
     const produced: string[] = [];
     const samples = await samplePayloads();

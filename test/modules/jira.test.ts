@@ -123,4 +123,36 @@ describe('jira module (PGlite)', () => {
       jiraModule(t.tresor.moduleContext, { ca }).client({ kind: 'user', id: stranger.id }, 'jira-cloud'),
     ).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
+
+  it('connects only where the egress policy allows: by default not to loopback, nor to 127.0.0.1:5432', async () => {
+    // The same store's secrets, through a Tresor with the default policy (no TRESOR_EGRESS_ALLOW).
+    const strict = await testTresor('pglite', { TRESOR_EGRESS_ALLOW: '' });
+    try {
+      for (const [name, siteUrl] of [
+        ['jira-loopback', base],
+        ['jira-postgres', 'https://127.0.0.1:5432'],
+        ['jira-metadata', 'https://169.254.169.254'],
+      ] as const)
+        await strict.tresor.secrets.create(strict.admin, {
+          type: 'jira',
+          name,
+          fields: { siteUrl, email: 'bot@example.test', apiToken: 'jira-token-123' },
+        });
+      const before = seen.length;
+      for (const name of ['jira-loopback', 'jira-postgres', 'jira-metadata']) {
+        const jira = await jiraModule(strict.tresor.moduleContext, { ca }).client(strict.admin, name);
+        const error = await jira.myself().then(
+          () => undefined,
+          (e: Error & { code?: string }) => e,
+        );
+        expect(error?.code).toBe('EGRESS_DENIED');
+        expect(error?.message).toMatch(/TRESOR_EGRESS_ALLOW/);
+        expect(error?.message).not.toContain('jira-token-123');
+      }
+      // Refused before connecting: the server saw nothing.
+      expect(seen.length).toBe(before);
+    } finally {
+      await strict.close();
+    }
+  });
 });

@@ -129,3 +129,37 @@ describe.each(databaseKinds)('mail module on %s', (kind) => {
     ).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 });
+
+describe('mail module and the egress policy', () => {
+  it('refuses to connect to an SMTP server on loopback by default, before any connection', async () => {
+    const server = await startSmtpServer('none', { username: 'mailer', password: 'pw' });
+    const strict = await testTresor('pglite', { TRESOR_EGRESS_ALLOW: '' });
+    try {
+      await strict.tresor.secrets.create(strict.admin, {
+        type: 'smtp',
+        name: 'relay-local',
+        fields: {
+          host: '127.0.0.1',
+          port: server.port,
+          security: 'none',
+          username: 'mailer',
+          password: 'pw',
+          from: 'a@example.test',
+        },
+      });
+      const error = await mailModule(strict.tresor.moduleContext)
+        .send({ to: 'b@example.test', subject: 's', text: 't' }, { secret: 'relay-local' })
+        .then(
+          () => undefined,
+          (e: Error & { code?: string }) => e,
+        );
+      expect(error?.code).toBe('EGRESS_DENIED');
+      expect(error?.message).toContain('127.0.0.1');
+      expect(server.connections).toBe(0);
+      expect(server.received).toEqual([]);
+    } finally {
+      await strict.close();
+      await server.close();
+    }
+  });
+});

@@ -75,6 +75,8 @@ export function testConfig(env: Record<string, string> = {}): TresorConfig {
     TRESOR_LOG_LEVEL: 'silent',
     TRESOR_PASSWORD_MIN_SCORE: '0',
     TRESOR_DATA_DIR: '/nonexistent-test-data-dir',
+    // Tresor's own tests talk to servers on loopback (SMTP, Jira), which a real deployment refuses by default.
+    TRESOR_EGRESS_ALLOW: '127.0.0.1,::1',
     ...env,
   });
 }

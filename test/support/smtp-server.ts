@@ -16,6 +16,8 @@ export interface ReceivedMail {
 export interface TestSmtpServer {
   port: number;
   received: ReceivedMail[];
+  /** Connections the server has accepted. */
+  readonly connections: number;
   /** The password the server accepts (change it to simulate a rotated account password). */
   accept: { username: string; password: string };
   close(): Promise<void>;
@@ -27,7 +29,7 @@ export async function startSmtpServer(
   tls?: { key: string; cert: string },
 ): Promise<TestSmtpServer> {
   const received: ReceivedMail[] = [];
-  const state = { accept };
+  const state = { accept, connections: 0 };
   const server = new SMTPServer({
     secure: mode === 'tls',
     ...(mode !== 'none' && tls ? { key: tls.key, cert: tls.cert } : {}),
@@ -35,6 +37,10 @@ export async function startSmtpServer(
     authMethods: ['PLAIN', 'LOGIN'],
     authOptional: false,
     logger: false,
+    onConnect(_session, callback) {
+      state.connections++;
+      callback();
+    },
     onAuth(auth, _session, callback) {
       if (auth.username === state.accept.username && auth.password === state.accept.password)
         return callback(null, { user: { username: auth.username ?? '', password: auth.password ?? '' } });
@@ -62,6 +68,9 @@ export async function startSmtpServer(
   return {
     port,
     received,
+    get connections() {
+      return state.connections;
+    },
     get accept() {
       return state.accept;
     },

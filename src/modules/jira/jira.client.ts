@@ -7,6 +7,7 @@ import { request as httpsRequest } from 'node:https';
 import { Jira } from '../../../credential-types/jira.ts';
 import { TresorError, UpstreamError } from '../../errors.ts';
 import type { Principal } from '../../identity/principal.ts';
+import { tlsServerName } from '../../net/egress-policy.ts';
 import type { ModuleContext } from '../module-context.ts';
 
 export interface JiraModuleOptions {
@@ -47,16 +48,23 @@ export function jiraModule(context: ModuleContext, options: JiraModuleOptions = 
       const site = new URL(value.siteUrl);
       const authorization = `Basic ${Buffer.from(`${value.email}:${value.apiToken}`).toString('base64')}`;
 
-      function call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+      async function call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
         const payload = body === undefined ? undefined : JSON.stringify(body);
+        const target = new URL(path, site);
+        // Only where the egress policy allows, to the address it vetted (the name stays for TLS and Host).
+        const [address] = await context.egress.resolve(target.hostname);
         return new Promise<T>((resolve, reject) => {
           const req = httpsRequest(
-            new URL(path, site),
             {
+              hostname: address,
+              port: target.port || 443,
+              path: `${target.pathname}${target.search}`,
+              servername: tlsServerName(target.hostname),
               method,
               ca: options.ca,
               timeout: options.timeoutMs ?? 15_000,
               headers: {
+                host: target.host,
                 authorization,
                 accept: 'application/json',
                 ...(payload

@@ -8,6 +8,7 @@ import nodemailer from 'nodemailer';
 import { Smtp } from '../../../credential-types/smtp.ts';
 import { TresorError, UpstreamError, ValidationError } from '../../errors.ts';
 import type { Principal } from '../../identity/principal.ts';
+import { tlsServerName } from '../../net/egress-policy.ts';
 import type { ModuleContext } from '../module-context.ts';
 
 export interface MailMessage {
@@ -70,8 +71,11 @@ export function mailModule(context: ModuleContext, options: MailModuleOptions = 
           'from',
           `Give the message a from address, or set the sender address of SMTP secret "${name}"`,
         );
+      // Connects to an address the egress policy returned; the name stays for TLS (SNI, certificate check).
+      const [address] = await context.egress.resolve(smtp.host);
       const transport = nodemailer.createTransport({
-        host: smtp.host,
+        host: address,
+        servername: tlsServerName(smtp.host),
         port: smtp.port,
         secure: smtp.security === 'tls',
         requireTLS: smtp.security === 'starttls',
