@@ -18,6 +18,9 @@ export interface ModuleContext {
   findUsable<T extends object>(ctor: CredentialClass<T>, principal: Principal): Promise<SecretMetadata[]>;
   /** The principal of a group, by name (the mail module acts for `system`). */
   groupPrincipal(name: string): Promise<Principal>;
-  /** Where a module may connect (TRESOR_EGRESS_ALLOW / TRESOR_EGRESS_DENY): resolve through it, connect to what it returns. */
+  /**
+   * Where a module may connect (TRESOR_EGRESS_ALLOW / TRESOR_EGRESS_DENY): resolve the host
+   * through it and connect to an address it returns.
+   */
   egress: EgressPolicy;
 }
