@@ -15,14 +15,14 @@ import type { SealedPayload } from '../crypto/envelope.ts';
 import type { Executor } from '../db/client.ts';
 import { compiled } from '../db/compiled.ts';
 import { secrets, secretVersions, users } from '../db/schema/index.ts';
-import { standingColumns } from '../identity/identity.store.ts';
+import { standingColumns, type UserStanding } from '../identity/identity.store.ts';
 import { oneByRef, type SecretRow, secretMatch } from '../secrets/secret.store.ts';
 import { shareStore } from '../secrets/share.store.ts';
 
 export interface LockedSecret {
   row: SecretRow;
   /** The acting user's standing; undefined for a user that does not exist. */
-  standing: { disabled: boolean; groupIds: string[]; permissions: string[] } | undefined;
+  standing: UserStanding | undefined;
   directShare: boolean;
   groupShare: boolean;
   /** The current version, sealed; undefined when not asked for or not visible to this statement (see above). */
@@ -75,20 +75,15 @@ export async function lockSecretForUser(
   userId: string,
   sealed: boolean,
 ): Promise<LockedSecret | undefined> {
-  const bind = { userId };
-  const found: Partial<Found> | undefined = sealed
-    ? await oneByRef(
-        tx,
-        ref,
-        (db, v) => statements.sealedById(db, { ...v, ...bind }),
-        (db, v) => statements.sealedByName(db, { ...v, ...bind }),
-      )
-    : await oneByRef(
-        tx,
-        ref,
-        (db, v) => statements.byId(db, { ...v, ...bind }),
-        (db, v) => statements.byName(db, { ...v, ...bind }),
-      );
+  const [byId, byName] = sealed
+    ? [statements.sealedById, statements.sealedByName]
+    : [statements.byId, statements.byName];
+  const found: Partial<Found> | undefined = await oneByRef(
+    tx,
+    ref,
+    (db, v) => byId(db, { ...v, userId }),
+    (db, v) => byName(db, { ...v, userId }),
+  );
   if (!found) return undefined;
   const {
     userDisabled,
@@ -103,8 +98,7 @@ export async function lockSecretForUser(
   } = found as Found;
   return {
     row,
-    standing:
-      userDisabled === null ? undefined : { disabled: userDisabled, groupIds: groupIds, permissions: permissions },
+    standing: userDisabled === null ? undefined : { disabled: userDisabled, groupIds, permissions },
     directShare,
     groupShare,
     sealed:

@@ -4,7 +4,7 @@
  * Only the access gate calls it (and caches the answer until a change is announced).
  */
 import type { Executor } from '../db/client.ts';
-import { identityStore } from '../identity/identity.store.ts';
+import { identityStore, type UserStanding } from '../identity/identity.store.ts';
 import { expandPermissions, isPermission, type Permission } from '../identity/permissions.ts';
 import type { Principal } from '../identity/principal.ts';
 
@@ -41,10 +41,7 @@ export async function resolvePrincipal(db: Executor, principal: Principal): Prom
 }
 
 /** What a user may do, from its standing as read (none: an unknown user). */
-export function userFacts(
-  principal: Principal & { kind: 'user' },
-  standing: { disabled: boolean; groupIds: string[]; permissions: string[] } | undefined,
-): PrincipalFacts {
+export function userFacts(principal: Principal & { kind: 'user' }, standing: UserStanding | undefined): PrincipalFacts {
   if (!standing || standing.disabled)
     return {
       principal,

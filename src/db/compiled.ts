@@ -5,7 +5,7 @@
  * values; each call only fills the values in and runs the text on the executor it is given
  * (the database, or the connection of a transaction), with drizzle's own row mapping.
  */
-import { type Column, type Query, type SQL, sql } from 'drizzle-orm';
+import { type Column, getTableColumns, type Query, type SQL, sql, type Table } from 'drizzle-orm';
 import type { PgPreparedQuery, PreparedQueryConfig, SelectedFieldsOrdered } from 'drizzle-orm/pg-core';
 import type { Executor } from './client.ts';
 
@@ -32,10 +32,10 @@ interface Shape {
  * values)`, where `values` names each placeholder. The executor's session makes the
  * prepared query, so in a transaction it runs on the transaction's connection.
  */
-export function compiled<R, V extends Record<string, unknown> = Record<string, unknown>>(
+export function compiled<R>(
   name: string,
   build: (executor: Executor) => Preparable<R>,
-): (executor: Executor, values: V) => Promise<R> {
+): (executor: Executor, values: Record<string, unknown>) => Promise<R> {
   let shape: Shape | undefined;
   const shapeOf = (executor: Executor): Shape => {
     const prepared = build(executor).prepare(name) as unknown as PgPreparedQuery<PreparedQueryConfig> & PreparedParts;
@@ -63,4 +63,13 @@ export function compiled<R, V extends Record<string, unknown> = Record<string, u
 export function slot(name: string, column: Column): SQL {
   const encoder = { mapToDriverValue: (value: unknown) => (value === null ? null : column.mapToDriverValue(value)) };
   return sql`${sql.param(sql.placeholder(name), encoder)}`;
+}
+
+/** A `slot` for each column in `keys`, named as the column's key: the values of an insert or an update. */
+export function slots<T extends Table, K extends keyof T['_']['columns'] & string>(
+  table: T,
+  keys: readonly K[],
+): Record<K, SQL> {
+  const columns = getTableColumns(table) as Record<string, Column>;
+  return Object.fromEntries(keys.map((key) => [key, slot(key, columns[key]!)])) as Record<K, SQL>;
 }

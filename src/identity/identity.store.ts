@@ -7,6 +7,12 @@ import { groups, memberships, permissionGrants, setupTokens, users } from '../db
 
 export type UserRow = typeof users.$inferSelect;
 export type GroupRow = typeof groups.$inferSelect;
+/** What a user may do, as stored: disabled or not, its groups, the permissions it holds directly or through them. */
+export interface UserStanding {
+  disabled: boolean;
+  groupIds: string[];
+  permissions: string[];
+}
 
 /**
  * A user's standing (groups and permissions, as text arrays) as SQL expressions on the user
@@ -100,10 +106,7 @@ export const identityStore = {
    * permissions they hold directly or through those groups (undefined: no such user). The
    * access gate asks this on every change, inside the change's transaction.
    */
-  async userStanding(
-    db: Executor,
-    userId: string,
-  ): Promise<{ disabled: boolean; groupIds: string[]; permissions: string[] } | undefined> {
+  async userStanding(db: Executor, userId: string): Promise<UserStanding | undefined> {
     return (await standingOf(db, { id: userId }))[0];
   },
   async membersOf(db: Executor, groupId: string): Promise<UserRow[]> {

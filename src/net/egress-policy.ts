@@ -100,6 +100,9 @@ function unmapped(address: string): { address: string; family: 'ipv4' | 'ipv6' }
   return { address, family: isIP(address) === 4 ? 'ipv4' : 'ipv6' };
 }
 
+/** A host as written in a URL, without the brackets around an IPv6 address. */
+const unbracketed = (host: string) => host.replace(/^\[(.*)\]$/, '$1');
+
 export type Lookup = (host: string) => Promise<Array<{ address: string; family: number }>>;
 
 const systemLookup: Lookup = (host) => dnsLookup(host, { all: true, verbatim: true });
@@ -126,10 +129,7 @@ export function egressPolicy(rules: EgressRules, lookup: Lookup = systemLookup):
 
   return {
     async resolve(hostInput: string): Promise<string[]> {
-      const host = hostInput
-        .trim()
-        .toLowerCase()
-        .replace(/^\[(.*)\]$/, '$1');
+      const host = unbracketed(hostInput.trim().toLowerCase());
       if (hostRule(rules.deny, host))
         throw new EgressDeniedError(`Connections to ${host} are refused by TRESOR_EGRESS_DENY`);
       const addresses = isIP(host) !== 0 ? [host] : (await lookup(host).catch(() => [])).map((a) => a.address);
@@ -153,5 +153,5 @@ export function egressPolicy(rules: EgressRules, lookup: Lookup = systemLookup):
 
 /** The name to present for TLS (SNI, certificate check) when connecting to a vetted address: none for an IP. */
 export function tlsServerName(host: string): string | undefined {
-  return isIP(host.replace(/^\[(.*)\]$/, '$1')) === 0 ? host : undefined;
+  return isIP(unbracketed(host)) === 0 ? host : undefined;
 }

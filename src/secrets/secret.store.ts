@@ -1,7 +1,7 @@
 /** Database access for secrets and their sealed versions. The only file that touches those tables. */
 import { and, asc, desc, eq, ilike, lte, type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
-import { compiled, slot } from '../db/compiled.ts';
+import { compiled, slots } from '../db/compiled.ts';
 import { storable } from '../db/errors.ts';
 import { secrets, secretVersions } from '../db/schema/index.ts';
 import { isSecretId } from './secret-rules.ts';
@@ -33,47 +33,40 @@ const statements = {
   lockById: compiled('secret_lock_id', (db) => db.select().from(secrets).where(byId).limit(1).for('update')),
   lockByName: compiled('secret_lock_name', (db) => db.select().from(secrets).where(byName).limit(1).for('update')),
   insert: compiled('secret_insert', (db) =>
-    db.insert(secrets).values({
-      id: slot('id', secrets.id),
-      name: slot('name', secrets.name),
-      description: slot('description', secrets.description),
-      typeId: slot('typeId', secrets.typeId),
-      ownerId: slot('ownerId', secrets.ownerId),
-      version: slot('version', secrets.version),
-      createdAt: slot('createdAt', secrets.createdAt),
-      createdBy: slot('createdBy', secrets.createdBy),
-      updatedAt: slot('updatedAt', secrets.updatedAt),
-      updatedBy: slot('updatedBy', secrets.updatedBy),
-      expiresAt: slot('expiresAt', secrets.expiresAt),
-      lastUsedAt: slot('lastUsedAt', secrets.lastUsedAt),
-      facts: slot('facts', secrets.facts),
-    }),
+    db
+      .insert(secrets)
+      .values(
+        slots(secrets, [
+          'id',
+          'name',
+          'description',
+          'typeId',
+          'ownerId',
+          'version',
+          'createdAt',
+          'createdBy',
+          'updatedAt',
+          'updatedBy',
+          'expiresAt',
+          'lastUsedAt',
+          'facts',
+        ]),
+      ),
   ),
   advance: compiled('secret_advance', (db) =>
     db
       .update(secrets)
-      .set({
-        version: slot('version', secrets.version),
-        description: slot('description', secrets.description),
-        expiresAt: slot('expiresAt', secrets.expiresAt),
-        facts: slot('facts', secrets.facts),
-        updatedAt: slot('updatedAt', secrets.updatedAt),
-        updatedBy: slot('updatedBy', secrets.updatedBy),
-      })
+      .set(slots(secrets, ['version', 'description', 'expiresAt', 'facts', 'updatedAt', 'updatedBy']))
       .where(byId)
       .returning(),
   ),
   delete: compiled('secret_delete', (db) => db.delete(secrets).where(byId)),
   insertVersion: compiled('secret_version_insert', (db) =>
-    db.insert(secretVersions).values({
-      secretId: slot('id', secretVersions.secretId),
-      version: slot('version', secretVersions.version),
-      payload: slot('payload', secretVersions.payload),
-      dataKey: slot('dataKey', secretVersions.dataKey),
-      kekVersion: slot('kekVersion', secretVersions.kekVersion),
-      createdBy: slot('createdBy', secretVersions.createdBy),
-      reason: slot('reason', secretVersions.reason),
-    }),
+    db
+      .insert(secretVersions)
+      .values(
+        slots(secretVersions, ['secretId', 'version', 'payload', 'dataKey', 'kekVersion', 'createdBy', 'reason']),
+      ),
   ),
   prune: compiled('secret_versions_prune', (db) =>
     db
@@ -162,7 +155,7 @@ export const secretStore = {
   },
 
   async insertVersion(db: Executor, row: NewVersion): Promise<void> {
-    await statements.insertVersion(db, { id: row.secretId, ...row });
+    await statements.insertVersion(db, row);
   },
 
   async version(db: Executor, secretId: string, version: number): Promise<VersionRow | undefined> {
