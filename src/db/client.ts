@@ -12,6 +12,7 @@ import postgres from 'postgres';
 import { defaultEmbeddedSharedBuffers } from '../config.ts';
 import { openDurablePglite } from './durable-pglite.ts';
 import { hasDatabase, initInChild } from './pglite-init.ts';
+import { withPreparedStatements } from './pglite-prepared.ts';
 import * as schema from './schema/index.ts';
 
 export type Schema = typeof schema;
@@ -83,7 +84,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHand
     return {
       kind: 'pglite',
       url: undefined,
-      db: drizzlePglite({ client, schema }) as unknown as Database,
+      db: drizzlePglite({ client: withPreparedStatements(client), schema }) as unknown as Database,
       raw: {
         query: async <T extends Record<string, unknown>>(text: string, params: unknown[] = []) =>
           (await client.query<T>(text, params)).rows,
