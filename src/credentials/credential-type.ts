@@ -5,12 +5,22 @@
  */
 import type { z } from 'zod';
 import { type FieldIssue, TresorError, ValidationError } from '../errors.ts';
+import { runConnectionTest, secretTexts, type TestContext, type TestReport } from './connection-test.ts';
 import type { CredentialDefinition, CredentialHooks, FieldDefinition, HookRunner, TypeSettings } from './definition.ts';
 import type { FieldValue, Pair, Payload } from './field-options.ts';
 import { deriveFormModel, type FormModel } from './form-model.ts';
 import { runSlowHooks } from './hooks/slow-hooks.ts';
 import { deriveJsonSchema, deriveSchema } from './schemas.derive.ts';
 import { fieldIssuesOf } from './validation-messages.ts';
+
+/** Where a connection test runs: Tresor's egress policy, outgoing TLS trust and time budget. */
+export interface TestEnvironment {
+  egress: TestContext['egress'];
+  ca: string | undefined;
+  budgetMs: number;
+  /** The test's clock (tests of Tresor set it); now otherwise. */
+  now?: Date;
+}
 
 /** What a non-secret view of a payload holds: secret fields are absent, secret pairs keep only their names. */
 export type PublicFields = Record<string, FieldValue>;
@@ -148,11 +158,7 @@ export class CredentialType<T extends object = object> {
    */
   async inspect(payload: Payload): Promise<{ facts: Record<string, string> }> {
     if (!this.inspects) return { facts: {} };
-    const complete: Payload = {};
-    for (const field of this.definition.fields) {
-      const value = payload[field.key] ?? field.default;
-      if (value !== undefined) complete[field.key] = value;
-    }
+    const complete = this.withDefaults(payload);
     let result: { issues: readonly { path: string; message: string }[]; facts: Record<string, string> };
     if (this.source) {
       try {
@@ -175,6 +181,56 @@ export class CredentialType<T extends object = object> {
     }
     if (result.issues.length > 0) throw this.invalid([...result.issues]);
     return { facts: result.facts };
+  }
+
+  /** Whether the type declares a connection test. */
+  get testable(): boolean {
+    return typeof (this.definition.ctor.prototype as CredentialHooks).test === 'function';
+  }
+
+  /**
+   * Runs the type's connection test on a parsed payload (defaults applied) within the time
+   * budget; the report never holds a secret field's value (connection-test.ts).
+   */
+  async test(payload: Payload, environment: TestEnvironment): Promise<TestReport> {
+    const complete = this.withDefaults(payload);
+    const instance = this.hydrate(complete) as T & CredentialHooks;
+    const secrets = secretTexts(complete, this.secretKeys);
+    return runConnectionTest(
+      (signal) => {
+        if (typeof instance.test !== 'function')
+          return [{ name: 'Connection test', status: 'skipped', message: `${this.definition.name} has no test` }];
+        const context: TestContext = {
+          settings: this.settings,
+          egress: environment.egress,
+          ca: environment.ca,
+          signal,
+          budgetMs: environment.budgetMs,
+          now: environment.now ?? new Date(),
+          verify: async () => {
+            try {
+              await this.inspect(complete);
+              return [];
+            } catch (error) {
+              if (error instanceof ValidationError) return error.issues;
+              throw error;
+            }
+          },
+        };
+        return instance.test(context);
+      },
+      environment.budgetMs,
+      secrets,
+    );
+  }
+
+  private withDefaults(payload: Payload): Payload {
+    const complete: Payload = {};
+    for (const field of this.definition.fields) {
+      const value = payload[field.key] ?? field.default;
+      if (value !== undefined) complete[field.key] = value;
+    }
+    return complete;
   }
 
   /** The payload without secrets: what a store view, a form or an API response may show. */

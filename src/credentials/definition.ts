@@ -4,6 +4,7 @@
  * instances) is derived from these and nothing else.
  */
 import type { z } from 'zod';
+import type { TestCheck, TestContext } from './connection-test.ts';
 import type { FieldStyle, FieldValue, SelectOption, SharingRule } from './field-options.ts';
 import type { CredentialClass } from './metadata.store.ts';
 
@@ -74,11 +75,15 @@ export interface ValidationContext {
  *   passed and after the caller's permission was checked.
  * - `facts` derives non-secret facts shown in the UI (a certificate's subject, an SSH key's
  *   fingerprint); it runs in the worker too, once per written version, and is stored.
+ * - `test` is the connection test (connect, sign in, check dates): it runs on demand, on the
+ *   event loop with a time budget, so it does I/O and leaves CPU-heavy work to `verify`,
+ *   which it may call through `context.verify()`; see connection-test.ts.
  */
 export interface CredentialHooks {
   validate?(context: ValidationContext): readonly { path: string; message: string }[] | void;
   verify?(context: ValidationContext): readonly { path: string; message: string }[] | void;
   facts?(): Record<string, string>;
+  test?(context: TestContext): Promise<readonly TestCheck[]> | readonly TestCheck[];
 }
 
 /** Runs a type's slow hooks somewhere other than the event loop (a worker pool); absent: in-process. */

@@ -16,7 +16,7 @@ import type { Row, Sizes } from './scenarios.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 const bin = join(root, 'src/cli/bin.mjs');
-const admin = { TRESOR_ADMIN_EMAIL: 'a@example.test', TRESOR_ADMIN_PASSWORD: 'correct horse battery staple' };
+export const admin = { TRESOR_ADMIN_EMAIL: 'a@example.test', TRESOR_ADMIN_PASSWORD: 'correct horse battery staple' };
 
 function timed(args: string[], env: Record<string, string> = {}): Promise<number> {
   const started = performance.now();
@@ -41,7 +41,7 @@ interface Started {
 }
 
 /** `npm start` as npm runs it (node src/start.mjs) until "Tresor is ready"; then its idle RSS. */
-async function start(env: Record<string, string>): Promise<Started> {
+export async function start(env: Record<string, string>): Promise<Started> {
   const started = performance.now();
   const child = spawn(process.execPath, ['src/start.mjs'], {
     cwd: root,
@@ -149,7 +149,7 @@ export async function benchStartup(sizes: Sizes): Promise<Row[]> {
 }
 
 /** Signs in as the first administrator over the API and returns a token. */
-async function issueToken(url: string): Promise<string> {
+export async function issueToken(url: string): Promise<string> {
   const response = await fetch(`${url}/api/v1/auth/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

@@ -91,7 +91,7 @@ async function floorServer(node: BenchNode) {
   return app;
 }
 
-interface WriteRun {
+export interface WriteRun {
   perSec: number;
   p99: number;
   cpuMs: number;
@@ -103,11 +103,12 @@ interface WriteRun {
  * (autocannon ends a fixed amount of requests only at its next one-second tick, which
  * rounds every rate to whole seconds: this loop is timed exactly.)
  */
-async function load(
+export async function load(
   base: string,
   count: number,
   headers: Record<string, string>,
-  request: (i: number) => { method: 'POST' | 'PATCH' | 'DELETE'; path: string; body?: unknown },
+  request: (i: number) => { method: 'GET' | 'POST' | 'PATCH' | 'DELETE'; path: string; body?: unknown },
+  onBody?: (i: number, body: string) => void,
 ): Promise<WriteRun> {
   const agent = new Agent({ keepAlive: true, maxSockets: connections });
   const latencies: number[] = [];
@@ -127,8 +128,11 @@ async function load(
           headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
         },
         (res) => {
-          res.resume();
+          const chunks: Buffer[] = [];
+          if (onBody) res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          else res.resume();
           res.on('end', () => {
+            onBody?.(i, Buffer.concat(chunks).toString());
             latencies.push(performance.now() - began);
             if ((res.statusCode ?? 500) >= 300) failed++;
             done();
