@@ -1,5 +1,6 @@
 /** An API key, optionally with the date it expires (which becomes the secret's expiry). */
-import { Credential, Field } from 'tresor';
+import type { TestCheck, TestContext } from 'tresor';
+import { Credential, expiryChecks, Field, skipped } from 'tresor';
 
 @Credential({
   id: 'api-key',
@@ -19,4 +20,10 @@ export class ApiKey {
     help: 'Tresor warns before this date and refuses to hand out the key after it.',
   })
   expiresOn?: string;
+
+  /** The key's own expiry: passed, within 30 days, or over (the key itself is sent nowhere). */
+  test({ now }: TestContext): TestCheck[] {
+    if (!this.expiresOn) return [skipped('Not expired', 'No expiry date is set')];
+    return expiryChecks(new Date(`${this.expiresOn}T23:59:59.999Z`), now);
+  }
 }

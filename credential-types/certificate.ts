@@ -4,8 +4,19 @@
  * with the passphrase, if any) belongs to the leaf.
  */
 import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
-import type { CredentialHooks } from 'tresor';
-import { Credential, Field, keyCost, keyCostProblem, pemBlocks } from 'tresor';
+import type { CredentialHooks, TestCheck, TestContext } from 'tresor';
+import {
+  Credential,
+  expiryChecks,
+  Field,
+  failed,
+  keyCost,
+  keyCostProblem,
+  passed,
+  pemBlocks,
+  skipped,
+  validFromCheck,
+} from 'tresor';
 
 /** A chain longer than this is not a chain anyone serves. */
 const maxChainLength = 20;
@@ -122,5 +133,29 @@ export class Certificate implements CredentialHooks {
       fingerprint: `SHA256:${leaf.fingerprint256}`,
       chainLength: String(parseChain(this.chain).chain.length),
     };
+  }
+
+  /**
+   * The leaf's dates against the test's clock, and (in the hook worker, through `verify`) the
+   * chain's order and the key matching the leaf.
+   */
+  async test(context: TestContext): Promise<TestCheck[]> {
+    const { chain, issue } = parseChain(this.chain);
+    const leaf = chain[0];
+    const dates = leaf
+      ? [validFromCheck(new Date(leaf.validFrom), context.now), ...expiryChecks(new Date(leaf.validTo), context.now)]
+      : [skipped('Not expired', 'The leaf certificate cannot be read')];
+    const issues = issue ? [issue] : await context.verify();
+    const chainIssue = issues.find((i) => i.path === 'chain');
+    const keyIssue = issues.find((i) => i.path !== 'chain');
+    const order = chainIssue
+      ? failed('Chain order', chainIssue.message)
+      : passed('Chain order', chain.length === 1 ? 'One certificate' : `${chain.length} certificates, leaf first`);
+    const key = chainIssue
+      ? skipped('Key matches the leaf', 'The chain is not readable')
+      : keyIssue
+        ? failed('Key matches the leaf', keyIssue.message)
+        : passed('Key matches the leaf', 'The private key belongs to the leaf certificate');
+    return [...dates, order, key];
   }
 }

@@ -1,5 +1,6 @@
 /** Jira Cloud access with an Atlassian API token, used by the Jira module. */
-import { Credential, Field } from 'tresor';
+import type { TestCheck, TestContext } from 'tresor';
+import { Credential, Field, failed, outboundHttps, passed, skipped } from 'tresor';
 
 @Credential({
   id: 'jira',
@@ -22,4 +23,43 @@ export class Jira {
 
   @Field({ label: 'API token', style: 'secret', help: 'Create one at id.atlassian.com under Security → API tokens.' })
   apiToken!: string;
+
+  /** Signs in: GET /rest/api/3/myself with the e-mail and token, and reports the account. */
+  async test(context: TestContext): Promise<TestCheck[]> {
+    const site = new URL(this.siteUrl);
+    const later = (...names: string[]) => names.map((name) => skipped(name, 'Not tried: an earlier check failed'));
+    let answer: { status: number; text: string };
+    try {
+      answer = await outboundHttps({
+        url: new URL('/rest/api/3/myself', site),
+        egress: context.egress,
+        ca: context.ca,
+        signal: context.signal,
+        timeoutMs: context.budgetMs,
+        headers: {
+          authorization: `Basic ${Buffer.from(`${this.email}:${this.apiToken}`).toString('base64')}`,
+          accept: 'application/json',
+        },
+      });
+    } catch (error) {
+      const { code, message } = error as { code?: string; message: string };
+      if (code === 'EGRESS_DENIED')
+        return [failed('Destination allowed', message), ...later('Reach the site', 'Sign in')];
+      return [passed('Destination allowed', site.host), failed('Reach the site', message), ...later('Sign in')];
+    }
+    const reached = [passed('Destination allowed', site.host), passed('Reach the site', `${site.host} answered`)];
+    if (answer.status === 401 || answer.status === 403)
+      return [...reached, failed('Sign in', `Jira refused the e-mail and API token (${answer.status})`)];
+    if (answer.status < 200 || answer.status >= 300)
+      return [...reached, failed('Sign in', `Jira answered ${answer.status} to GET /rest/api/3/myself`)];
+    let account: { displayName?: unknown; emailAddress?: unknown };
+    try {
+      account = JSON.parse(answer.text) as typeof account;
+    } catch {
+      return [...reached, failed('Sign in', 'Jira’s answer is not JSON: is this a Jira site?')];
+    }
+    const name = typeof account.displayName === 'string' ? account.displayName : 'an account';
+    const email = typeof account.emailAddress === 'string' ? ` <${account.emailAddress}>` : '';
+    return [...reached, passed('Sign in', `Signed in as ${name}${email}`)];
+  }
 }

@@ -1,7 +1,7 @@
 /** A username and password, with a strength check whose minimum is configurable. */
 
-import type { CredentialHooks, ValidationContext } from 'tresor';
-import { Credential, Field, passwordStrength } from 'tresor';
+import type { CredentialHooks, TestCheck, TestContext, ValidationContext } from 'tresor';
+import { Credential, Field, failed, passed, passwordStrength } from 'tresor';
 
 @Credential({
   id: 'password',
@@ -26,6 +26,17 @@ export class Password implements CredentialHooks {
           `Password is too weak (strength ${score} of 4, at least ${settings.passwordMinScore} ` +
           `needed)${hint ? `: ${hint}` : ''}`,
       },
+    ];
+  }
+
+  /** The strength against today's minimum (TRESOR_PASSWORD_MIN_SCORE may have been raised since it was saved). */
+  test({ settings }: TestContext): TestCheck[] {
+    const { score, hint } = passwordStrength(this.password, this.username ? [this.username] : []);
+    const figure = `strength ${score} of 4, at least ${settings.passwordMinScore} needed`;
+    return [
+      score >= settings.passwordMinScore
+        ? passed('Strength', `Strong enough (${figure})`)
+        : failed('Strength', `Too weak (${figure})${hint ? `: ${hint}` : ''}`),
     ];
   }
 }

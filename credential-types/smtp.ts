@@ -1,7 +1,28 @@
 /** An outgoing mail server, used by the mail module. Must be shared with `system`. */
-import { Credential, Field } from 'tresor';
+import type { TestCheck, TestContext } from 'tresor';
+import { Credential, Field, failed, passed, skipped, tlsServerName } from 'tresor';
 
 export type SmtpSecurity = 'starttls' | 'tls' | 'none';
+
+/** What nodemailer's SMTP transport is given (the subset Tresor sets). */
+export interface SmtpTransportOptions {
+  host: string;
+  servername: string | undefined;
+  port: number;
+  secure: boolean;
+  requireTLS: boolean;
+  ignoreTLS: boolean;
+  auth: { user: string; pass: string };
+  connectionTimeout: number;
+  greetingTimeout: number;
+  socketTimeout: number;
+  tls: { ca?: string | Buffer };
+  logger: false;
+}
+
+/** A TLS failure as nodemailer reports it: an ETLS code, or a socket error about certificates or the handshake. */
+const tlsProblem = (error: { code?: string; message: string }) =>
+  error.code === 'ETLS' || /certificate|self[- ]signed|SSL|TLS|wrong version|handshake/i.test(error.message);
 
 @Credential({
   id: 'smtp',
@@ -51,4 +72,84 @@ export class Smtp {
     help: 'Used as From when a message does not set one.',
   })
   from?: string;
+
+  /**
+   * nodemailer's options for this server, connecting to `address` (one the egress policy
+   * vetted) while the host name stays for TLS: one place for the mail module and the test.
+   */
+  transportOptions(address: string, options: { ca?: string | Buffer; timeoutMs?: number } = {}): SmtpTransportOptions {
+    const timeout = options.timeoutMs ?? 10_000;
+    return {
+      host: address,
+      servername: tlsServerName(this.host),
+      port: this.port,
+      secure: this.security === 'tls',
+      requireTLS: this.security === 'starttls',
+      ignoreTLS: this.security === 'none',
+      auth: { user: this.username, pass: this.password },
+      connectionTimeout: timeout,
+      greetingTimeout: timeout,
+      socketTimeout: timeout,
+      tls: options.ca ? { ca: options.ca } : {},
+      logger: false,
+    };
+  }
+
+  /** Connects, secures the connection as configured and signs in (nodemailer's verify); sends nothing. */
+  async test(context: TestContext): Promise<TestCheck[]> {
+    const where = `${this.host}:${this.port}`;
+    const tlsName = this.security === 'tls' ? 'TLS' : this.security === 'starttls' ? 'STARTTLS' : 'Encryption';
+    const later = (...names: string[]) => names.map((name) => skipped(name, 'Not tried: an earlier check failed'));
+    let address: string;
+    try {
+      [address] = await context.egress.resolve(this.host);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      return [failed('Destination allowed', message), ...later('Connect', tlsName, 'Sign in')];
+    }
+    const allowed = passed('Destination allowed', `${this.host} resolves to ${address}`);
+    const secured =
+      this.security === 'none'
+        ? skipped('Encryption', 'Security is set to none: the password crosses the network in plain text')
+        : passed(tlsName, 'The server’s certificate was accepted');
+    const { default: nodemailer } = await import('nodemailer');
+    const transport = nodemailer.createTransport(
+      this.transportOptions(address, { ca: context.ca, timeoutMs: Math.min(context.budgetMs, 10_000) }),
+    );
+    const closeOnAbort = () => transport.close();
+    context.signal.addEventListener('abort', closeOnAbort, { once: true });
+    try {
+      await transport.verify();
+      return [
+        allowed,
+        passed('Connect', `${where} answered`),
+        secured,
+        passed('Sign in', `Signed in as ${this.username}`),
+      ];
+    } catch (caught) {
+      const error = caught as { code?: string; responseCode?: number; message: string };
+      if (error.code === 'EAUTH')
+        return [
+          allowed,
+          passed('Connect', `${where} answered`),
+          secured,
+          failed('Sign in', `The server refused the username and password (${error.responseCode ?? 'EAUTH'})`),
+        ];
+      if (this.security !== 'none' && tlsProblem(error))
+        return [
+          allowed,
+          passed('Connect', `${where} answered`),
+          failed(tlsName, `TLS failed: ${error.message}`),
+          ...later('Sign in'),
+        ];
+      return [
+        allowed,
+        failed('Connect', `Cannot reach ${where} (${error.code ?? 'error'}): ${error.message}`),
+        ...later(tlsName, 'Sign in'),
+      ];
+    } finally {
+      context.signal.removeEventListener('abort', closeOnAbort);
+      transport.close();
+    }
+  }
 }

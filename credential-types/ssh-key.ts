@@ -4,8 +4,8 @@
  */
 import { createPrivateKey } from 'node:crypto';
 import sshpk from 'sshpk';
-import type { CredentialHooks } from 'tresor';
-import { Credential, Field, keyCost, keyCostProblem } from 'tresor';
+import type { CredentialHooks, TestCheck, TestContext } from 'tresor';
+import { Credential, Field, failed, keyCost, keyCostProblem, passed } from 'tresor';
 
 const supported = new Set(['rsa', 'ecdsa', 'ed25519']);
 
@@ -83,5 +83,12 @@ export class SshKey implements CredentialHooks {
       publicKey: key.toPublic().toString('ssh'),
       fingerprint: key.fingerprint('sha256').toString(),
     };
+  }
+
+  /** The key opens with its passphrase (in the hook worker: the derivation is slow); no host is needed. */
+  async test(context: TestContext): Promise<TestCheck[]> {
+    const issues = await context.verify();
+    const name = this.passphrase ? 'Opens with the passphrase' : 'Opens';
+    return [issues.length === 0 ? passed(name, 'The private key opens') : failed(name, issues[0]!.message)];
   }
 }

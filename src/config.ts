@@ -58,6 +58,8 @@ const environmentSchema = z.object({
   TRESOR_AUDIT_DURABILITY: z.enum(['flush', 'commit']).default('flush'),
   TRESOR_EGRESS_ALLOW: z.string().default(''),
   TRESOR_EGRESS_DENY: z.string().default(''),
+  TRESOR_TEST_BUDGET_MS: integer(100, 120_000).default(15_000),
+  TRESOR_OUTBOUND_CA_FILE: z.string().default(''),
   TRESOR_ADMIN_EMAIL: z.string().optional(),
   TRESOR_ADMIN_PASSWORD: z.string().optional(),
 });
@@ -118,6 +120,10 @@ export interface TresorConfig {
    * are refused unless allowed; a deny always wins (src/net/egress-policy.ts).
    */
   egress: EgressRules;
+  /** The time a connection test may take (its connections are aborted past it). */
+  testBudgetMs: number;
+  /** Extra CA certificates (PEM file) trusted for Tresor's outgoing TLS; system roots otherwise. */
+  outboundCaFile: string | undefined;
   /** The first administrator, created at start when the database has no user yet. */
   adminEmail: string | undefined;
   adminPassword: string | undefined;
@@ -174,6 +180,8 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     tlsKey: e.TRESOR_TLS_KEY || undefined,
     publicUrl: e.TRESOR_PUBLIC_URL,
     egress,
+    testBudgetMs: e.TRESOR_TEST_BUDGET_MS,
+    outboundCaFile: e.TRESOR_OUTBOUND_CA_FILE ? resolve(e.TRESOR_OUTBOUND_CA_FILE) : undefined,
     adminEmail: e.TRESOR_ADMIN_EMAIL || undefined,
     adminPassword: e.TRESOR_ADMIN_PASSWORD || undefined,
   };

@@ -3,5 +3,7 @@
 export { parseConfig, type TresorConfig } from './config.ts';
 export * from './credentials/index.ts';
 export * from './errors.ts';
+export { type EgressPolicy, tlsServerName } from './net/egress-policy.ts';
+export { type OutboundRequest, type OutboundResponse, outboundHttps } from './net/outbound-https.ts';
 export { createRegistry, createTresor, type Tresor } from './tresor.ts';
 export { type TresorPluginOptions, tresorPlugin } from './web/mount.ts';

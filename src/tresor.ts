@@ -25,6 +25,8 @@ import { type UserService, userServiceFactory } from './identity/user.service.ts
 import { createLogger, type Logger } from './logger.ts';
 import type { ModuleContext } from './modules/module-context.ts';
 import { egressPolicy } from './net/egress-policy.ts';
+import { outboundCa } from './net/outbound-ca.ts';
+import { type ConnectionTestService, connectionTestServiceFactory } from './secrets/connection-test.service.ts';
 import { type LastUsedRecorder, lastUsedRecorder } from './secrets/last-used.recorder.ts';
 import { payloadReader } from './secrets/payload.reader.ts';
 import { type ReferenceChecker, type SecretService, secretServiceFactory } from './secrets/secret.service.ts';
@@ -41,6 +43,8 @@ export interface Tresor {
   /** Key status and rotation, for KEY_ADMIN holders (the CLI's local mode acts as Tresor itself). */
   keys: KeyAdministration;
   secrets: SecretService;
+  /** Connection tests of stored secrets and of unsaved values (the type's `test`). */
+  tests: ConnectionTestService;
   shares: ShareService;
   usage: UseService;
   users: UserService;
@@ -228,6 +232,13 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
       groupPrincipal: async (name) => ({ kind: 'group', id: (await groups.find(name)).id }),
       egress: egressPolicy(config.egress),
     };
+    const tests = connectionTestServiceFactory({
+      db,
+      gate,
+      registry,
+      audit,
+      environment: { egress: moduleContext.egress, ca: outboundCa(config), budgetMs: config.testBudgetMs },
+    });
     const keyAdministration: KeyAdministration = {
       async status(principal) {
         await gate.require(principal, 'KEY_ADMIN', 'Reading key status', { mode: 'read' });
@@ -246,6 +257,7 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
       gate,
       keys: keyAdministration,
       secrets,
+      tests,
       shares: shareServiceFactory({ db, gate, registry, audit }),
       usage,
       users: userServiceFactory({

@@ -20,6 +20,21 @@ export type AuditEvent =
   | SecretEvent<'secret.unshared', { recipientKind: 'user' | 'group'; recipientId: string; recipient: string }>
   | SecretEvent<'secret.used', { type: string; version: number }>
   | SecretEvent<'secret.read', { view: 'metadata' | 'fields' | 'versions' | 'shares' }>
+  | {
+      /** A connection test: of a stored secret (target its id), or of unsaved values of a new one (id null). */
+      action: 'secret.tested';
+      target: { id: string | null; name: string };
+      details: {
+        type: string;
+        version: number | null;
+        unsaved: boolean;
+        passed: number;
+        failed: number;
+        skipped: number;
+        /** The names of the failed checks (never a message: those describe upstream answers). */
+        failedChecks: string[];
+      };
+    }
   | SecretEvent<'secret.update_refused', { fields: string[] }>
   | { action: 'secret.listed'; target: { id: null; name: string }; details: { all: boolean; count: number } }
   | { action: 'access.denied'; target: { id: string | null; name: string }; details: { operation: string } }
@@ -67,6 +82,7 @@ export const auditActions: readonly AuditAction[] = [
   'secret.unshared',
   'secret.used',
   'secret.read',
+  'secret.tested',
   'secret.listed',
   'secret.update_refused',
   'access.denied',

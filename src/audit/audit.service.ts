@@ -59,7 +59,10 @@ function changeOf(event: AuditEvent): Change | undefined {
   const [kind] = event.action.split('.');
   // Uses, reads and refusals change nothing: caches stay.
   const unchanged =
-    event.action === 'secret.used' || event.action === 'secret.read' || event.action === 'secret.update_refused';
+    event.action === 'secret.used' ||
+    event.action === 'secret.read' ||
+    event.action === 'secret.tested' ||
+    event.action === 'secret.update_refused';
   if (kind === 'secret' && !unchanged && event.target.id) return { scope: 'secret', id: event.target.id };
   // Tokens too: a revoked token must stop working on every node at once.
   if (

@@ -1,6 +1,15 @@
 /** The credential-type framework: what type authors and services import. */
 
-export { CredentialType, type PublicFields } from './credential-type.ts';
+export {
+  type CheckStatus,
+  failed,
+  passed,
+  skipped,
+  type TestCheck,
+  type TestContext,
+  type TestReport,
+} from './connection-test.ts';
+export { CredentialType, type PublicFields, type TestEnvironment } from './credential-type.ts';
 export { Credential, createDecorators, Field } from './decorators.ts';
 export type {
   CredentialDefinition,
@@ -10,6 +19,7 @@ export type {
   TypeSettings,
   ValidationContext,
 } from './definition.ts';
+export { expiryChecks, expiryWarningDays, validFromCheck } from './expiry-checks.ts';
 export {
   type CredentialOptions,
   type FieldOptions,

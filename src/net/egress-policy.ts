@@ -112,8 +112,11 @@ export interface EgressPolicy {
    * The addresses `host` may be reached at (the caller connects to one of these), or an
    * EgressDeniedError naming the host, the address and the setting that decides.
    */
-  resolve(host: string): Promise<string[]>;
+  resolve(host: string): Promise<VettedAddresses>;
 }
+
+/** At least one address: a host that resolves to none is refused. */
+export type VettedAddresses = [string, ...string[]];
 
 export function egressPolicy(rules: EgressRules, lookup: Lookup = systemLookup): EgressPolicy {
   const denied = blockListOf(rules.deny);
@@ -128,7 +131,7 @@ export function egressPolicy(rules: EgressRules, lookup: Lookup = systemLookup):
     list.find((r) => r.kind === 'host' && r.pattern.test(host)) !== undefined;
 
   return {
-    async resolve(hostInput: string): Promise<string[]> {
+    async resolve(hostInput: string): Promise<VettedAddresses> {
       const host = unbracketed(hostInput.trim().toLowerCase());
       if (hostRule(rules.deny, host))
         throw new EgressDeniedError(`Connections to ${host} are refused by TRESOR_EGRESS_DENY`);
@@ -146,7 +149,7 @@ export function egressPolicy(rules: EgressRules, lookup: Lookup = systemLookup):
               'Tresor connects there only if TRESOR_EGRESS_ALLOW lists it',
           );
       }
-      return addresses;
+      return addresses as VettedAddresses;
     },
   };
 }

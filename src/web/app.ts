@@ -28,6 +28,7 @@ import { readFresh } from '../cluster/read-cache.ts';
 import type { Tresor } from '../tresor.ts';
 import { adminRoutes } from './api/admin.routes.ts';
 import { auditRoutes } from './api/audit.routes.ts';
+import { connectionTestsRoutes } from './api/connection-tests.routes.ts';
 import { credentialTypesRoutes } from './api/credential-types.routes.ts';
 import { secretsRoutes } from './api/secrets.routes.ts';
 import { sharesRoutes } from './api/shares.routes.ts';
@@ -154,6 +155,7 @@ export const tresorPlugin: FastifyPluginAsync<TresorPluginOptions> = async (app,
       await tokenAuthentication(api);
       await api.register(credentialTypesRoutes);
       await api.register(secretsRoutes);
+      await api.register(connectionTestsRoutes);
       await api.register(sharesRoutes);
       await api.register(adminRoutes);
       await api.register(tokensRoutes);

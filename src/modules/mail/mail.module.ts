@@ -8,7 +8,6 @@ import nodemailer from 'nodemailer';
 import { Smtp } from '../../../credential-types/smtp.ts';
 import { TresorError, UpstreamError, ValidationError } from '../../errors.ts';
 import type { Principal } from '../../identity/principal.ts';
-import { tlsServerName } from '../../net/egress-policy.ts';
 import type { ModuleContext } from '../module-context.ts';
 
 export interface MailMessage {
@@ -73,19 +72,7 @@ export function mailModule(context: ModuleContext, options: MailModuleOptions = 
         );
       // Connects to an address the egress policy returned; the name stays for TLS (SNI, certificate check).
       const [address] = await context.egress.resolve(smtp.host);
-      const transport = nodemailer.createTransport({
-        host: address,
-        servername: tlsServerName(smtp.host),
-        port: smtp.port,
-        secure: smtp.security === 'tls',
-        requireTLS: smtp.security === 'starttls',
-        ignoreTLS: smtp.security === 'none',
-        auth: { user: smtp.username, pass: smtp.password },
-        connectionTimeout: options.timeoutMs ?? 10_000,
-        greetingTimeout: options.timeoutMs ?? 10_000,
-        tls: options.ca ? { ca: options.ca } : {},
-        logger: false,
-      });
+      const transport = nodemailer.createTransport(smtp.transportOptions(address, options));
       try {
         const info = await transport.sendMail({
           from,
