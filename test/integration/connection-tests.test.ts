@@ -216,12 +216,14 @@ describe('connection tests', () => {
         ]);
         expect(tested.report.checks[0]!.message).toMatch(/TRESOR_EGRESS_ALLOW/);
       }
+      const jiraCallsBefore = jiraCalls;
       const jiraRefused = await closed.tresor.tests.testNew(closed.admin, 'jira', {
         siteUrl: jiraBase,
         email: 'bot@example.test',
         apiToken: jiraToken,
       });
       expect(names(jiraRefused.report.checks)[0]).toBe('Destination allowed: failed');
+      expect(jiraCalls).toBe(jiraCallsBefore);
       expect(accepted).toBe(0);
       // (This instance also asks for strength 3: the password test judges by today's minimum.)
       const weak = closed.tresor.registry.get('password');
