@@ -36,6 +36,13 @@ export interface TypeInfo {
   };
 }
 
+/** A connection test's report, as both backends return it. */
+export interface TestOutcome {
+  ok: boolean;
+  durationMs: number;
+  checks: { name: string; status: 'passed' | 'failed' | 'skipped'; message: string }[];
+}
+
 export interface SecretsBackend {
   types(): Promise<TypeInfo[]>;
   list(filter: { type?: string; text?: string; limit: number; after?: string }): Promise<SecretInfo[]>;
@@ -57,6 +64,8 @@ export interface SecretsBackend {
   unshare(ref: string, shareId: string): Promise<void>;
   versions(ref: string): Promise<VersionRow[]>;
   rollback(ref: string, to: number, reason?: string): Promise<SecretInfo>;
+  /** Runs the type's connection test on the stored secret. */
+  test(ref: string): Promise<TestOutcome>;
 }
 
 export const isoDates = <T extends object>(value: T): Record<string, unknown> =>

@@ -36,6 +36,8 @@ export interface CliContext {
   env: Record<string, string | undefined>;
   /** Whether stderr is a terminal (progress bars redraw in place). */
   interactive: boolean;
+  /** Set by a command that ran but reports a failure (a connection test with a failed check). */
+  exitCode: number | undefined;
   close(): Promise<void>;
 }
 
@@ -117,6 +119,7 @@ export function createCliContext(
     out: (line) => process.stdout.write(`${line}\n`),
     err: (line) => process.stderr.write(`${line}\n`),
     interactive: process.stderr.isTTY === true,
+    exitCode: undefined,
     async close() {
       if (tresor) await (await tresor.catch(() => undefined))?.close();
     },

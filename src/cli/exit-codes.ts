@@ -13,6 +13,8 @@ export const exitCodes = {
   config: 8,
   upstream: 9,
   busy: 10,
+  /** The command ran and reports a failure: a connection test with a failed check. */
+  testFailed: 11,
 } as const;
 
 export const exitCodeOf: Record<ErrorCode, number> = {

@@ -1,4 +1,5 @@
 /** The local backend: services on the configured database, acting as Tresor itself. */
+import { AccessDeniedError } from '../errors.ts';
 import { systemPrincipal } from '../identity/principal.ts';
 import type { Tresor } from '../tresor.ts';
 import { isoDates, type SecretInfo, type SecretsBackend, type TypeInfo, type VersionRow } from './backend.ts';
@@ -50,5 +51,12 @@ export function localBackend(tresor: Tresor): SecretsBackend {
     versions: async (ref) => (await tresor.secrets.versions(me, ref)).map((v) => isoDates(v) as unknown as VersionRow),
     rollback: async (ref, to, reason) =>
       info(await tresor.secrets.rollback(me, ref, to, reason === undefined ? {} : { reason })),
+    // Tresor itself manages secrets but never uses their values (secret.policy.ts); a test is a use.
+    test: async () => {
+      throw new AccessDeniedError(
+        'tresor secrets test runs as a user who may use the secret: give --url and --token (or run tresor login); ' +
+          'local mode acts as Tresor itself, which never uses secret values',
+      );
+    },
   };
 }

@@ -48,7 +48,7 @@ export async function runCli(argv: string[]): Promise<number> {
   try {
     program = buildProgram(context);
     await program.parseAsync(argv, { from: 'user' });
-    return exitCodes.ok;
+    return context.exitCode ?? exitCodes.ok;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? exitCodes.ok : exitCodes.usage;
     if (isTresorError(error)) {

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { type ErrorCode, errorCodes, TresorError, ValidationError } from '../errors.ts';
 import type { Share } from '../secrets/share.service.ts';
-import type { SecretInfo, SecretsBackend, TypeInfo, VersionRow } from './backend.ts';
+import type { SecretInfo, SecretsBackend, TestOutcome, TypeInfo, VersionRow } from './backend.ts';
 
 /** The API's error body (src/web/plugins/errors.plugin.ts), as far as the CLI reads it. */
 const errorBody = z.object({
@@ -92,5 +92,6 @@ export function remoteBackend(target: RemoteTarget): SecretsBackend {
         version: to,
         ...(reason === undefined ? {} : { reason }),
       }),
+    test: (ref) => call<TestOutcome>('POST', `/secrets/${enc(ref)}/test`, {}),
   };
 }

@@ -130,6 +130,16 @@ describe('tresor secrets, local mode', () => {
   }, 180_000);
 });
 
+describe('tresor secrets test, local mode', () => {
+  it('explains that a test runs as a user: Tresor itself never uses secret values', async () => {
+    const env = { TRESOR_DATA_DIR: mkdtempSync(join(tmpdir(), 'tresor-cli-test-')) };
+    await run(['secrets', 'create', 'a-key', '--type', 'api-key', '-s', canary], env);
+    const result = await run(['secrets', 'test', 'a-key'], env);
+    expect(result.code).toBe(4);
+    expect(result.stderr).toMatch(/^tresor: tresor secrets test runs as a user who may use the secret: give --url/);
+  });
+});
+
 describe('tresor secrets, remote mode', () => {
   let h: TestApp;
   let url: string;
@@ -170,6 +180,27 @@ describe('tresor secrets, remote mode', () => {
     expect((await run(['secrets', 'list'], { ...env, TRESOR_TOKEN: 'tsr_bad' })).code).toBe(4);
     expect((await run(['secrets', 'delete', 'remote-db', '--yes'], env)).stdout).toBe('deleted remote-db\n');
   }, 120_000);
+
+  it('runs the connection test over the API: one line per check, exit code 11 when one failed', async () => {
+    const env = { TRESOR_URL: url, TRESOR_TOKEN: token, TRESOR_DATA_DIR: '/nonexistent' };
+    await h.tresor.secrets.create(h.admin, { type: 'api-key', name: 'fresh-key', fields: { key: canary } });
+    const fresh = await run(['secrets', 'test', 'fresh-key', '--json'], env);
+    expect(fresh.code).toBe(0);
+    expect(JSON.parse(fresh.stdout)).toMatchObject({
+      ok: true,
+      checks: [{ name: 'Not expired', status: 'skipped', message: 'No expiry date is set' }],
+    });
+    await h.tresor.secrets.create(h.admin, {
+      type: 'api-key',
+      name: 'old-key',
+      fields: { key: canary, expiresOn: '2020-01-31' },
+    });
+    const old = await run(['secrets', 'test', 'old-key'], env);
+    expect(old).toMatchObject({ code: 11, stderr: '' });
+    expect(old.stdout).toMatch(
+      /^old-key: 1 check\(s\) FAILED \(\d+ ms\)\n {2}FAILED {2}Not expired: Expired on 2020-01-31\n$/,
+    );
+  });
 
   it('logs in with e-mail and password, keeps the token in a 0600 file, and uses it', async () => {
     const user = await createUser(h.tresor, h.admin, 'cli-login', ['SECRET_MANAGEMENT_CREATE']);

@@ -1,9 +1,11 @@
-/** `tresor secrets …`: create, list, show, update, delete, share, unshare, versions, rollback. */
+/** `tresor secrets …`: create, list, show, update, delete, share, unshare, versions, rollback, test. */
+
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { NotFoundError, ValidationError } from '../../errors.ts';
 import type { SecretInfo } from '../backend.ts';
 import type { CliContext } from '../context.ts';
+import { exitCodes } from '../exit-codes.ts';
 import { type FieldFlags, fieldsFromFlags, promptMissing } from '../field-input.ts';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -216,5 +218,22 @@ export function secretsCommand(program: Command, context: CliContext): void {
       if (!Number.isInteger(to) || to < 1) throw ValidationError.field('to', '--to must be a version number');
       const s = await (await context.backend()).rollback(name, to, o.reason);
       context.out(`rolled ${s.name} back to v${to}: now v${s.version}`);
+    });
+
+  secrets
+    .command('test <name>')
+    .description('run the type’s connection test (exit code 11 when a check failed)')
+    .option('--json', 'machine-readable output')
+    .action(async (name: string, o: { json?: boolean }) => {
+      const report = await (await context.backend()).test(name);
+      if (!report.ok) context.exitCode = exitCodes.testFailed;
+      if (o.json) return context.out(JSON.stringify(report, null, 2));
+      const failedCount = report.checks.filter((c) => c.status === 'failed').length;
+      const verdict = failedCount === 0 ? 'no check failed' : `${failedCount} check(s) FAILED`;
+      context.out(`${name}: ${verdict} (${report.durationMs} ms)`);
+      for (const check of report.checks)
+        context.out(
+          `  ${check.status.toUpperCase().padEnd(7)} ${check.name}${check.message ? `: ${check.message}` : ''}`,
+        );
     });
 }
