@@ -12,6 +12,7 @@ import { chromiumArgs, chromiumPath } from '../support/chromium.ts';
 import { type TestApp, testApp } from '../support/http.ts';
 import { findCanaries } from '../support/leak-scan.ts';
 import { createGroup, createUser } from '../support/principals.ts';
+import { startSmtpServer } from '../support/smtp-server.ts';
 
 const shots = resolve(import.meta.dirname, '../../test-output/screenshots');
 const password = 'correct horse battery staple';
@@ -183,5 +184,40 @@ describe.skipIf(!chromiumPath)('web UI in Chromium', () => {
     expect(await page.inputValue('#f-password')).toBe('');
     expect(await page.locator('script').count()).toBe(0);
     await snap(page, 'validation-error');
+  });
+
+  it('tests a stored SMTP secret from its page against a real server, and offers the test only to those who may use it', async () => {
+    const server = await startSmtpServer('none', { username: 'mailer', password: smtpPassword });
+    try {
+      await h.tresor.secrets.create(h.admin, {
+        type: 'smtp',
+        name: 'tested-relay',
+        fields: { host: '127.0.0.1', port: server.port, security: 'none', username: 'mailer', password: smtpPassword },
+      });
+      const page = await signIn(await browser.newContext(), adminEmail);
+      await page.goto(`${base}/secrets/tested-relay`);
+      await Promise.all([page.waitForURL(/\/secrets\/[0-9a-f-]{36}$/), page.click('text=Test connection')]);
+      const report = page.locator('.test-report');
+      expect(await report.locator('h2').textContent()).toBe('Connection test: no check failed');
+      expect(await report.locator('li.check').allTextContents()).toEqual([
+        'passed Destination allowed — 127.0.0.1 resolves to 127.0.0.1',
+        `passed Connect — 127.0.0.1:${server.port} answered`,
+        'skipped Encryption — Security is set to none: the password crosses the network in plain text',
+        'passed Sign in — Signed in as mailer',
+      ]);
+      await snap(page, 'connection-test');
+      // Shown once: a reload shows the page without the report.
+      await page.reload();
+      expect(await page.locator('.test-report').count()).toBe(0);
+      expect(server.received).toEqual([]);
+
+      // A manager reads and changes every secret but never uses values: no Test button.
+      const manager = await createUser(h.tresor, h.admin, 'browser-manager', ['SECRET_MANAGEMENT']);
+      const managerPage = await signIn(await browser.newContext(), manager.email);
+      await managerPage.goto(`${base}/secrets/tested-relay`);
+      expect(await managerPage.locator('text=Test connection').count()).toBe(0);
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -4,13 +4,13 @@
  * AUTH, an HTTPS Jira), the egress policy refusing before any connection, who may test,
  * unsaved values, the audit row, the time budget, and no secret value in any output.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpsServer, type Server } from 'node:https';
 import { type AddressInfo, createServer as createTcpServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Credential, Field, passed, type TestCheck, type TestContext } from '../../src/index.ts';
+import { Credential, Field, loadCredentialTypes, passed, type TestCheck, type TestContext } from '../../src/index.ts';
 import { buildApp } from '../../src/web/app.ts';
 import { type TestTresor, testTresor } from '../support/databases.ts';
 import { chainOf, serverCertificate } from '../support/pki.ts';
@@ -309,6 +309,31 @@ describe('connection tests', () => {
     expect(stuck.json.checks).toEqual([
       { name: 'Time budget', status: 'failed', message: 'The test did not finish within 1.5 s' },
     ]);
+  });
+
+  it('runs the README example type: its test signs in over HTTPS through the egress policy', async () => {
+    const fixtures = join(import.meta.dirname, '../fixtures/connection-test');
+    const readme = readFileSync(join(import.meta.dirname, '../../README.md'), 'utf8');
+    expect(readme).toContain(readFileSync(join(fixtures, 'status-page.ts'), 'utf8').trim());
+    await loadCredentialTypes(t.tresor.registry, fixtures);
+    const status = new Map<string, number>();
+    const api = createHttpsServer({ key: tls.key, cert: tls.cert }, (req, res) => {
+      const code = req.url === '/v1/me' && req.headers.authorization === 'Bearer canary-status-Yx7' ? 200 : 401;
+      status.set(req.headers.host ?? '', code);
+      res.writeHead(code).end();
+    });
+    await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `https://127.0.0.1:${(api.address() as AddressInfo).port}`;
+      const right = await t.tresor.tests.testNew(t.admin, 'status-page', { url, token: 'canary-status-Yx7' });
+      expect(right.report.checks).toEqual([{ name: 'Sign in', status: 'passed', message: '' }]);
+      const wrong = await t.tresor.tests.testNew(t.admin, 'status-page', { url, token: 'wrong-token' });
+      expect(wrong.report.checks).toEqual([{ name: 'Sign in', status: 'failed', message: 'The API answered 401' }]);
+      // The Host header names the site, though the connection went to the vetted address.
+      expect([...status.keys()]).toEqual([url.slice('https://'.length)]);
+    } finally {
+      await new Promise((resolve) => api.close(resolve));
+    }
   });
 
   it('never shows a secret value in any response or audit row', async () => {

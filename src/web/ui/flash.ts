@@ -46,9 +46,71 @@ export function takeFlash(request: FastifyRequest, reply: FastifyReply): string 
   return Object.hasOwn(flashes, key) ? flashes[key as FlashKey] : undefined;
 }
 
-function sealingKey(request: FastifyRequest): Buffer | undefined {
+function sealingKey(request: FastifyRequest, purpose: string): Buffer | undefined {
   const session = request.cookies[sessionCookie];
-  return session ? Buffer.from(hkdfSync('sha256', session, 'tresor', 'new api token', 32)) : undefined;
+  return session ? Buffer.from(hkdfSync('sha256', session, 'tresor', purpose, 32)) : undefined;
+}
+
+interface SealedCookie {
+  name: string;
+  /** The key derivation's purpose: a cookie sealed for one purpose never opens as another. */
+  purpose: string;
+  path(request: FastifyRequest): string;
+  maxAgeSeconds: number;
+}
+
+const newTokenCookie: SealedCookie = {
+  name: tokenCookie,
+  purpose: 'new api token',
+  path: () => '/tokens',
+  maxAgeSeconds: 120,
+};
+
+/** A connection test's report, kept for the secret page that the test's redirect leads to. */
+const testReportCookie: SealedCookie = {
+  name: 'tresor_test_report',
+  purpose: 'connection test report',
+  // Under the UI's base path (Tresor may be mounted under a prefix in someone else's app).
+  path: (request) => cookiePath(request),
+  maxAgeSeconds: 60,
+};
+
+/** Keeps `value` for the next page, sealed (AES-256-GCM) under a key derived from this session's cookie. */
+function keepSealed(request: FastifyRequest, reply: FastifyReply, cookie: SealedCookie, value: unknown): void {
+  const key = sealingKey(request, cookie.purpose);
+  if (!key) return;
+  const nonce = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', key, nonce);
+  const sealed = Buffer.concat([
+    nonce,
+    cipher.update(JSON.stringify(value), 'utf8'),
+    cipher.final(),
+    cipher.getAuthTag(),
+  ]);
+  reply.setCookie(cookie.name, sealed.toString('base64url'), {
+    path: cookie.path(request),
+    httpOnly: true,
+    sameSite: 'strict',
+    maxAge: cookie.maxAgeSeconds,
+  });
+}
+
+/** What `keepSealed` kept, once (the cookie is cleared); undefined when absent, expired or not this session's. */
+function takeSealed(request: FastifyRequest, reply: FastifyReply, cookie: SealedCookie): unknown {
+  const raw = request.cookies[cookie.name];
+  if (raw === undefined) return undefined;
+  reply.clearCookie(cookie.name, { path: cookie.path(request) });
+  const key = sealingKey(request, cookie.purpose);
+  const sealed = Buffer.from(raw, 'base64url');
+  if (!key || sealed.length < 29) return undefined;
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, 12));
+    decipher.setAuthTag(sealed.subarray(sealed.length - 16));
+    const text = Buffer.concat([decipher.update(sealed.subarray(12, sealed.length - 16)), decipher.final()]);
+    return JSON.parse(text.toString('utf8')) as unknown;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Keeps a just-created token for the page the redirect leads to, sealed to this session. */
@@ -57,22 +119,7 @@ export function keepNewToken(
   reply: FastifyReply,
   token: { name: string; value: string },
 ): void {
-  const key = sealingKey(request);
-  if (!key) return;
-  const nonce = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', key, nonce);
-  const sealed = Buffer.concat([
-    nonce,
-    cipher.update(JSON.stringify(token), 'utf8'),
-    cipher.final(),
-    cipher.getAuthTag(),
-  ]);
-  reply.setCookie(tokenCookie, sealed.toString('base64url'), {
-    path: '/tokens',
-    httpOnly: true,
-    sameSite: 'strict',
-    maxAge: 120,
-  });
+  keepSealed(request, reply, newTokenCookie, token);
 }
 
 /** The token kept by `keepNewToken`, once (the cookie is cleared). */
@@ -80,23 +127,32 @@ export function takeNewToken(
   request: FastifyRequest,
   reply: FastifyReply,
 ): { name: string; value: string } | undefined {
-  const raw = request.cookies[tokenCookie];
-  if (raw === undefined) return undefined;
-  reply.clearCookie(tokenCookie, { path: '/tokens' });
-  const key = sealingKey(request);
-  const sealed = Buffer.from(raw, 'base64url');
-  if (!key || sealed.length < 29) return undefined;
-  try {
-    const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, 12));
-    decipher.setAuthTag(sealed.subarray(sealed.length - 16));
-    const text = Buffer.concat([decipher.update(sealed.subarray(12, sealed.length - 16)), decipher.final()]).toString(
-      'utf8',
-    );
-    const parsed = JSON.parse(text) as { name?: unknown; value?: unknown };
-    return typeof parsed.name === 'string' && typeof parsed.value === 'string'
-      ? { name: parsed.name, value: parsed.value }
-      : undefined;
-  } catch {
-    return undefined;
-  }
+  const parsed = takeSealed(request, reply, newTokenCookie) as { name?: unknown; value?: unknown } | undefined;
+  return typeof parsed?.name === 'string' && typeof parsed.value === 'string'
+    ? { name: parsed.name, value: parsed.value }
+    : undefined;
+}
+
+export interface KeptTestReport {
+  secretId: string;
+  ok: boolean;
+  durationMs: number;
+  checks: { name: string; status: string; message: string }[];
+}
+
+/** Keeps a connection test's report (no secret values: the framework removed them) for the secret's page. */
+export function keepTestReport(request: FastifyRequest, reply: FastifyReply, report: KeptTestReport): void {
+  // A cookie holds about 4 KB: long messages are cut, as the page would wrap them anyway.
+  const checks = report.checks.slice(0, 12).map((c) => ({ ...c, message: c.message.slice(0, 180) }));
+  keepSealed(request, reply, testReportCookie, { ...report, checks });
+}
+
+/** The report kept for secret `secretId`, once. */
+export function takeTestReport(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  secretId: string,
+): KeptTestReport | undefined {
+  const kept = takeSealed(request, reply, testReportCookie) as KeptTestReport | undefined;
+  return kept && kept.secretId === secretId && Array.isArray(kept.checks) ? kept : undefined;
 }

@@ -6,7 +6,7 @@ import type { CredentialType } from '../../credentials/index.ts';
 import { ValidationError } from '../../errors.ts';
 import type { SecretMetadata } from '../../secrets/secret-metadata.ts';
 import { principalOf, requireSession } from '../plugins/auth.plugin.ts';
-import { redirectWith } from './flash.ts';
+import { keepTestReport, redirectWith, takeTestReport } from './flash.ts';
 import { fieldsFromForm, renderFields } from './form-input.ts';
 import { form, idParams, secretForm, text, typeParams, uiSchema } from './form-schemas.ts';
 import { basePath, redirectTo } from './paths.ts';
@@ -45,7 +45,7 @@ function expiresAtFrom(body: { expiresAt: string }): Date | null {
 }
 
 export const uiSecretsRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { secrets, registry } = app.tresor;
+  const { secrets, registry, tests } = app.tresor;
   app.addHook('preHandler', requireSession);
 
   app.get('/', async (_request, reply) => redirectTo(reply, '/secrets'));
@@ -177,8 +177,22 @@ export const uiSecretsRoutes: FastifyPluginAsyncZod = async (app) => {
       fieldRows,
       facts: Object.keys(detail.facts).length ? detail.facts : undefined,
       can,
+      // A test is a use: offered to whoever may use the secret, for types that declare one.
+      testable: can.use && type.testable,
+      testReport: takeTestReport(request, reply, detail.id),
     });
   });
+
+  app.post(
+    '/secrets/:id/test',
+    { preHandler: app.csrfProtection, schema: uiSchema({ params: idParams }) },
+    async (request, reply) => {
+      const tested = await tests.testStored(principalOf(request), request.params.id);
+      const id = tested.secret!.id;
+      keepTestReport(request, reply, { secretId: id, ...tested.report });
+      return redirectTo(reply, `/secrets/${id}`);
+    },
+  );
 
   app.get('/secrets/:id/edit', { schema: uiSchema({ params: idParams }) }, async (request, reply) => {
     const detail = await secrets.describe(principalOf(request), request.params.id);
