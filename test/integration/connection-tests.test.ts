@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Credential, Field, loadCredentialTypes, passed, type TestCheck, type TestContext } from '../../src/index.ts';
 import { buildApp } from '../../src/web/app.ts';
+import { UiClient } from '../support/browser-session.ts';
 import { type TestTresor, testTresor } from '../support/databases.ts';
 import { chainOf, serverCertificate } from '../support/pki.ts';
 import { createUser } from '../support/principals.ts';
@@ -70,7 +71,7 @@ describe('connection tests', () => {
     tls = await serverCertificate();
     const folder = mkdtempSync(join(tmpdir(), 'tresor-ca-'));
     writeFileSync(join(folder, 'ca.pem'), tls.ca);
-    t = await testTresor('pglite', { TRESOR_OUTBOUND_CA_FILE: join(folder, 'ca.pem'), TRESOR_TEST_BUDGET_MS: '1500' });
+    t = await testTresor('pglite', { TRESOR_OUTBOUND_CA_FILE: join(folder, 'ca.pem') });
     t.tresor.registry.register(Echo);
     t.tresor.registry.register(Stuck);
     smtp = await startSmtpServer('starttls', { username: 'mailer', password: smtpPassword }, tls);
@@ -305,9 +306,12 @@ describe('connection tests', () => {
     expect(echoed.json.checks).toEqual([
       { name: 'Checked [secret]', status: 'failed', message: 'upstream said: bad token [secret]' },
     ]);
-    const stuck = await api('/api/v1/secrets/test', { type: 'test-stuck', fields: { token: 'x-123' } });
-    expect(stuck.json.checks).toEqual([
-      { name: 'Time budget', status: 'failed', message: 'The test did not finish within 1.5 s' },
+    // The budget itself, small here (the configured one is 15 s by default, TRESOR_TEST_BUDGET_MS).
+    const stuck = await t.tresor.registry
+      .get('test-stuck')
+      .test({ token: 'x-123' }, { egress: t.tresor.moduleContext.egress, ca: undefined, budgetMs: 200 });
+    expect(stuck.checks).toEqual([
+      { name: 'Time budget', status: 'failed', message: 'The test did not finish within 0.2 s' },
     ]);
   });
 
@@ -334,6 +338,51 @@ describe('connection tests', () => {
     } finally {
       await new Promise((resolve) => api.close(resolve));
     }
+  });
+
+  it('tests form values without saving, in the new and the edit form, and never sends a secret back', async () => {
+    const ui = new UiClient(app);
+    const email = (await t.tresor.users.get(t.admin, (t.admin as { id: string }).id)).email;
+    expect((await ui.login(email, 'correct horse battery staple')).statusCode).toBe(302);
+    const blank = await ui.get('/secrets/new/jira');
+    expect(blank.body).toContain('formaction="/secrets/new/jira/test"');
+    const fresh = await ui.post(
+      '/secrets/new/jira/test',
+      {
+        name: 'not-saved',
+        'fields[siteUrl]': jiraBase,
+        'fields[email]': 'bot@example.test',
+        'fields[apiToken]': jiraToken,
+      },
+      { from: '/secrets/new/jira' },
+    );
+    expect(fresh.statusCode).toBe(200);
+    expect(fresh.body).toContain('Connection test: no check failed');
+    expect(fresh.body).toContain('Signed in as Bot &lt;bot@example.test&gt;');
+    expect(fresh.body).toContain('value="not-saved"');
+    expect(fresh.body).not.toContain(jiraToken);
+    expect((await t.tresor.secrets.list(t.admin, { limit: 50 })).map((m) => m.name)).not.toContain('not-saved');
+
+    // Editing: the stored token is kept when its field is left empty; a wrong one entered fails.
+    const edit = await ui.get('/secrets/jira/edit');
+    expect(edit.body).toMatch(/formaction="\/secrets\/[0-9a-f-]{36}\/edit\/test"/);
+    const id = /formaction="\/secrets\/([0-9a-f-]{36})\/edit\/test"/.exec(edit.body)![1]!;
+    const fields = { description: '', expiresAt: '', 'fields[siteUrl]': jiraBase, 'fields[email]': 'bot@example.test' };
+    const kept = await ui.post(
+      `/secrets/${id}/edit/test`,
+      { ...fields, 'fields[apiToken]': '' },
+      { from: '/secrets/jira/edit' },
+    );
+    expect(kept.body).toContain('Connection test: no check failed');
+    const wrong = await ui.post(
+      `/secrets/${id}/edit/test`,
+      { ...fields, 'fields[apiToken]': 'canary-wrong-Qq11' },
+      { from: '/secrets/jira/edit' },
+    );
+    expect(wrong.body).toContain('Connection test: a check failed');
+    expect(wrong.body).not.toContain('canary-wrong-Qq11');
+    expect((await t.tresor.secrets.get(t.admin, 'jira')).version).toBe(1);
+    outputs.push(...ui.pages);
   });
 
   it('never shows a secret value in any response or audit row', async () => {

@@ -2,7 +2,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { CredentialType } from '../../credentials/index.ts';
+import type { CredentialType, TestReport } from '../../credentials/index.ts';
 import { ValidationError } from '../../errors.ts';
 import type { SecretMetadata } from '../../secrets/secret-metadata.ts';
 import { principalOf, requireSession } from '../plugins/auth.plugin.ts';
@@ -97,16 +97,22 @@ export const uiSecretsRoutes: FastifyPluginAsyncZod = async (app) => {
       error?: ValidationError | string;
       secret?: SecretMetadata;
       facts?: Record<string, string>;
+      /** Whether the form offers "Test without saving" (the type has a test; editing: the user may use it). */
+      testable?: boolean;
+      report?: TestReport;
     },
   ) {
     const issues = state.error instanceof ValidationError ? state.error.issues : [];
     const editing = state.secret !== undefined;
+    const action = `${basePath(request)}${editing ? `/secrets/${state.secret!.id}/edit` : `/secrets/new/${type.id}`}`;
     return renderPage(request, reply, 'secret-form', {
       title: editing ? `Edit ${state.secret!.name}` : `New ${type.definition.name}`,
       type: typeView(type),
       editing,
       secret: state.secret,
-      action: `${basePath(request)}${editing ? `/secrets/${state.secret!.id}/edit` : `/secrets/new/${type.id}`}`,
+      action,
+      testAction: (state.testable ?? (!editing && type.testable)) ? `${action}/test` : undefined,
+      report: state.report,
       values: state.values ?? {},
       fields: renderFields(type.formModel, (state.values?.fields as Record<string, unknown>) ?? {}, issues, editing),
       errors: state.error instanceof ValidationError ? errorsByPath(state.error) : {},
@@ -195,13 +201,76 @@ export const uiSecretsRoutes: FastifyPluginAsyncZod = async (app) => {
   );
 
   app.get('/secrets/:id/edit', { schema: uiSchema({ params: idParams }) }, async (request, reply) => {
-    const detail = await secrets.describe(principalOf(request), request.params.id);
-    return showForm(request, reply, registry.get(detail.type), {
+    const principal = principalOf(request);
+    const detail = await secrets.describe(principal, request.params.id);
+    const type = registry.get(detail.type);
+    return showForm(request, reply, type, {
       secret: detail,
       facts: detail.facts,
       values: { description: detail.description, expiresAt: dateInput(detail.expiresAt), fields: detail.fields },
+      testable: type.testable && (await secrets.allowed(principal, detail.id)).use,
     });
   });
+
+  /*
+   * "Test without saving": the form's values are tested and the form is shown again with the
+   * report (nothing changes, so no redirect); secret values are never sent back, so a secret
+   * entered for the test is entered again to save it (left empty, the stored one is kept).
+   */
+  app.post(
+    '/secrets/:id/edit/test',
+    { preHandler: app.csrfProtection, schema: uiSchema({ params: idParams, body: secretForm }) },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const detail = await secrets.describe(principal, request.params.id);
+      const type = registry.get(detail.type);
+      const body = request.body;
+      const fields = fieldsFromForm(type.formModel, body);
+      const values = { description: body.description, expiresAt: body.expiresAt, fields };
+      return formAction(
+        async () => {
+          const tested = await tests.testStored(principal, detail.id, { fields });
+          return showForm(request, reply, type, {
+            secret: detail,
+            facts: detail.facts,
+            values,
+            testable: true,
+            report: tested.report,
+          });
+        },
+        (message, error) =>
+          showForm(request, reply.status(error instanceof ValidationError ? 422 : 409), type, {
+            secret: detail,
+            facts: detail.facts,
+            values,
+            testable: true,
+            error: error instanceof ValidationError ? error : message,
+          }),
+      );
+    },
+  );
+
+  app.post(
+    '/secrets/new/:type/test',
+    { preHandler: app.csrfProtection, schema: uiSchema({ params: typeParams, body: secretForm }) },
+    async (request, reply) => {
+      const type = registry.get(request.params.type);
+      const body = request.body;
+      const fields = fieldsFromForm(type.formModel, body);
+      const values = { name: body.name, description: body.description, expiresAt: body.expiresAt, fields };
+      return formAction(
+        async () => {
+          const tested = await tests.testNew(principalOf(request), type.id, fields);
+          return showForm(request, reply, type, { values, report: tested.report });
+        },
+        (message, error) =>
+          showForm(request, reply.status(422), type, {
+            values,
+            error: error instanceof ValidationError ? error : message,
+          }),
+      );
+    },
+  );
 
   app.post(
     '/secrets/:id/edit',
