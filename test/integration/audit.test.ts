@@ -49,6 +49,7 @@ describe.each(databaseKinds)('audit trail on %s', (kind) => {
     const share = await t.tresor.shares.share(owner, s.id, { user: stranger.email });
     await t.tresor.shares.unshare(owner, s.id, share.id);
     await t.tresor.use(Password, owner, s.id, { module: 'test-module' });
+    await t.tresor.tests.testStored(owner, s.id);
     await expect(t.tresor.secrets.get(stranger, s.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await t.tresor.secrets.get(owner, s.id);
     await t.tresor.secrets.list(t.admin, { all: true });
@@ -103,6 +104,7 @@ describe.each(databaseKinds)('audit trail on %s', (kind) => {
       'secret.shared',
       'secret.unshared',
       'secret.used',
+      'secret.tested',
       'access.denied',
       'secret.read',
       'secret.update_refused',
