@@ -12,7 +12,7 @@ export interface SmtpTransportOptions {
   secure: boolean;
   requireTLS: boolean;
   ignoreTLS: boolean;
-  auth: { user: string; pass: string };
+  auth: { user: string; pass: string } | undefined;
   connectionTimeout: number;
   greetingTimeout: number;
   socketTimeout: number;
@@ -59,10 +59,18 @@ export class Smtp {
   })
   security!: SmtpSecurity;
 
-  @Field({ label: 'Username', maxLength: 320 })
+  @Field({
+    label: 'Sign in',
+    style: 'checkbox',
+    default: true,
+    help: 'Off for a relay that accepts mail without a username and password (e.g. by address).',
+  })
+  authentication!: boolean;
+
+  @Field({ label: 'Username', maxLength: 320, showWhen: { authentication: [true] } })
   username!: string;
 
-  @Field({ label: 'Password', style: 'secret' })
+  @Field({ label: 'Password', style: 'secret', showWhen: { authentication: [true] } })
   password!: string;
 
   @Field({
@@ -86,7 +94,7 @@ export class Smtp {
       secure: this.security === 'tls',
       requireTLS: this.security === 'starttls',
       ignoreTLS: this.security === 'none',
-      auth: { user: this.username, pass: this.password },
+      auth: this.authentication ? { user: this.username, pass: this.password } : undefined,
       connectionTimeout: timeout,
       greetingTimeout: timeout,
       socketTimeout: timeout,
@@ -99,6 +107,10 @@ export class Smtp {
   async test(context: TestContext): Promise<TestCheck[]> {
     const where = `${this.host}:${this.port}`;
     const tlsName = this.security === 'tls' ? 'TLS' : this.security === 'starttls' ? 'STARTTLS' : 'Encryption';
+    const signIn = () =>
+      this.authentication
+        ? passed('Sign in', `Signed in as ${this.username}`)
+        : skipped('Sign in', 'Sign in is off: the server accepted the connection without it');
     const later = (...names: string[]) => names.map((name) => skipped(name, 'Not tried: an earlier check failed'));
     let address: string;
     try {
@@ -110,7 +122,7 @@ export class Smtp {
     const allowed = passed('Destination allowed', `${this.host} resolves to ${address}`);
     const secured =
       this.security === 'none'
-        ? skipped('Encryption', 'Security is set to none: the password crosses the network in plain text')
+        ? skipped('Encryption', 'Security is set to none: everything crosses the network in plain text')
         : passed(tlsName, 'The server’s certificate was accepted');
     const { default: nodemailer } = await import('nodemailer');
     const transport = nodemailer.createTransport(
@@ -120,12 +132,7 @@ export class Smtp {
     context.signal.addEventListener('abort', closeOnAbort, { once: true });
     try {
       await transport.verify();
-      return [
-        allowed,
-        passed('Connect', `${where} answered`),
-        secured,
-        passed('Sign in', `Signed in as ${this.username}`),
-      ];
+      return [allowed, passed('Connect', `${where} answered`), secured, signIn()];
     } catch (caught) {
       const error = caught as { code?: string; responseCode?: number; message: string };
       if (error.code === 'EAUTH')

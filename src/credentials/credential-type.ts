@@ -11,6 +11,7 @@ import type { FieldValue, Pair, Payload } from './field-options.ts';
 import { deriveFormModel, type FormModel } from './form-model.ts';
 import { runSlowHooks } from './hooks/slow-hooks.ts';
 import { deriveJsonSchema, deriveSchema } from './schemas.derive.ts';
+import { shownFields } from './show-when.ts';
 import { fieldIssuesOf } from './validation-messages.ts';
 
 /** Where a connection test runs: Tresor's egress policy, outgoing TLS trust and time budget. */
@@ -26,8 +27,8 @@ export interface TestEnvironment {
 export type PublicFields = Record<string, FieldValue>;
 
 export class CredentialType<T extends object = object> {
-  readonly createSchema: z.ZodObject;
-  readonly updateSchema: z.ZodObject;
+  readonly createSchema: z.ZodType<Record<string, unknown>>;
+  readonly updateSchema: z.ZodType<Record<string, unknown>>;
   readonly formModel: FormModel;
   readonly jsonSchema: Record<string, unknown>;
   readonly secretKeys: readonly string[];
@@ -67,7 +68,10 @@ export class CredentialType<T extends object = object> {
     if (!result.success) throw this.invalid(fieldIssuesOf(this.definition, result.error.issues, input));
     const issues: FieldIssue[] = [];
     const merged: Payload = {};
+    // A field the new values do not show is dropped, a stored secret in it too (showWhen).
+    const shown = shownFields(this.definition, result.data);
     for (const field of this.definition.fields) {
+      if (!shown.has(field.key)) continue;
       const value = (result.data as Record<string, unknown>)[field.key];
       const next = field.secret
         ? this.keepSecret(field, value, stored[field.key], issues)

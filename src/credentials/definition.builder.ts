@@ -90,7 +90,51 @@ function buildField(className: string, record: FieldRecord): FieldDefinition {
     constraints: Object.freeze(constraints),
     refType: o.refType,
     valueSchema,
+    showWhen: o.showWhen
+      ? Object.freeze(Object.fromEntries(Object.entries(o.showWhen).map(([k, v]) => [k, Object.freeze([...v])])))
+      : undefined,
   });
+}
+
+/**
+ * Conditions name fields of the type that are not secret (a form may not reveal anything
+ * about a secret by what it shows), with values those fields can hold, and never lead back
+ * to the field itself.
+ */
+function checkConditions(className: string, fields: readonly FieldDefinition[]): void {
+  const byKey = new Map(fields.map((f) => [f.key, f]));
+  for (const field of fields) {
+    if (!field.showWhen) continue;
+    const fail = (problem: string): never => {
+      throw new TypeDefinitionError(className, field.key, problem);
+    };
+    const entries = Object.entries(field.showWhen);
+    if (entries.length === 0) fail('showWhen names no field');
+    for (const [key, values] of entries) {
+      const controller = byKey.get(key);
+      if (!controller) fail(`showWhen names "${key}", which is not a field of the type`);
+      if (controller!.key === field.key) fail('showWhen cannot depend on the field itself');
+      if (controller!.secret) fail(`showWhen cannot depend on "${key}": it is a secret field`);
+      if (controller!.style === 'pairs') fail(`showWhen cannot depend on "${key}": a pairs field has no single value`);
+      if (!Array.isArray(values) || values.length === 0) fail(`showWhen.${key} must list at least one value`);
+      for (const value of values)
+        if (!controller!.valueSchema.safeParse(value).success)
+          fail(`showWhen.${key} lists ${JSON.stringify(value)}, which "${key}" can never hold`);
+    }
+  }
+  // A cycle (a shown only when b, b only when a) would leave both hidden for ever.
+  const visiting = new Set<string>();
+  const done = new Set<string>();
+  const visit = (key: string, path: string[]): void => {
+    if (done.has(key)) return;
+    if (visiting.has(key))
+      throw new TypeDefinitionError(className, key, `showWhen conditions form a cycle: ${[...path, key].join(' → ')}`);
+    visiting.add(key);
+    for (const next of Object.keys(byKey.get(key)?.showWhen ?? {})) visit(next, [...path, key]);
+    visiting.delete(key);
+    done.add(key);
+  };
+  for (const field of fields) visit(field.key, []);
 }
 
 export function buildDefinition<T extends object>(
@@ -115,6 +159,7 @@ export function buildDefinition<T extends object>(
   const records = store.fields(ctor);
   if (records.length === 0) fail('has no fields: decorate at least one property with @Field');
   const fields = records.map((r) => buildField(className, r)).sort((a, b) => a.order - b.order);
+  checkConditions(className, fields);
   if (type.expiresFrom !== undefined) {
     const field = fields.find((f) => f.key === type.expiresFrom);
     if (!field || field.style !== 'date')

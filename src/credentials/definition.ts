@@ -5,7 +5,7 @@
  */
 import type { z } from 'zod';
 import type { TestCheck, TestContext } from './connection-test.ts';
-import type { FieldStyle, FieldValue, SelectOption, SharingRule } from './field-options.ts';
+import type { FieldStyle, FieldValue, SelectOption, SharingRule, ShowWhen } from './field-options.ts';
 import type { CredentialClass } from './metadata.store.ts';
 
 export interface FieldConstraints {
@@ -37,6 +37,8 @@ export interface FieldDefinition {
   refType: string | undefined;
   /** Validates one present value (no optional/default handling). */
   valueSchema: z.ZodType;
+  /** Shown (and required, validated, stored) only when these fields hold one of these values. */
+  showWhen: ShowWhen | undefined;
 }
 
 export interface CredentialDefinition<T extends object = object> {

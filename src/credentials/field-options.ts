@@ -80,7 +80,17 @@ export interface FieldOptions {
   refType?: string;
   /** A zod schema for the value; replaces the style's base schema (the shorthand still applies on top). */
   schema?: z.ZodType;
+  /**
+   * Show this field only when other fields hold one of the listed values, e.g.
+   * `{ security: ['starttls', 'tls'] }` (every named field must match; a field left out counts
+   * with its default). A field not shown is neither required nor validated, and is dropped
+   * from the stored payload; the form, the zod schema and the JSON Schema all say the same.
+   */
+  showWhen?: ShowWhen;
 }
+
+/** Controlling field → the values for which the field is shown. */
+export type ShowWhen = Readonly<Record<string, readonly (string | number | boolean)[]>>;
 
 /** A type that must be shared with a group, e.g. SMTP with `system`. Enforced by the sharing engine. */
 export interface SharingRule {

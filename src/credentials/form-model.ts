@@ -3,7 +3,7 @@
  * the type. Secret fields never carry a default or a value.
  */
 import type { CredentialDefinition, FieldConstraints } from './definition.ts';
-import type { FieldStyle, FieldValue, SelectOption } from './field-options.ts';
+import type { FieldStyle, FieldValue, SelectOption, ShowWhen } from './field-options.ts';
 
 export interface FormField {
   key: string;
@@ -20,6 +20,8 @@ export interface FormField {
   constraints: FieldConstraints;
   /** For `secretRef`: the type of secret to name. */
   refType: string | undefined;
+  /** Shown only when these fields hold one of these values (the server drops it otherwise). */
+  showWhen: ShowWhen | undefined;
 }
 
 export interface FormModel {
@@ -64,6 +66,7 @@ export function deriveFormModel(definition: CredentialDefinition): FormModel {
       options: f.options,
       constraints: f.constraints,
       refType: f.refType,
+      showWhen: f.showWhen,
     })),
   };
 }

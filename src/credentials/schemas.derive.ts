@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import type { CredentialDefinition, FieldDefinition } from './definition.ts';
+import { hasConditions, shownFields, withoutHidden } from './show-when.ts';
 
 type Mode = 'create' | 'update';
 
@@ -46,10 +47,26 @@ function fieldInputSchema(field: FieldDefinition, mode: Mode): z.ZodType {
   return field.valueSchema;
 }
 
-export function deriveSchema(definition: CredentialDefinition, mode: Mode): z.ZodObject {
+export function deriveSchema(definition: CredentialDefinition, mode: Mode): z.ZodType<Record<string, unknown>> {
   const shape: Record<string, z.ZodType> = {};
-  for (const field of definition.fields) shape[field.key] = fieldInputSchema(field, mode);
-  return z.strictObject(shape, { error: 'must be an object of fields' });
+  for (const field of definition.fields) {
+    const schema = fieldInputSchema(field, mode);
+    // A conditional field is required only where it is shown: checked below, on the whole object.
+    shape[field.key] = field.showWhen ? schema.optional() : schema;
+  }
+  const object = z.strictObject(shape, { error: 'must be an object of fields' });
+  if (!hasConditions(definition)) return object;
+  const required = definition.fields.filter((f) => f.showWhen && !f.optional && !(mode === 'update' && f.secret));
+  // Hidden fields are dropped before anything is validated: what the form does not show is not judged.
+  return z.preprocess(
+    (input) => withoutHidden(definition, input),
+    object.superRefine((data, context) => {
+      const shown = shownFields(definition, data);
+      for (const field of required)
+        if (shown.has(field.key) && data[field.key] === undefined)
+          context.addIssue({ code: 'custom', path: [field.key], message: 'is required' });
+    }),
+  );
 }
 
 /** The JSON Schema of a create payload; secret fields are marked `writeOnly`. */
@@ -70,5 +87,38 @@ export function deriveJsonSchema(definition: CredentialDefinition): Record<strin
   const object = z
     .strictObject(shape)
     .meta({ title: definition.name, description: definition.description, 'x-tresor-type': definition.id });
-  return z.toJSONSchema(object, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  const json = z.toJSONSchema(object, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  return hasConditions(definition) ? withConditions(definition, json) : json;
+}
+
+/**
+ * showWhen in JSON Schema: a conditional field is left out of `required` and gets an
+ * `if`/`then` per field (`then` requires it when the condition holds). A controlling field
+ * whose default is not among the values must be present for the condition to hold.
+ */
+function withConditions(definition: CredentialDefinition, json: Record<string, unknown>): Record<string, unknown> {
+  const conditional = definition.fields.filter((f) => f.showWhen);
+  const keys = new Set(conditional.map((f) => f.key));
+  const required = ((json.required as string[] | undefined) ?? []).filter((key) => !keys.has(key));
+  const byKey = new Map(definition.fields.map((f) => [f.key, f]));
+  const allOf = conditional
+    .filter((f) => !f.optional)
+    .map((field) => {
+      const entries = Object.entries(field.showWhen!);
+      const needed = entries
+        .filter(([key, values]) => {
+          const fallback = byKey.get(key)!.default;
+          return fallback === undefined || !values.some((v) => String(v) === String(fallback));
+        })
+        .map(([key]) => key);
+      return {
+        if: {
+          properties: Object.fromEntries(entries.map(([key, values]) => [key, { enum: [...values] }])),
+          ...(needed.length > 0 ? { required: needed } : {}),
+        },
+        // biome-ignore lint/suspicious/noThenProperty: JSON Schema's keyword is named then.
+        then: { required: [field.key] },
+      };
+    });
+  return { ...json, required, ...(allOf.length > 0 ? { allOf } : {}) };
 }

@@ -120,6 +120,7 @@ describe('web UI (PGlite)', () => {
       'fields[host]': 'smtp.example.test',
       'fields[port]': '2525',
       'fields[security]': 'tls',
+      'fields[authentication]': 'on',
       'fields[username]': 'mailer',
       'fields[password]': password,
     });
@@ -139,6 +140,7 @@ describe('web UI (PGlite)', () => {
         'fields[host]': 'smtp.example.test',
         'fields[port]': '2525',
         'fields[security]': 'tls',
+        'fields[authentication]': 'on',
         'fields[username]': 'relay-user',
         'fields[password]': '',
       },
@@ -172,6 +174,7 @@ describe('web UI (PGlite)', () => {
         'fields[host]': 'smtp.example.test',
         'fields[port]': '70000',
         'fields[security]': 'starttls',
+        'fields[authentication]': 'on',
         'fields[username]': 'kept-user',
         'fields[password]': secret,
       },

@@ -54,6 +54,10 @@ export interface RenderedField extends FormField {
   /** Editing an existing secret: the stored secret stays if the input is left empty. */
   keepsStored: boolean;
   rows?: { index: number; name: string }[];
+  /** Required where shown (showWhen): marked in the label, checked by the server. */
+  requiredWhenShown: boolean;
+  /** The condition for the form script (data-show-when); absent: always shown. */
+  showWhenJson: string | undefined;
 }
 
 /** The fields to render, with values (non-secret only) and the error next to each. */
@@ -69,6 +73,11 @@ export function renderFields(
     const raw = values[field.key] ?? (editing ? undefined : field.default);
     const rendered: RenderedField = {
       ...field,
+      // A conditional field carries no `required` attribute (a hidden required input would block the form);
+      // the label still marks it, and the server requires it where it is shown.
+      required: field.required && !field.showWhen,
+      requiredWhenShown: field.required && field.showWhen !== undefined,
+      showWhenJson: field.showWhen ? JSON.stringify(field.showWhen) : undefined,
       value: field.secret ? undefined : raw,
       error: errorOf(field.key),
       keepsStored: editing && field.secret,

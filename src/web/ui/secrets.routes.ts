@@ -113,6 +113,7 @@ export const uiSecretsRoutes: FastifyPluginAsyncZod = async (app) => {
       action,
       testAction: (state.testable ?? (!editing && type.testable)) ? `${action}/test` : undefined,
       report: state.report,
+      conditions: type.definition.fields.some((f) => f.showWhen),
       values: state.values ?? {},
       fields: renderFields(type.formModel, (state.values?.fields as Record<string, unknown>) ?? {}, issues, editing),
       errors: state.error instanceof ValidationError ? errorsByPath(state.error) : {},

@@ -13,6 +13,7 @@ const expectedFields: Record<string, [key: string, style: string, secret: boolea
     ['host', 'text', false, true],
     ['port', 'number', false, false],
     ['security', 'select', false, false],
+    ['authentication', 'checkbox', false, false],
     ['username', 'text', false, true],
     ['password', 'secret', true, true],
     ['from', 'email', false, false],
@@ -71,7 +72,14 @@ describe('built-in types: derivation', () => {
           .filter(([, p]) => p.writeOnly === true)
           .map(([k]) => k);
         expect(writeOnly).toEqual(fields.filter((f) => f[2]).map((f) => f[0]));
-        expect(schema.required ?? []).toEqual(fields.filter((f) => f[3]).map((f) => f[0]));
+        // A field shown only under a condition is required by an if/then, not by `required`.
+        const conditional = new Set(
+          registry
+            .get(id)
+            .definition.fields.filter((f) => f.showWhen)
+            .map((f) => f.key),
+        );
+        expect(schema.required ?? []).toEqual(fields.filter((f) => f[3] && !conditional.has(f[0])).map((f) => f[0]));
         expect(schema.additionalProperties).toBe(false);
       });
 
@@ -103,6 +111,7 @@ describe('built-in types: derivation', () => {
       host: 'smtp.example.com',
       port: 587,
       security: 'starttls',
+      authentication: true,
       username: 'mailer',
       password: 'pw-1',
     });
@@ -127,7 +136,7 @@ describe('built-in types: derivation', () => {
   it('shows public fields without any secret value', () => {
     const smtp = registry.of(Smtp);
     const view = smtp.publicFields(smtp.parseCreate({ host: 'h', username: 'u', password: 'canary-smtp-1' }));
-    expect(view).toEqual({ host: 'h', port: 587, security: 'starttls', username: 'u' });
+    expect(view).toEqual({ host: 'h', port: 587, security: 'starttls', authentication: true, username: 'u' });
     const generic = registry.get('generic');
     expect(
       generic.publicFields(generic.parseCreate({ entries: [{ name: 'TOKEN', value: 'canary-generic-1' }] })),

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { CredentialRegistry } from '../../../src/credentials/index.ts';
+import { shownFields } from '../../../src/credentials/show-when.ts';
 import { ValidationError } from '../../../src/errors.ts';
 import { validPayload, wrongValue } from '../../support/arbitraries.ts';
 import { builtInRegistry } from '../../support/registry.ts';
@@ -48,6 +49,8 @@ describe.each(freeTypes)('properties of %s', (id) => {
       );
     fc.assert(
       fc.property(corrupted, ({ input, key }) => {
+        // A field the values do not show is dropped unjudged (showWhen): only shown ones must be refused.
+        fc.pre(shownFields(type.definition, input).has(key));
         let error: unknown;
         try {
           type.parseCreate(input);
@@ -68,6 +71,7 @@ describe.each(freeTypes)('properties of %s', (id) => {
     const required = type.definition.fields.filter((f) => !f.optional);
     fc.assert(
       fc.property(validPayload(type), fc.constantFrom(...required), (payload, field) => {
+        fc.pre(shownFields(type.definition, payload).has(field.key));
         const input = { ...payload };
         delete input[field.key];
         expect(() => type.parseCreate(input)).toThrow(new RegExp(`${field.key}: ${field.label} is required`));
