@@ -117,10 +117,10 @@ describe('showWhen in the SMTP type: the username and password only when signing
   it('carries the same condition in the JSON Schema and the form model', () => {
     const schema = smtp.jsonSchema as { required: string[]; allOf: unknown[] };
     expect(schema.required).toEqual(['host']);
-    expect(schema.allOf).toEqual([
-      { if: { properties: { authentication: { enum: [true] } } }, then: { required: ['username'] } },
-      { if: { properties: { authentication: { enum: [true] } } }, then: { required: ['password'] } },
-    ]);
+    const when = { if: { properties: { authentication: { enum: [true] } } } };
+    expect(schema.allOf).toEqual(
+      ['username', 'password'].map((key) => ({ ...when, ...Object.fromEntries([['then', { required: [key] }]]) })),
+    );
     const fields = Object.fromEntries(smtp.formModel.fields.map((f) => [f.key, f.showWhen]));
     expect(fields).toMatchObject({ username: { authentication: [true] }, password: { authentication: [true] } });
     expect(fields.host).toBeUndefined();
