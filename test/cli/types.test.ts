@@ -30,6 +30,7 @@ describe('tresor types', () => {
       'host',
       'port',
       'security',
+      'authentication',
       'username',
       'password',
       'from',

@@ -43,7 +43,13 @@ describe.each(databaseKinds)('secret service on %s', (kind) => {
       fields: smtpFields('canary-meta-view-pw'),
     });
     const detail = await t.tresor.secrets.describe(actor, created.id);
-    expect(detail.fields).toEqual({ host: 'smtp.example.test', port: 587, security: 'starttls', username: 'mailer' });
+    expect(detail.fields).toEqual({
+      host: 'smtp.example.test',
+      port: 587,
+      security: 'starttls',
+      authentication: true,
+      username: 'mailer',
+    });
     expect(
       JSON.stringify([detail, await t.tresor.secrets.list(actor), await t.tresor.secrets.versions(actor, created.id)]),
     ).not.toContain('canary-meta-view-pw');
