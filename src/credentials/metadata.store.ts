@@ -39,7 +39,10 @@ export class MetadataStore {
     return Reflect.getOwnMetadata(this.typeKey, target) as CredentialOptions | undefined;
   }
 
-  /** Fields of the class and its ancestors, ancestors first; a redeclared key keeps the subclass's record. */
+  /**
+   * Fields of the class and its ancestors, ancestors first; a redeclared key keeps the
+   * subclass's record at the ancestor's position.
+   */
   fields(target: CredentialClass): FieldRecord[] {
     const chain: object[] = [];
     for (let c: object | null = target; c && c !== Function.prototype; c = Object.getPrototypeOf(c)) chain.unshift(c);
@@ -47,8 +50,12 @@ export class MetadataStore {
     let offset = 0;
     for (const cls of chain) {
       const own: FieldRecord[] = Reflect.getOwnMetadata(this.fieldsKey, cls) ?? [];
+      // A redeclared field keeps its ancestor's place in the form (unless it sets `order`).
       for (const record of own)
-        byKey.set(record.key, { ...record, declarationIndex: offset + record.declarationIndex });
+        byKey.set(record.key, {
+          ...record,
+          declarationIndex: byKey.get(record.key)?.declarationIndex ?? offset + record.declarationIndex,
+        });
       offset += own.length;
     }
     return [...byKey.values()];

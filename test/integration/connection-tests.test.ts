@@ -10,7 +10,16 @@ import { type AddressInfo, createServer as createTcpServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Credential, Field, loadCredentialTypes, passed, type TestCheck, type TestContext } from '../../src/index.ts';
+import { Smtp } from '../../credential-types/smtp.ts';
+import {
+  Credential,
+  Field,
+  failed,
+  loadCredentialTypes,
+  passed,
+  type TestCheck,
+  type TestContext,
+} from '../../src/index.ts';
 import { buildApp } from '../../src/web/app.ts';
 import { UiClient } from '../support/browser-session.ts';
 import { type TestTresor, testTresor } from '../support/databases.ts';
@@ -40,6 +49,18 @@ class Stuck {
   async test(context: TestContext): Promise<TestCheck[]> {
     await new Promise<void>((resolve) => context.signal.addEventListener('abort', () => resolve()));
     return [passed('Never reached')];
+  }
+}
+
+/** A type that extends a built-in: fields, validation and test inherited; one field and the test overridden. */
+@Credential({ id: 'office-relay', name: 'Office relay', description: 'The office relay, preset.', logo: 'smtp.svg' })
+class OfficeRelay extends Smtp {
+  @Field({ label: 'Port', style: 'number', destination: true, default: 2525, integer: true, min: 1, max: 65535 })
+  override port!: number;
+
+  override async test(context: TestContext): Promise<TestCheck[]> {
+    const checks = await super.test(context);
+    return [...checks, this.from ? passed('Sender set', this.from) : failed('Sender set', 'Set a sender address')];
   }
 }
 
@@ -74,6 +95,7 @@ describe('connection tests', () => {
     t = await testTresor('pglite', { TRESOR_OUTBOUND_CA_FILE: join(folder, 'ca.pem') });
     t.tresor.registry.register(Echo);
     t.tresor.registry.register(Stuck);
+    t.tresor.registry.register(OfficeRelay);
     smtp = await startSmtpServer('starttls', { username: 'mailer', password: smtpPassword }, tls);
     jira = createHttpsServer({ key: tls.key, cert: tls.cert }, (req, res) => {
       jiraCalls++;
@@ -383,6 +405,28 @@ describe('connection tests', () => {
     expect(wrong.body).not.toContain('canary-wrong-Qq11');
     expect((await t.tresor.secrets.get(t.admin, 'jira')).version).toBe(1);
     outputs.push(...ui.pages);
+  });
+
+  it('inherits fields, validation and the test from the class a type extends, and overrides what it redeclares', async () => {
+    const office = t.tresor.registry.get('office-relay');
+    expect(office.formModel.fields.map((f) => f.key)).toEqual(
+      t.tresor.registry.get('smtp').formModel.fields.map((f) => f.key),
+    );
+    expect(office.parseCreate({ host: 'relay.example', username: 'u', password: 'p4ss' }).port).toBe(2525);
+    expect(() => office.parseCreate({ host: 'bad host!', username: 'u', password: 'p4ss' })).toThrow(/Host must be/);
+    const tested = await t.tresor.tests.testNew(t.admin, 'office-relay', {
+      host: '127.0.0.1',
+      port: smtp.port,
+      username: 'mailer',
+      password: smtpPassword,
+    });
+    expect(names(tested.report.checks)).toEqual([
+      'Destination allowed: passed',
+      'Connect: passed',
+      'STARTTLS: passed',
+      'Sign in: passed',
+      'Sender set: failed',
+    ]);
   });
 
   it('never shows a secret value in any response or audit row', async () => {
