@@ -408,6 +408,11 @@ describe('connection tests', () => {
   });
 
   it('inherits fields, validation and the test from the class a type extends, and overrides what it redeclares', async () => {
+    // The README shows this very class (from its decorator to its closing brace).
+    const source = readFileSync(import.meta.filename, 'utf8');
+    const start = source.indexOf("@Credential({ id: 'office-relay'");
+    const readmeText = readFileSync(join(import.meta.dirname, '../../README.md'), 'utf8');
+    expect(readmeText).toContain(source.slice(start, source.indexOf('\n}\n', start) + 2));
     const office = t.tresor.registry.get('office-relay');
     expect(office.formModel.fields.map((f) => f.key)).toEqual(
       t.tresor.registry.get('smtp').formModel.fields.map((f) => f.key),
