@@ -7,6 +7,9 @@ import { Credential, Field, failed, outboundHttps, passed, skipped } from 'treso
   name: 'Jira API token',
   description: 'Signs in to Jira Cloud with an account e-mail and an API token.',
   logo: 'jira.svg',
+  // Modules call Jira through context.http(): the token goes into the header here, never to them.
+  authenticate: { kind: 'basic', username: 'email', password: 'apiToken' },
+  allowedDomains: [{ field: 'siteUrl' }],
 })
 export class Jira {
   @Field({

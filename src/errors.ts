@@ -20,6 +20,7 @@ export const errorCodes = [
   'CONFIG_INVALID',
   'UPSTREAM_FAILED',
   'EGRESS_DENIED',
+  'DESTINATION_REFUSED',
   'BUSY',
   'INTERNAL',
 ] as const;
@@ -170,6 +171,13 @@ export class UpstreamError extends TresorError {
 export class EgressDeniedError extends TresorError {
   constructor(message: string) {
     super('EGRESS_DENIED', message);
+  }
+}
+
+/** A credential would be applied to a request for a destination its type does not allow (`allowedDomains`). */
+export class DestinationRefusedError extends TresorError {
+  constructor(message: string) {
+    super('DESTINATION_REFUSED', message);
   }
 }
 

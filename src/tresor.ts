@@ -23,6 +23,7 @@ import type { Principal } from './identity/principal.ts';
 import { type SessionService, sessionServiceFactory } from './identity/session.service.ts';
 import { type UserService, userServiceFactory } from './identity/user.service.ts';
 import { createLogger, type Logger } from './logger.ts';
+import { credentialHttpFactory } from './modules/credential-http.ts';
 import type { ModuleContext } from './modules/module-context.ts';
 import { egressPolicy } from './net/egress-policy.ts';
 import { outboundCa } from './net/outbound-ca.ts';
@@ -226,18 +227,21 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
     references.check = async (principal, name) => ({ typeId: (await usage.checkUsable(principal, name)).type.id });
     const sessions = sessionServiceFactory({ db, gate, audit, sessionHours: config.sessionHours, cache });
     const groups = groupServiceFactory({ db, gate, audit });
+    const egress = egressPolicy(config.egress);
+    const ca = outboundCa(config);
     const moduleContext: ModuleContext = {
       use: (ctor, principal, nameOrId, options) => usage.use(ctor, principal, nameOrId, options),
       findUsable: (ctor, principal) => usage.findUsable(ctor, principal),
       groupPrincipal: async (name) => ({ kind: 'group', id: (await groups.find(name)).id }),
-      egress: egressPolicy(config.egress),
+      egress,
+      http: credentialHttpFactory({ usage, egress, ca }),
     };
     const tests = connectionTestServiceFactory({
       db,
       gate,
       registry,
       audit,
-      environment: { egress: moduleContext.egress, ca: outboundCa(config), budgetMs: config.testBudgetMs },
+      environment: { egress, ca, budgetMs: config.testBudgetMs },
     });
     const keyAdministration: KeyAdministration = {
       async status(principal) {

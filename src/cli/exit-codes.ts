@@ -32,6 +32,7 @@ export const exitCodeOf: Record<ErrorCode, number> = {
   CONFIG_INVALID: exitCodes.config,
   UPSTREAM_FAILED: exitCodes.upstream,
   EGRESS_DENIED: exitCodes.denied,
+  DESTINATION_REFUSED: exitCodes.denied,
   BUSY: exitCodes.busy,
   INTERNAL: exitCodes.internal,
 };

@@ -4,7 +4,13 @@
  */
 import { TypeDefinitionError } from '../errors.ts';
 import type { CredentialDefinition, FieldDefinition } from './definition.ts';
-import { type FieldOptions, type FieldStyle, fieldStyles, type SelectOption } from './field-options.ts';
+import {
+  type CredentialOptions,
+  type FieldOptions,
+  type FieldStyle,
+  fieldStyles,
+  type SelectOption,
+} from './field-options.ts';
 import { constraintsOf, valueSchemaOf } from './field-schemas.ts';
 import type { CredentialClass, FieldRecord, MetadataStore } from './metadata.store.ts';
 
@@ -137,6 +143,42 @@ function checkConditions(className: string, fields: readonly FieldDefinition[]):
   for (const field of fields) visit(field.key, []);
 }
 
+const hostPattern = /^(\*\.)?([a-z0-9-]+\.)*[a-z0-9-]+$/i;
+const authKinds = new Set(['bearer', 'basic', 'header', 'query']);
+
+/**
+ * `authenticate` names fields of the type; a credential applied to requests must say where
+ * they may go (`allowedDomains`), with host patterns or a url field that is a destination.
+ */
+function checkAuthenticate(className: string, type: CredentialOptions, fields: readonly FieldDefinition[]): void {
+  const fail = (problem: string, field?: string): never => {
+    throw new TypeDefinitionError(className, field, problem);
+  };
+  const auth = type.authenticate;
+  if (!auth) {
+    if (type.allowedDomains) fail('allowedDomains applies only with authenticate');
+    return;
+  }
+  if (!authKinds.has(auth.kind))
+    fail(`authenticate.kind "${String(auth.kind)}" must be bearer, basic, header or query`);
+  const named = auth.kind === 'basic' ? [auth.username, auth.password] : [auth.field];
+  for (const key of named)
+    if (!fields.some((f) => f.key === key)) fail(`authenticate names "${key}", which is not a field of the type`);
+  if ((auth.kind === 'header' || auth.kind === 'query') && !/^[A-Za-z0-9_-]+$/.test(auth.name))
+    fail(`authenticate.name "${auth.name}" is not a header or parameter name`);
+  if (!type.allowedDomains || type.allowedDomains.length === 0)
+    fail('authenticate needs allowedDomains: where the credential may be sent');
+  for (const domain of type.allowedDomains!) {
+    if (typeof domain === 'string') {
+      if (!hostPattern.test(domain)) fail(`allowedDomains entry "${domain}" is not a host name or *.pattern`);
+      continue;
+    }
+    const field = fields.find((f) => f.key === domain.field);
+    if (!field || field.style !== 'url' || !field.destination)
+      fail(`allowedDomains { field: "${domain.field}" } must name a url field marked destination`, domain.field);
+  }
+}
+
 export function buildDefinition<T extends object>(
   store: MetadataStore,
   ctor: CredentialClass<T>,
@@ -165,6 +207,7 @@ export function buildDefinition<T extends object>(
     if (!field || field.style !== 'date')
       fail(`expiresFrom "${type.expiresFrom}" must name a date field of the type`, type.expiresFrom);
   }
+  checkAuthenticate(className, type, fields);
   return Object.freeze({
     id: type.id,
     name: type.name,
@@ -172,6 +215,10 @@ export function buildDefinition<T extends object>(
     logo: type.logo,
     sharing: type.sharing ? Object.freeze({ ...type.sharing }) : undefined,
     expiresFrom: type.expiresFrom,
+    authenticate: type.authenticate ? Object.freeze({ ...type.authenticate }) : undefined,
+    allowedDomains: type.allowedDomains
+      ? Object.freeze(type.allowedDomains.map((d) => (typeof d === 'string' ? d.toLowerCase() : Object.freeze(d))))
+      : undefined,
     className,
     ctor,
     fields: Object.freeze(fields),

@@ -5,7 +5,7 @@
  */
 import type { z } from 'zod';
 import type { TestCheck, TestContext } from './connection-test.ts';
-import type { FieldStyle, FieldValue, SelectOption, SharingRule, ShowWhen } from './field-options.ts';
+import type { Authenticate, FieldStyle, FieldValue, SelectOption, SharingRule, ShowWhen } from './field-options.ts';
 import type { CredentialClass } from './metadata.store.ts';
 
 export interface FieldConstraints {
@@ -48,6 +48,8 @@ export interface CredentialDefinition<T extends object = object> {
   logo: string;
   sharing: SharingRule | undefined;
   expiresFrom: string | undefined;
+  authenticate: Authenticate | undefined;
+  allowedDomains: readonly (string | { field: string })[] | undefined;
   className: string;
   ctor: CredentialClass<T>;
   /** Ordered for display. */

@@ -109,4 +109,21 @@ export interface CredentialOptions {
   sharing?: SharingRule;
   /** A `date` field whose value becomes the secret's expiry. */
   expiresFrom?: string;
+  /**
+   * How the credential is applied to an HTTP request (n8n's generic `authenticate`), for
+   * modules that call `context.http()`: they send requests with it and never see the value.
+   */
+  authenticate?: Authenticate;
+  /**
+   * Where such requests may go: host patterns (`api.example.com`, `*.atlassian.net`) and
+   * `{ field }` for the host (and port) of one of the type's url fields. Required with `authenticate`.
+   */
+  allowedDomains?: readonly (string | { field: string })[];
 }
+
+/** Each names the fields it takes its values from. */
+export type Authenticate =
+  | { kind: 'bearer'; field: string }
+  | { kind: 'basic'; username: string; password: string }
+  | { kind: 'header'; name: string; field: string; prefix?: string }
+  | { kind: 'query'; name: string; field: string };

@@ -21,6 +21,7 @@ export type {
 } from './definition.ts';
 export { expiryChecks, expiryWarningDays, validFromCheck } from './expiry-checks.ts';
 export {
+  type Authenticate,
   type CredentialOptions,
   type FieldOptions,
   type FieldStyle,

@@ -7,6 +7,7 @@ import type { Principal } from '../identity/principal.ts';
 import type { EgressPolicy } from '../net/egress-policy.ts';
 import type { SecretMetadata } from '../secrets/secret-metadata.ts';
 import type { Used, UseOptions } from '../secrets/use.service.ts';
+import type { CredentialHttp, CredentialHttpOptions } from './credential-http.ts';
 
 export interface ModuleContext {
   use<T extends object>(
@@ -23,4 +24,9 @@ export interface ModuleContext {
    * through it and connect to an address it returns.
    */
   egress: EgressPolicy;
+  /**
+   * Requests with the credential applied as its type declares (`authenticate`), only to the
+   * destinations it allows: the module never sees the value. Opening it is an audited use.
+   */
+  http(principal: Principal, name: string, options?: CredentialHttpOptions): Promise<CredentialHttp>;
 }

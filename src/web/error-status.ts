@@ -18,6 +18,7 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   UPSTREAM_FAILED: 502,
   // The destination is refused by the server's policy, whoever asks.
   EGRESS_DENIED: 403,
+  DESTINATION_REFUSED: 403,
   BUSY: 429,
   INTERNAL: 500,
 };

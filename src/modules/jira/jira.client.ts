@@ -1,12 +1,11 @@
 /**
  * A client for Jira Cloud's REST API v3 (myself, create issue, search) that signs in with
- * the e-mail and API token of a Jira credential usable by the caller. The credential is
- * fetched for each client, through use(); the token goes only into the Authorization header.
+ * the e-mail and API token of a Jira credential usable by the caller. Written on
+ * `context.http()`: Tresor applies the credential as the Jira type declares (basic auth) and
+ * only to the secret's own site, so this module never holds the token. Each client is a use.
  */
-import { Jira } from '../../../credential-types/jira.ts';
 import { TresorError, UpstreamError } from '../../errors.ts';
 import type { Principal } from '../../identity/principal.ts';
-import { outboundHttps } from '../../net/outbound-https.ts';
 import type { ModuleContext } from '../module-context.ts';
 
 export interface JiraModuleOptions {
@@ -43,28 +42,25 @@ export function jiraModule(context: ModuleContext, options: JiraModuleOptions = 
   return {
     /** A client acting for `as` with the Jira secret `secret`. */
     async client(as: Principal, secret: string) {
-      const { metadata, value } = await context.use(Jira, as, secret, { module: 'jira' });
-      const site = new URL(value.siteUrl);
-      const authorization = `Basic ${Buffer.from(`${value.email}:${value.apiToken}`).toString('base64')}`;
+      // The credential is applied by Tresor (the Jira type's authenticate): this module never holds the token.
+      const http = await context.http(as, secret, {
+        module: 'jira',
+        type: 'jira',
+        ...(options.ca === undefined ? {} : { ca: options.ca }),
+        ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+      });
+      const site = new URL(String(http.fields.siteUrl));
 
       async function call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
         const payload = body === undefined ? undefined : JSON.stringify(body);
-        const { status, text } = await outboundHttps({
-          url: new URL(path, site),
+        const { status, text } = await http.request(new URL(path, site), {
           method,
-          egress: context.egress,
-          ca: options.ca,
-          timeoutMs: options.timeoutMs,
-          headers: {
-            authorization,
-            accept: 'application/json',
-            ...(payload ? { 'content-type': 'application/json' } : {}),
-          },
-          body: payload,
+          headers: { accept: 'application/json', ...(payload ? { 'content-type': 'application/json' } : {}) },
+          ...(payload === undefined ? {} : { body: payload }),
         });
         if (status === 401 || status === 403)
           throw new UpstreamError(
-            `Jira at ${site.host} refused the e-mail and API token of secret "${metadata.name}" ` +
+            `Jira at ${site.host} refused the e-mail and API token of secret "${http.secret}" ` +
               `(${status}); update the secret`,
           );
         if (status === 404) throw new TresorError('NOT_FOUND', `Jira at ${site.host} has no ${path.split('?')[0]}`);
