@@ -25,6 +25,9 @@ export interface OutboundRequest {
 export interface OutboundResponse {
   status: number;
   text: string;
+  /** The body as received (an image, say). */
+  body: Buffer;
+  contentType: string | undefined;
 }
 
 /** Sends the request; a network failure is an UpstreamError naming the host, never a header. */
@@ -58,7 +61,15 @@ export async function outboundHttps(request: OutboundRequest): Promise<OutboundR
           if (size > limit) req.destroy(new Error(`answer over ${limit} bytes`));
           else chunks.push(chunk);
         });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('end', () => {
+          const body = Buffer.concat(chunks);
+          resolve({
+            status: res.statusCode ?? 0,
+            text: body.toString('utf8'),
+            body,
+            contentType: res.headers['content-type'],
+          });
+        });
       },
     );
     req.on('timeout', () => req.destroy(new Error('timeout')));

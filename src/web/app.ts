@@ -43,6 +43,7 @@ import { uiAccountRoutes } from './ui/account.routes.ts';
 import { uiAdminRoutes } from './ui/admin.routes.ts';
 import { uiAuthRoutes } from './ui/auth.routes.ts';
 import { cookiePathOf } from './ui/paths.ts';
+import { remoteLogosRoutes } from './ui/remote-logos.ts';
 import { uiSecretsRoutes } from './ui/secrets.routes.ts';
 import { uiSharingRoutes } from './ui/sharing.routes.ts';
 import { uiTokensRoutes } from './ui/tokens.routes.ts';
@@ -165,6 +166,7 @@ export const tresorPlugin: FastifyPluginAsync<TresorPluginOptions> = async (app,
   );
 
   await app.register(viewsPlugin);
+  await app.register(remoteLogosRoutes);
   // The UI in a context of its own: session cookies name the principal here, and only here.
   await app.register(async (ui) => {
     await sessionAuthentication(ui);

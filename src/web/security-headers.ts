@@ -15,7 +15,8 @@ export function securityHeaders(app: FastifyInstance, https: boolean): void {
         defaultSrc: ["'self'"],
         scriptSrc: ["'self'"],
         styleSrc: ["'self'"],
-        imgSrc: ["'self'", 'https:', 'data:'],
+        // Remote type logos are proxied from Tresor's own origin (ui/remote-logos.ts).
+        imgSrc: ["'self'", 'data:'],
         formAction: ["'self'"],
         frameAncestors: ["'none'"],
         objectSrc: ["'none'"],

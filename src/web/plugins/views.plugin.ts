@@ -4,6 +4,7 @@
  * the few helpers templates need. Handlebars escapes every `{{value}}`, so no text a user
  * or a type author sets can become markup. Static assets and bundled logos are served too.
  */
+
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import fastifyStatic from '@fastify/static';
@@ -12,6 +13,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import Handlebars from 'handlebars';
 import { packageRoot } from '../../package-root.ts';
+import { remoteLogoPath } from '../ui/remote-logos.ts';
 
 export const templatesDir = join(packageRoot, 'templates');
 
@@ -39,7 +41,10 @@ export function createHandlebars(): typeof Handlebars {
   hbs.registerHelper('fieldPartial', (field: { style: string }) => `fields/${field.style}`);
   // Bundled logos are served from /logos (under the mount prefix); URLs and data URIs are used as they are.
   hbs.registerHelper('logoUrl', (logo: string, options: { data?: { root?: { base?: string } } }) =>
-    /^(https:|data:image\/)/.test(logo) ? logo : `${options.data?.root?.base ?? ''}/logos/${logo}`,
+    // A remote logo is served from Tresor's origin (remote-logos.ts); the browser never fetches a third party.
+    logo.startsWith('data:image/')
+      ? logo
+      : `${options.data?.root?.base ?? ''}${logo.startsWith('https:') ? remoteLogoPath(logo) : `/logos/${logo}`}`,
   );
   return hbs;
 }
