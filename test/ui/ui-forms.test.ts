@@ -128,6 +128,9 @@ describe('web UI (PGlite)', () => {
     const view = await c.get(created.headers.location as string);
     expect(view.body).toContain('Secret created.');
     expect(view.body).toContain('•••••• (sealed)');
+    // Values as the form offers them: the option's label, a checkbox as yes or no.
+    expect(view.body).toContain('<dt>Security</dt><dd>TLS</dd>');
+    expect(view.body).toContain('<dt>Sign in</dt><dd>Yes</dd>');
     const id = /\/secrets\/([0-9a-f-]{36})/.exec(created.headers.location as string)![1]!;
     const edit = await c.get(`/secrets/${id}/edit`);
     expect(edit.body).toContain('value="smtp.example.test"');

@@ -166,11 +166,16 @@ export const uiSecretsRoutes: FastifyPluginAsyncZod = async (app) => {
     const can = await secrets.allowed(principal, id);
     const fieldRows = type.formModel.fields.map((f) => {
       const value = detail.fields[f.key];
+      // Shown as the form offers it: a select's option label, a checkbox as yes or no.
       const display = Array.isArray(value)
         ? value.map((p) => p.name).join(', ')
         : value === undefined
           ? '—'
-          : String(value);
+          : f.input === 'checkbox'
+            ? value
+              ? 'Yes'
+              : 'No'
+            : (f.options?.find((o) => o.value === value)?.label ?? String(value));
       return {
         label: f.label,
         secret: f.secret && f.input !== 'pairs',
