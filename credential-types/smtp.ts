@@ -1,6 +1,6 @@
 /** An outgoing mail server, used by the mail module. Must be shared with `system`. */
 import type { TestCheck, TestContext } from 'tresor';
-import { Credential, Field, failed, passed, skipped, tlsServerName } from 'tresor';
+import { Credential, Field, failed, notTried, passed, skipped, tlsServerName } from 'tresor';
 
 export type SmtpSecurity = 'starttls' | 'tls' | 'none';
 
@@ -111,13 +111,12 @@ export class Smtp {
       this.authentication
         ? passed('Sign in', `Signed in as ${this.username}`)
         : skipped('Sign in', 'Sign in is off: the server accepted the connection without it');
-    const later = (...names: string[]) => names.map((name) => skipped(name, 'Not tried: an earlier check failed'));
     let address: string;
     try {
       [address] = await context.egress.resolve(this.host);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      return [failed('Destination allowed', message), ...later('Connect', tlsName, 'Sign in')];
+      return [failed('Destination allowed', message), ...notTried('Connect', tlsName, 'Sign in')];
     }
     const allowed = passed('Destination allowed', `${this.host} resolves to ${address}`);
     const secured =
@@ -147,12 +146,12 @@ export class Smtp {
           allowed,
           passed('Connect', `${where} answered`),
           failed(tlsName, `TLS failed: ${error.message}`),
-          ...later('Sign in'),
+          ...notTried('Sign in'),
         ];
       return [
         allowed,
         failed('Connect', `Cannot reach ${where} (${error.code ?? 'error'}): ${error.message}`),
-        ...later(tlsName, 'Sign in'),
+        ...notTried(tlsName, 'Sign in'),
       ];
     } finally {
       context.signal.removeEventListener('abort', closeOnAbort);

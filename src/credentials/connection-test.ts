@@ -47,6 +47,9 @@ export interface TestReport {
 export const passed = (name: string, message = ''): TestCheck => ({ name, status: 'passed', message });
 export const failed = (name: string, message: string): TestCheck => ({ name, status: 'failed', message });
 export const skipped = (name: string, message = ''): TestCheck => ({ name, status: 'skipped', message });
+/** The checks after a failed one, skipped as such. */
+export const notTried = (...names: string[]): TestCheck[] =>
+  names.map((name) => skipped(name, 'Not tried: an earlier check failed'));
 
 const maxChecks = 20;
 const maxText = 500;

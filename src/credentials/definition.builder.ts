@@ -216,8 +216,11 @@ export function buildDefinition<T extends object>(
     sharing: type.sharing ? Object.freeze({ ...type.sharing }) : undefined,
     expiresFrom: type.expiresFrom,
     authenticate: type.authenticate ? Object.freeze({ ...type.authenticate }) : undefined,
+    // Copied, not frozen in place: the author's own options object stays theirs.
     allowedDomains: type.allowedDomains
-      ? Object.freeze(type.allowedDomains.map((d) => (typeof d === 'string' ? d.toLowerCase() : Object.freeze(d))))
+      ? Object.freeze(
+          type.allowedDomains.map((d) => (typeof d === 'string' ? d.toLowerCase() : Object.freeze({ field: d.field }))),
+        )
       : undefined,
     className,
     ctor,

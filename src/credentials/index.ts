@@ -3,6 +3,7 @@
 export {
   type CheckStatus,
   failed,
+  notTried,
   passed,
   skipped,
   type TestCheck,

@@ -36,7 +36,7 @@ interface Side {
   update(id: string, name: string): { method: 'PATCH'; path: string; body: unknown };
   remove(id: string): string;
   /** The id of a created credential, from the create response's body. */
-  idOf(body: string, name: string): string;
+  idOf(body: string): string;
 }
 
 function tresorSide(base: string, token: string): Side {
@@ -98,7 +98,7 @@ async function turn(side: Side, label: string): Promise<Record<Operation, WriteR
     side.headers,
     (i) => side.create(names[i]!),
     (i, body) => {
-      ids[i] = side.idOf(body, names[i]!);
+      ids[i] = side.idOf(body);
     },
   );
   runs['read one'] = await load(side.base, count, side.headers, () => ({ method: 'GET', path: side.one(ids[0]!) }));
