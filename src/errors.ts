@@ -46,25 +46,52 @@ export class TresorError extends Error {
   }
 }
 
-/** Input that does not fit: every issue names its field. */
+/** The same problem worded in another locale (a credential type's messages are translated). */
+export interface IssuesInLocale {
+  prefix: string;
+  issues: readonly FieldIssue[];
+}
+
+/**
+ * Input that does not fit: every issue names its field. The message is English; where the
+ * problem was worded in other locales too, `in(locale)` gives the error in one of them, so
+ * a service need not know who reads its errors and the edge (API, UI, CLI) picks.
+ */
 export class ValidationError extends TresorError {
   readonly issues: readonly FieldIssue[];
   /** What was invalid, e.g. "Invalid SMTP outgoing server": the message's first part, before the issues. */
   readonly prefix: string;
+  readonly translations: Readonly<Record<string, IssuesInLocale>>;
 
-  constructor(issues: readonly FieldIssue[], prefix = 'Invalid input') {
+  constructor(
+    issues: readonly FieldIssue[],
+    prefix = 'Invalid input',
+    translations: Record<string, IssuesInLocale> = {},
+  ) {
     const first = issues[0];
     const summary = issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ');
     super('VALIDATION_FAILED', `${prefix}: ${summary}`, first?.path ? { field: first.path } : {});
     this.issues = Object.freeze([...issues]);
     this.prefix = prefix;
+    this.translations = Object.freeze({ ...translations });
+  }
+
+  /** This error worded in `locale` (or its language), English when it was not translated. */
+  in(locale: string): ValidationError {
+    const worded = this.translations[locale] ?? this.translations[locale.split('-')[0]!];
+    return worded ? new ValidationError(worded.issues, worded.prefix) : this;
   }
 
   /** The same issues with every path under `parent` (a payload's fields are reported under `fields.`). */
   under(parent: string): ValidationError {
+    const moved = (issues: readonly FieldIssue[]) =>
+      issues.map((i) => ({ path: i.path ? `${parent}.${i.path}` : parent, message: i.message }));
     return new ValidationError(
-      this.issues.map((i) => ({ path: i.path ? `${parent}.${i.path}` : parent, message: i.message })),
+      moved(this.issues),
       this.prefix,
+      Object.fromEntries(
+        Object.entries(this.translations).map(([locale, t]) => [locale, { prefix: t.prefix, issues: moved(t.issues) }]),
+      ),
     );
   }
 

@@ -3,15 +3,26 @@
  * and the operations that services use to turn input into payloads and payloads into
  * typed instances. Pure: no storage, no crypto.
  */
-import type { z } from 'zod';
-import { type FieldIssue, TresorError, ValidationError } from '../errors.ts';
+import { z } from 'zod';
+import { type FieldIssue, type IssuesInLocale, TresorError, ValidationError } from '../errors.ts';
+import { type Locale, languageOf, sourceLocale } from '../i18n/locale.ts';
+import { frameworkLocales, type Messages, messagesFor } from '../i18n/messages.ts';
 import { runConnectionTest, secretTexts, type TestContext, type TestReport } from './connection-test.ts';
-import type { CredentialDefinition, CredentialHooks, FieldDefinition, HookRunner, TypeSettings } from './definition.ts';
+import type {
+  CredentialDefinition,
+  CredentialHooks,
+  FieldDefinition,
+  HookIssue,
+  HookRunner,
+  TypeSettings,
+} from './definition.ts';
 import type { FieldValue, Pair, Payload } from './field-options.ts';
 import { deriveFormModel, type FormModel } from './form-model.ts';
 import { runSlowHooks } from './hooks/slow-hooks.ts';
+import { localizeDefinition } from './localize.ts';
 import { deriveJsonSchema, deriveSchema } from './schemas.derive.ts';
 import { shownFields } from './show-when.ts';
+import { textIn } from './texts.ts';
 import { fieldIssuesOf } from './validation-messages.ts';
 
 /** Where a connection test runs: Tresor's egress policy, outgoing TLS trust and time budget. */
@@ -23,6 +34,29 @@ export interface TestEnvironment {
   now?: Date;
 }
 
+/** A type in one locale: its definition's texts and its validation messages in that locale. */
+export interface LocalizedType {
+  locale: Locale;
+  definition: CredentialDefinition;
+  formModel: FormModel;
+  jsonSchema: Record<string, unknown>;
+  m: Messages;
+  /** The issues zod finds in an input, worded in this locale (zod's own messages too). */
+  issuesOf(mode: 'create' | 'update', input: unknown): readonly z.core.$ZodIssue[];
+}
+
+/** One problem, worded for whichever locale asks (an error is worded in each the type knows). */
+type Problem = (view: LocalizedType) => FieldIssue;
+
+type ZodLocales = Record<string, (() => { localeError: z.core.$ZodErrorMap }) | undefined>;
+
+/** zod's built-in messages (for an author's own zod schema) in `locale`, where zod has them. */
+function zodErrorMap(locale: Locale): z.core.$ZodErrorMap | undefined {
+  if (locale === sourceLocale) return undefined;
+  const locales = z.locales as unknown as ZodLocales;
+  return (locales[locale.replace('-', '')] ?? locales[languageOf(locale)])?.().localeError;
+}
+
 /** What a non-secret view of a payload holds: secret fields are absent, secret pairs keep only their names. */
 export type PublicFields = Record<string, FieldValue>;
 
@@ -32,6 +66,9 @@ export class CredentialType<T extends object = object> {
   readonly formModel: FormModel;
   readonly jsonSchema: Record<string, unknown>;
   readonly secretKeys: readonly string[];
+  /** Tresor's locales and the type's own, English first: an error is worded in each. */
+  readonly locales: readonly Locale[];
+  private readonly views = new Map<Locale, LocalizedType>();
 
   constructor(
     readonly definition: CredentialDefinition<T>,
@@ -39,11 +76,41 @@ export class CredentialType<T extends object = object> {
     /** Where the class was loaded from, so a worker can load it too; absent: hooks run in-process. */
     private readonly source?: { moduleUrl: string; exportName: string; runner: HookRunner },
   ) {
-    this.createSchema = deriveSchema(definition, 'create');
-    this.updateSchema = deriveSchema(definition, 'update');
+    const english = messagesFor(sourceLocale);
+    this.createSchema = deriveSchema(definition, 'create', english);
+    this.updateSchema = deriveSchema(definition, 'update', english);
     this.formModel = Object.freeze(deriveFormModel(definition));
     this.jsonSchema = Object.freeze(deriveJsonSchema(definition));
     this.secretKeys = Object.freeze(definition.fields.filter((f) => f.secret).map((f) => f.key));
+    this.locales = Object.freeze([...new Set([...definition.locales, ...frameworkLocales])]);
+  }
+
+  /**
+   * The type in `locale`: texts the author gave in it (or its language), English for the rest.
+   * Built on first use per locale, then kept (a registry holds a handful of types and locales).
+   */
+  in(locale: Locale): LocalizedType {
+    let view = this.views.get(locale);
+    if (view) return view;
+    const definition = localizeDefinition(this.definition, locale);
+    const m = messagesFor(locale);
+    const english = locale === sourceLocale;
+    const schemas = {
+      create: english ? this.createSchema : deriveSchema(definition, 'create', m),
+      update: english ? this.updateSchema : deriveSchema(definition, 'update', m),
+    };
+    const error = zodErrorMap(locale);
+    view = Object.freeze({
+      locale,
+      definition,
+      formModel: english ? this.formModel : Object.freeze(deriveFormModel(definition)),
+      jsonSchema: english ? this.jsonSchema : Object.freeze(deriveJsonSchema(definition)),
+      m,
+      issuesOf: (mode: 'create' | 'update', input: unknown) =>
+        schemas[mode].safeParse(input, error ? { error } : undefined).error?.issues ?? [],
+    });
+    this.views.set(locale, view);
+    return view;
   }
 
   get id(): string {
@@ -53,7 +120,7 @@ export class CredentialType<T extends object = object> {
   /** Validates a create input; returns the payload to store (defaults applied). */
   parseCreate(input: unknown): Payload {
     const result = this.createSchema.safeParse(input);
-    if (!result.success) throw this.invalid(fieldIssuesOf(this.definition, result.error.issues, input));
+    if (!result.success) throw this.parseFailure('create', input);
     const payload = withoutAbsent(result.data);
     this.runHooks(payload);
     return payload;
@@ -65,8 +132,8 @@ export class CredentialType<T extends object = object> {
    */
   parseUpdate(input: unknown, stored: Payload): Payload {
     const result = this.updateSchema.safeParse(input);
-    if (!result.success) throw this.invalid(fieldIssuesOf(this.definition, result.error.issues, input));
-    const issues: FieldIssue[] = [];
+    if (!result.success) throw this.parseFailure('update', input);
+    const problems: Problem[] = [];
     const merged: Payload = {};
     // A field the new values do not show is dropped, a stored secret in it too (showWhen).
     const shown = shownFields(this.definition, result.data);
@@ -74,16 +141,17 @@ export class CredentialType<T extends object = object> {
       if (!shown.has(field.key)) continue;
       const value = (result.data as Record<string, unknown>)[field.key];
       const next = field.secret
-        ? this.keepSecret(field, value, stored[field.key], issues)
+        ? this.keepSecret(field, value, stored[field.key], problems)
         : (value as FieldValue | undefined);
       if (next !== undefined) merged[field.key] = next;
-      else if (!field.optional) issues.push({ path: field.key, message: `${field.label} is required` });
+      else if (!field.optional)
+        problems.push((v) => ({ path: field.key, message: `${labelIn(v, field)} ${v.m.required}` }));
     }
-    issues.push(...this.reentryIssues(result.data as Record<string, unknown>, merged, stored));
-    if (issues.length > 0) throw this.invalid(issues);
+    problems.push(...this.reentryProblems(result.data as Record<string, unknown>, merged, stored));
+    if (problems.length > 0) throw this.invalid((v) => problems.map((problem) => problem(v)));
     // The full-value rules (e.g. unique pair names) apply to the merged payload too.
     const full = this.createSchema.safeParse(merged);
-    if (!full.success) throw this.invalid(fieldIssuesOf(this.definition, full.error.issues, merged));
+    if (!full.success) throw this.parseFailure('create', merged);
     const payload = withoutAbsent(full.data);
     this.runHooks(payload);
     return payload;
@@ -108,7 +176,7 @@ export class CredentialType<T extends object = object> {
    *   beside an entered one (a wrong passphrase answering 422 and a right one passing would
    *   let whoever may edit the secret test guesses): enter them together, or clear the other.
    */
-  private reentryIssues(input: Record<string, unknown>, merged: Payload, stored: Payload): FieldIssue[] {
+  private reentryProblems(input: Record<string, unknown>, merged: Payload, stored: Payload): Problem[] {
     const secrets = this.definition.fields.filter((f) => f.secret);
     const kept = secrets.filter(
       (f) => !entered(f, input[f.key]) && input[f.key] !== null && stored[f.key] !== undefined,
@@ -117,22 +185,17 @@ export class CredentialType<T extends object = object> {
     const moved = this.definition.fields.filter(
       (f) => f.destination && canonical(merged[f.key] ?? f.default) !== canonical(stored[f.key] ?? f.default),
     );
-    if (moved.length > 0) {
-      const where = moved.map((f) => f.label).join(', ');
-      return kept.map((f) => ({
+    if (moved.length > 0)
+      return kept.map((f) => (v) => ({
         path: f.key,
-        message:
-          `${f.label} must be entered again: ${where} changed, and a stored secret is never sent to a ` +
-          `new destination`,
+        message: v.m.reenterForDestination(labelIn(v, f), moved.map((g) => labelIn(v, g)).join(', ')),
       }));
-    }
     const hooked = typeof (this.definition.ctor.prototype as CredentialHooks).validate === 'function';
     const enteredOnes = secrets.filter((f) => entered(f, input[f.key]));
     if (!hooked || enteredOnes.length === 0) return [];
-    const together = enteredOnes.map((f) => f.label).join(', ');
-    return kept.map((f) => ({
+    return kept.map((f) => (v) => ({
       path: f.key,
-      message: `${f.label} must be entered again (or cleared): it is checked together with ${together}`,
+      message: v.m.reenterTogether(labelIn(v, f), enteredOnes.map((g) => labelIn(v, g)).join(', ')),
     }));
   }
 
@@ -163,7 +226,7 @@ export class CredentialType<T extends object = object> {
   async inspect(payload: Payload): Promise<{ facts: Record<string, string> }> {
     if (!this.inspects) return { facts: {} };
     const complete = this.withDefaults(payload);
-    let result: { issues: readonly { path: string; message: string }[]; facts: Record<string, string> };
+    let result: { issues: readonly HookIssue[]; facts: Record<string, string> };
     if (this.source) {
       try {
         result = await this.source.runner.run({
@@ -174,16 +237,15 @@ export class CredentialType<T extends object = object> {
         });
       } catch (error) {
         if (error instanceof TresorError && error.code === 'VALIDATION_FAILED') {
-          throw this.invalid([
-            { path: '', message: `${error.message}: check the key's cost (rounds, iterations) and size` },
-          ]);
+          const { message } = error;
+          throw this.invalid((v) => [{ path: '', message: v.m.keyCost(message) }]);
         }
         throw error;
       }
     } else {
       result = runSlowHooks(this.hydrate(complete) as T & CredentialHooks, { settings: this.settings });
     }
-    if (result.issues.length > 0) throw this.invalid([...result.issues]);
+    if (result.issues.length > 0) throw this.hookFailure(result.issues);
     return { facts: result.facts };
   }
 
@@ -261,7 +323,7 @@ export class CredentialType<T extends object = object> {
     field: FieldDefinition,
     value: unknown,
     stored: FieldValue | undefined,
-    issues: FieldIssue[],
+    problems: Problem[],
   ): FieldValue | undefined {
     if (value === null) return undefined;
     if (value === undefined) return stored;
@@ -271,10 +333,10 @@ export class CredentialType<T extends object = object> {
       if (pair.value !== '') return pair;
       const kept = previous.get(pair.name);
       if (kept === undefined)
-        issues.push({
+        problems.push((v) => ({
           path: `${field.key}.${index}.value`,
-          message: `${field.label} #${index + 1} value must not be empty: nothing is stored for "${pair.name}"`,
-        });
+          message: v.m.pairValueKept(labelIn(v, field), index + 1, pair.name),
+        }));
       return { name: pair.name, value: kept ?? '' };
     });
   }
@@ -283,12 +345,37 @@ export class CredentialType<T extends object = object> {
     const instance = this.hydrate(payload) as T & CredentialHooks;
     if (typeof instance.validate !== 'function') return;
     const issues = instance.validate({ settings: this.settings });
-    if (issues && issues.length > 0) throw this.invalid([...issues]);
+    if (issues && issues.length > 0) throw this.hookFailure(issues);
   }
 
-  private invalid(issues: FieldIssue[]): ValidationError {
-    return new ValidationError(issues, `Invalid ${this.definition.name}`);
+  private parseFailure(mode: 'create' | 'update', input: unknown): ValidationError {
+    return this.invalid((v) => fieldIssuesOf(v.definition, v.issuesOf(mode, input), input, v.m));
   }
+
+  private hookFailure(issues: readonly HookIssue[]): ValidationError {
+    return this.invalid((v) => issues.map((i) => ({ path: i.path, message: textIn(i.message, v.locale) })));
+  }
+
+  /**
+   * The error, worded in English and in every other locale the type knows: validation runs in
+   * services, which do not know who reads the error; the edge picks with `error.in(locale)`.
+   * Failures are rare, so wording them several times costs nothing that matters.
+   */
+  private invalid(word: (view: LocalizedType) => FieldIssue[]): ValidationError {
+    const translations: Record<Locale, IssuesInLocale> = {};
+    for (const locale of this.locales) {
+      if (locale === sourceLocale) continue;
+      const view = this.in(locale);
+      translations[locale] = { prefix: view.m.invalidType(view.definition.name), issues: word(view) };
+    }
+    const english = this.in(sourceLocale);
+    return new ValidationError(word(english), english.m.invalidType(this.definition.name), translations);
+  }
+}
+
+/** A field's label in the view's locale. */
+function labelIn(view: LocalizedType, field: FieldDefinition): string {
+  return textIn(field.texts.label, view.locale);
 }
 
 /** Whether an update input enters a value for a secret field (for pairs: every value). */

@@ -3,6 +3,8 @@
  * refuses the class with an error that names it and the offending field.
  */
 import { TypeDefinitionError } from '../errors.ts';
+import { isLocale, type Locale, sourceLocale } from '../i18n/locale.ts';
+import { messagesFor } from '../i18n/messages.ts';
 import type { CredentialDefinition, FieldDefinition } from './definition.ts';
 import {
   type CredentialOptions,
@@ -10,9 +12,11 @@ import {
   type FieldStyle,
   fieldStyles,
   type SelectOption,
+  type SelectOptionInput,
 } from './field-options.ts';
 import { constraintsOf, valueSchemaOf } from './field-schemas.ts';
 import type { CredentialClass, FieldRecord, MetadataStore } from './metadata.store.ts';
+import { localesOfText, type Text, type Translations, textIn, translationsOf } from './texts.ts';
 
 const typeIdPattern = /^[a-z][a-z0-9-]{1,47}$/;
 const fieldKeyPattern = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
@@ -29,8 +33,33 @@ function isLogo(logo: string): boolean {
   }
 }
 
-function normaliseOptions(options: readonly (string | SelectOption)[] | undefined): SelectOption[] | undefined {
+function normaliseOptions(
+  options: readonly (string | SelectOptionInput)[] | undefined,
+): SelectOptionInput[] | undefined {
   return options?.map((o) => (typeof o === 'string' ? { value: o, label: o } : { value: o.value, label: o.label }));
+}
+
+/** A text is a non-empty string, or per locale with English given and every locale a BCP 47 tag. */
+function textProblem(text: unknown, what: string, required = false): string | undefined {
+  if (typeof text === 'string') return required && text.trim() === '' ? `needs a ${what}` : undefined;
+  if (text === null || typeof text !== 'object' || Array.isArray(text))
+    return `${what} must be a string or per locale, like { en: '…', de: '…' }`;
+  const entries = Object.entries(text);
+  if (!entries.some(([locale]) => locale === sourceLocale))
+    return `${what} needs its English text (en): it is the fallback of every locale`;
+  for (const [locale, value] of entries) {
+    if (!isLocale(locale)) return `${what} names "${locale}", which is not a locale like de or pt-BR`;
+    if (typeof value !== 'string' || value.trim() === '') return `${what} in ${locale} must be non-empty text`;
+  }
+  return undefined;
+}
+
+function frozenTranslations(text: Text): Translations {
+  return Object.freeze({ ...translationsOf(text) });
+}
+
+function frozenIfGiven(text: Text | undefined): Translations | undefined {
+  return text === undefined ? undefined : frozenTranslations(text);
 }
 
 function buildField(className: string, record: FieldRecord): FieldDefinition {
@@ -40,7 +69,16 @@ function buildField(className: string, record: FieldRecord): FieldDefinition {
   const o: FieldOptions = record.options;
   if (!fieldKeyPattern.test(record.key))
     fail('field names must start with a letter and use only letters, digits and _');
-  if (typeof o.label !== 'string' || o.label.trim() === '') fail('needs a label');
+  if (o.label === undefined) fail('needs a label');
+  for (const [what, text] of [
+    ['label', o.label],
+    ['help', o.help],
+    ['placeholder', o.placeholder],
+    ['patternMessage', o.patternMessage],
+  ] as const) {
+    const problem = text === undefined ? undefined : textProblem(text, what, what === 'label');
+    if (problem) fail(problem);
+  }
   const style: FieldStyle = o.style ?? 'text';
   if (!(fieldStyles as readonly string[]).includes(style))
     fail(`unknown style "${String(style)}" (known: ${fieldStyles.join(', ')})`);
@@ -56,6 +94,10 @@ function buildField(className: string, record: FieldRecord): FieldDefinition {
     if (!options || options.length === 0) fail('a select field needs at least one option');
     const values = options!.map((x) => x.value);
     if (new Set(values).size !== values.length) fail('select options must have distinct values');
+    for (const option of options!) {
+      const problem = textProblem(option.label, `label for option "${option.value}"`, true);
+      if (problem) fail(problem);
+    }
   } else if (options !== undefined) {
     fail(`options only apply to select fields, not style "${style}"`);
   }
@@ -72,7 +114,14 @@ function buildField(className: string, record: FieldRecord): FieldDefinition {
     fail('a field with a default is already optional; remove optional: true or the default');
 
   const constraints = constraintsOf(o, style);
-  const valueSchema = valueSchemaOf(o, style, constraints, options?.map((x) => x.value) ?? []);
+  const optionValues = options?.map((x) => x.value) ?? [];
+  const schemaIn = (locale: Locale) =>
+    valueSchemaOf(o, style, constraints, optionValues, {
+      m: messagesFor(locale),
+      patternMessage: textIn(o.patternMessage, locale),
+    });
+  const valueSchema = schemaIn(sourceLocale);
+  const byLocale = new Map<Locale, ReturnType<typeof schemaIn>>([[sourceLocale, valueSchema]]);
   if (o.default !== undefined) {
     const check = valueSchema.safeParse(o.default);
     if (!check.success)
@@ -83,19 +132,37 @@ function buildField(className: string, record: FieldRecord): FieldDefinition {
   }
   return Object.freeze({
     key: record.key,
-    label: o.label,
-    help: o.help,
+    label: textIn(o.label, sourceLocale),
+    help: textIn(o.help, sourceLocale),
     style,
     secret,
     destination: o.destination === true,
     optional: o.optional === true || o.default !== undefined,
     default: o.default,
     order: o.order ?? record.declarationIndex,
-    placeholder: o.placeholder,
-    options: options ? Object.freeze(options.map((x) => Object.freeze(x))) : undefined,
+    placeholder: textIn(o.placeholder, sourceLocale),
+    options: options
+      ? Object.freeze(
+          options.map((x): SelectOption => Object.freeze({ value: x.value, label: textIn(x.label, sourceLocale) })),
+        )
+      : undefined,
     constraints: Object.freeze(constraints),
     refType: o.refType,
     valueSchema,
+    valueSchemaIn(locale: Locale) {
+      let schema = byLocale.get(locale);
+      if (!schema) byLocale.set(locale, (schema = schemaIn(locale)));
+      return schema;
+    },
+    texts: Object.freeze({
+      label: frozenTranslations(o.label),
+      help: frozenIfGiven(o.help),
+      placeholder: frozenIfGiven(o.placeholder),
+      options: options
+        ? Object.freeze(Object.fromEntries(options.map((x) => [x.value, frozenTranslations(x.label)])))
+        : undefined,
+      patternMessage: frozenIfGiven(o.patternMessage),
+    }),
     showWhen: o.showWhen
       ? Object.freeze(Object.fromEntries(Object.entries(o.showWhen).map(([k, v]) => [k, Object.freeze([...v])])))
       : undefined,
@@ -191,8 +258,15 @@ export function buildDefinition<T extends object>(
   if (!type) return fail('is not decorated with @Credential({ id, name, description, logo })');
   if (typeof type.id !== 'string' || !typeIdPattern.test(type.id))
     fail(`id "${String(type.id)}" must be 2–48 lowercase letters, digits or dashes, starting with a letter`);
-  if (typeof type.name !== 'string' || type.name.trim() === '') fail('needs a name');
-  if (typeof type.description !== 'string' || type.description.trim() === '') fail('needs a description');
+  if (type.name === undefined) fail('needs a name');
+  if (type.description === undefined) fail('needs a description');
+  for (const [what, text] of [
+    ['name', type.name],
+    ['description', type.description],
+  ] as const) {
+    const problem = textProblem(text, what, true);
+    if (problem) fail(problem);
+  }
   if (typeof type.logo !== 'string' || !isLogo(type.logo))
     fail(`logo "${String(type.logo)}" must be an https URL, a data:image URI, or a bundled file name like smtp.svg`);
   if (type.sharing && (typeof type.sharing.requiredGroup !== 'string' || type.sharing.requiredGroup.trim() === ''))
@@ -208,10 +282,16 @@ export function buildDefinition<T extends object>(
       fail(`expiresFrom "${type.expiresFrom}" must name a date field of the type`, type.expiresFrom);
   }
   checkAuthenticate(className, type, fields);
+  const texts = Object.freeze({
+    name: frozenTranslations(type.name),
+    description: frozenTranslations(type.description),
+  });
   return Object.freeze({
     id: type.id,
-    name: type.name,
-    description: type.description,
+    name: texts.name.en,
+    description: texts.description.en,
+    texts,
+    locales: Object.freeze(localesOf(texts, fields)),
     logo: type.logo,
     sharing: type.sharing ? Object.freeze({ ...type.sharing }) : undefined,
     expiresFrom: type.expiresFrom,
@@ -226,4 +306,19 @@ export function buildDefinition<T extends object>(
     ctor,
     fields: Object.freeze(fields),
   });
+}
+
+/** Every locale the type's texts are given in, English first, the rest sorted. */
+function localesOf(
+  texts: { name: Translations; description: Translations },
+  fields: readonly FieldDefinition[],
+): Locale[] {
+  const all = new Set<Locale>([...localesOfText(texts.name), ...localesOfText(texts.description)]);
+  for (const field of fields) {
+    const { label, help, placeholder, options, patternMessage } = field.texts;
+    for (const text of [label, help, placeholder, patternMessage, ...Object.values(options ?? {})])
+      for (const locale of localesOfText(text)) all.add(locale);
+  }
+  all.delete(sourceLocale);
+  return [sourceLocale, ...[...all].sort()];
 }

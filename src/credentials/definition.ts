@@ -4,9 +4,11 @@
  * instances) is derived from these and nothing else.
  */
 import type { z } from 'zod';
+import type { Locale } from '../i18n/locale.ts';
 import type { TestCheck, TestContext } from './connection-test.ts';
 import type { Authenticate, FieldStyle, FieldValue, SelectOption, SharingRule, ShowWhen } from './field-options.ts';
 import type { CredentialClass } from './metadata.store.ts';
+import type { Text, Translations } from './texts.ts';
 
 export interface FieldConstraints {
   min?: number;
@@ -19,6 +21,17 @@ export interface FieldConstraints {
   protocols?: readonly string[];
 }
 
+/** A field's texts in every locale the author gave; `label`, `help`… above hold the English ones. */
+export interface FieldTexts {
+  label: Translations;
+  help: Translations | undefined;
+  placeholder: Translations | undefined;
+  /** Option value → its label. */
+  options: Readonly<Record<string, Translations>> | undefined;
+  patternMessage: Translations | undefined;
+}
+
+/** Texts below are English; `texts` has them per locale and `localize.ts` makes a definition in another. */
 export interface FieldDefinition {
   key: string;
   label: string;
@@ -35,8 +48,11 @@ export interface FieldDefinition {
   constraints: FieldConstraints;
   /** For `secretRef`: the credential type the referenced secret must have (any, when undefined). */
   refType: string | undefined;
-  /** Validates one present value (no optional/default handling). */
+  /** Validates one present value (no optional/default handling), with English messages. */
   valueSchema: z.ZodType;
+  /** The same schema with its messages in `locale` (built on first use, then kept). */
+  valueSchemaIn(locale: Locale): z.ZodType;
+  texts: FieldTexts;
   /** Shown (and required, validated, stored) only when these fields hold one of these values. */
   showWhen: ShowWhen | undefined;
 }
@@ -45,6 +61,9 @@ export interface CredentialDefinition<T extends object = object> {
   id: string;
   name: string;
   description: string;
+  texts: { name: Translations; description: Translations };
+  /** Every locale any of the type's texts is given in, English first. */
+  locales: readonly Locale[];
   logo: string;
   sharing: SharingRule | undefined;
   expiresFrom: string | undefined;
@@ -84,10 +103,16 @@ export interface ValidationContext {
  *   which it may call through `context.verify()`; see connection-test.ts.
  */
 export interface CredentialHooks {
-  validate?(context: ValidationContext): readonly { path: string; message: string }[] | void;
-  verify?(context: ValidationContext): readonly { path: string; message: string }[] | void;
+  validate?(context: ValidationContext): readonly HookIssue[] | void;
+  verify?(context: ValidationContext): readonly HookIssue[] | void;
   facts?(): Record<string, string>;
   test?(context: TestContext): Promise<readonly TestCheck[]> | readonly TestCheck[];
+}
+
+/** A problem a hook found; its message may be given per locale like any text. */
+export interface HookIssue {
+  path: string;
+  message: Text;
 }
 
 /** Runs a type's slow hooks somewhere other than the event loop (a worker pool); absent: in-process. */
@@ -97,5 +122,5 @@ export interface HookRunner {
     exportName: string;
     payload: Record<string, unknown>;
     settings: TypeSettings;
-  }): Promise<{ issues: { path: string; message: string }[]; facts: Record<string, string> }>;
+  }): Promise<{ issues: HookIssue[]; facts: Record<string, string> }>;
 }

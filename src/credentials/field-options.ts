@@ -4,6 +4,7 @@
  * them into frozen definitions.
  */
 import type { z } from 'zod';
+import type { Text } from './texts.ts';
 
 export const fieldStyles = [
   'text',
@@ -38,11 +39,22 @@ export interface SelectOption {
   label: string;
 }
 
+/** An option as the author writes it: its label may be given per locale. */
+export interface SelectOptionInput {
+  value: string;
+  label: Text;
+}
+
+/**
+ * Every text below (label, help, placeholder, option labels, patternMessage, and a type's
+ * name and description) is a `Text`: English as a string, or per locale as
+ * `{ en: 'Host', de: 'Server' }`.
+ */
 export interface FieldOptions {
   /** Shown beside the input. */
-  label: string;
+  label: Text;
   /** One sentence under the input. */
-  help?: string;
+  help?: Text;
   /** How the input looks and which base validation applies. Default `text`. */
   style?: FieldStyle;
   /**
@@ -62,9 +74,9 @@ export interface FieldOptions {
   default?: FieldValue;
   /** Position in forms; declaration order when left out. */
   order?: number;
-  placeholder?: string;
+  placeholder?: Text;
   /** Options of a `select` field; plain strings use the value as label. */
-  options?: readonly (string | SelectOption)[];
+  options?: readonly (string | SelectOptionInput)[];
   /** Constraint shorthand; numbers for `number`, lengths for text styles. */
   min?: number;
   max?: number;
@@ -73,7 +85,7 @@ export interface FieldOptions {
   maxLength?: number;
   pattern?: RegExp;
   /** Said when `pattern` does not match, e.g. "use letters and digits only". */
-  patternMessage?: string;
+  patternMessage?: Text;
   /** For `url` fields: allowed protocols, e.g. ['https']. */
   protocols?: readonly string[];
   /** For `secretRef` fields: the credential type id the referenced secret must have. */
@@ -102,8 +114,8 @@ export interface SharingRule {
 export interface CredentialOptions {
   /** Stable id, stored with every secret: lowercase letters, digits and dashes. Never change it. */
   id: string;
-  name: string;
-  description: string;
+  name: Text;
+  description: Text;
   /** An https URL, a data: URI, or the file name of a bundled asset in `credential-types/logos/`. */
   logo: string;
   sharing?: SharingRule;

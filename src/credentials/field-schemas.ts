@@ -1,10 +1,11 @@
 /**
  * The base zod schema for each field style, with the constraint shorthand applied.
- * Messages are phrased for the person filling the form; the field's label is added by
- * the error formatter.
+ * Messages are phrased for the person filling the form, in the locale of `m`; the field's
+ * label is added by the error formatter.
  */
 
 import { z } from 'zod';
+import type { Messages } from '../i18n/messages.ts';
 import type { FieldConstraints } from './definition.ts';
 import type { FieldOptions, FieldStyle } from './field-options.ts';
 import { pemBlocks } from './key-cost.ts';
@@ -27,62 +28,58 @@ const defaultMaxLength: Record<FieldStyle, number> = {
 
 const pairName = /^[A-Za-z_][A-Za-z0-9_.-]{0,127}$/;
 
-function stringSchema(options: FieldOptions, c: FieldConstraints, style: FieldStyle): z.ZodString {
-  let schema = z.string({ error: 'must be text' });
+/** How one locale words the messages: Tresor's catalog and the author's pattern message. */
+export interface SchemaWording {
+  m: Messages;
+  patternMessage: string | undefined;
+}
+
+function stringSchema(options: FieldOptions, c: FieldConstraints, style: FieldStyle, w: SchemaWording): z.ZodString {
+  const { m } = w;
+  let schema = z.string({ error: m.mustBeText });
   if (style !== 'secret' && style !== 'multiline' && style !== 'pem') schema = schema.trim();
   const minLength = c.minLength ?? (options.optional === true || options.default !== undefined ? undefined : 1);
   if (minLength !== undefined)
-    schema = schema.min(minLength, minLength === 1 ? 'must not be empty' : `must be at least ${minLength} characters`);
-  if (c.maxLength !== undefined) schema = schema.max(c.maxLength, `must be at most ${c.maxLength} characters`);
-  if (options.pattern)
-    schema = schema.regex(options.pattern, options.patternMessage ?? `must match ${options.pattern.source}`);
+    schema = schema.min(minLength, minLength === 1 ? m.notEmpty : m.atLeastCharacters(minLength));
+  if (c.maxLength !== undefined) schema = schema.max(c.maxLength, m.atMostCharacters(c.maxLength));
+  if (options.pattern) schema = schema.regex(options.pattern, w.patternMessage ?? m.mustMatch(options.pattern.source));
   return schema;
 }
 
-function urlSchema(options: FieldOptions, c: FieldConstraints): z.ZodType {
-  const protocols = c.protocols;
-  return stringSchema(options, c, 'url').refine(
+function urlSchema(options: FieldOptions, c: FieldConstraints, w: SchemaWording): z.ZodType {
+  const protocols = c.protocols ?? ['http', 'https'];
+  return stringSchema(options, c, 'url', w).refine(
     (value) => {
       try {
         const url = new URL(value);
-        return protocols === undefined
-          ? ['http:', 'https:'].includes(url.protocol)
-          : protocols.some((p) => `${p}:` === url.protocol);
+        return protocols.some((p) => `${p}:` === url.protocol);
       } catch {
         return false;
       }
     },
-    {
-      message:
-        protocols === undefined
-          ? 'must be a web address starting with http:// or https://'
-          : `must be a web address starting with ${protocols.map((p) => `${p}://`).join(' or ')}`,
-    },
+    { message: w.m.webAddress(protocols.map((p) => `${p}://`).join(` ${w.m.or} `)) },
   );
 }
 
-function pairsSchema(c: FieldConstraints): z.ZodType {
+function pairsSchema(c: FieldConstraints, m: Messages): z.ZodType {
   return z
     .array(
       z.object({
-        name: z
-          .string({ error: 'must be text' })
-          .trim()
-          .regex(pairName, 'must start with a letter or _ and use only letters, digits, _ . -'),
+        name: z.string({ error: m.mustBeText }).trim().regex(pairName, m.pairName),
         value: z
-          .string({ error: 'must be text' })
-          .min(1, 'must not be empty')
-          .max(c.maxLength ?? 10_000, `must be at most ${c.maxLength ?? 10_000} characters`),
+          .string({ error: m.mustBeText })
+          .min(1, m.notEmpty)
+          .max(c.maxLength ?? 10_000, m.atMostCharacters(c.maxLength ?? 10_000)),
       }),
-      { error: 'must be a list of name/value pairs' },
+      { error: m.pairList },
     )
-    .min(1, 'add at least one name/value pair')
-    .max(200, 'must have at most 200 pairs')
+    .min(1, m.atLeastOnePair)
+    .max(200, m.atMostPairs(200))
     .superRefine((pairs, ctx) => {
       const seen = new Set<string>();
       pairs.forEach((pair, index) => {
         if (seen.has(pair.name))
-          ctx.addIssue({ code: 'custom', path: [index, 'name'], message: `"${pair.name}" is used twice` });
+          ctx.addIssue({ code: 'custom', path: [index, 'name'], message: m.usedTwice(pair.name) });
         seen.add(pair.name);
       });
     });
@@ -108,40 +105,39 @@ export function valueSchemaOf(
   style: FieldStyle,
   c: FieldConstraints,
   optionValues: readonly string[],
+  w: SchemaWording,
 ): z.ZodType {
   if (options.schema) return options.schema;
+  const { m } = w;
   switch (style) {
     case 'text':
     case 'secret':
     case 'multiline':
-      return stringSchema(options, c, style);
+      return stringSchema(options, c, style, w);
     case 'email':
-      return z.email({ error: 'must be an e-mail address like name@example.com' }).max(c.maxLength ?? 320);
+      return z.email({ error: m.email }).max(c.maxLength ?? 320);
     case 'url':
-      return urlSchema(options, c);
+      return urlSchema(options, c, w);
     case 'pem':
-      return stringSchema(options, c, style).refine(
-        (text) => pemBlocks(text).length > 0,
-        'must be PEM text starting with -----BEGIN …-----',
-      );
+      return stringSchema(options, c, style, w).refine((text) => pemBlocks(text).length > 0, m.pem);
     case 'date':
-      return z.iso.date({ error: 'must be a date as YYYY-MM-DD' });
+      return z.iso.date({ error: m.date });
     case 'checkbox':
-      return z.boolean({ error: 'must be true or false' });
+      return z.boolean({ error: m.boolean });
     case 'select':
-      return z.enum(optionValues as [string, ...string[]], { error: `must be one of: ${optionValues.join(', ')}` });
+      return z.enum(optionValues as [string, ...string[]], { error: m.oneOf(optionValues.join(', ')) });
     case 'pairs':
-      return pairsSchema(c);
+      return pairsSchema(c, m);
     case 'secretRef':
       return z
-        .string({ error: 'must be the name of a secret' })
+        .string({ error: m.secretName })
         .trim()
-        .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be the name of a secret (letters, digits, _ - .)');
+        .regex(/^[A-Za-z0-9_.-]{1,64}$/, m.secretNameChars);
     case 'number': {
-      let schema = z.number({ error: 'must be a number' });
-      if (c.integer) schema = schema.int('must be a whole number');
-      if (c.min !== undefined) schema = schema.min(c.min, `must be at least ${c.min}`);
-      if (c.max !== undefined) schema = schema.max(c.max, `must be at most ${c.max}`);
+      let schema = z.number({ error: m.number });
+      if (c.integer) schema = schema.int(m.wholeNumber);
+      if (c.min !== undefined) schema = schema.min(c.min, m.atLeast(c.min));
+      if (c.max !== undefined) schema = schema.max(c.max, m.atMost(c.max));
       return schema;
     }
   }

@@ -6,6 +6,7 @@
  * Blank input of a non-secret optional field counts as absent, as a form would send it.
  */
 import { z } from 'zod';
+import type { Messages } from '../i18n/messages.ts';
 import type { CredentialDefinition, FieldDefinition } from './definition.ts';
 import { hasConditions, shownFields, withoutHidden } from './show-when.ts';
 
@@ -18,24 +19,24 @@ function blankAsAbsent(schema: z.ZodType): z.ZodType {
 }
 
 /** In an update, a secret pair may keep its stored value by leaving `value` empty. */
-function pairsKeepingValues(field: FieldDefinition): z.ZodType {
+function pairsKeepingValues(field: FieldDefinition, m: Messages): z.ZodType {
   const max = field.constraints.maxLength ?? 10_000;
   return z
     .array(
       z.object({
-        name: z.string({ error: 'must be text' }).trim().min(1, 'must not be empty'),
-        value: z.string({ error: 'must be text' }).max(max, `must be at most ${max} characters`),
+        name: z.string({ error: m.mustBeText }).trim().min(1, m.notEmpty),
+        value: z.string({ error: m.mustBeText }).max(max, m.atMostCharacters(max)),
       }),
-      { error: 'must be a list of name/value pairs' },
+      { error: m.pairList },
     )
-    .min(1, 'add at least one name/value pair')
-    .max(200, 'must have at most 200 pairs');
+    .min(1, m.atLeastOnePair)
+    .max(200, m.atMostPairs(200));
 }
 
-function fieldInputSchema(field: FieldDefinition, mode: Mode): z.ZodType {
+function fieldInputSchema(field: FieldDefinition, mode: Mode, m: Messages): z.ZodType {
   if (mode === 'update' && field.secret) {
     if (field.style === 'pairs')
-      return z.preprocess((v) => (v === '' ? undefined : v), pairsKeepingValues(field).optional());
+      return z.preprocess((v) => (v === '' ? undefined : v), pairsKeepingValues(field, m).optional());
     // '' and absent keep the stored value; null removes an optional secret.
     const keepOrNew = z.preprocess((v) => (v === '' ? undefined : v), field.valueSchema.optional());
     return field.optional ? z.union([z.null(), keepOrNew]) : keepOrNew;
@@ -47,14 +48,19 @@ function fieldInputSchema(field: FieldDefinition, mode: Mode): z.ZodType {
   return field.valueSchema;
 }
 
-export function deriveSchema(definition: CredentialDefinition, mode: Mode): z.ZodType<Record<string, unknown>> {
+/** `definition` and `m` in the same locale: the field schemas carry its messages. */
+export function deriveSchema(
+  definition: CredentialDefinition,
+  mode: Mode,
+  m: Messages,
+): z.ZodType<Record<string, unknown>> {
   const shape: Record<string, z.ZodType> = {};
   for (const field of definition.fields) {
-    const schema = fieldInputSchema(field, mode);
+    const schema = fieldInputSchema(field, mode, m);
     // A conditional field is required only where it is shown: checked below, on the whole object.
     shape[field.key] = field.showWhen ? schema.optional() : schema;
   }
-  const object = z.strictObject(shape, { error: 'must be an object of fields' });
+  const object = z.strictObject(shape, { error: m.mustBeObject });
   if (!hasConditions(definition)) return object;
   const required = definition.fields.filter((f) => f.showWhen && !f.optional && !(mode === 'update' && f.secret));
   // Hidden fields are dropped before anything is validated: what the form does not show is not judged.
@@ -64,7 +70,7 @@ export function deriveSchema(definition: CredentialDefinition, mode: Mode): z.Zo
       const shown = shownFields(definition, data);
       for (const field of required)
         if (shown.has(field.key) && data[field.key] === undefined)
-          context.addIssue({ code: 'custom', path: [field.key], message: 'is required' });
+          context.addIssue({ code: 'custom', path: [field.key], message: m.required });
     }),
   );
 }

@@ -4,6 +4,7 @@
  */
 import type { z } from 'zod';
 import type { FieldIssue } from '../errors.ts';
+import type { Messages } from '../i18n/messages.ts';
 import type { CredentialDefinition } from './definition.ts';
 
 type Issue = z.core.$ZodIssue;
@@ -22,20 +23,22 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
   return value;
 }
 
-function describe(issue: Issue, input: unknown): string {
-  if (issue.code === 'invalid_type' && valueAt(input, issue.path) == null) return 'is required';
+function describe(issue: Issue, input: unknown, m: Messages): string {
+  if (issue.code === 'invalid_type' && valueAt(input, issue.path) == null) return m.required;
   return issue.message;
 }
 
+/** `definition` and `m` in the locale the issues were worded in (their schemas carry the messages). */
 export function fieldIssuesOf(
   definition: CredentialDefinition,
   issues: readonly Issue[],
   input: unknown,
+  m: Messages,
 ): FieldIssue[] {
   const out: FieldIssue[] = [];
   for (const issue of issues) {
     if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) out.push({ path: key, message: `"${key}" is not a field of ${definition.name}` });
+      for (const key of issue.keys) out.push({ path: key, message: m.notAField(key, definition.name) });
       continue;
     }
     const path = issue.path.map(String).join('.');
@@ -46,7 +49,7 @@ export function fieldIssuesOf(
         path,
         message:
           path === ''
-            ? sentence('The credential', issue.code === 'invalid_type' ? 'must be an object of fields' : issue.message)
+            ? sentence(m.credential, issue.code === 'invalid_type' ? m.mustBeObject : issue.message)
             : issue.message,
       });
       continue;
@@ -56,7 +59,7 @@ export function fieldIssuesOf(
       sub.length === 0
         ? field.label
         : `${field.label} #${Number(sub[0]) + 1}${sub[1] === undefined ? '' : ` ${String(sub[1])}`}`;
-    out.push({ path, message: sentence(subject, describe(issue, input)) });
+    out.push({ path, message: sentence(subject, describe(issue, input, m)) });
   }
   // One message per field: the first problem is the one to fix first.
   const seen = new Set<string>();

@@ -1,5 +1,5 @@
 /** Messages between the event loop and the hook worker. */
-import type { TypeSettings } from '../definition.ts';
+import type { HookIssue, TypeSettings } from '../definition.ts';
 import type { Payload } from '../field-options.ts';
 
 export interface HookRequest {
@@ -11,5 +11,5 @@ export interface HookRequest {
 }
 
 export type HookResponse =
-  | { id: number; issues: { path: string; message: string }[]; facts: Record<string, string>; error?: undefined }
+  | { id: number; issues: HookIssue[]; facts: Record<string, string>; error?: undefined }
   | { id: number; error: string; issues?: undefined; facts?: undefined };

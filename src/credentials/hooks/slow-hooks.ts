@@ -1,8 +1,8 @@
 /** Runs an instance's slow hooks (in the hook worker, or in-process for types loaded without a file). */
-import type { CredentialHooks, ValidationContext } from '../definition.ts';
+import type { CredentialHooks, HookIssue, ValidationContext } from '../definition.ts';
 
 export interface SlowHookResult {
-  issues: { path: string; message: string }[];
+  issues: HookIssue[];
   facts: Record<string, string>;
 }
 
