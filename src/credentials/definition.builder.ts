@@ -150,8 +150,10 @@ function buildField(className: string, record: FieldRecord): FieldDefinition {
     refType: o.refType,
     valueSchema,
     valueSchemaIn(locale: Locale) {
-      let schema = byLocale.get(locale);
-      if (!schema) byLocale.set(locale, (schema = schemaIn(locale)));
+      const known = byLocale.get(locale);
+      if (known) return known;
+      const schema = schemaIn(locale);
+      byLocale.set(locale, schema);
       return schema;
     },
     texts: Object.freeze({
