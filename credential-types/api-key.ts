@@ -4,20 +4,26 @@ import { Credential, expiryChecks, Field, skipped } from 'tresor';
 
 @Credential({
   id: 'api-key',
-  name: 'API key',
-  description: 'A single key or token for an HTTP API.',
+  name: { en: 'API key', de: 'API-Schlüssel' },
+  description: {
+    en: 'A single key or token for an HTTP API.',
+    de: 'Ein einzelner Schlüssel oder Token für eine HTTP-API.',
+  },
   logo: 'api-key.svg',
   expiresFrom: 'expiresOn',
 })
 export class ApiKey {
-  @Field({ label: 'Key', style: 'secret' })
+  @Field({ label: { en: 'Key', de: 'Schlüssel' }, style: 'secret' })
   key!: string;
 
   @Field({
-    label: 'Expires on',
+    label: { en: 'Expires on', de: 'Läuft ab am' },
     style: 'date',
     optional: true,
-    help: 'Tresor warns before this date and refuses to hand out the key after it.',
+    help: {
+      en: 'Tresor warns before this date and refuses to hand out the key after it.',
+      de: 'Tresor warnt vor diesem Datum und gibt den Schlüssel danach nicht mehr heraus.',
+    },
   })
   expiresOn?: string;
 

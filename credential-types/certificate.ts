@@ -78,18 +78,38 @@ function openKey(pem: string, passphrase: string | undefined): { key?: KeyObject
 
 @Credential({
   id: 'certificate',
-  name: 'Certificate',
-  description: 'An X.509 certificate chain and its private key, e.g. for TLS or mutual TLS.',
+  name: { en: 'Certificate', de: 'Zertifikat' },
+  description: {
+    en: 'An X.509 certificate chain and its private key, e.g. for TLS or mutual TLS.',
+    de: 'Eine X.509-Zertifikatskette mit privatem Schlüssel, z. B. für TLS oder gegenseitiges TLS.',
+  },
   logo: 'certificate.svg',
 })
 export class Certificate implements CredentialHooks {
-  @Field({ label: 'Certificate chain', style: 'pem', help: 'PEM, leaf certificate first, then each issuer.' })
+  @Field({
+    label: { en: 'Certificate chain', de: 'Zertifikatskette' },
+    style: 'pem',
+    help: {
+      en: 'PEM, leaf certificate first, then each issuer.',
+      de: 'PEM, zuerst das Endzertifikat, dann jeder Aussteller.',
+    },
+  })
   chain!: string;
 
-  @Field({ label: 'Private key', style: 'pem', secret: true, help: 'PEM private key of the leaf certificate.' })
+  @Field({
+    label: { en: 'Private key', de: 'Privater Schlüssel' },
+    style: 'pem',
+    secret: true,
+    help: { en: 'PEM private key of the leaf certificate.', de: 'Privater PEM-Schlüssel des Endzertifikats.' },
+  })
   privateKey!: string;
 
-  @Field({ label: 'Passphrase', style: 'secret', optional: true, help: 'Only if the private key is encrypted.' })
+  @Field({
+    label: { en: 'Passphrase', de: 'Passphrase' },
+    style: 'secret',
+    optional: true,
+    help: { en: 'Only if the private key is encrypted.', de: 'Nur wenn der private Schlüssel verschlüsselt ist.' },
+  })
   passphrase?: string;
 
   /** Quick, on the event loop: the chain's length and the key's derivation cost, read without opening anything. */

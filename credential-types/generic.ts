@@ -5,12 +5,20 @@ import { Credential, Field } from 'tresor';
 
 @Credential({
   id: 'generic',
-  name: 'Generic secret',
-  description: 'A free list of named values, for anything without a type of its own.',
+  name: { en: 'Generic secret', de: 'Allgemeines Secret' },
+  description: {
+    en: 'A free list of named values, for anything without a type of its own.',
+    de: 'Eine freie Liste benannter Werte, für alles ohne eigenen Typ.',
+  },
   logo: 'generic.svg',
 })
 export class Generic {
-  @Field({ label: 'Values', style: 'pairs', secret: true, help: 'Names are visible; values are secret.' })
+  @Field({
+    label: { en: 'Values', de: 'Werte' },
+    style: 'pairs',
+    secret: true,
+    help: { en: 'Names are visible; values are secret.', de: 'Namen sind sichtbar, Werte bleiben geheim.' },
+  })
   entries!: Pair[];
 
   /** The value of one entry, for modules. */

@@ -4,8 +4,11 @@ import { Credential, Field, failed, notTried, outboundHttps, passed } from 'tres
 
 @Credential({
   id: 'jira',
-  name: 'Jira API token',
-  description: 'Signs in to Jira Cloud with an account e-mail and an API token.',
+  name: { en: 'Jira API token', de: 'Jira-API-Token' },
+  description: {
+    en: 'Signs in to Jira Cloud with an account e-mail and an API token.',
+    de: 'Meldet sich bei Jira Cloud mit der E-Mail-Adresse eines Kontos und einem API-Token an.',
+  },
   logo: 'jira.svg',
   // Modules call Jira through context.http(): the token goes into the header here, never to them.
   authenticate: { kind: 'basic', username: 'email', password: 'apiToken' },
@@ -13,18 +16,29 @@ import { Credential, Field, failed, notTried, outboundHttps, passed } from 'tres
 })
 export class Jira {
   @Field({
-    label: 'Site URL',
+    label: { en: 'Site URL', de: 'Website-URL' },
     style: 'url',
     destination: true,
     protocols: ['https'],
-    placeholder: 'https://your-team.atlassian.net',
+    placeholder: { en: 'https://your-team.atlassian.net', de: 'https://ihr-team.atlassian.net' },
   })
   siteUrl!: string;
 
-  @Field({ label: 'E-mail', style: 'email', help: 'The Atlassian account the token belongs to.' })
+  @Field({
+    label: { en: 'E-mail', de: 'E-Mail' },
+    style: 'email',
+    help: { en: 'The Atlassian account the token belongs to.', de: 'Das Atlassian-Konto, zu dem das Token gehört.' },
+  })
   email!: string;
 
-  @Field({ label: 'API token', style: 'secret', help: 'Create one at id.atlassian.com under Security → API tokens.' })
+  @Field({
+    label: { en: 'API token', de: 'API-Token' },
+    style: 'secret',
+    help: {
+      en: 'Create one at id.atlassian.com under Security → API tokens.',
+      de: 'Unter id.atlassian.com bei Sicherheit → API-Token erstellen.',
+    },
+  })
   apiToken!: string;
 
   /** Signs in: GET /rest/api/3/myself with the e-mail and token, and reports the account. */

@@ -5,15 +5,18 @@ import { Credential, Field, failed, passed, passwordStrength } from 'tresor';
 
 @Credential({
   id: 'password',
-  name: 'Password',
-  description: 'A password, optionally with the username it belongs to.',
+  name: { en: 'Password', de: 'Passwort' },
+  description: {
+    en: 'A password, optionally with the username it belongs to.',
+    de: 'Ein Passwort, wahlweise mit dem zugehörigen Benutzernamen.',
+  },
   logo: 'password.svg',
 })
 export class Password implements CredentialHooks {
-  @Field({ label: 'Username', optional: true, maxLength: 320 })
+  @Field({ label: { en: 'Username', de: 'Benutzername' }, optional: true, maxLength: 320 })
   username?: string;
 
-  @Field({ label: 'Password', style: 'secret', maxLength: 1_000 })
+  @Field({ label: { en: 'Password', de: 'Passwort' }, style: 'secret', maxLength: 1_000 })
   password!: string;
 
   validate({ settings }: ValidationContext) {

@@ -26,58 +26,83 @@ const tlsProblem = (error: { code?: string; message: string }) =>
 
 @Credential({
   id: 'smtp',
-  name: 'SMTP outgoing server',
-  description: 'A mail relay that Tresor modules send e-mail through.',
+  name: { en: 'SMTP outgoing server', de: 'SMTP-Postausgangsserver' },
+  description: {
+    en: 'A mail relay that Tresor modules send e-mail through.',
+    de: 'Ein Mail-Relay, über das Tresor-Module E-Mails versenden.',
+  },
   logo: 'smtp.svg',
   sharing: { requiredGroup: 'system', creatorMustBelong: true },
 })
 export class Smtp {
   @Field({
-    label: 'Host',
+    label: { en: 'Host', de: 'Server' },
     destination: true,
-    help: 'Host name or IP address of the server, e.g. smtp.example.com.',
+    help: {
+      en: 'Host name or IP address of the server, e.g. smtp.example.com.',
+      de: 'Hostname oder IP-Adresse des Servers, z. B. smtp.example.com.',
+    },
     pattern: /^[A-Za-z0-9.:[\]-]+$/,
-    patternMessage: 'must be a host name or IP address',
+    patternMessage: { en: 'must be a host name or IP address', de: 'muss ein Hostname oder eine IP-Adresse sein' },
     maxLength: 253,
   })
   host!: string;
 
-  @Field({ label: 'Port', style: 'number', destination: true, default: 587, integer: true, min: 1, max: 65535 })
+  @Field({
+    label: { en: 'Port', de: 'Port' },
+    style: 'number',
+    destination: true,
+    default: 587,
+    integer: true,
+    min: 1,
+    max: 65535,
+  })
   port!: number;
 
   @Field({
-    label: 'Security',
+    label: { en: 'Security', de: 'Verschlüsselung' },
     style: 'select',
     destination: true,
-    help: 'STARTTLS upgrades a plain connection (usually port 587); TLS connects encrypted (usually 465).',
+    help: {
+      en: 'STARTTLS upgrades a plain connection (usually port 587); TLS connects encrypted (usually 465).',
+      de:
+        'STARTTLS verschlüsselt eine unverschlüsselte Verbindung nachträglich (meist Port 587), ' +
+        'TLS verbindet sofort verschlüsselt (meist 465).',
+    },
     options: [
-      { value: 'starttls', label: 'STARTTLS' },
-      { value: 'tls', label: 'TLS' },
-      { value: 'none', label: 'None (plain text)' },
+      { value: 'starttls', label: { en: 'STARTTLS', de: 'STARTTLS' } },
+      { value: 'tls', label: { en: 'TLS', de: 'TLS' } },
+      { value: 'none', label: { en: 'None (plain text)', de: 'Keine (Klartext)' } },
     ],
     default: 'starttls',
   })
   security!: SmtpSecurity;
 
   @Field({
-    label: 'Sign in',
+    label: { en: 'Sign in', de: 'Anmelden' },
     style: 'checkbox',
     default: true,
-    help: 'Off for a relay that accepts mail without a username and password (e.g. by address).',
+    help: {
+      en: 'Off for a relay that accepts mail without a username and password (e.g. by address).',
+      de: 'Aus für ein Relay, das E-Mails ohne Benutzername und Passwort annimmt (z. B. nach Adresse).',
+    },
   })
   authentication!: boolean;
 
-  @Field({ label: 'Username', maxLength: 320, showWhen: { authentication: [true] } })
+  @Field({ label: { en: 'Username', de: 'Benutzername' }, maxLength: 320, showWhen: { authentication: [true] } })
   username!: string;
 
-  @Field({ label: 'Password', style: 'secret', showWhen: { authentication: [true] } })
+  @Field({ label: { en: 'Password', de: 'Passwort' }, style: 'secret', showWhen: { authentication: [true] } })
   password!: string;
 
   @Field({
-    label: 'Sender address',
+    label: { en: 'Sender address', de: 'Absenderadresse' },
     style: 'email',
     optional: true,
-    help: 'Used as From when a message does not set one.',
+    help: {
+      en: 'Used as From when a message does not set one.',
+      de: 'Wird als Absender verwendet, wenn eine Nachricht keinen angibt.',
+    },
   })
   from?: string;
 

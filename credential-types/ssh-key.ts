@@ -33,20 +33,31 @@ function openSshKey(text: string, passphrase: string | undefined): Opened {
 
 @Credential({
   id: 'ssh-key',
-  name: 'SSH key',
-  description: 'An SSH private key for servers or Git hosts.',
+  name: { en: 'SSH key', de: 'SSH-Schlüssel' },
+  description: {
+    en: 'An SSH private key for servers or Git hosts.',
+    de: 'Ein privater SSH-Schlüssel für Server oder Git-Hosts.',
+  },
   logo: 'ssh-key.svg',
 })
 export class SshKey implements CredentialHooks {
   @Field({
-    label: 'Private key',
+    label: { en: 'Private key', de: 'Privater Schlüssel' },
     style: 'pem',
     secret: true,
-    help: 'OpenSSH (-----BEGIN OPENSSH PRIVATE KEY-----) or PEM; RSA, ECDSA or Ed25519.',
+    help: {
+      en: 'OpenSSH (-----BEGIN OPENSSH PRIVATE KEY-----) or PEM; RSA, ECDSA or Ed25519.',
+      de: 'OpenSSH (-----BEGIN OPENSSH PRIVATE KEY-----) oder PEM; RSA, ECDSA oder Ed25519.',
+    },
   })
   privateKey!: string;
 
-  @Field({ label: 'Passphrase', style: 'secret', optional: true, help: 'Only if the key is encrypted.' })
+  @Field({
+    label: { en: 'Passphrase', de: 'Passphrase' },
+    style: 'secret',
+    optional: true,
+    help: { en: 'Only if the key is encrypted.', de: 'Nur wenn der Schlüssel verschlüsselt ist.' },
+  })
   passphrase?: string;
 
   /** Quick, on the event loop: a key whose derivation would cost more than Tresor opens is refused unopened. */

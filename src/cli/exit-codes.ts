@@ -15,6 +15,8 @@ export const exitCodes = {
   busy: 10,
   /** The command ran and reports a failure: a connection test with a failed check. */
   testFailed: 11,
+  /** `tresor types --check-translations` found texts that fall back to English. */
+  translationsMissing: 12,
 } as const;
 
 export const exitCodeOf: Record<ErrorCode, number> = {

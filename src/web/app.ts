@@ -35,6 +35,7 @@ import { sharesRoutes } from './api/shares.routes.ts';
 import { tokensRoutes } from './api/tokens.routes.ts';
 import { authPlugin, sessionAuthentication, tokenAuthentication } from './plugins/auth.plugin.ts';
 import { errorsPlugin, jsonErrors } from './plugins/errors.plugin.ts';
+import { localePlugin } from './plugins/locale.plugin.ts';
 import { tresorInstancePlugin } from './plugins/tresor.plugin.ts';
 import { viewsPlugin } from './plugins/views.plugin.ts';
 import { securityHeaders } from './security-headers.ts';
@@ -133,6 +134,7 @@ export const tresorPlugin: FastifyPluginAsync<TresorPluginOptions> = async (app,
   });
   if (!app.hasDecorator('rateLimit')) await app.register(rateLimit, { global: false });
   await app.register(authPlugin);
+  await app.register(localePlugin);
 
   if (!app.hasDecorator('swagger')) {
     await app.register(swagger, {

@@ -43,6 +43,39 @@ describe('tresor types', () => {
     expect(stdout).toMatch(/^webhook\s+Signed webhook/m);
   });
 
+  it('prints the types in German with --locale de, or from LANG', async () => {
+    const { code, stdout } = await tresor(['types', '--json', '--locale', 'de']);
+    expect(code).toBe(0);
+    const smtp = (
+      JSON.parse(stdout) as {
+        id: string;
+        name: string;
+        formModel: { fields: { key: string; label: string }[] };
+        jsonSchema: { title: string; properties: Record<string, { title: string }> };
+      }[]
+    ).find((t) => t.id === 'smtp')!;
+    expect(smtp.name).toBe('SMTP-Postausgangsserver');
+    expect(smtp.formModel.fields.find((f) => f.key === 'host')!.label).toBe('Server');
+    expect(smtp.jsonSchema.title).toBe('SMTP-Postausgangsserver');
+    expect(smtp.jsonSchema.properties.password!.title).toBe('Passwort');
+    const table = await tresor(['types'], { LANG: 'de_DE.UTF-8' });
+    expect(table.stdout).toMatch(/^smtp\s+SMTP-Postausgangsserver — /m);
+    const refused = await tresor(['types', '--locale', 'German']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('"German" is not a locale like de or pt-BR');
+  });
+
+  it('lists untranslated texts with --check-translations and exits 12 when there are any', async () => {
+    const complete = await tresor(['types', '--check-translations']);
+    expect(complete.code).toBe(0);
+    expect(complete.stdout.trim()).toBe('Every text of every type is translated.');
+    const french = await tresor(['types', '--check-translations', '--locale', 'fr', '--json']);
+    expect(french.code).toBe(12);
+    const missing = JSON.parse(french.stdout) as { type: string; locale: string; text: string; english: string }[];
+    expect(missing).toContainEqual({ type: 'smtp', locale: 'fr', text: 'name', english: 'SMTP outgoing server' });
+    expect(missing.every((m) => m.locale === 'fr')).toBe(true);
+  });
+
   it('exits with the usage code and one line on an unknown command', async () => {
     const { code, stderr } = await tresor(['tpyes']);
     expect(code).toBe(2);

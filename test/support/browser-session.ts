@@ -4,6 +4,8 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 export class UiClient {
   private cookies = new Map<string, string>();
   readonly pages: string[] = [];
+  /** Sent with every request, as a browser sends its Accept-Language. */
+  readonly headers: Record<string, string> = {};
 
   constructor(private readonly app: FastifyInstance) {}
 
@@ -26,7 +28,7 @@ export class UiClient {
     const response = await this.app.inject({
       method: 'GET',
       url,
-      headers: { accept: 'text/html', cookie: this.header() },
+      headers: { ...this.headers, accept: 'text/html', cookie: this.header() },
     });
     this.remember(response);
     this.pages.push(`${url}\n${JSON.stringify(response.headers)}\n${response.body}`);
@@ -46,7 +48,12 @@ export class UiClient {
       method: 'POST',
       url,
       payload: body,
-      headers: { accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded', cookie: this.header() },
+      headers: {
+        ...this.headers,
+        accept: 'text/html',
+        'content-type': 'application/x-www-form-urlencoded',
+        cookie: this.header(),
+      },
     });
     this.remember(response);
     this.pages.push(`POST ${url}\n${JSON.stringify(response.headers)}\n${response.body}`);

@@ -5,10 +5,11 @@ import type { CredentialType } from '../../credentials/index.ts';
 import { requireToken } from '../plugins/auth.plugin.ts';
 import { errorSchema, typeSummarySchema } from './schemas.ts';
 
-const summary = (t: CredentialType) => ({
+/** In the request's locale (Accept-Language): name, description, form model and JSON Schema titles. */
+const summary = (t: CredentialType, locale: string) => ({
   id: t.id,
-  name: t.definition.name,
-  description: t.definition.description,
+  name: t.in(locale).definition.name,
+  description: t.in(locale).definition.description,
   logo: t.definition.logo,
   sharing: t.definition.sharing ?? null,
 });
@@ -25,8 +26,8 @@ export const credentialTypesRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: z.object({ items: z.array(typeSummarySchema) }), 401: errorSchema },
       },
     },
-    async () => ({
-      items: app.tresor.registry.list().map(summary),
+    async (request) => ({
+      items: app.tresor.registry.list().map((type) => summary(type, request.locale)),
     }),
   );
 
@@ -46,7 +47,8 @@ export const credentialTypesRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const type = app.tresor.registry.get(request.params.id);
-      return { ...summary(type), formModel: type.formModel, jsonSchema: type.jsonSchema };
+      const view = type.in(request.locale);
+      return { ...summary(type, request.locale), formModel: view.formModel, jsonSchema: view.jsonSchema };
     },
   );
 };

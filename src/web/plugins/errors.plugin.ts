@@ -41,9 +41,11 @@ function fromSchemaValidation(error: FastifyError): ValidationError {
   );
 }
 
-export function errorBodyOf(error: unknown): { status: number; body: ErrorBody } {
+/** `locale`: a validation error worded in several locales is answered in this one. */
+export function errorBodyOf(error: unknown, locale?: string): { status: number; body: ErrorBody } {
   const e = error as FastifyError;
   if (e && typeof e === 'object' && 'validation' in e && e.validation) error = fromSchemaValidation(e);
+  if (error instanceof ValidationError && locale) error = error.in(locale);
   if (isTresorError(error)) {
     const body: ErrorBody = { error: { code: error.code, message: error.message } };
     if (error.field !== undefined) body.error.field = error.field;
@@ -102,7 +104,7 @@ export async function sendError(
   error: unknown,
   options: { json?: boolean } = {},
 ): Promise<FastifyReply> {
-  const { status, body } = errorBodyOf(error);
+  const { status, body } = errorBodyOf(error, request.locale);
   if (status >= 500) request.log.error({ err: error }, 'request failed');
   if (!options.json && wantsHtml(request) && typeof reply.view === 'function')
     return reply

@@ -19,10 +19,11 @@ const storeQuery = z.object({
   after: text(200),
 });
 
-const typeView = (t: CredentialType) => ({
+/** A type as the pages show it, in the request's locale. */
+const typeView = (t: CredentialType, locale: string) => ({
   id: t.id,
-  name: t.definition.name,
-  description: t.definition.description,
+  name: t.in(locale).definition.name,
+  description: t.in(locale).definition.description,
   logo: t.definition.logo,
   expiresFrom: t.definition.expiresFrom,
 });
@@ -67,7 +68,7 @@ export const uiSecretsRoutes: FastifyPluginAsyncZod = async (app) => {
       return {
         ...m,
         logo: type?.definition.logo ?? 'generic.svg',
-        typeName: type?.definition.name ?? m.type,
+        typeName: type?.in(request.locale).definition.name ?? m.type,
         sharedWithMe: m.ownerId !== me,
         ...expiry(m),
       };
@@ -77,7 +78,7 @@ export const uiSecretsRoutes: FastifyPluginAsyncZod = async (app) => {
     return renderPage(request, reply, 'store', {
       title: 'My store',
       secrets: rows,
-      types: registry.list().map(typeView),
+      types: registry.list().map((t) => typeView(t, request.locale)),
       filter,
       filtered: Boolean(filter.type || filter.q || filter.expiring),
       next,
@@ -85,7 +86,10 @@ export const uiSecretsRoutes: FastifyPluginAsyncZod = async (app) => {
   });
 
   app.get('/secrets/new', async (request, reply) =>
-    renderPage(request, reply, 'type-picker', { title: 'Create', types: registry.list().map(typeView) }),
+    renderPage(request, reply, 'type-picker', {
+      title: 'Create',
+      types: registry.list().map((t) => typeView(t, request.locale)),
+    }),
   );
 
   async function showForm(
@@ -102,12 +106,16 @@ export const uiSecretsRoutes: FastifyPluginAsyncZod = async (app) => {
       report?: TestReport;
     },
   ) {
+    // The error and the form in the reader's locale (the service worded the error in each the type knows).
+    if (state.error instanceof ValidationError) state = { ...state, error: state.error.in(request.locale) };
+    const view = type.in(request.locale);
     const issues = state.error instanceof ValidationError ? state.error.issues : [];
     const editing = state.secret !== undefined;
     const action = `${basePath(request)}${editing ? `/secrets/${state.secret!.id}/edit` : `/secrets/new/${type.id}`}`;
     return renderPage(request, reply, 'secret-form', {
-      title: editing ? `Edit ${state.secret!.name}` : `New ${type.definition.name}`,
-      type: typeView(type),
+      title: editing ? `Edit ${state.secret!.name}` : `New ${view.definition.name}`,
+      type: typeView(type, request.locale),
+      lang: request.locale,
       editing,
       secret: state.secret,
       action,
@@ -115,7 +123,7 @@ export const uiSecretsRoutes: FastifyPluginAsyncZod = async (app) => {
       report: state.report,
       conditions: type.definition.fields.some((f) => f.showWhen),
       values: state.values ?? {},
-      fields: renderFields(type.formModel, (state.values?.fields as Record<string, unknown>) ?? {}, issues, editing),
+      fields: renderFields(view.formModel, (state.values?.fields as Record<string, unknown>) ?? {}, issues, editing),
       errors: state.error instanceof ValidationError ? errorsByPath(state.error) : {},
       formError:
         typeof state.error === 'string'
@@ -164,7 +172,7 @@ export const uiSecretsRoutes: FastifyPluginAsyncZod = async (app) => {
     const detail = await secrets.describe(principal, id);
     const type = registry.get(detail.type);
     const can = await secrets.allowed(principal, id);
-    const fieldRows = type.formModel.fields.map((f) => {
+    const fieldRows = type.in(request.locale).formModel.fields.map((f) => {
       const value = detail.fields[f.key];
       // Shown as the form offers it: a select's option label, a checkbox as yes or no.
       const display = Array.isArray(value)
@@ -185,7 +193,7 @@ export const uiSecretsRoutes: FastifyPluginAsyncZod = async (app) => {
     return renderPage(request, reply, 'secret-view', {
       title: detail.name,
       secret: detail,
-      type: typeView(type),
+      type: typeView(type, request.locale),
       fieldRows,
       facts: Object.keys(detail.facts).length ? detail.facts : undefined,
       can,

@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest';
+import { localeFromEnvironment, negotiateLocale } from '../../../src/i18n/locale.ts';
+
+describe('choosing a locale', () => {
+  const available = ['en', 'de'];
+
+  it('follows Accept-Language with its quality values, a regional tag matching its language', () => {
+    expect(negotiateLocale('de-DE,de;q=0.9,en;q=0.8', available)).toBe('de');
+    expect(negotiateLocale('en;q=0.5, de', available)).toBe('de');
+    expect(negotiateLocale('de-AT', available)).toBe('de');
+    expect(negotiateLocale('en-GB,de;q=0.1', available)).toBe('en');
+    expect(negotiateLocale('fr, ja;q=0.5', available)).toBe('en');
+    expect(negotiateLocale(undefined, available)).toBe('en');
+  });
+
+  it('reads the CLI locale from the environment as POSIX tools do', () => {
+    expect(localeFromEnvironment({ LANG: 'de_DE.UTF-8' }, available)).toBe('de');
+    expect(localeFromEnvironment({ LANG: 'de_DE.UTF-8', LC_ALL: 'C' }, available)).toBe('en');
+    expect(localeFromEnvironment({ LANG: 'en_US.UTF-8', TRESOR_LOCALE: 'de' }, available)).toBe('de');
+    expect(localeFromEnvironment({}, available)).toBe('en');
+  });
+});
