@@ -105,6 +105,9 @@ function buildField(className: string, record: FieldRecord): FieldDefinition {
     fail(`min, max and integer apply to number fields, not style "${style}"`);
   if (o.pattern !== undefined && !stringStyles.includes(style))
     fail(`pattern applies to text styles, not style "${style}"`);
+  // A class written in JavaScript (or cast) can pass a string; zod would fail on it at the first parse, not here.
+  if (o.pattern !== undefined && !(o.pattern instanceof RegExp))
+    fail(`pattern must be a regular expression such as /^[a-z]+$/, not a ${typeof o.pattern}`);
   if (o.protocols !== undefined && style !== 'url') fail('protocols apply to url fields only');
   if (o.refType !== undefined && style !== 'secretRef') fail('refType applies to secretRef fields only');
   if (o.refType !== undefined && !typeIdPattern.test(o.refType))

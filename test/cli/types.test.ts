@@ -40,7 +40,7 @@ describe('tresor types', () => {
 
   it('loads extra types from TRESOR_TYPES_DIR', async () => {
     const { stdout } = await tresor(['types'], { TRESOR_TYPES_DIR: 'test/fixtures/guide' });
-    expect(stdout).toMatch(/^webhook\s+Signed webhook/m);
+    expect(stdout).toMatch(/^webhook\s+Chat webhook/m);
   });
 
   it('prints the types in German with --locale de, or from LANG', async () => {

@@ -168,6 +168,17 @@ describe('registry: refusing malformed types, naming class and field', () => {
     expect(thrown(() => registry.register(Unlabelled)).message).toBe('Credential type Unlabelled.name: needs a label');
   });
 
+  it('refuses a pattern that is not a regular expression, at registration rather than at the first parse', () => {
+    const { registry, Credential, Field } = fresh();
+    @Credential(type('string-pattern'))
+    class StringPattern {
+      @Field({ label: 'Channel', pattern: '^#[a-z]+$' as unknown as RegExp }) channel!: string;
+    }
+    expect(thrown(() => registry.register(StringPattern)).message).toBe(
+      'Credential type StringPattern.channel: pattern must be a regular expression such as /^[a-z]+$/, not a string',
+    );
+  });
+
   it('freezes definitions after registration', () => {
     const { registry, Credential, Field } = fresh();
     @Credential(type('frozen'))
