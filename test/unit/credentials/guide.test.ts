@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CredentialRegistry, loadCredentialTypes } from '../../../src/credentials/index.ts';
 import { missingTranslations } from '../../../src/credentials/translation-check.ts';
-import type { ValidationError } from '../../../src/errors.ts';
+import { ValidationError } from '../../../src/errors.ts';
 import { type TestTresor, testTresor } from '../../support/databases.ts';
 import { serverCertificate } from '../../support/pki.ts';
 import { thrown } from '../../support/registry.ts';
@@ -73,7 +73,8 @@ describe('the README guide example', () => {
     );
     const badChannel = thrown(() => webhook.parseCreate({ url, token, toChannel: true, channel: 'deploys' }));
     expect(badChannel.message).toBe('Invalid Chat webhook: channel: Channel must start with #, as in #deploys');
-    expect((badChannel as ValidationError).in('de').message).toBe(
+    expect(badChannel).toBeInstanceOf(ValidationError);
+    expect((badChannel as unknown as ValidationError).in('de').message).toBe(
       'Ungültig: Chat-Webhook: channel: Kanal muss mit # beginnen, etwa #deploys',
     );
     const short = thrown(() => webhook.parseCreate({ url, token: 'short-canary' }));
