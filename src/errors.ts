@@ -4,6 +4,7 @@
  * (`src/web/error-status.ts`, `src/cli/exit-codes.ts`). Messages are written for the person
  * who has to fix the input, and never contain a secret value.
  */
+import { languageOf } from './i18n/locale.ts';
 
 export const errorCodes = [
   'VALIDATION_FAILED',
@@ -78,7 +79,7 @@ export class ValidationError extends TresorError {
 
   /** This error worded in `locale` (or its language), English when it was not translated. */
   in(locale: string): ValidationError {
-    const worded = this.translations[locale] ?? this.translations[locale.split('-')[0]!];
+    const worded = this.translations[locale] ?? this.translations[languageOf(locale)];
     return worded ? new ValidationError(worded.issues, worded.prefix) : this;
   }
 

@@ -269,6 +269,7 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
         gate,
         audit,
         listener: { credentialsRevoked: (userId, tx) => sessions.revokeAll(userId, tx) },
+        locales: () => registry.locales(),
       }),
       sessions,
       groups,

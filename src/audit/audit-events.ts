@@ -54,6 +54,7 @@ export type AuditEvent =
       target: { id: string; name: string };
       details: { administrator: boolean };
     }
+  | { action: 'user.locale_changed'; target: { id: string; name: string }; details: { locale: string | null } }
   | { action: 'group.created' | 'group.deleted'; target: { id: string; name: string }; details: { builtIn: boolean } }
   | {
       action: 'membership.added' | 'membership.removed';
@@ -95,6 +96,7 @@ export const auditActions: readonly AuditAction[] = [
   'user.disabled',
   'user.enabled',
   'user.password_changed',
+  'user.locale_changed',
   'group.created',
   'group.deleted',
   'membership.added',

@@ -4,6 +4,8 @@
  * (and embedders) can build their own.
  */
 import { NotFoundError, TypeDefinitionError } from '../errors.ts';
+import { type Locale, sourceLocale } from '../i18n/locale.ts';
+import { frameworkLocales } from '../i18n/messages.ts';
 import { CredentialType } from './credential-type.ts';
 import { buildDefinition } from './definition.builder.ts';
 import { defaultTypeSettings, type HookRunner, type TypeSettings } from './definition.ts';
@@ -22,6 +24,7 @@ export class CredentialRegistry {
   private readonly hooks: HookRunner | undefined;
   private readonly byId = new Map<string, CredentialType>();
   private readonly byClass = new Map<CredentialClass, CredentialType>();
+  private localeList: readonly Locale[] | undefined;
 
   constructor(options: RegistryOptions = {}) {
     this.store = options.store ?? defaultMetadataStore;
@@ -50,6 +53,7 @@ export class CredentialRegistry {
     const runner = this.hooks;
     const type = new CredentialType<T>(definition, this.settings, source && runner ? { ...source, runner } : undefined);
     this.byId.set(definition.id, type as CredentialType);
+    this.localeList = undefined;
     this.byClass.set(ctor, type as CredentialType);
     return type;
   }
@@ -74,5 +78,18 @@ export class CredentialRegistry {
 
   list(): CredentialType[] {
     return [...this.byId.values()].sort((a, b) => a.definition.name.localeCompare(b.definition.name));
+  }
+
+  /**
+   * The locales Tresor can speak with these types, English first: what `Accept-Language` is
+   * negotiated against and what a user may choose as their language. Worked out again after
+   * each registration, so a type registered late is offered too.
+   */
+  locales(): readonly Locale[] {
+    if (this.localeList) return this.localeList;
+    const all = new Set<Locale>([sourceLocale, ...frameworkLocales]);
+    for (const type of this.byId.values()) for (const locale of type.definition.locales) all.add(locale);
+    this.localeList = Object.freeze([sourceLocale, ...[...all].filter((l) => l !== sourceLocale).sort()]);
+    return this.localeList;
   }
 }

@@ -5,17 +5,28 @@ import { apiTokens, sessions, users } from '../db/schema/index.ts';
 
 export type TokenRow = typeof apiTokens.$inferSelect;
 
+/** Who a live session belongs to, and what the UI needs to know of them on every request. */
+export interface SessionHolder {
+  userId: string;
+  expiresAt: Date;
+  mustChangePassword: boolean;
+  /** The user's chosen language, or null for the browser's. */
+  locale: string | null;
+}
+
 export const authStore = {
   async insertSession(db: Executor, row: typeof sessions.$inferInsert): Promise<void> {
     await db.insert(sessions).values(row);
   },
   /** The live session's user, if the user is still enabled. */
-  async sessionUser(
-    db: Executor,
-    idHash: Buffer,
-  ): Promise<{ userId: string; expiresAt: Date; mustChangePassword: boolean } | undefined> {
+  async sessionUser(db: Executor, idHash: Buffer): Promise<SessionHolder | undefined> {
     const [row] = await db
-      .select({ userId: sessions.userId, expiresAt: sessions.expiresAt, mustChangePassword: users.mustChangePassword })
+      .select({
+        userId: sessions.userId,
+        expiresAt: sessions.expiresAt,
+        mustChangePassword: users.mustChangePassword,
+        locale: users.locale,
+      })
       .from(sessions)
       .innerJoin(users, eq(users.id, sessions.userId))
       .where(and(eq(sessions.idHash, idHash), gt(sessions.expiresAt, new Date()), eq(users.disabled, false)))

@@ -12,7 +12,7 @@ import type { ReadCache } from '../cluster/read-cache.ts';
 import type { Database, Executor } from '../db/client.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import { parseField } from '../validation.ts';
-import { authStore, type TokenRow } from './auth.store.ts';
+import { authStore, type SessionHolder, type TokenRow } from './auth.store.ts';
 import { identityStore } from './identity.store.ts';
 import { verifyPassword } from './password-hash.ts';
 import { type Principal, type TokenScope, tokenScopes, type UserPrincipal } from './principal.ts';
@@ -127,9 +127,7 @@ export function sessionServiceFactory({ db, gate, audit, sessionHours, cache }: 
     },
 
     /** The live session's user and when the session ends. */
-    async sessionHolder(
-      cookie: string | undefined,
-    ): Promise<{ userId: string; expiresAt: Date; mustChangePassword: boolean } | undefined> {
+    async sessionHolder(cookie: string | undefined): Promise<SessionHolder | undefined> {
       if (!cookie || cookie.length > 100) return undefined;
       return authStore.sessionUser(db, sha256(cookie));
     },

@@ -9,6 +9,7 @@ import type { AuditService } from '../audit/audit.service.ts';
 import type { Database, Executor } from '../db/client.ts';
 import { pgErrorCode, uniqueViolation } from '../db/errors.ts';
 import { AccessDeniedError, ConflictError, NotFoundError, TresorError, ValidationError } from '../errors.ts';
+import { type Locale, sourceLocale } from '../i18n/locale.ts';
 import { parseField } from '../validation.ts';
 import { identityStore, type UserRow } from './identity.store.ts';
 import { displayNameSchema, emailSchema, loginPasswordSchema } from './identity-rules.ts';
@@ -23,6 +24,8 @@ export interface User {
   disabled: boolean;
   /** An administrator reset the password: the user must choose a new one before anything else. */
   mustChangePassword: boolean;
+  /** The language the web UI speaks to the user; null: the browser's choice. */
+  locale: string | null;
   createdAt: Date;
 }
 
@@ -32,6 +35,7 @@ export const userOf = (row: UserRow): User => ({
   displayName: row.displayName,
   disabled: row.disabled,
   mustChangePassword: row.mustChangePassword,
+  locale: row.locale,
   createdAt: row.createdAt,
 });
 
@@ -59,9 +63,18 @@ export interface UserServiceDeps {
   audit: Pick<AuditService, 'appendInTx' | 'write'>;
   listener?: UserListener;
   throttle?: LoginThrottle;
+  /** The locales a user may choose (those Tresor and its types speak); English only when absent. */
+  locales?: () => readonly Locale[];
 }
 
-export function userServiceFactory({ db, gate, audit, listener = {}, throttle = loginThrottle() }: UserServiceDeps) {
+export function userServiceFactory({
+  db,
+  gate,
+  audit,
+  listener = {},
+  throttle = loginThrottle(),
+  locales = () => [sourceLocale],
+}: UserServiceDeps) {
   async function existing(id: string): Promise<UserRow> {
     const row = await identityStore.userById(db, id);
     if (!row) throw new NotFoundError(`No user ${id}`);
@@ -208,6 +221,39 @@ export function userServiceFactory({ db, gate, audit, listener = {}, throttle = 
           },
         ]);
       });
+    },
+
+    /**
+     * Your own language for the web UI: one of the locales Tresor speaks, or null for the
+     * browser's. Only ever your own: nobody chooses another user's language.
+     */
+    async setLocale(principal: Principal, locale: unknown): Promise<User> {
+      if (principal.kind !== 'user') throw new AccessDeniedError('Only a user has a language');
+      await gate.requireChange(principal, 'Changing your language');
+      const offered = locales();
+      const chosen = locale === null || locale === '' ? null : locale;
+      if (chosen !== null && (typeof chosen !== 'string' || !offered.includes(chosen)))
+        throw ValidationError.field(
+          'locale',
+          `Language must be one of: ${offered.join(', ')} (or null: the browser's)`,
+        );
+      const before = await existing(principal.id);
+      if (before.locale === chosen) return userOf(before);
+      const row = await db.transaction(async (tx) => {
+        const updated = await identityStore.updateUser(tx, principal.id, { locale: chosen });
+        await audit.appendInTx(tx, [
+          {
+            actor: principal,
+            event: {
+              action: 'user.locale_changed',
+              target: { id: principal.id, name: updated!.email },
+              details: { locale: chosen },
+            },
+          },
+        ]);
+        return updated!;
+      });
+      return userOf(row);
     },
 
     async setDisabled(principal: Principal, id: string, disabled: boolean): Promise<User> {

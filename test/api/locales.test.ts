@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UiClient } from '../support/browser-session.ts';
 import { type TestApp, testApp } from '../support/http.ts';
+import { createUser } from '../support/principals.ts';
 
 describe('API and UI in the locale the client asks for', () => {
   let h: TestApp;
@@ -91,5 +92,59 @@ describe('API and UI in the locale the client asks for', () => {
     });
     const shown = posted.statusCode === 303 ? await ui.get(String(posted.headers.location)) : posted;
     expect(shown.body).toContain('Server muss ein Hostname oder eine IP-Adresse sein');
+  });
+
+  it("speaks a user's own language in the UI, whatever the browser asks, until they hand it back", async () => {
+    const user = await createUser(h.tresor, h.admin, 'sprache', ['SECRET_MANAGEMENT_CREATE']);
+    const ui = new UiClient(h.app);
+    ui.headers['accept-language'] = 'en-GB,en;q=0.9';
+    await ui.login(user.email, 'correct horse battery staple');
+    const account = await ui.get('/account');
+    expect(account.statusCode).toBe(200);
+    expect(account.body).toMatch(/<option value="" selected>As my browser asks<\/option>/);
+    expect(account.body).toContain('<option value="de" lang="de">Deutsch</option>');
+    expect((await ui.get('/secrets/new/smtp')).body).toMatch(/<label for="f-host">Host\s/);
+
+    const saved = await ui.post('/account/language', { locale: 'de' }, { from: '/account' });
+    expect(saved.statusCode).toBe(302);
+    expect(saved.headers.location).toMatch(/\/account$/);
+    const after = await ui.get('/account');
+    expect(after.body).toContain('Language saved.');
+    expect(after.body).toContain('<option value="de" lang="de" selected>Deutsch</option>');
+    const form = await ui.get('/secrets/new/smtp');
+    expect(form.headers['content-language']).toBe('de');
+    expect(form.body).toMatch(/<label for="f-host">Server\s/);
+    const [row] = await h.database.handle.raw.query<{ details: unknown }>(
+      "select details from audit_events where action = 'user.locale_changed' and target_id = $1",
+      [user.id],
+    );
+    expect(row?.details).toEqual({ locale: 'de' });
+
+    const refused = await ui.post('/account/language', { locale: 'fr' }, { from: '/account' });
+    expect(refused.statusCode).toBe(422);
+    expect(refused.body).toContain('Language must be one of: en, de');
+    expect((await h.tresor.users.get(h.admin, user.id)).locale).toBe('de');
+
+    await ui.post('/account/language', { locale: '' }, { from: '/account' });
+    expect((await ui.get('/secrets/new/smtp')).body).toMatch(/<label for="f-host">Host\s/);
+    expect((await h.tresor.users.get(h.admin, user.id)).locale).toBeNull();
+  });
+
+  it('sets your own language through the API: PATCH /me, a locale Tresor speaks or null; never with a read-only token', async () => {
+    const user = await createUser(h.tresor, h.admin, 'api-sprache');
+    const own = await h.tokenFor(user);
+    const set = await h.api('PATCH', '/api/v1/me', own, { locale: 'de' });
+    expect(set.statusCode).toBe(200);
+    expect((set.json() as { locale: string | null }).locale).toBe('de');
+    const bad = await h.api('PATCH', '/api/v1/me', own, { locale: 'xx' });
+    expect(bad.statusCode).toBe(422);
+    expect((bad.json() as { error: { issues: { path: string }[] } }).error.issues.map((i) => i.path)).toEqual([
+      'locale',
+    ]);
+    const readOnly = (await h.tresor.sessions.createToken(user, { name: 'ro', scope: 'read' })).token;
+    expect((await h.api('PATCH', '/api/v1/me', readOnly, { locale: null })).statusCode).toBe(403);
+    const me = await h.api('GET', '/api/v1/me', own);
+    expect((me.json() as { locale: string | null }).locale).toBe('de');
+    expect((await h.api('PATCH', '/api/v1/me', own, { locale: null })).json()).toMatchObject({ locale: null });
   });
 });

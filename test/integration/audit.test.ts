@@ -65,6 +65,7 @@ describe.each(databaseKinds)('audit trail on %s', (kind) => {
     await t.tresor.users.setPassword({ ...stranger, via: 'session' }, stranger.id, 'a third long password', {
       currentPassword: 'another long password',
     });
+    await t.tresor.users.setLocale(owner, 'de');
     await t.tresor.users.setDisabled(t.admin, stranger.id, true);
     await t.tresor.users.setDisabled(t.admin, stranger.id, false);
     await t.tresor.secrets.delete(owner, s.id);

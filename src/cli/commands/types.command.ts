@@ -1,6 +1,7 @@
 /** `tresor types`: the registered credential types, as a table or as JSON for tools, in a chosen locale. */
 import { type Command, InvalidArgumentError } from 'commander';
-import { isLocale, localeFromEnvironment } from '../../i18n/locale.ts';
+import { isLocale } from '../../i18n/locale.ts';
+import { localeFromEnvironment } from '../../i18n/negotiate.ts';
 import type { CliContext } from '../context.ts';
 import { exitCodes } from '../exit-codes.ts';
 

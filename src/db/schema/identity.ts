@@ -12,6 +12,8 @@ export const users = pgTable('users', {
   disabled: boolean('disabled').notNull().default(false),
   /** Set when an administrator reset the password: the user must choose a new one at next sign-in. */
   mustChangePassword: boolean('must_change_password').notNull().default(false),
+  /** The language the web UI speaks to this user (`de`); null: the browser's Accept-Language decides. */
+  locale: text('locale'),
   createdAt: timestamptz('created_at').notNull().defaultNow(),
   updatedAt: timestamptz('updated_at').notNull().defaultNow(),
 });

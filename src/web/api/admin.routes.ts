@@ -23,6 +23,19 @@ export const adminRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request) => json(await users.get(principalOf(request), principalOf(request).id)),
   );
 
+  app.patch(
+    '/me',
+    {
+      schema: {
+        tags: ['users'],
+        summary: "Your own settings: the web UI's language (a locale Tresor speaks, or null for the browser's)",
+        body: z.object({ locale: z.string().max(40).nullable() }),
+        response: { 200: userSchema, ...errors },
+      },
+    },
+    async (request) => json(await users.setLocale(principalOf(request), request.body.locale)),
+  );
+
   app.get(
     '/users',
     {

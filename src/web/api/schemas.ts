@@ -68,6 +68,8 @@ export const userSchema = z.object({
   email: z.string(),
   displayName: z.string(),
   disabled: z.boolean(),
+  /** The language the web UI speaks to the user; null: the browser's. */
+  locale: z.string().nullable(),
   createdAt: iso,
 });
 export const groupSchema = z.object({ id: z.uuid(), name: z.string(), description: z.string(), builtIn: z.boolean() });

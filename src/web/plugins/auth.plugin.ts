@@ -11,6 +11,7 @@ import fp from 'fastify-plugin';
 import { TresorError } from '../../errors.ts';
 import type { UserPrincipal } from '../../identity/principal.ts';
 import { basePath, redirectTo } from '../ui/paths.ts';
+import { preferLocale } from './locale.plugin.ts';
 
 export const sessionCookie = 'tresor_session';
 
@@ -57,7 +58,7 @@ export async function tokenAuthentication(app: FastifyInstance): Promise<void> {
 
 /** Registered inside the UI's context: the session cookie names the principal. */
 export async function sessionAuthentication(app: FastifyInstance): Promise<void> {
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', async (request, reply) => {
     const holder = await app.tresor.sessions.sessionHolder(request.cookies[sessionCookie]);
     if (!holder) return;
     request.principal = {
@@ -69,6 +70,7 @@ export async function sessionAuthentication(app: FastifyInstance): Promise<void>
     };
     request.authenticatedBy = 'session';
     request.mustChangePassword = holder.mustChangePassword;
+    preferLocale(request, reply, holder.locale);
   });
 }
 

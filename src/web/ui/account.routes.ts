@@ -1,10 +1,22 @@
-/** The signed-in user's own account: changing the password (with the current one). */
+/** The signed-in user's own account: the language the UI speaks, and changing the password (with the current one). */
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { principalOf, requireSession, sessionCookie } from '../plugins/auth.plugin.ts';
 import { redirectWith } from './flash.ts';
 import { cookiePath } from './paths.ts';
 import { formAction, renderPage } from './render.ts';
+
+const languageForm = z.object({ _csrf: z.string().optional(), locale: z.string().max(40).default('') });
+
+/** Each locale by its own name (Deutsch, English), so a reader finds theirs whatever the page speaks. */
+function languageChoices(locales: readonly string[], chosen: string | null) {
+  return locales.map((locale) => ({
+    locale,
+    name: new Intl.DisplayNames([locale], { type: 'language' }).of(locale) ?? locale,
+    selected: locale === chosen,
+  }));
+}
 
 const passwordForm = z.object({
   _csrf: z.string().optional(),
@@ -15,6 +27,32 @@ const passwordForm = z.object({
 export const uiAccountRoutes: FastifyPluginAsyncZod = async (app) => {
   const { users, sessions } = app.tresor;
   app.addHook('preHandler', requireSession);
+
+  const accountPage = async (request: FastifyRequest, reply: FastifyReply, error?: string) => {
+    const user = await users.get(principalOf(request), principalOf(request).id);
+    return renderPage(request, reply, 'account', {
+      title: 'Your account',
+      user,
+      languages: languageChoices(app.tresor.registry.locales(), user.locale),
+      browserChoice: user.locale === null,
+      error,
+    });
+  };
+
+  app.get('/account', async (request, reply) => accountPage(request, reply));
+
+  app.post(
+    '/account/language',
+    { preHandler: app.csrfProtection, schema: { body: languageForm } },
+    async (request, reply) =>
+      formAction(
+        async () => {
+          await users.setLocale(principalOf(request), request.body.locale);
+          return redirectWith(reply, '/account', 'language-saved');
+        },
+        (message) => accountPage(request, reply.status(422), message),
+      ),
+  );
 
   app.get('/account/password', async (request, reply) =>
     renderPage(request, reply, 'account-password', {

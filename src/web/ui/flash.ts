@@ -28,6 +28,7 @@ export const flashes = {
   'setup-done': 'Administrator created. Sign in.',
   'password-changed': 'Password changed. Sign in with the new one.',
   'token-revoked': 'Token revoked.',
+  'language-saved': 'Language saved.',
 } as const;
 
 export type FlashKey = keyof typeof flashes;

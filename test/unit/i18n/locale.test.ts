@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { localeFromEnvironment, negotiateLocale } from '../../../src/i18n/locale.ts';
+import { localeFromEnvironment, negotiateLocale } from '../../../src/i18n/negotiate.ts';
 
 describe('choosing a locale', () => {
   const available = ['en', 'de'];
