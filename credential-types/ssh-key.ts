@@ -3,23 +3,31 @@
  * opens with the given passphrase; facts show its type, public key and fingerprint.
  */
 import { createPrivateKey } from 'node:crypto';
-import sshpk from 'sshpk';
+import { createRequire } from 'node:module';
+import type SshPk from 'sshpk';
 import type { CredentialHooks, TestCheck, TestContext } from 'tresor';
 import { Credential, Field, failed, keyCost, keyCostProblem, passed } from 'tresor';
 
 const supported = new Set(['rsa', 'ecdsa', 'ed25519']);
 
-type Opened = { key: sshpk.PrivateKey } | { issue: { path: string; message: string } };
+// sshpk (25 modules) is loaded when the first key is opened, not at every start of Tresor or its CLI.
+let loadedSshpk: typeof SshPk | undefined;
+const sshpk = (): typeof SshPk => {
+  loadedSshpk ??= createRequire(import.meta.url)('sshpk') as typeof SshPk;
+  return loadedSshpk;
+};
+
+type Opened = { key: SshPk.PrivateKey } | { issue: { path: string; message: string } };
 
 /** Opens the key: OpenSSH through sshpk; PEM (PKCS#1, PKCS#8, SEC1, encrypted or not) through node:crypto. */
 function openSshKey(text: string, passphrase: string | undefined): Opened {
   try {
     if (text.includes('-----BEGIN OPENSSH PRIVATE KEY-----')) {
-      return { key: sshpk.parsePrivateKey(text, 'openssh', passphrase ? { passphrase } : {}) };
+      return { key: sshpk().parsePrivateKey(text, 'openssh', passphrase ? { passphrase } : {}) };
     }
     const keyObject = createPrivateKey(passphrase ? { key: text, passphrase } : { key: text });
     const pkcs8 = keyObject.export({ type: 'pkcs8', format: 'pem' }).toString();
-    return { key: sshpk.parsePrivateKey(pkcs8, 'pem') };
+    return { key: sshpk().parsePrivateKey(pkcs8, 'pem') };
   } catch (error) {
     const name = error instanceof Error ? error.name : '';
     const encrypted = name === 'KeyEncryptedError' || /ENCRYPTED|Proc-Type: 4,ENCRYPTED/.test(text);
@@ -81,7 +89,7 @@ export class SshKey implements CredentialHooks {
   }
 
   /** The opened key, for modules that connect with it. */
-  open(): sshpk.PrivateKey {
+  open(): SshPk.PrivateKey {
     const opened = openSshKey(this.privateKey, this.passphrase);
     if ('issue' in opened) throw new Error(opened.issue.message);
     return opened.key;

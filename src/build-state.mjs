@@ -13,6 +13,8 @@ const stampFile = join(distDir, '.build-stamp');
 const sources = [
   'src',
   'credential-types',
+  // The embedded database's template holds the migrations.
+  'drizzle',
   'tsconfig.json',
   'tsconfig.build.json',
   'package.json',

@@ -11,7 +11,7 @@ import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import { defaultEmbeddedSharedBuffers } from '../config.ts';
 import { openDurablePglite } from './durable-pglite.ts';
-import { hasDatabase, initInChild } from './pglite-init.ts';
+import { createDatabaseFolder, hasDatabase } from './pglite-init.ts';
 import { withPreparedStatements } from './pglite-prepared.ts';
 import * as schema from './schema/index.ts';
 
@@ -75,8 +75,8 @@ export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHand
     const sharedBuffers = target.sharedBuffers ?? defaultEmbeddedSharedBuffers;
     if (target.dataDir) {
       mkdirSync(target.dataDir, { recursive: true });
-      // A first start creates the database in a child process, which takes initdb's memory with it.
-      if (!hasDatabase(target.dataDir)) await initInChild(target.dataDir, sharedBuffers);
+      // A first start unpacks the build's template (initdb and migrations done), else runs initdb in a child.
+      if (!hasDatabase(target.dataDir)) await createDatabaseFolder(target.dataDir, sharedBuffers);
     }
     // On disk every acknowledged commit is synced (durable-pglite.ts); in memory there is no disk.
     const client = target.dataDir ? openDurablePglite(target.dataDir, { sharedBuffers }) : new PGlite();

@@ -75,12 +75,13 @@ function makePrivate(path: string): void {
   }
 }
 
-/** New files of this process are private from here on (a no-op where umask cannot be set, e.g. in a worker). */
-function privateUmask(): void {
+/** New files of this process are private from here on; false where umask cannot be set (a worker thread). */
+function privateUmask(): boolean {
   try {
     process.umask(0o077);
+    return true;
   } catch {
-    // Worker threads cannot change the umask; the chmod walk at open still applies.
+    return false;
   }
 }
 
@@ -131,10 +132,17 @@ export function claimDataFolder(folder: string, options: { create: boolean }): D
       rmSync(lock, { force: true });
     }
   }
-  privateUmask();
+  const umaskSet = privateUmask();
   makePrivate(folder);
   return {
-    secure: () => makePrivate(folder),
+    // With the umask narrowed, what PGlite creates while opening is private already, but for the
+    // few files its runtime chmods itself (pg_internal.init comes 0644): the folder is 0700, so
+    // nobody reaches them, and the walk at release makes them private. Skipping the walk here
+    // saves ~25 ms of every start and CLI command; where the umask could not be narrowed (a
+    // worker thread), it still runs.
+    secure: () => {
+      if (!umaskSet) makePrivate(folder);
+    },
     release() {
       makePrivate(folder);
       if (readLock(lock)?.pid === process.pid) rmSync(lock, { force: true });
