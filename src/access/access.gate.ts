@@ -150,6 +150,36 @@ export function accessGateFactory({ db, audit, cache, payloads }: AccessGateDeps
   }
 
   /** Records a refusal and throws it (outside any transaction: the row goes through group commit). */
+  /**
+   * Whether the principal may create a secret of `type` (the problem, if not) and the group
+   * the type's sharing rule binds it to. A rule naming a group that does not exist is the
+   * deployment's mistake: a ConflictError, for everyone alike.
+   */
+  async function createDecision(
+    principal: Principal,
+    facts: PrincipalFacts,
+    type: CredentialType | undefined,
+  ): Promise<{ problem?: AccessDeniedError; requiredGroup?: GroupRow }> {
+    if (principal.kind === 'group' || !holds(facts, 'SECRET_MANAGEMENT_CREATE'))
+      return { problem: new AccessDeniedError('Creating secrets needs the SECRET_MANAGEMENT_CREATE permission') };
+    if (readOnly(principal))
+      return { problem: new AccessDeniedError('Creating secrets needs a full token: this one is read-only') };
+    const rule = type?.definition.sharing;
+    if (!type || !rule) return {};
+    const requiredGroup = await identityStore.groupByName(db, rule.requiredGroup);
+    if (!requiredGroup)
+      throw new ConflictError(
+        `${type.definition.name} secrets must be shared with group "${rule.requiredGroup}", which does not exist`,
+      );
+    if (rule.creatorMustBelong && !facts.isSystem && !facts.groupIds.has(requiredGroup.id))
+      return {
+        problem: new AccessDeniedError(
+          `Only members of group "${rule.requiredGroup}" may create ${type.definition.name} secrets`,
+        ),
+      };
+    return { requiredGroup };
+  }
+
   async function refuse(
     principal: Principal,
     operation: string,
@@ -318,39 +348,27 @@ export function accessGateFactory({ db, audit, cache, payloads }: AccessGateDeps
       name: string,
     ): Promise<{ facts: PrincipalFacts; requiredGroup: GroupRow | undefined }> {
       const facts = await factsOf(principal);
-      const target = { id: null, name: typeof name === 'string' ? name : '' };
-      if (principal.kind === 'group' || !holds(facts, 'SECRET_MANAGEMENT_CREATE'))
-        await refuse(
-          principal,
-          'create',
-          target,
-          new AccessDeniedError('Creating secrets needs the SECRET_MANAGEMENT_CREATE permission'),
-        );
-      if (readOnly(principal))
-        await refuse(
-          principal,
-          'create',
-          target,
-          new AccessDeniedError('Creating secrets needs a full token: this one is read-only'),
-        );
-      const rule = type?.definition.sharing;
-      if (!type || !rule) return { facts, requiredGroup: undefined };
-      const requiredGroup = await identityStore.groupByName(db, rule.requiredGroup);
-      if (!requiredGroup)
-        throw new ConflictError(
-          `${type.definition.name} secrets must be shared with group "${rule.requiredGroup}", which does not exist`,
-        );
-      if (rule.creatorMustBelong && !facts.isSystem && !facts.groupIds.has(requiredGroup.id)) {
-        await refuse(
-          principal,
-          'create',
-          target,
-          new AccessDeniedError(
-            `Only members of group "${rule.requiredGroup}" may create ${type.definition.name} secrets`,
-          ),
-        );
+      const decision = await createDecision(principal, facts, type);
+      if (decision.problem)
+        await refuse(principal, 'create', { id: null, name: typeof name === 'string' ? name : '' }, decision.problem);
+      return { facts, requiredGroup: decision.requiredGroup };
+    },
+
+    /**
+     * The types of `types` the principal may create a secret of now: `create`'s rules, asked
+     * without attempting anything (nothing is refused or audited), so the UI offers only these.
+     */
+    async creatable(principal: Principal, types: readonly CredentialType[]): Promise<CredentialType[]> {
+      const facts = await factsOf(principal);
+      const allowed: CredentialType[] = [];
+      for (const type of types) {
+        // A type whose sharing rule names a missing group is offered to nobody.
+        const decision = await createDecision(principal, facts, type).catch(() => undefined);
+        if (decision && !decision.problem) allowed.push(type);
+        // Without the permission no type is creatable: no need to ask for the others.
+        else if (decision && !type.definition.sharing) break;
       }
-      return { facts, requiredGroup };
+      return allowed;
     },
 
     /**

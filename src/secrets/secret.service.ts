@@ -44,9 +44,12 @@ export type {
   UpdateSecretInput,
 } from './secret-inputs.ts';
 
+/** The operations a page may ask a secret for before it offers their form. */
+export type ChangeOperation = Extract<SecretOperation, 'update' | 'delete' | 'share'>;
+
 export interface SecretServiceDeps {
   db: Database;
-  gate: Pick<AccessGate, 'secret' | 'guard' | 'check' | 'open' | 'create' | 'listing' | 'operations'>;
+  gate: Pick<AccessGate, 'secret' | 'guard' | 'check' | 'open' | 'create' | 'creatable' | 'listing' | 'operations'>;
   /** The node's read cache (plain reads only; changes always read the database). */
   cache?: ReadCache;
   /** Checks secretRef fields at save time; set once the use service exists. */
@@ -301,6 +304,22 @@ export function secretServiceFactory({
      * Returns what a read would (metadata, non-secret fields, facts) from what it just wrote:
      * the creator typed those fields, so answering needs no second read and no read audit.
      */
+    /** The types the principal may create a secret of now (none without the permission): what a UI offers. */
+    creatableTypes(principal: Principal): Promise<CredentialType[]> {
+      return gate.creatable(principal, registry.list());
+    },
+
+    /**
+     * The type of a secret the principal is about to create, asked before a form is shown: refused
+     * (and audited) as the create itself would be, so nobody fills in a form they may not submit.
+     */
+    async typeToCreate(principal: Principal, typeId: string): Promise<CredentialType> {
+      const type = registry.find(typeId);
+      await gate.create(principal, type, '');
+      if (!type) throw new NotFoundError(`Unknown credential type "${typeId}"`);
+      return type;
+    },
+
     async create(principal: Principal, input: CreateSecretInput): Promise<SecretDetail> {
       const type = registry.find(typeof input.type === 'string' ? input.type : '');
       // Permission first: a principal who may not create learns nothing from validating its input.
@@ -379,15 +398,22 @@ export function secretServiceFactory({
       return { ...metadataOf(row), fields: type.publicFields(payload), facts: row.facts ?? {} };
     },
 
-    async get(principal: Principal, ref: string): Promise<SecretMetadata> {
-      const { row } = await gate.check(principal, ref, 'read');
+    /**
+     * A secret's metadata. `for` names what the caller is about to offer (a form to change,
+     * share or delete it): refused (403, audited) to whoever may read but not do that.
+     */
+    async get(principal: Principal, ref: string, options: { for?: ChangeOperation } = {}): Promise<SecretMetadata> {
+      const { row } = await gate.check(principal, ref, options.for ?? 'read');
       await recordRead(principal, row, 'metadata');
       return metadataOf(row);
     },
 
-    /** Metadata, non-secret fields and derived facts. */
-    async describe(principal: Principal, ref: string): Promise<SecretDetail> {
-      const grant = await gate.check(principal, ref, 'read');
+    /**
+     * A secret's metadata, non-secret fields and facts. `for: 'update'` asks for them to edit:
+     * refused (403, audited) to whoever may read but not change it, before anything is opened.
+     */
+    async describe(principal: Principal, ref: string, options: { for?: ChangeOperation } = {}): Promise<SecretDetail> {
+      const grant = await gate.check(principal, ref, options.for ?? 'read');
       const type = typeOf(grant.row);
       const payload = await gate.open(db, grant);
       await recordRead(principal, grant.row, 'fields');

@@ -95,7 +95,7 @@ describe('API and UI in the locale the client asks for', () => {
   });
 
   it("speaks a user's own language in the UI, whatever the browser asks, until they hand it back", async () => {
-    const user = await createUser(h.tresor, h.admin, 'sprache', ['SECRET_MANAGEMENT_CREATE']);
+    const user = await createUser(h.tresor, h.admin, 'sprache', ['SECRET_MANAGEMENT_CREATE'], ['system']);
     const ui = new UiClient(h.app);
     ui.headers['accept-language'] = 'en-GB,en;q=0.9';
     await ui.login(user.email, 'correct horse battery staple');

@@ -11,7 +11,7 @@ import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { isDataException } from '../../db/errors.ts';
 import { type ErrorCode, type FieldIssue, isTresorError, NotFoundError, ValidationError } from '../../errors.ts';
 import { httpStatusOf } from '../error-status.ts';
-import { basePath } from '../ui/paths.ts';
+import { renderErrorPage } from '../ui/render.ts';
 
 export interface ErrorBody {
   error: {
@@ -107,9 +107,7 @@ export async function sendError(
   const { status, body } = errorBodyOf(error, request.locale);
   if (status >= 500) request.log.error({ err: error }, 'request failed');
   if (!options.json && wantsHtml(request) && typeof reply.view === 'function')
-    return reply
-      .status(status)
-      .view('pages/error.hbs', { title: 'Error', status, message: body.error.message, base: basePath(request) });
+    return renderErrorPage(request, reply, status, body.error.message);
   return reply.status(status).send(body);
 }
 

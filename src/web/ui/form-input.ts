@@ -58,6 +58,10 @@ export interface RenderedField extends FormField {
   requiredWhenShown: boolean;
   /** The condition for the form script (data-show-when); absent: always shown. */
   showWhenJson: string | undefined;
+  /** The ids of the texts that describe the input (help, "leave empty", error): only ones the page has. */
+  describedBy: string | undefined;
+  /** The first field with an error gets the focus when the page loads again (autofocus, no script). */
+  focus: boolean;
 }
 
 /** The fields to render, with values (non-secret only) and the error next to each. */
@@ -66,22 +70,36 @@ export function renderFields(
   values: Record<string, unknown>,
   issues: readonly FieldIssue[],
   editing: boolean,
+  options: { focusFirstError?: boolean } = {},
 ): RenderedField[] {
+  let focused = options.focusFirstError === false;
   const errorOf = (key: string) =>
     issues.find((i) => i.path === `fields.${key}` || i.path.startsWith(`fields.${key}.`))?.message;
   return model.fields.map((field) => {
     const raw = values[field.key] ?? (editing ? undefined : field.default);
+    const error = errorOf(field.key);
+    // Editing, a secret field left empty keeps the stored value: it is not required, and not marked so.
+    const keepsStored = editing && field.secret;
+    const describedBy = [field.help && `h-${field.key}`, keepsStored && `k-${field.key}`, error && `e-${field.key}`]
+      .filter(Boolean)
+      .join(' ');
     const rendered: RenderedField = {
       ...field,
       // A conditional field carries no `required` attribute (a hidden required input would block the form);
       // the label still marks it, and the server requires it where it is shown.
-      required: field.required && !field.showWhen,
-      requiredWhenShown: field.required && field.showWhen !== undefined,
+      required: field.required && !field.showWhen && !keepsStored,
+      requiredWhenShown: field.required && field.showWhen !== undefined && !keepsStored,
       showWhenJson: field.showWhen ? JSON.stringify(field.showWhen) : undefined,
       value: field.secret ? undefined : raw,
-      error: errorOf(field.key),
-      keepsStored: editing && field.secret,
+      error,
+      keepsStored,
+      describedBy: describedBy || undefined,
+      focus: false,
     };
+    if (error && !focused) {
+      rendered.focus = true;
+      focused = true;
+    }
     if (field.input === 'pairs') {
       const names = Array.isArray(raw) ? raw.map((p) => String((p as { name?: unknown }).name ?? '')) : [];
       const rows = [...names, '', '', ''].map((name, index) => ({ index, name }));

@@ -4,6 +4,7 @@ import type {} from '@fastify/csrf-protection';
 import type {} from '@fastify/view';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type ErrorCode, type FieldIssue, isTresorError, ValidationError } from '../../errors.ts';
+import { httpStatusOf } from '../error-status.ts';
 import { takeFlash } from './flash.ts';
 import { basePath } from './paths.ts';
 
@@ -21,12 +22,19 @@ export async function renderPage(
   template: string,
   data: Record<string, unknown> = {},
 ): Promise<FastifyReply> {
-  const csrf = reply.generateCsrf();
+  // Error pages are rendered outside the UI's context too (an unknown URL), where no CSRF token is made.
+  const csrf = typeof reply.generateCsrf === 'function' ? reply.generateCsrf() : undefined;
   let chrome: Record<string, unknown> = {};
   if (request.principal) {
-    const { user, permissions } = await request.server.tresor.users.whoami(request.principal);
+    const { users, secrets } = request.server.tresor;
+    const [{ user, permissions }, creatable] = await Promise.all([
+      users.whoami(request.principal),
+      secrets.creatableTypes(request.principal),
+    ]);
     chrome = {
       me: user,
+      // The gate decides what the chrome offers: no Create for whoever may create nothing.
+      mayCreate: creatable.length > 0,
       admin: {
         users: permissions.includes('USER_ADMIN'),
         groups: permissions.includes('GROUP_ADMIN'),
@@ -36,9 +44,18 @@ export async function renderPage(
   }
   // The confirmation of the POST that redirected here, from a one-time cookie (never the URL).
   const flash = takeFlash(request, reply);
+  const section = sectionOf(request.url.slice(basePath(request).length));
   return reply
     .header('Cache-Control', 'no-store')
-    .view(`pages/${template}.hbs`, { ...chrome, flash, csrf, base: basePath(request), ...data });
+    .view(`pages/${template}.hbs`, { ...chrome, flash, csrf, section, base: basePath(request), ...data });
+}
+
+/** Which part of the navigation a path belongs to, for `aria-current`. */
+function sectionOf(path: string): string | undefined {
+  const [, first, second] = path.split('?')[0]!.split('/');
+  if (first === 'secrets') return second === 'new' ? 'create' : 'store';
+  if (first === 'admin') return second;
+  return first === 'tokens' || first === 'account' ? first : undefined;
 }
 
 /** Field messages keyed by path, for showing each beside its input. */
@@ -60,4 +77,42 @@ export async function formAction<T>(
   }
 }
 
+/** The status of an error a form shows again (422 invalid input, 409 a conflict, 403 …), from the one mapping. */
+export const statusOf = (error: unknown): number => (isTresorError(error) ? httpStatusOf[error.code] : 500);
+
 export const str = (value: unknown): string => (typeof value === 'string' ? value : '');
+
+/**
+ * An error page in the layout, with the navigation of whoever is signed in (a signed-out
+ * visitor is offered the sign-in page instead of a store it has none of). Should rendering
+ * the chrome fail too (the database is gone), the bare page still answers.
+ */
+export async function renderErrorPage(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  status: number,
+  message: string,
+): Promise<FastifyReply> {
+  const data = { title: statusTitles[status] ?? 'Error', status, message, signedIn: Boolean(request.principal) };
+  try {
+    return await renderPage(request, reply.status(status), 'error', data);
+  } catch {
+    return reply
+      .status(status)
+      .header('Cache-Control', 'no-store')
+      .view('pages/error.hbs', { ...data, base: basePath(request) });
+  }
+}
+
+const statusTitles: Record<number, string> = {
+  400: 'Bad request',
+  401: 'Sign in first',
+  403: 'Not allowed',
+  404: 'Not found',
+  409: 'Conflict',
+  413: 'Too large',
+  422: 'Invalid input',
+  429: 'Too many requests',
+  500: 'Something went wrong',
+  503: 'Busy',
+};

@@ -10,7 +10,7 @@ import { keepTestReport, redirectWith, takeTestReport } from './flash.ts';
 import { fieldsFromForm, renderFields } from './form-input.ts';
 import { form, idParams, secretForm, text, typeParams, uiSchema } from './form-schemas.ts';
 import { basePath, redirectTo } from './paths.ts';
-import { errorsByPath, formAction, renderPage } from './render.ts';
+import { errorsByPath, formAction, renderPage, statusOf } from './render.ts';
 
 const storeQuery = z.object({
   type: text(100),
@@ -85,12 +85,15 @@ export const uiSecretsRoutes: FastifyPluginAsyncZod = async (app) => {
     });
   });
 
-  app.get('/secrets/new', async (request, reply) =>
-    renderPage(request, reply, 'type-picker', {
+  // Only what the gate allows: the picker lists the types this user may create (403 with none).
+  app.get('/secrets/new', async (request, reply) => {
+    const types = await secrets.creatableTypes(principalOf(request));
+    if (types.length === 0) await secrets.typeToCreate(principalOf(request), '');
+    return renderPage(request, reply, 'type-picker', {
       title: 'Create',
-      types: registry.list().map((t) => typeView(t, request.locale)),
-    }),
-  );
+      types: types.map((t) => typeView(t, request.locale)),
+    });
+  });
 
   async function showForm(
     request: FastifyRequest,
@@ -123,7 +126,10 @@ export const uiSecretsRoutes: FastifyPluginAsyncZod = async (app) => {
       report: state.report,
       conditions: type.definition.fields.some((f) => f.showWhen),
       values: state.values ?? {},
-      fields: renderFields(view.formModel, (state.values?.fields as Record<string, unknown>) ?? {}, issues, editing),
+      fields: renderFields(view.formModel, (state.values?.fields as Record<string, unknown>) ?? {}, issues, editing, {
+        // The name comes first on the form: an error there takes the focus.
+        focusFirstError: !issues.some((i) => i.path === 'name'),
+      }),
       errors: state.error instanceof ValidationError ? errorsByPath(state.error) : {},
       formError:
         typeof state.error === 'string'
@@ -136,14 +142,15 @@ export const uiSecretsRoutes: FastifyPluginAsyncZod = async (app) => {
   }
 
   app.get('/secrets/new/:type', { schema: uiSchema({ params: typeParams }) }, async (request, reply) =>
-    showForm(request, reply, registry.get(request.params.type), {}),
+    showForm(request, reply, await secrets.typeToCreate(principalOf(request), request.params.type), {}),
   );
 
   app.post(
     '/secrets/new/:type',
     { preHandler: app.csrfProtection, schema: uiSchema({ params: typeParams, body: secretForm }) },
     async (request, reply) => {
-      const type = registry.get(request.params.type);
+      // Refused before the form is read, to an error page: a form is never shown to whoever may not submit it.
+      const type = await secrets.typeToCreate(principalOf(request), request.params.type);
       const body = request.body;
       const fields = fieldsFromForm(type.formModel, body);
       return formAction(
@@ -216,7 +223,7 @@ export const uiSecretsRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get('/secrets/:id/edit', { schema: uiSchema({ params: idParams }) }, async (request, reply) => {
     const principal = principalOf(request);
-    const detail = await secrets.describe(principal, request.params.id);
+    const detail = await secrets.describe(principal, request.params.id, { for: 'update' });
     const type = registry.get(detail.type);
     return showForm(request, reply, type, {
       secret: detail,
@@ -236,7 +243,7 @@ export const uiSecretsRoutes: FastifyPluginAsyncZod = async (app) => {
     { preHandler: app.csrfProtection, schema: uiSchema({ params: idParams, body: secretForm }) },
     async (request, reply) => {
       const principal = principalOf(request);
-      const detail = await secrets.describe(principal, request.params.id);
+      const detail = await secrets.describe(principal, request.params.id, { for: 'update' });
       const type = registry.get(detail.type);
       const body = request.body;
       const fields = fieldsFromForm(type.formModel, body);
@@ -253,7 +260,7 @@ export const uiSecretsRoutes: FastifyPluginAsyncZod = async (app) => {
           });
         },
         (message, error) =>
-          showForm(request, reply.status(error instanceof ValidationError ? 422 : 409), type, {
+          showForm(request, reply.status(statusOf(error)), type, {
             secret: detail,
             facts: detail.facts,
             values,
@@ -268,7 +275,7 @@ export const uiSecretsRoutes: FastifyPluginAsyncZod = async (app) => {
     '/secrets/new/:type/test',
     { preHandler: app.csrfProtection, schema: uiSchema({ params: typeParams, body: secretForm }) },
     async (request, reply) => {
-      const type = registry.get(request.params.type);
+      const type = await secrets.typeToCreate(principalOf(request), request.params.type);
       const body = request.body;
       const fields = fieldsFromForm(type.formModel, body);
       const values = { name: body.name, description: body.description, expiresAt: body.expiresAt, fields };
@@ -292,7 +299,7 @@ export const uiSecretsRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request, reply) => {
       const principal = principalOf(request);
       const id = request.params.id;
-      const current = await secrets.get(principal, id);
+      const current = await secrets.get(principal, id, { for: 'update' });
       const type = registry.get(current.type);
       const body = request.body;
       const fields = fieldsFromForm(type.formModel, body);
@@ -308,8 +315,8 @@ export const uiSecretsRoutes: FastifyPluginAsyncZod = async (app) => {
           return redirectWith(reply, `/secrets/${id}`, result.changed ? 'saved' : 'unchanged');
         },
         async (message, error) => {
-          const detail = await secrets.describe(principal, id);
-          return showForm(request, reply.status(error instanceof ValidationError ? 422 : 409), type, {
+          const detail = await secrets.describe(principal, id, { for: 'update' });
+          return showForm(request, reply.status(statusOf(error)), type, {
             secret: detail,
             facts: detail.facts,
             values: { description: body.description, expiresAt: body.expiresAt, fields },
@@ -321,7 +328,7 @@ export const uiSecretsRoutes: FastifyPluginAsyncZod = async (app) => {
   );
 
   app.get('/secrets/:id/delete', { schema: uiSchema({ params: idParams }) }, async (request, reply) => {
-    const secret = await secrets.get(principalOf(request), request.params.id);
+    const secret = await secrets.get(principalOf(request), request.params.id, { for: 'delete' });
     return renderPage(request, reply, 'delete', { title: `Delete ${secret.name}`, secret });
   });
 
@@ -330,7 +337,7 @@ export const uiSecretsRoutes: FastifyPluginAsyncZod = async (app) => {
     { preHandler: app.csrfProtection, schema: uiSchema({ params: idParams, body: form({ confirm: text(200) }) }) },
     async (request, reply) => {
       const principal = principalOf(request);
-      const secret = await secrets.get(principal, request.params.id);
+      const secret = await secrets.get(principal, request.params.id, { for: 'delete' });
       if (request.body.confirm !== secret.name) {
         return renderPage(request, reply.status(422), 'delete', {
           title: `Delete ${secret.name}`,

@@ -17,7 +17,7 @@ export const uiSharingRoutes: FastifyPluginAsyncZod = async (app) => {
 
   async function sharesPage(request: FastifyRequest, reply: FastifyReply, error?: string) {
     const principal = principalOf(request);
-    const secret = await secrets.get(principal, idOf(request));
+    const secret = await secrets.get(principal, idOf(request), { for: 'share' });
     return renderPage(request, reply, 'shares', {
       title: `Share ${secret.name}`,
       secret,
