@@ -99,6 +99,13 @@ export function groupServiceFactory({ db, gate, audit }: GroupServiceDeps) {
       }
     },
 
+    /** The group `delete` would delete, refused as `delete` would be: asked before a confirmation is shown. */
+    async deletion(principal: Principal, ref: string): Promise<Group> {
+      const group = await gate.groupDeletion(principal, ref);
+      if (group.builtIn) throw new ConflictError(`The built-in group "${group.name}" cannot be deleted`);
+      return groupOf(group);
+    },
+
     async delete(principal: Principal, ref: string): Promise<void> {
       const group = await gate.groupDeletion(principal, ref);
       if (group.builtIn) throw new ConflictError(`The built-in group "${group.name}" cannot be deleted`);

@@ -45,7 +45,7 @@ export type {
 } from './secret-inputs.ts';
 
 /** The operations a page may ask a secret for before it offers their form. */
-export type ChangeOperation = Extract<SecretOperation, 'update' | 'delete' | 'share'>;
+export type ChangeOperation = Extract<SecretOperation, 'update' | 'delete' | 'share' | 'unshare' | 'rollback'>;
 
 export interface SecretServiceDeps {
   db: Database;

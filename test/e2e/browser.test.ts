@@ -143,8 +143,13 @@ describe.skipIf(!chromiumPath)('web UI in Chromium', () => {
     await snap(page, 'versions');
     await page.fill('#reason-1', 'wrong relay');
     await Promise.all([
-      page.waitForSelector('[role=status]:has-text("Rolled back")'),
+      page.waitForSelector('h1:has-text("Roll back mail-relay?")'),
       page.click('button:has-text("Roll back to v1")'),
+    ]);
+    await snap(page, 'rollback-confirm');
+    await Promise.all([
+      page.waitForSelector('[role=status]:has-text("Rolled back")'),
+      page.click('main button:has-text("Roll back to version 1")'),
     ]);
     expect((await h.tresor.use(Smtp, h.admin, 'mail-relay')).value.username).toBe('mailer');
 

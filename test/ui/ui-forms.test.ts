@@ -236,7 +236,20 @@ describe('web UI (PGlite)', () => {
     );
     const versions = await c.get(`/secrets/${s.id}/versions`);
     expect(versions.body).toContain('Roll back to v1');
-    await c.post(`/secrets/${s.id}/rollback`, { version: '1', reason: 'ui' }, { from: `/secrets/${s.id}/versions` });
+    // The first post asks (nothing changes yet); the confirmation page posts again with confirm=yes.
+    const asked = await c.post(
+      `/secrets/${s.id}/rollback`,
+      { version: '1', reason: 'ui' },
+      { from: `/secrets/${s.id}/versions` },
+    );
+    expect(asked.statusCode).toBe(200);
+    expect(asked.body).toContain('name="confirm" value="yes"');
+    expect((await h.tresor.usage.useAny(h.admin, s.id)).payload.password).not.toBe('one');
+    await c.post(
+      `/secrets/${s.id}/rollback`,
+      { version: '1', reason: 'ui', confirm: 'yes' },
+      { from: `/secrets/${s.id}/versions` },
+    );
     expect((await h.tresor.usage.useAny(h.admin, s.id)).payload.password).toBe('one');
   });
 

@@ -6,9 +6,9 @@ import { auditActions } from '../../audit/audit-events.ts';
 import { ValidationError } from '../../errors.ts';
 import { permissions } from '../../identity/permissions.ts';
 import { principalOf, requireSession } from '../plugins/auth.plugin.ts';
+import { type FlashKey, redirectWith } from './flash.ts';
 import { form, groupParams, idParams, text, uiSchema } from './form-schemas.ts';
-import { redirectTo } from './paths.ts';
-import { formAction, renderPage } from './render.ts';
+import { askToConfirm, confirmed, formAction, renderPage, statusOf } from './render.ts';
 
 /** A path parameter of a route whose schema declared it (the schemas below). */
 const param = (request: FastifyRequest, name: string): string => {
@@ -55,20 +55,21 @@ export const uiAdminRoutes: FastifyPluginAsyncZod = async (app) => {
     });
   }
 
-  /** Runs an admin action and goes back to `back`, or shows the error on the page. */
+  /** Runs an admin action and goes back to `back` saying what was done, or shows the error on the page. */
   const act = (
     request: FastifyRequest,
     reply: FastifyReply,
     back: string,
+    done: FlashKey,
     action: () => Promise<unknown>,
     page: (r: FastifyRequest, p: FastifyReply, e?: string) => Promise<FastifyReply>,
   ) =>
     formAction(
       async () => {
         await action();
-        return redirectTo(reply, back);
+        return redirectWith(reply, back, done);
       },
-      (message) => page(request, reply.status(422), message),
+      (message, error) => page(request, reply.status(statusOf(error)), message),
     );
 
   app.get('/admin/audit', { schema: uiSchema({ querystring: auditQuery }) }, async (request, reply) => {
@@ -109,6 +110,7 @@ export const uiAdminRoutes: FastifyPluginAsyncZod = async (app) => {
         request,
         reply,
         '/admin/users',
+        'user-created',
         () =>
           users.create(principalOf(request), {
             email: b.email,
@@ -131,6 +133,7 @@ export const uiAdminRoutes: FastifyPluginAsyncZod = async (app) => {
           request,
           reply,
           '/admin/users',
+          disabled ? 'user-disabled' : 'user-enabled',
           () => users.setDisabled(principalOf(request), param(request, 'id'), disabled),
           usersPage,
         ),
@@ -144,6 +147,7 @@ export const uiAdminRoutes: FastifyPluginAsyncZod = async (app) => {
         request,
         reply,
         '/admin/users',
+        'permission-granted',
         () => groups.grant(principalOf(request), { userId: request.params.id }, request.body.permission),
         usersPage,
       ),
@@ -156,6 +160,7 @@ export const uiAdminRoutes: FastifyPluginAsyncZod = async (app) => {
         request,
         reply,
         '/admin/users',
+        'permission-revoked',
         () => groups.revoke(principalOf(request), { userId: param(request, 'id') }, param(request, 'permission')),
         usersPage,
       ),
@@ -171,6 +176,7 @@ export const uiAdminRoutes: FastifyPluginAsyncZod = async (app) => {
         request,
         reply,
         '/admin/groups',
+        'group-created',
         () => groups.create(principalOf(request), { name: b.name, description: b.description }),
         groupsPage,
       );
@@ -178,15 +184,30 @@ export const uiAdminRoutes: FastifyPluginAsyncZod = async (app) => {
   );
   app.post(
     '/admin/groups/:group/delete',
-    { preHandler: app.csrfProtection, schema: uiSchema({ params: groupParams }) },
-    (request, reply) =>
-      act(
+    { preHandler: app.csrfProtection, schema: uiSchema({ params: groupParams, body: form({ confirm: text(10) }) }) },
+    async (request, reply) => {
+      if (!confirmed(request.body)) {
+        const group = await groups.deletion(principalOf(request), param(request, 'group'));
+        return askToConfirm(request, reply, {
+          title: `Delete group ${group.name}?`,
+          question:
+            `Its members lose what the group gave them: its permissions, and the use of every secret shared ` +
+            `with ${group.name}. This cannot be undone.`,
+          action: `/admin/groups/${encodeURIComponent(group.name)}/delete`,
+          button: 'Delete group',
+          back: '/admin/groups',
+          danger: true,
+        });
+      }
+      return act(
         request,
         reply,
         '/admin/groups',
+        'group-deleted',
         () => groups.delete(principalOf(request), param(request, 'group')),
         groupsPage,
-      ),
+      );
+    },
   );
   app.get('/admin/groups/:group', { schema: uiSchema({ params: groupParams }) }, (request, reply) =>
     groupPage(request, reply),
@@ -199,6 +220,7 @@ export const uiAdminRoutes: FastifyPluginAsyncZod = async (app) => {
         request,
         reply,
         `/admin/groups/${encodeURIComponent(request.params.group)}`,
+        'member-added',
         async () => {
           const user = await users.findByEmail(request.body.email);
           if (!user) throw ValidationError.field('email', `No user ${request.body.email}`);
@@ -215,6 +237,7 @@ export const uiAdminRoutes: FastifyPluginAsyncZod = async (app) => {
         request,
         reply,
         `/admin/groups/${encodeURIComponent(param(request, 'group'))}`,
+        'member-removed',
         () => groups.removeMember(principalOf(request), param(request, 'group'), param(request, 'userId')),
         groupPage,
       ),
@@ -227,6 +250,7 @@ export const uiAdminRoutes: FastifyPluginAsyncZod = async (app) => {
         request,
         reply,
         `/admin/groups/${encodeURIComponent(request.params.group)}`,
+        'permission-granted',
         () => groups.grant(principalOf(request), { groupId: request.params.group }, request.body.permission),
         groupPage,
       ),
@@ -239,6 +263,7 @@ export const uiAdminRoutes: FastifyPluginAsyncZod = async (app) => {
         request,
         reply,
         `/admin/groups/${encodeURIComponent(param(request, 'group'))}`,
+        'permission-revoked',
         () => groups.revoke(principalOf(request), { groupId: param(request, 'group') }, param(request, 'permission')),
         groupPage,
       ),

@@ -29,6 +29,15 @@ export const flashes = {
   'password-changed': 'Password changed. Sign in with the new one.',
   'token-revoked': 'Token revoked.',
   'language-saved': 'Language saved.',
+  'user-created': 'User created.',
+  'user-disabled': 'User disabled: their sessions and tokens have ended.',
+  'user-enabled': 'User enabled.',
+  'permission-granted': 'Permission granted.',
+  'permission-revoked': 'Permission revoked.',
+  'group-created': 'Group created.',
+  'group-deleted': 'Group deleted.',
+  'member-added': 'Member added.',
+  'member-removed': 'Member removed.',
 } as const;
 
 export type FlashKey = keyof typeof flashes;

@@ -71,10 +71,51 @@ export async function formAction<T>(
   try {
     return await action();
   } catch (error) {
-    if (error instanceof ValidationError || (isTresorError(error) && shownOnForm.has(error.code)))
-      return onError(error.message, error);
+    if (error instanceof ValidationError) return onError(formMessage(error), error);
+    if (isTresorError(error) && shownOnForm.has(error.code)) return onError(error.message, error);
     throw error;
   }
+}
+
+/**
+ * What a form says of invalid input: the issues' own messages ("No user nobody@example.com"),
+ * not the error's summary ("Invalid input: email: No user …"), which names fields for an API.
+ */
+function formMessage(error: ValidationError): string {
+  const messages = error.issues.map((i) => i.message).filter(Boolean);
+  return messages.length > 0 ? messages.join(' ') : error.message;
+}
+
+export interface Confirmation {
+  title: string;
+  /** What will happen, in a sentence the user answers. */
+  question: string;
+  /** Where the confirmed form posts (the same action), and the fields it carries again. */
+  action: string;
+  fields?: Record<string, string>;
+  button: string;
+  /** Where "Cancel" leads. */
+  back: string;
+  danger?: boolean;
+}
+
+/** Whether a form that asks first was confirmed (the confirmation page posts `confirm=yes`). */
+export const confirmed = (body: unknown): boolean =>
+  typeof body === 'object' && body !== null && (body as { confirm?: unknown }).confirm === 'yes';
+
+/**
+ * The question before an action that cannot be undone simply (roll back, revoke, remove a
+ * share, delete a group): the action posts here first and gets this page, which posts again
+ * with `confirm=yes`. Nothing changed yet, so it answers the POST directly (no redirect).
+ */
+export function askToConfirm(request: FastifyRequest, reply: FastifyReply, c: Confirmation): Promise<FastifyReply> {
+  const base = basePath(request);
+  return renderPage(request, reply, 'confirm', {
+    ...c,
+    action: `${base}${c.action}`,
+    back: `${base}${c.back}`,
+    hidden: Object.entries(c.fields ?? {}).map(([name, value]) => ({ name, value })),
+  });
 }
 
 /** The status of an error a form shows again (422 invalid input, 409 a conflict, 403 …), from the one mapping. */

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { principalOf, requireSession } from '../plugins/auth.plugin.ts';
 import { redirectWith } from './flash.ts';
 import { form, idParams, text, uiSchema } from './form-schemas.ts';
-import { formAction, renderPage } from './render.ts';
+import { askToConfirm, confirmed, formAction, renderPage, statusOf } from './render.ts';
 
 /** The id in the path, parsed by the route's schema (every route here has `idParams` or an extension of it). */
 const idOf = (request: FastifyRequest) => idParams.parse(request.params).id;
@@ -65,15 +65,31 @@ export const uiSharingRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.post(
     '/secrets/:id/shares/:shareId/delete',
-    { preHandler: app.csrfProtection, schema: uiSchema({ params: shareParams }) },
-    async (request, reply) =>
-      formAction(
+    { preHandler: app.csrfProtection, schema: uiSchema({ params: shareParams, body: form({ confirm: text(10) }) }) },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const { id, shareId } = request.params;
+      if (!confirmed(request.body)) {
+        const secret = await secrets.get(principal, id, { for: 'unshare' });
+        const share = (await shares.shares(principal, secret.id)).find((s) => s.id === shareId);
+        const recipient = share ? `${share.kind === 'user' ? 'User' : 'Group'} ${share.label}` : 'The recipient';
+        return askToConfirm(request, reply, {
+          title: 'Remove this share?',
+          question: `${recipient} will no longer be able to use ${secret.name}.`,
+          action: `/secrets/${secret.id}/shares/${encodeURIComponent(shareId)}/delete`,
+          button: 'Remove share',
+          back: `/secrets/${secret.id}/shares`,
+          danger: true,
+        });
+      }
+      return formAction(
         async () => {
-          await shares.unshare(principalOf(request), request.params.id, request.params.shareId);
+          await shares.unshare(principal, id, shareId);
           return redirectWith(reply, `/secrets/${idOf(request)}/shares`, 'unshared');
         },
-        (message) => sharesPage(request, reply.status(409), message),
-      ),
+        (message, error) => sharesPage(request, reply.status(statusOf(error)), message),
+      );
+    },
   );
 
   app.get('/secrets/:id/versions', { schema: uiSchema({ params: idParams }) }, (request, reply) =>
@@ -84,10 +100,23 @@ export const uiSharingRoutes: FastifyPluginAsyncZod = async (app) => {
     '/secrets/:id/rollback',
     {
       preHandler: app.csrfProtection,
-      schema: uiSchema({ params: idParams, body: form({ version: text(20), reason: text(500) }) }),
+      schema: uiSchema({ params: idParams, body: form({ version: text(20), reason: text(500), confirm: text(10) }) }),
     },
     async (request, reply) => {
       const body = request.body;
+      if (!confirmed(body)) {
+        const secret = await secrets.get(principalOf(request), idOf(request), { for: 'rollback' });
+        return askToConfirm(request, reply, {
+          title: `Roll back ${secret.name}?`,
+          question:
+            `A new version ${secret.version + 1} will hold the values of version ${body.version}; ` +
+            'the versions in between stay in the history.',
+          action: `/secrets/${secret.id}/rollback`,
+          fields: { version: body.version, reason: body.reason },
+          button: `Roll back to version ${body.version}`,
+          back: `/secrets/${secret.id}/versions`,
+        });
+      }
       return formAction(
         async () => {
           await secrets.rollback(principalOf(request), idOf(request), Number(body.version), { reason: body.reason });

@@ -1,11 +1,12 @@
 /** The signed-in user's API tokens: create (shown once), list, revoke. */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { NotFoundError } from '../../errors.ts';
 import { principalOf, requireSession } from '../plugins/auth.plugin.ts';
 import { keepNewToken, redirectWith, takeNewToken } from './flash.ts';
 import { form, idParams, text, uiSchema } from './form-schemas.ts';
 import { redirectTo } from './paths.ts';
-import { formAction, renderPage } from './render.ts';
+import { askToConfirm, confirmed, formAction, renderPage } from './render.ts';
 
 const tokenForm = form({ name: text(200), expiresInDays: text(10), scope: text(10), currentPassword: text(1000) });
 
@@ -51,9 +52,24 @@ export const uiTokensRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.post(
     '/tokens/:id/revoke',
-    { preHandler: app.csrfProtection, schema: uiSchema({ params: idParams }) },
+    { preHandler: app.csrfProtection, schema: uiSchema({ params: idParams, body: form({ confirm: text(10) }) }) },
     async (request, reply) => {
-      await sessions.revokeToken(principalOf(request), request.params.id);
+      const principal = principalOf(request);
+      if (!confirmed(request.body)) {
+        const token = (await sessions.tokens(principal)).find((t) => t.id === request.params.id);
+        if (!token) throw new NotFoundError(`No token ${request.params.id}`);
+        return askToConfirm(request, reply, {
+          title: `Revoke ${token.name}?`,
+          question:
+            `Scripts using the token ${token.name} (and every token created with it) stop working at once. ` +
+            'This cannot be undone.',
+          action: `/tokens/${token.id}/revoke`,
+          button: 'Revoke token',
+          back: '/tokens',
+          danger: true,
+        });
+      }
+      await sessions.revokeToken(principal, request.params.id);
       return redirectWith(reply, '/tokens', 'token-revoked');
     },
   );
