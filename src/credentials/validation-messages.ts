@@ -55,10 +55,17 @@ export function fieldIssuesOf(
       continue;
     }
     const sub = issue.path.slice(1);
+    // A row of a name/value list is named by its position and, for its value, by its (public) name.
+    const rowName = sub.length > 0 ? valueAt(input, [key!, sub[0]!, 'name']) : undefined;
     const subject =
       sub.length === 0
         ? field.label
-        : `${field.label} #${Number(sub[0]) + 1}${sub[1] === undefined ? '' : ` ${String(sub[1])}`}`;
+        : m.pairPart(
+            field.label,
+            Number(sub[0]) + 1,
+            sub[1] === undefined ? '' : String(sub[1]),
+            typeof rowName === 'string' && rowName.trim() !== '' ? rowName.trim() : undefined,
+          );
     out.push({ path, message: sentence(subject, describe(issue, input, m)) });
   }
   // One message per field: the first problem is the one to fix first.

@@ -39,6 +39,9 @@ const en = {
   atMost: (n: number) => `must be at most ${n}`,
   pairValueKept: (label: string, index: number, name: string) =>
     `${label} #${index} value must not be empty: nothing is stored for "${name}"`,
+  /** What a message about one part of a name/value row is about: the row's value by the row's name when it has one. */
+  pairPart: (label: string, row: number, part: string, name: string | undefined) =>
+    part === 'value' && name ? `Value of "${name}"` : `${label}, row ${row}${part ? `, ${part}` : ''}`,
   reenterForDestination: (label: string, moved: string) =>
     `${label} must be entered again: ${moved} changed, and a stored secret is never sent to a new destination`,
   reenterTogether: (label: string, entered: string) =>
@@ -79,6 +82,10 @@ const de: Messages = {
   atMost: (n) => `darf höchstens ${n} sein`,
   pairValueKept: (label, index, name) =>
     `${label} Nr. ${index}: Wert darf nicht leer sein, für „${name}“ ist nichts gespeichert`,
+  pairPart: (label, row, part, name) =>
+    part === 'value' && name
+      ? `Wert von „${name}“`
+      : `${label}, Zeile ${row}${part ? `, ${part === 'value' ? 'Wert' : part === 'name' ? 'Name' : part}` : ''}`,
   reenterForDestination: (label, moved) =>
     `${label} muss erneut eingegeben werden: ${moved} wurde geändert, und ein gespeichertes Secret wird nie an ` +
     'ein neues Ziel gesendet',

@@ -53,13 +53,16 @@ export interface RenderedField extends FormField {
   error: string | undefined;
   /** Editing an existing secret: the stored secret stays if the input is left empty. */
   keepsStored: boolean;
-  rows?: { index: number; name: string }[];
+  /** A name/value list's rows, each with its own error (only that row is marked). */
+  rows?: { index: number; name: string; error: string | undefined; focus?: boolean }[];
   /** Required where shown (showWhen): marked in the label, checked by the server. */
   requiredWhenShown: boolean;
   /** The condition for the form script (data-show-when); absent: always shown. */
   showWhenJson: string | undefined;
   /** The ids of the texts that describe the input (help, "leave empty", error): only ones the page has. */
   describedBy: string | undefined;
+  /** Some rows of a name/value list have errors (shown beside each row, not on the whole list). */
+  listError?: boolean;
   /** The first field with an error gets the focus when the page loads again (autofocus, no script). */
   focus: boolean;
 }
@@ -75,6 +78,8 @@ export function renderFields(
   let focused = options.focusFirstError === false;
   const errorOf = (key: string) =>
     issues.find((i) => i.path === `fields.${key}` || i.path.startsWith(`fields.${key}.`))?.message;
+  const rowErrorOf = (key: string, index: number) =>
+    issues.find((i) => i.path === `fields.${key}.${index}` || i.path.startsWith(`fields.${key}.${index}.`))?.message;
   return model.fields.map((field) => {
     const raw = values[field.key] ?? (editing ? undefined : field.default);
     const error = errorOf(field.key);
@@ -96,14 +101,26 @@ export function renderFields(
       describedBy: describedBy || undefined,
       focus: false,
     };
-    if (error && !focused) {
-      rendered.focus = true;
-      focused = true;
-    }
     if (field.input === 'pairs') {
       const names = Array.isArray(raw) ? raw.map((p) => String((p as { name?: unknown }).name ?? '')) : [];
-      const rows = [...names, '', '', ''].map((name, index) => ({ index, name }));
-      rendered.rows = rows;
+      // Without JavaScript three empty rows are the way to add; pairs.js adds and removes rows as needed.
+      rendered.rows = [...names, '', '', ''].map((name, index) => ({
+        index,
+        name,
+        error: rowErrorOf(field.key, index),
+      }));
+      // The list as a whole is marked only for a problem of the whole list (none given, too many).
+      const whole = issues.find((i) => i.path === `fields.${field.key}`)?.message;
+      rendered.error = whole;
+      rendered.listError = rendered.rows.some((r) => r.error) && !whole;
+    }
+    const firstBadRow = rendered.rows?.find((r) => r.error);
+    if (firstBadRow && !focused) {
+      firstBadRow.focus = true;
+      focused = true;
+    } else if (rendered.error && !focused) {
+      rendered.focus = true;
+      focused = true;
     }
     return rendered;
   });

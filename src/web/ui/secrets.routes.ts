@@ -125,6 +125,7 @@ export const uiSecretsRoutes: FastifyPluginAsyncZod = async (app) => {
       testAction: (state.testable ?? (!editing && type.testable)) ? `${action}/test` : undefined,
       report: state.report,
       conditions: type.definition.fields.some((f) => f.showWhen),
+      lists: type.definition.fields.some((f) => f.style === 'pairs'),
       values: state.values ?? {},
       fields: renderFields(view.formModel, (state.values?.fields as Record<string, unknown>) ?? {}, issues, editing, {
         // The name comes first on the form: an error there takes the focus.

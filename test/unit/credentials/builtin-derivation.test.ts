@@ -246,6 +246,6 @@ describe('update schema: empty secret keeps the stored value', () => {
         ],
       }),
     );
-    expect(error.issues).toEqual([{ path: 'entries.1.name', message: 'Values #2 name: "A" is used twice' }]);
+    expect(error.issues).toEqual([{ path: 'entries.1.name', message: 'Values, row 2, name: "A" is used twice' }]);
   });
 });

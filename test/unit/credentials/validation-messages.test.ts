@@ -57,7 +57,7 @@ const cases: [type: string, input: unknown, issues: { path: string; message: str
     [
       {
         path: 'entries.0.name',
-        message: 'Values #1 name must start with a letter or _ and use only letters, digits, _ . -',
+        message: 'Values, row 1, name must start with a letter or _ and use only letters, digits, _ . -',
       },
     ],
   ],
