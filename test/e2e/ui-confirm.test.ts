@@ -6,40 +6,33 @@
  * a group, a member or a permission confirms with a message; a form's error says the problem,
  * not an API's summary of it.
  */
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type BrowserApp, browserApp, testPassword as password } from '../support/browser-app.ts';
 import { UiClient } from '../support/browser-session.ts';
-import { chromiumArgs, chromiumPath } from '../support/chromium.ts';
-import { type TestApp, testApp } from '../support/http.ts';
+import { chromiumPath } from '../support/chromium.ts';
+import type { TestApp } from '../support/http.ts';
 import { findCanaries } from '../support/leak-scan.ts';
 import { createUser } from '../support/principals.ts';
 
-const password = 'correct horse battery staple';
 const canary = 'CANARY-ui-confirm-password';
 
 describe.skipIf(!chromiumPath)('confirmations and confirmations of success (Chromium)', () => {
+  let b: BrowserApp;
   let h: TestApp;
   let base: string;
-  let browser: Browser;
   let page: Page;
   let adminEmail: string;
   const html: string[] = [];
 
   beforeAll(async () => {
-    h = await testApp('pglite', { TRESOR_LOGIN_ATTEMPTS_PER_MINUTE: '1000' });
-    base = await h.app.listen({ host: '127.0.0.1', port: 0 });
-    browser = await chromium.launch({ executablePath: chromiumPath!, args: chromiumArgs });
-    adminEmail = (await h.tresor.users.get(h.admin, (h.admin as { id: string }).id)).email;
-    page = await (await browser.newContext()).newPage();
-    await page.goto(`${base}/login`);
-    await page.fill('#email', adminEmail);
-    await page.fill('#password', password);
-    await Promise.all([page.waitForURL(/\/secrets$/), page.click('main button[type=submit]')]);
+    b = await browserApp();
+    ({ h, base, adminEmail } = b);
+    page = await b.signIn();
   }, 60_000);
   afterAll(async () => {
     expect(findCanaries(html.join('\n'), [canary])).toEqual([]);
-    await browser?.close();
-    await h?.close();
+    await b?.close();
   });
 
   /** Clicks and waits for the page the click leads to; keeps its HTML for the canary scan. */

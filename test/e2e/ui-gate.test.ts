@@ -8,43 +8,34 @@
  * aria-describedby names a text on the page, the first invalid field has the focus after a
  * server-side error, a skip link, and the current page marked in the navigation.
  */
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type BrowserApp, browserApp, testPassword as password } from '../support/browser-app.ts';
 import { UiClient } from '../support/browser-session.ts';
-import { chromiumArgs, chromiumPath } from '../support/chromium.ts';
+import { chromiumPath } from '../support/chromium.ts';
 import { type TestApp, testApp } from '../support/http.ts';
 import { findCanaries } from '../support/leak-scan.ts';
 import { createUser } from '../support/principals.ts';
 
-const password = 'correct horse battery staple';
 const canary = 'CANARY-ui-gate-api-key';
 const smtpCanary = 'CANARY-ui-gate-smtp-password';
 
 describe.skipIf(!chromiumPath)('the UI offers only what the gate allows (Chromium)', () => {
+  let b: BrowserApp;
   let h: TestApp;
   let base: string;
-  let browser: Browser;
   const html: string[] = [];
 
   beforeAll(async () => {
-    h = await testApp('pglite', { TRESOR_LOGIN_ATTEMPTS_PER_MINUTE: '1000' });
-    base = await h.app.listen({ host: '127.0.0.1', port: 0 });
-    browser = await chromium.launch({ executablePath: chromiumPath!, args: chromiumArgs });
+    b = await browserApp();
+    ({ h, base } = b);
   }, 60_000);
   afterAll(async () => {
     expect(findCanaries(html.join('\n'), [canary, smtpCanary])).toEqual([]);
-    await browser?.close();
-    await h?.close();
+    await b?.close();
   });
 
-  async function signIn(email: string): Promise<Page> {
-    const page = await (await browser.newContext()).newPage();
-    await page.goto(`${base}/login`);
-    await page.fill('#email', email);
-    await page.fill('#password', password);
-    await Promise.all([page.waitForURL(/\/secrets$/), page.click('main button[type=submit]')]);
-    return page;
-  }
+  const signIn = (email: string) => b.signIn(email);
 
   /** Goes to `path`; answers its status, and keeps the page's HTML for the canary scan. */
   async function visit(page: Page, path: string): Promise<number> {
@@ -136,7 +127,7 @@ describe.skipIf(!chromiumPath)('the UI offers only what the gate allows (Chromiu
   });
 
   it('offers a signed-out visitor the sign-in page on an error, never a store', async () => {
-    const page = await (await browser.newContext()).newPage();
+    const page = await (await b.browser.newContext()).newPage();
     const response = await page.goto(`${base}/no-such-page`);
     expect(response!.status()).toBe(404);
     expect(await page.locator('main a:has-text("Sign in")').count()).toBe(1);
@@ -161,7 +152,7 @@ describe.skipIf(!chromiumPath)('the UI offers only what the gate allows (Chromiu
   });
 
   it('marks only what is required on an edit form, describes inputs with texts that exist, and focuses the first invalid field', async () => {
-    const adminEmail = (await h.tresor.users.get(h.admin, (h.admin as { id: string }).id)).email;
+    const adminEmail = b.adminEmail;
     const relay = await h.tresor.secrets.create(h.admin, {
       type: 'smtp',
       name: 'gate-relay',

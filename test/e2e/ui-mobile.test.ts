@@ -6,28 +6,23 @@
  */
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumArgs, chromiumPath } from '../support/chromium.ts';
-import { type TestApp, testApp } from '../support/http.ts';
+import { type BrowserApp, browserApp } from '../support/browser-app.ts';
+import { chromiumPath } from '../support/chromium.ts';
 
 const shots = resolve(import.meta.dirname, '../../test-output/screenshots');
-const password = 'correct horse battery staple';
 
 describe.skipIf(!chromiumPath)('the UI at 390 px and at 1280 px (Chromium)', () => {
-  let h: TestApp;
+  let b: BrowserApp;
   let base: string;
-  let browser: Browser;
-  let adminEmail: string;
 
   beforeAll(async () => {
     mkdirSync(shots, { recursive: true });
-    h = await testApp('pglite', { TRESOR_LOGIN_ATTEMPTS_PER_MINUTE: '1000' });
-    base = await h.app.listen({ host: '127.0.0.1', port: 0 });
-    browser = await chromium.launch({ executablePath: chromiumPath!, args: chromiumArgs });
-    adminEmail = (await h.tresor.users.get(h.admin, (h.admin as { id: string }).id)).email;
+    b = await browserApp();
+    base = b.base;
     for (let i = 0; i < 3; i++)
-      await h.tresor.secrets.create(h.admin, {
+      await b.h.tresor.secrets.create(b.h.admin, {
         type: 'api-key',
         name: `mobile-key-with-a-rather-long-name-${i}`,
         description: 'A description long enough to push a fixed table well past the width of a phone screen',
@@ -35,18 +30,10 @@ describe.skipIf(!chromiumPath)('the UI at 390 px and at 1280 px (Chromium)', () 
       });
   }, 60_000);
   afterAll(async () => {
-    await browser?.close();
-    await h?.close();
+    await b?.close();
   });
 
-  async function signIn(width: number): Promise<Page> {
-    const page = await (await browser.newContext({ viewport: { width, height: 800 } })).newPage();
-    await page.goto(`${base}/login`);
-    await page.fill('#email', adminEmail);
-    await page.fill('#password', password);
-    await Promise.all([page.waitForURL(/\/secrets$/), page.click('main button[type=submit]')]);
-    return page;
-  }
+  const signIn = (width: number) => b.signIn(undefined, { width });
   const pageWidth = (page: Page) => page.evaluate('document.documentElement.scrollWidth');
 
   it('collapses the navigation behind Menu and reflows the store, users and audit tables at 390 px', async () => {

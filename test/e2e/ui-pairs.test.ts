@@ -4,43 +4,32 @@
  * the row it is about and says which value is missing by its name — never "#1 value" — with
  * the focus there, and without JavaScript the form still works with its empty rows.
  */
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Generic } from '../../credential-types/generic.ts';
-import { chromiumArgs, chromiumPath } from '../support/chromium.ts';
-import { type TestApp, testApp } from '../support/http.ts';
+import { type BrowserApp, browserApp } from '../support/browser-app.ts';
+import { chromiumPath } from '../support/chromium.ts';
+import type { TestApp } from '../support/http.ts';
 import { findCanaries } from '../support/leak-scan.ts';
 
-const password = 'correct horse battery staple';
 const canaries = ['CANARY-pairs-api-value', 'CANARY-pairs-db-value', 'CANARY-pairs-extra-value'];
 
 describe.skipIf(!chromiumPath)('name/value lists in the form (Chromium)', () => {
+  let b: BrowserApp;
   let h: TestApp;
   let base: string;
-  let browser: Browser;
-  let adminEmail: string;
   const html: string[] = [];
 
   beforeAll(async () => {
-    h = await testApp('pglite', { TRESOR_LOGIN_ATTEMPTS_PER_MINUTE: '1000' });
-    base = await h.app.listen({ host: '127.0.0.1', port: 0 });
-    browser = await chromium.launch({ executablePath: chromiumPath!, args: chromiumArgs });
-    adminEmail = (await h.tresor.users.get(h.admin, (h.admin as { id: string }).id)).email;
+    b = await browserApp();
+    ({ h, base } = b);
   }, 60_000);
   afterAll(async () => {
     expect(findCanaries(html.join('\n'), canaries)).toEqual([]);
-    await browser?.close();
-    await h?.close();
+    await b?.close();
   });
 
-  async function signIn(javaScriptEnabled: boolean): Promise<Page> {
-    const page = await (await browser.newContext({ javaScriptEnabled })).newPage();
-    await page.goto(`${base}/login`);
-    await page.fill('#email', adminEmail);
-    await page.fill('#password', password);
-    await Promise.all([page.waitForURL(/\/secrets$/), page.click('main button[type=submit]')]);
-    return page;
-  }
+  const signIn = (javaScriptEnabled: boolean) => b.signIn(undefined, { javaScriptEnabled });
   const visibleRows = (page: Page) => page.locator('fieldset[data-pairs] .pair:visible').count();
   const row = (page: Page, n: number) => page.locator('fieldset[data-pairs] .pair').nth(n);
 
