@@ -299,6 +299,13 @@ export class CredentialType<T extends object = object> {
     return complete;
   }
 
+  /** The secret fields that hold a value: their names, never the values (a page marks only these as sealed). */
+  sealedFields(payload: Payload): string[] {
+    return this.definition.fields
+      .filter((f) => f.secret && payload[f.key] !== undefined && payload[f.key] !== null && payload[f.key] !== '')
+      .map((f) => f.key);
+  }
+
   /** The payload without secrets: what a store view, a form or an API response may show. */
   publicFields(payload: Payload): PublicFields {
     const out: PublicFields = {};

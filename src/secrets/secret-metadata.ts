@@ -21,6 +21,8 @@ export interface SecretMetadata {
 export interface SecretDetail extends SecretMetadata {
   fields: PublicFields;
   facts: Record<string, string>;
+  /** The secret fields that hold a value (names only). */
+  sealed: string[];
 }
 
 export interface VersionInfo {

@@ -395,7 +395,12 @@ export function secretServiceFactory({
           throw new ConflictError(`A secret named "${name}" already exists`, 'name');
         throw error;
       }
-      return { ...metadataOf(row), fields: type.publicFields(payload), facts: row.facts ?? {} };
+      return {
+        ...metadataOf(row),
+        fields: type.publicFields(payload),
+        facts: row.facts ?? {},
+        sealed: type.sealedFields(payload),
+      };
     },
 
     /**
@@ -420,7 +425,12 @@ export function secretServiceFactory({
       // Facts were derived once, when the version was written; rows from before then derive them now.
       const facts =
         grant.row.facts ?? (type.inspects ? (await type.inspect(payload).catch(() => ({ facts: {} }))).facts : {});
-      return { ...metadataOf(grant.row), fields: type.publicFields(payload), facts };
+      return {
+        ...metadataOf(grant.row),
+        fields: type.publicFields(payload),
+        facts,
+        sealed: type.sealedFields(payload),
+      };
     },
 
     /** The principal's store (owned plus shared with them directly), or with `all` every secret. */

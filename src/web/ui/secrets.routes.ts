@@ -194,8 +194,13 @@ export const uiSecretsRoutes: FastifyPluginAsyncZod = async (app) => {
             : (f.options?.find((o) => o.value === value)?.label ?? String(value));
       return {
         label: f.label,
-        secret: f.secret && f.input !== 'pairs',
-        display: f.input === 'pairs' ? `${display} (values sealed)` : display,
+        // Marked sealed only when a value is stored: an optional secret left empty shows as not set.
+        secret: f.secret && f.input !== 'pairs' && detail.sealed.includes(f.key),
+        display:
+          f.input === 'pairs' ? `${display} (values sealed)` : f.secret && value === undefined ? 'not set' : display,
+        // PEM text in a monospace block, collapsed: it is long, and rarely what a reader came for.
+        pem: !f.secret && f.style === 'pem' && typeof value === 'string',
+        lines: typeof value === 'string' ? value.trim().split('\n').length : 0,
       };
     });
     return renderPage(request, reply, 'secret-view', {
