@@ -32,9 +32,9 @@ describe.skipIf(!chromiumPath)("a certificate's page (Chromium)", () => {
   it('marks as sealed only what is stored, and folds the PEM chain into a monospace block', async () => {
     const page = await b.signIn();
     await page.goto(`${b.base}/secrets/${secretId}`);
-    const valueOf = (label: string) => page.locator(`dl.fields dt:text-is("${label}") + dd`).textContent();
-    expect(await valueOf('Private key')).toContain('(sealed)');
-    expect(await valueOf('Passphrase')).toBe('not set');
+    const shownValue = (label: string) => page.locator(`dl.fields dt:text-is("${label}") + dd`).textContent();
+    expect(await shownValue('Private key')).toContain('(sealed)');
+    expect(await shownValue('Passphrase')).toBe('not set');
 
     const pem = page.locator('dl.fields details.pem');
     expect(await pem.count()).toBe(1);
