@@ -149,7 +149,6 @@ export function accessGateFactory({ db, audit, cache, payloads }: AccessGateDeps
     return row && { row, facts, relation: await relationOf(tx, row, facts, useCache) };
   }
 
-  /** Records a refusal and throws it (outside any transaction: the row goes through group commit). */
   /**
    * Whether the principal may create a secret of `type` (the problem, if not) and the group
    * the type's sharing rule binds it to. A rule naming a group that does not exist is the
@@ -180,6 +179,7 @@ export function accessGateFactory({ db, audit, cache, payloads }: AccessGateDeps
     return { requiredGroup };
   }
 
+  /** Records a refusal and throws it (outside any transaction: the row goes through group commit). */
   async function refuse(
     principal: Principal,
     operation: string,
@@ -360,13 +360,13 @@ export function accessGateFactory({ db, audit, cache, payloads }: AccessGateDeps
      */
     async creatable(principal: Principal, types: readonly CredentialType[]): Promise<CredentialType[]> {
       const facts = await factsOf(principal);
+      // Without the permission (or with a read-only token) no type is creatable: ask once, not per type.
+      if ((await createDecision(principal, facts, undefined)).problem) return [];
       const allowed: CredentialType[] = [];
       for (const type of types) {
         // A type whose sharing rule names a missing group is offered to nobody.
         const decision = await createDecision(principal, facts, type).catch(() => undefined);
         if (decision && !decision.problem) allowed.push(type);
-        // Without the permission no type is creatable: no need to ask for the others.
-        else if (decision && !type.definition.sharing) break;
       }
       return allowed;
     },

@@ -320,6 +320,11 @@ export function secretServiceFactory({
       return type;
     },
 
+    /** Refused (and audited) as a create would be for whoever may create nothing at all; the type picker asks it. */
+    async mayCreateAny(principal: Principal): Promise<void> {
+      await gate.create(principal, undefined, '');
+    },
+
     async create(principal: Principal, input: CreateSecretInput): Promise<SecretDetail> {
       const type = registry.find(typeof input.type === 'string' ? input.type : '');
       // Permission first: a principal who may not create learns nothing from validating its input.

@@ -87,8 +87,9 @@ export const uiSecretsRoutes: FastifyPluginAsyncZod = async (app) => {
 
   // Only what the gate allows: the picker lists the types this user may create (403 with none).
   app.get('/secrets/new', async (request, reply) => {
+    // Without the permission: 403 (audited). With it, the types this user may create (perhaps none).
+    await secrets.mayCreateAny(principalOf(request));
     const types = await secrets.creatableTypes(principalOf(request));
-    if (types.length === 0) await secrets.typeToCreate(principalOf(request), '');
     return renderPage(request, reply, 'type-picker', {
       title: 'Create',
       types: types.map((t) => typeView(t, request.locale)),
