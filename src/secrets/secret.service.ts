@@ -439,14 +439,21 @@ export function secretServiceFactory({
     },
 
     /** The principal's store (owned plus shared with them directly), or with `all` every secret. */
-    async list(principal: Principal, options: ListOptions = {}): Promise<SecretMetadata[]> {
+    async list(principal: Principal, options: ListOptions = {}): Promise<readonly SecretMetadata[]> {
       const limit = Math.min(Math.max(options.limit ?? 50, 1), 500);
       const listing = await gate.listing(principal, { all: options.all === true });
       if (!listing) return [];
       const { all: _all, limit: _limit, after, ...filter } = options;
       const page = { limit, ...(after === undefined ? {} : { afterName: after }) };
-      const load = () => secretStore.list(db, { ...filter, access: listing.access }, page);
-      const rows = cache
+      // Frozen, and kept so in the cache: the same page is the same object until a notice drops it,
+      // so its JSON is written once (serializer.ts) instead of on every request.
+      const load = async () =>
+        Object.freeze(
+          (await secretStore.list(db, { ...filter, access: listing.access }, page)).map((row) =>
+            Object.freeze(metadataOf(row)),
+          ),
+        );
+      const items = cache
         ? await cache.through('lists', JSON.stringify([listing.key, filter, page]), load)
         : await load();
       // Listing everything is a manager's read of every name: on record.
@@ -456,10 +463,10 @@ export function secretServiceFactory({
           event: {
             action: 'secret.listed',
             target: { id: null, name: 'all secrets' },
-            details: { all: true, count: rows.length },
+            details: { all: true, count: items.length },
           },
         });
-      return rows.map(metadataOf);
+      return items;
     },
 
     async update(principal: Principal, ref: string, input: UpdateSecretInput): Promise<UpdateResult> {

@@ -179,6 +179,20 @@ describe.each(databaseKinds)('REST API: secrets on %s', (kind) => {
     expect((await h.api('GET', '/api/v1/secrets?limit=0', admin)).statusCode).toBe(422);
   });
 
+  it('answers a listing read again with what changed since, though the same page is written from memory', async () => {
+    const created = (await h.api('POST', '/api/v1/secrets', admin, smtpBody('listed-again'))).json();
+    const listing = async () =>
+      (await h.api('GET', '/api/v1/secrets?q=listed-again', admin))
+        .json()
+        .items.map((s: { description: string; version: number }) => `${s.description} v${s.version}`);
+    expect(await listing()).toEqual(['relay v1']);
+    expect(await listing()).toEqual(['relay v1']);
+    await h.api('PATCH', `/api/v1/secrets/${created.id}`, admin, { description: 'relay, moved' });
+    expect(await listing()).toEqual(['relay, moved v2']);
+    await h.api('DELETE', `/api/v1/secrets/${created.id}`, admin);
+    expect(await listing()).toEqual([]);
+  });
+
   it('round-trips every built-in type through the API without returning a secret value', async () => {
     for (const sample of await samplePayloads()) {
       canaries.push(...sample.canaries);

@@ -57,4 +57,23 @@ describe('response serialisation', () => {
       expiresAt: null,
     });
   });
+
+  it('writes a frozen answer once and keeps writing it the same, stripped; an answer not frozen is written each time', () => {
+    const write = compile(z.object({ items: z.array(z.object({ id: z.string() })), next: z.string().nullable() }));
+    const frozen = Object.freeze({ items: [{ id: 'a', token: 'CANARY' }], next: null });
+    const first = write(frozen);
+    expect(JSON.parse(first)).toEqual({ items: [{ id: 'a' }], next: null });
+    // Kept by identity: the same frozen object answers with the JSON written the first time.
+    frozen.items[0]!.id = 'changed-inside';
+    expect(write(frozen)).toBe(first);
+    // Another frozen page is its own answer.
+    expect(JSON.parse(write(Object.freeze({ items: [{ id: 'b' }], next: 'b' })))).toEqual({
+      items: [{ id: 'b' }],
+      next: 'b',
+    });
+    const open: { items: { id: string }[]; next: null } = { items: [{ id: 'a' }], next: null };
+    write(open);
+    open.items[0]!.id = 'c';
+    expect(JSON.parse(write(open)).items[0].id).toBe('c');
+  });
 });

@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ValidationError } from '../../errors.ts';
+import type { SecretMetadata } from '../../secrets/secret-metadata.ts';
 import { principalOf, requireToken } from '../plugins/auth.plugin.ts';
 import {
   detailJson,
@@ -32,6 +33,23 @@ function ifMatch(request: FastifyRequest): number | undefined {
   const match = /^(?:W\/)?"?(\d{1,9})"?$/.exec(String(header).trim());
   if (!match) throw ValidationError.field('If-Match', 'If-Match must be the ETag you read, like "3"');
   return Number(match[1]);
+}
+
+/**
+ * The answer for a page of the store. The service hands out the same frozen page until a
+ * change drops it from the cache; so is the answer, and the serializer writes it once.
+ */
+const pages = new WeakMap<
+  readonly SecretMetadata[],
+  Readonly<{ items: ReturnType<typeof metadataJson>[]; next: string | null }>
+>();
+function pageOf(items: readonly SecretMetadata[], limit: number) {
+  let page = pages.get(items);
+  if (!page) {
+    page = Object.freeze({ items: items.map(metadataJson), next: items.length === limit ? items.at(-1)!.name : null });
+    if (Object.isFrozen(items)) pages.set(items, page);
+  }
+  return page;
 }
 
 const etag = (reply: FastifyReply, version: number) => reply.header('ETag', `"${version}"`);
@@ -92,7 +110,7 @@ export const secretsRoutes: FastifyPluginAsyncZod = async (app) => {
           : {}),
         ...(q.all === 'true' ? { all: true } : {}),
       });
-      return { items: items.map(metadataJson), next: items.length === q.limit ? items.at(-1)!.name : null };
+      return pageOf(items, q.limit);
     },
   );
 
