@@ -149,6 +149,12 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
     const audit = auditServiceFactory({
       driver: database.driver,
       durability: config.auditDurability,
+      // One connection runs one statement at a time: a second batch in flight would only wait
+      // behind the first, and halve the batches' size (twice the WAL syncs for the same rows).
+      // Each batch's WAL sync blocks the event loop there (Emscripten's file system is synchronous),
+      // so no caller can join a batch while one is written: under load a batch waits 1 ms for
+      // company (audited reads over HTTP, 8 connections: 800/s → 4,400/s, measured).
+      ...(database.driver.kind === 'pglite' ? { maxInFlight: 1, gatherMs: 1 } : {}),
       onAnnounce: (change) => announced.cache?.pending(change),
     });
     const keys = keyServiceFactory({

@@ -83,6 +83,7 @@ export interface AuditOptions {
   durability?: 'flush' | 'commit';
   maxBatch?: number;
   maxInFlight?: number;
+  gatherMs?: number;
   onAnnounce?: (change: Change) => void;
 }
 
@@ -91,11 +92,12 @@ export function auditServiceFactory({
   durability = 'flush',
   maxBatch = 500,
   maxInFlight = 2,
+  gatherMs = 0,
   onAnnounce,
 }: AuditOptions) {
   const batches = groupCommit(
     (rows: ReturnType<typeof rowOf>[]) => auditStore.appendAlone(driver, rows, { durable: durability === 'flush' }),
-    { maxBatch, maxInFlight },
+    { maxBatch, maxInFlight, gatherMs },
   );
 
   return {

@@ -9,22 +9,43 @@
  * database then waiting on all of them. Short of its share, a batch leaves when a batch in
  * flight ends, or, with none in flight, at the end of the event loop turn: a lone caller
  * never waits for company.
+ *
+ * Where writing a batch blocks the event loop (PGlite: its WAL sync is a synchronous call),
+ * no caller can come while a batch is written, so callers never seem to overlap and each
+ * batch would hold one item. `gatherMs` is PostgreSQL's commit_delay for that case: when
+ * items come close together (less than four gathers apart), a batch waits that long for
+ * company before it leaves. A batch that found none turns gathering off for a while, so a
+ * caller that writes one item after another pays the wait once per pause, not every time.
  */
 export interface GroupCommitOptions {
   maxBatch?: number;
   maxInFlight?: number;
+  /** How long a batch waits for company when items come close together; 0 (the default): never. */
+  gatherMs?: number;
 }
+
+/** How long gathering stays off after a batch waited and found no company. */
+const LONELY_PAUSE_MS = 100;
 
 export function groupCommit<T>(
   writeBatch: (items: T[]) => Promise<void>,
-  { maxBatch = 500, maxInFlight = 2 }: GroupCommitOptions = {},
+  { maxBatch = 500, maxInFlight = 2, gatherMs = 0 }: GroupCommitOptions = {},
 ) {
   type Waiting = { item: T; resolve(): void; reject(error: unknown): void };
   let queue: Waiting[] = [];
   let inFlight = 0;
   let inFlightItems = 0;
   let scheduled = false;
-  const stats = { batches: 0, items: 0 };
+  /** When the last item came, and until when gathering is off (a gathered batch found no company). */
+  let lastArrival = Number.NEGATIVE_INFINITY;
+  let lonelyUntil = Number.NEGATIVE_INFINITY;
+  /** Whether an item coming now should wait for company (see `gatherMs`). */
+  function gathering(now: number): boolean {
+    const close = now - lastArrival < 4 * gatherMs;
+    lastArrival = now;
+    return gatherMs > 0 && close && now >= lonelyUntil && inFlight === 0 && queue.length < maxBatch;
+  }
+  const stats = { batches: 0, items: 0, gathered: 0 };
 
   /** The most items outstanding (queued or being written) in the last second: the callers there are to share out. */
   let peak = 0;
@@ -67,17 +88,27 @@ export function groupCommit<T>(
   return {
     add(item: T): Promise<void> {
       return new Promise<void>((resolve, reject) => {
+        const now = performance.now();
+        const gather = gathering(now);
         queue.push({ item, resolve, reject });
         notePeak();
-        if (inFlight < maxInFlight && queue.length >= share()) send();
+        if (!gather && inFlight < maxInFlight && queue.length >= share()) send();
         // Short of its share: with a batch in flight, its end sends what is queued; with none, the end of this turn
-        // does.
+        // does, or the end of the gather.
         else if (inFlight === 0 && !scheduled) {
           scheduled = true;
-          setImmediate(() => {
-            scheduled = false;
-            send();
-          });
+          if (gather)
+            setTimeout(() => {
+              scheduled = false;
+              stats.gathered++;
+              if (queue.length <= 1) lonelyUntil = performance.now() + LONELY_PAUSE_MS;
+              send();
+            }, gatherMs);
+          else
+            setImmediate(() => {
+              scheduled = false;
+              send();
+            });
         }
       });
     },

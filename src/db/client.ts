@@ -81,15 +81,18 @@ export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHand
     // On disk every acknowledged commit is synced (durable-pglite.ts); in memory there is no disk.
     const client = target.dataDir ? openDurablePglite(target.dataDir, { sharedBuffers }) : new PGlite();
     await client.waitReady;
+    // The driver's own users (group commit's audit appends above all) prepare their statements too:
+    // PGlite's query() parses and plans each again, in six trips through the backend (measured).
+    const prepared = withPreparedStatements(client);
     return {
       kind: 'pglite',
       url: undefined,
-      db: drizzlePglite({ client: withPreparedStatements(client), schema }) as unknown as Database,
+      db: drizzlePglite({ client: prepared, schema }) as unknown as Database,
       raw: {
         query: async <T extends Record<string, unknown>>(text: string, params: unknown[] = []) =>
           (await client.query<T>(text, params)).rows,
       },
-      driver: { kind: 'pglite', client },
+      driver: { kind: 'pglite', client: prepared },
       close: once(() => client.close()),
     };
   }

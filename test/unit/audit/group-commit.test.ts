@@ -65,4 +65,49 @@ describe('group commit', () => {
     await expect(gc.add(4)).resolves.toBeUndefined();
     expect(gc.stats().items).toBe(4 - failed.length);
   });
+
+  /** A writer that blocks the event loop while it writes, as PGlite's synchronous WAL sync does. */
+  function blockingWriter(ms: number) {
+    const batches: number[][] = [];
+    const cell = new Int32Array(new SharedArrayBuffer(4));
+    const write = async (items: number[]) => {
+      batches.push(items);
+      Atomics.wait(cell, 0, 0, ms);
+    };
+    return { write, batches };
+  }
+  /** Eight callers, each writing ten items one after another with a turn of the event loop between. */
+  async function eightCallers(gc: { add(item: number): Promise<void> }) {
+    await Promise.all(
+      Array.from({ length: 8 }, async (_, caller) => {
+        for (let i = 0; i < 10; i++) {
+          await new Promise((resolve) => setImmediate(resolve));
+          await gc.add(caller * 10 + i);
+        }
+      }),
+    );
+  }
+  const mean = (batches: number[][]) => batches.flat().length / batches.length;
+
+  it('gathers callers into shared batches when writing blocks the event loop (gatherMs), and only then', async () => {
+    const alone = blockingWriter(2);
+    await eightCallers(groupCommit(alone.write, { maxInFlight: 1 }));
+    const gathered = blockingWriter(2);
+    await eightCallers(groupCommit(gathered.write, { maxInFlight: 1, gatherMs: 1 }));
+    expect(gathered.batches.flat().sort((a, b) => a - b)).toEqual(Array.from({ length: 80 }, (_, i) => i));
+    expect(mean(gathered.batches)).toBeGreaterThan(2);
+    expect(mean(gathered.batches)).toBeGreaterThan(mean(alone.batches) * 2);
+  });
+
+  it('does not make a caller writing one item after another wait for company every time', async () => {
+    const writer = slowWriter(0);
+    const gc = groupCommit(writer.write, { maxInFlight: 1, gatherMs: 5 });
+    const started = performance.now();
+    for (let i = 0; i < 200; i++) await gc.add(i);
+    const elapsed = performance.now() - started;
+    expect(writer.batches.flat()).toHaveLength(200);
+    // Each wait that found no company turns gathering off for 100 ms: at most one wait per pause.
+    expect(gc.stats().gathered).toBeLessThanOrEqual(1 + elapsed / 100);
+    expect(gc.stats().gathered).toBeLessThan(200);
+  });
 });
