@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { parseConfig } from './config.ts';
+import { releaseStrengthDictionaries } from './credentials/password-strength.ts';
 import { printable } from './db/errors.ts';
 import { isTresorError } from './errors.ts';
 import { createLogger } from './logger.ts';
@@ -49,8 +50,12 @@ async function main(): Promise<void> {
   const address = await app.listen({ host: config.host, port: config.port });
   const base = config.publicUrl ?? address;
   const first = await tresor.bootstrap.firstStart({ email: config.adminEmail, password: config.adminPassword });
-  if (first.kind === 'created')
+  if (first.kind === 'created') {
     logger.warn(`Created the first administrator ${first.user.email}; sign in at ${base}/login`);
+    // Checking that password was the only strength check of this start: ~50 MB of dictionaries the
+    // server would otherwise hold for a minute, into every measurement of a first start's memory.
+    releaseStrengthDictionaries();
+  }
   if (first.kind === 'setup') {
     process.stderr.write(
       `\n  Tresor has no users yet. Create the first administrator (link valid 24 hours, works once):\n\n    ` +
