@@ -8,6 +8,7 @@ import type { Database } from '../db/client.ts';
 import type { Principal } from '../identity/principal.ts';
 import type { AuditWriter } from './audit.service.ts';
 import { type AuditQuery, type AuditRow, auditStore } from './audit.store.ts';
+import { type NamedAuditEntry, namedEntries } from './audit-names.ts';
 import { type VerifyResult, verifyChain } from './audit-verify.ts';
 
 export interface AuditEntry {
@@ -70,6 +71,38 @@ export function auditLogServiceFactory({ db, gate }: { db: Database; gate: Pick<
     async query(principal: Principal, q: Partial<AuditQuery> = {}): Promise<AuditEntry[]> {
       await requireAuditRead(principal, 'Reading the audit log');
       return (await auditStore.query(db, { ...q, limit: Math.min(Math.max(q.limit ?? 100, 1), 1000) })).map(entryOf);
+    },
+
+    /**
+     * A page of the trail for people to read: each row with its actor (and whom it acted for)
+     * by today's name and e-mail, whether its secret still exists, and what changed (names of
+     * fields, never values); `newer` / `older` say whether there is a page on either side.
+     */
+    async browse(
+      principal: Principal,
+      q: Omit<AuditQuery, 'limit'> & { limit?: number },
+    ): Promise<{ entries: NamedAuditEntry[]; newer: boolean; older: boolean }> {
+      await requireAuditRead(principal, 'Reading the audit log');
+      const limit = Math.min(Math.max(q.limit ?? 50, 1), 500);
+      const rows = await auditStore.query(db, { ...q, limit });
+      const { before: _before, after: _after, limit: _limit, ...filter } = { ...q, limit };
+      const [newer, older] =
+        rows.length === 0
+          ? [q.before !== undefined, q.after !== undefined]
+          : await Promise.all([
+              auditStore.hasRowBeyond(db, filter, 'newer', rows[0]!.id),
+              auditStore.hasRowBeyond(db, filter, 'older', rows.at(-1)!.id),
+            ]);
+      return { entries: await namedEntries(db, rows.map(entryOf)), newer, older };
+    },
+
+    /** What the filters of the audit page offer: every user (by name and e-mail) and recently audited secrets. */
+    async filterChoices(
+      principal: Principal,
+    ): Promise<{ people: { id: string; email: string; displayName: string }[]; secretNames: string[] }> {
+      await requireAuditRead(principal, 'Reading the audit log');
+      const [people, secretNames] = await Promise.all([auditStore.people(db), auditStore.recentSecretNames(db, 200)]);
+      return { people, secretNames };
     },
 
     /** Every row in chain order, with its lane and hashes, for export (JSON lines to a SIEM). */

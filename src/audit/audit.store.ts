@@ -1,7 +1,7 @@
 /** Database access for the audit trail: chained appends, queries, and the walk for verification. */
-import { and, asc, desc, eq, gte, inArray, lt, lte, type SQL, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, inArray, lt, lte, type SQL, sql } from 'drizzle-orm';
 import type { DatabaseHandle, Executor } from '../db/client.ts';
-import { auditChainHead, auditEvents } from '../db/schema/index.ts';
+import { auditChainHead, auditEvents, groups, secrets, users } from '../db/schema/index.ts';
 import { appendBatch, type Content } from './audit-chain.ts';
 
 type Driver = DatabaseHandle['driver'];
@@ -15,9 +15,21 @@ export interface AuditQuery {
   action?: string;
   from?: Date;
   to?: Date;
-  /** Rows with an id below this (newest first paging). */
+  /** Rows about a secret of this name (any letter case), as the trail recorded it. */
+  targetName?: string;
+  /** Rows with an id below this (newest first paging: the older page). */
   before?: number;
+  /** Rows with an id above this (the newer page; still answered newest first). */
+  after?: number;
   limit: number;
+}
+
+/** Who and what the ids of some rows name today (a user renamed shows the new name). */
+export interface AuditNames {
+  users: Map<string, { email: string; displayName: string }>;
+  groups: Map<string, string>;
+  /** Secrets that still exist, by id. */
+  secrets: Set<string>;
 }
 
 export const auditStore = {
@@ -65,13 +77,82 @@ export const auditStore = {
     if (q.action) where.push(eq(auditEvents.action, q.action));
     if (q.from) where.push(gte(auditEvents.at, q.from));
     if (q.to) where.push(lte(auditEvents.at, q.to));
+    if (q.targetName) where.push(sql`lower(${auditEvents.targetName}) = lower(${q.targetName})`);
     if (q.before) where.push(lt(auditEvents.id, q.before));
+    if (q.after) {
+      // The page just newer than `after`: the oldest rows above it, turned newest first.
+      where.push(gt(auditEvents.id, q.after));
+      const rows = await db
+        .select()
+        .from(auditEvents)
+        .where(and(...where))
+        .orderBy(asc(auditEvents.id))
+        .limit(q.limit);
+      return rows.reverse();
+    }
     return db
       .select()
       .from(auditEvents)
       .where(and(...where))
       .orderBy(desc(auditEvents.id))
       .limit(q.limit);
+  },
+
+  /** Whether any row is newer than `id` or older than `id` under the same filters (for paging links). */
+  async hasRowBeyond(
+    db: Executor,
+    q: Omit<AuditQuery, 'limit' | 'before' | 'after'>,
+    side: 'newer' | 'older',
+    id: number,
+  ) {
+    const rows = await this.query(db, { ...q, limit: 1, ...(side === 'newer' ? { after: id } : { before: id }) });
+    return rows.length > 0;
+  },
+
+  async namesOf(
+    db: Executor,
+    ids: { users: readonly string[]; groups: readonly string[]; secrets: readonly string[] },
+  ): Promise<AuditNames> {
+    const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+    const only = (list: readonly string[]) => [...new Set(list.filter((id) => uuid.test(id)))];
+    const [userIds, groupIds, secretIds] = [only(ids.users), only(ids.groups), only(ids.secrets)];
+    const [userRows, groupRows, secretRows] = await Promise.all([
+      userIds.length === 0
+        ? []
+        : db
+            .select({ id: users.id, email: users.email, displayName: users.displayName })
+            .from(users)
+            .where(inArray(users.id, userIds)),
+      groupIds.length === 0
+        ? []
+        : db.select({ id: groups.id, name: groups.name }).from(groups).where(inArray(groups.id, groupIds)),
+      secretIds.length === 0 ? [] : db.select({ id: secrets.id }).from(secrets).where(inArray(secrets.id, secretIds)),
+    ]);
+    return {
+      users: new Map(userRows.map((u) => [u.id, { email: u.email, displayName: u.displayName }])),
+      groups: new Map(groupRows.map((g) => [g.id, g.name])),
+      secrets: new Set(secretRows.map((r) => r.id)),
+    };
+  },
+
+  /** Every user, by name, for picking whose actions to see. */
+  async people(db: Executor): Promise<{ id: string; email: string; displayName: string }[]> {
+    return db
+      .select({ id: users.id, email: users.email, displayName: users.displayName })
+      .from(users)
+      .orderBy(asc(users.displayName), asc(users.email));
+  },
+
+  /** Names of secrets in the latest rows of the trail, most recent first (the filter's suggestions). */
+  async recentSecretNames(db: Executor, limit: number): Promise<string[]> {
+    const result = await db.execute(sql`
+      select target_name from (
+        select target_name, id from audit_events
+        where action like 'secret.%' and target_id is not null and target_name is not null
+        order by id desc limit 5000
+      ) recent group by target_name order by max(id) desc limit ${limit}`);
+    const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as { target_name: string }[];
+    return rows.map((r) => r.target_name);
   },
 
   /** Current shares whose latest shared/unshared audit event is not a "shared" for the same secret and recipient. */

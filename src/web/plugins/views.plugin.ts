@@ -24,6 +24,26 @@ function files(dir: string): string[] {
   });
 }
 
+type HelperOptions = { data?: { root?: { locale?: string; base?: string } } };
+
+const formats = new Map<string, Intl.DateTimeFormat>();
+/** One formatter per locale and kind (building one costs more than formatting with it). */
+function formatter(locale: string | undefined, kind: 'date' | 'day'): Intl.DateTimeFormat {
+  const key = `${kind}:${locale ?? 'en'}`;
+  let format = formats.get(key);
+  if (!format) {
+    format = new Intl.DateTimeFormat(locale ?? 'en', {
+      dateStyle: 'medium',
+      ...(kind === 'date' ? { timeStyle: 'short' } : {}),
+      timeZone: 'UTC',
+    });
+    formats.set(key, format);
+  }
+  return format;
+}
+const dateFormat = (locale: string | undefined) => formatter(locale, 'date');
+const dayFormat = (locale: string | undefined) => formatter(locale, 'day');
+
 export function createHandlebars(): typeof Handlebars {
   const hbs = Handlebars.create();
   const partials = join(templatesDir, 'partials');
@@ -31,16 +51,27 @@ export function createHandlebars(): typeof Handlebars {
     hbs.registerPartial(relative(partials, file).replace(/\.hbs$/, ''), readFileSync(file, 'utf8'));
   hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
   hbs.registerHelper('defined', (a: unknown) => a !== undefined && a !== null);
-  hbs.registerHelper('date', (value: unknown) =>
-    value instanceof Date
-      ? value.toISOString().replace('T', ' ').slice(0, 16) + ' UTC'
-      : typeof value === 'string'
-        ? value
-        : '',
-  );
+  // A moment in the reader's language (the page's locale), in UTC (the server cannot know the
+  // reader's zone), inside <time> with the exact instant for machines and a hover.
+  hbs.registerHelper('date', (value: unknown, options: HelperOptions) => {
+    const at = value instanceof Date ? value : typeof value === 'string' ? new Date(value) : undefined;
+    if (!at || Number.isNaN(at.getTime())) return typeof value === 'string' ? value : '';
+    const iso = at.toISOString();
+    const shown = `${dateFormat(options.data?.root?.locale).format(at)} UTC`;
+    return new hbs.SafeString(`<time datetime="${iso}" title="${iso}">${hbs.escapeExpression(shown)}</time>`);
+  });
+  // A day only (an expiry), in the reader's language.
+  hbs.registerHelper('day', (value: unknown, options: HelperOptions) => {
+    const at = value instanceof Date ? value : typeof value === 'string' ? new Date(value) : undefined;
+    if (!at || Number.isNaN(at.getTime())) return typeof value === 'string' ? value : '';
+    const shown = dayFormat(options.data?.root?.locale).format(at);
+    return new hbs.SafeString(
+      `<time datetime="${at.toISOString().slice(0, 10)}">${hbs.escapeExpression(shown)}</time>`,
+    );
+  });
   hbs.registerHelper('fieldPartial', (field: { style: string }) => `fields/${field.style}`);
   // Bundled logos are served from /logos (under the mount prefix); URLs and data URIs are used as they are.
-  hbs.registerHelper('logoUrl', (logo: string, options: { data?: { root?: { base?: string } } }) =>
+  hbs.registerHelper('logoUrl', (logo: string, options: HelperOptions) =>
     // A remote logo is served from Tresor's origin (remote-logos.ts); the browser never fetches a third party.
     logo.startsWith('data:image/')
       ? logo

@@ -45,9 +45,15 @@ export async function renderPage(
   // The confirmation of the POST that redirected here, from a one-time cookie (never the URL).
   const flash = takeFlash(request, reply);
   const section = sectionOf(request.url.slice(basePath(request).length));
-  return reply
-    .header('Cache-Control', 'no-store')
-    .view(`pages/${template}.hbs`, { ...chrome, flash, csrf, section, base: basePath(request), ...data });
+  return reply.header('Cache-Control', 'no-store').view(`pages/${template}.hbs`, {
+    ...chrome,
+    flash,
+    csrf,
+    section,
+    base: basePath(request),
+    locale: request.locale,
+    ...data,
+  });
 }
 
 /** Which part of the navigation a path belongs to, for `aria-current`. */

@@ -1,0 +1,127 @@
+/**
+ * Audit rows as people read them: the trail stores ids and labels (`user:<id>`), which stay
+ * true when someone is renamed; a reader wants names. Names are looked up when the page is
+ * read, and what changed is put in words from the row's details — which hold names, ids and
+ * versions only (audit-events.ts), so no value can reach the summary.
+ */
+import type { Executor } from '../db/client.ts';
+import { type AuditNames, auditStore } from './audit.store.ts';
+import type { AuditEntry } from './audit-log.service.ts';
+
+export interface Person {
+  id: string;
+  email: string;
+  displayName: string;
+}
+
+export interface NamedAuditEntry extends AuditEntry {
+  /** The acting user today; undefined for Tresor itself or a user since removed. */
+  actorPerson: Person | undefined;
+  /** Whom a module acted for, in words ("group mail-senders"), when not the actor. */
+  actedFor: string | undefined;
+  /** The secret's id when the row is about a secret that still exists (for a link). */
+  secretId: string | undefined;
+  /** What changed or what the event was about, in words: field names, versions, recipients. */
+  summary: string;
+}
+
+const labelled = (label: string | null, kind: 'user' | 'group') =>
+  label?.startsWith(`${kind}:`) ? label.slice(kind.length + 1) : undefined;
+
+type Details = Record<string, unknown>;
+const list = (value: unknown) => (Array.isArray(value) ? value.filter((v) => typeof v === 'string') : []);
+
+/** The row's details in words. Only keys the event types define are read. */
+export function summaryOf(entry: Pick<AuditEntry, 'action' | 'details'>): string {
+  const d = (entry.details ?? {}) as Details;
+  switch (entry.action) {
+    case 'secret.created':
+      return `Type ${String(d.type)}, version ${String(d.version)}`;
+    case 'secret.updated': {
+      const fields = list(d.changedFields);
+      const parts = [fields.length > 0 ? `Changed fields: ${fields.join(', ')}` : 'No field changed'];
+      if (d.metadataChanged === true) parts.push('description or expiry changed');
+      return `${parts.join('; ')} (version ${String(d.version)})`;
+    }
+    case 'secret.rolled_back':
+      return `Back to version ${String(d.to)}, as version ${String(d.version)}`;
+    case 'secret.deleted':
+      return `Deleted at version ${String(d.version)}`;
+    case 'secret.shared':
+      return `With ${d.recipientKind === 'group' ? 'group ' : ''}${String(d.recipient)}`;
+    case 'secret.unshared':
+      return `No longer with ${d.recipientKind === 'group' ? 'group ' : ''}${String(d.recipient)}`;
+    case 'secret.used':
+      return `Version ${String(d.version)}`;
+    case 'secret.read':
+      return `Viewed ${String(d.view)}`;
+    case 'secret.update_refused':
+      return `Refused fields: ${list(d.fields).join(', ')}`;
+    case 'secret.tested': {
+      const failed = list(d.failedChecks);
+      return `${String(d.passed)} passed, ${String(d.failed)} failed, ${String(d.skipped)} skipped${
+        failed.length > 0 ? ` (failed: ${failed.join(', ')})` : ''
+      }${d.unsaved === true ? '; unsaved values' : ''}`;
+    }
+    case 'secret.listed':
+      return `${String(d.count)} secrets`;
+    case 'access.denied':
+      return String(d.operation ?? '');
+    case 'auth.login':
+    case 'auth.login_failed':
+    case 'auth.logout':
+      return `By ${String(d.method)}`;
+    case 'token.created':
+      return `Scope ${String(d.scope)}, ${d.expiresAt ? `expires ${String(d.expiresAt).slice(0, 10)}` : 'no expiry'}`;
+    case 'permission.granted':
+    case 'permission.revoked':
+      return `${String(d.permission)} (${d.holderKind === 'group' ? 'group' : 'user'})`;
+    case 'user.locale_changed':
+      return `Language ${d.locale === null ? 'as the browser asks' : String(d.locale)}`;
+    case 'user.created':
+      return d.administrator === true ? 'Administrator' : '';
+    case 'key.rotation_started':
+    case 'key.rotation_finished':
+      return `To key version ${String(d.targetVersion)}, ${String(d.rewrapped)} re-wrapped`;
+    default:
+      return '';
+  }
+}
+
+function named(entry: AuditEntry, names: AuditNames): NamedAuditEntry {
+  const person = entry.actorId ? names.users.get(entry.actorId) : undefined;
+  const forUser = labelled(entry.principal, 'user');
+  const forGroup = labelled(entry.principal, 'group');
+  const forPerson = forUser ? names.users.get(forUser) : undefined;
+  const forGroupName = forGroup ? names.groups.get(forGroup) : undefined;
+  const actedFor = forPerson
+    ? `${forPerson.displayName} <${forPerson.email}>`
+    : forGroupName
+      ? `group ${forGroupName}`
+      : (entry.principal ?? undefined);
+  const aboutSecret = entry.action.startsWith('secret.') && entry.targetId !== null;
+  return {
+    ...entry,
+    actorPerson: person && entry.actorId ? { id: entry.actorId, ...person } : undefined,
+    actedFor,
+    secretId: aboutSecret && names.secrets.has(entry.targetId!) ? entry.targetId! : undefined,
+    summary: summaryOf(entry),
+  };
+}
+
+/** The entries with their people and secrets looked up in three queries for the whole page. */
+export async function namedEntries(db: Executor, entries: AuditEntry[]): Promise<NamedAuditEntry[]> {
+  const userIds: string[] = [];
+  const groupIds: string[] = [];
+  const secretIds: string[] = [];
+  for (const e of entries) {
+    if (e.actorId) userIds.push(e.actorId);
+    const forUser = labelled(e.principal, 'user');
+    const forGroup = labelled(e.principal, 'group');
+    if (forUser) userIds.push(forUser);
+    if (forGroup) groupIds.push(forGroup);
+    if (e.action.startsWith('secret.') && e.targetId) secretIds.push(e.targetId);
+  }
+  const names = await auditStore.namesOf(db, { users: userIds, groups: groupIds, secrets: secretIds });
+  return entries.map((e) => named(e, names));
+}
