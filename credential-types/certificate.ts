@@ -84,6 +84,14 @@ function openKey(pem: string, passphrase: string | undefined): { key?: KeyObject
     de: 'Eine X.509-Zertifikatskette mit privatem Schlüssel, z. B. für TLS oder gegenseitiges TLS.',
   },
   logo: 'certificate.svg',
+  facts: {
+    subject: { label: { en: 'Subject', de: 'Inhaber' } },
+    issuer: { label: { en: 'Issuer', de: 'Aussteller' } },
+    // The leaf's not-after is the secret's expiry, unless the user sets an earlier one.
+    notAfter: { label: { en: 'Valid until', de: 'Gültig bis' }, kind: 'date', expiry: true },
+    fingerprint: { label: { en: 'Fingerprint', de: 'Fingerabdruck' }, kind: 'mono' },
+    chainLength: { label: { en: 'Certificates in the chain', de: 'Zertifikate in der Kette' } },
+  },
 })
 export class Certificate implements CredentialHooks {
   @Field({

@@ -47,6 +47,11 @@ function openSshKey(text: string, passphrase: string | undefined): Opened {
     de: 'Ein privater SSH-Schlüssel für Server oder Git-Hosts.',
   },
   logo: 'ssh-key.svg',
+  facts: {
+    keyType: { label: { en: 'Key type', de: 'Schlüsseltyp' } },
+    publicKey: { label: { en: 'Public key', de: 'Öffentlicher Schlüssel' }, kind: 'mono' },
+    fingerprint: { label: { en: 'Fingerprint', de: 'Fingerabdruck' }, kind: 'mono' },
+  },
 })
 export class SshKey implements CredentialHooks {
   @Field({

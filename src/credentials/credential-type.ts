@@ -319,11 +319,66 @@ export class CredentialType<T extends object = object> {
     return out;
   }
 
-  /** The expiry a payload carries through the type's `expiresFrom` field, if any. */
-  expiresAt(payload: Payload): Date | undefined {
-    const key = this.definition.expiresFrom;
-    const value = key === undefined ? undefined : payload[key];
-    return typeof value === 'string' ? new Date(`${value}T23:59:59.999Z`) : undefined;
+  /**
+   * Facts as people read them, in the order the type declares them: its label in `locale` and
+   * its kind (a date, monospace text); a fact the type does not declare comes last, under its key.
+   */
+  factsIn(
+    facts: Readonly<Record<string, string>> | null | undefined,
+    locale: Locale,
+  ): { key: string; label: string; kind: 'text' | 'date' | 'mono'; value: string }[] {
+    if (!facts) return [];
+    const declared = this.definition.facts
+      .filter((f) => facts[f.key] !== undefined)
+      .map((f) => ({ key: f.key, label: textIn(f.texts.label, locale), kind: f.kind, value: facts[f.key]! }));
+    const known = new Set(this.definition.facts.map((f) => f.key));
+    const rest = Object.entries(facts)
+      .filter(([key]) => !known.has(key))
+      .map(([key, value]) => ({ key, label: key, kind: 'text' as const, value }));
+    return [...declared, ...rest];
+  }
+
+  /**
+   * The expiry the values themselves carry: the type's `expiresFrom` date field (to the end of
+   * that day), or its fact marked `expiry` (a certificate's leaf not-after); the earlier if both.
+   */
+  carriedExpiry(payload: Payload, facts: Readonly<Record<string, string>> | null | undefined): Date | undefined {
+    const { expiresFrom, expiryFact } = this.definition;
+    const field = expiresFrom === undefined ? undefined : payload[expiresFrom];
+    const fromField = typeof field === 'string' ? new Date(`${field}T23:59:59.999Z`) : undefined;
+    const fact = expiryFact === undefined ? undefined : facts?.[expiryFact];
+    const fromFact = fact === undefined ? undefined : new Date(fact);
+    const dates = [fromField, fromFact].filter((d): d is Date => d !== undefined && !Number.isNaN(d.getTime()));
+    return dates.length === 0 ? undefined : new Date(Math.min(...dates.map((d) => d.getTime())));
+  }
+
+  /**
+   * The secret's expiry — the one rule, for create, update and rollback alike: the earlier of
+   * the user's own choice and what the values carry. A user may shorten a certificate's life
+   * (rotate it early), never lengthen it past its not-after.
+   */
+  expiryOf(
+    payload: Payload,
+    facts: Readonly<Record<string, string>> | null | undefined,
+    chosen: Date | null | undefined,
+  ): Date | null {
+    const carried = this.carriedExpiry(payload, facts);
+    if (!chosen) return carried ?? null;
+    return carried && carried < chosen ? carried : chosen;
+  }
+
+  /**
+   * The user's own choice inside a stored expiry: a date before what the stored values carry was
+   * chosen; one equal to it came from them (and follows them when they change).
+   */
+  chosenExpiry(
+    stored: Date | null,
+    payload: Payload,
+    facts: Readonly<Record<string, string>> | null | undefined,
+  ): Date | null {
+    const carried = this.carriedExpiry(payload, facts);
+    if (!stored || !carried) return stored;
+    return stored < carried ? stored : null;
   }
 
   private keepSecret(

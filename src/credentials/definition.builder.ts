@@ -287,6 +287,18 @@ export function buildDefinition<T extends object>(
       fail(`expiresFrom "${type.expiresFrom}" must name a date field of the type`, type.expiresFrom);
   }
   checkAuthenticate(className, type, fields);
+  const facts = Object.entries(type.facts ?? {}).map(([key, fact]) =>
+    Object.freeze({
+      key,
+      texts: Object.freeze({ label: frozenTranslations(fact.label) }),
+      kind: fact.kind ?? (fact.expiry ? 'date' : 'text'),
+    }),
+  );
+  const expiring = Object.entries(type.facts ?? {}).filter(([, fact]) => fact.expiry === true);
+  if (expiring.length > 1)
+    fail(`facts: at most one may be the expiry (${expiring.map(([key]) => key).join(', ')} are)`, expiring[1]![0]);
+  if (expiring[0] && (type.facts?.[expiring[0][0]]?.kind ?? 'date') !== 'date')
+    fail(`facts: the expiry fact "${expiring[0][0]}" must be of kind 'date'`, expiring[0][0]);
   const texts = Object.freeze({
     name: frozenTranslations(type.name),
     description: frozenTranslations(type.description),
@@ -300,6 +312,8 @@ export function buildDefinition<T extends object>(
     logo: type.logo,
     sharing: type.sharing ? Object.freeze({ ...type.sharing }) : undefined,
     expiresFrom: type.expiresFrom,
+    facts: Object.freeze(facts),
+    expiryFact: expiring[0]?.[0],
     authenticate: type.authenticate ? Object.freeze({ ...type.authenticate }) : undefined,
     // Copied, not frozen in place: the author's own options object stays theirs.
     allowedDomains: type.allowedDomains

@@ -57,6 +57,12 @@ export interface FieldDefinition {
   showWhen: ShowWhen | undefined;
 }
 
+export interface FactDefinition {
+  key: string;
+  texts: { label: Translations };
+  kind: 'text' | 'date' | 'mono';
+}
+
 export interface CredentialDefinition<T extends object = object> {
   id: string;
   name: string;
@@ -67,6 +73,10 @@ export interface CredentialDefinition<T extends object = object> {
   logo: string;
   sharing: SharingRule | undefined;
   expiresFrom: string | undefined;
+  /** The facts' labels and kinds, in the order the type declared them. */
+  facts: readonly FactDefinition[];
+  /** The fact whose ISO date is the expiry the values carry (a certificate's leaf not-after). */
+  expiryFact: string | undefined;
   authenticate: Authenticate | undefined;
   allowedDomains: readonly (string | { field: string })[] | undefined;
   className: string;

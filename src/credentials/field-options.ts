@@ -119,8 +119,15 @@ export interface CredentialOptions {
   /** An https URL, a data: URI, or the file name of a bundled asset in `credential-types/logos/`. */
   logo: string;
   sharing?: SharingRule;
-  /** A `date` field whose value becomes the secret's expiry. */
+  /** A `date` field whose value becomes the secret's expiry (unless the user sets an earlier one). */
   expiresFrom?: string;
+  /**
+   * The facts the `facts()` hook derives, as people should read them: a label, and `kind: 'date'`
+   * for an ISO instant (shown in the reader's language) or `'mono'` for a fingerprint or key. At most
+   * one may be the `expiry`: its date becomes the secret's expiry (a certificate's leaf not-after),
+   * unless the user sets an earlier one. A fact left out is shown under its key.
+   */
+  facts?: Readonly<Record<string, FactOptions>>;
   /**
    * How the credential is applied to an HTTP request (n8n's generic `authenticate`), for
    * modules that call `context.http()`: they send requests with it and never see the value.
@@ -131,6 +138,12 @@ export interface CredentialOptions {
    * `{ field }` for the host (and port) of one of the type's url fields. Required with `authenticate`.
    */
   allowedDomains?: readonly (string | { field: string })[];
+}
+
+export interface FactOptions {
+  label: Text;
+  kind?: 'text' | 'date' | 'mono';
+  expiry?: boolean;
 }
 
 /** Each names the fields it takes its values from. */

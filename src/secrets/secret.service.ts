@@ -134,9 +134,10 @@ export function secretServiceFactory({
   interface Prepared {
     payload: Payload;
     entered: string[];
-    expiresAt: Date | null;
+    /** The user's own expiry (given now, or kept from before); the values may bring it earlier. */
+    chosenExpiry: Date | null;
     payloadChanged: boolean;
-    metadataChanged: boolean;
+    descriptionChanged: boolean;
     description: string;
   }
 
@@ -153,20 +154,14 @@ export function secretServiceFactory({
       payload = type.parseUpdate(fields, current);
       entered = type.enteredSecrets(fields);
     }
-    const expiresAt = type.definition.expiresFrom
-      ? (type.expiresAt(payload) ?? null)
-      : plan.expiresAt === undefined
-        ? row.expiresAt
-        : plan.expiresAt;
     return {
       payload,
       entered,
-      expiresAt,
+      chosenExpiry:
+        plan.expiresAt === undefined ? type.chosenExpiry(row.expiresAt, current, row.facts) : plan.expiresAt,
       // An entered secret value is a change even when equal to the stored one: "unchanged" would confirm a guess.
       payloadChanged: entered.length > 0 || canonicalJson(payload) !== canonicalJson(current),
-      metadataChanged:
-        (plan.description !== undefined && plan.description !== row.description) ||
-        expiresAt?.getTime() !== row.expiresAt?.getTime(),
+      descriptionChanged: plan.description !== undefined && plan.description !== row.description,
       description: plan.description ?? row.description,
     };
   }
@@ -181,14 +176,17 @@ export function secretServiceFactory({
     facts: Record<string, string> | null,
     reason: string,
   ): Promise<UpdateResult> {
-    if (!next.payloadChanged && !next.metadataChanged) return { secret: metadataOf(row), changed: false };
     const type = typeOf(row);
+    // The expiry follows the new values (their facts are known by now) and the user's choice.
+    const expiresAt = type.expiryOf(next.payload, facts, next.chosenExpiry);
+    const metadataChanged = next.descriptionChanged || expiresAt?.getTime() !== row.expiresAt?.getTime();
+    if (!next.payloadChanged && !metadataChanged) return { secret: metadataOf(row), changed: false };
     const version = row.version + 1;
     await writeVersion(tx, row, version, next.payload, principal, reason);
     const updated = await secretStore.advance(tx, row.id, {
       version,
       description: next.description,
-      expiresAt: next.expiresAt,
+      expiresAt,
       facts,
       updatedAt: new Date(),
       updatedBy: actingUserId(principal),
@@ -206,7 +204,7 @@ export function secretServiceFactory({
         event: {
           action: 'secret.updated',
           target: { id: row.id, name: row.name },
-          details: { version, changedFields, metadataChanged: next.metadataChanged },
+          details: { version, changedFields, metadataChanged },
         },
       },
     ]);
@@ -361,7 +359,7 @@ export function secretServiceFactory({
         createdBy: userId,
         updatedAt: new Date(),
         updatedBy: userId,
-        expiresAt: type.expiresAt(payload) ?? input.expiresAt ?? null,
+        expiresAt: type.expiryOf(payload, facts, input.expiresAt),
         lastUsedAt: null,
         facts: Object.keys(facts).length > 0 ? facts : null,
       };
@@ -571,7 +569,13 @@ export function secretServiceFactory({
             principal,
             `rolled back to version ${to}${reason ? `: ${reason}` : ''}`,
           );
-          const expiresAt = type.definition.expiresFrom ? (type.expiresAt(payload) ?? null) : row.expiresAt;
+          // The user's choice stays; what the old values carry comes back with them. Only a type
+          // whose values carry an expiry needs the current payload to tell the two apart.
+          const carries = type.definition.expiresFrom !== undefined || type.definition.expiryFact !== undefined;
+          const chosen = carries
+            ? type.chosenExpiry(row.expiresAt, await gate.open(tx, grant, row.version), row.facts)
+            : row.expiresAt;
+          const expiresAt = type.expiryOf(payload, Object.keys(facts).length > 0 ? facts : null, chosen);
           const updated = await secretStore.advance(tx, row.id, {
             version,
             description: row.description,

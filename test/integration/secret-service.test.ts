@@ -200,9 +200,18 @@ describe.each(databaseKinds)('secret service on %s', (kind) => {
       expiresAt: at,
     });
     expect(other.expiresAt?.toISOString()).toBe(at.toISOString());
-    expect((await t.tresor.secrets.list(actor, { expiringBefore: new Date('2031-12-31') })).map((s) => s.name)).toEqual(
-      ['expiring-smtp'],
-    );
+    // Secrets whose values carry a later expiry (the key, now 2032) are not listed; those expiring sooner are.
+    const soon = (await t.tresor.secrets.list(actor, { expiringBefore: new Date('2031-12-31') })).map((s) => s.name);
+    expect(soon).toContain('expiring-smtp');
+    expect(soon).not.toContain('expiring-key');
+    // A date the user sets before the key's own is kept; a later one is not.
+    const earlier = new Date('2031-06-30T00:00:00.000Z');
+    const shortened = await t.tresor.secrets.update(actor, key.id, { expiresAt: earlier });
+    expect(shortened.secret.expiresAt).toEqual(earlier);
+    const renamed = await t.tresor.secrets.update(actor, key.id, { description: 'kept short' });
+    expect(renamed.secret.expiresAt).toEqual(earlier);
+    const later = await t.tresor.secrets.update(actor, key.id, { expiresAt: new Date('2040-01-01T00:00:00Z') });
+    expect(later.secret.expiresAt?.toISOString()).toBe('2032-01-01T23:59:59.999Z');
   });
 
   it('lists with stable pagination by name and filters by type and text', async () => {

@@ -201,6 +201,8 @@ export const uiSecretsRoutes: FastifyPluginAsyncZod = async (app) => {
           f.input === 'pairs' ? `${display} (values sealed)` : f.secret && value === undefined ? 'not set' : display,
         // PEM text in a monospace block, collapsed: it is long, and rarely what a reader came for.
         pem: !f.secret && f.style === 'pem' && typeof value === 'string',
+        // A value worth copying (a host, a user name, a URL): not a secret, a list, a choice or a yes/no.
+        copyable: !f.secret && typeof value === 'string' && value !== '' && f.input !== 'checkbox' && !f.options,
         lines: typeof value === 'string' ? value.trim().split('\n').length : 0,
       };
     });
@@ -209,7 +211,7 @@ export const uiSecretsRoutes: FastifyPluginAsyncZod = async (app) => {
       secret: detail,
       type: typeView(type, request.locale),
       fieldRows,
-      facts: Object.keys(detail.facts).length ? detail.facts : undefined,
+      facts: type.factsIn(detail.facts, request.locale),
       can,
       // A test is a use: offered to whoever may use the secret, for types that declare one.
       testable: can.use && type.testable,

@@ -143,12 +143,20 @@ describe('built-in types: derivation', () => {
     ).toEqual({ entries: [{ name: 'TOKEN', value: '' }] });
   });
 
-  it('takes the API key expiry from its expiry field', () => {
+  it('takes the API key expiry from its expiry field, unless the user chose an earlier one', () => {
     const apiKey = registry.get('api-key');
-    expect(apiKey.expiresAt(apiKey.parseCreate({ key: 'k', expiresOn: '2030-01-31' }))?.toISOString()).toBe(
+    const dated = apiKey.parseCreate({ key: 'k', expiresOn: '2030-01-31' });
+    expect(apiKey.expiryOf(dated, null, undefined)?.toISOString()).toBe('2030-01-31T23:59:59.999Z');
+    expect(apiKey.expiryOf(apiKey.parseCreate({ key: 'k' }), null, null)).toBeNull();
+    const earlier = new Date('2029-06-30T00:00:00.000Z');
+    expect(apiKey.expiryOf(dated, null, earlier)).toEqual(earlier);
+    // Never later than the values carry.
+    expect(apiKey.expiryOf(dated, null, new Date('2031-01-01T00:00:00.000Z'))?.toISOString()).toBe(
       '2030-01-31T23:59:59.999Z',
     );
-    expect(apiKey.expiresAt(apiKey.parseCreate({ key: 'k' }))).toBeUndefined();
+    // Stored: a date before the field's was chosen; the field's own date came from it.
+    expect(apiKey.chosenExpiry(earlier, dated, null)).toEqual(earlier);
+    expect(apiKey.chosenExpiry(new Date('2030-01-31T23:59:59.999Z'), dated, null)).toBeNull();
   });
 });
 

@@ -152,6 +152,40 @@ describe('registry: refusing malformed types, naming class and field', () => {
     );
   });
 
+  it('declares facts with labels and at most one expiry, which must be a date', () => {
+    const { registry, Credential, Field } = fresh();
+    @Credential({
+      ...type('two-expiries'),
+      facts: { a: { label: 'A', expiry: true }, b: { label: 'B', expiry: true } },
+    })
+    class TwoExpiries {
+      @Field({ label: 'X' }) x!: string;
+    }
+    expect(thrown(() => registry.register(TwoExpiries)).message).toMatch(/at most one may be the expiry \(a, b are\)/);
+    @Credential({ ...type('mono-expiry'), facts: { a: { label: 'A', kind: 'mono', expiry: true } } })
+    class MonoExpiry {
+      @Field({ label: 'X' }) x!: string;
+    }
+    expect(thrown(() => registry.register(MonoExpiry)).message).toMatch(/expiry fact "a" must be of kind 'date'/);
+    @Credential({
+      ...type('dated'),
+      facts: { until: { label: { en: 'Until', de: 'Bis' }, expiry: true }, id: { label: 'Id', kind: 'mono' } },
+    })
+    class Dated {
+      @Field({ label: 'X' }) x!: string;
+    }
+    const dated = registry.register(Dated);
+    expect(dated.definition.expiryFact).toBe('until');
+    expect(dated.factsIn({ id: 'k1', extra: 'e', until: '2030-01-01T00:00:00.000Z' }, 'de')).toEqual([
+      { key: 'until', label: 'Bis', kind: 'date', value: '2030-01-01T00:00:00.000Z' },
+      { key: 'id', label: 'Id', kind: 'mono', value: 'k1' },
+      { key: 'extra', label: 'extra', kind: 'text', value: 'e' },
+    ]);
+    const facts = { until: '2030-01-01T00:00:00.000Z' };
+    expect(dated.expiryOf({}, facts, null)?.toISOString()).toBe('2030-01-01T00:00:00.000Z');
+    expect(dated.expiryOf({}, facts, new Date('2029-01-01'))?.toISOString()).toBe('2029-01-01T00:00:00.000Z');
+  });
+
   it('refuses number shorthand on a text field and a field without a label', () => {
     const { registry, Credential, Field } = fresh();
     @Credential(type('mixed'))
