@@ -3,7 +3,9 @@
  * (the configured database, acting as Tresor itself, for administration) and remote (the
  * REST API with a bearer token). Commands cannot tell which one they talk to.
  */
+
 import type { Share, ShareTarget } from '../secrets/share.service.ts';
+import type { FieldChange } from '../secrets/version-compare.ts';
 
 /** Secret metadata as both backends return it (dates as ISO strings). */
 export interface SecretInfo {
@@ -25,6 +27,12 @@ export interface VersionRow {
   version: number;
   createdAt: string;
   reason: string;
+}
+
+export interface Comparison {
+  from: VersionRow;
+  to: VersionRow;
+  fields: FieldChange[];
 }
 
 export interface TypeInfo {
@@ -64,6 +72,8 @@ export interface SecretsBackend {
   unshare(ref: string, shareId: string): Promise<void>;
   versions(ref: string): Promise<VersionRow[]>;
   rollback(ref: string, to: number, reason?: string): Promise<SecretInfo>;
+  /** What changed between two versions (the API's answer: a secret field says only whether it changed). */
+  compare(ref: string, from: number, to: number): Promise<Comparison>;
   /** Runs the type's connection test on the stored secret. */
   test(ref: string): Promise<TestOutcome>;
 }

@@ -49,6 +49,14 @@ export function localBackend(tresor: Tresor): SecretsBackend {
     share: (ref, target) => tresor.shares.share(me, ref, target),
     unshare: (ref, shareId) => tresor.shares.unshare(me, ref, shareId),
     versions: async (ref) => (await tresor.secrets.versions(me, ref)).map((v) => isoDates(v) as unknown as VersionRow),
+    compare: async (ref, from, to) => {
+      const compared = await tresor.secrets.compare(me, ref, from, to);
+      return {
+        from: isoDates(compared.from) as unknown as VersionRow,
+        to: isoDates(compared.to) as unknown as VersionRow,
+        fields: compared.fields,
+      };
+    },
     rollback: async (ref, to, reason) =>
       info(await tresor.secrets.rollback(me, ref, to, reason === undefined ? {} : { reason })),
     // Tresor itself manages secrets but never uses their values (secret.policy.ts); a test is a use.

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { type ErrorCode, errorCodes, TresorError, ValidationError } from '../errors.ts';
 import type { Share } from '../secrets/share.service.ts';
-import type { SecretInfo, SecretsBackend, TestOutcome, TypeInfo, VersionRow } from './backend.ts';
+import type { Comparison, SecretInfo, SecretsBackend, TestOutcome, TypeInfo, VersionRow } from './backend.ts';
 
 /** The API's error body (src/web/plugins/errors.plugin.ts), as far as the CLI reads it. */
 const errorBody = z.object({
@@ -87,6 +87,7 @@ export function remoteBackend(target: RemoteTarget): SecretsBackend {
     share: (ref, t) => call<Share>('POST', `/secrets/${enc(ref)}/shares`, t),
     unshare: (ref, shareId) => call<void>('DELETE', `/secrets/${enc(ref)}/shares/${enc(shareId)}`),
     versions: async (ref) => (await call<{ items: VersionRow[] }>('GET', `/secrets/${enc(ref)}/versions`)).items,
+    compare: (ref, from, to) => call<Comparison>('GET', `/secrets/${enc(ref)}/versions/compare?from=${from}&to=${to}`),
     rollback: (ref, to, reason) =>
       call<SecretInfo>('POST', `/secrets/${enc(ref)}/rollback`, {
         version: to,

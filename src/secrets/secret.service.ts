@@ -35,6 +35,7 @@ import { metadataOf, type SecretDetail, type SecretMetadata, type VersionInfo } 
 import { referenceChecks } from './secret-references.ts';
 import { descriptionSchema, reasonSchema, secretNameSchema } from './secret-rules.ts';
 import { shareStore } from './share.store.ts';
+import { compareVersions, type FieldChange } from './version-compare.ts';
 
 export type {
   CreateSecretInput,
@@ -524,6 +525,42 @@ export function secretServiceFactory({
       const { row } = await gate.check(principal, ref, 'versions');
       await recordRead(principal, row, 'versions');
       return secretStore.versions(db, row.id);
+    },
+
+    /**
+     * What changed from version `from` to version `to` (either order): non-secret fields old →
+     * new, secret fields changed or not (version-compare.ts). For whoever may read the secret;
+     * on record as a read of its versions.
+     */
+    async compare(
+      principal: Principal,
+      ref: string,
+      from: number,
+      to: number,
+    ): Promise<{ secret: SecretMetadata; from: VersionInfo; to: VersionInfo; fields: FieldChange[] }> {
+      for (const [name, v] of [
+        ['from', from],
+        ['to', to],
+      ] as const)
+        if (!Number.isInteger(v) || v < 1) throw ValidationError.field(name, 'Version must be a whole number from 1');
+      const grant = await gate.check(principal, ref, 'read');
+      const { row } = grant;
+      const versions = await secretStore.versions(db, row.id);
+      const infoOf = (v: number, field: 'from' | 'to') => {
+        const info = versions.find((i) => i.version === v);
+        if (!info)
+          throw ValidationError.field(field, `Secret "${row.name}" has no version ${v} (latest is ${row.version})`);
+        return info;
+      };
+      const [fromInfo, toInfo] = [infoOf(from, 'from'), infoOf(to, 'to')];
+      const [before, after] = await Promise.all([gate.open(db, grant, from), gate.open(db, grant, to)]);
+      await recordRead(principal, row, 'versions');
+      return {
+        secret: metadataOf(row),
+        from: fromInfo,
+        to: toInfo,
+        fields: compareVersions(typeOf(row), before, after),
+      };
     },
 
     /** Writes a new version holding version `to`'s payload; history is never rewritten. */

@@ -4,6 +4,7 @@ import { databaseKinds } from '../support/databases.ts';
 import { type TestApp, testApp } from '../support/http.ts';
 import { findCanaries } from '../support/leak-scan.ts';
 import { samplePayloads } from '../support/payloads.ts';
+import { createUser } from '../support/principals.ts';
 
 describe.each(databaseKinds)('REST API: secrets on %s', (kind) => {
   let h: TestApp;
@@ -191,6 +192,40 @@ describe.each(databaseKinds)('REST API: secrets on %s', (kind) => {
     expect(await listing()).toEqual(['relay, moved v2']);
     await h.api('DELETE', `/api/v1/secrets/${created.id}`, admin);
     expect(await listing()).toEqual([]);
+  });
+
+  it('compares two versions: non-secret fields old → new, a secret field only changed or not', async () => {
+    const created = (await h.api('POST', '/api/v1/secrets', admin, smtpBody('compared'))).json();
+    const newPassword = 'CANARY-api-compared-2';
+    canaries.push(newPassword);
+    await h.api('PATCH', `/api/v1/secrets/${created.id}`, admin, {
+      fields: { host: 'smtp2.example.test', username: 'mailer', password: newPassword },
+      reason: 'moved relay',
+    });
+    await h.api('PATCH', `/api/v1/secrets/${created.id}`, admin, { description: 'relay, moved' });
+    const compare = (query: string) => h.api('GET', `/api/v1/secrets/${created.id}/versions/compare?${query}`, admin);
+    const diff = (await compare('from=1&to=2')).json();
+    expect(diff.to).toMatchObject({ version: 2, reason: 'moved relay' });
+    const byKey = Object.fromEntries(diff.fields.map((f: { key: string }) => [f.key, f]));
+    expect(byKey.host).toEqual({
+      key: 'host',
+      secret: false,
+      changed: true,
+      from: 'smtp.example.test',
+      to: 'smtp2.example.test',
+    });
+    expect(byKey.username).toMatchObject({ changed: false, from: 'mailer', to: 'mailer' });
+    expect(byKey.password).toEqual({ key: 'password', secret: true, changed: true, setBefore: true, setAfter: true });
+    // Only the description changed from 2 to 3: no field did.
+    expect((await compare('from=2&to=3')).json().fields.every((f: { changed: boolean }) => !f.changed)).toBe(true);
+    const missing = await compare('from=1&to=9');
+    expect(missing.statusCode).toBe(422);
+    expect(missing.json().error).toMatchObject({ field: 'to', message: expect.stringContaining('no version 9') });
+    expect((await compare('from=0&to=1')).statusCode).toBe(422);
+    const stranger = await h.tokenFor(await createUser(h.tresor, h.admin, 'stranger'));
+    expect(
+      (await h.api('GET', `/api/v1/secrets/${created.id}/versions/compare?from=1&to=2`, stranger)).statusCode,
+    ).toBe(404);
   });
 
   it('round-trips every built-in type through the API without returning a secret value', async () => {

@@ -67,6 +67,14 @@ describe('tresor secrets, local mode', () => {
       version: number;
     }[];
     expect(versions.map((v) => v.version)).toEqual([2, 1]);
+    // The previous version against the current one: the plain field old → new, never the password.
+    expect((await run(['secrets', 'diff', 'db'], env)).stdout).toBe(
+      'v1 (created) → v2 (updated)\nusername: app → svc\n',
+    );
+    expect((await run(['secrets', 'diff', 'db', '--from', '2', '--to', '2'], env)).stdout).toContain(
+      'no field changed',
+    );
+    expect(await run(['secrets', 'diff', 'db', '--from', '5'], env)).toMatchObject({ code: 6 });
     expect((await run(['secrets', 'rollback', 'db', '--to', '1', '--reason', 'oops'], env)).stdout).toBe(
       'rolled db back to v1: now v3\n',
     );
@@ -170,6 +178,17 @@ describe('tresor secrets, remote mode', () => {
     expect((await run(['secrets', 'rollback', 'remote-db', '--to', '1'], env)).stdout).toBe(
       'rolled remote-db back to v1: now v3\n',
     );
+    const diff = JSON.parse(
+      (await run(['secrets', 'diff', 'remote-db', '--from', '1', '--to', '2', '--json'], env)).stdout,
+    );
+    expect(diff.fields.find((f: { key: string }) => f.key === 'password')).toEqual({
+      key: 'password',
+      secret: true,
+      changed: false,
+      setBefore: true,
+      setAfter: true,
+    });
+    expect(JSON.stringify(diff)).not.toContain(canary);
     const stranger = await createUser(h.tresor, h.admin, 'cli-stranger', ['SECRET_MANAGEMENT_CREATE']);
     const denied = await run(['secrets', 'show', 'remote-db'], { ...env, TRESOR_TOKEN: await h.tokenFor(stranger) });
     expect(denied).toMatchObject({ code: 3, stderr: 'tresor: No secret "remote-db"\n' });

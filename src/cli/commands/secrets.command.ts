@@ -209,6 +209,43 @@ export function secretsCommand(program: Command, context: CliContext): void {
     });
 
   secrets
+    .command('diff <name>')
+    .description('what changed between two versions: fields old → new, secret fields only whether they changed')
+    .option('--from <version>', 'the older version (default: the one before --to)')
+    .option('--to <version>', 'the newer version (default: the current one)')
+    .option('--json', 'machine-readable output')
+    .action(async (name: string, o: { from?: string; to?: string; json?: boolean }) => {
+      const backend = await context.backend();
+      const version = (text: string, flag: 'from' | 'to') => {
+        const n = Number(text);
+        if (!Number.isInteger(n) || n < 1) throw ValidationError.field(flag, `--${flag} must be a version number`);
+        return n;
+      };
+      const to = o.to === undefined ? (await backend.show(name)).version : version(o.to, 'to');
+      const from = o.from === undefined ? Math.max(to - 1, 1) : version(o.from, 'from');
+      const diff = await backend.compare(name, from, to);
+      if (o.json) return context.out(JSON.stringify(diff, null, 2));
+      context.out(`v${diff.from.version} (${diff.from.reason}) → v${diff.to.version} (${diff.to.reason})`);
+      const shown = (value: unknown) =>
+        value === null
+          ? '(not set)'
+          : Array.isArray(value)
+            ? value.map((p: { name: string }) => p.name).join(', ')
+            : String(value);
+      for (const f of diff.fields) {
+        if (!f.changed) continue;
+        if (!f.secret) context.out(`${f.key}: ${shown(f.from)} → ${shown(f.to)}`);
+        else if ('pairs' in f)
+          context.out(
+            `${f.key}: sealed; added ${f.added.join(', ') || 'none'}, removed ${f.removed.join(', ') || 'none'}` +
+              (f.valuesChanged ? ', values changed' : ''),
+          );
+        else context.out(`${f.key}: sealed, ${!f.setAfter ? 'removed' : !f.setBefore ? 'set' : 'changed'}`);
+      }
+      if (!diff.fields.some((f) => f.changed)) context.out('no field changed');
+    });
+
+  secrets
     .command('rollback <name>')
     .description('write a new version with the values of an old one')
     .requiredOption('--to <version>', 'the version to go back to')

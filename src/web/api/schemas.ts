@@ -55,6 +55,32 @@ export const versionSchema = z.object({
   reason: z.string(),
 });
 
+/**
+ * Two versions compared. A secret field says only whether it changed (and whether it is set);
+ * a pairs field which names came and went. `from`/`to` of a non-secret field use the same
+ * public values as a secret's `fields` (a pair's value key is stripped).
+ */
+export const comparisonSchema = z.object({
+  from: versionSchema,
+  to: versionSchema,
+  fields: z.array(
+    z.object({
+      key: z.string(),
+      secret: z.boolean(),
+      /** A secret list of name/value pairs: `added`, `removed` and `valuesChanged` say what changed. */
+      pairs: z.boolean().optional(),
+      changed: z.boolean(),
+      from: publicValue.nullable().optional(),
+      to: publicValue.nullable().optional(),
+      setBefore: z.boolean().optional(),
+      setAfter: z.boolean().optional(),
+      added: z.array(z.string()).optional(),
+      removed: z.array(z.string()).optional(),
+      valuesChanged: z.boolean().optional(),
+    }),
+  ),
+});
+
 export const shareSchema = z.object({
   id: z.uuid(),
   kind: z.enum(['user', 'group']),

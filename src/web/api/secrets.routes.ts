@@ -6,6 +6,7 @@ import { ValidationError } from '../../errors.ts';
 import type { SecretMetadata } from '../../secrets/secret-metadata.ts';
 import { principalOf, requireToken } from '../plugins/auth.plugin.ts';
 import {
+  comparisonSchema,
   detailJson,
   errorSchema,
   idParams,
@@ -216,6 +217,32 @@ export const secretsRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request) => ({
       items: (await secrets.versions(principalOf(request), request.params.id)).map(versionJson),
     }),
+  );
+
+  app.get(
+    '/secrets/:id/versions/compare',
+    {
+      schema: {
+        tags: ['secrets'],
+        summary: 'What changed between two versions: non-secret fields old → new, secret fields changed or not',
+        params: idParams,
+        querystring: z.object({ from: z.coerce.number().int().min(1), to: z.coerce.number().int().min(1) }),
+        response: { 200: comparisonSchema, ...errors },
+      },
+    },
+    async (request) => {
+      const compared = await secrets.compare(
+        principalOf(request),
+        request.params.id,
+        request.query.from,
+        request.query.to,
+      );
+      return {
+        from: versionJson(compared.from),
+        to: versionJson(compared.to),
+        fields: compared.fields,
+      };
+    },
   );
 
   app.post(

@@ -12,7 +12,7 @@ const idOf = (request: FastifyRequest) => idParams.parse(request.params).id;
 const shareParams = idParams.extend({ shareId: z.string().min(1).max(100) });
 
 export const uiSharingRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { secrets, shares, groups } = app.tresor;
+  const { secrets, shares, groups, registry } = app.tresor;
   app.addHook('preHandler', requireSession);
 
   async function sharesPage(request: FastifyRequest, reply: FastifyReply, error?: string) {
@@ -36,6 +36,8 @@ export const uiSharingRoutes: FastifyPluginAsyncZod = async (app) => {
       secret,
       versions: await secrets.versions(principal, secret.id),
       can: await secrets.allowed(principal, secret.id),
+      // Compare offers the previous version against the current one first.
+      compareFrom: Math.max(secret.version - 1, 1),
       error,
     });
   }
@@ -94,6 +96,67 @@ export const uiSharingRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get('/secrets/:id/versions', { schema: uiSchema({ params: idParams }) }, (request, reply) =>
     versionsPage(request, reply),
+  );
+
+  app.get(
+    '/secrets/:id/versions/compare',
+    { schema: uiSchema({ params: idParams, querystring: z.object({ from: text(12), to: text(12) }) }) },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const [from, to] = [Number(request.query.from), Number(request.query.to)];
+      return formAction(
+        async () => {
+          const compared = await secrets.compare(principal, idOf(request), from, to);
+          const type = registry.get(compared.secret.type).in(request.locale);
+          const labelOf = (key: string) => type.formModel.fields.find((f) => f.key === key)?.label ?? key;
+          const shown = (value: unknown) =>
+            value === null
+              ? 'not set'
+              : Array.isArray(value)
+                ? value.map((p: { name: string }) => p.name).join(', ') || 'none'
+                : typeof value === 'boolean'
+                  ? value
+                    ? 'Yes'
+                    : 'No'
+                  : String(value);
+          const rows = compared.fields.map((f) => ({
+            label: labelOf(f.key),
+            changed: f.changed,
+            secret: f.secret,
+            from: f.secret ? undefined : shown(f.from),
+            to: f.secret ? undefined : shown(f.to),
+            summary: !f.secret
+              ? undefined
+              : 'pairs' in f
+                ? [
+                    f.added.length > 0 ? `added ${f.added.join(', ')}` : '',
+                    f.removed.length > 0 ? `removed ${f.removed.join(', ')}` : '',
+                    f.valuesChanged ? 'values changed' : '',
+                  ]
+                    .filter(Boolean)
+                    .join('; ') || 'unchanged'
+                : !f.changed
+                  ? f.setAfter
+                    ? 'unchanged'
+                    : 'not set'
+                  : !f.setAfter
+                    ? 'removed'
+                    : !f.setBefore
+                      ? 'set'
+                      : 'changed',
+          }));
+          return renderPage(request, reply, 'version-diff', {
+            title: `${compared.secret.name}: v${compared.from.version} → v${compared.to.version}`,
+            secret: compared.secret,
+            from: compared.from,
+            to: compared.to,
+            rows,
+            changes: rows.filter((r) => r.changed).length,
+          });
+        },
+        (message, error) => versionsPage(request, reply.status(statusOf(error)), message),
+      );
+    },
   );
 
   app.post(

@@ -1,0 +1,51 @@
+/**
+ * What changed between two versions of a secret, as a reader may see it: for each non-secret
+ * field its value in both; for each secret field only whether it changed (and whether it is set
+ * in each) — computed here, on the server, from the opened payloads, which never leave. For a
+ * secret list of pairs: which names came and went, and whether the values of the names in both
+ * changed, never which one.
+ */
+import type { CredentialType } from '../credentials/credential-type.ts';
+import type { FieldValue, Pair, Payload } from '../credentials/field-options.ts';
+import { canonicalJson } from './canonical-json.ts';
+
+export type FieldChange =
+  | { key: string; secret: false; changed: boolean; from: FieldValue | null; to: FieldValue | null }
+  | { key: string; secret: true; changed: boolean; setBefore: boolean; setAfter: boolean }
+  | {
+      key: string;
+      secret: true;
+      pairs: true;
+      changed: boolean;
+      added: string[];
+      removed: string[];
+      /** Whether any name in both versions holds another value. */
+      valuesChanged: boolean;
+    };
+
+const pairsOf = (value: unknown): Pair[] => (Array.isArray(value) ? (value as Pair[]) : []);
+
+export function compareVersions(type: CredentialType, before: Payload, after: Payload): FieldChange[] {
+  const shownBefore = type.publicFields(before);
+  const shownAfter = type.publicFields(after);
+  return type.definition.fields.map((field): FieldChange => {
+    const key = field.key;
+    const [a, b] = [before[key] ?? field.default, after[key] ?? field.default];
+    const changed = canonicalJson(a ?? null) !== canonicalJson(b ?? null);
+    if (!field.secret)
+      return { key, secret: false, changed, from: shownBefore[key] ?? null, to: shownAfter[key] ?? null };
+    if (field.style !== 'pairs')
+      return { key, secret: true, changed, setBefore: a !== undefined, setAfter: b !== undefined };
+    const old = new Map(pairsOf(a).map((p) => [p.name, p.value]));
+    const now = new Map(pairsOf(b).map((p) => [p.name, p.value]));
+    return {
+      key,
+      secret: true,
+      pairs: true,
+      changed,
+      added: [...now.keys()].filter((name) => !old.has(name)),
+      removed: [...old.keys()].filter((name) => !now.has(name)),
+      valuesChanged: [...now].some(([name, value]) => old.has(name) && old.get(name) !== value),
+    };
+  });
+}

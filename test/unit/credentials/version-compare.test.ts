@@ -1,0 +1,55 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { CredentialRegistry } from '../../../src/credentials/index.ts';
+import { compareVersions } from '../../../src/secrets/version-compare.ts';
+import { builtInRegistry } from '../../support/registry.ts';
+
+describe('comparing two versions', () => {
+  let registry: CredentialRegistry;
+  beforeAll(async () => {
+    registry = await builtInRegistry();
+  });
+
+  it('names the pairs that came and went and says whether values changed, never which or what', () => {
+    const generic = registry.get('generic');
+    const before = generic.parseCreate({
+      entries: [
+        { name: 'DB', value: 'CANARY-1' },
+        { name: 'OLD', value: 'CANARY-2' },
+      ],
+    });
+    const after = generic.parseCreate({
+      entries: [
+        { name: 'DB', value: 'CANARY-3' },
+        { name: 'NEW', value: 'CANARY-4' },
+      ],
+    });
+    const [entries] = compareVersions(generic, before, after);
+    expect(entries).toEqual({
+      key: 'entries',
+      secret: true,
+      pairs: true,
+      changed: true,
+      added: ['NEW'],
+      removed: ['OLD'],
+      valuesChanged: true,
+    });
+    expect(JSON.stringify(compareVersions(generic, before, after))).not.toMatch(/CANARY/);
+    const same = generic.parseCreate({
+      entries: [
+        { name: 'DB', value: 'CANARY-1' },
+        { name: 'NEW', value: 'x' },
+      ],
+    });
+    expect(compareVersions(generic, before, same)[0]).toMatchObject({ valuesChanged: false, added: ['NEW'] });
+  });
+
+  it('tells a secret field set, removed and unchanged apart', () => {
+    const smtp = registry.get('smtp');
+    const a = smtp.parseCreate({ host: 'h', username: 'u', password: 'CANARY-5' });
+    const b = smtp.parseCreate({ host: 'h', username: 'u', password: 'CANARY-5' });
+    const password = compareVersions(smtp, a, b).find((f) => f.key === 'password');
+    expect(password).toEqual({ key: 'password', secret: true, changed: false, setBefore: true, setAfter: true });
+    const host = compareVersions(smtp, a, { ...b, host: 'h2' }).find((f) => f.key === 'host');
+    expect(host).toEqual({ key: 'host', secret: false, changed: true, from: 'h', to: 'h2' });
+  });
+});
