@@ -31,6 +31,7 @@ import { type ConnectionTestService, connectionTestServiceFactory } from './secr
 import { type LastUsedRecorder, lastUsedRecorder } from './secrets/last-used.recorder.ts';
 import { payloadReader } from './secrets/payload.reader.ts';
 import { type ReferenceChecker, type SecretService, secretServiceFactory } from './secrets/secret.service.ts';
+import { type SecretStoryService, secretStoryServiceFactory } from './secrets/secret-story.service.ts';
 import { type ShareService, shareServiceFactory } from './secrets/share.service.ts';
 import { type UseService, useServiceFactory } from './secrets/use.service.ts';
 
@@ -44,6 +45,8 @@ export interface Tresor {
   /** Key status and rotation, for KEY_ADMIN holders (the CLI's local mode acts as Tresor itself). */
   keys: KeyAdministration;
   secrets: SecretService;
+  /** A secret's story from the audit trail: what happened to it, by whom, which modules used it. */
+  stories: SecretStoryService;
   /** Connection tests of stored secrets and of unsaved values (the type's `test`). */
   tests: ConnectionTestService;
   shares: ShareService;
@@ -267,6 +270,7 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
       gate,
       keys: keyAdministration,
       secrets,
+      stories: secretStoryServiceFactory({ db, gate }),
       tests,
       shares: shareServiceFactory({ db, gate, registry, audit }),
       usage,

@@ -135,6 +135,48 @@ export const auditStore = {
     };
   },
 
+  /** A secret's own latest rows of these actions, newest first (its story on its page). */
+  async ofSecret(db: Executor, secretId: string, actions: readonly string[], limit: number): Promise<AuditRow[]> {
+    return db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.targetId, secretId), inArray(auditEvents.action, [...actions])))
+      .orderBy(desc(auditEvents.id))
+      .limit(limit);
+  },
+
+  /**
+   * Which modules used a secret, for whom, when last and how often — over its latest `window`
+   * uses, so a secret used millions of times costs one bounded index range, not a scan.
+   */
+  async usesOf(
+    db: Executor,
+    secretId: string,
+    window: number,
+  ): Promise<
+    { module: string | null; principal: string | null; actorId: string | null; lastAt: Date; uses: number }[]
+  > {
+    const result = await db.execute(sql`
+      select module, principal, actor_id, max(at) as last_at, count(*)::int as uses from (
+        select module, principal, actor_id::text as actor_id, at from audit_events
+        where target_id = ${secretId} and action = 'secret.used' order by id desc limit ${window}
+      ) recent group by module, principal, actor_id order by max(at) desc limit 50`);
+    const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as {
+      module: string | null;
+      principal: string | null;
+      actor_id: string | null;
+      last_at: Date | string;
+      uses: number;
+    }[];
+    return rows.map((r) => ({
+      module: r.module,
+      principal: r.principal,
+      actorId: r.actor_id,
+      lastAt: r.last_at instanceof Date ? r.last_at : new Date(r.last_at),
+      uses: Number(r.uses),
+    }));
+  },
+
   /** Every user, by name, for picking whose actions to see. */
   async people(db: Executor): Promise<{ id: string; email: string; displayName: string }[]> {
     return db

@@ -46,7 +46,7 @@ function expiresAtFrom(body: { expiresAt: string }): Date | null {
 }
 
 export const uiSecretsRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { secrets, registry, tests } = app.tresor;
+  const { secrets, registry, tests, stories, shares } = app.tresor;
   app.addHook('preHandler', requireSession);
 
   app.get('/', async (_request, reply) => redirectTo(reply, '/secrets'));
@@ -181,6 +181,11 @@ export const uiSecretsRoutes: FastifyPluginAsyncZod = async (app) => {
     const detail = await secrets.describe(principal, id);
     const type = registry.get(detail.type);
     const can = await secrets.allowed(principal, id);
+    // Its story (from the trail) and, for whoever may share it, who has it.
+    const [story, shared] = await Promise.all([
+      stories.story(principal, id),
+      can.share ? shares.shares(principal, id) : Promise.resolve(undefined),
+    ]);
     const fieldRows = type.in(request.locale).formModel.fields.map((f) => {
       const value = detail.fields[f.key];
       // Shown as the form offers it: a select's option label, a checkbox as yes or no.
@@ -212,6 +217,8 @@ export const uiSecretsRoutes: FastifyPluginAsyncZod = async (app) => {
       type: typeView(type, request.locale),
       fieldRows,
       facts: type.factsIn(detail.facts, request.locale),
+      story,
+      shared,
       can,
       // A test is a use: offered to whoever may use the secret, for types that declare one.
       testable: can.use && type.testable,

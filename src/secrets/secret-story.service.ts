@@ -1,0 +1,87 @@
+/**
+ * A secret's story, for its page: what happened to it (created, changed — which fields —,
+ * rolled back, shared, tested) and by whom, and which modules used it last, for whom and how
+ * often — all from the audit trail, which holds no values. For whoever may see its versions;
+ * shares appear only to whoever may share it (a share recipient does not learn who else has it).
+ */
+import type { AccessGate } from '../access/access.gate.ts';
+import { auditStore } from '../audit/audit.store.ts';
+import { entryOf } from '../audit/audit-log.service.ts';
+import { type NamedAuditEntry, namedEntries } from '../audit/audit-names.ts';
+import type { Database } from '../db/client.ts';
+import type { Principal } from '../identity/principal.ts';
+
+const changeActions = ['secret.created', 'secret.updated', 'secret.rolled_back', 'secret.tested'] as const;
+const shareActions = ['secret.shared', 'secret.unshared'] as const;
+
+export interface ModuleUse {
+  /** The module that used it; null for a use outside any module (a connection test, a script). */
+  module: string | null;
+  /** Who it was used for, in words. */
+  usedFor: string;
+  lastAt: Date;
+  /** Uses among the secret's latest 5,000. */
+  uses: number;
+}
+
+export interface SecretStory {
+  events: NamedAuditEntry[];
+  uses: ModuleUse[];
+}
+
+export function secretStoryServiceFactory({
+  db,
+  gate,
+}: {
+  db: Database;
+  gate: Pick<AccessGate, 'check' | 'operations'>;
+}) {
+  return {
+    async story(principal: Principal, ref: string, limit = 20): Promise<SecretStory> {
+      const grant = await gate.check(principal, ref, 'versions');
+      const mayShare = gate.operations(grant).share;
+      const actions = mayShare ? [...changeActions, ...shareActions] : [...changeActions];
+      const [rows, uses] = await Promise.all([
+        auditStore.ofSecret(db, grant.row.id, actions, limit),
+        auditStore.usesOf(db, grant.row.id, 5000),
+      ]);
+      const events = await namedEntries(db, rows.map(entryOf));
+      // The users and groups uses were for, named the same way as the events' actors.
+      const named = await namedEntries(
+        db,
+        uses.map((u, i) => ({
+          id: i,
+          at: u.lastAt,
+          actorId: u.actorId,
+          actor: u.actorId ? `user:${u.actorId}` : 'system',
+          principal: u.principal,
+          action: 'secret.used',
+          targetId: null,
+          targetName: null,
+          outcome: 'success',
+          module: u.module,
+          requestId: null,
+          clientAddress: null,
+          details: {},
+        })),
+      );
+      return {
+        events,
+        uses: uses.map((u, i) => {
+          const entry = named[i]!;
+          const person = entry.actorPerson
+            ? `${entry.actorPerson.displayName} <${entry.actorPerson.email}>`
+            : undefined;
+          return {
+            module: u.module,
+            usedFor: entry.actedFor ?? person ?? (u.actorId ? 'a removed user' : 'Tresor itself'),
+            lastAt: u.lastAt,
+            uses: u.uses,
+          };
+        }),
+      };
+    },
+  };
+}
+
+export type SecretStoryService = ReturnType<typeof secretStoryServiceFactory>;
