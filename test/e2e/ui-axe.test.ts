@@ -1,0 +1,114 @@
+/**
+ * Accessibility measured (issue "A web UI people would choose"): axe-core runs in Chromium on
+ * every page of a user's and an administrator's journey, at 1280 px and at 390 px, in light
+ * and dark mode; no page may have a serious or critical violation.
+ */
+import { createRequire } from 'node:module';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type BrowserApp, browserApp, testPassword } from '../support/browser-app.ts';
+import { chromiumPath } from '../support/chromium.ts';
+import { chainOf } from '../support/pki.ts';
+
+const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+
+interface Violation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: string[] }[];
+}
+
+describe.skipIf(!chromiumPath)('accessibility of every page (axe-core in Chromium)', () => {
+  let b: BrowserApp;
+  let journey: string[];
+
+  beforeAll(async () => {
+    b = await browserApp();
+    const { h } = b;
+    const smtp = await h.tresor.secrets.create(h.admin, {
+      type: 'smtp',
+      name: 'axe-relay',
+      description: 'the relay',
+      fields: { host: 'smtp.example.test', username: 'mailer', password: 'axe-password-1' },
+    });
+    await h.tresor.secrets.update(h.admin, smtp.id, { fields: { username: 'mailer2' }, merge: true });
+    const { leaf } = await chainOf('ecdsa');
+    const certificate = await h.tresor.secrets.create(h.admin, {
+      type: 'certificate',
+      name: 'axe-certificate',
+      fields: { chain: leaf.certPem, privateKey: leaf.keyPem },
+    });
+    const generic = await h.tresor.secrets.create(h.admin, {
+      type: 'generic',
+      name: 'axe-generic',
+      fields: { entries: [{ name: 'TOKEN', value: 'axe-value' }] },
+    });
+    const group = await h.tresor.groups.create(h.admin, { name: 'axe-group' });
+    journey = [
+      '/secrets',
+      '/secrets?q=axe',
+      '/secrets/new',
+      '/secrets/new/smtp',
+      '/secrets/new/generic',
+      `/secrets/${smtp.id}`,
+      `/secrets/${smtp.id}/edit`,
+      `/secrets/${smtp.id}/versions`,
+      `/secrets/${smtp.id}/versions/compare?from=1&to=2`,
+      `/secrets/${smtp.id}/shares`,
+      `/secrets/${smtp.id}/delete`,
+      `/secrets/${certificate.id}`,
+      `/secrets/${generic.id}/edit`,
+      '/tokens',
+      '/account',
+      '/admin/users',
+      '/admin/groups',
+      `/admin/groups/${group.name}`,
+      '/admin/audit',
+      '/no-such-page',
+    ];
+  }, 60_000);
+  afterAll(async () => {
+    await b?.close();
+  });
+
+  async function violations(page: Page): Promise<Violation[]> {
+    await page.addScriptTag({ path: axePath });
+    const result = (await page.evaluate(
+      `axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target })) })))`,
+    )) as Violation[];
+    return result.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  }
+
+  for (const [width, scheme] of [
+    [1280, 'light'],
+    [390, 'light'],
+    [1280, 'dark'],
+    [390, 'dark'],
+  ] as const)
+    it(`finds no serious or critical violation at ${width} px (${scheme})`, async () => {
+      // axe is injected as an inline script, which Tresor's CSP (script-src 'self') would refuse.
+      const context = await b.browser.newContext({
+        viewport: { width, height: 900 },
+        colorScheme: scheme,
+        bypassCSP: true,
+      });
+      const page = await context.newPage();
+      const found: string[] = [];
+      await page.goto(`${b.base}/login`);
+      for (const v of await violations(page))
+        found.push(`/login: ${v.id} (${v.impact}) ${v.help} at ${v.nodes[0]?.target}`);
+      await page.fill('#email', b.adminEmail);
+      await page.fill('#password', testPassword);
+      await Promise.all([page.waitForURL(/\/secrets$/), page.click('main button[type=submit]')]);
+      for (const path of journey) {
+        await page.goto(`${b.base}${path}`);
+        for (const v of await violations(page))
+          found.push(
+            `${path}: ${v.id} (${v.impact}) ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
+          );
+      }
+      await context.close();
+      expect(found).toEqual([]);
+    });
+});
