@@ -98,13 +98,17 @@ export function useServiceFactory({ db, registry, gate, lastUsed, audit }: UseSe
     },
 
     /** What the principal's modules may use, of one type: unexpired, by name. */
-    async findUsable<T extends object>(ctor: CredentialClass<T>, principal: Principal): Promise<SecretMetadata[]> {
-      const type = registry.of(ctor);
+    findUsable<T extends object>(ctor: CredentialClass<T>, principal: Principal): Promise<SecretMetadata[]> {
+      return this.usableOfType(principal, registry.of(ctor).id);
+    },
+
+    /** The same by type id: what a `secretRef` field may name (the form's picker offers these). */
+    async usableOfType(principal: Principal, typeId: string, text?: string): Promise<SecretMetadata[]> {
       const usable = await gate.usable(principal);
       if (!usable) return [];
       const rows = await secretStore.list(
         db,
-        { typeId: type.id, unexpired: true, access: usable.access },
+        { typeId, unexpired: true, access: usable.access, ...(text ? { text } : {}) },
         { limit: 500 },
       );
       return rows.map(metadataOf);

@@ -46,7 +46,7 @@ function expiresAtFrom(body: { expiresAt: string }): Date | null {
 }
 
 export const uiSecretsRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { secrets, registry, tests, stories, shares } = app.tresor;
+  const { secrets, registry, tests, stories, shares, usage } = app.tresor;
   app.addHook('preHandler', requireSession);
 
   app.get('/', async (_request, reply) => redirectTo(reply, '/secrets'));
@@ -116,6 +116,32 @@ export const uiSecretsRoutes: FastifyPluginAsyncZod = async (app) => {
     const issues = state.error instanceof ValidationError ? state.error.issues : [];
     const editing = state.secret !== undefined;
     const action = `${basePath(request)}${editing ? `/secrets/${state.secret!.id}/edit` : `/secrets/new/${type.id}`}`;
+    // A reference to another secret is picked from those of its type this user may use (checked again on save).
+    const fields = renderFields(
+      view.formModel,
+      (state.values?.fields as Record<string, unknown>) ?? {},
+      issues,
+      editing,
+      {
+        // The name comes first on the form: an error there takes the focus.
+        focusFirstError: !issues.some((i) => i.path === 'name'),
+      },
+    );
+    const principal = principalOf(request);
+    const picked = await Promise.all(
+      fields.map(async (f) =>
+        f.refType
+          ? {
+              ...f,
+              refChoices: (await usage.usableOfType(principal, f.refType)).map((m) => ({
+                name: m.name,
+                description: m.description,
+              })),
+              refTypeName: registry.find(f.refType)?.in(request.locale).definition.name ?? f.refType,
+            }
+          : f,
+      ),
+    );
     return renderPage(request, reply, 'secret-form', {
       title: editing ? `Edit ${state.secret!.name}` : `New ${view.definition.name}`,
       type: typeView(type, request.locale),
@@ -128,10 +154,7 @@ export const uiSecretsRoutes: FastifyPluginAsyncZod = async (app) => {
       conditions: type.definition.fields.some((f) => f.showWhen),
       lists: type.definition.fields.some((f) => f.style === 'pairs'),
       values: state.values ?? {},
-      fields: renderFields(view.formModel, (state.values?.fields as Record<string, unknown>) ?? {}, issues, editing, {
-        // The name comes first on the form: an error there takes the focus.
-        focusFirstError: !issues.some((i) => i.path === 'name'),
-      }),
+      fields: picked,
       errors: state.error instanceof ValidationError ? errorsByPath(state.error) : {},
       formError:
         typeof state.error === 'string'
