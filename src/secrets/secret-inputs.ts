@@ -30,10 +30,17 @@ export interface UpdateResult {
   changed: boolean;
 }
 
+/** How a listing is ordered: by name (the default), newest change, soonest expiry, latest use. */
+export const listSorts = ['name', 'updated', 'expires', 'used'] as const;
+export type ListSort = (typeof listSorts)[number];
+
 export interface ListOptions extends Omit<SecretFilter, 'visibleTo'> {
   limit?: number;
-  /** Cursor: the last name of the previous page. */
+  /** Cursor: the last name of the previous page (ordered by name). */
   after?: string;
+  sort?: ListSort;
+  /** Rows to skip, for pages of another order than by name. */
+  offset?: number;
   /** Every secret, not only the principal's store (SECRET_MANAGEMENT or Tresor itself). */
   all?: boolean;
 }

@@ -442,8 +442,13 @@ export function secretServiceFactory({
       const limit = Math.min(Math.max(options.limit ?? 50, 1), 500);
       const listing = await gate.listing(principal, { all: options.all === true });
       if (!listing) return [];
-      const { all: _all, limit: _limit, after, ...filter } = options;
-      const page = { limit, ...(after === undefined ? {} : { afterName: after }) };
+      const { all: _all, limit: _limit, after, sort, offset, ...filter } = options;
+      const page = {
+        limit,
+        ...(after === undefined || (sort ?? 'name') !== 'name' ? {} : { afterName: after }),
+        ...(sort && sort !== 'name' ? { sort } : {}),
+        ...(offset && offset > 0 ? { offset: Math.min(Math.floor(offset), 1_000_000) } : {}),
+      };
       // Frozen, and kept so in the cache: the same page is the same object until a notice drops it,
       // so its JSON is written once (serializer.ts) instead of on every request.
       const load = async () =>

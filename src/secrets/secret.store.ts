@@ -4,6 +4,7 @@ import type { Executor } from '../db/client.ts';
 import { compiled, slots } from '../db/compiled.ts';
 import { storable } from '../db/errors.ts';
 import { secrets, secretVersions } from '../db/schema/index.ts';
+import type { ListSort } from './secret-inputs.ts';
 import { isSecretId } from './secret-rules.ts';
 
 export type SecretRow = typeof secrets.$inferSelect;
@@ -133,7 +134,11 @@ export const secretStore = {
     await statements.delete(db, { id });
   },
 
-  async list(db: Executor, filter: SecretFilter, page: { limit: number; afterName?: string }): Promise<SecretRow[]> {
+  async list(
+    db: Executor,
+    filter: SecretFilter,
+    page: { limit: number; afterName?: string; sort?: ListSort; offset?: number },
+  ): Promise<SecretRow[]> {
     const where: SQL[] = [];
     if (filter.typeId) where.push(eq(secrets.typeId, filter.typeId));
     if (filter.ownerId) where.push(eq(secrets.ownerId, filter.ownerId));
@@ -146,12 +151,22 @@ export const secretStore = {
     if (filter.access) where.push(filter.access);
     if (filter.unexpired) where.push(sql`(${secrets.expiresAt} is null or ${secrets.expiresAt} > now())`);
     if (page.afterName !== undefined) where.push(sql`${secrets.name} > ${page.afterName}`);
-    return db
+    // Every order ends with the name, so a page boundary never splits ties differently twice.
+    const order =
+      page.sort === 'updated'
+        ? [desc(secrets.updatedAt), asc(secrets.name)]
+        : page.sort === 'expires'
+          ? [sql`${secrets.expiresAt} asc nulls last`, asc(secrets.name)]
+          : page.sort === 'used'
+            ? [sql`${secrets.lastUsedAt} desc nulls last`, asc(secrets.name)]
+            : [asc(secrets.name)];
+    const query = db
       .select()
       .from(secrets)
       .where(and(...where))
-      .orderBy(asc(secrets.name))
+      .orderBy(...order)
       .limit(page.limit);
+    return page.offset ? query.offset(page.offset) : query;
   },
 
   async insertVersion(db: Executor, row: NewVersion): Promise<void> {

@@ -4,6 +4,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { CredentialType, TestReport } from '../../credentials/index.ts';
 import { ValidationError } from '../../errors.ts';
+import { type ListSort, listSorts } from '../../secrets/secret-inputs.ts';
 import type { SecretMetadata } from '../../secrets/secret-metadata.ts';
 import { principalOf, requireSession } from '../plugins/auth.plugin.ts';
 import { keepTestReport, redirectWith, takeTestReport } from './flash.ts';
@@ -17,7 +18,17 @@ const storeQuery = z.object({
   q: text(200),
   expiring: text(10),
   after: text(200),
+  sort: text(20),
+  page: text(10),
 });
+const storePageSize = 50;
+/** The store's sortable columns: the order each sorts by, and how a screen reader names it. */
+const sortColumns = [
+  { sort: 'name', label: 'Name', direction: 'ascending' },
+  { sort: 'updated', label: 'Updated', direction: 'descending' },
+  { sort: 'used', label: 'Last used', direction: 'descending' },
+  { sort: 'expires', label: 'Expiry', direction: 'ascending' },
+] as const;
 
 /** A type as the pages show it, in the request's locale. */
 const typeView = (t: CredentialType, locale: string) => ({
@@ -55,13 +66,32 @@ export const uiSecretsRoutes: FastifyPluginAsyncZod = async (app) => {
     const q = request.query;
     const filter = { type: q.type, q: q.q, expiring: q.expiring };
     const days = /^\d{1,4}$/.test(filter.expiring) ? Number(filter.expiring) : undefined;
+    const sort: ListSort = (listSorts as readonly string[]).includes(q.sort) ? (q.sort as ListSort) : 'name';
+    // By name the pages follow the last name (stable while secrets come and go); other orders count pages.
+    const pageNumber = sort !== 'name' && /^\d{1,5}$/.test(q.page) && Number(q.page) > 1 ? Number(q.page) : 1;
     const list = await secrets.list(principalOf(request), {
-      limit: 50,
+      limit: storePageSize,
       ...(filter.type ? { typeId: filter.type } : {}),
       ...(filter.q ? { text: filter.q } : {}),
       ...(days !== undefined ? { expiringBefore: new Date(Date.now() + days * 86_400_000) } : {}),
-      ...(q.after ? { after: q.after } : {}),
+      ...(sort === 'name' && q.after ? { after: q.after } : {}),
+      ...(sort !== 'name' ? { sort, offset: (pageNumber - 1) * storePageSize } : {}),
     });
+    const kept = Object.fromEntries(Object.entries(filter).filter(([, v]) => v !== ''));
+    const link = (extra: Record<string, string>) => new URLSearchParams({ ...kept, ...extra }).toString();
+    const columns = sortColumns.map((c) => ({
+      ...c,
+      href: link(c.sort === 'name' ? {} : { sort: c.sort }),
+      current: c.sort === sort,
+    }));
+    const full = list.length === storePageSize;
+    const pages =
+      sort === 'name'
+        ? { next: full ? link({ after: list.at(-1)!.name }) : undefined, first: q.after ? link({}) : undefined }
+        : {
+            next: full ? link({ sort, page: String(pageNumber + 1) }) : undefined,
+            previous: pageNumber > 1 ? link({ sort, page: String(pageNumber - 1) }) : undefined,
+          };
     const me = principalOf(request).id;
     const rows = list.map((m) => {
       const type = registry.find(m.type);
@@ -73,26 +103,35 @@ export const uiSecretsRoutes: FastifyPluginAsyncZod = async (app) => {
         ...expiry(m),
       };
     });
-    const next =
-      list.length === 50 ? new URLSearchParams({ ...filter, after: list.at(-1)!.name }).toString() : undefined;
     return renderPage(request, reply, 'store', {
       title: 'My store',
       secrets: rows,
       types: registry.list().map((t) => typeView(t, request.locale)),
       filter,
+      sort,
+      columns,
       filtered: Boolean(filter.type || filter.q || filter.expiring),
-      next,
+      ...pages,
     });
   });
 
   // Only what the gate allows: the picker lists the types this user may create (403 with none).
-  app.get('/secrets/new', async (request, reply) => {
+  app.get('/secrets/new', { schema: uiSchema({ querystring: z.object({ q: text(100) }) }) }, async (request, reply) => {
     // Without the permission: 403 (audited). With it, the types this user may create (perhaps none).
     await secrets.mayCreateAny(principalOf(request));
-    const types = await secrets.creatableTypes(principalOf(request));
+    const types = (await secrets.creatableTypes(principalOf(request))).map((t) => typeView(t, request.locale));
+    // Search over the names and descriptions the reader sees (their language), any letter case.
+    const search = request.query.q.trim();
+    const words = search.toLocaleLowerCase(request.locale).split(/\s+/).filter(Boolean);
+    const matching = types.filter((t) => {
+      const text = `${t.name} ${t.description} ${t.id}`.toLocaleLowerCase(request.locale);
+      return words.every((w) => text.includes(w));
+    });
     return renderPage(request, reply, 'type-picker', {
       title: 'Create',
-      types: types.map((t) => typeView(t, request.locale)),
+      types: matching,
+      search,
+      total: types.length,
     });
   });
 
