@@ -16,7 +16,8 @@ export class Password implements CredentialHooks {
   @Field({ label: { en: 'Username', de: 'Benutzername' }, optional: true, maxLength: 320 })
   username?: string;
 
-  @Field({ label: { en: 'Password', de: 'Passwort' }, style: 'secret', maxLength: 1_000 })
+  // Generated: 24 characters of every class, drawn again until strong (so any minimum is met).
+  @Field({ label: { en: 'Password', de: 'Passwort' }, style: 'secret', maxLength: 1_000, generate: { length: 24 } })
   password!: string;
 
   validate({ settings }: ValidationContext) {

@@ -61,10 +61,18 @@ export interface SecretsBackend {
     description?: string;
     fields: Record<string, unknown>;
     expiresAt?: string;
+    /** Secret fields Tresor generates (never shown). */
+    generate?: string[];
   }): Promise<SecretInfo>;
   update(
     ref: string,
-    input: { fields?: Record<string, unknown>; description?: string; expiresAt?: string | null; reason?: string },
+    input: {
+      fields?: Record<string, unknown>;
+      description?: string;
+      expiresAt?: string | null;
+      reason?: string;
+      generate?: string[];
+    },
   ): Promise<{ secret: SecretInfo; changed: boolean }>;
   delete(ref: string): Promise<void>;
   shares(ref: string): Promise<Share[]>;

@@ -15,6 +15,7 @@ export interface FieldFlags {
   file?: string;
   field?: string[];
   pair?: string[];
+  generate?: string[];
 }
 
 type Field = TypeInfo['formModel']['fields'][number];
@@ -84,9 +85,16 @@ export function fieldsFromFlags(type: TypeInfo, flags: FieldFlags): Record<strin
 }
 
 /** Asks for required fields still missing, when a terminal is attached (secret ones without echo). */
-export async function promptMissing(type: TypeInfo, fields: Record<string, unknown>): Promise<Record<string, unknown>> {
+/** Asks on a terminal for the required fields not given (nor generated: `generated` names those). */
+export async function promptMissing(
+  type: TypeInfo,
+  fields: Record<string, unknown>,
+  generated: readonly string[] = [],
+): Promise<Record<string, unknown>> {
   if (!process.stdin.isTTY) return fields;
-  const missing = type.formModel.fields.filter((f) => f.required && fields[f.key] === undefined && f.input !== 'pairs');
+  const missing = type.formModel.fields.filter(
+    (f) => f.required && fields[f.key] === undefined && f.input !== 'pairs' && !generated.includes(f.key),
+  );
   if (missing.length === 0) return fields;
   const out = { ...fields };
   for (const field of missing) {

@@ -18,8 +18,10 @@ import type {
 } from './definition.ts';
 import type { FieldValue, Pair, Payload } from './field-options.ts';
 import { deriveFormModel, type FormModel } from './form-model.ts';
+import { generateValue as makeValue } from './generate.ts';
 import { runSlowHooks } from './hooks/slow-hooks.ts';
 import { localizeDefinition } from './localize.ts';
+import { passwordStrength } from './password-strength.ts';
 import { deriveJsonSchema, deriveSchema } from './schemas.derive.ts';
 import { shownFields } from './show-when.ts';
 import { textIn } from './texts.ts';
@@ -316,6 +318,31 @@ export class CredentialType<T extends object = object> {
       else if (field.style === 'pairs' && Array.isArray(value))
         out[field.key] = value.map((p) => ({ name: p.name, value: '' }));
     }
+    return out;
+  }
+
+  /**
+   * A value for secret field `key` made by its generator. Random text is drawn again until
+   * zxcvbn gives it the top score, so it meets any strength minimum (the password type's).
+   */
+  generateValue(key: string): string {
+    const field = this.definition.fields.find((f) => f.key === key);
+    if (!field?.generate)
+      throw ValidationError.field('generate', `${this.definition.name} has no field "${key}" that Tresor can generate`);
+    let value = makeValue(field.generate);
+    for (let attempt = 0; !('format' in field.generate) && attempt < 20 && passwordStrength(value).score < 4; attempt++)
+      value = makeValue(field.generate);
+    return value;
+  }
+
+  /** `fields` with a generated value for each of `keys` (a value given for one of them is replaced). */
+  withGenerated(fields: unknown, keys: readonly string[]): Record<string, unknown> {
+    if (keys.length > this.definition.fields.length)
+      throw ValidationError.field('generate', 'generate names more fields than the type has');
+    const base =
+      fields !== null && typeof fields === 'object' && !Array.isArray(fields) ? { ...(fields as object) } : {};
+    const out: Record<string, unknown> = base;
+    for (const key of new Set(keys)) out[key] = this.generateValue(String(key));
     return out;
   }
 

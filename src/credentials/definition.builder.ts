@@ -2,6 +2,7 @@
  * Turns the raw decorator records of one class into a checked, frozen definition, or
  * refuses the class with an error that names it and the offending field.
  */
+
 import { TypeDefinitionError } from '../errors.ts';
 import { isLocale, type Locale, sourceLocale } from '../i18n/locale.ts';
 import { messagesFor } from '../i18n/messages.ts';
@@ -15,6 +16,7 @@ import {
   type SelectOptionInput,
 } from './field-options.ts';
 import { constraintsOf, valueSchemaOf } from './field-schemas.ts';
+import { generatorProblem } from './generate.ts';
 import type { CredentialClass, FieldRecord, MetadataStore } from './metadata.store.ts';
 import { localesOfText, type Text, type Translations, textIn, translationsOf } from './texts.ts';
 
@@ -115,6 +117,12 @@ function buildField(className: string, record: FieldRecord): FieldDefinition {
   if (style === 'secretRef' && secret) fail('a secretRef holds a name, not a secret value; it cannot be secret');
   if (o.optional === true && o.default !== undefined)
     fail('a field with a default is already optional; remove optional: true or the default');
+  if (o.generate !== undefined) {
+    if (!secret || !['secret', 'multiline', 'text'].includes(style))
+      fail('generate applies to secret text fields (style "secret", or a text field marked secret)');
+    const problem = generatorProblem(o.generate);
+    if (problem) fail(problem);
+  }
 
   const constraints = constraintsOf(o, style);
   const optionValues = options?.map((x) => x.value) ?? [];
@@ -151,6 +159,16 @@ function buildField(className: string, record: FieldRecord): FieldDefinition {
       : undefined,
     constraints: Object.freeze(constraints),
     refType: o.refType,
+    generate: o.generate
+      ? Object.freeze(
+          'format' in o.generate
+            ? { ...o.generate }
+            : {
+                length: o.generate.length,
+                ...(o.generate.classes ? { classes: Object.freeze([...o.generate.classes]) } : {}),
+              },
+        )
+      : undefined,
     valueSchema,
     valueSchemaIn(locale: Locale) {
       const known = byLocale.get(locale);

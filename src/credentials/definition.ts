@@ -6,7 +6,15 @@
 import type { z } from 'zod';
 import type { Locale } from '../i18n/locale.ts';
 import type { TestCheck, TestContext } from './connection-test.ts';
-import type { Authenticate, FieldStyle, FieldValue, SelectOption, SharingRule, ShowWhen } from './field-options.ts';
+import type {
+  Authenticate,
+  FieldStyle,
+  FieldValue,
+  Generator,
+  SelectOption,
+  SharingRule,
+  ShowWhen,
+} from './field-options.ts';
 import type { CredentialClass } from './metadata.store.ts';
 import type { Text, Translations } from './texts.ts';
 
@@ -48,6 +56,8 @@ export interface FieldDefinition {
   constraints: FieldConstraints;
   /** For `secretRef`: the credential type the referenced secret must have (any, when undefined). */
   refType: string | undefined;
+  /** How Tresor makes a value for this secret field, if it can. */
+  generate: Generator | undefined;
   /** Validates one present value (no optional/default handling), with English messages. */
   valueSchema: z.ZodType;
   /** The same schema with its messages in `locale` (built on first use, then kept). */

@@ -90,6 +90,13 @@ export interface FieldOptions {
   protocols?: readonly string[];
   /** For `secretRef` fields: the credential type id the referenced secret must have. */
   refType?: string;
+  /**
+   * For a secret text field: Tresor can make its value (the form's Generate button, the CLI's
+   * `--generate`, the API's `generate`): `{ length, classes? }` of characters drawn evenly
+   * (lower, upper, digits, symbols; every class at least once), or `{ format, bytes }` random
+   * bytes as base64, base64url or hex.
+   */
+  generate?: Generator;
   /** A zod schema for the value; replaces the style's base schema (the shorthand still applies on top). */
   schema?: z.ZodType;
   /**
@@ -139,6 +146,12 @@ export interface CredentialOptions {
    */
   allowedDomains?: readonly (string | { field: string })[];
 }
+
+export const characterClasses = ['lower', 'upper', 'digits', 'symbols'] as const;
+export type CharacterClass = (typeof characterClasses)[number];
+export type Generator =
+  | { length: number; classes?: readonly CharacterClass[] }
+  | { format: 'base64' | 'base64url' | 'hex'; bytes: number };
 
 export interface FactOptions {
   label: Text;

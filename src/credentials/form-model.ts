@@ -20,6 +20,8 @@ export interface FormField {
   constraints: FieldConstraints;
   /** For `secretRef`: the type of secret to name. */
   refType: string | undefined;
+  /** Tresor can generate this secret field's value (the form offers Generate). */
+  generates: boolean;
   /** Shown only when these fields hold one of these values (the server drops it otherwise). */
   showWhen: ShowWhen | undefined;
 }
@@ -66,6 +68,7 @@ export function deriveFormModel(definition: CredentialDefinition): FormModel {
       options: f.options,
       constraints: f.constraints,
       refType: f.refType,
+      generates: f.generate !== undefined,
       showWhen: f.showWhen,
     })),
   };

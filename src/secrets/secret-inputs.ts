@@ -8,8 +8,10 @@ export interface CreateSecretInput {
   name: string;
   description?: string;
   fields: unknown;
-  /** Ignored when the type derives the expiry from a field (API key). */
+  /** The user's expiry; the values may bring it earlier (an API key's own date, a certificate's not-after). */
   expiresAt?: Date | null;
+  /** Secret fields whose value Tresor makes with the field's generator (never returned). */
+  generate?: readonly string[];
 }
 
 export interface UpdateSecretInput {
@@ -21,6 +23,8 @@ export interface UpdateSecretInput {
   expiresAt?: Date | null;
   /** The version the caller read; a different current version is a conflict. */
   expectedVersion?: number;
+  /** Secret fields whose value Tresor makes anew with the field's generator (never returned). */
+  generate?: readonly string[];
   reason?: string;
 }
 

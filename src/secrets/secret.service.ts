@@ -116,7 +116,7 @@ export function secretServiceFactory({
   const hasReferences = (type: CredentialType) => type.definition.fields.some((f) => f.style === 'secretRef');
   /** Types whose changes need work outside the write's transaction: slow checks (keys) or references. */
   const needsWorkOutside = (type: CredentialType, input: UpdateSecretInput) =>
-    input.fields !== undefined && (type.inspects || hasReferences(type));
+    (input.fields !== undefined || (input.generate?.length ?? 0) > 0) && (type.inspects || hasReferences(type));
   /** Returned from the one-transaction update when the type needs the longer way round. */
   const longerWay = Symbol('longer way');
 
@@ -242,18 +242,18 @@ export function secretServiceFactory({
     principal: Principal,
     ref: string,
     input: UpdateSecretInput,
-    planOf: () => UpdatePlan,
+    planOf: (type: CredentialType) => UpdatePlan,
     refusal: (row: SecretRow, error: unknown) => unknown,
     auditRefusal: () => Promise<void>,
   ): Promise<UpdateResult> {
     const first = await gate.check(principal, ref, 'update');
-    const plan = planOf();
     const type = typeOf(first.row);
+    const plan = planOf(type);
     // References are checked before the transaction: the check reads (and may audit) on its own.
     if (input.fields && typeof input.fields === 'object' && hasReferences(type))
       await checkReferences(principal, type, input.fields as Record<string, unknown>);
     try {
-      if (type.inspects && input.fields !== undefined) {
+      if (type.inspects && plan.fields !== undefined) {
         for (let attempt = 0; attempt < 5; attempt++) {
           const grant = attempt === 0 ? first : await db.transaction((tx) => gate.secret(tx, principal, ref, 'update'));
           checkExpected(grant.row, input.expectedVersion);
@@ -340,8 +340,10 @@ export function secretServiceFactory({
         );
       let payload: Payload;
       let facts: Record<string, string>;
+      // Generated values first: a field without a generator is the `generate` input's problem, not a field's.
+      const fields = input.generate?.length ? type.withGenerated(input.fields, input.generate) : input.fields;
       try {
-        payload = type.parseCreate(input.fields);
+        payload = type.parseCreate(fields);
         // The slow checks (opening a key) run in the hook worker; their facts are stored with the row.
         facts = (await type.inspect(payload)).facts;
       } catch (error) {
@@ -474,13 +476,16 @@ export function secretServiceFactory({
     },
 
     async update(principal: Principal, ref: string, input: UpdateSecretInput): Promise<UpdateResult> {
-      const planOf = (): UpdatePlan => ({
+      // Generated values join the fields once the type is known (after the permission check).
+      const generating = (input.generate?.length ?? 0) > 0;
+      const planOf = (type: CredentialType): UpdatePlan => ({
         description:
           input.description === undefined ? undefined : parseField(descriptionSchema, input.description, 'description'),
         reason: parseField(reasonSchema, input.reason ?? 'updated', 'reason'),
         expiresAt: input.expiresAt,
-        fields: input.fields,
-        merge: input.merge === true,
+        fields: generating ? type.withGenerated(input.fields ?? {}, input.generate!) : input.fields,
+        // Generating alone changes only those fields: the others keep their values.
+        merge: input.merge === true || (generating && input.fields === undefined),
       });
       let refused: { row: SecretRow; fields: string[] } | undefined;
       /** The error to throw for a refused input; refusals are audited below, once the transaction is over. */
@@ -510,7 +515,7 @@ export function secretServiceFactory({
           db.transaction(async (tx) => {
             const grant = await gate.secret(tx, principal, ref, 'update', { lock: true });
             if (needsWorkOutside(typeOf(grant.row), input)) return longerWay;
-            return writeUnderLock(tx, principal, grant, input, planOf(), refusal);
+            return writeUnderLock(tx, principal, grant, input, planOf(typeOf(grant.row)), refusal);
           }),
         );
         if (done !== longerWay) return done;

@@ -15,7 +15,8 @@
     status.setAttribute('role', 'status');
     button.addEventListener('click', async () => {
       try {
-        await navigator.clipboard.writeText(element.textContent ?? '');
+        // An input (a value just generated on a form) holds its text in value.
+        await navigator.clipboard.writeText(element instanceof HTMLInputElement ? element.value : (element.textContent ?? ''));
         status.textContent = 'Copied';
       } catch {
         status.textContent = 'Could not copy: select the text instead';

@@ -228,6 +228,37 @@ describe.each(databaseKinds)('REST API: secrets on %s', (kind) => {
     ).toBe(404);
   });
 
+  it('generates a secret field on the server and never returns it', async () => {
+    const created = await h.api('POST', '/api/v1/secrets', admin, {
+      type: 'password',
+      name: 'generated-db',
+      fields: { username: 'app' },
+      generate: ['password'],
+    });
+    expect(created.statusCode).toBe(201);
+    const used = (await h.tresor.usage.useAny(h.admin, 'generated-db')).payload.password as string;
+    expect(used).toHaveLength(24);
+    for (const cls of [/[a-z]/, /[A-Z]/, /[0-9]/, /[^A-Za-z0-9]/]) expect(used).toMatch(cls);
+    expect(created.body).not.toContain(used);
+    const patched = await h.api('PATCH', `/api/v1/secrets/${created.json().id}`, admin, { generate: ['password'] });
+    expect(patched.json()).toMatchObject({ changed: true, secret: { version: 2 } });
+    const again = (await h.tresor.usage.useAny(h.admin, 'generated-db')).payload;
+    expect(again.password).not.toBe(used);
+    expect(again.username).toBe('app');
+    expect(patched.body).not.toContain(String(again.password));
+    for (const [body, message] of [
+      [
+        { type: 'password', name: 'g2', fields: {}, generate: ['username'] },
+        'no field "username" that Tresor can generate',
+      ],
+      [{ type: 'api-key', name: 'g3', fields: {}, generate: ['key'] }, 'no field "key" that Tresor can generate'],
+    ] as const) {
+      const refused = await h.api('POST', '/api/v1/secrets', admin, body);
+      expect(refused.statusCode).toBe(422);
+      expect(refused.json().error).toMatchObject({ field: 'generate', message: expect.stringContaining(message) });
+    }
+  });
+
   it('round-trips every built-in type through the API without returning a secret value', async () => {
     for (const sample of await samplePayloads()) {
       canaries.push(...sample.canaries);

@@ -178,6 +178,22 @@ describe('tresor secrets, remote mode', () => {
     expect((await run(['secrets', 'rollback', 'remote-db', '--to', '1'], env)).stdout).toBe(
       'rolled remote-db back to v1: now v3\n',
     );
+    // A generated password: made on the server, never printed; the module gets it.
+    const generated = await run(
+      ['secrets', 'create', 'generated-db', '--type', 'password', '--generate', 'password'],
+      env,
+    );
+    expect(generated.stdout).toBe('created generated-db (password, v1)\n');
+    const made = String((await h.tresor.usage.useAny(h.admin, 'generated-db')).payload.password);
+    expect(made).toHaveLength(24);
+    expect(generated.stdout + generated.stderr).not.toContain(made);
+    expect((await run(['secrets', 'update', 'generated-db', '--generate', 'password'], env)).stdout).toBe(
+      'updated generated-db: now v2\n',
+    );
+    expect((await h.tresor.usage.useAny(h.admin, 'generated-db')).payload.password).not.toBe(made);
+    const refused = await run(['secrets', 'update', 'generated-db', '--generate', 'username'], env);
+    expect(refused).toMatchObject({ code: 6 });
+    expect(refused.stderr).toContain('no field "username" that Tresor can generate');
     const diff = JSON.parse(
       (await run(['secrets', 'diff', 'remote-db', '--from', '1', '--to', '2', '--json'], env)).stdout,
     );

@@ -19,7 +19,12 @@ function withFieldFlags(command: Command): Command {
     .option('-f, --file <path>', "the type's secret field, read from a file (e.g. a PEM)")
     .option('--field <key=value>', 'a field; key=@path reads the value from a file (repeatable)', collect)
     .option('--pair <NAME=VALUE>', 'a name/value entry of a Generic secret (repeatable)', collect)
-    .option('--description <text>', 'description');
+    .option('--description <text>', 'description')
+    .option(
+      '--generate <field>',
+      'let Tresor generate this secret field (e.g. password); the value is never shown (repeatable)',
+      collect,
+    );
 }
 
 function dateOption(value: string | undefined): string | undefined {
@@ -62,12 +67,13 @@ export function secretsCommand(program: Command, context: CliContext): void {
         const backend = await context.backend();
         const type = (await backend.types()).find((t) => t.id === o.type);
         if (!type) throw ValidationError.field('type', `Unknown type "${o.type}"; see tresor types`);
-        const fields = await promptMissing(type, fieldsFromFlags(type, o));
+        const fields = await promptMissing(type, fieldsFromFlags(type, o), o.generate);
         const expiresAt = dateOption(o.expires);
         const created = await backend.create({
           type: type.id,
           name,
           fields,
+          ...(o.generate ? { generate: o.generate } : {}),
           ...(o.description === undefined ? {} : { description: o.description }),
           ...(expiresAt ? { expiresAt } : {}),
         });
@@ -130,6 +136,7 @@ export function secretsCommand(program: Command, context: CliContext): void {
         const expiresAt = o.expires === 'never' ? null : dateOption(o.expires);
         const result = await backend.update(name, {
           ...(Object.keys(fields).length > 0 ? { fields } : {}),
+          ...(o.generate ? { generate: o.generate } : {}),
           ...(o.description === undefined ? {} : { description: o.description }),
           ...(expiresAt === undefined ? {} : { expiresAt }),
           ...(o.reason === undefined ? {} : { reason: o.reason }),

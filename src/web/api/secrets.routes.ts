@@ -64,12 +64,19 @@ const listQuery = z.object({
   all: z.enum(['true', 'false']).optional(),
 });
 
+const generateList = z
+  .array(z.string().max(64))
+  .max(20)
+  .optional()
+  .describe('Secret fields whose value Tresor generates with the field’s generator; the value is never returned');
+
 const createBody = z.object({
   type: z.string().max(48),
   name: z.string().max(200),
   description: z.string().max(2000).optional(),
   fields: z.record(z.string(), z.unknown()),
   expiresAt: z.iso.datetime({ offset: true }).nullable().optional(),
+  generate: generateList,
 });
 
 const updateBody = z.object({
@@ -83,6 +90,7 @@ const updateBody = z.object({
   description: z.string().max(2000).optional(),
   expiresAt: z.iso.datetime({ offset: true }).nullable().optional(),
   reason: z.string().max(2000).optional(),
+  generate: generateList,
 });
 
 export const secretsRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -133,6 +141,7 @@ export const secretsRoutes: FastifyPluginAsyncZod = async (app) => {
         fields: b.fields,
         ...(b.description === undefined ? {} : { description: b.description }),
         ...(b.expiresAt === undefined ? {} : { expiresAt: b.expiresAt === null ? null : new Date(b.expiresAt) }),
+        ...(b.generate ? { generate: b.generate } : {}),
       });
       etag(reply, detail.version).header('Location', `/api/v1/secrets/${detail.id}`).status(201);
       return detailJson(detail);
@@ -175,6 +184,7 @@ export const secretsRoutes: FastifyPluginAsyncZod = async (app) => {
         ...(b.fields === undefined ? {} : { fields: b.fields }),
         ...(b.description === undefined ? {} : { description: b.description }),
         ...(b.expiresAt === undefined ? {} : { expiresAt: b.expiresAt === null ? null : new Date(b.expiresAt) }),
+        ...(b.generate ? { generate: b.generate } : {}),
         ...(b.reason === undefined ? {} : { reason: b.reason }),
         ...(expected === undefined ? {} : { expectedVersion: expected }),
       });

@@ -147,6 +147,8 @@ export const uiSecretsRoutes: FastifyPluginAsyncZod = async (app) => {
       /** Whether the form offers "Test without saving" (the type has a test; editing: the user may use it). */
       testable?: boolean;
       report?: TestReport;
+      /** A value just generated for a secret field, put in it this once (it is not stored until saved). */
+      generated?: { key: string; value: string };
     },
   ) {
     // The error and the form in the reader's locale (the service worded the error in each the type knows).
@@ -169,16 +171,18 @@ export const uiSecretsRoutes: FastifyPluginAsyncZod = async (app) => {
     const principal = principalOf(request);
     const picked = await Promise.all(
       fields.map(async (f) =>
-        f.refType
-          ? {
-              ...f,
-              refChoices: (await usage.usableOfType(principal, f.refType)).map((m) => ({
-                name: m.name,
-                description: m.description,
-              })),
-              refTypeName: registry.find(f.refType)?.in(request.locale).definition.name ?? f.refType,
-            }
-          : f,
+        state.generated?.key === f.key
+          ? { ...f, generatedValue: state.generated.value }
+          : f.refType
+            ? {
+                ...f,
+                refChoices: (await usage.usableOfType(principal, f.refType)).map((m) => ({
+                  name: m.name,
+                  description: m.description,
+                })),
+                refTypeName: registry.find(f.refType)?.in(request.locale).definition.name ?? f.refType,
+              }
+            : f,
       ),
     );
     return renderPage(request, reply, 'secret-form', {
@@ -189,6 +193,9 @@ export const uiSecretsRoutes: FastifyPluginAsyncZod = async (app) => {
       secret: state.secret,
       action,
       testAction: (state.testable ?? (!editing && type.testable)) ? `${action}/test` : undefined,
+      generateAction: `${action}/generate`,
+      // The copy button's script, for a value just generated.
+      generated: state.generated !== undefined,
       report: state.report,
       conditions: type.definition.fields.some((f) => f.showWhen),
       lists: type.definition.fields.some((f) => f.style === 'pairs'),
@@ -234,6 +241,47 @@ export const uiSecretsRoutes: FastifyPluginAsyncZod = async (app) => {
             error: error instanceof ValidationError ? error : message,
           }),
       );
+    },
+  );
+
+  /*
+   * Generate: the form is shown again (nothing is stored, so no redirect) with the values as
+   * entered and a value the field's generator made on the server in that field, this once, to
+   * copy if it is needed elsewhere; saved, it is sealed like any other value and never shown again.
+   */
+  const generateBody = secretForm.extend({ generate: text(64) });
+  app.post(
+    '/secrets/new/:type/generate',
+    { preHandler: app.csrfProtection, schema: uiSchema({ params: typeParams, body: generateBody }) },
+    async (request, reply) => {
+      const type = await secrets.typeToCreate(principalOf(request), request.params.type);
+      const body = request.body;
+      const fields = fieldsFromForm(type.formModel, body);
+      return showForm(request, reply, type, {
+        values: { name: body.name, description: body.description, expiresAt: body.expiresAt, fields },
+        generated: { key: body.generate, value: type.generateValue(body.generate) },
+      });
+    },
+  );
+  app.post(
+    '/secrets/:id/edit/generate',
+    { preHandler: app.csrfProtection, schema: uiSchema({ params: idParams, body: generateBody }) },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const detail = await secrets.describe(principal, request.params.id, { for: 'update' });
+      const type = registry.get(detail.type);
+      const body = request.body;
+      return showForm(request, reply, type, {
+        secret: detail,
+        facts: detail.facts,
+        values: {
+          description: body.description,
+          expiresAt: body.expiresAt,
+          fields: fieldsFromForm(type.formModel, body),
+        },
+        generated: { key: body.generate, value: type.generateValue(body.generate) },
+        testable: type.testable && (await secrets.allowed(principal, detail.id)).use,
+      });
     },
   );
 
