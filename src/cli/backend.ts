@@ -4,6 +4,7 @@
  * REST API with a bearer token). Commands cannot tell which one they talk to.
  */
 
+import type { SecretUsage } from '../secrets/secret-usage.ts';
 import type { Share, ShareTarget } from '../secrets/share.service.ts';
 import type { FieldChange } from '../secrets/version-compare.ts';
 
@@ -74,7 +75,10 @@ export interface SecretsBackend {
       generate?: string[];
     },
   ): Promise<{ secret: SecretInfo; changed: boolean }>;
-  delete(ref: string): Promise<void>;
+  /** Refused (conflict, naming them) when configurations name it, unless `force`. */
+  delete(ref: string, options?: { force?: boolean }): Promise<void>;
+  /** Which modules used it and which stored configurations name it. */
+  usage(ref: string): Promise<SecretUsage>;
   shares(ref: string): Promise<Share[]>;
   share(ref: string, target: ShareTarget): Promise<Share>;
   unshare(ref: string, shareId: string): Promise<void>;

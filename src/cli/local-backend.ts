@@ -1,6 +1,7 @@
 /** The local backend: services on the configured database, acting as Tresor itself. */
 import { AccessDeniedError } from '../errors.ts';
 import { systemPrincipal } from '../identity/principal.ts';
+import { usageOf } from '../secrets/secret-usage.ts';
 import type { Tresor } from '../tresor.ts';
 import { isoDates, type SecretInfo, type SecretsBackend, type TypeInfo, type VersionRow } from './backend.ts';
 
@@ -44,7 +45,8 @@ export function localBackend(tresor: Tresor): SecretsBackend {
       });
       return { secret: info(result.secret), changed: result.changed };
     },
-    delete: async (ref) => void (await tresor.secrets.delete(me, ref)),
+    delete: async (ref, options) => void (await tresor.secrets.delete(me, ref, options?.force ? { force: true } : {})),
+    usage: async (ref) => usageOf(await tresor.stories.story(me, ref, 0)),
     shares: (ref) => tresor.shares.shares(me, ref),
     share: (ref, target) => tresor.shares.share(me, ref, target),
     unshare: (ref, shareId) => tresor.shares.unshare(me, ref, shareId),

@@ -1,6 +1,7 @@
 /** The remote backend: the REST API with a bearer token. API errors come back as the same typed errors. */
 import { z } from 'zod';
 import { type ErrorCode, errorCodes, TresorError, ValidationError } from '../errors.ts';
+import type { SecretUsage } from '../secrets/secret-usage.ts';
 import type { Share } from '../secrets/share.service.ts';
 import type { Comparison, SecretInfo, SecretsBackend, TestOutcome, TypeInfo, VersionRow } from './backend.ts';
 
@@ -82,7 +83,8 @@ export function remoteBackend(target: RemoteTarget): SecretsBackend {
     show: (ref) => call<SecretInfo>('GET', `/secrets/${enc(ref)}`),
     create: (input) => call<SecretInfo>('POST', '/secrets', input),
     update: (ref, input) => call<{ secret: SecretInfo; changed: boolean }>('PATCH', `/secrets/${enc(ref)}`, input),
-    delete: (ref) => call<void>('DELETE', `/secrets/${enc(ref)}`),
+    delete: (ref, options) => call<void>('DELETE', `/secrets/${enc(ref)}${options?.force ? '?force=true' : ''}`),
+    usage: (ref) => call<SecretUsage>('GET', `/secrets/${enc(ref)}/usage`),
     shares: async (ref) => (await call<{ items: Share[] }>('GET', `/secrets/${enc(ref)}/shares`)).items,
     share: (ref, t) => call<Share>('POST', `/secrets/${enc(ref)}/shares`, t),
     unshare: (ref, shareId) => call<void>('DELETE', `/secrets/${enc(ref)}/shares/${enc(shareId)}`),

@@ -1,7 +1,8 @@
 /**
  * A secret's story, for its page: what happened to it (created, changed — which fields —,
  * rolled back, shared, tested) and by whom, and which modules used it last, for whom and how
- * often — all from the audit trail, which holds no values. For whoever may see its versions;
+ * often — all from the audit trail, which holds no values — and which stored configurations
+ * name it (secret_references). For whoever may see its versions;
  * shares appear only to whoever may share it (a share recipient does not learn who else has it).
  */
 import type { AccessGate } from '../access/access.gate.ts';
@@ -10,6 +11,7 @@ import { entryOf } from '../audit/audit-log.service.ts';
 import { type NamedAuditEntry, namedEntries } from '../audit/audit-names.ts';
 import type { Database } from '../db/client.ts';
 import type { Principal } from '../identity/principal.ts';
+import { type ReferencesSeen, referencesSeenBy } from './references-view.ts';
 
 const changeActions = ['secret.created', 'secret.updated', 'secret.rolled_back', 'secret.tested'] as const;
 const shareActions = ['secret.shared', 'secret.unshared'] as const;
@@ -27,6 +29,8 @@ export interface ModuleUse {
 export interface SecretStory {
   events: NamedAuditEntry[];
   uses: ModuleUse[];
+  /** Stored configurations that name it in a secretRef field (those this principal may not read only counted). */
+  references: ReferencesSeen;
 }
 
 export function secretStoryServiceFactory({
@@ -34,16 +38,17 @@ export function secretStoryServiceFactory({
   gate,
 }: {
   db: Database;
-  gate: Pick<AccessGate, 'check' | 'operations'>;
+  gate: Pick<AccessGate, 'check' | 'operations' | 'secret'>;
 }) {
   return {
     async story(principal: Principal, ref: string, limit = 20): Promise<SecretStory> {
       const grant = await gate.check(principal, ref, 'versions');
       const mayShare = gate.operations(grant).share;
       const actions = mayShare ? [...changeActions, ...shareActions] : [...changeActions];
-      const [rows, uses] = await Promise.all([
+      const [rows, uses, references] = await Promise.all([
         auditStore.ofSecret(db, grant.row.id, actions, limit),
         auditStore.usesOf(db, grant.row.id, 5000),
+        referencesSeenBy(gate, db, principal, grant.row),
       ]);
       const events = await namedEntries(db, rows.map(entryOf));
       // The users and groups uses were for, named the same way as the events' actors.
@@ -67,6 +72,7 @@ export function secretStoryServiceFactory({
       );
       return {
         events,
+        references,
         uses: uses.map((u, i) => {
           const entry = named[i]!;
           const person = entry.actorPerson

@@ -23,6 +23,8 @@ import { ConflictError, NotFoundError, ValidationError, VersionConflictError } f
 import { actingUserId, type Principal } from '../identity/principal.ts';
 import { parseField } from '../validation.ts';
 import { canonicalJson } from './canonical-json.ts';
+import { referenceStore } from './reference.store.ts';
+import { describeReferences, referencesSeenBy } from './references-view.ts';
 import { type SecretRow, secretStore } from './secret.store.ts';
 import type {
   CreateSecretInput,
@@ -102,6 +104,16 @@ export function secretServiceFactory({
       createdBy: actingUserId(principal),
       reason,
     });
+    // What this version names in secretRef fields (only types that have them pay the statement).
+    const type = typeOf(row);
+    if (hasReferences(type))
+      await referenceStore.replace(
+        tx,
+        row.id,
+        type.definition.fields
+          .filter((f) => f.style === 'secretRef' && typeof payload[f.key] === 'string' && payload[f.key] !== '')
+          .map((f) => ({ field: f.key, targetName: String(payload[f.key]) })),
+      );
     if (version > settings.versionsKept) await secretStore.prune(tx, row.id, version - settings.versionsKept + 1);
   }
 
@@ -646,12 +658,22 @@ export function secretServiceFactory({
     async delete(
       principal: Principal,
       ref: string,
-      options: { expectedVersion?: number } = {},
+      options: { expectedVersion?: number; force?: boolean } = {},
     ): Promise<SecretMetadata> {
       return gate.guard(principal, 'delete', ref, () =>
         db.transaction(async (tx) => {
           const { row } = await gate.secret(tx, principal, ref, 'delete', { lock: true });
           checkExpected(row, options.expectedVersion);
+          // A configuration that names it would break: deleting it anyway is said explicitly.
+          if (!options.force) {
+            const seen = await referencesSeenBy(gate, tx, principal, row);
+            if (seen.visible.length + seen.hidden > 0)
+              throw new ConflictError(
+                `Secret "${row.name}" is referenced by ${describeReferences(seen)}; ` +
+                  'confirm (force) to delete it anyway',
+                'force',
+              );
+          }
           await secretStore.delete(tx, row.id);
           await audit.appendInTx(tx, [
             {

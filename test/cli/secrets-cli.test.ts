@@ -153,7 +153,10 @@ describe('tresor secrets, remote mode', () => {
   let url: string;
   let token: string;
   beforeAll(async () => {
-    h = await testApp('pglite', { TRESOR_LOGIN_ATTEMPTS_PER_MINUTE: '100' });
+    h = await testApp('pglite', {
+      TRESOR_LOGIN_ATTEMPTS_PER_MINUTE: '100',
+      TRESOR_TYPES_DIR: join(import.meta.dirname, '../fixtures/config-types'),
+    });
     url = await h.app.listen({ host: '127.0.0.1', port: 0 });
     token = await h.tokenFor(h.admin);
   });
@@ -234,6 +237,35 @@ describe('tresor secrets, remote mode', () => {
     expect(old).toMatchObject({ code: 11, stderr: '' });
     expect(old.stdout).toMatch(
       /^old-key: 1 check\(s\) FAILED \(\d+ ms\)\n {2}FAILED {2}Not expired: Expired on 2020-01-31\n$/,
+    );
+  });
+
+  it('says where a secret is used, and deletes one that a configuration names only with --force', async () => {
+    const env = { TRESOR_URL: url, TRESOR_TOKEN: token, TRESOR_DATA_DIR: '/nonexistent' };
+    await h.tresor.secrets.create(h.admin, {
+      type: 'jira',
+      name: 'cli-jira',
+      fields: { siteUrl: 'https://x.atlassian.net', email: 'bot@example.test', apiToken: canary },
+    });
+    await h.tresor.secrets.create(h.admin, {
+      type: 'jira-integration',
+      name: 'cli-config',
+      fields: { credential: 'cli-jira', project: 'OPS' },
+    });
+    await h.tresor.usage.useAny(h.admin, 'cli-jira', { module: 'jira-sync' });
+    const usage = await run(['secrets', 'usage', 'cli-jira'], env);
+    expect(usage.stdout).toMatch(
+      /^used by jira-sync for .+: 1×, last \d{4}-\d\d-\d\dT.+\nnamed by cli-config \(credential\)\n$/,
+    );
+    const refused = await run(['secrets', 'delete', 'cli-jira', '--yes'], env);
+    expect(refused).toMatchObject({
+      code: 5,
+      stderr:
+        'tresor: Secret "cli-jira" is referenced by cli-config (credential); confirm (force) to delete it anyway\n',
+    });
+    expect((await run(['secrets', 'delete', 'cli-jira', '--yes', '--force'], env)).stdout).toBe('deleted cli-jira\n');
+    expect((await run(['secrets', 'usage', 'cli-config', '--json'], env)).stdout).toBe(
+      `${JSON.stringify({ modules: [], references: [], hiddenReferences: 0 }, null, 2)}\n`,
     );
   });
 

@@ -16,7 +16,7 @@ describe.skipIf(!chromiumPath)('picking a referenced secret (Chromium)', () => {
   beforeAll(async () => {
     b = await browserApp({ TRESOR_TYPES_DIR: resolve(import.meta.dirname, '../fixtures/config-types') });
     const { h } = b;
-    user = await createUser(h.tresor, h.admin, 'ref-picker', ['SECRET_MANAGEMENT_CREATE']);
+    user = await createUser(h.tresor, h.admin, 'ref-picker', ['SECRET_MANAGEMENT_CREATE', 'SECRET_MANAGEMENT_DELETE']);
     const jira = (name: string) => ({
       type: 'jira',
       name,
@@ -64,5 +64,30 @@ describe.skipIf(!chromiumPath)('picking a referenced secret (Chromium)', () => {
     expect(await page.textContent('.field.invalid:has(#f-credential)')).toContain(
       'no secret named "private-jira" that you may use',
     );
+  });
+
+  it('names the configurations on the secret page and asks before deleting a named secret', async () => {
+    const page = await b.signIn(user.email);
+    const mine = await b.h.tresor.secrets.get(user, 'my-jira');
+    await page.goto(`${b.base}/secrets/${mine.id}`);
+    expect(await page.locator('ul.references li').allTextContents()).toEqual(['ops-integration (credential)']);
+    const usage = (await b.h.api('GET', `/api/v1/secrets/${mine.id}/usage`, await b.h.tokenFor(user))).json() as {
+      references: { secretName: string }[];
+      hiddenReferences: number;
+    };
+    expect(usage.references.map((r) => r.secretName)).toEqual(['ops-integration']);
+    expect(usage.hiddenReferences).toBe(0);
+
+    await page.goto(`${b.base}/secrets/${mine.id}/delete`);
+    expect(await page.locator('ul.references li').allTextContents()).toEqual(['ops-integration (credential)']);
+    await page.fill('#confirm', 'my-jira');
+    const refused = await Promise.all([page.waitForResponse(/\/delete$/), page.click('button.danger')]);
+    expect(refused[0].status()).toBe(409);
+    expect(await page.textContent('main .error')).toContain('is referenced by ops-integration (credential)');
+    expect((await b.h.tresor.secrets.get(user, mine.id)).name).toBe('my-jira');
+    await page.fill('#confirm', 'my-jira');
+    await page.check('#force');
+    await Promise.all([page.waitForURL(/\/secrets$/), page.click('button.danger')]);
+    await expect(b.h.tresor.secrets.get(user, mine.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 });

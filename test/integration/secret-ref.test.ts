@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Jira } from '../../credential-types/jira.ts';
 import { JiraIntegration } from '../fixtures/config-types/jira-integration.ts';
-import { databaseKinds, type TestTresor, testTresor } from '../support/databases.ts';
+import { createAdmin, databaseKinds, type TestTresor, testTresor } from '../support/databases.ts';
 import { createUser } from '../support/principals.ts';
 
 describe.each(databaseKinds)('secretRef fields on %s', (kind) => {
@@ -65,5 +65,65 @@ describe.each(databaseKinds)('secretRef fields on %s', (kind) => {
       t.tresor.secrets.update(t.admin, s.id, { merge: true, fields: { credential: 'not-jira' } }),
     ).rejects.toMatchObject({ field: 'fields.credential' });
     expect((await t.tresor.secrets.get(t.admin, s.id)).version).toBe(1);
+  });
+
+  it('knows which configurations name a secret, and deletes a named one only when told to', async () => {
+    const jira = (name: string) => ({
+      type: 'jira',
+      name,
+      fields: { siteUrl: 'https://x.atlassian.net', email: 'bot@example.test', apiToken: 'tok' },
+    });
+    const target = await t.tresor.secrets.create(t.admin, jira('jira-referenced'));
+    const spare = await t.tresor.secrets.create(t.admin, jira('jira-spare'));
+    const config = await t.tresor.secrets.create(t.admin, {
+      type: 'jira-integration',
+      name: 'names-it',
+      fields: { credential: 'JIRA-REFERENCED', project: 'OPS' },
+    });
+    expect((await t.tresor.stories.story(t.admin, target.id)).references).toEqual({
+      visible: [{ secretId: config.id, secretName: 'names-it', field: 'credential' }],
+      hidden: 0,
+    });
+    await expect(t.tresor.secrets.delete(t.admin, target.id)).rejects.toMatchObject({
+      code: 'CONFLICT',
+      field: 'force',
+      message: expect.stringContaining('is referenced by names-it (credential)'),
+    });
+    expect((await t.tresor.secrets.get(t.admin, target.id)).name).toBe('jira-referenced');
+
+    // Pointed elsewhere, the reference moves with the new version; a rollback brings it back.
+    await t.tresor.secrets.update(t.admin, config.id, { merge: true, fields: { credential: 'jira-spare' } });
+    expect((await t.tresor.stories.story(t.admin, target.id)).references.visible).toEqual([]);
+    expect((await t.tresor.stories.story(t.admin, spare.id)).references.visible).toHaveLength(1);
+    await t.tresor.secrets.rollback(t.admin, config.id, 1);
+    expect((await t.tresor.stories.story(t.admin, target.id)).references.visible).toHaveLength(1);
+
+    await t.tresor.secrets.delete(t.admin, target.id, { force: true });
+    await expect(t.tresor.secrets.get(t.admin, target.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+
+    // An owner who may delete their secret but not read the configuration naming it learns only that one exists.
+    const owner = await createUser(t.tresor, t.admin, 'ref-owner', [
+      'SECRET_MANAGEMENT_CREATE',
+      'SECRET_MANAGEMENT_UPDATE',
+      'SECRET_MANAGEMENT_DELETE',
+    ]);
+    const owned = await t.tresor.secrets.create(owner, jira('jira-owned'));
+    const colleague = await createAdmin(t.tresor, `ref-colleague-${kind}@example.test`);
+    await t.tresor.shares.share(owner, owned.id, { user: `ref-colleague-${kind}@example.test` });
+    const adminsConfig = await t.tresor.secrets.create(colleague, {
+      type: 'jira-integration',
+      name: 'admins-config',
+      fields: { credential: 'jira-owned', project: 'OPS' },
+    });
+    await expect(t.tresor.secrets.delete(owner, owned.id)).rejects.toMatchObject({
+      code: 'CONFLICT',
+      message: expect.stringContaining('is referenced by 1 secret you cannot see'),
+    });
+    expect((await t.tresor.stories.story(owner, owned.id)).references).toEqual({ visible: [], hidden: 1 });
+    await t.tresor.secrets.delete(owner, owned.id, { force: true });
+    await t.tresor.secrets.delete(colleague, adminsConfig.id);
+    // The configuration's own references go with it.
+    await t.tresor.secrets.delete(t.admin, config.id);
+    expect((await t.tresor.stories.story(t.admin, spare.id)).references.visible).toEqual([]);
   });
 });

@@ -154,7 +154,8 @@ export function secretsCommand(program: Command, context: CliContext): void {
     .command('delete <name>')
     .description('delete permanently (asks to confirm unless --yes)')
     .option('-y, --yes', 'do not ask')
-    .action(async (name: string, o: { yes?: boolean }) => {
+    .option('--force', 'delete it although stored configurations name it (they will stop working)')
+    .action(async (name: string, o: { yes?: boolean; force?: boolean }) => {
       const backend = await context.backend();
       const s = await backend.show(name);
       if (!o.yes) {
@@ -167,7 +168,7 @@ export function secretsCommand(program: Command, context: CliContext): void {
         rl.close();
         if (answer.trim() !== s.name) throw ValidationError.field('yes', 'Not confirmed; nothing was deleted');
       }
-      await backend.delete(s.id);
+      await backend.delete(s.id, { force: o.force === true });
       context.out(`deleted ${s.name}`);
     });
 
@@ -250,6 +251,24 @@ export function secretsCommand(program: Command, context: CliContext): void {
         else context.out(`${f.key}: sealed, ${!f.setAfter ? 'removed' : !f.setBefore ? 'set' : 'changed'}`);
       }
       if (!diff.fields.some((f) => f.changed)) context.out('no field changed');
+    });
+
+  secrets
+    .command('usage <name>')
+    .description('where it is used: modules that used it, and stored configurations that name it')
+    .option('--json', 'machine-readable output')
+    .action(async (name: string, o: { json?: boolean }) => {
+      const usage = await (await context.backend()).usage(name);
+      if (o.json) return context.out(JSON.stringify(usage, null, 2));
+      for (const m of usage.modules)
+        context.out(`used by ${m.module ?? '(no module)'} for ${m.usedFor}: ${m.uses}×, last ${m.lastAt}`);
+      for (const r of usage.references) context.out(`named by ${r.secretName} (${r.field})`);
+      if (usage.hiddenReferences > 0)
+        context.out(
+          `named by ${usage.hiddenReferences} secret${usage.hiddenReferences === 1 ? '' : 's'} you cannot see`,
+        );
+      if (usage.modules.length + usage.references.length + usage.hiddenReferences === 0)
+        context.out('not used by any module, not named by any configuration');
     });
 
   secrets

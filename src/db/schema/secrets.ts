@@ -56,3 +56,23 @@ export const secretVersions = pgTable(
   },
   (t) => [primaryKey({ columns: [t.secretId, t.version] }), index('secret_versions_kek_idx').on(t.kekVersion)],
 );
+
+/**
+ * Which stored secrets name another in a `secretRef` field, by the name as stored (the
+ * field's value is not secret). Written with each version of a type that has such fields, so
+ * "where is it used?" and deleting a referenced secret need no decryption.
+ */
+export const secretReferences = pgTable(
+  'secret_references',
+  {
+    secretId: uuid('secret_id')
+      .notNull()
+      .references(() => secrets.id, { onDelete: 'cascade' }),
+    field: text('field').notNull(),
+    targetName: text('target_name').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.secretId, t.field] }),
+    index('secret_references_target_idx').on(sql`lower(${t.targetName})`),
+  ],
+);

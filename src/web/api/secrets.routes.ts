@@ -4,6 +4,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ValidationError } from '../../errors.ts';
 import type { SecretMetadata } from '../../secrets/secret-metadata.ts';
+import { usageOf } from '../../secrets/secret-usage.ts';
 import { principalOf, requireToken } from '../plugins/auth.plugin.ts';
 import {
   comparisonSchema,
@@ -94,7 +95,7 @@ const updateBody = z.object({
 });
 
 export const secretsRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { secrets } = app.tresor;
+  const { secrets, stories } = app.tresor;
   app.addHook('preHandler', requireToken);
 
   app.get(
@@ -198,20 +199,47 @@ export const secretsRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['secrets'],
-        summary: 'Delete permanently (values, versions, shares)',
+        summary: 'Delete permanently (values, versions, shares); force=true although configurations name it',
         params: idParams,
+        querystring: z.object({ force: z.enum(['true', 'false']).optional() }),
         response: { 204: z.null(), ...errors },
       },
     },
     async (request, reply) => {
       const expected = ifMatch(request);
-      await secrets.delete(
-        principalOf(request),
-        request.params.id,
-        expected === undefined ? {} : { expectedVersion: expected },
-      );
+      await secrets.delete(principalOf(request), request.params.id, {
+        ...(expected === undefined ? {} : { expectedVersion: expected }),
+        ...(request.query.force === 'true' ? { force: true } : {}),
+      });
       return reply.status(204).send(null);
     },
+  );
+
+  app.get(
+    '/secrets/:id/usage',
+    {
+      schema: {
+        tags: ['secrets'],
+        summary: 'Where it is used: modules that used it (last use, count) and configurations that name it',
+        params: idParams,
+        response: {
+          200: z.object({
+            modules: z.array(
+              z.object({
+                module: z.string().nullable(),
+                usedFor: z.string(),
+                lastAt: z.iso.datetime(),
+                uses: z.number(),
+              }),
+            ),
+            references: z.array(z.object({ secretId: z.uuid(), secretName: z.string(), field: z.string() })),
+            hiddenReferences: z.number().int(),
+          }),
+          ...errors,
+        },
+      },
+    },
+    async (request) => usageOf(await stories.story(principalOf(request), request.params.id, 0)),
   );
 
   app.get(

@@ -453,26 +453,43 @@ export const uiSecretsRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   );
 
-  app.get('/secrets/:id/delete', { schema: uiSchema({ params: idParams }) }, async (request, reply) => {
-    const secret = await secrets.get(principalOf(request), request.params.id, { for: 'delete' });
-    return renderPage(request, reply, 'delete', { title: `Delete ${secret.name}`, secret });
-  });
+  /** The delete page: what goes, and which configurations name the secret (deleting it then needs the box ticked). */
+  async function deletePage(request: FastifyRequest, reply: FastifyReply, id: string, error?: string) {
+    const principal = principalOf(request);
+    const secret = await secrets.get(principal, id, { for: 'delete' });
+    const { references } = await stories.story(principal, secret.id, 0);
+    return renderPage(request, reply, 'delete', {
+      title: `Delete ${secret.name}`,
+      secret,
+      references: references.visible,
+      hiddenReferences: references.hidden,
+      referenced: references.visible.length + references.hidden > 0,
+      error,
+    });
+  }
+
+  app.get('/secrets/:id/delete', { schema: uiSchema({ params: idParams }) }, (request, reply) =>
+    deletePage(request, reply, request.params.id),
+  );
 
   app.post(
     '/secrets/:id/delete',
-    { preHandler: app.csrfProtection, schema: uiSchema({ params: idParams, body: form({ confirm: text(200) }) }) },
+    {
+      preHandler: app.csrfProtection,
+      schema: uiSchema({ params: idParams, body: form({ confirm: text(200), force: text(10) }) }),
+    },
     async (request, reply) => {
       const principal = principalOf(request);
       const secret = await secrets.get(principal, request.params.id, { for: 'delete' });
-      if (request.body.confirm !== secret.name) {
-        return renderPage(request, reply.status(422), 'delete', {
-          title: `Delete ${secret.name}`,
-          secret,
-          error: `Type the name ${secret.name} exactly to confirm`,
-        });
-      }
-      await secrets.delete(principal, secret.id);
-      return redirectWith(reply, '/secrets', 'deleted');
+      if (request.body.confirm !== secret.name)
+        return deletePage(request, reply.status(422), secret.id, `Type the name ${secret.name} exactly to confirm`);
+      return formAction(
+        async () => {
+          await secrets.delete(principal, secret.id, { force: request.body.force === 'yes' });
+          return redirectWith(reply, '/secrets', 'deleted');
+        },
+        (message, error) => deletePage(request, reply.status(statusOf(error)), secret.id, message),
+      );
     },
   );
 };

@@ -1,0 +1,74 @@
+/**
+ * "Where is it used?" over the REST API: `GET /secrets/:id/usage` names the modules that
+ * used a secret and the stored configurations that name it, and `DELETE` refuses a named
+ * secret (409, naming them) unless `?force=true`.
+ */
+import { resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Jira } from '../../credential-types/jira.ts';
+import { databaseKinds } from '../support/databases.ts';
+import { type TestApp, testApp } from '../support/http.ts';
+import { findCanaries } from '../support/leak-scan.ts';
+
+describe.each(databaseKinds)('REST API: where a secret is used, on %s', (kind) => {
+  let h: TestApp;
+  let token: string;
+  const canary = `CANARY-usage-${kind}`;
+  beforeAll(async () => {
+    h = await testApp(kind, { TRESOR_TYPES_DIR: resolve(import.meta.dirname, '../fixtures/config-types') });
+    token = await h.tokenFor(h.admin);
+  });
+  afterAll(async () => {
+    expect(findCanaries(h.seen.join('\n'), [canary])).toEqual([]);
+    await h?.close();
+  });
+
+  it('lists the modules that used it and the configurations naming it; deleting needs force', async () => {
+    const jira = await h.tresor.secrets.create(h.admin, {
+      type: 'jira',
+      name: 'usage-jira',
+      fields: { siteUrl: 'https://x.atlassian.net', email: 'bot@example.test', apiToken: canary },
+    });
+    const config = await h.tresor.secrets.create(h.admin, {
+      type: 'jira-integration',
+      name: 'usage-config',
+      fields: { credential: 'usage-jira', project: 'OPS' },
+    });
+    await h.tresor.use(Jira, h.admin, 'usage-jira', { module: 'jira-sync' });
+    await h.tresor.use(Jira, h.admin, 'usage-jira', { module: 'jira-sync' });
+
+    const usage = await h.api('GET', `/api/v1/secrets/${jira.id}/usage`, token);
+    expect(usage.statusCode).toBe(200);
+    expect(usage.json()).toMatchObject({
+      modules: [{ module: 'jira-sync', uses: 2, lastAt: expect.any(String) }],
+      references: [{ secretId: config.id, secretName: 'usage-config', field: 'credential' }],
+      hiddenReferences: 0,
+    });
+
+    const refused = await h.api('DELETE', `/api/v1/secrets/${jira.id}`, token);
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json().error).toMatchObject({
+      field: 'force',
+      message: 'Secret "usage-jira" is referenced by usage-config (credential); confirm (force) to delete it anyway',
+    });
+    expect((await h.api('GET', `/api/v1/secrets/${jira.id}`, token)).statusCode).toBe(200);
+    const badFlag = await h.api('DELETE', `/api/v1/secrets/${jira.id}?force=nope`, token);
+    expect([badFlag.statusCode, badFlag.json().error.field]).toEqual([422, 'querystring force']);
+    expect((await h.api('DELETE', `/api/v1/secrets/${jira.id}?force=true`, token)).statusCode).toBe(204);
+    expect((await h.api('GET', `/api/v1/secrets/${jira.id}/usage`, token)).statusCode).toBe(404);
+  });
+
+  it('answers for an unused, unnamed secret with empty lists', async () => {
+    const lone = await h.tresor.secrets.create(h.admin, {
+      type: 'password',
+      name: 'lone',
+      fields: { password: canary },
+    });
+    expect((await h.api('GET', `/api/v1/secrets/${lone.id}/usage`, token)).json()).toEqual({
+      modules: [],
+      references: [],
+      hiddenReferences: 0,
+    });
+    expect((await h.api('DELETE', `/api/v1/secrets/${lone.id}`, token)).statusCode).toBe(204);
+  });
+});
