@@ -116,8 +116,12 @@ export function groupServiceFactory({ db, gate, audit }: GroupServiceDeps) {
       );
     },
 
-    /** Group names are not secret: anyone signed in may list them (to share with one). */
-    async list(_principal: Principal): Promise<Group[]> {
+    /**
+     * Group names are not secret: anyone signed in may list them (to share with one). Listed
+     * `for: 'admin'` — the page that creates and deletes groups — it needs GROUP_ADMIN.
+     */
+    async list(principal: Principal, options: { for?: 'admin' } = {}): Promise<Group[]> {
+      if (options.for === 'admin') await gate.require(principal, 'GROUP_ADMIN', 'Managing groups');
       return (await identityStore.listGroups(db)).map(groupOf);
     },
 

@@ -3,21 +3,11 @@
  * every page of a user's and an administrator's journey, at 1280 px and at 390 px, in light
  * and dark mode; no page may have a serious or critical violation.
  */
-import { createRequire } from 'node:module';
-import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seriousViolations } from '../support/axe.ts';
 import { type BrowserApp, browserApp, testPassword } from '../support/browser-app.ts';
 import { chromiumPath } from '../support/chromium.ts';
 import { chainOf } from '../support/pki.ts';
-
-const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
-
-interface Violation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: { target: string[] }[];
-}
 
 describe.skipIf(!chromiumPath)('accessibility of every page (axe-core in Chromium)', () => {
   let b: BrowserApp;
@@ -72,14 +62,6 @@ describe.skipIf(!chromiumPath)('accessibility of every page (axe-core in Chromiu
     await b?.close();
   });
 
-  async function violations(page: Page): Promise<Violation[]> {
-    await page.addScriptTag({ path: axePath });
-    const result = (await page.evaluate(
-      `axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target })) })))`,
-    )) as Violation[];
-    return result.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  }
-
   for (const [width, scheme] of [
     [1280, 'light'],
     [390, 'light'],
@@ -96,17 +78,13 @@ describe.skipIf(!chromiumPath)('accessibility of every page (axe-core in Chromiu
       const page = await context.newPage();
       const found: string[] = [];
       await page.goto(`${b.base}/login`);
-      for (const v of await violations(page))
-        found.push(`/login: ${v.id} (${v.impact}) ${v.help} at ${v.nodes[0]?.target}`);
+      found.push(...(await seriousViolations(page, '/login')));
       await page.fill('#email', b.adminEmail);
       await page.fill('#password', testPassword);
       await Promise.all([page.waitForURL(/\/secrets$/), page.click('main button[type=submit]')]);
       for (const path of journey) {
         await page.goto(`${b.base}${path}`);
-        for (const v of await violations(page))
-          found.push(
-            `${path}: ${v.id} (${v.impact}) ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
-          );
+        found.push(...(await seriousViolations(page, path)));
       }
       await context.close();
       expect(found).toEqual([]);

@@ -56,22 +56,25 @@ export async function tokenAuthentication(app: FastifyInstance): Promise<void> {
   });
 }
 
+/** The session cookie names the principal, if it is a live session's. */
+export async function authenticateBySession(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const holder = await request.server.tresor.sessions.sessionHolder(request.cookies[sessionCookie]);
+  if (!holder) return;
+  request.principal = {
+    kind: 'user',
+    id: holder.userId,
+    via: 'session',
+    scope: 'full',
+    credential: { expiresAt: holder.expiresAt },
+  };
+  request.authenticatedBy = 'session';
+  request.mustChangePassword = holder.mustChangePassword;
+  preferLocale(request, reply, holder.locale);
+}
+
 /** Registered inside the UI's context: the session cookie names the principal. */
 export async function sessionAuthentication(app: FastifyInstance): Promise<void> {
-  app.addHook('onRequest', async (request, reply) => {
-    const holder = await app.tresor.sessions.sessionHolder(request.cookies[sessionCookie]);
-    if (!holder) return;
-    request.principal = {
-      kind: 'user',
-      id: holder.userId,
-      via: 'session',
-      scope: 'full',
-      credential: { expiresAt: holder.expiresAt },
-    };
-    request.authenticatedBy = 'session';
-    request.mustChangePassword = holder.mustChangePassword;
-    preferLocale(request, reply, holder.locale);
-  });
+  app.addHook('onRequest', authenticateBySession);
 }
 
 /** API guard: a live bearer token is required. */

@@ -12,6 +12,7 @@ import { isDataException } from '../../db/errors.ts';
 import { type ErrorCode, type FieldIssue, isTresorError, NotFoundError, ValidationError } from '../../errors.ts';
 import { httpStatusOf } from '../error-status.ts';
 import { renderErrorPage } from '../ui/render.ts';
+import { authenticateBySession } from './auth.plugin.ts';
 
 export interface ErrorBody {
   error: {
@@ -114,9 +115,12 @@ export async function sendError(
 export const errorsPlugin = fp(
   async (app: FastifyInstance) => {
     app.setErrorHandler((error, request, reply) => sendError(request, reply, error));
-    app.setNotFoundHandler((request, reply) =>
-      sendError(request, reply, new NotFoundError(`No route ${request.method} ${request.url.split('?')[0]}`)),
-    );
+    app.setNotFoundHandler(async (request, reply) => {
+      // An unknown URL is outside the UI's context, which names the signed-in user: the page
+      // still shows their navigation (the session is read only for a page, never for the API).
+      if (!request.principal && wantsHtml(request)) await authenticateBySession(request, reply);
+      return sendError(request, reply, new NotFoundError(`No route ${request.method} ${request.url.split('?')[0]}`));
+    });
   },
   { name: 'tresor-errors' },
 );

@@ -55,7 +55,7 @@ export const uiAdminRoutes: FastifyPluginAsyncZod = async (app) => {
   async function groupsPage(request: FastifyRequest, reply: FastifyReply, error?: string) {
     return renderPage(request, reply, 'admin-groups', {
       title: 'Groups',
-      groups: await groups.list(principalOf(request)),
+      groups: await groups.list(principalOf(request), { for: 'admin' }),
       error,
     });
   }
