@@ -62,6 +62,14 @@ const environmentSchema = z.object({
   TRESOR_OUTBOUND_CA_FILE: z.string().default(''),
   TRESOR_ADMIN_EMAIL: z.string().optional(),
   TRESOR_ADMIN_PASSWORD: z.string().optional(),
+  TRESOR_EXPIRY_NOTICE_DAYS: z
+    .string()
+    .default('30,7,1')
+    .refine(
+      (s) => s.trim() === '' || s.split(',').every((d) => /^\s*\d{1,4}\s*$/.test(d) && Number(d) >= 1),
+      'must be a comma-separated list of whole days of at least 1, e.g. 30,7,1 (empty: only on the day)',
+    ),
+  TRESOR_EXPIRY_CHECK_SECONDS: integer(0, 86_400).default(3600),
 });
 
 export interface TresorConfig {
@@ -124,6 +132,13 @@ export interface TresorConfig {
   testBudgetMs: number;
   /** Extra CA certificates (PEM file) trusted for Tresor's outgoing TLS; system roots otherwise. */
   outboundCaFile: string | undefined;
+  /**
+   * Days before a secret's expiry on which its owner and notice recipients are mailed, largest
+   * first (a notice also goes out on the day it expires).
+   */
+  expiryNoticeDays: number[];
+  /** How often the server looks for notices due (0: never; `tresor notices run` still does). */
+  expiryCheckSeconds: number;
   /** The first administrator, created at start when the database has no user yet. */
   adminEmail: string | undefined;
   adminPassword: string | undefined;
@@ -182,6 +197,14 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     egress,
     testBudgetMs: e.TRESOR_TEST_BUDGET_MS,
     outboundCaFile: e.TRESOR_OUTBOUND_CA_FILE ? resolve(e.TRESOR_OUTBOUND_CA_FILE) : undefined,
+    expiryNoticeDays: [
+      ...new Set(
+        e.TRESOR_EXPIRY_NOTICE_DAYS.split(',')
+          .filter((d) => d.trim() !== '')
+          .map(Number),
+      ),
+    ].sort((a, b) => b - a),
+    expiryCheckSeconds: e.TRESOR_EXPIRY_CHECK_SECONDS,
     adminEmail: e.TRESOR_ADMIN_EMAIL || undefined,
     adminPassword: e.TRESOR_ADMIN_PASSWORD || undefined,
   };

@@ -62,6 +62,8 @@ async function main(): Promise<void> {
         `${base}/setup?token=${first.token}\n\n`,
     );
   }
+  // Expiry notices from this node too (every node may: one does each notice, see src/lifecycle).
+  tresor.notices.schedule();
   logger.info({ url: base, database: tresor.database.kind }, 'Tresor is ready');
 }
 

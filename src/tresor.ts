@@ -22,6 +22,9 @@ import { type GroupService, groupServiceFactory } from './identity/group.service
 import type { Principal } from './identity/principal.ts';
 import { type SessionService, sessionServiceFactory } from './identity/session.service.ts';
 import { type UserService, userServiceFactory } from './identity/user.service.ts';
+import { type ExpiryNoticeService, expiryNoticeServiceFactory } from './lifecycle/expiry-notices.service.ts';
+import { type ExpiryScheduler, scheduleExpiryNotices } from './lifecycle/expiry-scheduler.ts';
+import { type NoticeRecipientService, noticeRecipientServiceFactory } from './lifecycle/notice-recipients.service.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { credentialHttpFactory } from './modules/credential-http.ts';
 import type { ModuleContext } from './modules/module-context.ts';
@@ -66,6 +69,11 @@ export interface Tresor {
   moduleContext: ModuleContext;
   /** {{ secret('name') }} references in configuration text: check at save time, render at run time. */
   expressions: ExpressionService;
+  /**
+   * Expiry notices: who else is told (`recipients`, `setRecipients`), one run now (`run`), and
+   * `schedule()` — what the server does: runs every TRESOR_EXPIRY_CHECK_SECONDS until close.
+   */
+  notices: NoticeRecipientService & Pick<ExpiryNoticeService, 'run'> & { schedule(): void };
   /** A typed, decrypted credential for a module acting for `principal` (see UseService). */
   use: ModuleContext['use'];
   close(): Promise<void>;
@@ -252,6 +260,32 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
       audit,
       environment: { egress, ca, budgetMs: config.testBudgetMs },
     });
+    const expiryNotices = expiryNoticeServiceFactory({
+      db,
+      audit,
+      registry,
+      // nodemailer loads with the first notice, not with every start (and never in a CLI command).
+      mail: {
+        send: async (message, options) =>
+          (await import('./modules/mail/mail.module.ts'))
+            .mailModule(moduleContext, ca ? { ca } : {})
+            .send(message, options),
+      },
+      logger,
+      settings: { days: config.expiryNoticeDays, publicUrl: config.publicUrl },
+    });
+    let scheduler: ExpiryScheduler | undefined;
+    const notices: Tresor['notices'] = {
+      ...noticeRecipientServiceFactory({ db, gate, audit }),
+      run: (options) => expiryNotices.run(options),
+      schedule() {
+        if (scheduler || config.expiryCheckSeconds === 0) return;
+        scheduler = scheduleExpiryNotices(() => expiryNotices.run(), {
+          intervalMs: config.expiryCheckSeconds * 1000,
+          logger,
+        });
+      },
+    };
     const keyAdministration: KeyAdministration = {
       async status(principal) {
         await gate.require(principal, 'KEY_ADMIN', 'Reading key status', { mode: 'read' });
@@ -285,6 +319,7 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
       groups,
       moduleContext,
       expressions: expressionServiceFactory({ usage }),
+      notices,
       audit: { ...audit, ...auditLog },
       bootstrap,
       lastUsed,
@@ -292,6 +327,7 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
       bus,
       cache,
       async close() {
+        await scheduler?.stop();
         await lastUsed.flush();
         await bus.stop();
         if (!overrides.database) await database.close();

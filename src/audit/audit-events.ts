@@ -36,6 +36,9 @@ export type AuditEvent =
       };
     }
   | SecretEvent<'secret.update_refused', { fields: string[] }>
+  /** An expiry notice went out (by mail): its stage and how many it went to, never to whom or a value. */
+  | SecretEvent<'secret.expiry_notice_sent', { daysBefore: number; expiresAt: string; recipients: number }>
+  | SecretEvent<'secret.notice_recipients_changed', { recipients: number }>
   | { action: 'secret.listed'; target: { id: null; name: string }; details: { all: boolean; count: number } }
   | { action: 'access.denied'; target: { id: string | null; name: string }; details: { operation: string } }
   | {
@@ -86,6 +89,8 @@ export const auditActions: readonly AuditAction[] = [
   'secret.tested',
   'secret.listed',
   'secret.update_refused',
+  'secret.expiry_notice_sent',
+  'secret.notice_recipients_changed',
   'access.denied',
   'auth.login',
   'auth.login_failed',

@@ -65,6 +65,12 @@ export function summaryOf(entry: Pick<AuditEntry, 'action' | 'details'>): string
     }
     case 'secret.listed':
       return `${String(d.count)} secrets`;
+    case 'secret.expiry_notice_sent': {
+      const when = d.daysBefore === 0 ? 'on the day it expires' : `${String(d.daysBefore)} days before it expires`;
+      return `Expiry notice ${when} (${String(d.expiresAt).slice(0, 10)}), to ${String(d.recipients)} recipient(s)`;
+    }
+    case 'secret.notice_recipients_changed':
+      return `Expiry notices also to ${String(d.recipients)} address(es)`;
     case 'access.denied':
       return String(d.operation ?? '');
     case 'auth.login':

@@ -77,6 +77,8 @@ export interface SecretsBackend {
   ): Promise<{ secret: SecretInfo; changed: boolean }>;
   /** Refused (conflict, naming them) when configurations name it, unless `force`. */
   delete(ref: string, options?: { force?: boolean }): Promise<void>;
+  /** Who is mailed before it expires besides its owner; replacing the list answers the new one. */
+  noticeRecipients(ref: string, replace?: string[]): Promise<string[]>;
   /** Which modules used it and which stored configurations name it. */
   usage(ref: string): Promise<SecretUsage>;
   shares(ref: string): Promise<Share[]>;

@@ -46,6 +46,8 @@ export function localBackend(tresor: Tresor): SecretsBackend {
       return { secret: info(result.secret), changed: result.changed };
     },
     delete: async (ref, options) => void (await tresor.secrets.delete(me, ref, options?.force ? { force: true } : {})),
+    noticeRecipients: (ref, replace) =>
+      replace === undefined ? tresor.notices.recipients(me, ref) : tresor.notices.setRecipients(me, ref, replace),
     usage: async (ref) => usageOf(await tresor.stories.story(me, ref, 0)),
     shares: (ref) => tresor.shares.shares(me, ref),
     share: (ref, target) => tresor.shares.share(me, ref, target),

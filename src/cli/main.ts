@@ -10,6 +10,7 @@ import { groupsCommand } from './commands/groups.command.ts';
 import { initCommand } from './commands/init.command.ts';
 import { keysCommand } from './commands/keys.command.ts';
 import { loginCommand } from './commands/login.command.ts';
+import { noticesCommand } from './commands/notices.command.ts';
 import { renderCommand } from './commands/render.command.ts';
 import { secretsCommand } from './commands/secrets.command.ts';
 import { tokensCommand } from './commands/tokens.command.ts';
@@ -34,6 +35,7 @@ export function buildProgram(context?: CliContext): Command {
   loginCommand(program, context);
   renderCommand(program, context);
   keysCommand(program, context);
+  noticesCommand(program, context);
   usersCommand(program, context);
   groupsCommand(program, context);
   tokensCommand(program, context);

@@ -84,6 +84,14 @@ export function remoteBackend(target: RemoteTarget): SecretsBackend {
     create: (input) => call<SecretInfo>('POST', '/secrets', input),
     update: (ref, input) => call<{ secret: SecretInfo; changed: boolean }>('PATCH', `/secrets/${enc(ref)}`, input),
     delete: (ref, options) => call<void>('DELETE', `/secrets/${enc(ref)}${options?.force ? '?force=true' : ''}`),
+    noticeRecipients: async (ref, replace) =>
+      (
+        await call<{ recipients: string[] }>(
+          replace === undefined ? 'GET' : 'PUT',
+          `/secrets/${enc(ref)}/notice-recipients`,
+          replace === undefined ? undefined : { recipients: replace },
+        )
+      ).recipients,
     usage: (ref) => call<SecretUsage>('GET', `/secrets/${enc(ref)}/usage`),
     shares: async (ref) => (await call<{ items: Share[] }>('GET', `/secrets/${enc(ref)}/shares`)).items,
     share: (ref, t) => call<Share>('POST', `/secrets/${enc(ref)}/shares`, t),

@@ -13,7 +13,14 @@ import type { Database } from '../db/client.ts';
 import type { Principal } from '../identity/principal.ts';
 import { type ReferencesSeen, referencesSeenBy } from './references-view.ts';
 
-const changeActions = ['secret.created', 'secret.updated', 'secret.rolled_back', 'secret.tested'] as const;
+const changeActions = [
+  'secret.created',
+  'secret.updated',
+  'secret.rolled_back',
+  'secret.tested',
+  'secret.expiry_notice_sent',
+  'secret.notice_recipients_changed',
+] as const;
 const shareActions = ['secret.shared', 'secret.unshared'] as const;
 
 export interface ModuleUse {

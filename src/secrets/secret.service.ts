@@ -664,17 +664,17 @@ export function secretServiceFactory({
         db.transaction(async (tx) => {
           const { row } = await gate.secret(tx, principal, ref, 'delete', { lock: true });
           checkExpected(row, options.expectedVersion);
-          // A configuration that names it would break: deleting it anyway is said explicitly.
-          if (!options.force) {
+          // A configuration that names it would break: deleting it anyway is said explicitly. The
+          // check rides on the delete (one round trip); only a refusal looks the names up.
+          if (options.force) await secretStore.delete(tx, row.id);
+          else if (!(await secretStore.deleteUnreferenced(tx, row.id))) {
             const seen = await referencesSeenBy(gate, tx, principal, row);
-            if (seen.visible.length + seen.hidden > 0)
-              throw new ConflictError(
-                `Secret "${row.name}" is referenced by ${describeReferences(seen)}; ` +
-                  'confirm (force) to delete it anyway',
-                'force',
-              );
+            throw new ConflictError(
+              `Secret "${row.name}" is referenced by ${describeReferences(seen)}; ` +
+                'confirm (force) to delete it anyway',
+              'force',
+            );
           }
-          await secretStore.delete(tx, row.id);
           await audit.appendInTx(tx, [
             {
               actor: principal,

@@ -62,6 +62,19 @@ const statements = {
       .returning(),
   ),
   delete: compiled('secret_delete', (db) => db.delete(secrets).where(byId)),
+  // One round trip for the common case: deleted unless a stored configuration names it.
+  deleteUnreferenced: compiled('secret_delete_unreferenced', (db) =>
+    db
+      .delete(secrets)
+      .where(
+        and(
+          byId,
+          sql`not exists (select 1 from secret_references r
+            where lower(r.target_name) = lower(${secrets.name}) and r.secret_id <> ${secrets.id})`,
+        ),
+      )
+      .returning({ id: secrets.id }),
+  ),
   insertVersion: compiled('secret_version_insert', (db) =>
     db
       .insert(secretVersions)
@@ -132,6 +145,11 @@ export const secretStore = {
 
   async delete(db: Executor, id: string): Promise<void> {
     await statements.delete(db, { id });
+  },
+
+  /** Deletes it unless another secret's secretRef field names it; whether it did. */
+  async deleteUnreferenced(db: Executor, id: string): Promise<boolean> {
+    return (await statements.deleteUnreferenced(db, { id })).length === 1;
   },
 
   async list(

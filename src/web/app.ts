@@ -30,6 +30,7 @@ import { adminRoutes } from './api/admin.routes.ts';
 import { auditRoutes } from './api/audit.routes.ts';
 import { connectionTestsRoutes } from './api/connection-tests.routes.ts';
 import { credentialTypesRoutes } from './api/credential-types.routes.ts';
+import { noticesRoutes } from './api/notices.routes.ts';
 import { secretsRoutes } from './api/secrets.routes.ts';
 import { sharesRoutes } from './api/shares.routes.ts';
 import { tokensRoutes } from './api/tokens.routes.ts';
@@ -160,6 +161,7 @@ export const tresorPlugin: FastifyPluginAsync<TresorPluginOptions> = async (app,
       await api.register(secretsRoutes);
       await api.register(connectionTestsRoutes);
       await api.register(sharesRoutes);
+      await api.register(noticesRoutes);
       await api.register(adminRoutes);
       await api.register(tokensRoutes);
       await api.register(auditRoutes);

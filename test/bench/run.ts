@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: every benchmark, each figure a median of several runs and a ratio
  * against a floor measured in the same run. Prints a markdown table and writes it to
- * test-output/bench.md. BENCH_SIZE=smoke runs everything small.
+ * test-output/bench.md. BENCH_SIZE=smoke runs everything small; BENCH_ONLY=writes,http (any of
+ * use, http, writes, rotation, propagation, scale, startup) runs only those, e.g. to A/B a change.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -13,24 +14,27 @@ import { benchKinds, benchNode } from './setup.ts';
 import { benchStartup } from './startup.ts';
 import { benchWrites } from './writes.ts';
 
+const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',').map((s) => s.trim())) : undefined;
+const wanted = (bench: string) => only === undefined || only.has(bench);
+
 export async function runBenchmarks(
   sizes = fullSizes,
   log: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
 ): Promise<Row[]> {
   const rows: Row[] = [];
   for (const kind of benchKinds) {
-    log(`use() on ${kind}…`);
     const node = await benchNode(kind);
     try {
-      rows.push(await benchUse(node, sizes));
+      log(`use() on ${kind}…`);
+      if (wanted('use')) rows.push(await benchUse(node, sizes));
       log(`HTTP on ${kind}…`);
-      rows.push(...(await benchHttp(node, sizes)));
+      if (wanted('http')) rows.push(...(await benchHttp(node, sizes)));
       log(`writes over HTTP on ${kind}…`);
-      rows.push(...(await benchWrites(node, sizes)));
+      if (wanted('writes')) rows.push(...(await benchWrites(node, sizes)));
     } finally {
       await node.close();
     }
-    if (kind === 'postgres') {
+    if (kind === 'postgres' && wanted('use')) {
       log('use() on postgres, audit rows of uses not waiting for the WAL flush…');
       const commitNode = await benchNode(kind, { TRESOR_AUDIT_DURABILITY: 'commit' });
       try {
@@ -40,19 +44,19 @@ export async function runBenchmarks(
       }
     }
     log(`rotation on ${kind}…`);
-    rows.push(await benchRotation(kind, sizes));
+    if (wanted('rotation')) rows.push(await benchRotation(kind, sizes));
   }
   log('propagation…');
-  const propagation = await benchPropagation(sizes);
+  const propagation = wanted('propagation') ? await benchPropagation(sizes) : undefined;
   if (propagation) rows.push(propagation);
-  if (process.env.BENCH_SKIP_SCALE !== '1') {
+  if (process.env.BENCH_SKIP_SCALE !== '1' && wanted('scale')) {
     for (const kind of benchKinds) {
       log(`scale on ${kind} (${sizes.scaleSecrets.toLocaleString('en-US')} secrets)…`);
       rows.push(...(await benchScale(kind, sizes)));
     }
   }
   log('start-up, the CLI and memory…');
-  rows.push(...(await benchStartup(sizes)));
+  if (wanted('startup')) rows.push(...(await benchStartup(sizes)));
   return rows;
 }
 

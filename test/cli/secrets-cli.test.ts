@@ -94,6 +94,28 @@ describe('tresor secrets, local mode', () => {
     expect((await run(['secrets', 'list'], env)).stdout).toBe('no secrets\n');
   }, 120_000);
 
+  it('runs the expiry notices due now, and says when the mail could not go out', async () => {
+    expect(
+      (await run(['secrets', 'create', 'soon-key', '--type', 'api-key', '-s', canary, '--expires', '2099-01-10'], env))
+        .code,
+    ).toBe(0);
+    expect((await run(['notices', 'run', '--at', '2098-12-01T00:00Z'], env)).stdout).toBe('0 notice(s) sent\n');
+    // 9 days before: the 30-day notice is due, but no SMTP secret is usable by system: tried again next run.
+    await run(['secrets', 'notify', 'soon-key', '--email', 'ops@example.test'], env);
+    const due = await run(['notices', 'run', '--at', '2099-01-01T00:00Z', '--json'], env);
+    expect(JSON.parse(due.stdout)).toEqual({ ran: true, sent: 0, failed: 1, nobody: 0 });
+    // Created in local mode, it has no owner: with the list emptied, nobody is told, and that is said.
+    await run(['secrets', 'notify', 'soon-key', '--none'], env);
+    expect((await run(['notices', 'run', '--at', '2099-01-01T00:00Z'], env)).stdout).toBe(
+      '0 notice(s) sent, 1 with nobody to tell (no owner, no recipients)\n',
+    );
+    const bad = await run(['notices', 'run', '--at', 'soon'], env);
+    expect(bad).toMatchObject({
+      code: 6,
+      stderr: 'tresor: Invalid input: at: --at must be a time, e.g. 2027-01-31T09:00Z\n',
+    });
+  });
+
   it('reads a PEM from a file with -f and a generic secret from --pair', async () => {
     const keyFile = join(env.TRESOR_DATA_DIR, 'id_ed25519');
     const key = sshKey('ed25519');
@@ -266,6 +288,27 @@ describe('tresor secrets, remote mode', () => {
     expect((await run(['secrets', 'delete', 'cli-jira', '--yes', '--force'], env)).stdout).toBe('deleted cli-jira\n');
     expect((await run(['secrets', 'usage', 'cli-config', '--json'], env)).stdout).toBe(
       `${JSON.stringify({ modules: [], references: [], hiddenReferences: 0 }, null, 2)}\n`,
+    );
+  });
+
+  it('shows and replaces who else is told before a secret expires', async () => {
+    const env = { TRESOR_URL: url, TRESOR_TOKEN: token, TRESOR_DATA_DIR: '/nonexistent' };
+    await h.tresor.secrets.create(h.admin, { type: 'api-key', name: 'cli-noticed', fields: { key: canary } });
+    expect((await run(['secrets', 'notify', 'cli-noticed'], env)).stdout).toBe(
+      'cli-noticed: expiry notices go to its owner only\n',
+    );
+    expect(
+      (await run(['secrets', 'notify', 'cli-noticed', '--email', 'ops@example.test', 'Team@example.test'], env)).stdout,
+    ).toBe('cli-noticed: expiry notices go to its owner and ops@example.test, team@example.test\n');
+    const bad = await run(['secrets', 'notify', 'cli-noticed', '--email', 'not-an-address'], env);
+    expect(bad.code).toBe(6);
+    expect(bad.stderr).toContain('e-mail');
+    expect(JSON.parse((await run(['secrets', 'notify', 'cli-noticed', '--json'], env)).stdout)).toEqual([
+      'ops@example.test',
+      'team@example.test',
+    ]);
+    expect((await run(['secrets', 'notify', 'cli-noticed', '--none'], env)).stdout).toBe(
+      'cli-noticed: expiry notices go to its owner only\n',
     );
   });
 

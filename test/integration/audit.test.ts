@@ -8,6 +8,7 @@ import { systemPrincipal } from '../../src/identity/principal.ts';
 import { databaseKinds, type TestTresor, testTresor } from '../support/databases.ts';
 import { findCanaries } from '../support/leak-scan.ts';
 import { createGroup, createUser } from '../support/principals.ts';
+import { startSmtpServer } from '../support/smtp-server.ts';
 
 describe.each(databaseKinds)('audit trail on %s', (kind) => {
   let t: TestTresor;
@@ -39,6 +40,32 @@ describe.each(databaseKinds)('audit trail on %s', (kind) => {
     await t.tresor.groups.removeMember(t.admin, group.name, stranger.id);
     await t.tresor.groups.grant(t.admin, { groupId: group.name }, 'AUDIT_READ');
     await t.tresor.groups.revoke(t.admin, { groupId: group.name }, 'AUDIT_READ');
+    // An expiry notice, mailed through a real SMTP server, and who else is told.
+    const expiring = await t.tresor.secrets.create(owner, {
+      type: 'api-key',
+      name: 'audited-expiring',
+      fields: { key: canary },
+      expiresAt: new Date(Date.now() + 3 * 86_400_000),
+    });
+    await t.tresor.notices.setRecipients(owner, expiring.id, ['ops@example.test']);
+    const smtp = await startSmtpServer('none', { username: 'audit', password: 'audit-relay' });
+    try {
+      await t.tresor.secrets.create(t.admin, {
+        type: 'smtp',
+        name: 'audit-relay',
+        fields: {
+          host: '127.0.0.1',
+          port: smtp.port,
+          security: 'none',
+          username: 'audit',
+          password: 'audit-relay',
+          from: 'tresor@example.test',
+        },
+      });
+      expect((await t.tresor.notices.run()).sent).toBe(1);
+    } finally {
+      await smtp.close();
+    }
     const s = await t.tresor.secrets.create(owner, {
       type: 'password',
       name: 'audited-secret',
@@ -75,7 +102,7 @@ describe.each(databaseKinds)('audit trail on %s', (kind) => {
     const entries = await t.tresor.audit.query(t.admin, { limit: 1000 });
     const seen = new Set(entries.map((e) => e.action));
     expect([...auditActions].filter((a) => !seen.has(a))).toEqual([]);
-    const used = entries.find((e) => e.action === 'secret.used')!;
+    const used = entries.find((e) => e.action === 'secret.used' && e.module === 'test-module')!;
     expect(used).toMatchObject({
       actorId: owner.id,
       targetId: s.id,

@@ -20,6 +20,13 @@ export interface TestSmtpServer {
   readonly connections: number;
   /** The password the server accepts (change it to simulate a rotated account password). */
   accept: { username: string; password: string };
+  /**
+   * From now on, once `after` messages in all were accepted, the next message's data is read but never
+   * answered (the client waits, as on a hung server); resolves when that happens.
+   */
+  stallAfter(after: number): Promise<void>;
+  /** Answers messages again (one left hanging stays unanswered). */
+  resume(): void;
   close(): Promise<void>;
 }
 
@@ -30,6 +37,7 @@ export async function startSmtpServer(
 ): Promise<TestSmtpServer> {
   const received: ReceivedMail[] = [];
   const state = { accept, connections: 0 };
+  let stall: { after: number; reached: () => void } | undefined;
   const server = new SMTPServer({
     secure: mode === 'tls',
     ...(mode !== 'none' && tls ? { key: tls.key, cert: tls.cert } : {}),
@@ -49,6 +57,10 @@ export async function startSmtpServer(
     onData(stream, session, callback) {
       simpleParser(stream)
         .then((mail) => {
+          if (stall && received.length >= stall.after) {
+            stall.reached();
+            return; // never answered: the message is not accepted
+          }
           const user = session.user as unknown as { username: string; password: string };
           received.push({
             from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
@@ -76,6 +88,14 @@ export async function startSmtpServer(
     },
     set accept(value) {
       state.accept = value;
+    },
+    stallAfter(after) {
+      return new Promise<void>((reached) => {
+        stall = { after, reached };
+      });
+    },
+    resume() {
+      stall = undefined;
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

@@ -22,6 +22,18 @@ describe('configuration from the environment', () => {
     ).toBe('postgres://db/tresor');
   });
 
+  it('reads the expiry-notice days largest first, once each, and refuses what is not a list of days', () => {
+    expect(parseConfig({}).expiryNoticeDays).toEqual([30, 7, 1]);
+    expect(parseConfig({}).expiryCheckSeconds).toBe(3600);
+    expect(parseConfig({ TRESOR_EXPIRY_NOTICE_DAYS: '1, 14,7,14' }).expiryNoticeDays).toEqual([14, 7, 1]);
+    expect(parseConfig({ TRESOR_EXPIRY_NOTICE_DAYS: '' }).expiryNoticeDays).toEqual([]);
+    for (const bad of ['30,soon', '0', '7,-1'])
+      expect(() => parseConfig({ TRESOR_EXPIRY_NOTICE_DAYS: bad })).toThrow(
+        expect.objectContaining({ field: 'TRESOR_EXPIRY_NOTICE_DAYS' }),
+      );
+    expect(() => parseConfig({ TRESOR_EXPIRY_CHECK_SECONDS: '-5' })).toThrow(ConfigError);
+  });
+
   it('reads each setting it documents', () => {
     const config = parseConfig({
       DATABASE_URL: 'postgres://db/tresor',

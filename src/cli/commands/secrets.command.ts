@@ -254,6 +254,24 @@ export function secretsCommand(program: Command, context: CliContext): void {
     });
 
   secrets
+    .command('notify <name>')
+    .description('who else is mailed before it expires (besides its owner): show, or replace with --email')
+    .option('--email <address...>', 'the addresses (replaces the list)')
+    .option('--none', 'nobody but the owner')
+    .option('--json', 'machine-readable output')
+    .action(async (name: string, o: { email?: string[]; none?: boolean; json?: boolean }) => {
+      if (o.email && o.none) throw ValidationError.field('none', 'Give --email addresses or --none, not both');
+      const replace = o.none ? [] : o.email;
+      const recipients = await (await context.backend()).noticeRecipients(name, replace);
+      if (o.json) return context.out(JSON.stringify(recipients));
+      context.out(
+        recipients.length === 0
+          ? `${name}: expiry notices go to its owner only`
+          : `${name}: expiry notices go to its owner and ${recipients.join(', ')}`,
+      );
+    });
+
+  secrets
     .command('usage <name>')
     .description('where it is used: modules that used it, and stored configurations that name it')
     .option('--json', 'machine-readable output')

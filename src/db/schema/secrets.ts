@@ -33,6 +33,8 @@ export const secrets = pgTable(
   (t) => [
     index('secrets_type_idx').on(t.typeId),
     index('secrets_owner_idx').on(t.ownerId),
+    // Expiry notices look for what expires soon; most secrets never expire.
+    index('secrets_expires_idx').on(t.expiresAt).where(sql`${t.expiresAt} is not null`),
     // Names compare case-insensitively: `JIRA-OPS` and `jira-ops` cannot both exist.
     uniqueIndex('secrets_name_folded_unique').on(sql`lower(${t.name})`),
   ],

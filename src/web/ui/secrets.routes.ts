@@ -30,6 +30,13 @@ const sortColumns = [
   { sort: 'expires', label: 'Expiry', direction: 'ascending' },
 ] as const;
 
+/** When notices go out, in words: "30, 7 and 1 days before it expires, and on the day". */
+function noticeSchedule(days: readonly number[]): string {
+  if (days.length === 0) return 'on the day it expires';
+  const list = days.length === 1 ? String(days[0]) : `${days.slice(0, -1).join(', ')} and ${days.at(-1)}`;
+  return `${list} day${days.length === 1 && days[0] === 1 ? '' : 's'} before it expires, and on the day`;
+}
+
 /** A type as the pages show it, in the request's locale. */
 const typeView = (t: CredentialType, locale: string) => ({
   id: t.id,
@@ -57,7 +64,7 @@ function expiresAtFrom(body: { expiresAt: string }): Date | null {
 }
 
 export const uiSecretsRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { secrets, registry, tests, stories, shares, usage } = app.tresor;
+  const { secrets, registry, tests, stories, shares, usage, notices } = app.tresor;
   app.addHook('preHandler', requireSession);
 
   app.get('/', async (_request, reply) => redirectTo(reply, '/secrets'));
@@ -285,16 +292,22 @@ export const uiSecretsRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   );
 
-  app.get('/secrets/:id', { schema: uiSchema({ params: idParams }) }, async (request, reply) => {
+  /** A secret's page; `noticeError` is the problem with a posted list of notice recipients. */
+  async function secretPage(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    id: string,
+    notice?: { error: string; entered: string },
+  ) {
     const principal = principalOf(request);
-    const id = request.params.id;
     const detail = await secrets.describe(principal, id);
     const type = registry.get(detail.type);
     const can = await secrets.allowed(principal, id);
     // Its story (from the trail) and, for whoever may share it, who has it.
-    const [story, shared] = await Promise.all([
+    const [story, shared, noticeRecipients] = await Promise.all([
       stories.story(principal, id),
       can.share ? shares.shares(principal, id) : Promise.resolve(undefined),
+      can.update ? notices.recipients(principal, id) : Promise.resolve(undefined),
     ]);
     const fieldRows = type.in(request.locale).formModel.fields.map((f) => {
       const value = detail.fields[f.key];
@@ -333,8 +346,42 @@ export const uiSecretsRoutes: FastifyPluginAsyncZod = async (app) => {
       // A test is a use: offered to whoever may use the secret, for types that declare one.
       testable: can.use && type.testable,
       testReport: takeTestReport(request, reply, detail.id),
+      notices: {
+        recipients: noticeRecipients,
+        schedule: noticeSchedule(request.server.tresor.config.expiryNoticeDays),
+        entered: notice?.entered ?? noticeRecipients?.join('\n') ?? '',
+        error: notice?.error,
+      },
     });
-  });
+  }
+
+  app.get('/secrets/:id', { schema: uiSchema({ params: idParams }) }, (request, reply) =>
+    secretPage(request, reply, request.params.id),
+  );
+
+  app.post(
+    '/secrets/:id/notices',
+    {
+      preHandler: app.csrfProtection,
+      schema: uiSchema({ params: idParams, body: form({ recipients: text(8000) }) }),
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const entered = request.body.recipients;
+      const emails = entered
+        .split(/[\s,;]+/)
+        .map((e) => e.trim())
+        .filter(Boolean);
+      return formAction(
+        async () => {
+          await notices.setRecipients(principal, request.params.id, emails);
+          return redirectWith(reply, `/secrets/${request.params.id}`, 'notices-saved');
+        },
+        (message, error) =>
+          secretPage(request, reply.status(statusOf(error)), request.params.id, { error: message, entered }),
+      );
+    },
+  );
 
   app.post(
     '/secrets/:id/test',
