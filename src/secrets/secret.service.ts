@@ -97,13 +97,12 @@ export function secretServiceFactory({
       version,
       typeId: row.typeId,
     });
-    await secretStore.insertVersion(tx, {
-      secretId: row.id,
-      version,
-      ...sealed,
-      createdBy: actingUserId(principal),
-      reason,
-    });
+    // Past the versions kept, the oldest go with the same statement.
+    await secretStore.insertVersion(
+      tx,
+      { secretId: row.id, version, ...sealed, createdBy: actingUserId(principal), reason },
+      version > settings.versionsKept ? version - settings.versionsKept + 1 : undefined,
+    );
     // What this version names in secretRef fields (only types that have them pay the statement).
     const type = typeOf(row);
     if (hasReferences(type))
@@ -114,7 +113,6 @@ export function secretServiceFactory({
           .filter((f) => f.style === 'secretRef' && typeof payload[f.key] === 'string' && payload[f.key] !== '')
           .map((f) => ({ field: f.key, targetName: String(payload[f.key]) })),
       );
-    if (version > settings.versionsKept) await secretStore.prune(tx, row.id, version - settings.versionsKept + 1);
   }
 
   /** Reads are on record too (group-committed, like uses). */

@@ -82,11 +82,19 @@ const statements = {
         slots(secretVersions, ['secretId', 'version', 'payload', 'dataKey', 'kekVersion', 'createdBy', 'reason']),
       ),
   ),
-  prune: compiled('secret_versions_prune', (db) =>
-    db
-      .delete(secretVersions)
-      .where(and(eq(secretVersions.secretId, at.id), sql`${secretVersions.version} < ${ph('oldestKept')}`)),
-  ),
+  // The new version and the retention of old ones in one statement (one round trip per write).
+  insertVersionPruning: compiled('secret_version_insert_prune', (db) => {
+    const pruned = db.$with('pruned', { version: secretVersions.version }).as(
+      sql`delete from ${secretVersions} where ${secretVersions.secretId} = ${ph('secretId')}::uuid
+          and ${secretVersions.version} < ${ph('oldestKept')} returning ${secretVersions.version}`,
+    );
+    return db
+      .with(pruned)
+      .insert(secretVersions)
+      .values(
+        slots(secretVersions, ['secretId', 'version', 'payload', 'dataKey', 'kekVersion', 'createdBy', 'reason']),
+      );
+  }),
   version: compiled('secret_version', (db) =>
     db
       .select()
@@ -187,8 +195,10 @@ export const secretStore = {
     return page.offset ? query.offset(page.offset) : query;
   },
 
-  async insertVersion(db: Executor, row: NewVersion): Promise<void> {
-    await statements.insertVersion(db, row);
+  /** Writes a version; with `oldestKept`, versions older than that go in the same statement. */
+  async insertVersion(db: Executor, row: NewVersion, oldestKept?: number): Promise<void> {
+    if (oldestKept === undefined) await statements.insertVersion(db, row);
+    else await statements.insertVersionPruning(db, { ...row, oldestKept });
   },
 
   async version(db: Executor, secretId: string, version: number): Promise<VersionRow | undefined> {
@@ -206,11 +216,6 @@ export const secretStore = {
       .from(secretVersions)
       .where(eq(secretVersions.secretId, secretId))
       .orderBy(desc(secretVersions.version));
-  },
-
-  /** Deletes versions older than `oldestKept`: their ciphertext and wrapped data keys go with them. */
-  async prune(db: Executor, secretId: string, oldestKept: number): Promise<void> {
-    await statements.prune(db, { id: secretId, oldestKept });
   },
 };
 
