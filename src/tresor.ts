@@ -37,6 +37,7 @@ import { type ReferenceChecker, type SecretService, secretServiceFactory } from 
 import { type SecretStoryService, secretStoryServiceFactory } from './secrets/secret-story.service.ts';
 import { type ShareService, shareServiceFactory } from './secrets/share.service.ts';
 import { type UseService, useServiceFactory } from './secrets/use.service.ts';
+import { type TransferService, transferServiceFactory } from './transfer/transfer.service.ts';
 
 export interface Tresor {
   config: TresorConfig;
@@ -74,6 +75,8 @@ export interface Tresor {
    * `schedule()` — what the server does: runs every TRESOR_EXPIRY_CHECK_SECONDS until close.
    */
   notices: NoticeRecipientService & Pick<ExpiryNoticeService, 'run'> & { schedule(): void };
+  /** Export and import archives between instances (SECRET_EXPORT, or Tresor itself). */
+  transfer: TransferService;
   /** A typed, decrypted credential for a module acting for `principal` (see UseService). */
   use: ModuleContext['use'];
   close(): Promise<void>;
@@ -286,6 +289,31 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
         });
       },
     };
+    const shares = shareServiceFactory({ db, gate, registry, audit });
+    const users = userServiceFactory({
+      db,
+      gate,
+      audit,
+      listener: { credentialsRevoked: (userId, tx) => sessions.revokeAll(userId, tx) },
+      locales: () => registry.locales(),
+    });
+    const transfer = transferServiceFactory({
+      db,
+      gate,
+      audit,
+      registry,
+      secrets,
+      shares,
+      notices,
+      directory: {
+        userId: async (email) => (await users.findByEmail(email))?.id,
+        hasGroup: (name) =>
+          groups.find(name).then(
+            () => true,
+            () => false,
+          ),
+      },
+    });
     const keyAdministration: KeyAdministration = {
       async status(principal) {
         await gate.require(principal, 'KEY_ADMIN', 'Reading key status', { mode: 'read' });
@@ -306,15 +334,10 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
       secrets,
       stories: secretStoryServiceFactory({ db, gate }),
       tests,
-      shares: shareServiceFactory({ db, gate, registry, audit }),
+      shares,
       usage,
-      users: userServiceFactory({
-        db,
-        gate,
-        audit,
-        listener: { credentialsRevoked: (userId, tx) => sessions.revokeAll(userId, tx) },
-        locales: () => registry.locales(),
-      }),
+      users,
+      transfer,
       sessions,
       groups,
       moduleContext,

@@ -50,7 +50,7 @@ export interface SecretGrant {
 }
 
 /** The operations whose callers need the stored payload (to show public fields, merge an update, roll back, use). */
-const opening: ReadonlySet<SecretOperation> = new Set(['read', 'update', 'rollback', 'use']);
+const opening: ReadonlySet<SecretOperation> = new Set(['read', 'update', 'rollback', 'use', 'export']);
 
 const describeOperation: Record<SecretOperation, string> = {
   view: 'see',
@@ -62,6 +62,7 @@ const describeOperation: Record<SecretOperation, string> = {
   versions: 'list the versions of',
   rollback: 'roll back',
   use: 'use',
+  export: 'export',
 };
 
 /** A listing the principal may see: the access condition (none: every row) and a cache key for it. */

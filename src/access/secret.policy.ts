@@ -8,6 +8,8 @@
  * - SECRET_MANAGEMENT: reads, changes, shares and deletes every secret, never uses (values),
  *   and never shares a secret it does not own with itself or a group it stands in;
  * - Tresor itself (system): as SECRET_MANAGEMENT;
+ * - export (values into an archive for another instance): Tresor itself and holders of
+ *   SECRET_EXPORT only, whatever their relation to the secret;
  * - a `read`-scoped token: view, read and versions only, whatever its user may do;
  * - disabled users and strangers: nothing, and cannot tell a secret exists.
  */
@@ -24,6 +26,7 @@ export const secretOperations = [
   'versions',
   'rollback',
   'use',
+  'export',
 ] as const;
 export type SecretOperation = (typeof secretOperations)[number];
 
@@ -67,6 +70,8 @@ export function decide(operation: SecretOperation, facts: PrincipalFacts, relati
       return manager || (owner && facts.permissions.has('SECRET_MANAGEMENT_DELETE')) ? 'allow' : refuse;
     case 'use':
       return owner || relation.directShare || relation.groupShare ? 'allow' : 'hidden';
+    case 'export':
+      return facts.isSystem || facts.permissions.has('SECRET_EXPORT') ? 'allow' : refuse;
   }
 }
 

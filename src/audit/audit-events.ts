@@ -70,6 +70,16 @@ export type AuditEvent =
       details: { permission: string; holderKind: 'user' | 'group' };
     }
   | {
+      action: 'transfer.exported';
+      target: { id: null; name: string };
+      details: { secrets: number; allVersions: boolean };
+    }
+  | {
+      action: 'transfer.imported';
+      target: { id: null; name: string };
+      details: { created: number; renamed: number; skipped: number; failed: number };
+    }
+  | {
       action: 'key.rotation_started' | 'key.rotation_finished';
       target: { id: string; name: string };
       details: { targetVersion: number; rewrapped: number };
@@ -110,6 +120,8 @@ export const auditActions: readonly AuditAction[] = [
   'permission.revoked',
   'key.rotation_started',
   'key.rotation_finished',
+  'transfer.exported',
+  'transfer.imported',
 ];
 
 export type Outcome = 'success' | 'denied' | 'failure';

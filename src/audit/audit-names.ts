@@ -86,6 +86,10 @@ export function summaryOf(entry: Pick<AuditEntry, 'action' | 'details'>): string
       return `Language ${d.locale === null ? 'as the browser asks' : String(d.locale)}`;
     case 'user.created':
       return d.administrator === true ? 'Administrator' : '';
+    case 'transfer.exported':
+      return `${String(d.secrets)} secret${d.secrets === 1 ? '' : 's'}${d.allVersions === true ? ', all kept' : ''}`;
+    case 'transfer.imported':
+      return (['created', 'renamed', 'skipped', 'failed'] as const).map((k) => `${String(d[k])} ${k}`).join(', ');
     case 'key.rotation_started':
     case 'key.rotation_finished':
       return `To key version ${String(d.targetVersion)}, ${String(d.rewrapped)} re-wrapped`;

@@ -14,6 +14,7 @@ import { noticesCommand } from './commands/notices.command.ts';
 import { renderCommand } from './commands/render.command.ts';
 import { secretsCommand } from './commands/secrets.command.ts';
 import { tokensCommand } from './commands/tokens.command.ts';
+import { transferCommand } from './commands/transfer.command.ts';
 import { typesCommand } from './commands/types.command.ts';
 import { usersCommand } from './commands/users.command.ts';
 import { type CliContext, createCliContext, type GlobalOptions } from './context.ts';
@@ -36,6 +37,7 @@ export function buildProgram(context?: CliContext): Command {
   renderCommand(program, context);
   keysCommand(program, context);
   noticesCommand(program, context);
+  transferCommand(program, context);
   usersCommand(program, context);
   groupsCommand(program, context);
   tokensCommand(program, context);

@@ -8,6 +8,12 @@ export const permissions = [
   'GROUP_ADMIN',
   'KEY_ADMIN',
   'AUDIT_READ',
+  /**
+   * Exporting and importing secrets with their values (archives for another instance). Not
+   * an administrator's by default: only Tresor itself (the local CLI) holds it from the start
+   * and may grant it, as nobody grants what they do not hold.
+   */
+  'SECRET_EXPORT',
 ] as const;
 
 export type Permission = (typeof permissions)[number];

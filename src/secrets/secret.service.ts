@@ -19,7 +19,7 @@ import { sealPayload } from '../crypto/envelope.ts';
 import type { KeyService } from '../crypto/key.service.ts';
 import type { Database, Executor, Transaction } from '../db/client.ts';
 import { pgErrorCode, uniqueViolation } from '../db/errors.ts';
-import { ConflictError, NotFoundError, ValidationError, VersionConflictError } from '../errors.ts';
+import { AccessDeniedError, ConflictError, NotFoundError, ValidationError, VersionConflictError } from '../errors.ts';
 import { actingUserId, type Principal } from '../identity/principal.ts';
 import { parseField } from '../validation.ts';
 import { canonicalJson } from './canonical-json.ts';
@@ -334,10 +334,20 @@ export function secretServiceFactory({
       await gate.create(principal, undefined, '');
     },
 
-    async create(principal: Principal, input: CreateSecretInput): Promise<SecretDetail> {
+    /**
+     * `options.ownerId`: the owner, other than the creator — for Tresor itself only (an import
+     * keeps each secret's owner); nobody else may make a secret someone else's.
+     */
+    async create(
+      principal: Principal,
+      input: CreateSecretInput,
+      options: { ownerId?: string } = {},
+    ): Promise<SecretDetail> {
       const type = registry.find(typeof input.type === 'string' ? input.type : '');
       // Permission first: a principal who may not create learns nothing from validating its input.
       const { requiredGroup } = await gate.create(principal, type, typeof input.name === 'string' ? input.name : '');
+      if (options.ownerId !== undefined && principal.kind !== 'system')
+        throw new AccessDeniedError('Only Tresor itself creates a secret for another owner');
       const name = parseField(secretNameSchema, input.name, 'name');
       const description = parseField(descriptionSchema, input.description ?? '', 'description');
       if (!type)
@@ -366,7 +376,7 @@ export function secretServiceFactory({
         name,
         description,
         typeId: type.id,
-        ownerId: userId,
+        ownerId: options.ownerId ?? userId,
         version: 1,
         createdAt: new Date(),
         createdBy: userId,

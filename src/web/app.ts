@@ -34,6 +34,7 @@ import { noticesRoutes } from './api/notices.routes.ts';
 import { secretsRoutes } from './api/secrets.routes.ts';
 import { sharesRoutes } from './api/shares.routes.ts';
 import { tokensRoutes } from './api/tokens.routes.ts';
+import { transferRoutes } from './api/transfer.routes.ts';
 import { authPlugin, sessionAuthentication, tokenAuthentication } from './plugins/auth.plugin.ts';
 import { errorsPlugin, jsonErrors } from './plugins/errors.plugin.ts';
 import { localePlugin } from './plugins/locale.plugin.ts';
@@ -49,6 +50,7 @@ import { remoteLogosRoutes } from './ui/remote-logos.ts';
 import { uiSecretsRoutes } from './ui/secrets.routes.ts';
 import { uiSharingRoutes } from './ui/sharing.routes.ts';
 import { uiTokensRoutes } from './ui/tokens.routes.ts';
+import { uiTransferRoutes } from './ui/transfer.routes.ts';
 
 export interface AppOptions {
   /** fastify's logger option: a pino instance, or false (tests). */
@@ -162,6 +164,7 @@ export const tresorPlugin: FastifyPluginAsync<TresorPluginOptions> = async (app,
       await api.register(connectionTestsRoutes);
       await api.register(sharesRoutes);
       await api.register(noticesRoutes);
+      await api.register(transferRoutes);
       await api.register(adminRoutes);
       await api.register(tokensRoutes);
       await api.register(auditRoutes);
@@ -179,6 +182,7 @@ export const tresorPlugin: FastifyPluginAsync<TresorPluginOptions> = async (app,
     await ui.register(uiSharingRoutes);
     await ui.register(uiTokensRoutes);
     await ui.register(uiAdminRoutes);
+    await ui.register(uiTransferRoutes);
     await ui.register(uiAccountRoutes);
   });
 

@@ -116,6 +116,36 @@ describe('tresor secrets, local mode', () => {
     });
   });
 
+  it('exports to an archive and imports it into another store, with a dry run first', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tresor-cli-archive-'));
+    const passphraseFile = join(dir, 'passphrase');
+    writeFileSync(passphraseFile, 'correct horse battery staple archive\n', { mode: 0o600 });
+    await run(['secrets', 'create', 'moving-db', '--type', 'password', '-s', canary], env);
+    const exported = await run(['export', '--passphrase-file', passphraseFile, '--secret', 'moving-db'], env);
+    expect(exported.code).toBe(0);
+    expect(exported.stdout.startsWith('TRESOR-ARCHIVE\n')).toBe(true);
+    expect(exported.stderr).toContain('exported 1 secret(s)');
+    const archive = join(dir, 'backup.tresor');
+    writeFileSync(archive, exported.stdout);
+
+    const other = { TRESOR_DATA_DIR: mkdtempSync(join(tmpdir(), 'tresor-cli-other-')) };
+    const dry = await run(['import', archive, '--passphrase-file', passphraseFile, '--dry-run'], other);
+    expect(dry.stdout).toBe(
+      'would create moving-db (password, 1 version)\ndry run, nothing written: 1 created, 0 renamed, 0 skipped, 0 failed\n',
+    );
+    expect((await run(['secrets', 'list', '--json'], other)).stdout).toBe('[]\n');
+    expect((await run(['import', archive, '--passphrase-file', passphraseFile], other)).stdout).toContain(
+      '1 created, 0 renamed, 0 skipped, 0 failed',
+    );
+    expect(JSON.parse((await run(['secrets', 'show', 'moving-db', '--json'], other)).stdout)).toMatchObject({
+      type: 'password',
+    });
+    writeFileSync(passphraseFile, 'another passphrase entirely\n');
+    const wrong = await run(['import', archive, '--passphrase-file', passphraseFile], other);
+    expect(wrong).toMatchObject({ code: 6 });
+    expect(wrong.stderr).toContain('Wrong passphrase for this archive');
+  });
+
   it('reads a PEM from a file with -f and a generic secret from --pair', async () => {
     const keyFile = join(env.TRESOR_DATA_DIR, 'id_ed25519');
     const key = sshKey('ed25519');

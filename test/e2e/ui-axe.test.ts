@@ -4,6 +4,7 @@
  * and dark mode; no page may have a serious or critical violation.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemPrincipal } from '../../src/identity/principal.ts';
 import { seriousViolations } from '../support/axe.ts';
 import { type BrowserApp, browserApp, testPassword } from '../support/browser-app.ts';
 import { chromiumPath } from '../support/chromium.ts';
@@ -35,6 +36,8 @@ describe.skipIf(!chromiumPath)('accessibility of every page (axe-core in Chromiu
       fields: { entries: [{ name: 'TOKEN', value: 'axe-value' }] },
     });
     const group = await h.tresor.groups.create(h.admin, { name: 'axe-group' });
+    // The export page too (SECRET_EXPORT is only Tresor itself's to grant).
+    await h.tresor.groups.grant(systemPrincipal, { userId: (h.admin as { id: string }).id }, 'SECRET_EXPORT');
     journey = [
       '/secrets',
       '/secrets?q=axe',
@@ -55,6 +58,7 @@ describe.skipIf(!chromiumPath)('accessibility of every page (axe-core in Chromiu
       '/admin/groups',
       `/admin/groups/${group.name}`,
       '/admin/audit',
+      '/admin/transfer',
       '/no-such-page',
     ];
   }, 60_000);

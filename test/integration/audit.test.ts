@@ -98,6 +98,12 @@ describe.each(databaseKinds)('audit trail on %s', (kind) => {
     await t.tresor.secrets.delete(owner, s.id);
     await t.tresor.groups.delete(t.admin, group.name);
     await t.tresor.keys.rotate(systemPrincipal);
+    const moving = { passphrase: 'an audited passphrase' };
+    const { archive } = await t.tresor.transfer.exportArchive(systemPrincipal, {
+      ...moving,
+      only: ['audited-expiring'],
+    });
+    await t.tresor.transfer.importArchive(systemPrincipal, archive, { ...moving, onConflict: 'rename' });
 
     const entries = await t.tresor.audit.query(t.admin, { limit: 1000 });
     const seen = new Set(entries.map((e) => e.action));

@@ -26,13 +26,69 @@ const D = 'deny' as const;
 type Expect = typeof A | typeof D;
 
 const matrix: Record<Relation, Record<SecretOperation, Expect>> = {
-  owner: { view: A, read: A, update: A, delete: A, share: A, unshare: A, versions: A, rollback: A, use: A },
-  directShare: { view: A, read: A, update: D, delete: D, share: D, unshare: D, versions: A, rollback: D, use: A },
-  groupMember: { view: D, read: D, update: D, delete: D, share: D, unshare: D, versions: D, rollback: D, use: A },
-  otherGroupMember: { view: D, read: D, update: D, delete: D, share: D, unshare: D, versions: D, rollback: D, use: D },
-  stranger: { view: D, read: D, update: D, delete: D, share: D, unshare: D, versions: D, rollback: D, use: D },
-  // SECRET_MANAGEMENT manages every secret but never sees values; its store holds only its own and shared secrets.
-  manager: { view: D, read: A, update: A, delete: A, share: A, unshare: A, versions: A, rollback: A, use: D },
+  owner: { view: A, read: A, update: A, delete: A, share: A, unshare: A, versions: A, rollback: A, use: A, export: D },
+  directShare: {
+    view: A,
+    read: A,
+    update: D,
+    delete: D,
+    share: D,
+    unshare: D,
+    versions: A,
+    rollback: D,
+    use: A,
+    export: D,
+  },
+  groupMember: {
+    view: D,
+    read: D,
+    update: D,
+    delete: D,
+    share: D,
+    unshare: D,
+    versions: D,
+    rollback: D,
+    use: A,
+    export: D,
+  },
+  otherGroupMember: {
+    view: D,
+    read: D,
+    update: D,
+    delete: D,
+    share: D,
+    unshare: D,
+    versions: D,
+    rollback: D,
+    use: D,
+    export: D,
+  },
+  stranger: {
+    view: D,
+    read: D,
+    update: D,
+    delete: D,
+    share: D,
+    unshare: D,
+    versions: D,
+    rollback: D,
+    use: D,
+    export: D,
+  },
+  // SECRET_MANAGEMENT manages every secret but never sees values (nor exports them); its store holds only its own
+  // and shared secrets.
+  manager: {
+    view: D,
+    read: A,
+    update: A,
+    delete: A,
+    share: A,
+    unshare: A,
+    versions: A,
+    rollback: A,
+    use: D,
+    export: D,
+  },
   // Owns the secret but holds only SECRET_MANAGEMENT_CREATE.
   ownerLackingPermission: {
     view: A,
@@ -44,9 +100,21 @@ const matrix: Record<Relation, Record<SecretOperation, Expect>> = {
     versions: A,
     rollback: D,
     use: A,
+    export: D,
   },
   // Owned the secret with every permission, then was disabled.
-  disabledUser: { view: D, read: D, update: D, delete: D, share: D, unshare: D, versions: D, rollback: D, use: D },
+  disabledUser: {
+    view: D,
+    read: D,
+    update: D,
+    delete: D,
+    share: D,
+    unshare: D,
+    versions: D,
+    rollback: D,
+    use: D,
+    export: D,
+  },
 };
 
 describe.each(databaseKinds)('authorisation matrix on %s', (kind) => {
@@ -122,6 +190,8 @@ describe.each(databaseKinds)('authorisation matrix on %s', (kind) => {
       versions: () => t.tresor.secrets.versions(actor, s.id),
       rollback: () => t.tresor.secrets.rollback(actor, s.id, 1),
       use: () => t.tresor.usage.useAny(actor, s.id),
+      // Values into an archive: Tresor itself and SECRET_EXPORT holders only, which no relation here is.
+      export: () => t.tresor.transfer.exportArchive(actor, { passphrase: 'matrix passphrase', only: [s.id] }),
     };
     try {
       await run[operation]();

@@ -24,6 +24,7 @@ export const flashes = {
   deleted: 'Secret deleted.',
   shared: 'Shared.',
   unshared: 'Share removed.',
+  imported: 'Imported: what was created, renamed or skipped is listed under Recent transfers.',
   'notices-saved': 'Saved: expiry notices go to these addresses too.',
   'rolled-back': 'Rolled back: a new version holds the old values.',
   'setup-done': 'Administrator created. Sign in.',

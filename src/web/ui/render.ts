@@ -39,6 +39,7 @@ export async function renderPage(
         users: permissions.includes('USER_ADMIN'),
         groups: permissions.includes('GROUP_ADMIN'),
         audit: permissions.includes('AUDIT_READ'),
+        transfer: permissions.includes('SECRET_EXPORT'),
       },
     };
   }

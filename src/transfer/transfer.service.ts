@@ -1,0 +1,262 @@
+/**
+ * Export and import between Tresor instances (issue "The life of a secret", part 4).
+ *
+ * Both carry values, so both are for Tresor itself (the local CLI, which holds the database
+ * and its key already) and holders of SECRET_EXPORT — checked before anything is read or a
+ * key derived. The export opens each secret through the gate's `export` operation; the
+ * import writes as Tresor itself, keeping each secret's owner and shares by e-mail and group
+ * name where this instance has them, and says what it created, renamed, skipped or could not
+ * write. A dry run opens and checks the archive and answers the same report, writing nothing.
+ * Both sides are audited (`transfer.exported`, `transfer.imported`: counts, never values).
+ */
+import { z } from 'zod';
+import type { AccessGate } from '../access/access.gate.ts';
+import type { AuditService } from '../audit/audit.service.ts';
+import { auditStore } from '../audit/audit.store.ts';
+import { summaryOf } from '../audit/audit-names.ts';
+import type { CredentialRegistry } from '../credentials/index.ts';
+import type { Database } from '../db/client.ts';
+import { isTresorError, ValidationError } from '../errors.ts';
+import { type Principal, systemPrincipal } from '../identity/principal.ts';
+import { noticeStore } from '../lifecycle/notice.store.ts';
+import type { NoticeRecipientService } from '../lifecycle/notice-recipients.service.ts';
+import type { SecretService } from '../secrets/secret.service.ts';
+import { secretStore } from '../secrets/secret.store.ts';
+import type { ShareService } from '../secrets/share.service.ts';
+import { shareStore } from '../secrets/share.store.ts';
+import { parseField } from '../validation.ts';
+import { openArchive, readHeader, sealArchive } from './archive.ts';
+import { type ArchiveContent, type ArchivedSecret, archiveContentSchema } from './archive-content.ts';
+import { transferStore } from './transfer.store.ts';
+
+export type ImportOutcome = 'created' | 'renamed' | 'skipped' | 'failed';
+
+export interface ImportLine {
+  name: string;
+  /** The name it has (or would have) here. */
+  as: string;
+  type: string;
+  outcome: ImportOutcome;
+  versions: number;
+  /** Why it was skipped or failed, and what of it could not be kept (an owner or a share unknown here). */
+  notes: string[];
+}
+
+export interface ImportReport {
+  dryRun: boolean;
+  exportedAt: string;
+  lines: ImportLine[];
+  counts: Record<ImportOutcome, number>;
+}
+
+export function transferServiceFactory({
+  db,
+  gate,
+  audit,
+  registry,
+  secrets,
+  shares,
+  notices,
+  directory,
+}: {
+  db: Database;
+  gate: Pick<AccessGate, 'require' | 'secret' | 'open'>;
+  audit: Pick<AuditService, 'appendInTx'>;
+  registry: Pick<CredentialRegistry, 'find'>;
+  secrets: Pick<SecretService, 'create' | 'update'>;
+  shares: Pick<ShareService, 'share'>;
+  notices: Pick<NoticeRecipientService, 'setRecipients'>;
+  /** Who and which groups this instance has, by e-mail and name. */
+  directory: {
+    userId(email: string): Promise<string | undefined>;
+    hasGroup(name: string): Promise<boolean>;
+  };
+}) {
+  async function record(principal: Principal, event: Parameters<AuditService['appendInTx']>[1][number]['event']) {
+    await db.transaction((tx) => audit.appendInTx(tx, [{ actor: principal, event }]));
+  }
+
+  async function archived(principal: Principal, id: string, allVersions: boolean): Promise<ArchivedSecret> {
+    const grant = await gate.secret(db, principal, id, 'export');
+    const row = grant.row;
+    const kept = await secretStore.versions(db, row.id);
+    const numbers = allVersions ? kept.map((v) => v.version).sort((a, b) => a - b) : [row.version];
+    const versions: ArchivedSecret['versions'] = [];
+    const reasons = new Map(kept.map((v) => [v.version, v.reason]));
+    for (const n of numbers) versions.push({ reason: reasons.get(n) ?? '', fields: await gate.open(db, grant, n) });
+    const rows = await shareStore.list(db, row.id);
+    return {
+      name: row.name,
+      type: row.typeId,
+      description: row.description,
+      expiresAt: row.expiresAt?.toISOString() ?? null,
+      owner: null,
+      shares: rows.flatMap((s): ArchivedSecret['shares'] =>
+        s.email ? [{ user: s.email }] : s.groupName ? [{ group: s.groupName }] : [],
+      ),
+      noticeRecipients: (await noticeStore.recipientsOf(db, [row.id])).get(row.id) ?? [],
+      versions,
+    };
+  }
+
+  /** A free name for `name` here: itself, or `name-2`, `name-3`… when renaming. */
+  async function freeName(name: string, rename: boolean): Promise<string | undefined> {
+    const taken = async (n: string) => (await secretStore.find(db, n)) !== undefined;
+    if (!(await taken(name))) return name;
+    if (!rename) return undefined;
+    for (let i = 2; i < 1000; i++) if (!(await taken(`${name}-${i}`))) return `${name}-${i}`;
+    return undefined;
+  }
+
+  async function plan(secret: ArchivedSecret, rename: boolean): Promise<ImportLine> {
+    const line: ImportLine = {
+      name: secret.name,
+      as: secret.name,
+      type: secret.type,
+      outcome: 'created',
+      versions: secret.versions.length,
+      notes: [],
+    };
+    if (!registry.find(secret.type)) {
+      line.outcome = 'skipped';
+      line.notes.push(`type "${secret.type}" is not known here`);
+      return line;
+    }
+    const name = await freeName(secret.name, rename);
+    if (name === undefined) {
+      line.outcome = 'skipped';
+      line.notes.push('a secret of that name exists here');
+      return line;
+    }
+    if (name !== secret.name) {
+      line.as = name;
+      line.outcome = 'renamed';
+    }
+    if (secret.owner && !(await directory.userId(secret.owner)))
+      line.notes.push(`owner ${secret.owner} is not a user here: imported without an owner`);
+    for (const s of secret.shares) {
+      if ('user' in s && !(await directory.userId(s.user)))
+        line.notes.push(`share with ${s.user} dropped: no such user`);
+      if ('group' in s && !(await directory.hasGroup(s.group)))
+        line.notes.push(`share with group ${s.group} dropped: no such group`);
+    }
+    return line;
+  }
+
+  async function write(secret: ArchivedSecret, line: ImportLine): Promise<void> {
+    const [first, ...later] = secret.versions;
+    const ownerId = secret.owner ? await directory.userId(secret.owner) : undefined;
+    const created = await secrets.create(
+      systemPrincipal,
+      {
+        type: secret.type,
+        name: line.as,
+        description: secret.description,
+        fields: first!.fields,
+        expiresAt: secret.expiresAt ? new Date(secret.expiresAt) : null,
+      },
+      ownerId ? { ownerId } : {},
+    );
+    for (const version of later)
+      await secrets.update(systemPrincipal, created.id, { fields: version.fields, reason: version.reason });
+    for (const s of secret.shares) {
+      const known = 'user' in s ? await directory.userId(s.user) : (await directory.hasGroup(s.group)) || undefined;
+      // A share the type's own rule already made (SMTP with system) is there already.
+      if (known) await shares.share(systemPrincipal, created.id, s).catch((e: unknown) => ignoreConflict(e));
+    }
+    if (secret.noticeRecipients.length > 0)
+      await notices.setRecipients(systemPrincipal, created.id, secret.noticeRecipients);
+  }
+
+  return {
+    /** An archive of every secret (or those named in `only`), current versions or all that are kept. */
+    async exportArchive(
+      principal: Principal,
+      options: { passphrase: string; allVersions?: boolean; only?: readonly string[] },
+    ): Promise<{ archive: string; secrets: number }> {
+      await gate.require(principal, 'SECRET_EXPORT', 'Exporting secrets with their values');
+      const allVersions = options.allVersions === true;
+      const rows = await transferStore.secretsToExport(db, options.only);
+      if (options.only && rows.length < options.only.length) {
+        const found = new Set(rows.flatMap((r) => [r.id, r.name.toLowerCase()]));
+        const missing = options.only.filter((r) => !found.has(r) && !found.has(r.toLowerCase()));
+        if (missing.length > 0) throw ValidationError.field('only', `No secret named ${missing.join(', ')}`);
+      }
+      const content: ArchiveContent = { exportedAt: new Date().toISOString(), secrets: [] };
+      for (const row of rows)
+        content.secrets.push({ ...(await archived(principal, row.id, allVersions)), owner: row.ownerEmail ?? null });
+      const archive = await sealArchive(options.passphrase, content, { secrets: rows.length, allVersions });
+      await record(principal, {
+        action: 'transfer.exported',
+        target: { id: null, name: 'archive' },
+        details: { secrets: rows.length, allVersions },
+      });
+      return { archive, secrets: rows.length };
+    },
+
+    /** Whether the principal may export and import (refused and audited otherwise): asked before a page shows forms. */
+    async mayTransfer(principal: Principal): Promise<void> {
+      await gate.require(principal, 'SECRET_EXPORT', 'Exporting and importing secrets', { mode: 'read' });
+    },
+
+    /** The latest exports and imports on record, newest first, in words (for the transfer page). */
+    async recent(principal: Principal, limit = 10): Promise<{ at: Date; action: string; summary: string }[]> {
+      await gate.require(principal, 'SECRET_EXPORT', 'Exporting and importing secrets', { mode: 'read' });
+      const rows = (
+        await Promise.all(
+          (['transfer.exported', 'transfer.imported'] as const).map((action) =>
+            auditStore.query(db, { action, limit }),
+          ),
+        )
+      ).flat();
+      return rows
+        .sort((a, b) => b.id - a.id)
+        .slice(0, limit)
+        .map((r) => ({ at: r.at, action: r.action, summary: summaryOf(r) }));
+    },
+
+    /** What the archive says it holds, without the passphrase (for a first look). */
+    describe: (archive: string) => readHeader(archive).header,
+
+    async importArchive(
+      principal: Principal,
+      archive: string,
+      options: { passphrase: string; dryRun?: boolean; onConflict?: 'skip' | 'rename' },
+    ): Promise<ImportReport> {
+      await gate.require(principal, 'SECRET_EXPORT', 'Importing secrets with their values');
+      const onConflict = parseField(z.enum(['skip', 'rename']), options.onConflict ?? 'skip', 'onConflict');
+      const { content: raw } = await openArchive(archive, options.passphrase);
+      const content = parseField(archiveContentSchema, raw, 'archive');
+      const dryRun = options.dryRun === true;
+      const lines: ImportLine[] = [];
+      for (const secret of content.secrets) {
+        const line = await plan(secret, onConflict === 'rename');
+        if (!dryRun && line.outcome !== 'skipped')
+          try {
+            await write(secret, line);
+          } catch (error) {
+            if (!isTresorError(error)) throw error;
+            line.outcome = 'failed';
+            line.notes.push(error.message);
+          }
+        lines.push(line);
+      }
+      const counts = { created: 0, renamed: 0, skipped: 0, failed: 0 };
+      for (const l of lines) counts[l.outcome]++;
+      if (!dryRun)
+        await record(principal, {
+          action: 'transfer.imported',
+          target: { id: null, name: 'archive' },
+          details: counts,
+        });
+      return { dryRun, exportedAt: content.exportedAt, lines, counts };
+    },
+  };
+}
+
+function ignoreConflict(error: unknown): void {
+  if (isTresorError(error) && error.code === 'CONFLICT') return;
+  throw error;
+}
+
+export type TransferService = ReturnType<typeof transferServiceFactory>;
