@@ -193,15 +193,6 @@ export function secretServiceFactory({
     const metadataChanged = next.descriptionChanged || expiresAt?.getTime() !== row.expiresAt?.getTime();
     if (!next.payloadChanged && !metadataChanged) return { secret: metadataOf(row), changed: false };
     const version = row.version + 1;
-    await writeVersion(tx, row, version, next.payload, principal, reason);
-    const updated = await secretStore.advance(tx, row.id, {
-      version,
-      description: next.description,
-      expiresAt,
-      facts,
-      updatedAt: new Date(),
-      updatedBy: actingUserId(principal),
-    });
     const changedFields = type.definition.fields
       .filter(
         (f) =>
@@ -209,15 +200,29 @@ export function secretServiceFactory({
           canonicalJson(next.payload[f.key] ?? null) !== canonicalJson(current[f.key] ?? null),
       )
       .map((f) => f.key);
-    await audit.appendInTx(tx, [
-      {
-        actor: principal,
-        event: {
-          action: 'secret.updated',
-          target: { id: row.id, name: row.name },
-          details: { version, changedFields, metadataChanged },
+    // Three statements that need nothing of each other, sent together: the driver pipelines them
+    // on the transaction's connection (one round trip, not three). A failing one aborts the
+    // transaction, and its error is the one that rejects first.
+    const [, updated] = await Promise.all([
+      writeVersion(tx, row, version, next.payload, principal, reason),
+      secretStore.advance(tx, row.id, {
+        version,
+        description: next.description,
+        expiresAt,
+        facts,
+        updatedAt: new Date(),
+        updatedBy: actingUserId(principal),
+      }),
+      audit.appendInTx(tx, [
+        {
+          actor: principal,
+          event: {
+            action: 'secret.updated',
+            target: { id: row.id, name: row.name },
+            details: { version, changedFields, metadataChanged },
+          },
         },
-      },
+      ]),
     ]);
     return { secret: metadataOf(updated), changed: true };
   }
@@ -388,32 +393,41 @@ export function secretServiceFactory({
       };
       try {
         await db.transaction(async (tx) => {
+          // The row first (the others refer to it); then its version, share and audit row, sent
+          // together and pipelined on the transaction's connection (one round trip).
           await secretStore.insert(tx, row);
-          await writeVersion(tx, row, 1, payload, principal, 'created');
-          // The type's sharing rule holds from the first moment.
-          if (requiredGroup)
-            await shareStore.insert(tx, { secretId: row.id, groupId: requiredGroup.id, createdBy: userId });
-          await audit.appendInTx(tx, [
-            {
-              actor: principal,
-              event: { action: 'secret.created', target: { id: row.id, name }, details: { type: type.id, version: 1 } },
-            },
-            ...(requiredGroup
-              ? [
-                  {
-                    actor: principal,
-                    event: {
-                      action: 'secret.shared' as const,
-                      target: { id: row.id, name },
-                      details: {
-                        recipientKind: 'group' as const,
-                        recipientId: requiredGroup.id,
-                        recipient: requiredGroup.name,
+          await Promise.all([
+            writeVersion(tx, row, 1, payload, principal, 'created'),
+            // The type's sharing rule holds from the first moment.
+            requiredGroup
+              ? shareStore.insert(tx, { secretId: row.id, groupId: requiredGroup.id, createdBy: userId })
+              : undefined,
+            audit.appendInTx(tx, [
+              {
+                actor: principal,
+                event: {
+                  action: 'secret.created',
+                  target: { id: row.id, name },
+                  details: { type: type.id, version: 1 },
+                },
+              },
+              ...(requiredGroup
+                ? [
+                    {
+                      actor: principal,
+                      event: {
+                        action: 'secret.shared' as const,
+                        target: { id: row.id, name },
+                        details: {
+                          recipientKind: 'group' as const,
+                          recipientId: requiredGroup.id,
+                          recipient: requiredGroup.name,
+                        },
                       },
                     },
-                  },
-                ]
-              : []),
+                  ]
+                : []),
+            ]),
           ]);
         });
       } catch (error) {
@@ -628,14 +642,6 @@ export function secretServiceFactory({
           const payload = await gate.open(tx, grant, to);
           const type = typeOf(row);
           const version = row.version + 1;
-          await writeVersion(
-            tx,
-            row,
-            version,
-            payload,
-            principal,
-            `rolled back to version ${to}${reason ? `: ${reason}` : ''}`,
-          );
           // The user's choice stays; what the old values carry comes back with them. Only a type
           // whose values carry an expiry needs the current payload to tell the two apart.
           const carries = type.definition.expiresFrom !== undefined || type.definition.expiryFact !== undefined;
@@ -643,19 +649,34 @@ export function secretServiceFactory({
             ? type.chosenExpiry(row.expiresAt, await gate.open(tx, grant, row.version), row.facts)
             : row.expiresAt;
           const expiresAt = type.expiryOf(payload, Object.keys(facts).length > 0 ? facts : null, chosen);
-          const updated = await secretStore.advance(tx, row.id, {
-            version,
-            description: row.description,
-            expiresAt,
-            facts: Object.keys(facts).length > 0 ? facts : null,
-            updatedAt: new Date(),
-            updatedBy: actingUserId(principal),
-          });
-          await audit.appendInTx(tx, [
-            {
-              actor: principal,
-              event: { action: 'secret.rolled_back', target: { id: row.id, name: row.name }, details: { to, version } },
-            },
+          // Independent statements, pipelined in one round trip (as an update's).
+          const [, updated] = await Promise.all([
+            writeVersion(
+              tx,
+              row,
+              version,
+              payload,
+              principal,
+              `rolled back to version ${to}${reason ? `: ${reason}` : ''}`,
+            ),
+            secretStore.advance(tx, row.id, {
+              version,
+              description: row.description,
+              expiresAt,
+              facts: Object.keys(facts).length > 0 ? facts : null,
+              updatedAt: new Date(),
+              updatedBy: actingUserId(principal),
+            }),
+            audit.appendInTx(tx, [
+              {
+                actor: principal,
+                event: {
+                  action: 'secret.rolled_back',
+                  target: { id: row.id, name: row.name },
+                  details: { to, version },
+                },
+              },
+            ]),
           ]);
           return metadataOf(updated);
         }),
@@ -673,9 +694,24 @@ export function secretServiceFactory({
           const { row } = await gate.secret(tx, principal, ref, 'delete', { lock: true });
           checkExpected(row, options.expectedVersion);
           // A configuration that names it would break: deleting it anyway is said explicitly. The
-          // check rides on the delete (one round trip); only a refusal looks the names up.
-          if (options.force) await secretStore.delete(tx, row.id);
-          else if (!(await secretStore.deleteUnreferenced(tx, row.id))) {
+          // check rides on the delete, sent with the audit row (one round trip); a refusal rolls
+          // both back, and only then are the names looked up.
+          const [deleted] = await Promise.all([
+            options.force
+              ? secretStore.delete(tx, row.id).then(() => true)
+              : secretStore.deleteUnreferenced(tx, row.id),
+            audit.appendInTx(tx, [
+              {
+                actor: principal,
+                event: {
+                  action: 'secret.deleted',
+                  target: { id: row.id, name: row.name },
+                  details: { type: row.typeId, version: row.version },
+                },
+              },
+            ]),
+          ]);
+          if (!deleted) {
             const seen = await referencesSeenBy(gate, tx, principal, row);
             throw new ConflictError(
               `Secret "${row.name}" is referenced by ${describeReferences(seen)}; ` +
@@ -683,16 +719,6 @@ export function secretServiceFactory({
               'force',
             );
           }
-          await audit.appendInTx(tx, [
-            {
-              actor: principal,
-              event: {
-                action: 'secret.deleted',
-                target: { id: row.id, name: row.name },
-                details: { type: row.typeId, version: row.version },
-              },
-            },
-          ]);
           return metadataOf(row);
         }),
       );
