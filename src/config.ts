@@ -70,6 +70,11 @@ const environmentSchema = z.object({
       'must be a comma-separated list of whole days of at least 1, e.g. 30,7,1 (empty: only on the day)',
     ),
   TRESOR_EXPIRY_CHECK_SECONDS: integer(0, 86_400).default(3600),
+  TRESOR_PROVIDER_ENV: z
+    .string()
+    .regex(/^[A-Z][A-Z0-9_]*_$/, 'must be a prefix of upper-case letters, digits and _ ending in _, e.g. VAULT_')
+    .optional(),
+  TRESOR_PROVIDER_FILES: z.string().min(1).optional(),
 });
 
 export interface TresorConfig {
@@ -139,6 +144,10 @@ export interface TresorConfig {
   expiryNoticeDays: number[];
   /** How often the server looks for notices due (0: never; `tresor notices run` still does). */
   expiryCheckSeconds: number;
+  /** Secrets from environment variables with this prefix, and the variables themselves (read at start). */
+  providerEnv: { prefix: string; variables: Record<string, string> } | undefined;
+  /** Secrets from a folder of files, one folder per secret (Kubernetes-mounted secrets). */
+  providerFiles: string | undefined;
   /** The first administrator, created at start when the database has no user yet. */
   adminEmail: string | undefined;
   adminPassword: string | undefined;
@@ -205,6 +214,18 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
       ),
     ].sort((a, b) => b - a),
     expiryCheckSeconds: e.TRESOR_EXPIRY_CHECK_SECONDS,
+    providerEnv: e.TRESOR_PROVIDER_ENV
+      ? {
+          prefix: e.TRESOR_PROVIDER_ENV,
+          variables: Object.fromEntries(
+            Object.entries(env).filter(
+              (entry): entry is [string, string] =>
+                entry[0].startsWith(e.TRESOR_PROVIDER_ENV!) && typeof entry[1] === 'string',
+            ),
+          ),
+        }
+      : undefined,
+    providerFiles: e.TRESOR_PROVIDER_FILES ? resolve(e.TRESOR_PROVIDER_FILES) : undefined,
     adminEmail: e.TRESOR_ADMIN_EMAIL || undefined,
     adminPassword: e.TRESOR_ADMIN_PASSWORD || undefined,
   };

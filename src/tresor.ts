@@ -19,6 +19,7 @@ import { migrate } from './db/migrate.ts';
 import { type ExpressionService, expressionServiceFactory } from './expressions/expression.service.ts';
 import { type BootstrapService, bootstrapServiceFactory } from './identity/bootstrap.service.ts';
 import { type GroupService, groupServiceFactory } from './identity/group.service.ts';
+import { identityStore } from './identity/identity.store.ts';
 import type { Principal } from './identity/principal.ts';
 import { type SessionService, sessionServiceFactory } from './identity/session.service.ts';
 import { type UserService, userServiceFactory } from './identity/user.service.ts';
@@ -30,6 +31,9 @@ import { credentialHttpFactory } from './modules/credential-http.ts';
 import type { ModuleContext } from './modules/module-context.ts';
 import { egressPolicy } from './net/egress-policy.ts';
 import { outboundCa } from './net/outbound-ca.ts';
+import { envProvider } from './providers/env.provider.ts';
+import { fileProvider } from './providers/file.provider.ts';
+import { type ProvidedService, providedServiceFactory } from './providers/provided.service.ts';
 import { type ConnectionTestService, connectionTestServiceFactory } from './secrets/connection-test.service.ts';
 import { type LastUsedRecorder, lastUsedRecorder } from './secrets/last-used.recorder.ts';
 import { payloadReader } from './secrets/payload.reader.ts';
@@ -75,6 +79,8 @@ export interface Tresor {
    * `schedule()` — what the server does: runs every TRESOR_EXPIRY_CHECK_SECONDS until close.
    */
   notices: NoticeRecipientService & Pick<ExpiryNoticeService, 'run'> & { schedule(): void };
+  /** Secrets held outside Tresor (environment, mounted files): read-only, typed, audited on use. */
+  provided: ProvidedService;
   /** Export and import archives between instances (SECRET_EXPORT, or Tresor itself). */
   transfer: TransferService;
   /** A typed, decrypted credential for a module acting for `principal` (see UseService). */
@@ -243,7 +249,20 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
       intervalMs: config.lastUsedFlushMs,
       onError: (error) => logger.error({ err: error }, 'could not record last use'),
     });
-    const usage = useServiceFactory({ db, registry, gate, lastUsed, audit });
+    const provided = providedServiceFactory({
+      providers: [
+        ...(config.providerEnv ? [envProvider(config.providerEnv.prefix, config.providerEnv.variables)] : []),
+        ...(config.providerFiles ? [fileProvider(config.providerFiles)] : []),
+      ],
+      registry,
+      gate,
+      audit,
+      directory: {
+        userId: async (email) => (await identityStore.userByEmail(db, email))?.id,
+        groupId: async (name) => (await identityStore.groupByName(db, name))?.id,
+      },
+    });
+    const usage = useServiceFactory({ db, registry, gate, lastUsed, audit, provided });
     references.check = async (principal, name) => ({ typeId: (await usage.checkUsable(principal, name)).type.id });
     const sessions = sessionServiceFactory({ db, gate, audit, sessionHours: config.sessionHours, cache });
     const groups = groupServiceFactory({ db, gate, audit });
@@ -338,6 +357,7 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
       usage,
       users,
       transfer,
+      provided,
       sessions,
       groups,
       moduleContext,

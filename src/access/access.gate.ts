@@ -391,6 +391,26 @@ export function accessGateFactory({ db, audit, cache, payloads }: AccessGateDeps
       return { access: secretVisibility.store(facts.userId!), key: `store:${facts.userId}` };
     },
 
+    /**
+     * Whether the principal may use (or see, `view`) a secret a provider holds (the environment,
+     * mounted files), by the users and groups the provider names for it: the rules of a stored
+     * secret shared with those users and groups — a named user sees it and may use it, a named
+     * group's members' modules may use it and nobody sees it. Nobody owns a provided secret.
+     */
+    async mayUseProvided(
+      principal: Principal,
+      declared: { userIds: readonly string[]; groupIds: readonly string[] },
+      operation: 'use' | 'view' = 'use',
+    ): Promise<boolean> {
+      const facts = await factsOf(principal);
+      const relation = {
+        owner: false,
+        directShare: facts.userId !== null && declared.userIds.includes(facts.userId),
+        groupShare: declared.groupIds.some((id) => facts.groupIds.has(id)),
+      };
+      return decide(operation, facts, relation) === 'allow';
+    },
+
     /** What the principal's modules may use (owned, shared directly or with one of its groups). Undefined: nothing. */
     async usable(principal: Principal): Promise<Listing | undefined> {
       const facts = await factsOf(principal);

@@ -18,7 +18,8 @@ export type AuditEvent =
   | SecretEvent<'secret.rolled_back', { to: number; version: number }>
   | SecretEvent<'secret.shared', { recipientKind: 'user' | 'group'; recipientId: string; recipient: string }>
   | SecretEvent<'secret.unshared', { recipientKind: 'user' | 'group'; recipientId: string; recipient: string }>
-  | SecretEvent<'secret.used', { type: string; version: number }>
+  // provider: a secret held outside Tresor (the environment, mounted files), version 0.
+  | SecretEvent<'secret.used', { type: string; version: number; provider?: string }>
   | SecretEvent<'secret.read', { view: 'metadata' | 'fields' | 'versions' | 'shares' }>
   | {
       /** A connection test: of a stored secret (target its id), or of unsaved values of a new one (id null). */

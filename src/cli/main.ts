@@ -11,6 +11,7 @@ import { initCommand } from './commands/init.command.ts';
 import { keysCommand } from './commands/keys.command.ts';
 import { loginCommand } from './commands/login.command.ts';
 import { noticesCommand } from './commands/notices.command.ts';
+import { providedCommand } from './commands/provided.command.ts';
 import { renderCommand } from './commands/render.command.ts';
 import { secretsCommand } from './commands/secrets.command.ts';
 import { tokensCommand } from './commands/tokens.command.ts';
@@ -38,6 +39,7 @@ export function buildProgram(context?: CliContext): Command {
   keysCommand(program, context);
   noticesCommand(program, context);
   transferCommand(program, context);
+  providedCommand(program, context);
   usersCommand(program, context);
   groupsCommand(program, context);
   tokensCommand(program, context);

@@ -12,6 +12,7 @@ import type { CredentialClass, CredentialRegistry, CredentialType, Payload } fro
 import type { Database } from '../db/client.ts';
 import { ExpiredError, WrongTypeError } from '../errors.ts';
 import type { Principal } from '../identity/principal.ts';
+import type { ProvidedService } from '../providers/provided.service.ts';
 import type { LastUsedRecorder } from './last-used.recorder.ts';
 import { type SecretRow, secretStore } from './secret.store.ts';
 import { metadataOf, type SecretMetadata } from './secret-metadata.ts';
@@ -27,6 +28,8 @@ export interface Used<T extends object> {
 }
 
 export interface UseServiceDeps {
+  /** Secrets held outside Tresor (src/providers): used when no stored secret has the name. */
+  provided?: Pick<ProvidedService, 'active' | 'holds' | 'use' | 'check'>;
   db: Database;
   registry: CredentialRegistry;
   gate: Pick<AccessGate, 'check' | 'open' | 'usable'>;
@@ -38,7 +41,11 @@ function refuseExpired(row: SecretRow): void {
   if (row.expiresAt && row.expiresAt.getTime() <= Date.now()) throw new ExpiredError(row.name, row.expiresAt);
 }
 
-export function useServiceFactory({ db, registry, gate, lastUsed, audit }: UseServiceDeps) {
+export function useServiceFactory({ db, registry, gate, lastUsed, audit, provided }: UseServiceDeps) {
+  /** A provider holds the name and no stored secret has it (stored names win). */
+  const isProvided = async (ref: string) =>
+    provided?.active === true && (await provided.holds(ref)) && (await secretStore.find(db, ref)) === undefined;
+
   /** Opens a granted row: refuses it when expired, records the use and stamps it. */
   async function consume(
     grant: SecretGrant,
@@ -66,6 +73,7 @@ export function useServiceFactory({ db, registry, gate, lastUsed, audit }: UseSe
   return {
     /** The opened payload of a secret the principal may use, whatever its type (for expressions). */
     async useAny(principal: Principal, ref: string, options: UseOptions = {}) {
+      if (await isProvided(ref)) return (await provided!.use(principal, ref, options))!;
       return consume(await gate.check(principal, ref, 'use'), principal, options);
     },
 
@@ -76,6 +84,14 @@ export function useServiceFactory({ db, registry, gate, lastUsed, audit }: UseSe
       options: UseOptions = {},
     ): Promise<Used<T>> {
       const wanted = registry.of(ctor);
+      if (await isProvided(ref)) {
+        // The type is checked before the use goes on record, as for a stored secret.
+        const { metadata, type } = await provided!.check(principal, ref);
+        if (type.id !== wanted.id)
+          throw new WrongTypeError(metadata.name, type.definition.name, wanted.definition.name);
+        const used = (await provided!.use(principal, ref, options))!;
+        return { metadata: used.metadata, value: wanted.hydrate(used.payload) };
+      }
       const grant = await gate.check(principal, ref, 'use');
       if (grant.row.typeId !== wanted.id)
         throw new WrongTypeError(
@@ -92,6 +108,7 @@ export function useServiceFactory({ db, registry, gate, lastUsed, audit }: UseSe
      * recording a use: for checking references at save time.
      */
     async checkUsable(principal: Principal, ref: string): Promise<{ metadata: SecretMetadata; type: CredentialType }> {
+      if (await isProvided(ref)) return provided!.check(principal, ref);
       const { row } = await gate.check(principal, ref, 'use');
       refuseExpired(row);
       return { metadata: metadataOf(row), type: registry.get(row.typeId) };

@@ -31,6 +31,7 @@ import { auditRoutes } from './api/audit.routes.ts';
 import { connectionTestsRoutes } from './api/connection-tests.routes.ts';
 import { credentialTypesRoutes } from './api/credential-types.routes.ts';
 import { noticesRoutes } from './api/notices.routes.ts';
+import { providedRoutes } from './api/provided.routes.ts';
 import { secretsRoutes } from './api/secrets.routes.ts';
 import { sharesRoutes } from './api/shares.routes.ts';
 import { tokensRoutes } from './api/tokens.routes.ts';
@@ -165,6 +166,7 @@ export const tresorPlugin: FastifyPluginAsync<TresorPluginOptions> = async (app,
       await api.register(sharesRoutes);
       await api.register(noticesRoutes);
       await api.register(transferRoutes);
+      await api.register(providedRoutes);
       await api.register(adminRoutes);
       await api.register(tokensRoutes);
       await api.register(auditRoutes);

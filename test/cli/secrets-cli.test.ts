@@ -146,6 +146,26 @@ describe('tresor secrets, local mode', () => {
     expect(wrong.stderr).toContain('Wrong passphrase for this archive');
   });
 
+  it('lists the secrets providers hold, and what is wrong with one, never a value', async () => {
+    const provided = {
+      ...env,
+      TRESOR_PROVIDER_ENV: 'KEEP_',
+      KEEP_CLI_KEY__TYPE: 'api-key',
+      KEEP_CLI_KEY__KEY: canary,
+      KEEP_CLI_BAD__TYPE: 'api-key',
+      KEEP_CLI_BAD__KYE: canary,
+    };
+    const listed = await run(['provided'], provided);
+    expect(listed.stdout).toBe(
+      'cli-bad (api-key, from env: KEEP_CLI_BAD__*) fields KYE — env secret "cli-bad" (KEEP_CLI_BAD__*): ' +
+        'KYE is not a field of API key (fields: key, expiresOn)\n' +
+        'cli-key (api-key, from env: KEEP_CLI_KEY__*) fields KEY\n',
+    );
+    expect(
+      JSON.parse((await run(['provided', '--json'], provided)).stdout).map((v: { name: string }) => v.name),
+    ).toEqual(['cli-bad', 'cli-key']);
+  });
+
   it('reads a PEM from a file with -f and a generic secret from --pair', async () => {
     const keyFile = join(env.TRESOR_DATA_DIR, 'id_ed25519');
     const key = sshKey('ed25519');

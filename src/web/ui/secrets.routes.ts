@@ -64,7 +64,7 @@ function expiresAtFrom(body: { expiresAt: string }): Date | null {
 }
 
 export const uiSecretsRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { secrets, registry, tests, stories, shares, usage, notices } = app.tresor;
+  const { secrets, registry, tests, stories, shares, usage, notices, provided } = app.tresor;
   app.addHook('preHandler', requireSession);
 
   app.get('/', async (_request, reply) => redirectTo(reply, '/secrets'));
@@ -118,6 +118,13 @@ export const uiSecretsRoutes: FastifyPluginAsyncZod = async (app) => {
       sort,
       columns,
       filtered: Boolean(filter.type || filter.q || filter.expiring),
+      // Secrets held outside Tresor this user's modules may use: shown, never editable here.
+      provided: provided.active
+        ? (await provided.visibleTo(principalOf(request))).map((p) => ({
+            ...p,
+            from: p.provider === 'env' ? 'environment' : 'mounted files',
+          }))
+        : [],
       ...pages,
     });
   });
