@@ -5,5 +5,6 @@ export * from './credentials/index.ts';
 export * from './errors.ts';
 export { type EgressPolicy, tlsServerName } from './net/egress-policy.ts';
 export { type OutboundRequest, type OutboundResponse, outboundHttps } from './net/outbound-https.ts';
+export type { ProvidedSecret, SecretProvider } from './providers/provider.ts';
 export { createRegistry, createTresor, type Tresor } from './tresor.ts';
 export { type TresorPluginOptions, tresorPlugin } from './web/mount.ts';

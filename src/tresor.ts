@@ -34,6 +34,7 @@ import { outboundCa } from './net/outbound-ca.ts';
 import { envProvider } from './providers/env.provider.ts';
 import { fileProvider } from './providers/file.provider.ts';
 import { type ProvidedService, providedServiceFactory } from './providers/provided.service.ts';
+import type { SecretProvider } from './providers/provider.ts';
 import { type ConnectionTestService, connectionTestServiceFactory } from './secrets/connection-test.service.ts';
 import { type LastUsedRecorder, lastUsedRecorder } from './secrets/last-used.recorder.ts';
 import { payloadReader } from './secrets/payload.reader.ts';
@@ -107,6 +108,8 @@ export interface TresorOverrides {
   createDataFolder?: boolean;
   /** Names this node's listening connection (application_name), e.g. to find it in pg_stat_activity. */
   nodeName?: string;
+  /** Providers of your own (a cloud secret manager, say), beside those the configuration names. */
+  providers?: readonly SecretProvider[];
 }
 
 /** The registry with the built-in types and those of any extra types folder. */
@@ -253,6 +256,7 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
       providers: [
         ...(config.providerEnv ? [envProvider(config.providerEnv.prefix, config.providerEnv.variables)] : []),
         ...(config.providerFiles ? [fileProvider(config.providerFiles)] : []),
+        ...(overrides.providers ?? []),
       ],
       registry,
       gate,

@@ -12,8 +12,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Jira } from '../../credential-types/jira.ts';
 import { Password } from '../../credential-types/password.ts';
+import { createLogger } from '../../src/logger.ts';
 import { mailModule } from '../../src/modules/mail/mail.module.ts';
-import { type TestTresor, testTresor } from '../support/databases.ts';
+import type { SecretProvider } from '../../src/providers/provider.ts';
+import { createTresor } from '../../src/tresor.ts';
+import { freshDatabase, type TestTresor, testConfig, testTresor } from '../support/databases.ts';
 import { findCanaries } from '../support/leak-scan.ts';
 import { createUser } from '../support/principals.ts';
 import { startSmtpServer, type TestSmtpServer } from '../support/smtp-server.ts';
@@ -189,4 +192,46 @@ describe.each(contracts)('the $provider provider', (contract) => {
       contract.rotate!('jira-bot', 'apiToken', 'rotated-token');
       expect((await t.tresor.use(Jira, bot, 'jira-bot')).value.apiToken).toBe('rotated-token');
     });
+});
+
+describe('a provider of your own', () => {
+  it("is two members, handed to createTresor, and its secrets are used like the built-in providers'", async () => {
+    const database = await freshDatabase('pglite');
+    let loads = 0;
+    const vaultLike: SecretProvider = {
+      id: 'vault-like',
+      async load() {
+        loads++;
+        return [
+          {
+            provider: 'vault-like',
+            name: 'remote-key',
+            source: 'kv/remote-key',
+            type: 'api-key',
+            fields: { key: 'from-elsewhere' },
+            users: [],
+            groups: [],
+          },
+        ];
+      },
+    };
+    const tresor = await createTresor(testConfig(), {
+      database: database.handle,
+      logger: createLogger('silent'),
+      providers: [vaultLike],
+    });
+    try {
+      const system = await tresor.moduleContext.groupPrincipal('system');
+      expect((await tresor.usage.useAny(system, 'remote-key', { module: 'billing' })).payload.key).toBe(
+        'from-elsewhere',
+      );
+      expect(loads).toBeGreaterThan(0);
+      expect((await tresor.provided.list()).map((v) => [v.provider, v.name, v.source])).toEqual([
+        ['vault-like', 'remote-key', 'kv/remote-key'],
+      ]);
+    } finally {
+      await tresor.close();
+      await database.drop();
+    }
+  });
 });
