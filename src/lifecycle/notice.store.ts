@@ -102,21 +102,6 @@ export const noticeStore = {
       );
   },
 
-  /** The notices of these secrets' current expiries: sent, or claimed until some time. */
-  async noticesOf(db: Executor, secretIds: readonly string[]) {
-    if (secretIds.length === 0) return [];
-    return db
-      .select({
-        secretId: expiryNotices.secretId,
-        expiresAt: expiryNotices.expiresAt,
-        daysBefore: expiryNotices.daysBefore,
-        claimedUntil: expiryNotices.claimedUntil,
-        sentAt: expiryNotices.sentAt,
-      })
-      .from(expiryNotices)
-      .where(inArray(expiryNotices.secretId, [...secretIds]));
-  },
-
   async recipientsOf(db: Executor, secretIds: readonly string[]): Promise<Map<string, string[]>> {
     const out = new Map<string, string[]>();
     if (secretIds.length === 0) return out;

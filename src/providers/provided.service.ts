@@ -10,7 +10,7 @@ import type { AccessGate } from '../access/access.gate.ts';
 import type { AuditService } from '../audit/audit.service.ts';
 import { withAuditContext } from '../audit/audit-context.ts';
 import type { CredentialRegistry, CredentialType, Payload } from '../credentials/index.ts';
-import { ConfigError, isTresorError, NotFoundError, ValidationError } from '../errors.ts';
+import { ConfigError, isTresorError, NotFoundError, ValidationError, WrongTypeError } from '../errors.ts';
 import type { Principal } from '../identity/principal.ts';
 import type { SecretMetadata } from '../secrets/secret-metadata.ts';
 import type { ProvidedSecret, SecretProvider } from './provider.ts';
@@ -94,29 +94,32 @@ export function providedServiceFactory({
     lastUsedAt: null,
   });
 
+  const viewOf = (s: ProvidedSecret): ProvidedView => {
+    let problem: string | undefined;
+    try {
+      typed(s);
+    } catch (error) {
+      problem = isTresorError(error) ? error.message : String(error);
+    }
+    return {
+      provider: s.provider,
+      name: s.name,
+      source: s.source,
+      type: s.type,
+      fields: Object.keys(s.fields).sort(),
+      problem,
+    };
+  };
+
   return {
     /** Whether any provider is configured (a lookup costs nothing otherwise). */
     active: providers.length > 0,
 
     /** Every provided secret, for whoever administers them (the CLI's local mode, lists). */
     async list(): Promise<ProvidedView[]> {
-      const sorted = (await all()).sort((a, b) => a.provider.localeCompare(b.provider) || a.name.localeCompare(b.name));
-      return sorted.map((s) => {
-        let problem: string | undefined;
-        try {
-          typed(s);
-        } catch (error) {
-          problem = isTresorError(error) ? error.message : String(error);
-        }
-        return {
-          provider: s.provider,
-          name: s.name,
-          source: s.source,
-          type: s.type,
-          fields: Object.keys(s.fields).sort(),
-          problem,
-        };
-      });
+      return (await all())
+        .map(viewOf)
+        .sort((a, b) => a.provider.localeCompare(b.provider) || a.name.localeCompare(b.name));
     },
 
     /**
@@ -125,40 +128,47 @@ export function providedServiceFactory({
      */
     async visibleTo(principal: Principal): Promise<ProvidedView[]> {
       const out: ProvidedView[] = [];
-      const views = await this.list();
-      for (const s of await all())
-        if (await mayUse(principal, s, 'view'))
-          out.push(views.find((v) => v.provider === s.provider && v.name === s.name)!);
-      return out;
+      for (const s of await all()) if (await mayUse(principal, s, 'view')) out.push(viewOf(s));
+      return out.sort((a, b) => a.name.localeCompare(b.name));
     },
 
-    /** Whether a provider holds a secret of this name. */
-    async holds(ref: string): Promise<boolean> {
-      return providers.length > 0 && (await all()).some((s) => s.name === ref.toLowerCase());
+    /**
+     * The provided secret of this name, read once for the use that asks (a provider that can
+     * answer one name reads only that: a file provider one folder, not all of them).
+     */
+    async lookup(ref: string): Promise<ProvidedSecret | undefined> {
+      const name = ref.toLowerCase();
+      for (const provider of providers) {
+        const found = provider.find ? await provider.find(name) : (await provider.load()).find((s) => s.name === name);
+        if (found) return found;
+      }
+      return undefined;
     },
 
     /** Whether the principal may use it, and its type, without a use on record (references at save time). */
-    async check(principal: Principal, ref: string): Promise<{ metadata: SecretMetadata; type: CredentialType }> {
-      const secret = (await all()).find((s) => s.name === ref.toLowerCase());
-      if (!secret || !(await mayUse(principal, secret))) throw new NotFoundError(`No usable secret "${ref}"`);
+    async check(
+      principal: Principal,
+      secret: ProvidedSecret,
+    ): Promise<{ metadata: SecretMetadata; type: CredentialType }> {
+      if (!(await mayUse(principal, secret))) throw new NotFoundError(`No usable secret "${secret.name}"`);
       const { type } = typed(secret);
       return { metadata: metadataOf(secret, type, new Date()), type };
     },
 
     /**
-     * A use of the provided secret named `ref`, audited before the value is handed out;
-     * undefined when no provider holds that name. Not allowed looks like not there.
+     * A use of a provided secret (from `lookup`), audited before the value is handed out. Not
+     * allowed looks like not there; a `wanted` type other than its own is refused before the
+     * use goes on record, as for a stored secret.
      */
     async use(
       principal: Principal,
-      ref: string,
-      options: { module?: string } = {},
-    ): Promise<{ metadata: SecretMetadata; type: CredentialType; payload: Payload } | undefined> {
-      if (providers.length === 0) return undefined;
-      const secret = (await all()).find((s) => s.name === ref.toLowerCase());
-      if (!secret) return undefined;
-      if (!(await mayUse(principal, secret))) throw new NotFoundError(`No usable secret "${ref}"`);
+      secret: ProvidedSecret,
+      options: { module?: string; wanted?: CredentialType } = {},
+    ): Promise<{ metadata: SecretMetadata; type: CredentialType; payload: Payload }> {
+      if (!(await mayUse(principal, secret))) throw new NotFoundError(`No usable secret "${secret.name}"`);
       const { type, payload } = typed(secret);
+      if (options.wanted && options.wanted.id !== type.id)
+        throw new WrongTypeError(secret.name, type.definition.name, options.wanted.definition.name);
       const record = () =>
         audit.write({
           actor: principal,

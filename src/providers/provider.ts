@@ -25,6 +25,8 @@ export interface SecretProvider {
   readonly id: string;
   /** Every secret it holds now (a file provider reads its folder again: mounts change). */
   load(): Promise<ProvidedSecret[]>;
+  /** Optional: the one secret of this (lower-case) name, cheaper than `load()` for a use. */
+  find?(name: string): Promise<ProvidedSecret | undefined>;
 }
 
 /** A comma-separated list of names or addresses, trimmed, empty entries dropped. */

@@ -48,6 +48,12 @@ export function secretStoryServiceFactory({
   gate: Pick<AccessGate, 'check' | 'operations' | 'secret'>;
 }) {
   return {
+    /** Only the configurations that name it (a delete page asks this, not the whole story). */
+    async references(principal: Principal, ref: string): Promise<ReferencesSeen> {
+      const grant = await gate.check(principal, ref, 'versions');
+      return referencesSeenBy(gate, db, principal, grant.row);
+    },
+
     async story(principal: Principal, ref: string, limit = 20): Promise<SecretStory> {
       const grant = await gate.check(principal, ref, 'versions');
       const mayShare = gate.operations(grant).share;

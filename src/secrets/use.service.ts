@@ -29,7 +29,7 @@ export interface Used<T extends object> {
 
 export interface UseServiceDeps {
   /** Secrets held outside Tresor (src/providers): used when no stored secret has the name. */
-  provided?: Pick<ProvidedService, 'active' | 'holds' | 'use' | 'check'>;
+  provided?: Pick<ProvidedService, 'active' | 'lookup' | 'use' | 'check'>;
   db: Database;
   registry: CredentialRegistry;
   gate: Pick<AccessGate, 'check' | 'open' | 'usable'>;
@@ -42,9 +42,12 @@ function refuseExpired(row: SecretRow): void {
 }
 
 export function useServiceFactory({ db, registry, gate, lastUsed, audit, provided }: UseServiceDeps) {
-  /** A provider holds the name and no stored secret has it (stored names win). */
-  const isProvided = async (ref: string) =>
-    provided?.active === true && (await provided.holds(ref)) && (await secretStore.find(db, ref)) === undefined;
+  /** The provided secret of this name, if a provider holds it and no stored secret has it (stored names win). */
+  const providedFor = async (ref: string) => {
+    if (!provided?.active) return undefined;
+    const found = await provided.lookup(ref);
+    return found && (await secretStore.find(db, ref)) === undefined ? found : undefined;
+  };
 
   /** Opens a granted row: refuses it when expired, records the use and stamps it. */
   async function consume(
@@ -73,7 +76,8 @@ export function useServiceFactory({ db, registry, gate, lastUsed, audit, provide
   return {
     /** The opened payload of a secret the principal may use, whatever its type (for expressions). */
     async useAny(principal: Principal, ref: string, options: UseOptions = {}) {
-      if (await isProvided(ref)) return (await provided!.use(principal, ref, options))!;
+      const found = await providedFor(ref);
+      if (found) return provided!.use(principal, found, options);
       return consume(await gate.check(principal, ref, 'use'), principal, options);
     },
 
@@ -84,12 +88,9 @@ export function useServiceFactory({ db, registry, gate, lastUsed, audit, provide
       options: UseOptions = {},
     ): Promise<Used<T>> {
       const wanted = registry.of(ctor);
-      if (await isProvided(ref)) {
-        // The type is checked before the use goes on record, as for a stored secret.
-        const { metadata, type } = await provided!.check(principal, ref);
-        if (type.id !== wanted.id)
-          throw new WrongTypeError(metadata.name, type.definition.name, wanted.definition.name);
-        const used = (await provided!.use(principal, ref, options))!;
+      const found = await providedFor(ref);
+      if (found) {
+        const used = await provided!.use(principal, found, { ...options, wanted });
         return { metadata: used.metadata, value: wanted.hydrate(used.payload) };
       }
       const grant = await gate.check(principal, ref, 'use');
@@ -108,7 +109,8 @@ export function useServiceFactory({ db, registry, gate, lastUsed, audit, provide
      * recording a use: for checking references at save time.
      */
     async checkUsable(principal: Principal, ref: string): Promise<{ metadata: SecretMetadata; type: CredentialType }> {
-      if (await isProvided(ref)) return provided!.check(principal, ref);
+      const found = await providedFor(ref);
+      if (found) return provided!.check(principal, found);
       const { row } = await gate.check(principal, ref, 'use');
       refuseExpired(row);
       return { metadata: metadataOf(row), type: registry.get(row.typeId) };

@@ -25,12 +25,18 @@ export async function runBenchmarks(
   for (const kind of benchKinds) {
     const node = await benchNode(kind);
     try {
-      log(`use() on ${kind}…`);
-      if (wanted('use')) rows.push(await benchUse(node, sizes));
-      log(`HTTP on ${kind}…`);
-      if (wanted('http')) rows.push(...(await benchHttp(node, sizes)));
-      log(`writes over HTTP on ${kind}…`);
-      if (wanted('writes')) rows.push(...(await benchWrites(node, sizes)));
+      if (wanted('use')) {
+        log(`use() on ${kind}…`);
+        rows.push(await benchUse(node, sizes));
+      }
+      if (wanted('http')) {
+        log(`HTTP on ${kind}…`);
+        rows.push(...(await benchHttp(node, sizes)));
+      }
+      if (wanted('writes')) {
+        log(`writes over HTTP on ${kind}…`);
+        rows.push(...(await benchWrites(node, sizes)));
+      }
     } finally {
       await node.close();
     }

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BrowserApp, browserApp } from '../support/browser-app.ts';
 import { chromiumPath } from '../support/chromium.ts';
 import { createUser } from '../support/principals.ts';
-import { startSmtpServer, type TestSmtpServer } from '../support/smtp-server.ts';
+import { relaySecretFields, startSmtpServer, type TestSmtpServer } from '../support/smtp-server.ts';
 
 describe.skipIf(!chromiumPath)('expiry notices on the secret page (Chromium)', () => {
   let b: BrowserApp;
@@ -24,14 +24,7 @@ describe.skipIf(!chromiumPath)('expiry notices on the secret page (Chromium)', (
     await h.tresor.secrets.create(h.admin, {
       type: 'smtp',
       name: 'ui-relay',
-      fields: {
-        host: '127.0.0.1',
-        port: smtp.port,
-        security: 'none',
-        username: 'n',
-        password: 'relay-pw',
-        from: 't@example.test',
-      },
+      fields: relaySecretFields(smtp),
     });
     owner = await createUser(h.tresor, h.admin, 'ui-notice-owner', [
       'SECRET_MANAGEMENT_CREATE',

@@ -15,7 +15,7 @@ import { createLogger } from '../../src/logger.ts';
 import { createTresor, type Tresor } from '../../src/tresor.ts';
 import { createPostgresDatabase, type DatabaseKind, databaseKinds } from '../support/databases.ts';
 import { createUser } from '../support/principals.ts';
-import { startSmtpServer } from '../support/smtp-server.ts';
+import { relaySecretFields, startSmtpServer } from '../support/smtp-server.ts';
 
 const worker = resolve(import.meta.dirname, 'expiry-worker.ts');
 const tsconfig = resolve(import.meta.dirname, '../../tsconfig.json');
@@ -48,14 +48,7 @@ describe.each(databaseKinds)('expiry notices across a crash on %s', (kind: Datab
       await tresor.secrets.create(admin, {
         type: 'smtp',
         name: 'relay',
-        fields: {
-          host: '127.0.0.1',
-          port: smtp.port,
-          security: 'none',
-          username: 'notices',
-          password: 'relay-password',
-          from: 'tresor@example.test',
-        },
+        fields: relaySecretFields(smtp),
       });
       const owner = await createUser(tresor, admin, 'crash-owner', ['SECRET_MANAGEMENT_CREATE']);
       for (const name of ['crash-a', 'crash-b', 'crash-c'])

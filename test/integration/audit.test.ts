@@ -8,7 +8,7 @@ import { systemPrincipal } from '../../src/identity/principal.ts';
 import { databaseKinds, type TestTresor, testTresor } from '../support/databases.ts';
 import { findCanaries } from '../support/leak-scan.ts';
 import { createGroup, createUser } from '../support/principals.ts';
-import { startSmtpServer } from '../support/smtp-server.ts';
+import { relaySecretFields, startSmtpServer } from '../support/smtp-server.ts';
 
 describe.each(databaseKinds)('audit trail on %s', (kind) => {
   let t: TestTresor;
@@ -53,14 +53,7 @@ describe.each(databaseKinds)('audit trail on %s', (kind) => {
       await t.tresor.secrets.create(t.admin, {
         type: 'smtp',
         name: 'audit-relay',
-        fields: {
-          host: '127.0.0.1',
-          port: smtp.port,
-          security: 'none',
-          username: 'audit',
-          password: 'audit-relay',
-          from: 'tresor@example.test',
-        },
+        fields: relaySecretFields(smtp),
       });
       expect((await t.tresor.notices.run()).sent).toBe(1);
     } finally {

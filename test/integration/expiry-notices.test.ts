@@ -10,7 +10,7 @@ import { createTresor } from '../../src/tresor.ts';
 import { createAdmin, databaseKinds, type TestTresor, testTresor } from '../support/databases.ts';
 import { findCanaries } from '../support/leak-scan.ts';
 import { createUser } from '../support/principals.ts';
-import { startSmtpServer, type TestSmtpServer } from '../support/smtp-server.ts';
+import { relaySecretFields, startSmtpServer, type TestSmtpServer } from '../support/smtp-server.ts';
 
 const day = 86_400_000;
 const at = (base: Date, days: number) => new Date(base.getTime() + days * day);
@@ -28,14 +28,7 @@ describe.each(databaseKinds)('expiry notices on %s', (kind) => {
     await t.tresor.secrets.create(admin, {
       type: 'smtp',
       name: 'notices-relay',
-      fields: {
-        host: '127.0.0.1',
-        port: smtp.port,
-        security: 'none',
-        username: 'notices',
-        password: 'relay-password',
-        from: 'tresor@example.test',
-      },
+      fields: relaySecretFields(smtp),
     });
     owner = await createUser(t.tresor, t.admin, 'key-owner', ['SECRET_MANAGEMENT_CREATE', 'SECRET_MANAGEMENT_UPDATE']);
   });

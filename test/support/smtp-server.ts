@@ -100,3 +100,15 @@ export async function startSmtpServer(
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
+
+/** The fields of an SMTP secret that sends through `server` on loopback, with the login it accepts now. */
+export function relaySecretFields(server: TestSmtpServer, from = 'tresor@example.test') {
+  return {
+    host: '127.0.0.1',
+    port: server.port,
+    security: 'none',
+    username: server.accept.username,
+    password: server.accept.password,
+    from,
+  };
+}

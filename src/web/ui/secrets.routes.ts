@@ -511,7 +511,7 @@ export const uiSecretsRoutes: FastifyPluginAsyncZod = async (app) => {
   async function deletePage(request: FastifyRequest, reply: FastifyReply, id: string, error?: string) {
     const principal = principalOf(request);
     const secret = await secrets.get(principal, id, { for: 'delete' });
-    const { references } = await stories.story(principal, secret.id, 0);
+    const references = await stories.references(principal, secret.id);
     return renderPage(request, reply, 'delete', {
       title: `Delete ${secret.name}`,
       secret,
