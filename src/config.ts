@@ -70,6 +70,9 @@ const environmentSchema = z.object({
       'must be a comma-separated list of whole days of at least 1, e.g. 30,7,1 (empty: only on the day)',
     ),
   TRESOR_EXPIRY_CHECK_SECONDS: integer(0, 86_400).default(3600),
+  TRESOR_WEBHOOK_POLL_MS: integer(0, 3_600_000).default(2000),
+  TRESOR_WEBHOOK_MAX_ATTEMPTS: integer(1, 100).default(12),
+  TRESOR_WEBHOOK_TIMEOUT_MS: integer(100, 120_000).default(10_000),
   TRESOR_PROVIDER_ENV: z
     .string()
     .regex(/^[A-Z][A-Z0-9_]*_$/, 'must be a prefix of upper-case letters, digits and _ ending in _, e.g. VAULT_')
@@ -144,6 +147,13 @@ export interface TresorConfig {
   expiryNoticeDays: number[];
   /** How often the server looks for notices due (0: never; `tresor notices run` still does). */
   expiryCheckSeconds: number;
+  /**
+   * Webhook deliveries: how often the server looks for deliveries due (0: never; `tresor
+   * webhooks deliver` still does), attempts before one is given up, and one request's time.
+   */
+  webhookPollMs: number;
+  webhookMaxAttempts: number;
+  webhookTimeoutMs: number;
   /** Secrets from environment variables with this prefix, and the variables themselves (read at start). */
   providerEnv: { prefix: string; variables: Record<string, string> } | undefined;
   /** Secrets from a folder of files, one folder per secret (Kubernetes-mounted secrets). */
@@ -214,6 +224,9 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
       ),
     ].sort((a, b) => b - a),
     expiryCheckSeconds: e.TRESOR_EXPIRY_CHECK_SECONDS,
+    webhookPollMs: e.TRESOR_WEBHOOK_POLL_MS,
+    webhookMaxAttempts: e.TRESOR_WEBHOOK_MAX_ATTEMPTS,
+    webhookTimeoutMs: e.TRESOR_WEBHOOK_TIMEOUT_MS,
     providerEnv: e.TRESOR_PROVIDER_ENV
       ? {
           prefix: e.TRESOR_PROVIDER_ENV,

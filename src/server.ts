@@ -64,6 +64,7 @@ async function main(): Promise<void> {
   }
   // Expiry notices from this node too (every node may: one does each notice, see src/lifecycle).
   tresor.notices.schedule();
+  tresor.webhooks.schedule();
   logger.info({ url: base, database: tresor.database.kind }, 'Tresor is ready');
 }
 

@@ -43,6 +43,9 @@ import { type SecretStoryService, secretStoryServiceFactory } from './secrets/se
 import { type ShareService, shareServiceFactory } from './secrets/share.service.ts';
 import { type UseService, useServiceFactory } from './secrets/use.service.ts';
 import { type TransferService, transferServiceFactory } from './transfer/transfer.service.ts';
+import { type WebhookDispatcher, webhookDispatcherFactory } from './webhooks/webhook.dispatcher.ts';
+import { type WebhookService, webhookServiceFactory } from './webhooks/webhook.service.ts';
+import { scheduleWebhookDeliveries, type WebhookScheduler } from './webhooks/webhook-scheduler.ts';
 
 export interface Tresor {
   config: TresorConfig;
@@ -84,6 +87,11 @@ export interface Tresor {
   provided: ProvidedService;
   /** Export and import archives between instances (SECRET_EXPORT, or Tresor itself). */
   transfer: TransferService;
+  /**
+   * Webhook endpoints (WEBHOOK_ADMIN), `deliver()` — one run of the outbox now — and
+   * `schedule()`, what the server does: a run every TRESOR_WEBHOOK_POLL_MS until close.
+   */
+  webhooks: WebhookService & { deliver: WebhookDispatcher['run']; schedule(): void };
   /** A typed, decrypted credential for a module acting for `principal` (see UseService). */
   use: ModuleContext['use'];
   close(): Promise<void>;
@@ -337,6 +345,23 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
           ),
       },
     });
+    const dispatcher = webhookDispatcherFactory({
+      db,
+      keys,
+      egress,
+      ca,
+      logger,
+      settings: { maxAttempts: config.webhookMaxAttempts, timeoutMs: config.webhookTimeoutMs },
+    });
+    let webhookScheduler: WebhookScheduler | undefined;
+    const webhooks: Tresor['webhooks'] = {
+      ...webhookServiceFactory({ db, gate, audit, keys, registry, egress }),
+      deliver: (options) => dispatcher.run(options),
+      schedule() {
+        if (webhookScheduler || config.webhookPollMs === 0) return;
+        webhookScheduler = scheduleWebhookDeliveries(dispatcher, { intervalMs: config.webhookPollMs, logger });
+      },
+    };
     const keyAdministration: KeyAdministration = {
       async status(principal) {
         await gate.require(principal, 'KEY_ADMIN', 'Reading key status', { mode: 'read' });
@@ -367,6 +392,7 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
       moduleContext,
       expressions: expressionServiceFactory({ usage }),
       notices,
+      webhooks,
       audit: { ...audit, ...auditLog },
       bootstrap,
       lastUsed,
@@ -375,6 +401,7 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
       cache,
       async close() {
         await scheduler?.stop();
+        await webhookScheduler?.stop();
         await lastUsed.flush();
         await bus.stop();
         if (!overrides.database) await database.close();

@@ -81,6 +81,14 @@ export type AuditEvent =
       details: { created: number; renamed: number; skipped: number; failed: number };
     }
   | {
+      /** A webhook endpoint registered, changed or removed: its URL's host and events, never its signing secret. */
+      action: 'webhook.created' | 'webhook.updated' | 'webhook.deleted';
+      target: { id: string; name: string };
+      details: { events: string[]; enabled: boolean };
+    }
+  | { action: 'webhook.secret_rotated'; target: { id: string; name: string }; details: { generation: number } }
+  | { action: 'webhook.redelivered'; target: { id: string; name: string }; details: { delivery: number } }
+  | {
       action: 'key.rotation_started' | 'key.rotation_finished';
       target: { id: string; name: string };
       details: { targetVersion: number; rewrapped: number };
@@ -123,6 +131,11 @@ export const auditActions: readonly AuditAction[] = [
   'key.rotation_finished',
   'transfer.exported',
   'transfer.imported',
+  'webhook.created',
+  'webhook.updated',
+  'webhook.deleted',
+  'webhook.secret_rotated',
+  'webhook.redelivered',
 ];
 
 export type Outcome = 'success' | 'denied' | 'failure';

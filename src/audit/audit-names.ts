@@ -90,6 +90,14 @@ export function summaryOf(entry: Pick<AuditEntry, 'action' | 'details'>): string
       return `${String(d.secrets)} secret${d.secrets === 1 ? '' : 's'}${d.allVersions === true ? ', all kept' : ''}`;
     case 'transfer.imported':
       return (['created', 'renamed', 'skipped', 'failed'] as const).map((k) => `${String(d[k])} ${k}`).join(', ');
+    case 'webhook.created':
+    case 'webhook.updated':
+    case 'webhook.deleted':
+      return `Events ${list(d.events).join(', ')}${d.enabled === false ? ' (disabled)' : ''}`;
+    case 'webhook.secret_rotated':
+      return `New signing secret (number ${String(d.generation)})`;
+    case 'webhook.redelivered':
+      return `Delivery ${String(d.delivery)} sent again`;
     case 'key.rotation_started':
     case 'key.rotation_finished':
       return `To key version ${String(d.targetVersion)}, ${String(d.rewrapped)} re-wrapped`;

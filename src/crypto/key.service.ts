@@ -233,6 +233,15 @@ export function keyServiceFactory({ db, source, audit, settleMs = 0, warn = () =
         rewrapped += moved;
         if (moved === 0) break;
       }
+      // Webhook signing secrets are sealed the same way (a handful of rows): moved last, in one go.
+      rewrapped += await db.transaction(async (tx) => {
+        const endpoints = await keyStore.lockEndpointKeys(tx, target);
+        await keyStore.saveEndpointKeys(
+          tx,
+          endpoints.map((row) => ({ ...row, ...rewrap(current, row, row, target) })),
+        );
+        return endpoints.length;
+      });
       await db.transaction(async (tx) => {
         const usage = await keyStore.usage(tx);
         for (const v of await keyStore.versions(tx))

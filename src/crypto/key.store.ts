@@ -2,7 +2,7 @@
 import { and, asc, count, eq, isNull, ne, sql } from 'drizzle-orm';
 import { announce } from '../cluster/change-bus.ts';
 import type { Executor } from '../db/client.ts';
-import { keyRotations, keyVersions, secretVersions } from '../db/schema/index.ts';
+import { keyRotations, keyVersions, secretVersions, webhookEndpoints } from '../db/schema/index.ts';
 
 export interface WrappedRow {
   secretId: string;
@@ -31,18 +31,55 @@ export const keyStore = {
       .where(and(eq(keyVersions.version, version), isNull(keyVersions.retiredAt)));
   },
 
-  /** Data keys per key version. */
+  /** Data keys per key version: secret versions' and webhook signing secrets'. */
   async usage(db: Executor): Promise<Map<number, number>> {
-    const rows = await db
-      .select({ kekVersion: secretVersions.kekVersion, n: count() })
-      .from(secretVersions)
-      .groupBy(secretVersions.kekVersion);
-    return new Map(rows.map((r) => [r.kekVersion, Number(r.n)]));
+    const [versions, endpoints] = await Promise.all([
+      db
+        .select({ kekVersion: secretVersions.kekVersion, n: count() })
+        .from(secretVersions)
+        .groupBy(secretVersions.kekVersion),
+      db
+        .select({ kekVersion: webhookEndpoints.kekVersion, n: count() })
+        .from(webhookEndpoints)
+        .groupBy(webhookEndpoints.kekVersion),
+    ]);
+    const out = new Map<number, number>();
+    for (const r of [...versions, ...endpoints]) out.set(r.kekVersion, (out.get(r.kekVersion) ?? 0) + Number(r.n));
+    return out;
   },
 
   async countNotOn(db: Executor, target: number): Promise<number> {
-    const [row] = await db.select({ n: count() }).from(secretVersions).where(ne(secretVersions.kekVersion, target));
-    return Number(row?.n ?? 0);
+    const [[versions], [endpoints]] = await Promise.all([
+      db.select({ n: count() }).from(secretVersions).where(ne(secretVersions.kekVersion, target)),
+      db.select({ n: count() }).from(webhookEndpoints).where(ne(webhookEndpoints.kekVersion, target)),
+    ]);
+    return Number(versions?.n ?? 0) + Number(endpoints?.n ?? 0);
+  },
+
+  /**
+   * Webhook signing secrets not yet on `target`, locked. An instance has a handful, so
+   * rotation moves them in one transaction after the secret versions.
+   */
+  async lockEndpointKeys(db: Executor, target: number): Promise<WrappedRow[]> {
+    const rows = await db
+      .select({
+        secretId: webhookEndpoints.id,
+        version: webhookEndpoints.secretGeneration,
+        dataKey: webhookEndpoints.dataKey,
+        kekVersion: webhookEndpoints.kekVersion,
+      })
+      .from(webhookEndpoints)
+      .where(ne(webhookEndpoints.kekVersion, target))
+      .for('update');
+    return rows;
+  },
+
+  async saveEndpointKeys(db: Executor, rows: readonly WrappedRow[]): Promise<void> {
+    for (const r of rows)
+      await db
+        .update(webhookEndpoints)
+        .set({ dataKey: r.dataKey, kekVersion: r.kekVersion })
+        .where(and(eq(webhookEndpoints.id, r.secretId), eq(webhookEndpoints.secretGeneration, r.version)));
   },
 
   async openRotation(db: Executor) {

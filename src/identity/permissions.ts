@@ -8,6 +8,8 @@ export const permissions = [
   'GROUP_ADMIN',
   'KEY_ADMIN',
   'AUDIT_READ',
+  /** Registering webhook endpoints: they are told of every change (names and actors, never values). */
+  'WEBHOOK_ADMIN',
   /**
    * Exporting and importing secrets with their values (archives for another instance). Not
    * an administrator's by default: only Tresor itself (the local CLI) holds it from the start
@@ -44,4 +46,5 @@ export const administratorPermissions: readonly Permission[] = [
   'GROUP_ADMIN',
   'KEY_ADMIN',
   'AUDIT_READ',
+  'WEBHOOK_ADMIN',
 ];

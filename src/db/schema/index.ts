@@ -5,3 +5,4 @@ export * from './keys.ts';
 export * from './notices.ts';
 export * from './secrets.ts';
 export * from './shares.ts';
+export * from './webhooks.ts';

@@ -1,0 +1,348 @@
+/**
+ * Webhook endpoints (issue "The life of a secret", part 2): administrators (WEBHOOK_ADMIN)
+ * register HTTPS endpoints with the events they want, for every secret or only some types
+ * or secrets. Deliveries are written by the audit trail itself (the outbox, migration 0012)
+ * and sent by the dispatcher (webhook.dispatcher.ts); this service manages the endpoints and
+ * shows their deliveries.
+ *
+ * Each endpoint has its own signing secret, shown once when it is made (and when it is
+ * replaced), kept sealed under the key ring like a secret's values, bound to the endpoint and
+ * its generation. Every change here is audited; the URL is checked against the egress policy
+ * when it is registered (and again at every delivery: a name may move).
+ */
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import type { AccessGate } from '../access/access.gate.ts';
+import type { AuditService } from '../audit/audit.service.ts';
+import type { CredentialRegistry } from '../credentials/index.ts';
+import type { KeyService } from '../crypto/key.service.ts';
+import type { Database, Executor } from '../db/client.ts';
+import { isTresorError, NotFoundError, ValidationError } from '../errors.ts';
+import type { Principal } from '../identity/principal.ts';
+import type { EgressPolicy } from '../net/egress-policy.ts';
+import { secretStore } from '../secrets/secret.store.ts';
+import { parseField } from '../validation.ts';
+import { sealSigningSecret } from './signing-secret.seal.ts';
+import { type DeliveryRow, type DeliveryState, type EndpointRow, webhookStore } from './webhook.store.ts';
+import { isWebhookEvent, type WebhookEvent, webhookEvents } from './webhook-events.ts';
+import { newSigningSecret } from './webhook-signature.ts';
+
+/** An endpoint as administrators see it: never its signing secret. */
+export interface WebhookEndpointView {
+  id: string;
+  url: string;
+  description: string;
+  events: WebhookEvent[];
+  types: string[];
+  /** The secrets it is limited to, by id and (while they exist) name. */
+  secrets: { id: string; name: string | undefined }[];
+  enabled: boolean;
+  createdAt: Date;
+  deliveries: Record<DeliveryState, number>;
+}
+
+export interface WebhookDeliveryView {
+  id: number;
+  event: string;
+  secretName: string | undefined;
+  createdAt: Date;
+  state: DeliveryState;
+  attempts: number;
+  nextAttemptAt: Date | undefined;
+  lastStatus: number | undefined;
+  lastError: string | undefined;
+  deliveredAt: Date | undefined;
+}
+
+export interface WebhookInput {
+  url: string;
+  description?: string;
+  events: readonly string[];
+  /** Credential type ids; empty or absent: every type. */
+  types?: readonly string[];
+  /** Secret names or ids; empty or absent: every secret. */
+  secrets?: readonly string[];
+  enabled?: boolean;
+}
+
+const urlSchema = z
+  .string()
+  .trim()
+  .min(1, 'Enter the endpoint’s URL')
+  .max(2000, 'At most 2,000 characters')
+  .refine((text) => URL.canParse(text), 'Not a URL (https://hooks.example.com/tresor)')
+  .transform((text) => new URL(text))
+  .refine((url) => url.protocol === 'https:', 'Only https:// endpoints are sent deliveries')
+  .refine((url) => url.username === '' && url.password === '', 'Put no user or password in the URL')
+  .refine((url) => url.hash === '', 'A URL sent to has no #fragment');
+
+const hostOf = (url: string) => {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
+};
+
+export function webhookServiceFactory({
+  db,
+  gate,
+  audit,
+  keys,
+  registry,
+  egress,
+  now = () => new Date(),
+}: {
+  db: Database;
+  gate: Pick<AccessGate, 'require'>;
+  audit: Pick<AuditService, 'appendInTx'>;
+  keys: Pick<KeyService, 'sealingRing'>;
+  registry: Pick<CredentialRegistry, 'find'>;
+  egress: EgressPolicy;
+  now?: () => Date;
+}) {
+  const may = (principal: Principal, what: string, mode: 'read' | 'change' = 'change') =>
+    gate.require(principal, 'WEBHOOK_ADMIN', what, { mode });
+
+  async function checkedUrl(text: string): Promise<string> {
+    const url = parseField(urlSchema, text, 'url');
+    try {
+      await egress.resolve(url.hostname);
+    } catch (error) {
+      if (isTresorError(error) && error.code === 'EGRESS_DENIED') throw ValidationError.field('url', error.message);
+      throw error;
+    }
+    return url.toString();
+  }
+
+  function checkedEvents(events: readonly string[]): WebhookEvent[] {
+    if (events.length === 0) throw ValidationError.field('events', 'Choose at least one event');
+    const unknown = events.find((e) => !isWebhookEvent(e));
+    if (unknown !== undefined)
+      throw ValidationError.field('events', `No event "${unknown}"; events are ${webhookEvents.join(', ')}`);
+    return [...new Set(events as readonly WebhookEvent[])];
+  }
+
+  function checkedTypes(types: readonly string[]): string[] {
+    const unknown = types.find((t) => !registry.find(t));
+    if (unknown !== undefined) throw ValidationError.field('types', `No credential type "${unknown}"`);
+    return [...new Set(types)];
+  }
+
+  async function secretIds(tx: Executor, refs: readonly string[]): Promise<string[]> {
+    const ids: string[] = [];
+    for (const ref of refs) {
+      const row = await secretStore.find(tx, ref.trim());
+      if (!row) throw ValidationError.field('secrets', `No secret "${ref.trim()}"`);
+      ids.push(row.id);
+    }
+    return [...new Set(ids)];
+  }
+
+  async function viewsOf(rows: EndpointRow[]): Promise<WebhookEndpointView[]> {
+    const counts = await webhookStore.deliveryCounts(db);
+    const named = new Map<string, string>();
+    for (const id of new Set(rows.flatMap((r) => r.secretIds))) {
+      const secret = await secretStore.find(db, id);
+      if (secret) named.set(id, secret.name);
+    }
+    return rows.map((r) => ({
+      id: r.id,
+      url: r.url,
+      description: r.description,
+      events: r.events.filter(isWebhookEvent),
+      types: r.typeIds,
+      secrets: r.secretIds.map((id) => ({ id, name: named.get(id) })),
+      enabled: r.enabled,
+      createdAt: r.createdAt,
+      deliveries: counts.get(r.id) ?? { pending: 0, delivered: 0, failed: 0 },
+    }));
+  }
+
+  async function existing(tx: Executor, id: string, options: { lock?: boolean } = {}): Promise<EndpointRow> {
+    const row = z.uuid().safeParse(id).success ? await webhookStore.endpoint(tx, id, options) : undefined;
+    if (!row) throw new NotFoundError(`No webhook endpoint "${id}"`);
+    return row;
+  }
+
+  async function sealSecret(endpoint: { id: string; secretGeneration: number }, secret: string) {
+    return sealSigningSecret(await keys.sealingRing(), endpoint, secret);
+  }
+
+  function record(
+    tx: Executor,
+    principal: Principal,
+    event: Parameters<AuditService['appendInTx']>[1][number]['event'],
+  ): Promise<void> {
+    return audit.appendInTx(tx, [{ actor: principal, event }]);
+  }
+
+  const changeEvent = (action: 'webhook.created' | 'webhook.updated' | 'webhook.deleted', row: EndpointRow) => ({
+    action,
+    target: { id: row.id, name: hostOf(row.url) },
+    details: { events: row.events, enabled: row.enabled },
+  });
+
+  return {
+    /** Whether the principal administers webhooks (the page and the API ask before anything else). */
+    mayAdminister: (principal: Principal) => may(principal, 'Reading webhook endpoints', 'read'),
+
+    async list(principal: Principal): Promise<WebhookEndpointView[]> {
+      await may(principal, 'Reading webhook endpoints', 'read');
+      return viewsOf(await webhookStore.endpoints(db));
+    },
+
+    async get(principal: Principal, id: string): Promise<WebhookEndpointView> {
+      await may(principal, 'Reading a webhook endpoint', 'read');
+      const [view] = await viewsOf([await existing(db, id)]);
+      return view!;
+    },
+
+    /** Registers an endpoint; the answer holds its signing secret, which is never shown again. */
+    async create(
+      principal: Principal,
+      input: WebhookInput,
+    ): Promise<{ endpoint: WebhookEndpointView; signingSecret: string }> {
+      await may(principal, 'Registering a webhook endpoint');
+      const url = await checkedUrl(input.url);
+      const events = checkedEvents(input.events);
+      const types = checkedTypes(input.types ?? []);
+      const description = parseField(
+        z.string().trim().max(500, 'At most 500 characters'),
+        input.description ?? '',
+        'description',
+      );
+      const signingSecret = newSigningSecret();
+      const identity = { id: randomUUID(), secretGeneration: 1 };
+      const sealed = await sealSecret(identity, signingSecret);
+      const row = await db.transaction(async (tx) => {
+        const inserted = await webhookStore.insert(tx, {
+          ...identity,
+          ...sealed,
+          url,
+          description,
+          events,
+          typeIds: types,
+          secretIds: await secretIds(tx, input.secrets ?? []),
+          enabled: input.enabled ?? true,
+          createdBy: principal.kind === 'user' ? principal.id : null,
+        });
+        await record(tx, principal, changeEvent('webhook.created', inserted));
+        return inserted;
+      });
+      const [endpoint] = await viewsOf([row]);
+      return { endpoint: endpoint!, signingSecret };
+    },
+
+    /** Changes what is given; the rest stays. */
+    async update(principal: Principal, id: string, patch: Partial<WebhookInput>): Promise<WebhookEndpointView> {
+      await may(principal, 'Changing a webhook endpoint');
+      const url = patch.url === undefined ? undefined : await checkedUrl(patch.url);
+      const events = patch.events === undefined ? undefined : checkedEvents(patch.events);
+      const types = patch.types === undefined ? undefined : checkedTypes(patch.types);
+      const row = await db.transaction(async (tx) => {
+        await existing(tx, id, { lock: true });
+        const updated = await webhookStore.update(tx, id, {
+          ...(url === undefined ? {} : { url }),
+          ...(events === undefined ? {} : { events }),
+          ...(types === undefined ? {} : { typeIds: types }),
+          ...(patch.secrets === undefined ? {} : { secretIds: await secretIds(tx, patch.secrets) }),
+          ...(patch.description === undefined
+            ? {}
+            : {
+                description: parseField(
+                  z.string().trim().max(500, 'At most 500 characters'),
+                  patch.description,
+                  'description',
+                ),
+              }),
+          ...(patch.enabled === undefined ? {} : { enabled: patch.enabled }),
+        });
+        await record(tx, principal, changeEvent('webhook.updated', updated));
+        return updated;
+      });
+      const [view] = await viewsOf([row]);
+      return view!;
+    },
+
+    /** A new signing secret (the old one stops signing at once); shown this once. */
+    async rotateSecret(principal: Principal, id: string): Promise<{ signingSecret: string }> {
+      await may(principal, 'Replacing a webhook signing secret');
+      const signingSecret = newSigningSecret();
+      await db.transaction(async (tx) => {
+        const row = await existing(tx, id, { lock: true });
+        const next = { id: row.id, secretGeneration: row.secretGeneration + 1 };
+        await webhookStore.update(tx, id, {
+          ...(await sealSecret(next, signingSecret)),
+          secretGeneration: next.secretGeneration,
+        });
+        await record(tx, principal, {
+          action: 'webhook.secret_rotated',
+          target: { id: row.id, name: hostOf(row.url) },
+          details: { generation: next.secretGeneration },
+        });
+      });
+      return { signingSecret };
+    },
+
+    /** Removes the endpoint and its deliveries (sent or not). */
+    async remove(principal: Principal, id: string): Promise<void> {
+      await may(principal, 'Removing a webhook endpoint');
+      await db.transaction(async (tx) => {
+        const row = await existing(tx, id, { lock: true });
+        await webhookStore.remove(tx, id);
+        await record(tx, principal, changeEvent('webhook.deleted', row));
+      });
+    },
+
+    /** An endpoint's latest deliveries, newest first (`before`: older than that id). */
+    async deliveries(
+      principal: Principal,
+      id: string,
+      options: { limit?: number; before?: number } = {},
+    ): Promise<WebhookDeliveryView[]> {
+      await may(principal, 'Reading webhook deliveries', 'read');
+      await existing(db, id);
+      const rows = await webhookStore.deliveries(
+        db,
+        id,
+        Math.min(Math.max(options.limit ?? 50, 1), 500),
+        options.before,
+      );
+      return rows.map(deliveryView);
+    },
+
+    /** Sends a delivery again, from its first attempt (a failed one, or one the receiver lost). */
+    async redeliver(principal: Principal, id: string, deliveryId: number): Promise<void> {
+      await may(principal, 'Sending a webhook delivery again');
+      await db.transaction(async (tx) => {
+        const row = await existing(tx, id);
+        if (!(await webhookStore.requeue(tx, id, deliveryId, now())))
+          throw new NotFoundError(`No delivery ${deliveryId} of this endpoint`);
+        await record(tx, principal, {
+          action: 'webhook.redelivered',
+          target: { id: row.id, name: hostOf(row.url) },
+          details: { delivery: deliveryId },
+        });
+      });
+    },
+  };
+}
+
+function deliveryView(row: DeliveryRow): WebhookDeliveryView {
+  const payload = row.payload as { secret?: { name?: unknown } };
+  return {
+    id: row.id,
+    event: row.event,
+    secretName: typeof payload.secret?.name === 'string' ? payload.secret.name : undefined,
+    createdAt: row.createdAt,
+    state: row.state as DeliveryState,
+    attempts: row.attempts,
+    nextAttemptAt: row.state === 'pending' ? row.nextAttemptAt : undefined,
+    lastStatus: row.lastStatus ?? undefined,
+    lastError: row.lastError ?? undefined,
+    deliveredAt: row.deliveredAt ?? undefined,
+  };
+}
+
+export type WebhookService = ReturnType<typeof webhookServiceFactory>;
