@@ -36,6 +36,7 @@ import { secretsRoutes } from './api/secrets.routes.ts';
 import { sharesRoutes } from './api/shares.routes.ts';
 import { tokensRoutes } from './api/tokens.routes.ts';
 import { transferRoutes } from './api/transfer.routes.ts';
+import { webhooksRoutes } from './api/webhooks.routes.ts';
 import { authPlugin, sessionAuthentication, tokenAuthentication } from './plugins/auth.plugin.ts';
 import { errorsPlugin, jsonErrors } from './plugins/errors.plugin.ts';
 import { localePlugin } from './plugins/locale.plugin.ts';
@@ -170,6 +171,7 @@ export const tresorPlugin: FastifyPluginAsync<TresorPluginOptions> = async (app,
       await api.register(adminRoutes);
       await api.register(tokensRoutes);
       await api.register(auditRoutes);
+      await api.register(webhooksRoutes);
     },
     { prefix: '/api/v1' },
   );

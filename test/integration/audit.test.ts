@@ -98,6 +98,20 @@ describe.each(databaseKinds)('audit trail on %s', (kind) => {
     });
     await t.tresor.transfer.importArchive(systemPrincipal, archive, { ...moving, onConflict: 'rename' });
 
+    // Webhook administration (the endpoint is never sent to: no delivery run here).
+    const hook = await t.tresor.webhooks.create(t.admin, {
+      url: 'https://127.0.0.1:9/hook',
+      events: ['secret.created'],
+    });
+    await t.tresor.webhooks.update(t.admin, hook.endpoint.id, { enabled: false });
+    await t.tresor.webhooks.rotateSecret(t.admin, hook.endpoint.id);
+    await t.tresor.secrets.create(owner, { type: 'password', name: 'audited-hooked', fields: { password: canary } });
+    await t.tresor.webhooks.update(t.admin, hook.endpoint.id, { enabled: true });
+    await t.tresor.secrets.create(owner, { type: 'password', name: 'audited-hooked-2', fields: { password: canary } });
+    const [queued] = await t.tresor.webhooks.deliveries(t.admin, hook.endpoint.id);
+    await t.tresor.webhooks.redeliver(t.admin, hook.endpoint.id, queued!.id);
+    await t.tresor.webhooks.remove(t.admin, hook.endpoint.id);
+
     const entries = await t.tresor.audit.query(t.admin, { limit: 1000 });
     const seen = new Set(entries.map((e) => e.action));
     expect([...auditActions].filter((a) => !seen.has(a))).toEqual([]);
