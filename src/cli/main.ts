@@ -18,6 +18,7 @@ import { tokensCommand } from './commands/tokens.command.ts';
 import { transferCommand } from './commands/transfer.command.ts';
 import { typesCommand } from './commands/types.command.ts';
 import { usersCommand } from './commands/users.command.ts';
+import { webhooksCommand } from './commands/webhooks.command.ts';
 import { type CliContext, createCliContext, type GlobalOptions } from './context.ts';
 import { exitCodeOf, exitCodes } from './exit-codes.ts';
 
@@ -44,6 +45,7 @@ export function buildProgram(context?: CliContext): Command {
   groupsCommand(program, context);
   tokensCommand(program, context);
   auditCommand(program, context);
+  webhooksCommand(program, context);
   return program;
 }
 
