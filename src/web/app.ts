@@ -53,6 +53,7 @@ import { uiSecretsRoutes } from './ui/secrets.routes.ts';
 import { uiSharingRoutes } from './ui/sharing.routes.ts';
 import { uiTokensRoutes } from './ui/tokens.routes.ts';
 import { uiTransferRoutes } from './ui/transfer.routes.ts';
+import { uiWebhooksRoutes } from './ui/webhooks.routes.ts';
 
 export interface AppOptions {
   /** fastify's logger option: a pino instance, or false (tests). */
@@ -187,6 +188,7 @@ export const tresorPlugin: FastifyPluginAsync<TresorPluginOptions> = async (app,
     await ui.register(uiTokensRoutes);
     await ui.register(uiAdminRoutes);
     await ui.register(uiTransferRoutes);
+    await ui.register(uiWebhooksRoutes);
     await ui.register(uiAccountRoutes);
   });
 

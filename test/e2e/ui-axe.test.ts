@@ -36,6 +36,11 @@ describe.skipIf(!chromiumPath)('accessibility of every page (axe-core in Chromiu
       fields: { entries: [{ name: 'TOKEN', value: 'axe-value' }] },
     });
     const group = await h.tresor.groups.create(h.admin, { name: 'axe-group' });
+    // An endpoint that is never sent to (no delivery run here), for the webhook pages.
+    const hook = await h.tresor.webhooks.create(h.admin, {
+      url: 'https://127.0.0.1:9/axe',
+      events: ['secret.created'],
+    });
     // The export page too (SECRET_EXPORT is only Tresor itself's to grant).
     await h.tresor.groups.grant(systemPrincipal, { userId: (h.admin as { id: string }).id }, 'SECRET_EXPORT');
     journey = [
@@ -59,6 +64,8 @@ describe.skipIf(!chromiumPath)('accessibility of every page (axe-core in Chromiu
       `/admin/groups/${group.name}`,
       '/admin/audit',
       '/admin/transfer',
+      '/admin/webhooks',
+      `/admin/webhooks/${hook.endpoint.id}`,
       '/no-such-page',
     ];
   }, 60_000);

@@ -89,7 +89,8 @@ const describeEndpoint = (e: EndpointInfo) => {
   const d = e.deliveries;
   return (
     `${e.id}\t${e.url}\t${e.enabled ? 'enabled' : 'disabled'}\t${e.events.join(',')}` +
-    `${scope.length > 0 ? `\t${scope.join('; ')}` : ''}\t${d.delivered} delivered, ${d.pending} waiting, ${d.failed} failed`
+    `${scope.length > 0 ? `\t${scope.join('; ')}` : ''}` +
+    `\t${d.delivered} delivered, ${d.pending} waiting, ${d.failed} failed`
   );
 };
 

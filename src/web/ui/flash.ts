@@ -40,6 +40,9 @@ export const flashes = {
   'group-deleted': 'Group deleted.',
   'member-added': 'Member added.',
   'member-removed': 'Member removed.',
+  'webhook-saved': 'Endpoint saved.',
+  'webhook-removed': 'Endpoint removed with its deliveries.',
+  'webhook-redelivered': 'The delivery is queued again: it goes out within seconds.',
 } as const;
 
 export type FlashKey = keyof typeof flashes;
@@ -143,6 +146,34 @@ export function takeNewToken(
   return typeof parsed?.name === 'string' && typeof parsed.value === 'string'
     ? { name: parsed.name, value: parsed.value }
     : undefined;
+}
+
+/** A webhook endpoint's new signing secret, shown once on the endpoint's page the redirect leads to. */
+const signingSecretCookie: SealedCookie = {
+  name: 'tresor_new_signing_secret',
+  purpose: 'new webhook signing secret',
+  path: (request) => cookiePath(request),
+  maxAgeSeconds: 120,
+};
+
+export function keepSigningSecret(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  kept: { endpointId: string; secret: string },
+): void {
+  keepSealed(request, reply, signingSecretCookie, kept);
+}
+
+/** The signing secret kept for endpoint `endpointId`, once (the cookie is cleared). */
+export function takeSigningSecret(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  endpointId: string,
+): string | undefined {
+  const kept = takeSealed(request, reply, signingSecretCookie) as
+    | { endpointId?: unknown; secret?: unknown }
+    | undefined;
+  return kept?.endpointId === endpointId && typeof kept.secret === 'string' ? kept.secret : undefined;
 }
 
 export interface KeptTestReport {

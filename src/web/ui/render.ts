@@ -40,6 +40,7 @@ export async function renderPage(
         groups: permissions.includes('GROUP_ADMIN'),
         audit: permissions.includes('AUDIT_READ'),
         transfer: permissions.includes('SECRET_EXPORT'),
+        webhooks: permissions.includes('WEBHOOK_ADMIN'),
       },
     };
   }
