@@ -8,3 +8,5 @@ export { type OutboundRequest, type OutboundResponse, outboundHttps } from './ne
 export type { ProvidedSecret, SecretProvider } from './providers/provider.ts';
 export { createRegistry, createTresor, type Tresor } from './tresor.ts';
 export { type TresorPluginOptions, tresorPlugin } from './web/mount.ts';
+export type { WebhookEvent } from './webhooks/webhook-events.ts';
+export { type SignatureCheck, signWebhook, verifyWebhookSignature } from './webhooks/webhook-signature.ts';

@@ -10,13 +10,23 @@ import type { UserPrincipal } from '../../src/identity/principal.ts';
 import { databaseKinds, type TestTresor, testTresor } from '../support/databases.ts';
 import { createGroup, createUser } from '../support/principals.ts';
 
-const roles = ['admin', 'userAdmin', 'groupAdmin', 'keyAdmin', 'auditReader', 'manager', 'plain'] as const;
+const roles = [
+  'admin',
+  'userAdmin',
+  'groupAdmin',
+  'keyAdmin',
+  'auditReader',
+  'webhookAdmin',
+  'manager',
+  'plain',
+] as const;
 type Role = (typeof roles)[number];
 const grantsOf: Record<Exclude<Role, 'admin'>, Permission[]> = {
   userAdmin: ['USER_ADMIN'],
   groupAdmin: ['GROUP_ADMIN'],
   keyAdmin: ['KEY_ADMIN'],
   auditReader: ['AUDIT_READ'],
+  webhookAdmin: ['WEBHOOK_ADMIN'],
   manager: ['SECRET_MANAGEMENT'],
   plain: [],
 };
@@ -42,6 +52,9 @@ const operations = [
   'verify the audit log',
   'create a secret',
   'list every secret',
+  'list webhook endpoints',
+  'register a webhook endpoint',
+  'remove a webhook endpoint',
 ] as const;
 type Operation = (typeof operations)[number];
 
@@ -68,7 +81,13 @@ const expected: Record<Operation, Record<Role, boolean>> = {
   'verify the audit log': row(['admin', 'auditReader']),
   'create a secret': row(['admin', 'manager']),
   'list every secret': row(['admin', 'manager']),
+  'list webhook endpoints': row(['admin', 'webhookAdmin']),
+  'register a webhook endpoint': row(['admin', 'webhookAdmin']),
+  'remove a webhook endpoint': row(['admin', 'webhookAdmin']),
 };
+
+/** Never sent to: no delivery run happens in this suite. */
+const hookUrl = 'https://127.0.0.1:9/matrix';
 
 describe.each(databaseKinds)('administration matrix on %s', (kind) => {
   let t: TestTresor;
@@ -152,6 +171,14 @@ describe.each(databaseKinds)('administration matrix on %s', (kind) => {
         }));
       case 'list every secret':
         return void (await secrets.list(actor, { all: true }));
+      case 'list webhook endpoints':
+        return void (await t.tresor.webhooks.list(actor));
+      case 'register a webhook endpoint':
+        return void (await t.tresor.webhooks.create(actor, { url: hookUrl, events: ['secret.created'] }));
+      case 'remove a webhook endpoint': {
+        const made = await t.tresor.webhooks.create(admin, { url: hookUrl, events: ['secret.created'] });
+        return t.tresor.webhooks.remove(actor, made.endpoint.id);
+      }
     }
   }
 
