@@ -193,7 +193,8 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
       source,
       audit,
       // A rotation waits three heartbeats for every node to move to the new version before retiring the old.
-      settleMs: config.busHeartbeatMs * 3,
+      // The embedded database belongs to this process alone (its folder is locked): no other node to wait for.
+      settleMs: database.kind === 'pglite' ? 0 : config.busHeartbeatMs * 3,
       warn: (message) => logger.warn(message),
     });
     await keys.init();

@@ -207,6 +207,9 @@ export function keyServiceFactory({ db, source, audit, settleMs = 0, warn = () =
           `An unfinished rotation targets key version ${target}, which ${source.description} does not provide`,
         );
       let rewrapped = rotation.rewrapped;
+      // Counted once: a count per batch scanned every version again (a rotation of n keys read n²/batch rows).
+      // Rows a node that had not moved yet wraps meanwhile are caught after the settle, below.
+      let remaining = await keyStore.countNotOn(db, target);
       for (;;) {
         const moved = await db.transaction(async (tx) => {
           const batch = await keyStore.lockBatch(tx, target, batchSize);
@@ -215,9 +218,9 @@ export function keyServiceFactory({ db, source, audit, settleMs = 0, warn = () =
           return next.length;
         });
         rewrapped += moved;
-        const remaining = moved === 0 ? 0 : await keyStore.countNotOn(db, target);
+        remaining = moved < batchSize ? 0 : Math.max(0, remaining - moved);
         await options.onProgress?.({ targetVersion: target, rewrapped, remaining });
-        if (moved === 0 || remaining === 0) break;
+        if (moved < batchSize) break;
       }
       // Every node has been told (each batch announced it); give them time to move, then wrap
       // again whatever a node that had not moved yet wrote meanwhile, and only then retire.

@@ -95,7 +95,7 @@ describe.skipIf(!chromiumPath)('the UI for every role at 1280 and 390 px (Chromi
       {
         label: 'admin',
         email: b.adminEmail,
-        nav: ['My store', 'Create', 'API tokens', 'Account', 'Users', 'Groups', 'Audit log'],
+        nav: ['My store', 'Create', 'API tokens', 'Account', 'Users', 'Groups', 'Audit log', 'Webhooks'],
         stops: [
           { name: 'store', path: '/secrets', status: 200, shows: ['journey-relay', 'journey-certificate'] },
           { name: 'type-picker', path: '/secrets/new', status: 200, shows: ['SMTP'] },
@@ -113,6 +113,7 @@ describe.skipIf(!chromiumPath)('the UI for every role at 1280 and 390 px (Chromi
           { name: 'groups', path: '/admin/groups', status: 200, shows: [team.name] },
           { name: 'group', path: `/admin/groups/${team.name}`, status: 200, shows: [member.email] },
           { name: 'audit', path: '/admin/audit', status: 200, shows: ['journey-relay'] },
+          { name: 'webhooks', path: '/admin/webhooks', status: 200, shows: ['Register an endpoint'] },
           { name: 'not-found', path: '/no-such-page', status: 404 },
         ],
       },
@@ -166,6 +167,7 @@ describe.skipIf(!chromiumPath)('the UI for every role at 1280 and 390 px (Chromi
           { name: 'store', path: '/secrets', status: 200, shows: ['Your store is empty'], hides: ['journey-team-key'] },
           { name: 'group-secret', path: `/secrets/${teamKey.id}`, status: 404, hides: ['journey-team-key'] },
           { name: 'audit-refused', path: '/admin/audit', status: 403 },
+          { name: 'webhooks-refused', path: '/admin/webhooks', status: 403, hides: ['Register an endpoint'] },
           { name: 'tokens', path: '/tokens', status: 200 },
         ],
       },

@@ -115,6 +115,7 @@ describe.each(databaseKinds)('first administrator on %s', (kind) => {
         'KEY_ADMIN',
         'SECRET_MANAGEMENT',
         'USER_ADMIN',
+        'WEBHOOK_ADMIN',
       ]);
       expect((await tresor.groups.members({ kind: 'user', id: admin.id }, 'system')).map((u) => u.email)).toEqual([
         'root@example.test',
