@@ -248,14 +248,24 @@ export async function benchRotation(kind: 'postgres' | 'pglite', sizes: Sizes): 
     }
     const seeded = (performance.now() - seedStart) / 1000;
     const started = performance.now();
-    const result = await node.tresor.keys.rotate(systemPrincipal, { batchSize: 1000 });
-    const seconds = (performance.now() - started) / 1000;
-    const perSecond = result.rewrapped / seconds;
+    // The re-wrapping ends with the last batch; on PostgreSQL the rotation then waits three heartbeats
+    // for the other nodes to move before retiring the old version — a fixed wait, reported beside it.
+    let lastBatch = started;
+    const result = await node.tresor.keys.rotate(systemPrincipal, {
+      batchSize: 1000,
+      onProgress: () => {
+        lastBatch = performance.now();
+      },
+    });
+    const total = (performance.now() - started) / 1000;
+    const perSecond = result.rewrapped / ((lastBatch - started) / 1000);
     return {
       bench: `4. key rotation, ${result.rewrapped.toLocaleString('en-US')} data keys (seeded in ${seeded.toFixed(1)} s)`,
       database: kind,
       figure: 're-wraps',
-      tresor: `${Math.round(perSecond).toLocaleString('en-US')}/s`,
+      tresor: `${Math.round(perSecond).toLocaleString('en-US')}/s; ${total.toFixed(2)} s in all${
+        kind === 'postgres' ? ', with the 3-heartbeat wait for other nodes' : ''
+      }`,
       floor: '—',
       ratio: '—',
       target: '≥ 20,000/s',
