@@ -73,6 +73,8 @@ const environmentSchema = z.object({
   TRESOR_WEBHOOK_POLL_MS: integer(0, 3_600_000).default(2000),
   TRESOR_WEBHOOK_MAX_ATTEMPTS: integer(1, 100).default(12),
   TRESOR_WEBHOOK_TIMEOUT_MS: integer(100, 120_000).default(10_000),
+  TRESOR_OAUTH2_REFRESH_MARGIN_SECONDS: integer(0, 86_400).default(60),
+  TRESOR_OAUTH2_TIMEOUT_MS: integer(100, 120_000).default(10_000),
   TRESOR_PROVIDER_ENV: z
     .string()
     .regex(/^[A-Z][A-Z0-9_]*_$/, 'must be a prefix of upper-case letters, digits and _ ending in _, e.g. VAULT_')
@@ -154,6 +156,9 @@ export interface TresorConfig {
   webhookPollMs: number;
   webhookMaxAttempts: number;
   webhookTimeoutMs: number;
+  /** An OAuth2 access token this close to its expiry is refreshed before use; one token request's time. */
+  oauth2RefreshMarginSeconds: number;
+  oauth2TimeoutMs: number;
   /** Secrets from environment variables with this prefix, and the variables themselves (read at start). */
   providerEnv: { prefix: string; variables: Record<string, string> } | undefined;
   /** Secrets from a folder of files, one folder per secret (Kubernetes-mounted secrets). */
@@ -225,6 +230,8 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     ].sort((a, b) => b - a),
     expiryCheckSeconds: e.TRESOR_EXPIRY_CHECK_SECONDS,
     webhookPollMs: e.TRESOR_WEBHOOK_POLL_MS,
+    oauth2RefreshMarginSeconds: e.TRESOR_OAUTH2_REFRESH_MARGIN_SECONDS,
+    oauth2TimeoutMs: e.TRESOR_OAUTH2_TIMEOUT_MS,
     webhookMaxAttempts: e.TRESOR_WEBHOOK_MAX_ATTEMPTS,
     webhookTimeoutMs: e.TRESOR_WEBHOOK_TIMEOUT_MS,
     providerEnv: e.TRESOR_PROVIDER_ENV

@@ -23,6 +23,7 @@ export const errorCodes = [
   'EGRESS_DENIED',
   'DESTINATION_REFUSED',
   'BUSY',
+  'RECONNECT_REQUIRED',
   'INTERNAL',
 ] as const;
 
@@ -213,6 +214,20 @@ export class DestinationRefusedError extends TresorError {
 export class BusyError extends TresorError {
   constructor(message: string) {
     super('BUSY', message);
+  }
+}
+
+/**
+ * An OAuth2 secret has no usable grant: never connected, connected with other values (a new
+ * client or token URL), or the authorization server refused its refresh token (revoked,
+ * expired): someone who may change it must connect it again on its page.
+ */
+export class ReconnectRequiredError extends TresorError {
+  constructor(
+    readonly secretName: string,
+    why: string,
+  ) {
+    super('RECONNECT_REQUIRED', `Secret "${secretName}" ${why}: connect it again on its page (Connect)`);
   }
 }
 

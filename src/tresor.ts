@@ -31,6 +31,7 @@ import { credentialHttpFactory } from './modules/credential-http.ts';
 import type { ModuleContext } from './modules/module-context.ts';
 import { egressPolicy } from './net/egress-policy.ts';
 import { outboundCa } from './net/outbound-ca.ts';
+import { type OAuth2Service, oauth2ServiceFactory } from './oauth2/oauth2.service.ts';
 import { envProvider } from './providers/env.provider.ts';
 import { fileProvider } from './providers/file.provider.ts';
 import { type ProvidedService, providedServiceFactory } from './providers/provided.service.ts';
@@ -92,6 +93,8 @@ export interface Tresor {
    * `schedule()`, what the server does: a run every TRESOR_WEBHOOK_POLL_MS until close.
    */
   webhooks: WebhookService & { deliver: WebhookDispatcher['run']; schedule(): void };
+  /** OAuth2 secrets: Connect (begin, complete), their connection's status, forgetting it (src/oauth2). */
+  oauth2: Omit<OAuth2Service, 'fresh'>;
   /** A typed, decrypted credential for a module acting for `principal` (see UseService). */
   use: ModuleContext['use'];
   close(): Promise<void>;
@@ -118,6 +121,8 @@ export interface TresorOverrides {
   nodeName?: string;
   /** Providers of your own (a cloud secret manager, say), beside those the configuration names. */
   providers?: readonly SecretProvider[];
+  /** The clock OAuth2 token expiry is judged by (tests move it); the system's otherwise. */
+  clock?: () => Date;
 }
 
 /** The registry with the built-in types and those of any extra types folder. */
@@ -275,12 +280,28 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
         groupId: async (name) => (await identityStore.groupByName(db, name))?.id,
       },
     });
-    const usage = useServiceFactory({ db, registry, gate, lastUsed, audit, provided });
+    const egress = egressPolicy(config.egress);
+    const ca = outboundCa(config);
+    const oauth2 = oauth2ServiceFactory({
+      db,
+      driver: database.driver.kind,
+      gate,
+      audit,
+      keys,
+      registry,
+      egress,
+      ca,
+      settings: {
+        refreshMarginMs: config.oauth2RefreshMarginSeconds * 1000,
+        timeoutMs: config.oauth2TimeoutMs,
+        publicUrl: config.publicUrl,
+      },
+      ...(overrides.clock ? { now: overrides.clock } : {}),
+    });
+    const usage = useServiceFactory({ db, registry, gate, lastUsed, audit, provided, connections: oauth2 });
     references.check = async (principal, name) => ({ typeId: (await usage.checkUsable(principal, name)).type.id });
     const sessions = sessionServiceFactory({ db, gate, audit, sessionHours: config.sessionHours, cache });
     const groups = groupServiceFactory({ db, gate, audit });
-    const egress = egressPolicy(config.egress);
-    const ca = outboundCa(config);
     const moduleContext: ModuleContext = {
       use: (ctor, principal, nameOrId, options) => usage.use(ctor, principal, nameOrId, options),
       findUsable: (ctor, principal) => usage.findUsable(ctor, principal),
@@ -394,6 +415,7 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
       expressions: expressionServiceFactory({ usage }),
       notices,
       webhooks,
+      oauth2,
       audit: { ...audit, ...auditLog },
       bootstrap,
       lastUsed,

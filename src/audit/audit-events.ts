@@ -40,6 +40,13 @@ export type AuditEvent =
   /** An expiry notice went out (by mail): its stage and how many it went to, never to whom or a value. */
   | SecretEvent<'secret.expiry_notice_sent', { daysBefore: number; expiresAt: string; recipients: number }>
   | SecretEvent<'secret.notice_recipients_changed', { recipients: number }>
+  /** OAuth2: a person connected the secret (how many scopes were granted), never a token. */
+  | SecretEvent<'secret.oauth2_connected', { grant: string; scopes: number }>
+  /** OAuth2: Tresor got new tokens (a refresh, or a client-credentials token); whether the refresh token rotated. */
+  | SecretEvent<'secret.oauth2_refreshed', { grant: string; generation: number; rotated: boolean }>
+  /** OAuth2: the server refused the refresh token (its OAuth2 error code): a person must connect again. */
+  | SecretEvent<'secret.oauth2_reconnect_needed', { error: string }>
+  | SecretEvent<'secret.oauth2_disconnected', Record<string, never>>
   | { action: 'secret.listed'; target: { id: null; name: string }; details: { all: boolean; count: number } }
   | { action: 'access.denied'; target: { id: string | null; name: string }; details: { operation: string } }
   | {
@@ -110,6 +117,10 @@ export const auditActions: readonly AuditAction[] = [
   'secret.update_refused',
   'secret.expiry_notice_sent',
   'secret.notice_recipients_changed',
+  'secret.oauth2_connected',
+  'secret.oauth2_refreshed',
+  'secret.oauth2_reconnect_needed',
+  'secret.oauth2_disconnected',
   'access.denied',
   'auth.login',
   'auth.login_failed',

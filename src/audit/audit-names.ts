@@ -71,6 +71,14 @@ export function summaryOf(entry: Pick<AuditEntry, 'action' | 'details'>): string
     }
     case 'secret.notice_recipients_changed':
       return `Expiry notices also to ${String(d.recipients)} address(es)`;
+    case 'secret.oauth2_connected':
+      return `Connected (${String(d.grant)}), ${String(d.scopes)} scope(s) granted`;
+    case 'secret.oauth2_refreshed':
+      return `New access token (${String(d.grant)})${d.rotated === true ? ', refresh token rotated' : ''}`;
+    case 'secret.oauth2_reconnect_needed':
+      return `The server refused the refresh token (${String(d.error)}): connect again`;
+    case 'secret.oauth2_disconnected':
+      return 'Connection forgotten';
     case 'access.denied':
       return String(d.operation ?? '');
     case 'auth.login':

@@ -36,5 +36,6 @@ export const exitCodeOf: Record<ErrorCode, number> = {
   EGRESS_DENIED: exitCodes.denied,
   DESTINATION_REFUSED: exitCodes.denied,
   BUSY: exitCodes.busy,
+  RECONNECT_REQUIRED: exitCodes.conflict,
   INTERNAL: exitCodes.internal,
 };

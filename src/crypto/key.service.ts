@@ -236,14 +236,17 @@ export function keyServiceFactory({ db, source, audit, settleMs = 0, warn = () =
         rewrapped += moved;
         if (moved === 0) break;
       }
-      // Webhook signing secrets are sealed the same way (a handful of rows): moved last, in one go.
+      // Tresor's own sealed records (webhook signing secrets, OAuth2 connections; a handful): last, in one go.
       rewrapped += await db.transaction(async (tx) => {
-        const endpoints = await keyStore.lockEndpointKeys(tx, target);
-        await keyStore.saveEndpointKeys(
+        const records = await keyStore.lockRecordKeys(tx, target);
+        await keyStore.saveRecordKeys(
           tx,
-          endpoints.map((row) => ({ ...row, ...rewrap(current, row, row, target) })),
+          records.map((row) => ({
+            ...row,
+            ...rewrap(current, row, { secretId: row.id, version: row.generation }, target),
+          })),
         );
-        return endpoints.length;
+        return records.length;
       });
       await db.transaction(async (tx) => {
         const usage = await keyStore.usage(tx);

@@ -12,6 +12,7 @@ import type { CredentialClass, CredentialRegistry, CredentialType, Payload } fro
 import type { Database } from '../db/client.ts';
 import { ExpiredError, WrongTypeError } from '../errors.ts';
 import type { Principal } from '../identity/principal.ts';
+import { type FreshToken, isOAuth2Type, type OAuth2Service } from '../oauth2/oauth2.service.ts';
 import type { ProvidedService } from '../providers/provided.service.ts';
 import type { LastUsedRecorder } from './last-used.recorder.ts';
 import { type SecretRow, secretStore } from './secret.store.ts';
@@ -35,13 +36,22 @@ export interface UseServiceDeps {
   gate: Pick<AccessGate, 'check' | 'open' | 'usable'>;
   lastUsed: LastUsedRecorder;
   audit: Pick<AuditService, 'write'>;
+  /** OAuth2 types: a fresh access token with every use (src/oauth2). */
+  connections?: Pick<OAuth2Service, 'fresh'>;
 }
 
 function refuseExpired(row: SecretRow): void {
   if (row.expiresAt && row.expiresAt.getTime() <= Date.now()) throw new ExpiredError(row.name, row.expiresAt);
 }
 
-export function useServiceFactory({ db, registry, gate, lastUsed, audit, provided }: UseServiceDeps) {
+/** What an OAuth2 instance carries besides its fields (oauth2.credential.ts). */
+const tokenFields = (token: FreshToken) => ({
+  accessToken: token.accessToken,
+  tokenType: token.tokenType,
+  ...(token.expiresAt ? { tokenExpiresAt: token.expiresAt } : {}),
+});
+
+export function useServiceFactory({ db, registry, gate, lastUsed, audit, provided, connections }: UseServiceDeps) {
   /** The provided secret of this name, if a provider holds it and no stored secret has it (stored names win). */
   const providedFor = async (ref: string) => {
     if (!provided?.active) return undefined;
@@ -54,7 +64,7 @@ export function useServiceFactory({ db, registry, gate, lastUsed, audit, provide
     grant: SecretGrant,
     principal: Principal,
     options: UseOptions,
-  ): Promise<{ metadata: SecretMetadata; type: CredentialType; payload: Payload }> {
+  ): Promise<{ metadata: SecretMetadata; type: CredentialType; payload: Payload; token?: FreshToken }> {
     const { row } = grant;
     refuseExpired(row);
     const payload = await gate.open(db, grant);
@@ -70,7 +80,11 @@ export function useServiceFactory({ db, registry, gate, lastUsed, audit, provide
       });
     await (options.module ? withAuditContext({ module: options.module }, record) : record());
     lastUsed.record(row.id);
-    return { metadata: metadataOf(row), type: registry.get(row.typeId), payload };
+    const type = registry.get(row.typeId);
+    // An OAuth2 secret is used for its access token: fresh, refreshed first when about to expire.
+    const token =
+      connections && isOAuth2Type(type) ? await connections.fresh({ id: row.id, name: row.name }, payload) : undefined;
+    return { metadata: metadataOf(row), type, payload, ...(token ? { token } : {}) };
   }
 
   return {
@@ -78,7 +92,9 @@ export function useServiceFactory({ db, registry, gate, lastUsed, audit, provide
     async useAny(principal: Principal, ref: string, options: UseOptions = {}) {
       const found = await providedFor(ref);
       if (found) return provided!.use(principal, found, options);
-      return consume(await gate.check(principal, ref, 'use'), principal, options);
+      const used = await consume(await gate.check(principal, ref, 'use'), principal, options);
+      // Expressions may name the token: {{ secret('github').accessToken }}.
+      return used.token ? { ...used, payload: { ...used.payload, accessToken: used.token.accessToken } } : used;
     },
 
     async use<T extends object>(
@@ -101,7 +117,9 @@ export function useServiceFactory({ db, registry, gate, lastUsed, audit, provide
           wanted.definition.name,
         );
       const opened = await consume(grant, principal, options);
-      return { metadata: opened.metadata, value: wanted.hydrate(opened.payload) };
+      const value = wanted.hydrate(opened.payload);
+      if (opened.token) Object.assign(value, tokenFields(opened.token));
+      return { metadata: opened.metadata, value };
     },
 
     /**

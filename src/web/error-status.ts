@@ -20,5 +20,7 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   EGRESS_DENIED: 403,
   DESTINATION_REFUSED: 403,
   BUSY: 429,
+  // The secret's grant must be renewed by a person before it can be used again.
+  RECONNECT_REQUIRED: 409,
   INTERNAL: 500,
 };

@@ -3,6 +3,7 @@ export * from './auth.ts';
 export * from './identity.ts';
 export * from './keys.ts';
 export * from './notices.ts';
+export * from './oauth2.ts';
 export * from './secrets.ts';
 export * from './shares.ts';
 export * from './webhooks.ts';

@@ -1,0 +1,499 @@
+/**
+ * OAuth2 connections (issue "OAuth2 credentials"): connect once, tokens kept fresh, never shown.
+ *
+ * - **Connect** (`begin`, `complete`): whoever may change the secret starts the authorization-
+ *   code flow with PKCE (S256); the `state` is random, stored as its hash, bound to the user
+ *   and the session that asked, good for ten minutes and one callback. The callback exchanges
+ *   the code at the token URL (with the verifier and the same redirect URI) and stores what
+ *   the server granted, sealed, beside the secret (oauth2_connections), audited.
+ * - **Fresh tokens** (`fresh`, called by use()): an access token about to expire
+ *   (TRESOR_OAUTH2_REFRESH_MARGIN_SECONDS) is refreshed first, once across every node: on
+ *   PostgreSQL under the connection row's lock, held through the request; a node that waited
+ *   finds the generation moved and uses the new tokens. The new tokens (with a rotated refresh
+ *   token) commit before anyone is handed the new access token, so a crash never leaves the
+ *   store holding only a refresh token the server has already replaced. Client-credentials
+ *   types get their token the same way, on first use.
+ * - **Needs reconnect**: a refresh refused with `invalid_grant` marks the connection, and
+ *   uses fail with RECONNECT_REQUIRED until someone connects again. A server that is down
+ *   does not: an access token still valid is used, else the use fails as upstream.
+ * Nothing of a token reaches a response, a page, a log line or an audit row.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import type { AccessGate, SecretGrant } from '../access/access.gate.ts';
+import type { AuditService } from '../audit/audit.service.ts';
+import type { CredentialRegistry, CredentialType, Payload } from '../credentials/index.ts';
+import type { KeyService } from '../crypto/key.service.ts';
+import { openRecord, sealRecord } from '../crypto/sealed-record.ts';
+import type { Database, Executor } from '../db/client.ts';
+import { ReconnectRequiredError, ValidationError } from '../errors.ts';
+import { type Principal, systemPrincipal } from '../identity/principal.ts';
+import type { EgressPolicy } from '../net/egress-policy.ts';
+import type { OAuth2Grant } from './oauth2.credential.ts';
+import { type ConnectionRow, oauth2Store } from './oauth2.store.ts';
+import { requestToken, type TokenAnswer, TokenRefusedError } from './token-endpoint.ts';
+
+export type ConnectionStatus = 'connected' | 'needs-reconnect' | 'not-connected';
+
+/** What anyone who may see the secret may know of its connection: never a token. */
+export interface ConnectionView {
+  status: ConnectionStatus;
+  grant: OAuth2Grant;
+  scopes: string;
+  accessExpiresAt: Date | undefined;
+  connectedAt: Date | undefined;
+  refreshedAt: Date | undefined;
+}
+
+export interface FreshToken {
+  accessToken: string;
+  tokenType: string;
+  expiresAt: Date | undefined;
+}
+
+interface Tokens {
+  accessToken: string;
+  tokenType: string;
+  refreshToken: string | undefined;
+}
+
+/** The OAuth2 fields of a payload (the base type's: oauth2.credential.ts). */
+interface ClientFields {
+  grant: OAuth2Grant;
+  clientId: string;
+  clientSecret: string | undefined;
+  authorizationUrl: string | undefined;
+  tokenUrl: string;
+  scopes: string | undefined;
+  audience: string | undefined;
+  extraParameters: string | undefined;
+}
+
+const purpose = 'tresor/oauth2-connection';
+const stateLifetimeMs = 10 * 60_000;
+const sha256 = (text: string) => createHash('sha256').update(text).digest();
+
+/** Whether a type is an OAuth2 type: it has the base type's fields. */
+export function isOAuth2Type(type: CredentialType): boolean {
+  const keys = new Set(type.definition.fields.map((f) => f.key));
+  return ['grant', 'clientId', 'clientSecret', 'tokenUrl', 'authorizationUrl'].every((k) => keys.has(k));
+}
+
+function clientOf(payload: Payload): ClientFields {
+  const text = (key: string) =>
+    typeof payload[key] === 'string' && payload[key] !== '' ? String(payload[key]) : undefined;
+  return {
+    grant: payload.grant === 'client_credentials' ? 'client_credentials' : 'authorization_code',
+    clientId: text('clientId') ?? '',
+    clientSecret: text('clientSecret'),
+    authorizationUrl: text('authorizationUrl'),
+    tokenUrl: text('tokenUrl') ?? '',
+    scopes: text('scopes'),
+    audience: text('audience'),
+    extraParameters: text('extraParameters'),
+  };
+}
+
+/** Where tokens are valid: a connection made for other values is no connection (a new client, another server). */
+function fingerprintOf(client: ClientFields): string {
+  return createHash('sha256')
+    .update(JSON.stringify([client.grant, client.clientId, client.tokenUrl, client.authorizationUrl ?? '']))
+    .digest('hex');
+}
+
+export interface OAuth2Settings {
+  /** An access token this close to its expiry is refreshed before it is handed out. */
+  refreshMarginMs: number;
+  timeoutMs: number;
+  /** TRESOR_PUBLIC_URL: when set, the only origin a redirect URI may have. */
+  publicUrl: string | undefined;
+}
+
+export function oauth2ServiceFactory({
+  db,
+  driver,
+  gate,
+  audit,
+  keys,
+  registry,
+  egress,
+  ca,
+  settings,
+  now = () => new Date(),
+}: {
+  db: Database;
+  /** PGlite is one process and one connection: no row lock is held through a request there. */
+  driver: 'pglite' | 'postgres';
+  gate: Pick<AccessGate, 'check' | 'secret' | 'open' | 'guard'>;
+  audit: Pick<AuditService, 'appendInTx'>;
+  keys: Pick<KeyService, 'sealingRing' | 'ringFor'>;
+  registry: Pick<CredentialRegistry, 'get'>;
+  egress: EgressPolicy;
+  ca: string | undefined;
+  settings: OAuth2Settings;
+  now?: () => Date;
+}) {
+  const environment = { egress, ca, timeoutMs: settings.timeoutMs };
+  /** Refreshes under way on this node, by secret: callers on one node share one request. */
+  const refreshing = new Map<string, Promise<FreshToken>>();
+
+  function oauth2TypeOf(grant: SecretGrant): CredentialType {
+    const type = registry.get(grant.row.typeId);
+    if (!isOAuth2Type(type))
+      throw ValidationError.field('type', `Secret "${grant.row.name}" is not an OAuth2 credential`);
+    return type;
+  }
+
+  async function tokensOf(row: ConnectionRow): Promise<Tokens> {
+    const text = openRecord(
+      await keys.ringFor(row.kekVersion),
+      { id: row.secretId, generation: row.generation, purpose },
+      { sealed: row.sealed, dataKey: row.dataKey, kekVersion: row.kekVersion },
+    );
+    return JSON.parse(text) as Tokens;
+  }
+
+  const freshOf = (tokens: Tokens, row: Pick<ConnectionRow, 'accessExpiresAt'>): FreshToken => ({
+    accessToken: tokens.accessToken,
+    tokenType: tokens.tokenType,
+    expiresAt: row.accessExpiresAt ?? undefined,
+  });
+
+  const expired = (row: ConnectionRow) => row.accessExpiresAt !== null && row.accessExpiresAt <= now();
+  const stale = (row: ConnectionRow) =>
+    row.accessExpiresAt !== null && row.accessExpiresAt.getTime() - settings.refreshMarginMs <= now().getTime();
+
+  /** Stores tokens as the secret's connection, sealed for their generation. */
+  async function store(
+    tx: Executor,
+    secretId: string,
+    client: ClientFields,
+    tokens: Tokens,
+    meta: Pick<
+      ConnectionRow,
+      'generation' | 'scopes' | 'accessExpiresAt' | 'connectedAt' | 'connectedBy' | 'refreshedAt'
+    >,
+  ): Promise<ConnectionRow> {
+    const sealed = sealRecord(
+      await keys.sealingRing(),
+      { id: secretId, generation: meta.generation, purpose },
+      JSON.stringify(tokens),
+    );
+    const row: ConnectionRow = {
+      secretId,
+      status: 'connected',
+      ...sealed,
+      fingerprint: fingerprintOf(client),
+      ...meta,
+    };
+    await oauth2Store.save(tx, row);
+    return row;
+  }
+
+  const expiryOf = (answer: TokenAnswer, at: Date) =>
+    answer.expiresIn === undefined ? null : new Date(at.getTime() + answer.expiresIn * 1000);
+
+  type Event = Parameters<AuditService['appendInTx']>[1][number]['event'];
+  const record = (tx: Executor, actor: Principal, event: Event) => audit.appendInTx(tx, [{ actor, event }]);
+
+  /**
+   * One refresh (or, for client credentials, one new token) of `secret`'s connection, under
+   * the connection's lock where nodes share the database. `seen` is the generation the caller
+   * found stale: if the lock's holder before us moved it, its tokens are used as they are.
+   */
+  async function renew(
+    secret: { id: string; name: string },
+    client: ClientFields,
+    seen: number | undefined,
+  ): Promise<FreshToken> {
+    const attempt = async (tx: Executor): Promise<FreshToken> => {
+      const row = await oauth2Store.connection(tx, secret.id, { lock: driver === 'postgres' });
+      // Another refresher held the lock before us: its tokens are as fresh as tokens get.
+      const fingerprint = fingerprintOf(client);
+      if (
+        row &&
+        row.generation !== seen &&
+        row.fingerprint === fingerprint &&
+        row.status === 'connected' &&
+        !expired(row)
+      )
+        return freshOf(await tokensOf(row), row);
+      if (client.grant === 'authorization_code') {
+        if (!row || row.fingerprint !== fingerprint)
+          throw new ReconnectRequiredError(secret.name, 'is not connected to its authorization server');
+        if (row.status !== 'connected')
+          throw new ReconnectRequiredError(secret.name, 'lost its grant (the server refused its refresh token)');
+      }
+      const held = row && row.fingerprint === fingerprint ? await tokensOf(row) : undefined;
+      let answer: TokenAnswer;
+      try {
+        answer =
+          client.grant === 'client_credentials'
+            ? await requestToken(client, clientCredentialsParameters(client), environment)
+            : await requestToken(
+                client,
+                { grant_type: 'refresh_token', refresh_token: held?.refreshToken ?? '' },
+                environment,
+              );
+      } catch (error) {
+        if (error instanceof TokenRefusedError && error.oauthError === 'invalid_grant' && row) {
+          await oauth2Store.setStatus(tx, secret.id, 'needs-reconnect');
+          await record(tx, systemPrincipal, {
+            action: 'secret.oauth2_reconnect_needed',
+            target: secret,
+            details: { error: error.oauthError },
+          });
+          throw new ReconnectRequiredError(secret.name, 'lost its grant (the server refused its refresh token)');
+        }
+        // The server is down or refused otherwise: a token that has not expired yet still serves.
+        if (held && row && row.status === 'connected' && (row.accessExpiresAt ?? now()) > now())
+          return freshOf(held, row);
+        throw error;
+      }
+      const at = now();
+      const kept = row && row.fingerprint === fingerprint ? row : undefined;
+      const saved = await store(
+        tx,
+        secret.id,
+        client,
+        // A server that does not rotate refresh tokens answers none on refresh: the one held stays valid.
+        {
+          accessToken: answer.accessToken,
+          tokenType: answer.tokenType,
+          refreshToken: answer.refreshToken ?? held?.refreshToken,
+        },
+        {
+          generation: (row?.generation ?? 0) + 1,
+          scopes: answer.scope ?? kept?.scopes ?? client.scopes ?? '',
+          accessExpiresAt: expiryOf(answer, at),
+          connectedAt: kept?.connectedAt ?? at,
+          connectedBy: kept?.connectedBy ?? null,
+          refreshedAt: at,
+        },
+      );
+      await record(tx, systemPrincipal, {
+        action: 'secret.oauth2_refreshed',
+        target: secret,
+        details: { grant: client.grant, generation: saved.generation, rotated: answer.refreshToken !== undefined },
+      });
+      return freshOf(await tokensOf(saved), saved);
+    };
+    // needs-reconnect must be recorded even though the use then fails: the transaction commits, the error follows.
+    let failure: unknown;
+    const result = await db.transaction(async (tx) => {
+      try {
+        return await attempt(tx);
+      } catch (error) {
+        if (error instanceof ReconnectRequiredError) {
+          failure = error;
+          return undefined;
+        }
+        throw error;
+      }
+    });
+    if (failure || !result) throw failure;
+    return result;
+  }
+
+  return {
+    /**
+     * A valid access token for a secret being used (the caller holds a use grant and has
+     * recorded the use): the stored one, or a new one when it is about to expire.
+     */
+    async fresh(secret: { id: string; name: string }, payload: Payload): Promise<FreshToken> {
+      const client = clientOf(payload);
+      const row = await oauth2Store.connection(db, secret.id);
+      const fingerprint = fingerprintOf(client);
+      if (client.grant === 'authorization_code') {
+        if (!row || row.fingerprint !== fingerprint)
+          throw new ReconnectRequiredError(secret.name, 'is not connected to its authorization server');
+        if (row.status !== 'connected')
+          throw new ReconnectRequiredError(secret.name, 'lost its grant (the server refused its refresh token)');
+      }
+      if (row && row.fingerprint === fingerprint && row.status === 'connected' && !stale(row))
+        return freshOf(await tokensOf(row), row);
+      const key = secret.id;
+      let running = refreshing.get(key);
+      if (!running) {
+        running = renew(secret, client, row?.generation).finally(() => refreshing.delete(key));
+        refreshing.set(key, running);
+      }
+      return running;
+    },
+
+    /** The connection of a secret the principal may see, as a status (never a token). */
+    async status(principal: Principal, ref: string): Promise<ConnectionView> {
+      const grant = await gate.check(principal, ref, 'view');
+      oauth2TypeOf(grant);
+      return this.statusOf(grant.row.id);
+    },
+
+    /** The same for a secret already granted to the caller (the secret page has the grant). */
+    async statusOf(secretId: string, grant?: SecretGrant): Promise<ConnectionView> {
+      const row = await oauth2Store.connection(db, secretId);
+      const payloadGrant = grant && (grant.operation === 'update' || grant.operation === 'read') ? grant : undefined;
+      // The grant type is a non-secret field; without a grant that opens it the view says authorization code.
+      const client = payloadGrant ? clientOf(await gate.open(db, payloadGrant)) : undefined;
+      const current = row && (!client || row.fingerprint === fingerprintOf(client));
+      return {
+        status: !row || !current ? 'not-connected' : row.status === 'connected' ? 'connected' : 'needs-reconnect',
+        grant: client?.grant ?? 'authorization_code',
+        scopes: current ? row.scopes : '',
+        accessExpiresAt: (current && row.accessExpiresAt) || undefined,
+        connectedAt: current ? row.connectedAt : undefined,
+        refreshedAt: (current && row.refreshedAt) || undefined,
+      };
+    },
+
+    /** Statuses of a page of secrets (the store marks those that need a reconnect). */
+    statuses: (secretIds: readonly string[]) => oauth2Store.statuses(db, secretIds),
+
+    /**
+     * Starts the Connect flow for a secret the principal may change: the authorization URL to
+     * send the browser to. `session` identifies the browser session (the callback must come
+     * back in it); `redirectUri` is Tresor's own callback, at TRESOR_PUBLIC_URL when set.
+     */
+    async begin(
+      principal: Principal,
+      ref: string,
+      { session, redirectUri }: { session: string; redirectUri: string },
+    ): Promise<{ authorizationUrl: string }> {
+      if (principal.kind !== 'user') throw ValidationError.field('principal', 'Only a person connects a secret');
+      const grant = await gate.check(principal, ref, 'update');
+      oauth2TypeOf(grant);
+      const callback = new URL(redirectUri);
+      if (!callback.pathname.endsWith('/oauth2/callback') || callback.search !== '' || callback.hash !== '')
+        throw ValidationError.field('redirectUri', 'The redirect URI is Tresor’s own /oauth2/callback');
+      if (settings.publicUrl && callback.origin !== new URL(settings.publicUrl).origin)
+        throw ValidationError.field('redirectUri', `The redirect URI must be on ${new URL(settings.publicUrl).origin}`);
+      const client = clientOf(await gate.open(db, grant));
+      if (client.grant !== 'authorization_code' || !client.authorizationUrl)
+        throw ValidationError.field('grant', `Secret "${grant.row.name}" gets its tokens itself (client credentials)`);
+      const state = randomBytes(32).toString('base64url');
+      const verifier = randomBytes(48).toString('base64url');
+      const at = now();
+      await oauth2Store.pruneStates(db, at);
+      await oauth2Store.insertState(db, {
+        stateHash: sha256(state),
+        secretId: grant.row.id,
+        userId: principal.id,
+        sessionHash: sha256(session),
+        verifier,
+        redirectUri: callback.toString(),
+        expiresAt: new Date(at.getTime() + stateLifetimeMs),
+      });
+      const url = new URL(client.authorizationUrl);
+      for (const [name, value] of new URLSearchParams(client.extraParameters ?? '')) url.searchParams.set(name, value);
+      url.searchParams.set('response_type', 'code');
+      url.searchParams.set('client_id', client.clientId);
+      url.searchParams.set('redirect_uri', callback.toString());
+      url.searchParams.set('state', state);
+      url.searchParams.set('code_challenge', createHash('sha256').update(verifier).digest('base64url'));
+      url.searchParams.set('code_challenge_method', 'S256');
+      if (client.scopes) url.searchParams.set('scope', client.scopes);
+      if (client.audience) url.searchParams.set('audience', client.audience);
+      return { authorizationUrl: url.toString() };
+    },
+
+    /**
+     * The callback: the state must be one this session started (unknown, used, expired or
+     * another session's: refused, and nothing changes); the code is exchanged and the grant
+     * stored as the secret's connection. Answers the secret, for the page to go back to.
+     */
+    async complete(
+      principal: Principal,
+      callback: { state: string; code: string; error: string; session: string },
+    ): Promise<{ secretId: string; name: string }> {
+      if (principal.kind !== 'user') throw ValidationError.field('state', 'Only a person connects a secret');
+      if (!callback.state)
+        throw ValidationError.field('state', 'The callback carries no state: start again with Connect');
+      const taken = await oauth2Store.takeState(db, sha256(callback.state));
+      const at = now();
+      if (
+        !taken ||
+        taken.expiresAt <= at ||
+        taken.userId !== principal.id ||
+        !taken.sessionHash.equals(sha256(callback.session))
+      )
+        throw ValidationError.field(
+          'state',
+          'This authorization was not started here, or has expired: start again with Connect',
+        );
+      if (callback.error)
+        throw ValidationError.field(
+          'code',
+          `The authorization server did not grant access (${callback.error.slice(0, 100)})`,
+        );
+      if (!callback.code) throw ValidationError.field('code', 'The callback carries no code');
+      const grant = await gate.check(principal, taken.secretId, 'update');
+      oauth2TypeOf(grant);
+      const client = clientOf(await gate.open(db, grant));
+      const answer = await requestToken(
+        client,
+        {
+          grant_type: 'authorization_code',
+          code: callback.code,
+          redirect_uri: taken.redirectUri,
+          code_verifier: taken.verifier,
+        },
+        environment,
+      ).catch((error: unknown) => {
+        if (error instanceof TokenRefusedError)
+          throw ValidationError.field(
+            'code',
+            `The authorization server refused the code (${error.oauthError}): connect again`,
+          );
+        throw error;
+      });
+      const secret = { id: grant.row.id, name: grant.row.name };
+      await db.transaction(async (tx) => {
+        const previous = await oauth2Store.connection(tx, secret.id, { lock: true });
+        // A new grant replaces the old one whole: nothing of the previous connection is kept.
+        const at = now();
+        const saved = await store(
+          tx,
+          secret.id,
+          client,
+          { accessToken: answer.accessToken, tokenType: answer.tokenType, refreshToken: answer.refreshToken },
+          {
+            generation: (previous?.generation ?? 0) + 1,
+            scopes: answer.scope ?? client.scopes ?? '',
+            accessExpiresAt: expiryOf(answer, at),
+            connectedAt: at,
+            connectedBy: principal.id,
+            refreshedAt: null,
+          },
+        );
+        await record(tx, principal, {
+          action: 'secret.oauth2_connected',
+          target: secret,
+          details: { grant: client.grant, scopes: saved.scopes.split(' ').filter(Boolean).length },
+        });
+      });
+      return { secretId: secret.id, name: secret.name };
+    },
+
+    /** Forgets the secret's connection (its tokens are gone; the server's grant is not revoked). */
+    async disconnect(principal: Principal, ref: string): Promise<void> {
+      const grant = await gate.check(principal, ref, 'update');
+      oauth2TypeOf(grant);
+      await db.transaction(async (tx) => {
+        if (await oauth2Store.remove(tx, grant.row.id))
+          await record(tx, principal, {
+            action: 'secret.oauth2_disconnected',
+            target: { id: grant.row.id, name: grant.row.name },
+            details: {},
+          });
+      });
+    },
+  };
+}
+
+function clientCredentialsParameters(client: ClientFields): Record<string, string> {
+  return {
+    grant_type: 'client_credentials',
+    ...(client.scopes ? { scope: client.scopes } : {}),
+    ...(client.audience ? { audience: client.audience } : {}),
+  };
+}
+
+export type OAuth2Service = ReturnType<typeof oauth2ServiceFactory>;

@@ -1,0 +1,267 @@
+/**
+ * OAuth2 credentials against a real authorization server (oidc-provider on loopback HTTPS):
+ * connect (authorization code with PKCE), fresh tokens through use(), rotated refresh tokens
+ * kept, a refused refresh → needs reconnect, client credentials on first use, the callback's
+ * refusals, two nodes refreshing once — and no token or client secret anywhere it must not be.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GenericOAuth2 } from '../../credential-types/oauth2.ts';
+import type { Principal } from '../../src/identity/principal.ts';
+import { createLogger } from '../../src/logger.ts';
+import { createTresor, type Tresor } from '../../src/tresor.ts';
+import {
+  createPostgresDatabase,
+  databaseKinds,
+  type TestTresor,
+  testConfig,
+  testTresor,
+} from '../support/databases.ts';
+import { type OAuth2TestServer, startOAuth2Server } from '../support/oauth2-server.ts';
+import { createUser } from '../support/principals.ts';
+
+const redirectUri = 'https://tresor.example.test/oauth2/callback';
+const session = 'session-cookie-of-the-browser';
+
+/** Connects `ref` as `who` through the server's pages; answers what complete() answered. */
+async function connect(tresor: Tresor, server: OAuth2TestServer, who: Principal, ref: string, login = 'alice') {
+  const { authorizationUrl } = await tresor.oauth2.begin(who, ref, { session, redirectUri });
+  const back = await server.authorize(authorizationUrl, login);
+  return tresor.oauth2.complete(who, {
+    state: back.searchParams.get('state') ?? '',
+    code: back.searchParams.get('code') ?? '',
+    error: back.searchParams.get('error') ?? '',
+    session,
+  });
+}
+
+function fields(server: OAuth2TestServer, grant: 'authorization_code' | 'client_credentials' = 'authorization_code') {
+  return {
+    grant,
+    clientId: server.clientId,
+    clientSecret: server.clientSecret,
+    authorizationUrl: server.authorizationUrl,
+    tokenUrl: server.tokenUrl,
+    scopes: grant === 'client_credentials' ? 'api:read' : 'openid email offline_access',
+  };
+}
+
+describe.each(databaseKinds)('OAuth2 credentials on %s', (kind) => {
+  let t: TestTresor;
+  let server: OAuth2TestServer;
+  let owner: Principal & { email: string };
+  const seenTokens: string[] = [];
+
+  beforeAll(async () => {
+    server = await startOAuth2Server({ redirectUris: [redirectUri], accessTokenSeconds: 120 });
+    // Every authorization-code token (120 s) is within the margin: each use refreshes it.
+    t = await testTresor(kind, {
+      TRESOR_OUTBOUND_CA_FILE: server.caFile,
+      TRESOR_OAUTH2_REFRESH_MARGIN_SECONDS: '300',
+    });
+    owner = await createUser(t.tresor, t.admin, 'oauth-owner', [
+      'SECRET_MANAGEMENT_CREATE',
+      'SECRET_MANAGEMENT_UPDATE',
+    ]);
+  });
+  afterAll(async () => {
+    // Nothing Tresor recorded or answered holds a token or the client secret.
+    const trail = JSON.stringify(await t.tresor.audit.query(t.admin, { limit: 1000 }));
+    for (const value of [...seenTokens, server.clientSecret]) expect(trail).not.toContain(value);
+    await t?.close();
+    await server?.close();
+  });
+
+  it('connects with PKCE and hands modules a token the server takes, refreshed with the rotated refresh token', async () => {
+    await t.tresor.secrets.create(owner, { type: 'oauth2', name: 'crm', fields: fields(server) });
+    await expect(t.tresor.use(GenericOAuth2, owner, 'crm')).rejects.toMatchObject({ code: 'RECONNECT_REQUIRED' });
+    expect((await t.tresor.oauth2.status(owner, 'crm')).status).toBe('not-connected');
+
+    expect(await connect(t.tresor, server, owner, 'crm')).toMatchObject({ name: 'crm' });
+    expect(server.granted.authorization_code).toBe(1);
+    const status = await t.tresor.oauth2.status(owner, 'crm');
+    expect(status).toMatchObject({ status: 'connected', scopes: expect.stringContaining('email') });
+    expect(JSON.stringify(status)).not.toMatch(/token/i);
+
+    const refreshes = server.granted.refresh_token ?? 0;
+    const first = (await t.tresor.use(GenericOAuth2, owner, 'crm', { module: 'crm-sync' })).value;
+    const second = (await t.tresor.use(GenericOAuth2, owner, 'crm', { module: 'crm-sync' })).value;
+    seenTokens.push(first.accessToken!, second.accessToken!);
+    // Each use found its token within the margin and refreshed it: the second refresh could only
+    // succeed with the refresh token the first one rotated in (the server refuses a used one).
+    expect(server.granted.refresh_token).toBe(refreshes + 2);
+    expect(server.refused).toEqual({});
+    expect(first.accessToken).not.toBe(second.accessToken);
+    expect(await server.accepts(second.accessToken!)).toBe(true);
+    expect(second).toMatchObject({ tokenType: 'Bearer', clientId: server.clientId });
+    expect(second.tokenExpiresAt!.getTime()).toBeGreaterThan(Date.now());
+
+    const actions = (await t.tresor.audit.query(t.admin, { targetName: 'crm', limit: 50 })).map((e) => e.action);
+    expect(actions).toEqual(
+      expect.arrayContaining(['secret.oauth2_connected', 'secret.oauth2_refreshed', 'secret.used']),
+    );
+  });
+
+  it('marks a secret whose refresh the server refuses as needing a reconnect, until someone connects again', async () => {
+    await t.tresor.secrets.create(owner, { type: 'oauth2', name: 'crm-revoked', fields: fields(server) });
+    await connect(t.tresor, server, owner, 'crm-revoked');
+    server.forgetRefreshTokens();
+    await expect(t.tresor.use(GenericOAuth2, owner, 'crm-revoked')).rejects.toMatchObject({
+      code: 'RECONNECT_REQUIRED',
+      message: expect.stringContaining('crm-revoked'),
+    });
+    expect(server.refused.invalid_grant).toBe(1);
+    expect((await t.tresor.oauth2.status(owner, 'crm-revoked')).status).toBe('needs-reconnect');
+    // Refused at once from now on: the server is not asked again.
+    await expect(t.tresor.use(GenericOAuth2, owner, 'crm-revoked')).rejects.toMatchObject({
+      code: 'RECONNECT_REQUIRED',
+    });
+    expect(server.refused.invalid_grant).toBe(1);
+    const marked = await t.tresor.audit.query(t.admin, { action: 'secret.oauth2_reconnect_needed', limit: 5 });
+    expect(marked.map((e) => [e.targetName, e.details])).toEqual([['crm-revoked', { error: 'invalid_grant' }]]);
+
+    await connect(t.tresor, server, owner, 'crm-revoked', 'bob');
+    const again = (await t.tresor.use(GenericOAuth2, owner, 'crm-revoked')).value;
+    seenTokens.push(again.accessToken!);
+    expect(await server.accepts(again.accessToken!)).toBe(true);
+  });
+
+  it('fetches a client-credentials token on first use and keeps it while it is fresh', async () => {
+    await t.tresor.secrets.create(owner, {
+      type: 'oauth2',
+      name: 'service-account',
+      fields: fields(server, 'client_credentials'),
+    });
+    const before = server.granted.client_credentials ?? 0;
+    const a = (await t.tresor.use(GenericOAuth2, owner, 'service-account')).value;
+    const b = (await t.tresor.use(GenericOAuth2, owner, 'service-account')).value;
+    seenTokens.push(a.accessToken!);
+    expect(server.granted.client_credentials).toBe(before + 1);
+    expect(b.accessToken).toBe(a.accessToken);
+    expect((await t.tresor.oauth2.status(owner, 'service-account')).status).toBe('connected');
+    await expect(t.tresor.oauth2.begin(owner, 'service-account', { session, redirectUri })).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+      field: 'grant',
+    });
+  });
+
+  it('refuses a callback with a missing, wrong, used or other session’s state, a reused code, a foreign redirect URI', async () => {
+    await t.tresor.secrets.create(owner, { type: 'oauth2', name: 'crm-csrf', fields: fields(server) });
+    const refusedWith = (field: string) => expect.objectContaining({ code: 'VALIDATION_FAILED', field });
+    await expect(
+      t.tresor.oauth2.begin(owner, 'crm-csrf', { session, redirectUri: 'https://evil.example.test/steal' }),
+    ).rejects.toEqual(refusedWith('redirectUri'));
+
+    const { authorizationUrl } = await t.tresor.oauth2.begin(owner, 'crm-csrf', { session, redirectUri });
+    const authorize = new URL(authorizationUrl);
+    expect(authorize.searchParams.get('code_challenge_method')).toBe('S256');
+    expect(authorize.searchParams.get('redirect_uri')).toBe(redirectUri);
+    const back = await server.authorize(authorizationUrl);
+    const state = back.searchParams.get('state')!;
+    const code = back.searchParams.get('code')!;
+    await expect(t.tresor.oauth2.complete(owner, { state: '', code, error: '', session })).rejects.toEqual(
+      refusedWith('state'),
+    );
+    await expect(t.tresor.oauth2.complete(owner, { state: `${state}x`, code, error: '', session })).rejects.toEqual(
+      refusedWith('state'),
+    );
+    // The right state from another session (a link sent to the victim): refused, and the state is spent.
+    await expect(
+      t.tresor.oauth2.complete(owner, { state, code, error: '', session: 'the attacker’s session' }),
+    ).rejects.toEqual(refusedWith('state'));
+    await expect(t.tresor.oauth2.complete(owner, { state, code, error: '', session })).rejects.toEqual(
+      refusedWith('state'),
+    );
+    expect((await t.tresor.oauth2.status(owner, 'crm-csrf')).status).toBe('not-connected');
+
+    // A code already exchanged is refused by the server, and nothing changes here.
+    const first = await t.tresor.oauth2.begin(owner, 'crm-csrf', { session, redirectUri });
+    const ok = await server.authorize(first.authorizationUrl);
+    await t.tresor.oauth2.complete(owner, {
+      state: ok.searchParams.get('state')!,
+      code: ok.searchParams.get('code')!,
+      error: '',
+      session,
+    });
+    const second = await t.tresor.oauth2.begin(owner, 'crm-csrf', { session, redirectUri });
+    const secondState = new URL(second.authorizationUrl).searchParams.get('state')!;
+    await expect(
+      t.tresor.oauth2.complete(owner, { state: secondState, code: ok.searchParams.get('code')!, error: '', session }),
+    ).rejects.toEqual(refusedWith('code'));
+    expect((await t.tresor.oauth2.status(owner, 'crm-csrf')).status).toBe('connected');
+  });
+
+  it('lets only whoever may change the secret connect it, and a module only with a use grant', async () => {
+    await t.tresor.secrets.create(owner, { type: 'oauth2', name: 'crm-shared', fields: fields(server) });
+    const reader = await createUser(t.tresor, t.admin, 'oauth-reader');
+    await t.tresor.shares.share(owner, 'crm-shared', { user: reader.email });
+    await expect(t.tresor.oauth2.begin(reader, 'crm-shared', { session, redirectUri })).rejects.toMatchObject({
+      code: 'ACCESS_DENIED',
+    });
+    const stranger = await createUser(t.tresor, t.admin, 'oauth-stranger');
+    await expect(t.tresor.oauth2.status(stranger, 'crm-shared')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await connect(t.tresor, server, owner, 'crm-shared');
+    const used = (await t.tresor.use(GenericOAuth2, reader, 'crm-shared')).value;
+    seenTokens.push(used.accessToken!);
+    expect(await server.accepts(used.accessToken!)).toBe(true);
+    expect((await t.tresor.oauth2.status(reader, 'crm-shared')).status).toBe('connected');
+  });
+
+  it('forgets the connection when the client or its server changes', async () => {
+    await t.tresor.secrets.create(owner, { type: 'oauth2', name: 'crm-moved', fields: fields(server) });
+    await connect(t.tresor, server, owner, 'crm-moved');
+    await t.tresor.secrets.update(owner, 'crm-moved', {
+      fields: { ...fields(server), clientId: 'another-client' },
+    });
+    await expect(t.tresor.use(GenericOAuth2, owner, 'crm-moved')).rejects.toMatchObject({ code: 'RECONNECT_REQUIRED' });
+  });
+});
+
+describe.runIf(databaseKinds.includes('postgres'))('OAuth2 refresh with two nodes on one PostgreSQL', () => {
+  let server: OAuth2TestServer;
+  let nodes: Tresor[] = [];
+  let drop: () => Promise<void> = async () => {};
+  let skew = 0;
+
+  beforeAll(async () => {
+    server = await startOAuth2Server({ redirectUris: [redirectUri], accessTokenSeconds: 120 });
+    const database = await createPostgresDatabase();
+    drop = database.drop;
+    // The default margin (60 s) and tokens of 120 s: fresh after a refresh, stale once the clock moves 90 s.
+    const config = testConfig({ DATABASE_URL: database.url, TRESOR_OUTBOUND_CA_FILE: server.caFile });
+    const logger = createLogger('silent');
+    const clock = () => new Date(Date.now() + skew);
+    nodes = [await createTresor(config, { logger, clock }), await createTresor(config, { logger, clock })];
+  });
+  afterAll(async () => {
+    for (const node of nodes) await node.close();
+    await drop();
+    await server?.close();
+  });
+
+  it('refreshes once when both nodes find the token about to expire at the same time', async () => {
+    const [a, b] = nodes as [Tresor, Tresor];
+    const admin = {
+      kind: 'user' as const,
+      id: (
+        await a.bootstrap.createAdministrator({ email: 'o2@example.test', password: 'correct horse battery staple' })
+      ).id,
+    };
+    await a.secrets.create(admin, { type: 'oauth2', name: 'shared-crm', fields: fields(server) });
+    await connect(a, server, admin, 'shared-crm');
+    const connected = (await a.use(GenericOAuth2, admin, 'shared-crm')).value.accessToken;
+    expect(server.granted.refresh_token ?? 0).toBe(0);
+    skew = 90_000;
+    const before = server.granted.refresh_token ?? 0;
+    const uses = await Promise.all(
+      [a, b, a, b, a, b].map((node) => node.use(GenericOAuth2, admin, 'shared-crm').then((u) => u.value.accessToken)),
+    );
+    expect(server.granted.refresh_token).toBe(before + 1);
+    expect(server.refused).toEqual({});
+    expect(new Set(uses).size).toBe(1);
+    expect(uses[0]).not.toBe(connected);
+    expect(await server.accepts(uses[0]!)).toBe(true);
+    // Fresh now on both nodes: no further refresh.
+    await Promise.all([a, b].map((node) => node.use(GenericOAuth2, admin, 'shared-crm')));
+    expect(server.granted.refresh_token).toBe(before + 1);
+  });
+});

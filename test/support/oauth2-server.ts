@@ -1,0 +1,230 @@
+/**
+ * A real OAuth2 / OpenID authorization server for the tests: `oidc-provider` on loopback
+ * HTTPS (its own CA, for TRESOR_OUTBOUND_CA_FILE), with PKCE required, refresh tokens issued
+ * and rotated on every use, client credentials on, and its development login and consent
+ * pages. It counts the tokens it grants by grant type, can forget every refresh token (so
+ * the next refresh is refused with invalid_grant), and `authorize()` walks its pages over
+ * HTTPS as a browser would (cookies and all), up to the redirect back to the client.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, request, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Provider from 'oidc-provider';
+import { serverCertificate } from './pki.ts';
+
+export interface OAuth2TestServer {
+  issuer: string;
+  authorizationUrl: string;
+  tokenUrl: string;
+  /** A PEM file holding the server's CA (for TRESOR_OUTBOUND_CA_FILE). */
+  caFile: string;
+  ca: string;
+  clientId: string;
+  clientSecret: string;
+  /** Tokens granted so far, by grant type (authorization_code, refresh_token, client_credentials). */
+  granted: Record<string, number>;
+  /** Refused token requests by OAuth2 error code. */
+  refused: Record<string, number>;
+  /** Forgets every refresh token: the next refresh is refused (invalid_grant). */
+  forgetRefreshTokens(): void;
+  /** Walks the login and consent pages for `login`; resolves the URL the server sent the browser back to. */
+  authorize(authorizationUrl: string, login?: string): Promise<URL>;
+  /** Whether the server takes `accessToken` (its userinfo endpoint answers 200). */
+  accepts(accessToken: string): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+type Stored = Record<string, unknown> & { grantId?: string; uid?: string };
+
+/** oidc-provider's storage, as a plain Map the test can look into. */
+function adapterOver(store: Map<string, Stored>) {
+  return class TestAdapter {
+    constructor(private readonly model: string) {}
+    private key(id: string) {
+      return `${this.model}:${id}`;
+    }
+    async upsert(id: string, payload: Stored) {
+      store.set(this.key(id), payload);
+      if (payload.uid) store.set(`uid:${payload.uid}`, { id });
+    }
+    async find(id: string) {
+      return store.get(this.key(id));
+    }
+    async findByUid(uid: string) {
+      const ref = store.get(`uid:${uid}`);
+      return typeof ref?.id === 'string' ? this.find(ref.id) : undefined;
+    }
+    async findByUserCode() {
+      return undefined;
+    }
+    async consume(id: string) {
+      const found = store.get(this.key(id));
+      if (found) found.consumed = Math.floor(Date.now() / 1000);
+    }
+    async destroy(id: string) {
+      store.delete(this.key(id));
+    }
+    async revokeByGrantId(grantId: string) {
+      for (const [key, value] of store) if (value.grantId === grantId) store.delete(key);
+    }
+  };
+}
+
+interface Answer {
+  status: number;
+  headers: IncomingMessage['headers'];
+  body: string;
+}
+
+function send(url: URL, ca: string, options: { method?: string; cookies: Map<string, string>; body?: string }) {
+  return new Promise<Answer>((resolve, reject) => {
+    const cookie = [...options.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    const req = request(
+      url,
+      {
+        method: options.method ?? 'GET',
+        ca,
+        headers: {
+          ...(cookie ? { cookie } : {}),
+          ...(options.body ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          for (const line of res.headers['set-cookie'] ?? []) {
+            const [pair] = line.split(';');
+            const at = pair!.indexOf('=');
+            options.cookies.set(pair!.slice(0, at), pair!.slice(at + 1));
+          }
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
+export async function startOAuth2Server(options: {
+  /** Where the server may send the browser back to (Tresor's /oauth2/callback). */
+  redirectUris: string[];
+  /** Access tokens' lifetime from the authorization-code grant, seconds (default 120). */
+  accessTokenSeconds?: number;
+}): Promise<OAuth2TestServer> {
+  const tls = await serverCertificate();
+  const caFile = join(mkdtempSync(join(tmpdir(), 'tresor-oauth2-ca-')), 'ca.pem');
+  writeFileSync(caFile, tls.ca);
+  let handler: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => res.writeHead(503).end();
+  const server: Server = createServer({ key: tls.key, cert: tls.cert }, (req, res) => handler(req, res));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const issuer = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const store = new Map<string, Stored>();
+  const clientId = 'tresor-test-client';
+  const clientSecret = 'CANARY-oauth2-client-secret-5d1f';
+  const provider = new Provider(issuer, {
+    adapter: adapterOver(store),
+    clients: [
+      {
+        client_id: clientId,
+        client_secret: clientSecret,
+        redirect_uris: options.redirectUris,
+        grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
+        response_types: ['code'],
+        token_endpoint_auth_method: 'client_secret_basic',
+        scope: 'openid email offline_access api:read',
+      },
+    ],
+    scopes: ['openid', 'email', 'offline_access', 'api:read'],
+    claims: { email: ['email'] },
+    findAccount: async (_ctx: unknown, id: string) => ({
+      accountId: id,
+      claims: async () => ({ sub: id, email: `${id}@example.test` }),
+    }),
+    features: {
+      devInteractions: { enabled: true },
+      clientCredentials: { enabled: true },
+    },
+    pkce: { required: () => true },
+    issueRefreshToken: async () => true,
+    rotateRefreshToken: () => true,
+    ttl: {
+      AccessToken: options.accessTokenSeconds ?? 120,
+      ClientCredentials: 3600,
+      RefreshToken: 86_400,
+      AuthorizationCode: 60,
+      Grant: 86_400,
+      Session: 3600,
+      Interaction: 600,
+      IdToken: 3600,
+    },
+    cookies: { keys: ['tresor-test-cookie-key'] },
+  });
+  const granted: Record<string, number> = {};
+  const refused: Record<string, number> = {};
+  provider.on('grant.success', (ctx: { oidc: { params?: { grant_type?: unknown } } }) => {
+    const type = String(ctx.oidc.params?.grant_type);
+    granted[type] = (granted[type] ?? 0) + 1;
+  });
+  provider.on('grant.error', (_ctx: unknown, error: { error?: string }) => {
+    const code = error.error ?? 'unknown';
+    refused[code] = (refused[code] ?? 0) + 1;
+  });
+  handler = provider.callback() as typeof handler;
+  const ca = tls.ca;
+
+  return {
+    issuer,
+    authorizationUrl: `${issuer}/auth`,
+    tokenUrl: `${issuer}/token`,
+    caFile,
+    ca,
+    clientId,
+    clientSecret,
+    granted,
+    refused,
+    forgetRefreshTokens() {
+      for (const key of [...store.keys()]) if (key.startsWith('RefreshToken:')) store.delete(key);
+    },
+    async authorize(authorizationUrl, login = 'alice') {
+      const cookies = new Map<string, string>();
+      let url = new URL(authorizationUrl);
+      let form: string | undefined;
+      for (let step = 0; step < 12; step++) {
+        const answer = await send(url, ca, { cookies, ...(form ? { method: 'POST', body: form } : {}) });
+        form = undefined;
+        const location = answer.headers.location;
+        if (answer.status >= 300 && answer.status < 400 && location) {
+          const next = new URL(location, url);
+          if (next.origin !== issuer) return next;
+          url = next;
+          continue;
+        }
+        const prompt = /name="prompt" value="(\w+)"/.exec(answer.body)?.[1];
+        if (answer.status !== 200 || !prompt)
+          throw new Error(`the authorization server answered ${answer.status}: ${answer.body.slice(0, 300)}`);
+        form = new URLSearchParams(
+          prompt === 'login' ? { prompt, login, password: 'any password' } : { prompt },
+        ).toString();
+        url = new URL(/action="([^"]+)"/.exec(answer.body)![1]!, url);
+      }
+      throw new Error('the authorization server never sent the browser back');
+    },
+    async accepts(accessToken) {
+      const answer = await new Promise<number>((resolve, reject) => {
+        const req = request(`${issuer}/me`, { ca, headers: { authorization: `Bearer ${accessToken}` } }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+      return answer === 200;
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
