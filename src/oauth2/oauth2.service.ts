@@ -320,22 +320,19 @@ export function oauth2ServiceFactory({
       return running;
     },
 
-    /** The connection of a secret the principal may see, as a status (never a token). */
-    async status(principal: Principal, ref: string): Promise<ConnectionView> {
+    /**
+     * The connection of a secret the principal may see, as a status (never a token). `fields`
+     * are its non-secret fields as the caller read them (the grant, client and URLs decide
+     * whether the stored connection still applies); without them the stored state is told.
+     */
+    async status(principal: Principal, ref: string, fields?: Record<string, unknown>): Promise<ConnectionView> {
       const grant = await gate.check(principal, ref, 'view');
       oauth2TypeOf(grant);
-      return this.statusOf(grant.row.id);
-    },
-
-    /** The same for a secret already granted to the caller (the secret page has the grant). */
-    async statusOf(secretId: string, grant?: SecretGrant): Promise<ConnectionView> {
-      const row = await oauth2Store.connection(db, secretId);
-      const payloadGrant = grant && (grant.operation === 'update' || grant.operation === 'read') ? grant : undefined;
-      // The grant type is a non-secret field; without a grant that opens it the view says authorization code.
-      const client = payloadGrant ? clientOf(await gate.open(db, payloadGrant)) : undefined;
-      const current = row && (!client || row.fingerprint === fingerprintOf(client));
+      const row = await oauth2Store.connection(db, grant.row.id);
+      const client = fields ? clientOf(fields as Payload) : undefined;
+      const current = row !== undefined && (!client || row.fingerprint === fingerprintOf(client));
       return {
-        status: !row || !current ? 'not-connected' : row.status === 'connected' ? 'connected' : 'needs-reconnect',
+        status: !current ? 'not-connected' : row.status === 'connected' ? 'connected' : 'needs-reconnect',
         grant: client?.grant ?? 'authorization_code',
         scopes: current ? row.scopes : '',
         accessExpiresAt: (current && row.accessExpiresAt) || undefined,

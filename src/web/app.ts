@@ -31,6 +31,7 @@ import { auditRoutes } from './api/audit.routes.ts';
 import { connectionTestsRoutes } from './api/connection-tests.routes.ts';
 import { credentialTypesRoutes } from './api/credential-types.routes.ts';
 import { noticesRoutes } from './api/notices.routes.ts';
+import { oauth2Routes } from './api/oauth2.routes.ts';
 import { providedRoutes } from './api/provided.routes.ts';
 import { secretsRoutes } from './api/secrets.routes.ts';
 import { sharesRoutes } from './api/shares.routes.ts';
@@ -47,6 +48,7 @@ import { serializerCompiler } from './serializer.ts';
 import { uiAccountRoutes } from './ui/account.routes.ts';
 import { uiAdminRoutes } from './ui/admin.routes.ts';
 import { uiAuthRoutes } from './ui/auth.routes.ts';
+import { uiOAuth2Routes } from './ui/oauth2.routes.ts';
 import { cookiePathOf } from './ui/paths.ts';
 import { remoteLogosRoutes } from './ui/remote-logos.ts';
 import { uiSecretsRoutes } from './ui/secrets.routes.ts';
@@ -173,6 +175,7 @@ export const tresorPlugin: FastifyPluginAsync<TresorPluginOptions> = async (app,
       await api.register(tokensRoutes);
       await api.register(auditRoutes);
       await api.register(webhooksRoutes);
+      await api.register(oauth2Routes);
     },
     { prefix: '/api/v1' },
   );
@@ -189,6 +192,7 @@ export const tresorPlugin: FastifyPluginAsync<TresorPluginOptions> = async (app,
     await ui.register(uiAdminRoutes);
     await ui.register(uiTransferRoutes);
     await ui.register(uiWebhooksRoutes);
+    await ui.register(uiOAuth2Routes);
     await ui.register(uiAccountRoutes);
   });
 

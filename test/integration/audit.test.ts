@@ -7,15 +7,33 @@ import { auditChainHead, auditEvents } from '../../src/db/schema/index.ts';
 import { systemPrincipal } from '../../src/identity/principal.ts';
 import { databaseKinds, type TestTresor, testTresor } from '../support/databases.ts';
 import { findCanaries } from '../support/leak-scan.ts';
+import {
+  connectThrough,
+  type OAuth2TestServer,
+  oauth2Fields,
+  startOAuth2Server,
+  testRedirectUri,
+} from '../support/oauth2-server.ts';
 import { createGroup, createUser } from '../support/principals.ts';
 import { relaySecretFields, startSmtpServer } from '../support/smtp-server.ts';
 
 describe.each(databaseKinds)('audit trail on %s', (kind) => {
   let t: TestTresor;
+  let authorizationServer: OAuth2TestServer;
   beforeAll(async () => {
-    t = await testTresor(kind, { TRESOR_MASTER_KEY: '', TRESOR_MASTER_KEY_FILE: await keyFile() });
+    authorizationServer = await startOAuth2Server({ redirectUris: [testRedirectUri] });
+    t = await testTresor(kind, {
+      TRESOR_MASTER_KEY: '',
+      TRESOR_MASTER_KEY_FILE: await keyFile(),
+      TRESOR_OUTBOUND_CA_FILE: authorizationServer.caFile,
+      // Its tokens live 120 s: within this margin, every use refreshes.
+      TRESOR_OAUTH2_REFRESH_MARGIN_SECONDS: '300',
+    });
   });
-  afterAll(() => t?.close());
+  afterAll(async () => {
+    await t?.close();
+    await authorizationServer?.close();
+  });
 
   async function keyFile(): Promise<string> {
     const { mkdtempSync, writeFileSync } = await import('node:fs');
@@ -98,6 +116,17 @@ describe.each(databaseKinds)('audit trail on %s', (kind) => {
     });
     await t.tresor.transfer.importArchive(systemPrincipal, archive, { ...moving, onConflict: 'rename' });
 
+    // An OAuth2 secret connected, refreshed on use, refused its refresh, forgotten.
+    await t.tresor.secrets.create(owner, {
+      type: 'oauth2',
+      name: 'audited-oauth2',
+      fields: oauth2Fields(authorizationServer),
+    });
+    await connectThrough(t.tresor, authorizationServer, owner, 'audited-oauth2');
+    await t.tresor.usage.useAny(owner, 'audited-oauth2');
+    authorizationServer.forgetRefreshTokens();
+    await expect(t.tresor.usage.useAny(owner, 'audited-oauth2')).rejects.toMatchObject({ code: 'RECONNECT_REQUIRED' });
+    await t.tresor.oauth2.disconnect(owner, 'audited-oauth2');
     // Webhook administration (the endpoint is never sent to: no delivery run here).
     const hook = await t.tresor.webhooks.create(t.admin, {
       url: 'https://127.0.0.1:9/hook',

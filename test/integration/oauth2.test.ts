@@ -16,34 +16,19 @@ import {
   testConfig,
   testTresor,
 } from '../support/databases.ts';
-import { type OAuth2TestServer, startOAuth2Server } from '../support/oauth2-server.ts';
+import {
+  connectThrough,
+  type OAuth2TestServer,
+  oauth2Fields,
+  startOAuth2Server,
+  testRedirectUri,
+} from '../support/oauth2-server.ts';
 import { createUser } from '../support/principals.ts';
 
-const redirectUri = 'https://tresor.example.test/oauth2/callback';
+const redirectUri = testRedirectUri;
 const session = 'session-cookie-of-the-browser';
-
-/** Connects `ref` as `who` through the server's pages; answers what complete() answered. */
-async function connect(tresor: Tresor, server: OAuth2TestServer, who: Principal, ref: string, login = 'alice') {
-  const { authorizationUrl } = await tresor.oauth2.begin(who, ref, { session, redirectUri });
-  const back = await server.authorize(authorizationUrl, login);
-  return tresor.oauth2.complete(who, {
-    state: back.searchParams.get('state') ?? '',
-    code: back.searchParams.get('code') ?? '',
-    error: back.searchParams.get('error') ?? '',
-    session,
-  });
-}
-
-function fields(server: OAuth2TestServer, grant: 'authorization_code' | 'client_credentials' = 'authorization_code') {
-  return {
-    grant,
-    clientId: server.clientId,
-    clientSecret: server.clientSecret,
-    authorizationUrl: server.authorizationUrl,
-    tokenUrl: server.tokenUrl,
-    scopes: grant === 'client_credentials' ? 'api:read' : 'openid email offline_access',
-  };
-}
+const connect = connectThrough;
+const fields = oauth2Fields;
 
 describe.each(databaseKinds)('OAuth2 credentials on %s', (kind) => {
   let t: TestTresor;

@@ -15,7 +15,10 @@ export interface BrowserApp {
   browser: Browser;
   adminEmail: string;
   /** Signs `email` in (default: the first administrator) in a new context; the page is on the store. */
-  signIn(email?: string, options?: { width?: number; javaScriptEnabled?: boolean }): Promise<Page>;
+  signIn(
+    email?: string,
+    options?: { width?: number; javaScriptEnabled?: boolean; ignoreHTTPSErrors?: boolean },
+  ): Promise<Page>;
   close(): Promise<void>;
 }
 
@@ -33,6 +36,8 @@ export async function browserApp(env: Record<string, string> = {}): Promise<Brow
       const context = await browser.newContext({
         ...(options.width ? { viewport: { width: options.width, height: 800 } } : {}),
         javaScriptEnabled: options.javaScriptEnabled ?? true,
+        // A test's own servers (an authorization server on loopback) have a test CA the browser does not know.
+        ...(options.ignoreHTTPSErrors ? { ignoreHTTPSErrors: true } : {}),
       });
       const page = await context.newPage();
       await page.goto(`${base}/login`);

@@ -13,6 +13,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Provider from 'oidc-provider';
+import type { Principal } from '../../src/identity/principal.ts';
+import type { Tresor } from '../../src/tresor.ts';
 import { serverCertificate } from './pki.ts';
 
 export interface OAuth2TestServer {
@@ -110,15 +112,30 @@ function send(url: URL, ca: string, options: { method?: string; cookies: Map<str
   });
 }
 
+export interface OAuth2ServerCertificate {
+  ca: string;
+  cert: string;
+  key: string;
+  /** The CA as a PEM file (for TRESOR_OUTBOUND_CA_FILE). */
+  caFile: string;
+}
+
+export async function oauth2ServerCertificate(): Promise<OAuth2ServerCertificate> {
+  const tls = await serverCertificate();
+  const caFile = join(mkdtempSync(join(tmpdir(), 'tresor-oauth2-ca-')), 'ca.pem');
+  writeFileSync(caFile, tls.ca);
+  return { ...tls, caFile };
+}
+
 export async function startOAuth2Server(options: {
   /** Where the server may send the browser back to (Tresor's /oauth2/callback). */
   redirectUris: string[];
   /** Access tokens' lifetime from the authorization-code grant, seconds (default 120). */
   accessTokenSeconds?: number;
+  /** Its certificate, made beforehand (`oauth2ServerCertificate`) when Tresor must trust it before the server runs. */
+  tls?: OAuth2ServerCertificate;
 }): Promise<OAuth2TestServer> {
-  const tls = await serverCertificate();
-  const caFile = join(mkdtempSync(join(tmpdir(), 'tresor-oauth2-ca-')), 'ca.pem');
-  writeFileSync(caFile, tls.ca);
+  const { caFile, ...tls } = options.tls ?? (await oauth2ServerCertificate());
   let handler: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => res.writeHead(503).end();
   const server: Server = createServer({ key: tls.key, cert: tls.cert }, (req, res) => handler(req, res));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -126,6 +143,11 @@ export async function startOAuth2Server(options: {
   const store = new Map<string, Stored>();
   const clientId = 'tresor-test-client';
   const clientSecret = 'CANARY-oauth2-client-secret-5d1f';
+  // Its development login pages and signing keys are what a test wants; the two warnings about them are noise.
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    if (!String(args[0]).includes('quick start development-only')) warn(...args);
+  };
   const provider = new Provider(issuer, {
     adapter: adapterOver(store),
     clients: [
@@ -164,6 +186,7 @@ export async function startOAuth2Server(options: {
     },
     cookies: { keys: ['tresor-test-cookie-key'] },
   });
+  console.warn = warn;
   const granted: Record<string, number> = {};
   const refused: Record<string, number> = {};
   provider.on('grant.success', (ctx: { oidc: { params?: { grant_type?: unknown } } }) => {
@@ -226,5 +249,45 @@ export async function startOAuth2Server(options: {
       return answer === 200;
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** Where the tests' authorization server sends the browser back to (Tresor's callback is not called: `connect` completes). */
+export const testRedirectUri = 'https://tresor.example.test/oauth2/callback';
+const testSession = 'session-cookie-of-the-browser';
+
+/** Connects `ref` as `who` through the server's login and consent pages; answers what complete() answered. */
+export async function connectThrough(
+  tresor: Tresor,
+  server: OAuth2TestServer,
+  who: Principal,
+  ref: string,
+  login = 'alice',
+) {
+  const { authorizationUrl } = await tresor.oauth2.begin(who, ref, {
+    session: testSession,
+    redirectUri: testRedirectUri,
+  });
+  const back = await server.authorize(authorizationUrl, login);
+  return tresor.oauth2.complete(who, {
+    state: back.searchParams.get('state') ?? '',
+    code: back.searchParams.get('code') ?? '',
+    error: back.searchParams.get('error') ?? '',
+    session: testSession,
+  });
+}
+
+/** An OAuth2 secret's fields for the test server's client. */
+export function oauth2Fields(
+  server: OAuth2TestServer,
+  grant: 'authorization_code' | 'client_credentials' = 'authorization_code',
+) {
+  return {
+    grant,
+    clientId: server.clientId,
+    clientSecret: server.clientSecret,
+    authorizationUrl: server.authorizationUrl,
+    tokenUrl: server.tokenUrl,
+    scopes: grant === 'client_credentials' ? 'api:read' : 'openid email offline_access',
   };
 }

@@ -40,6 +40,8 @@ export const flashes = {
   'group-deleted': 'Group deleted.',
   'member-added': 'Member added.',
   'member-removed': 'Member removed.',
+  'oauth2-connected': 'Connected: modules get fresh access tokens from now on.',
+  'oauth2-disconnected': 'Connection forgotten: modules are refused the secret until it is connected again.',
   'webhook-saved': 'Endpoint saved.',
   'webhook-removed': 'Endpoint removed with its deliveries.',
   'webhook-redelivered': 'The delivery is queued again: it goes out within seconds.',

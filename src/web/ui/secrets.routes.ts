@@ -4,9 +4,11 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { CredentialType, TestReport } from '../../credentials/index.ts';
 import { ValidationError } from '../../errors.ts';
+import { isOAuth2Type } from '../../oauth2/oauth2.service.ts';
 import { type ListSort, listSorts } from '../../secrets/secret-inputs.ts';
 import type { SecretMetadata } from '../../secrets/secret-metadata.ts';
 import { principalOf, requireSession } from '../plugins/auth.plugin.ts';
+import { allowFormTarget } from '../security-headers.ts';
 import { keepTestReport, redirectWith, takeTestReport } from './flash.ts';
 import { fieldsFromForm, renderFields } from './form-input.ts';
 import { form, idParams, secretForm, text, typeParams, uiSchema } from './form-schemas.ts';
@@ -100,6 +102,12 @@ export const uiSecretsRoutes: FastifyPluginAsyncZod = async (app) => {
             previous: pageNumber > 1 ? link({ sort, page: String(pageNumber - 1) }) : undefined,
           };
     const me = principalOf(request).id;
+    // OAuth2 secrets whose grant the server refused are marked (one query for the page).
+    const oauth2Ids = list.filter((m) => {
+      const type = registry.find(m.type);
+      return type !== undefined && isOAuth2Type(type);
+    });
+    const connections = await request.server.tresor.oauth2.statuses(oauth2Ids.map((m) => m.id));
     const rows = list.map((m) => {
       const type = registry.find(m.type);
       return {
@@ -107,6 +115,7 @@ export const uiSecretsRoutes: FastifyPluginAsyncZod = async (app) => {
         logo: type?.definition.logo ?? 'generic.svg',
         typeName: type?.in(request.locale).definition.name ?? m.type,
         sharedWithMe: m.ownerId !== me,
+        needsReconnect: connections.get(m.id) === 'needs-reconnect',
         ...expiry(m),
       };
     });
@@ -311,10 +320,14 @@ export const uiSecretsRoutes: FastifyPluginAsyncZod = async (app) => {
     const type = registry.get(detail.type);
     const can = await secrets.allowed(principal, id);
     // Its story (from the trail) and, for whoever may share it, who has it.
-    const [story, shared, noticeRecipients] = await Promise.all([
+    const [story, shared, noticeRecipients, connection] = await Promise.all([
       stories.story(principal, id),
       can.share ? shares.shares(principal, id) : Promise.resolve(undefined),
       can.update ? notices.recipients(principal, id) : Promise.resolve(undefined),
+      // An OAuth2 secret's connection: its state, never a token.
+      isOAuth2Type(type)
+        ? request.server.tresor.oauth2.status(principal, id, detail.fields)
+        : Promise.resolve(undefined),
     ]);
     const fieldRows = type.in(request.locale).formModel.fields.map((f) => {
       const value = detail.fields[f.key];
@@ -341,6 +354,10 @@ export const uiSecretsRoutes: FastifyPluginAsyncZod = async (app) => {
         lines: typeof value === 'string' ? value.trim().split('\n').length : 0,
       };
     });
+    // Connect posts here and is sent on to the authorization server: this page's forms may lead there.
+    const authorizationUrl = detail.fields.authorizationUrl;
+    if (connection && can.update && typeof authorizationUrl === 'string' && URL.canParse(authorizationUrl))
+      allowFormTarget(reply, new URL(authorizationUrl).origin);
     return renderPage(request, reply, 'secret-view', {
       title: detail.name,
       secret: detail,
@@ -353,6 +370,7 @@ export const uiSecretsRoutes: FastifyPluginAsyncZod = async (app) => {
       // A test is a use: offered to whoever may use the secret, for types that declare one.
       testable: can.use && type.testable,
       testReport: takeTestReport(request, reply, detail.id),
+      connection,
       notices: {
         recipients: noticeRecipients,
         schedule: noticeSchedule(request.server.tresor.config.expiryNoticeDays),
