@@ -315,6 +315,7 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
       registry,
       audit,
       environment: { egress, ca, budgetMs: config.testBudgetMs },
+      connections: oauth2,
     });
     const expiryNotices = expiryNoticeServiceFactory({
       db,

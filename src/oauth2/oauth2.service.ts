@@ -21,7 +21,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { AccessGate, SecretGrant } from '../access/access.gate.ts';
 import type { AuditService } from '../audit/audit.service.ts';
-import type { CredentialRegistry, CredentialType, Payload } from '../credentials/index.ts';
+import type { CredentialRegistry, CredentialType, Payload, TestCheck } from '../credentials/index.ts';
+import { failed, passed } from '../credentials/index.ts';
 import type { KeyService } from '../crypto/key.service.ts';
 import { openRecord, sealRecord } from '../crypto/sealed-record.ts';
 import type { Database, Executor } from '../db/client.ts';
@@ -339,6 +340,21 @@ export function oauth2ServiceFactory({
         connectedAt: current ? row.connectedAt : undefined,
         refreshedAt: (current && row.refreshedAt) || undefined,
       };
+    },
+
+    /** The connection as a connection test's check: failed when a module would be refused the secret. */
+    async connectionCheck(secretId: string, payload: Payload): Promise<TestCheck> {
+      const client = clientOf(payload);
+      const row = await oauth2Store.connection(db, secretId);
+      const current = row !== undefined && row.fingerprint === fingerprintOf(client);
+      if (current && row.status === 'connected')
+        return passed(
+          'Connected',
+          row.accessExpiresAt ? `Access token valid until ${row.accessExpiresAt.toISOString()}` : 'Connected',
+        );
+      if (current) return failed('Connected', 'Needs reconnect: the server refused the refresh token; connect again');
+      if (client.grant === 'client_credentials') return passed('Connected', 'The client gets its token on first use');
+      return failed('Connected', 'Not connected: connect it on its page (Connect)');
     },
 
     /** Statuses of a page of secrets (the store marks those that need a reconnect). */

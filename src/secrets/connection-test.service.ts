@@ -16,6 +16,7 @@ import type { CredentialRegistry } from '../credentials/index.ts';
 import type { Database } from '../db/client.ts';
 import { ValidationError } from '../errors.ts';
 import type { Principal } from '../identity/principal.ts';
+import { isOAuth2Type, type OAuth2Service } from '../oauth2/oauth2.service.ts';
 import { metadataOf, type SecretMetadata } from './secret-metadata.ts';
 
 export interface ConnectionTestDeps {
@@ -24,6 +25,8 @@ export interface ConnectionTestDeps {
   registry: CredentialRegistry;
   audit: Pick<AuditService, 'write'>;
   environment: TestEnvironment;
+  /** OAuth2 types: whether the secret's connection would serve a module (src/oauth2). */
+  connections?: Pick<OAuth2Service, 'connectionCheck'>;
 }
 
 export interface TestedSecret {
@@ -35,7 +38,14 @@ export interface TestedSecret {
   report: TestReport;
 }
 
-export function connectionTestServiceFactory({ db, gate, registry, audit, environment }: ConnectionTestDeps) {
+export function connectionTestServiceFactory({
+  db,
+  gate,
+  registry,
+  audit,
+  environment,
+  connections,
+}: ConnectionTestDeps) {
   async function record(
     principal: Principal,
     target: { id: string | null; name: string },
@@ -78,7 +88,12 @@ export function connectionTestServiceFactory({ db, gate, registry, audit, enviro
           ? { ...type.publicFields(stored), ...input.fields }
           : input.fields;
       const payload = unsaved ? type.parseUpdate(edited, stored) : stored;
-      const report = await type.test(payload, environment);
+      let report = await type.test(payload, environment);
+      // An OAuth2 secret's test also says whether its connection serves (needs reconnect, not connected).
+      if (connections && !unsaved && isOAuth2Type(type)) {
+        const checks = [...report.checks, await connections.connectionCheck(row.id, payload)];
+        report = { ...report, checks, ok: checks.every((c) => c.status !== 'failed') };
+      }
       await record(principal, { id: row.id, name: row.name }, type, row.version, unsaved, report);
       return { secret: metadataOf(row), type: type.id, unsaved, report };
     },

@@ -101,10 +101,20 @@ describe.each(databaseKinds)('OAuth2 credentials on %s', (kind) => {
       code: 'RECONNECT_REQUIRED',
     });
     expect(server.refused.invalid_grant).toBe(1);
+    // The connection test says so too, and that the token endpoint itself answers.
+    const tested = await t.tresor.tests.testStored(owner, 'crm-revoked');
+    expect(tested.report.ok).toBe(false);
+    expect(tested.report.checks.map((c) => [c.name, c.status])).toEqual([
+      ['Destination allowed', 'passed'],
+      ['Token endpoint', 'passed'],
+      ['Connected', 'failed'],
+    ]);
+    expect(tested.report.checks.at(-1)!.message).toContain('Needs reconnect');
     const marked = await t.tresor.audit.query(t.admin, { action: 'secret.oauth2_reconnect_needed', limit: 5 });
     expect(marked.map((e) => [e.targetName, e.details])).toEqual([['crm-revoked', { error: 'invalid_grant' }]]);
 
     await connect(t.tresor, server, owner, 'crm-revoked', 'bob');
+    expect((await t.tresor.tests.testStored(owner, 'crm-revoked')).report.ok).toBe(true);
     const again = (await t.tresor.use(GenericOAuth2, owner, 'crm-revoked')).value;
     seenTokens.push(again.accessToken!);
     expect(await server.accepts(again.accessToken!)).toBe(true);
