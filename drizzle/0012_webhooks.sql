@@ -45,11 +45,12 @@ BEGIN
   END IF;
   INSERT INTO "webhook_deliveries" ("endpoint_id", "audit_id", "event", "payload")
   WITH relevant AS MATERIALIZED (
-    SELECT n.*, CASE n."action" WHEN 'secret.expiry_notice_sent' THEN 'secret.expiring' ELSE n."action" END AS event
+    SELECT n.*, CASE n."action" WHEN 'secret.expiry_notice_sent' THEN 'secret.expiring'
+      WHEN 'secret.oauth2_reconnect_needed' THEN 'secret.needs_reconnect' ELSE n."action" END AS event
     FROM new_rows n
     WHERE n."outcome" = 'success' AND n."target_id" IS NOT NULL AND n."action" IN ('secret.created', 'secret.updated',
       'secret.deleted', 'secret.rolled_back', 'secret.shared', 'secret.unshared', 'secret.used',
-      'secret.expiry_notice_sent')
+      'secret.expiry_notice_sent', 'secret.oauth2_reconnect_needed')
   ), typed AS (
     SELECT r.*, coalesce(r."details"->>'type', s."type_id") AS type_id, u."email" AS actor_email
     FROM relevant r

@@ -10,7 +10,9 @@ CREATE TABLE "oauth2_connections" (
 	"access_expires_at" timestamp with time zone,
 	"connected_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"connected_by" uuid,
-	"refreshed_at" timestamp with time zone
+	"refreshed_at" timestamp with time zone,
+	"notice_claimed_until" timestamp with time zone,
+	"notice_sent_at" timestamp with time zone
 );
 --> statement-breakpoint
 CREATE TABLE "oauth2_states" (

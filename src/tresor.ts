@@ -23,15 +23,22 @@ import { identityStore } from './identity/identity.store.ts';
 import type { Principal } from './identity/principal.ts';
 import { type SessionService, sessionServiceFactory } from './identity/session.service.ts';
 import { type UserService, userServiceFactory } from './identity/user.service.ts';
-import { type ExpiryNoticeService, expiryNoticeServiceFactory } from './lifecycle/expiry-notices.service.ts';
+import {
+  type ExpiryNoticeService,
+  expiryNoticeServiceFactory,
+  type NoticeRunOptions,
+  type NoticeRunResult,
+} from './lifecycle/expiry-notices.service.ts';
 import { type ExpiryScheduler, scheduleExpiryNotices } from './lifecycle/expiry-scheduler.ts';
 import { type NoticeRecipientService, noticeRecipientServiceFactory } from './lifecycle/notice-recipients.service.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { credentialHttpFactory } from './modules/credential-http.ts';
+import type { MailModule } from './modules/mail/mail.module.ts';
 import type { ModuleContext } from './modules/module-context.ts';
 import { egressPolicy } from './net/egress-policy.ts';
 import { outboundCa } from './net/outbound-ca.ts';
 import { type OAuth2Service, oauth2ServiceFactory } from './oauth2/oauth2.service.ts';
+import { reconnectNoticeServiceFactory } from './oauth2/reconnect-notices.ts';
 import { envProvider } from './providers/env.provider.ts';
 import { fileProvider } from './providers/file.provider.ts';
 import { type ProvidedService, providedServiceFactory } from './providers/provided.service.ts';
@@ -317,27 +324,40 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
       environment: { egress, ca, budgetMs: config.testBudgetMs },
       connections: oauth2,
     });
+    // nodemailer loads with the first notice, not with every start (and never in a CLI command).
+    const noticeMail = {
+      send: async (...args: Parameters<MailModule['send']>) =>
+        (await import('./modules/mail/mail.module.ts')).mailModule(moduleContext, ca ? { ca } : {}).send(...args),
+    };
     const expiryNotices = expiryNoticeServiceFactory({
       db,
       audit,
       registry,
-      // nodemailer loads with the first notice, not with every start (and never in a CLI command).
-      mail: {
-        send: async (message, options) =>
-          (await import('./modules/mail/mail.module.ts'))
-            .mailModule(moduleContext, ca ? { ca } : {})
-            .send(message, options),
-      },
+      mail: noticeMail,
       logger,
       settings: { days: config.expiryNoticeDays, publicUrl: config.publicUrl },
     });
+    const reconnectNotices = reconnectNoticeServiceFactory({
+      db,
+      audit,
+      registry,
+      mail: noticeMail,
+      logger,
+      settings: { publicUrl: config.publicUrl },
+    });
+    /** One run of every notice: expiry stages, then OAuth2 secrets that need a reconnect. */
+    const runNotices = async (options: NoticeRunOptions = {}): Promise<NoticeRunResult> => {
+      const expiry = await expiryNotices.run(options);
+      const reconnect = await reconnectNotices.run(options);
+      return { ...expiry, sent: expiry.sent + reconnect.sent, failed: expiry.failed + reconnect.failed };
+    };
     let scheduler: ExpiryScheduler | undefined;
     const notices: Tresor['notices'] = {
       ...noticeRecipientServiceFactory({ db, gate, audit }),
-      run: (options) => expiryNotices.run(options),
+      run: runNotices,
       schedule() {
         if (scheduler || config.expiryCheckSeconds === 0) return;
-        scheduler = scheduleExpiryNotices(() => expiryNotices.run(), {
+        scheduler = scheduleExpiryNotices(() => runNotices(), {
           intervalMs: config.expiryCheckSeconds * 1000,
           logger,
         });

@@ -47,6 +47,8 @@ export type AuditEvent =
   /** OAuth2: the server refused the refresh token (its OAuth2 error code): a person must connect again. */
   | SecretEvent<'secret.oauth2_reconnect_needed', { error: string }>
   | SecretEvent<'secret.oauth2_disconnected', Record<string, never>>
+  /** The needs-reconnect notice went out by mail: to how many, never to whom or a token. */
+  | SecretEvent<'secret.reconnect_notice_sent', { recipients: number }>
   | { action: 'secret.listed'; target: { id: null; name: string }; details: { all: boolean; count: number } }
   | { action: 'access.denied'; target: { id: string | null; name: string }; details: { operation: string } }
   | {
@@ -121,6 +123,7 @@ export const auditActions: readonly AuditAction[] = [
   'secret.oauth2_refreshed',
   'secret.oauth2_reconnect_needed',
   'secret.oauth2_disconnected',
+  'secret.reconnect_notice_sent',
   'access.denied',
   'auth.login',
   'auth.login_failed',

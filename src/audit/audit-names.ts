@@ -79,6 +79,8 @@ export function summaryOf(entry: Pick<AuditEntry, 'action' | 'details'>): string
       return `The server refused the refresh token (${String(d.error)}): connect again`;
     case 'secret.oauth2_disconnected':
       return 'Connection forgotten';
+    case 'secret.reconnect_notice_sent':
+      return `Needs-reconnect notice to ${String(d.recipients)} recipient(s)`;
     case 'access.denied':
       return String(d.operation ?? '');
     case 'auth.login':

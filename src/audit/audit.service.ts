@@ -64,7 +64,8 @@ function changeOf(event: AuditEvent): Change | undefined {
     event.action === 'secret.tested' ||
     event.action === 'secret.update_refused' ||
     // An OAuth2 connection lives beside the secret, read uncached: its changes leave the caches be.
-    event.action.startsWith('secret.oauth2_');
+    event.action.startsWith('secret.oauth2_') ||
+    event.action === 'secret.reconnect_notice_sent';
   if (kind === 'secret' && !unchanged && event.target.id) return { scope: 'secret', id: event.target.id };
   // Tokens too: a revoked token must stop working on every node at once.
   if (

@@ -185,6 +185,8 @@ export function oauth2ServiceFactory({
       ...sealed,
       fingerprint: fingerprintOf(client),
       ...meta,
+      noticeClaimedUntil: null,
+      noticeSentAt: null,
     };
     await oauth2Store.save(tx, row);
     return row;
@@ -237,7 +239,7 @@ export function oauth2ServiceFactory({
               );
       } catch (error) {
         if (error instanceof TokenRefusedError && error.oauthError === 'invalid_grant' && row) {
-          await oauth2Store.setStatus(tx, secret.id, 'needs-reconnect');
+          await oauth2Store.markNeedsReconnect(tx, secret.id);
           await record(tx, systemPrincipal, {
             action: 'secret.oauth2_reconnect_needed',
             target: secret,

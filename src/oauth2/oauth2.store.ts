@@ -1,7 +1,7 @@
 /** Database access for OAuth2 connections and the authorization requests under way. */
-import { eq, inArray, lt } from 'drizzle-orm';
+import { and, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
-import { oauth2Connections, oauth2States } from '../db/schema/index.ts';
+import { oauth2Connections, oauth2States, secrets, users } from '../db/schema/index.ts';
 
 export type ConnectionRow = typeof oauth2Connections.$inferSelect;
 export type StateRow = typeof oauth2States.$inferSelect;
@@ -26,8 +26,80 @@ export const oauth2Store = {
       .onConflictDoUpdate({ target: oauth2Connections.secretId, set: rest });
   },
 
-  async setStatus(db: Executor, secretId: string, status: 'connected' | 'needs-reconnect'): Promise<void> {
-    await db.update(oauth2Connections).set({ status }).where(eq(oauth2Connections.secretId, secretId));
+  /** Marks the connection as needing a reconnect; its notice is due (again). */
+  async markNeedsReconnect(db: Executor, secretId: string): Promise<void> {
+    await db
+      .update(oauth2Connections)
+      .set({ status: 'needs-reconnect', noticeSentAt: null, noticeClaimedUntil: null })
+      .where(eq(oauth2Connections.secretId, secretId));
+  },
+
+  /**
+   * Claims the needs-reconnect notices not sent yet for this node until `until` (a claim that
+   * has not lapsed is another node's): the secrets, with their owner's address when enabled.
+   */
+  async claimNotices(
+    db: Executor,
+    now: Date,
+    until: Date,
+    limit: number,
+  ): Promise<{ secretId: string; name: string; typeId: string; ownerEmail: string | null }[]> {
+    const claimed = await db
+      .update(oauth2Connections)
+      .set({ noticeClaimedUntil: until })
+      .where(
+        inArray(
+          oauth2Connections.secretId,
+          db
+            .select({ id: oauth2Connections.secretId })
+            .from(oauth2Connections)
+            .where(
+              and(
+                eq(oauth2Connections.status, 'needs-reconnect'),
+                isNull(oauth2Connections.noticeSentAt),
+                or(isNull(oauth2Connections.noticeClaimedUntil), lt(oauth2Connections.noticeClaimedUntil, now)),
+              ),
+            )
+            .limit(limit)
+            .for('update', { skipLocked: true }),
+        ),
+      )
+      .returning({ secretId: oauth2Connections.secretId });
+    if (claimed.length === 0) return [];
+    const rows = await db
+      .select({
+        secretId: secrets.id,
+        name: secrets.name,
+        typeId: secrets.typeId,
+        email: users.email,
+        disabled: users.disabled,
+      })
+      .from(secrets)
+      .leftJoin(users, eq(users.id, secrets.ownerId))
+      .where(
+        inArray(
+          secrets.id,
+          claimed.map((c) => c.secretId),
+        ),
+      );
+    return rows.map((r) => ({
+      secretId: r.secretId,
+      name: r.name,
+      typeId: r.typeId,
+      ownerEmail: r.disabled ? null : r.email,
+    }));
+  },
+
+  async markNoticeSent(db: Executor, secretId: string, at: Date): Promise<void> {
+    await db.update(oauth2Connections).set({ noticeSentAt: at }).where(eq(oauth2Connections.secretId, secretId));
+  },
+
+  /** Gives a claim back (the mail could not go out): the next run tries again. */
+  async releaseNotice(db: Executor, secretId: string): Promise<void> {
+    await db
+      .update(oauth2Connections)
+      .set({ noticeClaimedUntil: sql`null` })
+      .where(eq(oauth2Connections.secretId, secretId));
   },
 
   async remove(db: Executor, secretId: string): Promise<boolean> {

@@ -1,6 +1,7 @@
 /**
  * The events a webhook endpoint can ask for. Each is an audit action (the outbox is filled
- * from the audit trail, migration 0012), except `secret.expiring`, the expiry notice's row.
+ * from the audit trail, migration 0012), except `secret.expiring` (the expiry notice's row) and
+ * `secret.needs_reconnect` (secret.oauth2_reconnect_needed).
  */
 export const webhookEvents = [
   'secret.created',
@@ -10,6 +11,7 @@ export const webhookEvents = [
   'secret.shared',
   'secret.unshared',
   'secret.expiring',
+  'secret.needs_reconnect',
   'secret.used',
 ] as const;
 
@@ -28,5 +30,6 @@ export const webhookEventLabels: Record<WebhookEvent, string> = {
   'secret.shared': 'A secret was shared with a user or group',
   'secret.unshared': 'A share was removed',
   'secret.expiring': 'An expiry notice went out (days before, or on the day)',
+  'secret.needs_reconnect': 'An OAuth2 secret lost its grant (the server refused its refresh token)',
   'secret.used': 'A module used a secret',
 };

@@ -66,6 +66,16 @@ describe.each(databaseKinds)('audit trail on %s', (kind) => {
       expiresAt: new Date(Date.now() + 3 * 86_400_000),
     });
     await t.tresor.notices.setRecipients(owner, expiring.id, ['ops@example.test']);
+    // An OAuth2 secret connected, refreshed on use, refused its refresh (its notice goes with the run below).
+    await t.tresor.secrets.create(owner, {
+      type: 'oauth2',
+      name: 'audited-oauth2',
+      fields: oauth2Fields(authorizationServer),
+    });
+    await connectThrough(t.tresor, authorizationServer, owner, 'audited-oauth2');
+    await t.tresor.usage.useAny(owner, 'audited-oauth2');
+    authorizationServer.forgetRefreshTokens();
+    await expect(t.tresor.usage.useAny(owner, 'audited-oauth2')).rejects.toMatchObject({ code: 'RECONNECT_REQUIRED' });
     const smtp = await startSmtpServer('none', { username: 'audit', password: 'audit-relay' });
     try {
       await t.tresor.secrets.create(t.admin, {
@@ -73,7 +83,8 @@ describe.each(databaseKinds)('audit trail on %s', (kind) => {
         name: 'audit-relay',
         fields: relaySecretFields(smtp),
       });
-      expect((await t.tresor.notices.run()).sent).toBe(1);
+      // The expiry notice and the OAuth2 secret's needs-reconnect notice.
+      expect((await t.tresor.notices.run()).sent).toBe(2);
     } finally {
       await smtp.close();
     }
@@ -116,17 +127,7 @@ describe.each(databaseKinds)('audit trail on %s', (kind) => {
     });
     await t.tresor.transfer.importArchive(systemPrincipal, archive, { ...moving, onConflict: 'rename' });
 
-    // An OAuth2 secret connected, refreshed on use, refused its refresh, forgotten.
-    await t.tresor.secrets.create(owner, {
-      type: 'oauth2',
-      name: 'audited-oauth2',
-      fields: oauth2Fields(authorizationServer),
-    });
-    await connectThrough(t.tresor, authorizationServer, owner, 'audited-oauth2');
-    await t.tresor.usage.useAny(owner, 'audited-oauth2');
-    authorizationServer.forgetRefreshTokens();
-    await expect(t.tresor.usage.useAny(owner, 'audited-oauth2')).rejects.toMatchObject({ code: 'RECONNECT_REQUIRED' });
-    await t.tresor.oauth2.disconnect(owner, 'audited-oauth2');
+    await t.tresor.oauth2.disconnect(owner, 'audited-oauth2'); // forgotten
     // Webhook administration (the endpoint is never sent to: no delivery run here).
     const hook = await t.tresor.webhooks.create(t.admin, {
       url: 'https://127.0.0.1:9/hook',

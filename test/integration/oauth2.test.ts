@@ -24,6 +24,7 @@ import {
   testRedirectUri,
 } from '../support/oauth2-server.ts';
 import { createUser } from '../support/principals.ts';
+import { relaySecretFields, startSmtpServer } from '../support/smtp-server.ts';
 
 const redirectUri = testRedirectUri;
 const session = 'session-cookie-of-the-browser';
@@ -88,6 +89,12 @@ describe.each(databaseKinds)('OAuth2 credentials on %s', (kind) => {
 
   it('marks a secret whose refresh the server refuses as needing a reconnect, until someone connects again', async () => {
     await t.tresor.secrets.create(owner, { type: 'oauth2', name: 'crm-revoked', fields: fields(server) });
+    await t.tresor.notices.setRecipients(owner, 'crm-revoked', ['crm-team@example.test']);
+    // Never sent to (no delivery run here): its queue shows what a change announces.
+    const hook = await t.tresor.webhooks.create(t.admin, {
+      url: 'https://127.0.0.1:9/hook',
+      events: ['secret.needs_reconnect'],
+    });
     await connect(t.tresor, server, owner, 'crm-revoked');
     server.forgetRefreshTokens();
     await expect(t.tresor.use(GenericOAuth2, owner, 'crm-revoked')).rejects.toMatchObject({
@@ -112,6 +119,26 @@ describe.each(databaseKinds)('OAuth2 credentials on %s', (kind) => {
     expect(tested.report.checks.at(-1)!.message).toContain('Needs reconnect');
     const marked = await t.tresor.audit.query(t.admin, { action: 'secret.oauth2_reconnect_needed', limit: 5 });
     expect(marked.map((e) => [e.targetName, e.details])).toEqual([['crm-revoked', { error: 'invalid_grant' }]]);
+
+    expect((await t.tresor.webhooks.deliveries(t.admin, hook.endpoint.id)).map((d) => [d.event, d.secretName])).toEqual(
+      [['secret.needs_reconnect', 'crm-revoked']],
+    );
+    await t.tresor.webhooks.remove(t.admin, hook.endpoint.id);
+
+    // Mailed once, like an expiry notice, to the owner and the notice recipients.
+    const smtp = await startSmtpServer('none', { username: 'oauth2', password: 'oauth2-relay' });
+    try {
+      await t.tresor.secrets.create(t.admin, { type: 'smtp', name: 'oauth2-relay', fields: relaySecretFields(smtp) });
+      expect((await t.tresor.notices.run()).sent).toBe(1);
+      expect(smtp.received.map((m) => [m.subject, m.to.sort()])).toEqual([
+        ['Secret "crm-revoked" needs a reconnect', ['crm-team@example.test', owner.email].sort()],
+      ]);
+      expect(smtp.received[0]!.text).toContain('connects it again');
+      expect((await t.tresor.notices.run()).sent).toBe(0);
+    } finally {
+      await smtp.close();
+      await t.tresor.secrets.delete(t.admin, 'oauth2-relay');
+    }
 
     await connect(t.tresor, server, owner, 'crm-revoked', 'bob');
     expect((await t.tresor.tests.testStored(owner, 'crm-revoked')).report.ok).toBe(true);

@@ -29,6 +29,12 @@ export const oauth2Connections = pgTable('oauth2_connections', {
   connectedAt: timestamptz('connected_at').notNull().defaultNow(),
   connectedBy: uuid('connected_by'),
   refreshedAt: timestamptz('refreshed_at'),
+  /**
+   * The needs-reconnect notice (mailed like an expiry notice): claimed by a node until then,
+   * and when it went out. Cleared each time the connection is marked again.
+   */
+  noticeClaimedUntil: timestamptz('notice_claimed_until'),
+  noticeSentAt: timestamptz('notice_sent_at'),
 });
 
 export const oauth2States = pgTable(
