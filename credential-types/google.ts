@@ -3,13 +3,16 @@ import { Credential, Field, OAuth2 } from 'tresor';
 
 @Credential({
   id: 'google-oauth2',
-  name: 'Google (OAuth2)',
-  description: { en: 'A Google Cloud OAuth client, connected to a Google account.', de: 'Ein Google-OAuth-Client.' },
+  name: { en: 'Google (OAuth2)', de: 'Google (OAuth2)' },
+  description: {
+    en: 'A Google Cloud OAuth client, connected to a Google account.',
+    de: 'Ein Google-Cloud-OAuth-Client, mit einem Google-Konto verbunden.',
+  },
   logo: 'google.svg',
 })
 export class GoogleOAuth2 extends OAuth2 {
   @Field({
-    label: 'Authorization URL',
+    label: { en: 'Authorization URL', de: 'Autorisierungs-URL' },
     style: 'url',
     destination: true,
     protocols: ['https'],
@@ -18,7 +21,7 @@ export class GoogleOAuth2 extends OAuth2 {
   override authorizationUrl!: string;
 
   @Field({
-    label: 'Token URL',
+    label: { en: 'Token URL', de: 'Token-URL' },
     style: 'url',
     destination: true,
     protocols: ['https'],
@@ -26,9 +29,9 @@ export class GoogleOAuth2 extends OAuth2 {
   })
   override tokenUrl!: string;
 
-  @Field({ label: 'Scopes', default: 'openid email' })
+  @Field({ label: { en: 'Scopes', de: 'Scopes' }, default: 'openid email' })
   override scopes?: string;
 
-  @Field({ label: 'Extra parameters', default: 'access_type=offline&prompt=consent' })
+  @Field({ label: { en: 'Extra parameters', de: 'Weitere Parameter' }, default: 'access_type=offline&prompt=consent' })
   override extraParameters?: string;
 }

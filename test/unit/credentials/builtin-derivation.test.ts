@@ -41,10 +41,31 @@ const expectedFields: Record<string, [key: string, style: string, secret: boolea
     ['passphrase', 'secret', true, false],
   ],
   generic: [['entries', 'pairs', true, true]],
+  oauth2: [
+    ['grant', 'select', false, false],
+    ['clientId', 'text', false, true],
+    ['clientSecret', 'secret', true, false],
+    ['authorizationUrl', 'url', false, true],
+    ['tokenUrl', 'url', false, true],
+    ['scopes', 'text', false, false],
+    ['audience', 'text', false, false],
+    ['extraParameters', 'text', false, false],
+  ],
+  // The same fields, its endpoints preset (so not required).
+  'google-oauth2': [
+    ['grant', 'select', false, false],
+    ['clientId', 'text', false, true],
+    ['clientSecret', 'secret', true, false],
+    ['authorizationUrl', 'url', false, false],
+    ['tokenUrl', 'url', false, false],
+    ['scopes', 'text', false, false],
+    ['audience', 'text', false, false],
+    ['extraParameters', 'text', false, false],
+  ],
 };
 
 describe('built-in types: derivation', () => {
-  it('registers exactly the seven built-in types', () => {
+  it('registers exactly the nine built-in types', () => {
     expect(
       registry
         .list()
