@@ -10,7 +10,17 @@ describe('tresor types', () => {
       .split('\n')
       .slice(1)
       .map((line) => line.split(/\s+/)[0]);
-    expect(ids).toEqual(['api-key', 'certificate', 'generic', 'jira', 'password', 'smtp', 'ssh-key']);
+    expect(ids).toEqual([
+      'api-key',
+      'certificate',
+      'generic',
+      'google-oauth2',
+      'jira',
+      'oauth2',
+      'password',
+      'smtp',
+      'ssh-key',
+    ]);
   });
 
   it('prints id, name, description, logo, form model and JSON schema with --json', async () => {
