@@ -7,6 +7,7 @@ CREATE TABLE "oauth2_connections" (
 	"generation" integer NOT NULL,
 	"fingerprint" text NOT NULL,
 	"scopes" text DEFAULT '' NOT NULL,
+	"account" text,
 	"access_expires_at" timestamp with time zone,
 	"connected_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"connected_by" uuid,

@@ -40,6 +40,8 @@ export interface ConnectionView {
   status: ConnectionStatus;
   grant: OAuth2Grant;
   scopes: string;
+  /** Whom it is connected as, when the server said (an OpenID server's ID token). */
+  account: string | undefined;
   accessExpiresAt: Date | undefined;
   connectedAt: Date | undefined;
   refreshedAt: Date | undefined;
@@ -171,7 +173,7 @@ export function oauth2ServiceFactory({
     tokens: Tokens,
     meta: Pick<
       ConnectionRow,
-      'generation' | 'scopes' | 'accessExpiresAt' | 'connectedAt' | 'connectedBy' | 'refreshedAt'
+      'generation' | 'scopes' | 'account' | 'accessExpiresAt' | 'connectedAt' | 'connectedBy' | 'refreshedAt'
     >,
   ): Promise<ConnectionRow> {
     const sealed = sealRecord(
@@ -267,6 +269,7 @@ export function oauth2ServiceFactory({
         {
           generation: (row?.generation ?? 0) + 1,
           scopes: answer.scope ?? kept?.scopes ?? client.scopes ?? '',
+          account: answer.account ?? kept?.account ?? null,
           accessExpiresAt: expiryOf(answer, at),
           connectedAt: kept?.connectedAt ?? at,
           connectedBy: kept?.connectedBy ?? null,
@@ -338,6 +341,7 @@ export function oauth2ServiceFactory({
         status: !current ? 'not-connected' : row.status === 'connected' ? 'connected' : 'needs-reconnect',
         grant: client?.grant ?? 'authorization_code',
         scopes: current ? row.scopes : '',
+        account: (current && row.account) || undefined,
         accessExpiresAt: (current && row.accessExpiresAt) || undefined,
         connectedAt: current ? row.connectedAt : undefined,
         refreshedAt: (current && row.refreshedAt) || undefined,
@@ -472,6 +476,7 @@ export function oauth2ServiceFactory({
           {
             generation: (previous?.generation ?? 0) + 1,
             scopes: answer.scope ?? client.scopes ?? '',
+            account: answer.account ?? null,
             accessExpiresAt: expiryOf(answer, at),
             connectedAt: at,
             connectedBy: principal.id,

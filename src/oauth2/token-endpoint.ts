@@ -16,6 +16,23 @@ export interface TokenAnswer {
   /** Seconds the access token lives, when the server said. */
   expiresIn: number | undefined;
   scope: string | undefined;
+  /** Whom an OpenID server's ID token names (e-mail, user name or subject): display only, never trusted for access. */
+  account: string | undefined;
+}
+
+/** The account an ID token's claims name. Its signature is not checked: it is shown, never used to decide. */
+function accountOf(idToken: unknown): string | undefined {
+  if (typeof idToken !== 'string') return undefined;
+  try {
+    const claims = JSON.parse(Buffer.from(idToken.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<
+      string,
+      unknown
+    >;
+    const named = [claims.email, claims.preferred_username, claims.sub].find((v) => typeof v === 'string' && v !== '');
+    return typeof named === 'string' ? named.slice(0, 200) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The server answered with an OAuth2 error (RFC 6749 §5.2). */
@@ -93,5 +110,6 @@ export async function requestToken(
     refreshToken: typeof json.refresh_token === 'string' && json.refresh_token !== '' ? json.refresh_token : undefined,
     expiresIn: Number.isFinite(expiresIn) && expiresIn > 0 ? expiresIn : undefined,
     scope: typeof json.scope === 'string' ? json.scope : undefined,
+    account: accountOf(json.id_token),
   };
 }

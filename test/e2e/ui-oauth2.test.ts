@@ -53,7 +53,7 @@ describe.skipIf(!chromiumPath)('OAuth2 Connect in the browser (Chromium)', () =>
     await Promise.all([page.waitForURL(/\/interaction\//), page.click('button[type=submit]')]);
     await Promise.all([page.waitForURL(`${b.base}/secrets/${secret.id}`), page.click('button[type=submit]')]);
     expect(await page.textContent('.flash')).toContain('Connected');
-    expect(await page.textContent('.connection')).toContain('Connected since');
+    expect(await page.textContent('.connection')).toContain('Connected as alice since');
     expect(await page.textContent('.connection')).toContain('email');
     pages.push(await page.content());
 
@@ -91,7 +91,7 @@ describe.skipIf(!chromiumPath)('OAuth2 Connect in the browser (Chromium)', () =>
     await page.fill('input[name=password]', 'any password');
     await Promise.all([page.waitForURL(/\/interaction\//), page.click('button[type=submit]')]);
     await Promise.all([page.waitForURL(/\/secrets\/[0-9a-f-]{36}$/), page.click('button[type=submit]')]);
-    expect(await page.textContent('.connection')).toContain('Connected since');
+    expect(await page.textContent('.connection')).toContain('Connected as alice since');
     const { value } = await b.h.tresor.use(GenericOAuth2, b.h.admin, 'ui-crm');
     tokens.push(value.accessToken!);
     expect(await server.accepts(value.accessToken!)).toBe(true);

@@ -65,7 +65,7 @@ describe.each(databaseKinds)('OAuth2 credentials on %s', (kind) => {
     expect(await connect(t.tresor, server, owner, 'crm')).toMatchObject({ name: 'crm' });
     expect(server.granted.authorization_code).toBe(1);
     const status = await t.tresor.oauth2.status(owner, 'crm');
-    expect(status).toMatchObject({ status: 'connected', scopes: expect.stringContaining('email') });
+    expect(status).toMatchObject({ status: 'connected', scopes: expect.stringContaining('email'), account: 'alice' });
     expect(JSON.stringify(status)).not.toMatch(/token/i);
 
     const refreshes = server.granted.refresh_token ?? 0;
@@ -141,6 +141,7 @@ describe.each(databaseKinds)('OAuth2 credentials on %s', (kind) => {
     }
 
     await connect(t.tresor, server, owner, 'crm-revoked', 'bob');
+    expect((await t.tresor.oauth2.status(owner, 'crm-revoked')).account).toBe('bob');
     expect((await t.tresor.tests.testStored(owner, 'crm-revoked')).report.ok).toBe(true);
     const again = (await t.tresor.use(GenericOAuth2, owner, 'crm-revoked')).value;
     seenTokens.push(again.accessToken!);

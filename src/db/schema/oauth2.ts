@@ -25,6 +25,8 @@ export const oauth2Connections = pgTable('oauth2_connections', {
   /** Hash of where the tokens are valid (client id, token and authorization URLs): other values, no connection. */
   fingerprint: text('fingerprint').notNull(),
   scopes: text('scopes').notNull().default(''),
+  /** Whom the grant is for, as the ID token names them (e-mail, user name or subject), when the server sent one. */
+  account: text('account'),
   accessExpiresAt: timestamptz('access_expires_at'),
   connectedAt: timestamptz('connected_at').notNull().defaultNow(),
   connectedBy: uuid('connected_by'),

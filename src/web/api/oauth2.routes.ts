@@ -14,6 +14,7 @@ const connectionSchema = z.object({
   status: z.enum(['connected', 'needs-reconnect', 'not-connected']),
   grant: z.enum(['authorization_code', 'client_credentials']),
   scopes: z.string(),
+  account: z.string().nullable(),
   accessExpiresAt: z.iso.datetime().nullable(),
   connectedAt: z.iso.datetime().nullable(),
   refreshedAt: z.iso.datetime().nullable(),
@@ -39,6 +40,7 @@ export const oauth2Routes: FastifyPluginAsyncZod = async (app) => {
       const c = await oauth2.status(principal, request.params.id, fields);
       return {
         ...c,
+        account: c.account ?? null,
         accessExpiresAt: c.accessExpiresAt?.toISOString() ?? null,
         connectedAt: c.connectedAt?.toISOString() ?? null,
         refreshedAt: c.refreshedAt?.toISOString() ?? null,
