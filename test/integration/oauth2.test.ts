@@ -7,15 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GenericOAuth2 } from '../../credential-types/oauth2.ts';
 import type { Principal } from '../../src/identity/principal.ts';
-import { createLogger } from '../../src/logger.ts';
-import { createTresor, type Tresor } from '../../src/tresor.ts';
-import {
-  createPostgresDatabase,
-  databaseKinds,
-  type TestTresor,
-  testConfig,
-  testTresor,
-} from '../support/databases.ts';
+import { databaseKinds, type TestTresor, type TwoNodes, testTresor, twoNodes } from '../support/databases.ts';
 import {
   connectThrough,
   type OAuth2TestServer,
@@ -241,34 +233,22 @@ describe.each(databaseKinds)('OAuth2 credentials on %s', (kind) => {
 
 describe.runIf(databaseKinds.includes('postgres'))('OAuth2 refresh with two nodes on one PostgreSQL', () => {
   let server: OAuth2TestServer;
-  let nodes: Tresor[] = [];
-  let drop: () => Promise<void> = async () => {};
+  let two: TwoNodes;
   let skew = 0;
 
   beforeAll(async () => {
     server = await startOAuth2Server({ redirectUris: [redirectUri], accessTokenSeconds: 120 });
-    const database = await createPostgresDatabase();
-    drop = database.drop;
     // The default margin (60 s) and tokens of 120 s: fresh after a refresh, stale once the clock moves 90 s.
-    const config = testConfig({ DATABASE_URL: database.url, TRESOR_OUTBOUND_CA_FILE: server.caFile });
-    const logger = createLogger('silent');
-    const clock = () => new Date(Date.now() + skew);
-    nodes = [await createTresor(config, { logger, clock }), await createTresor(config, { logger, clock })];
+    two = await twoNodes({ TRESOR_OUTBOUND_CA_FILE: server.caFile }, { clock: () => new Date(Date.now() + skew) });
   });
   afterAll(async () => {
-    for (const node of nodes) await node.close();
-    await drop();
+    await two?.close();
     await server?.close();
   });
 
   it('refreshes once when both nodes find the token about to expire at the same time', async () => {
-    const [a, b] = nodes as [Tresor, Tresor];
-    const admin = {
-      kind: 'user' as const,
-      id: (
-        await a.bootstrap.createAdministrator({ email: 'o2@example.test', password: 'correct horse battery staple' })
-      ).id,
-    };
+    const [a, b] = two.nodes;
+    const { admin } = two;
     await a.secrets.create(admin, { type: 'oauth2', name: 'shared-crm', fields: fields(server) });
     await connect(a, server, admin, 'shared-crm');
     const connected = (await a.use(GenericOAuth2, admin, 'shared-crm')).value.accessToken;

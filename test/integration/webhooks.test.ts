@@ -8,16 +8,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Password } from '../../credential-types/password.ts';
-import { createLogger } from '../../src/logger.ts';
-import { createTresor, type Tresor } from '../../src/tresor.ts';
 import { webhookStore } from '../../src/webhooks/webhook.store.ts';
-import {
-  createPostgresDatabase,
-  databaseKinds,
-  type TestTresor,
-  testConfig,
-  testTresor,
-} from '../support/databases.ts';
+import { databaseKinds, type TestTresor, type TwoNodes, testTresor, twoNodes } from '../support/databases.ts';
 import { createUser } from '../support/principals.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.ts';
 
@@ -324,31 +316,20 @@ describe.each(databaseKinds)('webhooks on %s', (kind) => {
 
 describe.runIf(databaseKinds.includes('postgres'))('webhooks with two nodes on one PostgreSQL', () => {
   let receiver: WebhookReceiver;
-  let nodes: Tresor[] = [];
-  let drop: () => Promise<void> = async () => {};
+  let two: TwoNodes;
 
   beforeAll(async () => {
     receiver = await startWebhookReceiver();
-    const database = await createPostgresDatabase();
-    drop = database.drop;
-    const config = testConfig({ DATABASE_URL: database.url, TRESOR_OUTBOUND_CA_FILE: receiver.caFile });
-    const logger = createLogger('silent');
-    nodes = [await createTresor(config, { logger }), await createTresor(config, { logger })];
+    two = await twoNodes({ TRESOR_OUTBOUND_CA_FILE: receiver.caFile });
   });
   afterAll(async () => {
-    for (const node of nodes) await node.close();
-    await drop();
+    await two?.close();
     await receiver?.close();
   });
 
   it('sends each delivery once while both nodes dispatch at the same time', async () => {
-    const [a, b] = nodes as [Tresor, Tresor];
-    const admin = {
-      kind: 'user' as const,
-      id: (
-        await a.bootstrap.createAdministrator({ email: 'two@example.test', password: 'correct horse battery staple' })
-      ).id,
-    };
+    const [a, b] = two.nodes;
+    const { admin } = two;
     const { signingSecret } = await a.webhooks.create(admin, {
       url: `${receiver.base}/two`,
       events: ['secret.created'],

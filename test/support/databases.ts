@@ -9,7 +9,7 @@ import { parseConfig, type TresorConfig } from '../../src/config.ts';
 import { type DatabaseHandle, openDatabase } from '../../src/db/client.ts';
 import type { Principal } from '../../src/identity/principal.ts';
 import { createLogger } from '../../src/logger.ts';
-import { createTresor, type Tresor } from '../../src/tresor.ts';
+import { createTresor, type Tresor, type TresorOverrides } from '../../src/tresor.ts';
 
 export type DatabaseKind = 'pglite' | 'postgres';
 
@@ -110,6 +110,35 @@ export async function testTresor(kind: DatabaseKind, env: Record<string, string>
     admin: await createAdmin(tresor),
     async close() {
       await tresor.close();
+      await database.drop();
+    },
+  };
+}
+
+export interface TwoNodes {
+  nodes: [Tresor, Tresor];
+  /** An administrator, created through the first node. */
+  admin: Principal;
+  close(): Promise<void>;
+}
+
+/** Two Tresors on one fresh PostgreSQL database, as two servers of a deployment (TEST_DATABASE_URL must be set). */
+export async function twoNodes(
+  env: Record<string, string> = {},
+  overrides: Omit<TresorOverrides, 'database' | 'logger'> = {},
+): Promise<TwoNodes> {
+  const database = await createPostgresDatabase();
+  const config = testConfig({ DATABASE_URL: database.url, ...env });
+  const logger = createLogger('silent');
+  const nodes: [Tresor, Tresor] = [
+    await createTresor(config, { logger, ...overrides }),
+    await createTresor(config, { logger, ...overrides }),
+  ];
+  return {
+    nodes,
+    admin: await createAdmin(nodes[0]),
+    async close() {
+      for (const node of nodes) await node.close();
       await database.drop();
     },
   };
