@@ -9,6 +9,8 @@ import { Credential, Field, OAuth2 } from 'tresor';
     de: 'Ein Google-Cloud-OAuth-Client, mit einem Google-Konto verbunden.',
   },
   logo: 'google.svg',
+  // Modules' context.http() sends the access token to Google's APIs, nowhere else.
+  allowedDomains: ['*.googleapis.com'],
 })
 export class GoogleOAuth2 extends OAuth2 {
   @Field({

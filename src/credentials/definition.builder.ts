@@ -233,6 +233,8 @@ function checkConditions(className: string, fields: readonly FieldDefinition[]):
   for (const field of fields) visit(field.key, []);
 }
 
+import { hasOAuth2Fields } from './oauth2-shape.ts';
+
 const hostPattern = /^(\*\.)?([a-z0-9-]+\.)*[a-z0-9-]+$/i;
 const authKinds = new Set(['bearer', 'basic', 'header', 'query']);
 
@@ -246,7 +248,11 @@ function checkAuthenticate(className: string, type: CredentialOptions, fields: r
   };
   const auth = type.authenticate;
   if (!auth) {
-    if (type.allowedDomains) fail('allowedDomains applies only with authenticate');
+    if (!type.allowedDomains) return;
+    // An OAuth2 type's access token is applied without a declaration: allowedDomains alone says where.
+    if (!hasOAuth2Fields(fields.map((f) => f.key)))
+      fail('allowedDomains applies only with authenticate (or to an OAuth2 type)');
+    checkDomains(type.allowedDomains, fields, fail);
     return;
   }
   if (!authKinds.has(auth.kind))
@@ -258,7 +264,15 @@ function checkAuthenticate(className: string, type: CredentialOptions, fields: r
     fail(`authenticate.name "${auth.name}" is not a header or parameter name`);
   if (!type.allowedDomains || type.allowedDomains.length === 0)
     fail('authenticate needs allowedDomains: where the credential may be sent');
-  for (const domain of type.allowedDomains!) {
+  checkDomains(type.allowedDomains!, fields, fail);
+}
+
+function checkDomains(
+  domains: NonNullable<CredentialOptions['allowedDomains']>,
+  fields: readonly FieldDefinition[],
+  fail: (problem: string, field?: string) => never,
+): void {
+  for (const domain of domains) {
     if (typeof domain === 'string') {
       if (!hostPattern.test(domain)) fail(`allowedDomains entry "${domain}" is not a host name or *.pattern`);
       continue;

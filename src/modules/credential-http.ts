@@ -5,6 +5,7 @@
  * request goes through the egress policy to a vetted address (outbound-https.ts).
  */
 import type { Authenticate, CredentialDefinition, Payload, PublicFields } from '../credentials/index.ts';
+import { hasOAuth2Fields } from '../credentials/oauth2-shape.ts';
 import { DestinationRefusedError, ValidationError, WrongTypeError } from '../errors.ts';
 import type { Principal } from '../identity/principal.ts';
 import type { EgressPolicy } from '../net/egress-policy.ts';
@@ -77,18 +78,24 @@ export function credentialHttpFactory(deps: {
     name: string,
     options: CredentialHttpOptions = {},
   ): Promise<CredentialHttp> {
-    if (options.type !== undefined) {
-      const { metadata, type } = await deps.usage.checkUsable(principal, name);
-      if (type.id !== options.type) throw new WrongTypeError(metadata.name, type.definition.name, options.type);
-    }
-    const opened = await deps.usage.useAny(principal, name, options.module ? { module: options.module } : {});
-    const { definition } = opened.type;
-    const auth = definition.authenticate;
+    // The type decides before anything is opened: a secret it cannot apply is never used (nor its use audited).
+    const { metadata, type } = await deps.usage.checkUsable(principal, name);
+    if (options.type !== undefined && type.id !== options.type)
+      throw new WrongTypeError(metadata.name, type.definition.name, options.type);
+    const { definition } = type;
+    // An OAuth2 secret is applied as its fresh access token (use() refreshes it when due).
+    const oauth2 = hasOAuth2Fields(definition.fields.map((f) => f.key));
+    const auth: Authenticate | undefined =
+      definition.authenticate ??
+      (oauth2 && definition.allowedDomains ? { kind: 'bearer', field: 'accessToken' } : undefined);
     if (!auth)
       throw ValidationError.field(
         'secret',
-        `${definition.name} declares no authenticate: context.http() cannot apply secret "${opened.metadata.name}"`,
+        oauth2
+          ? `${definition.name} declares no allowedDomains: context.http() cannot send secret "${metadata.name}"`
+          : `${definition.name} declares no authenticate: context.http() cannot apply secret "${metadata.name}"`,
       );
+    const opened = await deps.usage.useAny(principal, name, options.module ? { module: options.module } : {});
     const payload = opened.payload;
     return {
       secret: opened.metadata.name,

@@ -23,6 +23,7 @@ import type { AccessGate, SecretGrant } from '../access/access.gate.ts';
 import type { AuditService } from '../audit/audit.service.ts';
 import type { CredentialRegistry, CredentialType, Payload, TestCheck } from '../credentials/index.ts';
 import { failed, passed } from '../credentials/index.ts';
+import { hasOAuth2Fields } from '../credentials/oauth2-shape.ts';
 import type { KeyService } from '../crypto/key.service.ts';
 import { openRecord, sealRecord } from '../crypto/sealed-record.ts';
 import type { Database, Executor } from '../db/client.ts';
@@ -77,8 +78,7 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest();
 
 /** Whether a type is an OAuth2 type: it has the base type's fields. */
 export function isOAuth2Type(type: CredentialType): boolean {
-  const keys = new Set(type.definition.fields.map((f) => f.key));
-  return ['grant', 'clientId', 'clientSecret', 'tokenUrl', 'authorizationUrl'].every((k) => keys.has(k));
+  return hasOAuth2Fields(type.definition.fields.map((f) => f.key));
 }
 
 function clientOf(payload: Payload): ClientFields {

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GenericOAuth2 } from '../../credential-types/oauth2.ts';
 import type { Principal } from '../../src/identity/principal.ts';
+import { Credential, OAuth2 } from '../../src/index.ts';
 import { databaseKinds, type TestTresor, type TwoNodes, testTresor, twoNodes } from '../support/databases.ts';
 import {
   connectThrough,
@@ -22,6 +23,16 @@ const redirectUri = testRedirectUri;
 const session = 'session-cookie-of-the-browser';
 const connect = connectThrough;
 const fields = oauth2Fields;
+
+/** An OAuth2 type whose token modules may send to the test server itself (its userinfo endpoint). */
+@Credential({
+  id: 'test-oauth2-api',
+  name: 'Test API (OAuth2)',
+  description: 'The test server as the API.',
+  logo: 'oauth2.svg',
+  allowedDomains: ['127.0.0.1'],
+})
+class TestApiOAuth2 extends OAuth2 {}
 
 describe.each(databaseKinds)('OAuth2 credentials on %s', (kind) => {
   let t: TestTresor;
@@ -219,6 +230,22 @@ describe.each(databaseKinds)('OAuth2 credentials on %s', (kind) => {
     seenTokens.push(used.accessToken!);
     expect(await server.accepts(used.accessToken!)).toBe(true);
     expect((await t.tresor.oauth2.status(reader, 'crm-shared')).status).toBe('connected');
+  });
+
+  it('applies the fresh access token to a module’s requests (context.http), only where the type allows', async () => {
+    if (!t.tresor.registry.find('test-oauth2-api')) t.tresor.registry.register(TestApiOAuth2);
+    await t.tresor.secrets.create(owner, { type: 'test-oauth2-api', name: 'crm-http', fields: fields(server) });
+    await connect(t.tresor, server, owner, 'crm-http');
+    const http = await t.tresor.moduleContext.http(owner, 'crm-http', { module: 'crm-sync', ca: server.ca });
+    const me = await http.request(`${server.issuer}/me`);
+    expect([me.status, JSON.parse(me.text).sub]).toEqual([200, 'alice']);
+    expect(JSON.stringify(http)).not.toContain(server.clientSecret);
+    await expect(http.request('https://localhost/elsewhere')).rejects.toMatchObject({ code: 'DESTINATION_REFUSED' });
+    // The generic type declares no destinations: its token is not sent anywhere by Tresor.
+    await expect(t.tresor.moduleContext.http(owner, 'crm', { ca: server.ca })).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+      message: expect.stringContaining('allowedDomains'),
+    });
   });
 
   it('forgets the connection when the client or its server changes', async () => {
