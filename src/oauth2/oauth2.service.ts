@@ -1,11 +1,9 @@
 /**
  * OAuth2 connections (issue "OAuth2 credentials"): connect once, tokens kept fresh, never shown.
  *
- * - **Connect** (`begin`, `complete`): whoever may change the secret starts the authorization-
- *   code flow with PKCE (S256); the `state` is random, stored as its hash, bound to the user
- *   and the session that asked, good for ten minutes and one callback. The callback exchanges
- *   the code at the token URL (with the verifier and the same redirect URI) and stores what
- *   the server granted, sealed, beside the secret (oauth2_connections), audited.
+ * - **Connect** (`begin`, `complete`: connect-flow.ts): a person who may change the secret
+ *   grants it at the authorization server; what the code is exchanged for is stored here,
+ *   sealed, beside the secret (oauth2_connections), audited.
  * - **Fresh tokens** (`fresh`, called by use()): an access token about to expire
  *   (TRESOR_OAUTH2_REFRESH_MARGIN_SECONDS) is refreshed first, once across every node: on
  *   PostgreSQL under the connection row's lock, held through the request; a node that waited
@@ -18,20 +16,26 @@
  *   does not: an access token still valid is used, else the use fails as upstream.
  * Nothing of a token reaches a response, a page, a log line or an audit row.
  */
-import { createHash, randomBytes } from 'node:crypto';
 import type { AccessGate, SecretGrant } from '../access/access.gate.ts';
 import type { AuditService } from '../audit/audit.service.ts';
 import type { CredentialRegistry, CredentialType, Payload, TestCheck } from '../credentials/index.ts';
 import { failed, passed } from '../credentials/index.ts';
-import { hasOAuth2Fields } from '../credentials/oauth2-shape.ts';
 import type { KeyService } from '../crypto/key.service.ts';
 import { openRecord, sealRecord } from '../crypto/sealed-record.ts';
 import type { Database, Executor } from '../db/client.ts';
 import { ReconnectRequiredError, ValidationError } from '../errors.ts';
 import { type Principal, systemPrincipal } from '../identity/principal.ts';
 import type { EgressPolicy } from '../net/egress-policy.ts';
+import { connectFlowFactory } from './connect-flow.ts';
 import type { OAuth2Grant } from './oauth2.credential.ts';
 import { type ConnectionRow, oauth2Store } from './oauth2.store.ts';
+import {
+  type ClientFields,
+  clientCredentialsParameters,
+  clientOf,
+  fingerprintOf,
+  isOAuth2Type,
+} from './oauth2-client.ts';
 import { requestToken, type TokenAnswer, TokenRefusedError } from './token-endpoint.ts';
 
 export type ConnectionStatus = 'connected' | 'needs-reconnect' | 'not-connected';
@@ -60,48 +64,7 @@ interface Tokens {
   refreshToken: string | undefined;
 }
 
-/** The OAuth2 fields of a payload (the base type's: oauth2.credential.ts). */
-interface ClientFields {
-  grant: OAuth2Grant;
-  clientId: string;
-  clientSecret: string | undefined;
-  authorizationUrl: string | undefined;
-  tokenUrl: string;
-  scopes: string | undefined;
-  audience: string | undefined;
-  extraParameters: string | undefined;
-}
-
 const purpose = 'tresor/oauth2-connection';
-const stateLifetimeMs = 10 * 60_000;
-const sha256 = (text: string) => createHash('sha256').update(text).digest();
-
-/** Whether a type is an OAuth2 type: it has the base type's fields. */
-export function isOAuth2Type(type: CredentialType): boolean {
-  return hasOAuth2Fields(type.definition.fields.map((f) => f.key));
-}
-
-function clientOf(payload: Payload): ClientFields {
-  const text = (key: string) =>
-    typeof payload[key] === 'string' && payload[key] !== '' ? String(payload[key]) : undefined;
-  return {
-    grant: payload.grant === 'client_credentials' ? 'client_credentials' : 'authorization_code',
-    clientId: text('clientId') ?? '',
-    clientSecret: text('clientSecret'),
-    authorizationUrl: text('authorizationUrl'),
-    tokenUrl: text('tokenUrl') ?? '',
-    scopes: text('scopes'),
-    audience: text('audience'),
-    extraParameters: text('extraParameters'),
-  };
-}
-
-/** Where tokens are valid: a connection made for other values is no connection (a new client, another server). */
-function fingerprintOf(client: ClientFields): string {
-  return createHash('sha256')
-    .update(JSON.stringify([client.grant, client.clientId, client.tokenUrl, client.authorizationUrl ?? '']))
-    .digest('hex');
-}
 
 export interface OAuth2Settings {
   /** An access token this close to its expiry is refreshed before it is handed out. */
@@ -300,6 +263,50 @@ export function oauth2ServiceFactory({
     return result;
   }
 
+  /** Stores a grant a person just connected (the previous connection replaced whole), audited. */
+  async function connected(
+    principal: Principal & { kind: 'user' },
+    secret: { id: string; name: string },
+    client: ClientFields,
+    answer: TokenAnswer,
+  ): Promise<void> {
+    await db.transaction(async (tx) => {
+      const previous = await oauth2Store.connection(tx, secret.id, { lock: true });
+      // A new grant replaces the old one whole: nothing of the previous connection is kept.
+      const at = now();
+      const saved = await store(
+        tx,
+        secret.id,
+        client,
+        { accessToken: answer.accessToken, tokenType: answer.tokenType, refreshToken: answer.refreshToken },
+        {
+          generation: (previous?.generation ?? 0) + 1,
+          scopes: answer.scope ?? client.scopes ?? '',
+          account: answer.account ?? null,
+          accessExpiresAt: expiryOf(answer, at),
+          connectedAt: at,
+          connectedBy: principal.id,
+          refreshedAt: null,
+        },
+      );
+      await record(tx, principal, {
+        action: 'secret.oauth2_connected',
+        target: secret,
+        details: { grant: client.grant, scopes: saved.scopes.split(' ').filter(Boolean).length },
+      });
+    });
+  }
+
+  const connectFlow = connectFlowFactory({
+    db,
+    gate,
+    environment,
+    publicUrl: settings.publicUrl,
+    now,
+    typeOf: oauth2TypeOf,
+    connected,
+  });
+
   return {
     /**
      * A valid access token for a secret being used (the caller holds a use grant and has
@@ -366,131 +373,7 @@ export function oauth2ServiceFactory({
     /** Statuses of a page of secrets (the store marks those that need a reconnect). */
     statuses: (secretIds: readonly string[]) => oauth2Store.statuses(db, secretIds),
 
-    /**
-     * Starts the Connect flow for a secret the principal may change: the authorization URL to
-     * send the browser to. `session` identifies the browser session (the callback must come
-     * back in it); `redirectUri` is Tresor's own callback, at TRESOR_PUBLIC_URL when set.
-     */
-    async begin(
-      principal: Principal,
-      ref: string,
-      { session, redirectUri }: { session: string; redirectUri: string },
-    ): Promise<{ authorizationUrl: string }> {
-      if (principal.kind !== 'user') throw ValidationError.field('principal', 'Only a person connects a secret');
-      const grant = await gate.check(principal, ref, 'update');
-      oauth2TypeOf(grant);
-      const callback = new URL(redirectUri);
-      if (!callback.pathname.endsWith('/oauth2/callback') || callback.search !== '' || callback.hash !== '')
-        throw ValidationError.field('redirectUri', 'The redirect URI is Tresor’s own /oauth2/callback');
-      if (settings.publicUrl && callback.origin !== new URL(settings.publicUrl).origin)
-        throw ValidationError.field('redirectUri', `The redirect URI must be on ${new URL(settings.publicUrl).origin}`);
-      const client = clientOf(await gate.open(db, grant));
-      if (client.grant !== 'authorization_code' || !client.authorizationUrl)
-        throw ValidationError.field('grant', `Secret "${grant.row.name}" gets its tokens itself (client credentials)`);
-      const state = randomBytes(32).toString('base64url');
-      const verifier = randomBytes(48).toString('base64url');
-      const at = now();
-      await oauth2Store.pruneStates(db, at);
-      await oauth2Store.insertState(db, {
-        stateHash: sha256(state),
-        secretId: grant.row.id,
-        userId: principal.id,
-        sessionHash: sha256(session),
-        verifier,
-        redirectUri: callback.toString(),
-        expiresAt: new Date(at.getTime() + stateLifetimeMs),
-      });
-      const url = new URL(client.authorizationUrl);
-      for (const [name, value] of new URLSearchParams(client.extraParameters ?? '')) url.searchParams.set(name, value);
-      url.searchParams.set('response_type', 'code');
-      url.searchParams.set('client_id', client.clientId);
-      url.searchParams.set('redirect_uri', callback.toString());
-      url.searchParams.set('state', state);
-      url.searchParams.set('code_challenge', createHash('sha256').update(verifier).digest('base64url'));
-      url.searchParams.set('code_challenge_method', 'S256');
-      if (client.scopes) url.searchParams.set('scope', client.scopes);
-      if (client.audience) url.searchParams.set('audience', client.audience);
-      return { authorizationUrl: url.toString() };
-    },
-
-    /**
-     * The callback: the state must be one this session started (unknown, used, expired or
-     * another session's: refused, and nothing changes); the code is exchanged and the grant
-     * stored as the secret's connection. Answers the secret, for the page to go back to.
-     */
-    async complete(
-      principal: Principal,
-      callback: { state: string; code: string; error: string; session: string },
-    ): Promise<{ secretId: string; name: string }> {
-      if (principal.kind !== 'user') throw ValidationError.field('state', 'Only a person connects a secret');
-      if (!callback.state)
-        throw ValidationError.field('state', 'The callback carries no state: start again with Connect');
-      const taken = await oauth2Store.takeState(db, sha256(callback.state));
-      const at = now();
-      if (
-        !taken ||
-        taken.expiresAt <= at ||
-        taken.userId !== principal.id ||
-        !taken.sessionHash.equals(sha256(callback.session))
-      )
-        throw ValidationError.field(
-          'state',
-          'This authorization was not started here, or has expired: start again with Connect',
-        );
-      if (callback.error)
-        throw ValidationError.field(
-          'code',
-          `The authorization server did not grant access (${callback.error.slice(0, 100)})`,
-        );
-      if (!callback.code) throw ValidationError.field('code', 'The callback carries no code');
-      const grant = await gate.check(principal, taken.secretId, 'update');
-      oauth2TypeOf(grant);
-      const client = clientOf(await gate.open(db, grant));
-      const answer = await requestToken(
-        client,
-        {
-          grant_type: 'authorization_code',
-          code: callback.code,
-          redirect_uri: taken.redirectUri,
-          code_verifier: taken.verifier,
-        },
-        environment,
-      ).catch((error: unknown) => {
-        if (error instanceof TokenRefusedError)
-          throw ValidationError.field(
-            'code',
-            `The authorization server refused the code (${error.oauthError}): connect again`,
-          );
-        throw error;
-      });
-      const secret = { id: grant.row.id, name: grant.row.name };
-      await db.transaction(async (tx) => {
-        const previous = await oauth2Store.connection(tx, secret.id, { lock: true });
-        // A new grant replaces the old one whole: nothing of the previous connection is kept.
-        const at = now();
-        const saved = await store(
-          tx,
-          secret.id,
-          client,
-          { accessToken: answer.accessToken, tokenType: answer.tokenType, refreshToken: answer.refreshToken },
-          {
-            generation: (previous?.generation ?? 0) + 1,
-            scopes: answer.scope ?? client.scopes ?? '',
-            account: answer.account ?? null,
-            accessExpiresAt: expiryOf(answer, at),
-            connectedAt: at,
-            connectedBy: principal.id,
-            refreshedAt: null,
-          },
-        );
-        await record(tx, principal, {
-          action: 'secret.oauth2_connected',
-          target: secret,
-          details: { grant: client.grant, scopes: saved.scopes.split(' ').filter(Boolean).length },
-        });
-      });
-      return { secretId: secret.id, name: secret.name };
-    },
+    ...connectFlow,
 
     /** Forgets the secret's connection (its tokens are gone; the server's grant is not revoked). */
     async disconnect(principal: Principal, ref: string): Promise<void> {
@@ -508,12 +391,6 @@ export function oauth2ServiceFactory({
   };
 }
 
-function clientCredentialsParameters(client: ClientFields): Record<string, string> {
-  return {
-    grant_type: 'client_credentials',
-    ...(client.scopes ? { scope: client.scopes } : {}),
-    ...(client.audience ? { audience: client.audience } : {}),
-  };
-}
-
 export type OAuth2Service = ReturnType<typeof oauth2ServiceFactory>;
+
+export { isOAuth2Type };
