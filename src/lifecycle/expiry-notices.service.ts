@@ -27,7 +27,7 @@ import { systemPrincipal } from '../identity/principal.ts';
 import type { Logger } from '../logger.ts';
 import type { MailModule } from '../modules/mail/mail.module.ts';
 import { expiryMail } from './expiry-mail.ts';
-import { type DueSecret, noticeStore } from './notice.store.ts';
+import { type DueSecret, noticeAddresses, noticeStore } from './notice.store.ts';
 
 const day = 86_400_000;
 /** A secret that expired longer ago than this before any notice is not mailed about (an old store upgraded). */
@@ -120,7 +120,7 @@ export function expiryNoticeServiceFactory({
     let nobody = 0;
     for (const { secret, daysBefore } of claimed) {
       const key = { secretId: secret.id, expiresAt: secret.expiresAt, daysBefore };
-      const to = [...new Set([...(secret.ownerEmail ? [secret.ownerEmail] : []), ...(extra.get(secret.id) ?? [])])];
+      const to = noticeAddresses(secret.ownerEmail, extra.get(secret.id));
       try {
         if (to.length > 0) {
           const { subject, text } = expiryMail(

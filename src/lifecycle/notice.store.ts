@@ -14,6 +14,11 @@ export interface DueSecret {
 /** Any two nodes (and the embedded server) agree on this key for "the expiry-notice run". */
 const runLockKey = 0x7e5_0001;
 
+/** Whom a notice about a secret goes to: its owner (when enabled) and its notice recipients, each once. */
+export function noticeAddresses(ownerEmail: string | null, recipients: readonly string[] = []): string[] {
+  return [...new Set([...(ownerEmail ? [ownerEmail] : []), ...recipients])];
+}
+
 export const noticeStore = {
   /** Whether this transaction holds the run's lock (never waits: another node is running). */
   async tryRunLock(tx: Executor): Promise<boolean> {

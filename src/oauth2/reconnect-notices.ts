@@ -10,7 +10,7 @@ import type { AuditService } from '../audit/audit.service.ts';
 import type { CredentialRegistry } from '../credentials/index.ts';
 import type { Database } from '../db/client.ts';
 import { systemPrincipal } from '../identity/principal.ts';
-import { noticeStore } from '../lifecycle/notice.store.ts';
+import { noticeAddresses, noticeStore } from '../lifecycle/notice.store.ts';
 import type { Logger } from '../logger.ts';
 import type { MailModule } from '../modules/mail/mail.module.ts';
 import { oauth2Store } from './oauth2.store.ts';
@@ -73,9 +73,7 @@ export function reconnectNoticeServiceFactory({
       let sent = 0;
       let failed = 0;
       for (const notice of claimed) {
-        const to = [
-          ...new Set([...(notice.ownerEmail ? [notice.ownerEmail] : []), ...(extra.get(notice.secretId) ?? [])]),
-        ];
+        const to = noticeAddresses(notice.ownerEmail, extra.get(notice.secretId));
         try {
           if (to.length > 0)
             await mail.send({
