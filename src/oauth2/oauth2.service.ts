@@ -173,8 +173,15 @@ export function oauth2ServiceFactory({
     client: ClientFields,
     seen: number | undefined,
   ): Promise<FreshToken> {
-    const attempt = async (tx: Executor): Promise<FreshToken> => {
-      const row = await oauth2Store.connection(tx, secret.id, { lock: driver === 'postgres' });
+    // `read` sees the connection (locked on PostgreSQL), `write` stores what changed: on PostgreSQL both
+    // are the one transaction that holds the row's lock through the request; on PGlite (one process,
+    // one connection) no transaction may span a request — it would stall every other query — so the
+    // request runs outside and only the write is a transaction (this process's refreshes are one per secret).
+    const attempt = async (
+      read: Executor,
+      write: <T>(fn: (tx: Executor) => Promise<T>) => Promise<T>,
+    ): Promise<FreshToken> => {
+      const row = await oauth2Store.connection(read, secret.id, { lock: driver === 'postgres' });
       // Another refresher held the lock before us: its tokens are as fresh as tokens get.
       const fingerprint = fingerprintOf(client);
       if (
@@ -204,11 +211,13 @@ export function oauth2ServiceFactory({
               );
       } catch (error) {
         if (error instanceof TokenRefusedError && error.oauthError === 'invalid_grant' && row) {
-          await oauth2Store.markNeedsReconnect(tx, secret.id);
-          await record(tx, systemPrincipal, {
-            action: 'secret.oauth2_reconnect_needed',
-            target: secret,
-            details: { error: error.oauthError },
+          await write(async (tx) => {
+            await oauth2Store.markNeedsReconnect(tx, secret.id);
+            await record(tx, systemPrincipal, {
+              action: 'secret.oauth2_reconnect_needed',
+              target: secret,
+              details: { error: error.oauthError },
+            });
           });
           throw new ReconnectRequiredError(secret.name, 'lost its grant (the server refused its refresh token)');
         }
@@ -219,38 +228,42 @@ export function oauth2ServiceFactory({
       }
       const at = now();
       const kept = row && row.fingerprint === fingerprint ? row : undefined;
-      const saved = await store(
-        tx,
-        secret.id,
-        client,
-        // A server that does not rotate refresh tokens answers none on refresh: the one held stays valid.
-        {
-          accessToken: answer.accessToken,
-          tokenType: answer.tokenType,
-          refreshToken: answer.refreshToken ?? held?.refreshToken,
-        },
-        {
-          generation: (row?.generation ?? 0) + 1,
-          scopes: answer.scope ?? kept?.scopes ?? client.scopes ?? '',
-          account: answer.account ?? kept?.account ?? null,
-          accessExpiresAt: expiryOf(answer, at),
-          connectedAt: kept?.connectedAt ?? at,
-          connectedBy: kept?.connectedBy ?? null,
-          refreshedAt: at,
-        },
-      );
-      await record(tx, systemPrincipal, {
-        action: 'secret.oauth2_refreshed',
-        target: secret,
-        details: { grant: client.grant, generation: saved.generation, rotated: answer.refreshToken !== undefined },
+      const saved = await write(async (tx) => {
+        const stored = await store(
+          tx,
+          secret.id,
+          client,
+          // A server that does not rotate refresh tokens answers none on refresh: the one held stays valid.
+          {
+            accessToken: answer.accessToken,
+            tokenType: answer.tokenType,
+            refreshToken: answer.refreshToken ?? held?.refreshToken,
+          },
+          {
+            generation: (row?.generation ?? 0) + 1,
+            scopes: answer.scope ?? kept?.scopes ?? client.scopes ?? '',
+            account: answer.account ?? kept?.account ?? null,
+            accessExpiresAt: expiryOf(answer, at),
+            connectedAt: kept?.connectedAt ?? at,
+            connectedBy: kept?.connectedBy ?? null,
+            refreshedAt: at,
+          },
+        );
+        await record(tx, systemPrincipal, {
+          action: 'secret.oauth2_refreshed',
+          target: secret,
+          details: { grant: client.grant, generation: stored.generation, rotated: answer.refreshToken !== undefined },
+        });
+        return stored;
       });
       return freshOf(await tokensOf(saved), saved);
     };
-    // needs-reconnect must be recorded even though the use then fails: the transaction commits, the error follows.
+    if (driver === 'pglite') return attempt(db, (fn) => db.transaction(fn));
+    // PostgreSQL: a needs-reconnect mark must commit although the use then fails (the transaction ends, then the error).
     let failure: unknown;
     const result = await db.transaction(async (tx) => {
       try {
-        return await attempt(tx);
+        return await attempt(tx, (fn) => fn(tx));
       } catch (error) {
         if (error instanceof ReconnectRequiredError) {
           failure = error;
