@@ -259,7 +259,7 @@ export function oauth2ServiceFactory({
       return freshOf(await tokensOf(saved), saved);
     };
     if (driver === 'pglite') return attempt(db, (fn) => db.transaction(fn));
-    // PostgreSQL: a needs-reconnect mark must commit although the use then fails (the transaction ends, then the error).
+    // PostgreSQL: a needs-reconnect mark must commit although the use fails (the transaction ends, then the error).
     let failure: unknown;
     const result = await db.transaction(async (tx) => {
       try {
