@@ -178,9 +178,16 @@ describe.skipIf(!chromiumPath)('the UI offers only what the gate allows (Chromiu
     // A server-side error: the page comes back with the focus on the first invalid field.
     await page.evaluate(`for (const form of document.querySelectorAll('form')) form.noValidate = true`);
     await page.fill('#f-host', 'bad host!');
-    await Promise.all([page.waitForLoadState('load'), page.click('main form button[type=submit]')]);
+    // The answer to the POST (a 422 page), not the load state of the page already shown.
+    await Promise.all([
+      page.waitForResponse((r) => r.request().method() === 'POST'),
+      page.click('main form button[type=submit]'),
+    ]);
+    await page.waitForLoadState('load');
     html.push(await page.content());
     expect(await page.textContent('main')).toContain('Host must be a host name or IP address');
+    // autofocus applies once the page is parsed: waited for, not sampled.
+    await page.waitForFunction("document.activeElement && document.activeElement.id === 'f-host'");
     expect(await page.evaluate('document.activeElement && document.activeElement.id')).toBe('f-host');
     expect(await missingDescriptions()).toEqual([]);
     expect(await page.getAttribute('#f-host', 'aria-describedby')).toContain('e-host');
