@@ -248,6 +248,28 @@ describe.each(databaseKinds)('OAuth2 credentials on %s', (kind) => {
     });
   });
 
+  it('lets every other query run while a refresh waits for a slow token endpoint', async () => {
+    await t.tresor.secrets.create(owner, { type: 'oauth2', name: 'crm-slow', fields: fields(server) });
+    await connect(t.tresor, server, owner, 'crm-slow');
+    const finished: string[] = [];
+    server.slowTokenEndpoint(3000);
+    try {
+      // Within the margin: this use refreshes, and its request waits at the server.
+      const using = t.tresor.use(GenericOAuth2, owner, 'crm-slow').then(() => finished.push('use'));
+      const before = server.granted.refresh_token ?? 0;
+      await new Promise((done) => setTimeout(done, 200));
+      // Meanwhile the store answers, and a change commits: no transaction is held through the request.
+      await t.tresor.secrets.list(owner);
+      await t.tresor.secrets.create(owner, { type: 'password', name: 'during-refresh', fields: { password: 'p' } });
+      finished.push('others');
+      await using;
+      expect(finished).toEqual(['others', 'use']);
+      expect(server.granted.refresh_token).toBe(before + 1);
+    } finally {
+      server.slowTokenEndpoint(0);
+    }
+  });
+
   it('forgets the connection when the client or its server changes', async () => {
     await t.tresor.secrets.create(owner, { type: 'oauth2', name: 'crm-moved', fields: fields(server) });
     await connect(t.tresor, server, owner, 'crm-moved');

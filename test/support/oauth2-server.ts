@@ -32,6 +32,8 @@ export interface OAuth2TestServer {
   refused: Record<string, number>;
   /** Forgets every refresh token: the next refresh is refused (invalid_grant). */
   forgetRefreshTokens(): void;
+  /** Makes the token endpoint answer only after `ms` (0: at once again), as a slow server would. */
+  slowTokenEndpoint(ms: number): void;
   /** Walks the login and consent pages for `login`; resolves the URL the server sent the browser back to. */
   authorize(authorizationUrl: string, login?: string): Promise<URL>;
   /** Whether the server takes `accessToken` (its userinfo endpoint answers 200). */
@@ -187,6 +189,11 @@ export async function startOAuth2Server(options: {
     cookies: { keys: ['tresor-test-cookie-key'] },
   });
   console.warn = warn;
+  let tokenDelayMs = 0;
+  provider.use(async (ctx: { path: string }, next: () => Promise<void>) => {
+    if (ctx.path === '/token' && tokenDelayMs > 0) await new Promise((done) => setTimeout(done, tokenDelayMs));
+    await next();
+  });
   const granted: Record<string, number> = {};
   const refused: Record<string, number> = {};
   provider.on('grant.success', (ctx: { oidc: { params?: { grant_type?: unknown } } }) => {
@@ -210,6 +217,9 @@ export async function startOAuth2Server(options: {
     clientSecret,
     granted,
     refused,
+    slowTokenEndpoint(ms) {
+      tokenDelayMs = ms;
+    },
     forgetRefreshTokens() {
       for (const key of [...store.keys()]) if (key.startsWith('RefreshToken:')) store.delete(key);
     },
