@@ -21,9 +21,17 @@ export interface ClientFields {
   extraParameters: string | undefined;
 }
 
+/** Answers per type, kept: use() asks for every secret it opens, and a type's fields never change. */
+const oauth2Types = new WeakMap<CredentialType, boolean>();
+
 /** Whether a type is an OAuth2 type: it has the base type's fields. */
 export function isOAuth2Type(type: CredentialType): boolean {
-  return hasOAuth2Fields(type.definition.fields.map((f) => f.key));
+  let known = oauth2Types.get(type);
+  if (known === undefined) {
+    known = hasOAuth2Fields(type.definition.fields.map((f) => f.key));
+    oauth2Types.set(type, known);
+  }
+  return known;
 }
 
 export function clientOf(payload: Payload): ClientFields {
@@ -59,7 +67,7 @@ export function clientCredentialsParameters(client: ClientFields): Record<string
 /** Tresor's own callback: `/oauth2/callback`, on TRESOR_PUBLIC_URL's origin when that is set. */
 export function ownRedirectUri(redirectUri: string, publicUrl: string | undefined): URL {
   const callback = URL.canParse(redirectUri) ? new URL(redirectUri) : undefined;
-  if (!callback || !callback.pathname.endsWith('/oauth2/callback') || callback.search !== '' || callback.hash !== '')
+  if (!callback?.pathname.endsWith('/oauth2/callback') || callback.search !== '' || callback.hash !== '')
     throw ValidationError.field('redirectUri', 'The redirect URI is Tresor’s own /oauth2/callback');
   if (publicUrl && callback.origin !== new URL(publicUrl).origin)
     throw ValidationError.field('redirectUri', `The redirect URI must be on ${new URL(publicUrl).origin}`);

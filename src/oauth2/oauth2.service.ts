@@ -89,7 +89,7 @@ export function oauth2ServiceFactory({
   db: Database;
   /** PGlite is one process and one connection: no row lock is held through a request there. */
   driver: 'pglite' | 'postgres';
-  gate: Pick<AccessGate, 'check' | 'secret' | 'open' | 'guard'>;
+  gate: Pick<AccessGate, 'check' | 'open'>;
   audit: Pick<AuditService, 'appendInTx'>;
   keys: Pick<KeyService, 'sealingRing' | 'ringFor'>;
   registry: Pick<CredentialRegistry, 'get'>;

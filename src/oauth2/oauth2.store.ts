@@ -1,5 +1,5 @@
 /** Database access for OAuth2 connections and the authorization requests under way. */
-import { and, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, lt, or } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
 import { oauth2Connections, oauth2States, secrets, users } from '../db/schema/index.ts';
 
@@ -98,7 +98,7 @@ export const oauth2Store = {
   async releaseNotice(db: Executor, secretId: string): Promise<void> {
     await db
       .update(oauth2Connections)
-      .set({ noticeClaimedUntil: sql`null` })
+      .set({ noticeClaimedUntil: null })
       .where(eq(oauth2Connections.secretId, secretId));
   },
 

@@ -138,9 +138,4 @@ export const webhookStore = {
       .returning({ id: webhookDeliveries.id });
     return rows.length;
   },
-
-  /** Endpoints whose signing secret is wrapped with another key version than `target`, locked (key rotation). */
-  async lockNotOn(db: Executor, target: number): Promise<EndpointRow[]> {
-    return db.select().from(webhookEndpoints).where(ne(webhookEndpoints.kekVersion, target)).for('update');
-  },
 };

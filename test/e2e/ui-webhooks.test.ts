@@ -71,7 +71,7 @@ describe.skipIf(!chromiumPath)('webhooks in the browser (Chromium)', () => {
     await page.uncheck('#enabled');
     await Promise.all([
       page.waitForURL(endpointUrl),
-      page.click('form[action$="' + new URL(endpointUrl).pathname + '"] button'),
+      page.click(`form[action$="${new URL(endpointUrl).pathname}"] button`),
     ]);
     expect(await page.textContent('.flash')).toContain('Endpoint saved');
     expect(await page.textContent('main')).toContain('Paused');
