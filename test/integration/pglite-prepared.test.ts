@@ -4,6 +4,7 @@
  * runs inside another caller's open transaction; a failed statement leaves nothing behind.
  */
 import { randomUUID } from 'node:crypto';
+import { type PGlite, types } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from '../../src/db/migrate.ts';
@@ -63,6 +64,19 @@ describe('PGlite runs drizzle statements prepared', () => {
     }
     const [flags] = rowsOf(await db.execute(sql`select ${true}::boolean as yes, ${null}::text as none`));
     expect(flags).toEqual({ yes: true, none: null });
+  });
+
+  it('reads results with the query’s own parsers first and the client’s for every other type', async () => {
+    const client = database.handle.driver.client as PGlite;
+    const text = 'select $1::timestamptz as at, $2::int as n, $3::boolean as yes';
+    const own = { parsers: { [types.TIMESTAMPTZ]: (value: string) => `own:${value.slice(0, 4)}` } };
+    for (let round = 0; round < 2; round++) {
+      const { rows } = await client.query(text, [new Date('2026-01-02T03:04:05Z'), 7, true], own);
+      expect(rows).toEqual([{ at: 'own:2026', n: 7, yes: true }]);
+    }
+    // The client's parsers are left as they were: the next query without its own reads a Date.
+    const { rows } = await client.query<{ at: unknown }>(text, [new Date('2026-01-02T03:04:05Z'), 7, true]);
+    expect(rows[0]!.at).toBeInstanceOf(Date);
   });
 
   it('never runs a statement inside another caller’s open transaction', async () => {
