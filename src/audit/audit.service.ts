@@ -9,7 +9,7 @@
  * finds the first row edited, inserted or deleted out of order, or cut off the end.
  */
 
-import { type Change, notice } from '../cluster/change-bus.ts';
+import { type Change, noticesAlongside } from '../cluster/change-bus.ts';
 import type { DatabaseHandle, Executor } from '../db/client.ts';
 import type { Principal } from '../identity/principal.ts';
 import { auditStore, type NewAuditRow } from './audit.store.ts';
@@ -114,7 +114,10 @@ export function auditServiceFactory({
         if (change) changes.set(change.scope === 'secret' ? `secret:${change.id}` : change.scope, change);
       }
       for (const change of changes.values()) onAnnounce?.(change);
-      await auditStore.append(tx, records.map(rowOf), { durable: true, alongside: [...changes.values()].map(notice) });
+      await auditStore.append(tx, records.map(rowOf), {
+        durable: true,
+        alongside: noticesAlongside(tx, changes.values()),
+      });
     },
 
     /** Group commit: resolves once the row is written (see `durability`); rejects (fail closed) if it cannot be. */

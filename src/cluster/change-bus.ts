@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { type SQL, sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import type { DatabaseHandle, Executor } from '../db/client.ts';
+import { NoticeBoard, noticesOf } from '../db/in-process-notices.ts';
 
 export const changeChannel = 'tresor_changes';
 
@@ -19,13 +20,26 @@ export const changeChannel = 'tresor_changes';
 export type Change = { scope: 'secret'; id: string } | { scope: 'principals' } | { scope: 'keys' } | { scope: 'all' };
 
 /** The NOTIFY of a change, as an expression: a caller can send it in a statement it runs anyway. */
-export function notice(change: Change): SQL {
+function notice(change: Change): SQL {
   return sql`pg_notify(${changeChannel}, ${JSON.stringify(change)})`;
+}
+
+/**
+ * Announces `changes` with the statement the caller runs anyway in `tx`: the expressions to add
+ * to it (NOTIFY on PostgreSQL), or none where the driver delivers notices in memory at the
+ * commit (PGlite). Either way every node hears them when the transaction commits, never before.
+ */
+export function noticesAlongside(tx: Executor, changes: Iterable<Change>): SQL[] {
+  const local = noticesOf(tx);
+  if (!local) return [...changes].map(notice);
+  for (const change of changes) local.notify(changeChannel, JSON.stringify(change));
+  return [];
 }
 
 /** Announces a change; delivered to every node when the transaction commits. */
 export async function announce(tx: Executor, change: Change): Promise<void> {
-  await tx.execute(sql`select ${notice(change)}`);
+  const alongside = noticesAlongside(tx, [change]);
+  if (alongside.length > 0) await tx.execute(sql`select ${sql.join(alongside, sql`, `)}`);
 }
 
 export interface ChangeBus {
@@ -99,13 +113,16 @@ export function createChangeBus(database: DatabaseHandle, options: ChangeBusOpti
     },
     async start() {
       if (database.driver.kind === 'pglite') {
-        const unlisten = await database.driver.client.listen(changeChannel, (payload) => emit(parse(payload)));
+        // The embedded database's notices never leave this process (in-process-notices.ts).
+        const local = noticesOf(database.db);
+        if (!(local instanceof NoticeBoard)) throw new Error('PGlite opened without its notice board');
+        const unlisten = local.listen(changeChannel, (payload) => emit(parse(payload)));
         connected = true;
         report();
         stopper = async () => {
           connected = false;
           reported = false;
-          await unlisten();
+          unlisten();
         };
         return;
       }

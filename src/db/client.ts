@@ -11,6 +11,7 @@ import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import { defaultEmbeddedSharedBuffers } from '../config.ts';
 import { openDurablePglite } from './durable-pglite.ts';
+import { withInProcessNotices } from './in-process-notices.ts';
 import { createDatabaseFolder, hasDatabase } from './pglite-init.ts';
 import { withPreparedStatements } from './pglite-prepared.ts';
 import * as schema from './schema/index.ts';
@@ -83,7 +84,8 @@ export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHand
     await client.waitReady;
     // The driver's own users (group commit's audit appends above all) prepare their statements too:
     // PGlite's query() parses and plans each again, in six trips through the backend (measured).
-    const prepared = withPreparedStatements(client);
+    // Its notices are delivered in memory when their transaction commits (in-process-notices.ts says why).
+    const prepared = withInProcessNotices(withPreparedStatements(client));
     return {
       kind: 'pglite',
       url: undefined,
