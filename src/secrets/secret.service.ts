@@ -205,7 +205,7 @@ export function secretServiceFactory({
     // transaction, and its error is the one that rejects first.
     const [, updated] = await Promise.all([
       writeVersion(tx, row, version, next.payload, principal, reason),
-      secretStore.advance(tx, row.id, {
+      secretStore.advance(tx, row, {
         version,
         description: next.description,
         expiresAt,
@@ -659,7 +659,7 @@ export function secretServiceFactory({
               principal,
               `rolled back to version ${to}${reason ? `: ${reason}` : ''}`,
             ),
-            secretStore.advance(tx, row.id, {
+            secretStore.advance(tx, row, {
               version,
               description: row.description,
               expiresAt,

@@ -58,8 +58,7 @@ const statements = {
     db
       .update(secrets)
       .set(slots(secrets, ['version', 'description', 'expiresAt', 'facts', 'updatedAt', 'updatedBy']))
-      .where(byId)
-      .returning(),
+      .where(byId),
   ),
   delete: compiled('secret_delete', (db) => db.delete(secrets).where(byId)),
   // One round trip for the common case: deleted unless a stored configuration names it.
@@ -145,10 +144,14 @@ export const secretStore = {
     return oneByRef(db, ref, statements.lockById, statements.lockByName);
   },
 
-  /** A new current version and the metadata that goes with it (an update or a rollback). */
-  async advance(db: Executor, id: string, patch: SecretAdvance): Promise<SecretRow> {
-    const [row] = await statements.advance(db, { id, ...patch });
-    return row!;
+  /**
+   * A new current version and the metadata that goes with it (an update or a rollback), on
+   * `locked`, the row as read under the transaction's lock: the row as it is now follows from
+   * it and the patch, without reading it back.
+   */
+  async advance(db: Executor, locked: SecretRow, patch: SecretAdvance): Promise<SecretRow> {
+    await statements.advance(db, { id: locked.id, ...patch });
+    return { ...locked, ...patch };
   },
 
   async delete(db: Executor, id: string): Promise<void> {

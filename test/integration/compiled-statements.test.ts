@@ -4,8 +4,12 @@
  * and map rows as drizzle does — on both databases.
  */
 import { randomUUID } from 'node:crypto';
+import { eq, getTableColumns, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Executor } from '../../src/db/client.ts';
+import { compiled } from '../../src/db/compiled.ts';
 import { migrate } from '../../src/db/migrate.ts';
+import { secrets, secretVersions } from '../../src/db/schema/index.ts';
 import { type SecretRow, secretStore } from '../../src/secrets/secret.store.ts';
 import { databaseKinds, type FreshDatabase, freshDatabase } from '../support/databases.ts';
 
@@ -61,7 +65,7 @@ describe.each(databaseKinds)('compiled statements on %s', (kind) => {
       db.transaction(async (tx) => {
         await secretStore.insert(tx, inside);
         seenInside = await secretStore.lock(tx, 'inside');
-        const advanced = await secretStore.advance(tx, inside.id, {
+        const advanced = await secretStore.advance(tx, seenInside!, {
           version: 2,
           description: 'changed',
           expiresAt: null,
@@ -70,10 +74,44 @@ describe.each(databaseKinds)('compiled statements on %s', (kind) => {
           updatedBy: null,
         });
         expect(advanced).toMatchObject({ version: 2, description: 'changed', facts: { a: 'b' } });
+        expect(await secretStore.find(tx, inside.id)).toEqual(advanced);
         throw new Error('roll back');
       }),
     ).rejects.toThrow('roll back');
     expect(seenInside?.id).toBe(inside.id);
     expect(await secretStore.find(db, 'inside')).toBeUndefined();
+  });
+
+  it('map rows exactly as drizzle does: columns, typed expressions, bytes, dates, null', async () => {
+    const { db } = database.handle;
+    const stored = row('mapped', { expiresAt: new Date('2028-01-01T00:00:00.000Z'), facts: { k: 'v' } });
+    await secretStore.insert(db, stored);
+    await db.insert(secretVersions).values({
+      secretId: stored.id,
+      version: 1,
+      payload: Buffer.from('sealed'),
+      dataKey: Buffer.from('key'),
+      kekVersion: 1,
+    });
+    const build = (executor: Executor) =>
+      executor
+        .select({
+          ...getTableColumns(secrets),
+          versions: sql<number>`(select count(*) from secret_versions v where v.secret_id = ${secrets.id})`.mapWith(
+            Number,
+          ),
+          payload: sql`(select v.payload from secret_versions v where v.secret_id = ${secrets.id})`.mapWith(
+            secretVersions.payload,
+          ),
+          missing: sql<string | null>`null::text`,
+        })
+        .from(secrets)
+        .where(eq(secrets.id, sql.placeholder('id')));
+    const statement = compiled('test_mapped_like_drizzle', build);
+    const direct = await statement(db, { id: stored.id });
+    const byDrizzle = await build(db).execute({ id: stored.id });
+    expect(direct).toEqual(byDrizzle);
+    expect(direct[0]).toMatchObject({ ...stored, versions: 1, payload: Buffer.from('sealed'), missing: null });
+    await db.transaction(async (tx) => expect(await statement(tx, { id: stored.id })).toEqual(byDrizzle));
   });
 });

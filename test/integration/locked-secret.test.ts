@@ -119,7 +119,7 @@ describe.each(databaseKinds.filter((k) => k === 'postgres'))('the locked read of
     const writer = db.transaction(async (tx) => {
       await secretStore.lock(tx, row.id);
       await secretStore.insertVersion(tx, v2);
-      await secretStore.advance(tx, row.id, { ...row, version: 2, updatedAt: new Date() });
+      await secretStore.advance(tx, row, { ...row, version: 2, updatedAt: new Date() });
       locked();
       await held;
     });
