@@ -3,9 +3,9 @@
  * measured a fifth of a write's CPU (a wide select alone ~0.3 ms: every column is checked
  * and quoted again). A hot statement is built here once, with `sql.placeholder()` for its
  * values; each call only fills the values in and runs the text on the executor it is given
- * (the database, or the connection of a transaction), with drizzle's own row mapping.
+ * (the database, or the connection of a transaction) straight through its driver, mapping
+ * each row with the columns' own decoders, as drizzle would.
  */
-import { types } from '@electric-sql/pglite';
 import { Column, fillPlaceholders, getTableColumns, is, type Query, SQL, sql, type Table } from 'drizzle-orm';
 import type { PgPreparedQuery, PreparedQueryConfig, SelectedFieldsOrdered } from 'drizzle-orm/pg-core';
 import { PgliteSession } from 'drizzle-orm/pglite';
@@ -34,14 +34,10 @@ interface Shape {
 /** How one driver runs a statement's text: rows as arrays (for the statement's fields) or as the driver answers. */
 type Run = (text: string, params: unknown[], arrays: boolean) => Promise<unknown>;
 
-// drizzle reads dates, times and intervals from their text itself (column.mapFromDriverValue): PGlite must not parse them.
+// drizzle reads dates, times and intervals from their text itself (column.mapFromDriverValue), so PGlite
+// must not parse them: timestamp, timestamptz, interval, date and their arrays, as drizzle's own driver says.
 const asText = (value: string) => value;
-const passThrough = Object.fromEntries(
-  [types.TIMESTAMP, types.TIMESTAMPTZ, types.INTERVAL, types.DATE, 1231, 1115, 1185, 1187, 1182].map((t) => [
-    t,
-    asText,
-  ]),
-);
+const passThrough = Object.fromEntries([1114, 1184, 1186, 1082, 1231, 1115, 1185, 1187, 1182].map((t) => [t, asText]));
 const pgliteArrays = { rowMode: 'array', parsers: passThrough } as const;
 const pgliteObjects = { rowMode: 'object', parsers: passThrough } as const;
 
