@@ -50,14 +50,15 @@ const pgliteObjects = { rowMode: 'object', parsers: passThrough } as const;
 function directRun(executor: Executor): Run | undefined {
   const session = executor._.session;
   const client = (session as unknown as { client: unknown }).client;
-  if (is(session, PgliteSession)) {
+  const driver = driverOf(session);
+  if (driver === 'pglite') {
     const pglite = client as { query(text: string, params: unknown[], options: object): Promise<{ rows: unknown[] }> };
     return async (text, params, arrays) => {
       const result = await pglite.query(text, params, arrays ? pgliteArrays : pgliteObjects);
       return arrays ? result.rows : result;
     };
   }
-  if (is(session, PostgresJsSession)) {
+  if (driver === 'postgres') {
     const sql = client as postgres.Sql;
     return async (text, params, arrays) => {
       const query = sql.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare: true });
@@ -65,6 +66,18 @@ function directRun(executor: Executor): Run | undefined {
     };
   }
   return undefined;
+}
+
+/** Which driver a session belongs to, asked once per session class (every transaction has a session of its own). */
+const drivers = new WeakMap<object, 'pglite' | 'postgres' | 'other'>();
+function driverOf(session: object): 'pglite' | 'postgres' | 'other' {
+  const key = session.constructor;
+  let driver = drivers.get(key);
+  if (!driver) {
+    driver = is(session, PgliteSession) ? 'pglite' : is(session, PostgresJsSession) ? 'postgres' : 'other';
+    drivers.set(key, driver);
+  }
+  return driver;
 }
 
 interface Decoder {
