@@ -9,7 +9,7 @@
  * finds the first row edited, inserted or deleted out of order, or cut off the end.
  */
 
-import { type Change, noticesAlongside } from '../cluster/change-bus.ts';
+import { type Change, noticesToSend } from '../cluster/change-bus.ts';
 import type { DatabaseHandle, Executor } from '../db/client.ts';
 import type { Principal } from '../identity/principal.ts';
 import { auditStore, type NewAuditRow } from './audit.store.ts';
@@ -116,7 +116,7 @@ export function auditServiceFactory({
       for (const change of changes.values()) onAnnounce?.(change);
       await auditStore.append(tx, records.map(rowOf), {
         durable: true,
-        alongside: noticesAlongside(tx, changes.values()),
+        notices: noticesToSend(tx, changes.values()),
       });
     },
 

@@ -1,6 +1,8 @@
 /** Database access for the audit trail: chained appends, queries, and the walk for verification. */
 import { and, asc, desc, eq, gt, gte, inArray, lt, lte, type SQL, sql } from 'drizzle-orm';
+import { changeChannel } from '../cluster/change-bus.ts';
 import type { DatabaseHandle, Executor } from '../db/client.ts';
+import { runText } from '../db/compiled.ts';
 import { auditChainHead, auditEvents, groups, secrets, users } from '../db/schema/index.ts';
 import { appendBatch, type Content } from './audit-chain.ts';
 
@@ -36,18 +38,19 @@ export const auditStore = {
   /**
    * Appends rows to the chain in one round trip: the database function locks a free lane's
    * head, links each row to the one before in that lane and moves the head, in the caller's
-   * transaction (which keeps to that lane for any later append). Not
-   * `durable`: that transaction commits without waiting for the WAL flush. `alongside`:
-   * expressions evaluated in the same statement (a change's NOTIFY), saving their round trips.
+   * transaction (which keeps to that lane for any later append). Not `durable`: that
+   * transaction commits without waiting for the WAL flush. `notices`: payloads NOTIFYed on the
+   * change channel in the same statement (a change's notice), saving their round trips. The
+   * text depends only on how many there are, so it is prepared once per count.
    */
   async append(
     db: Executor,
     rows: readonly Content[],
-    { durable, alongside = [] }: { durable: boolean; alongside?: SQL[] },
+    { durable, notices = [] }: { durable: boolean; notices?: readonly string[] },
   ): Promise<void> {
     if (rows.length === 0) return;
-    const append = sql`tresor_audit_append(${appendBatch(rows)}, ${durable})`;
-    await db.execute(sql`select ${sql.join([append, ...alongside], sql`, `)}`);
+    const notifies = notices.map((_, i) => `, pg_notify('${changeChannel}', $${i + 3})`).join('');
+    await runText(db, `select tresor_audit_append($1, $2)${notifies}`, [appendBatch(rows), durable, ...notices]);
   },
 
   /**

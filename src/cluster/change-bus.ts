@@ -9,7 +9,7 @@
  * as down when none has come back for three beats.
  */
 import { randomBytes } from 'node:crypto';
-import { type SQL, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import type { DatabaseHandle, Executor } from '../db/client.ts';
 import { NoticeBoard, noticesOf } from '../db/in-process-notices.ts';
@@ -19,27 +19,23 @@ export const changeChannel = 'tresor_changes';
 /** What changed: one secret (its row, versions, shares), any principal's facts, the key ring, or everything. */
 export type Change = { scope: 'secret'; id: string } | { scope: 'principals' } | { scope: 'keys' } | { scope: 'all' };
 
-/** The NOTIFY of a change, as an expression: a caller can send it in a statement it runs anyway. */
-function notice(change: Change): SQL {
-  return sql`pg_notify(${changeChannel}, ${JSON.stringify(change)})`;
-}
-
 /**
- * Announces `changes` with the statement the caller runs anyway in `tx`: the expressions to add
- * to it (NOTIFY on PostgreSQL), or none where the driver delivers notices in memory at the
- * commit (PGlite). Either way every node hears them when the transaction commits, never before.
+ * The changes to NOTIFY on `changeChannel` with the statement the caller runs anyway in `tx`, as
+ * their payloads; none where the driver delivers notices in memory at the commit (PGlite, which
+ * takes them here). Either way every node hears them when the transaction commits, never before.
  */
-export function noticesAlongside(tx: Executor, changes: Iterable<Change>): SQL[] {
+export function noticesToSend(tx: Executor, changes: Iterable<Change>): string[] {
+  const payloads = [...changes].map((change) => JSON.stringify(change));
   const local = noticesOf(tx);
-  if (!local) return [...changes].map(notice);
-  for (const change of changes) local.notify(changeChannel, JSON.stringify(change));
+  if (!local) return payloads;
+  for (const payload of payloads) local.notify(changeChannel, payload);
   return [];
 }
 
 /** Announces a change; delivered to every node when the transaction commits. */
 export async function announce(tx: Executor, change: Change): Promise<void> {
-  const alongside = noticesAlongside(tx, [change]);
-  if (alongside.length > 0) await tx.execute(sql`select ${sql.join(alongside, sql`, `)}`);
+  const [payload] = noticesToSend(tx, [change]);
+  if (payload !== undefined) await tx.execute(sql`select pg_notify(${changeChannel}, ${payload})`);
 }
 
 export interface ChangeBus {

@@ -68,6 +68,16 @@ function directRun(executor: Executor): Run | undefined {
   return undefined;
 }
 
+/**
+ * A statement given as fixed text with positional parameters (`$1`…), run on the executor's
+ * connection as the driver answers it: for a hot statement that drizzle would build anew each time.
+ */
+export async function runText(executor: Executor, text: string, params: unknown[]): Promise<void> {
+  const run = directRun(executor);
+  if (!run) throw new Error(`runText: no direct path for this driver (${text.slice(0, 40)}…)`);
+  await run(text, params, false);
+}
+
 /** Which driver a session belongs to, asked once per session class (every transaction has a session of its own). */
 const drivers = new WeakMap<object, 'pglite' | 'postgres' | 'other'>();
 function driverOf(session: object): 'pglite' | 'postgres' | 'other' {
