@@ -52,6 +52,17 @@ export interface TestOutcome {
   checks: { name: string; status: 'passed' | 'failed' | 'skipped'; message: string }[];
 }
 
+/** An OAuth2 secret's connection as both backends return it (its state, never a token; dates as ISO strings). */
+export interface OAuth2Connection {
+  status: 'connected' | 'needs-reconnect' | 'not-connected';
+  grant: 'authorization_code' | 'client_credentials';
+  scopes: string;
+  account: string | null;
+  accessExpiresAt: string | null;
+  connectedAt: string | null;
+  refreshedAt: string | null;
+}
+
 export interface SecretsBackend {
   types(): Promise<TypeInfo[]>;
   list(filter: { type?: string; text?: string; limit: number; after?: string }): Promise<SecretInfo[]>;
@@ -90,6 +101,10 @@ export interface SecretsBackend {
   compare(ref: string, from: number, to: number): Promise<Comparison>;
   /** Runs the type's connection test on the stored secret. */
   test(ref: string): Promise<TestOutcome>;
+  /** An OAuth2 secret's connection (connecting happens in a browser: the web UI's Connect). */
+  oauth2(ref: string): Promise<OAuth2Connection>;
+  /** Forgets an OAuth2 secret's connection: modules are refused it until it is connected again. */
+  forgetOAuth2(ref: string): Promise<void>;
 }
 
 export const isoDates = <T extends object>(value: T): Record<string, unknown> =>

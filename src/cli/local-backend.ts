@@ -70,5 +70,17 @@ export function localBackend(tresor: Tresor): SecretsBackend {
           'local mode acts as Tresor itself, which never uses secret values',
       );
     },
+    oauth2: async (ref) => {
+      const { fields } = await tresor.secrets.describe(me, ref);
+      const c = await tresor.oauth2.status(me, ref, fields);
+      return {
+        ...c,
+        account: c.account ?? null,
+        accessExpiresAt: c.accessExpiresAt?.toISOString() ?? null,
+        connectedAt: c.connectedAt?.toISOString() ?? null,
+        refreshedAt: c.refreshedAt?.toISOString() ?? null,
+      };
+    },
+    forgetOAuth2: (ref) => tresor.oauth2.disconnect(me, ref),
   };
 }

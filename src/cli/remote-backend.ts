@@ -3,7 +3,15 @@ import { z } from 'zod';
 import { type ErrorCode, errorCodes, TresorError, ValidationError } from '../errors.ts';
 import type { SecretUsage } from '../secrets/secret-usage.ts';
 import type { Share } from '../secrets/share.service.ts';
-import type { Comparison, SecretInfo, SecretsBackend, TestOutcome, TypeInfo, VersionRow } from './backend.ts';
+import type {
+  Comparison,
+  OAuth2Connection,
+  SecretInfo,
+  SecretsBackend,
+  TestOutcome,
+  TypeInfo,
+  VersionRow,
+} from './backend.ts';
 
 /** The API's error body (src/web/plugins/errors.plugin.ts), as far as the CLI reads it. */
 const errorBody = z.object({
@@ -104,5 +112,7 @@ export function remoteBackend(target: RemoteTarget): SecretsBackend {
         ...(reason === undefined ? {} : { reason }),
       }),
     test: (ref) => call<TestOutcome>('POST', `/secrets/${enc(ref)}/test`, {}),
+    oauth2: (ref) => call<OAuth2Connection>('GET', `/secrets/${enc(ref)}/oauth2`),
+    forgetOAuth2: (ref) => call<void>('DELETE', `/secrets/${enc(ref)}/oauth2`),
   };
 }

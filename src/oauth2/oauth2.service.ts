@@ -347,12 +347,14 @@ export function oauth2ServiceFactory({
     },
 
     /**
-     * The connection of a secret the principal may see, as a status (never a token). `fields`
-     * are its non-secret fields as the caller read them (the grant, client and URLs decide
-     * whether the stored connection still applies); without them the stored state is told.
+     * The connection of a secret the principal may read, as a status (never a token): like its
+     * non-secret fields, for its owner, a user it is shared with, and whoever administers every
+     * secret (its page shows it to them all). `fields` are its non-secret fields as the caller
+     * read them (the grant, client and URLs decide whether the stored connection still
+     * applies); without them the stored state is told.
      */
     async status(principal: Principal, ref: string, fields?: Record<string, unknown>): Promise<ConnectionView> {
-      const grant = await gate.check(principal, ref, 'view');
+      const grant = await gate.check(principal, ref, 'read');
       oauth2TypeOf(grant);
       const row = await oauth2Store.connection(db, grant.row.id);
       const client = fields ? clientOf(fields as Payload) : undefined;

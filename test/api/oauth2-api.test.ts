@@ -1,6 +1,7 @@
 /** An OAuth2 secret's connection over the REST API: its state for whoever may see it, never a token; forgetting it. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GenericOAuth2 } from '../../credential-types/oauth2.ts';
+import { UiClient } from '../support/browser-session.ts';
 import { databaseKinds } from '../support/databases.ts';
 import { type TestApp, testApp } from '../support/http.ts';
 import {
@@ -59,5 +60,27 @@ describe.each(databaseKinds)('REST API: OAuth2 connections on %s', (kind) => {
     });
     const wrong = await h.api('GET', `/api/v1/secrets/${password.id}/oauth2`, token);
     expect([wrong.statusCode, wrong.json().error.field]).toEqual([422, 'type']);
+  });
+
+  it('shows the state to an administrator who does not own it, in the API and on the secret’s page', async () => {
+    const owner = await createUser(h.tresor, h.admin, 'api-oauth2-owner', [
+      'SECRET_MANAGEMENT_CREATE',
+      'SECRET_MANAGEMENT_UPDATE',
+    ]);
+    const secret = await h.tresor.secrets.create(owner, {
+      type: 'oauth2',
+      name: 'api-owned-elsewhere',
+      fields: oauth2Fields(server),
+    });
+    await connectThrough(h.tresor, server, owner, 'api-owned-elsewhere');
+    const status = await h.api('GET', `/api/v1/secrets/${secret.id}/oauth2`, await h.tokenFor(h.admin));
+    expect([status.statusCode, status.json().status]).toEqual([200, 'connected']);
+
+    const ui = new UiClient(h.app);
+    const adminEmail = (await h.tresor.users.get(h.admin, (h.admin as { id: string }).id)).email;
+    expect((await ui.login(adminEmail, 'correct horse battery staple')).statusCode).toBe(302);
+    const page = await ui.get(`/secrets/${secret.id}`);
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toMatch(/class="card connection"[\s\S]*<strong>Connected<\/strong> as <strong>alice<\/strong>/);
   });
 });

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GenericOAuth2 } from '../../credential-types/oauth2.ts';
-import type { Principal } from '../../src/identity/principal.ts';
+import { type Principal, systemPrincipal } from '../../src/identity/principal.ts';
 import { Credential, OAuth2 } from '../../src/index.ts';
 import { databaseKinds, type TestTresor, type TwoNodes, testTresor, twoNodes } from '../support/databases.ts';
 import {
@@ -230,6 +230,9 @@ describe.each(databaseKinds)('OAuth2 credentials on %s', (kind) => {
     seenTokens.push(used.accessToken!);
     expect(await server.accepts(used.accessToken!)).toBe(true);
     expect((await t.tresor.oauth2.status(reader, 'crm-shared')).status).toBe('connected');
+    // Whoever may read every secret (an administrator; Tresor itself) sees its state too, as its page shows it.
+    expect((await t.tresor.oauth2.status(t.admin, 'crm-shared')).status).toBe('connected');
+    expect((await t.tresor.oauth2.status(systemPrincipal, 'crm-shared')).status).toBe('connected');
   });
 
   it('applies the fresh access token to a module’s requests (context.http), only where the type allows', async () => {

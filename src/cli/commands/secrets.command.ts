@@ -3,7 +3,7 @@
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { NotFoundError, ValidationError } from '../../errors.ts';
-import type { SecretInfo } from '../backend.ts';
+import type { OAuth2Connection, SecretInfo } from '../backend.ts';
 import type { CliContext } from '../context.ts';
 import { exitCodes } from '../exit-codes.ts';
 import { type FieldFlags, fieldsFromFlags, promptMissing } from '../field-input.ts';
@@ -47,6 +47,12 @@ function table(context: CliContext, rows: SecretInfo[]): void {
         `${(r.expiresAt ?? '').slice(0, 10).padEnd(10)}  ${r.description}`,
     );
 }
+
+const connectionSummary: Record<OAuth2Connection['status'], string> = {
+  connected: 'connected',
+  'needs-reconnect': 'needs reconnect — the server refused its refresh token; connect it again on its page',
+  'not-connected': 'not connected — connect it on its page in the web UI (Connect)',
+};
 
 export function secretsCommand(program: Command, context: CliContext): void {
   const secrets = program.command('secrets').description('secrets: values go in, never come out');
@@ -299,6 +305,30 @@ export function secretsCommand(program: Command, context: CliContext): void {
       if (!Number.isInteger(to) || to < 1) throw ValidationError.field('to', '--to must be a version number');
       const s = await (await context.backend()).rollback(name, to, o.reason);
       context.out(`rolled ${s.name} back to v${to}: now v${s.version}`);
+    });
+
+  secrets
+    .command('oauth2 <name>')
+    .description('an OAuth2 secret’s connection (never a token); --forget drops it. Connect in the web UI')
+    .option('--forget', 'forget the connection: modules are refused the secret until it is connected again')
+    .option('--json', 'machine-readable output')
+    .action(async (name: string, o: { forget?: boolean; json?: boolean }) => {
+      const backend = await context.backend();
+      if (o.forget) {
+        await backend.forgetOAuth2(name);
+        return context.out(`forgot the connection of ${name}: modules are refused it until it is connected again`);
+      }
+      const c = await backend.oauth2(name);
+      if (o.json) return context.out(JSON.stringify(c, null, 2));
+      context.out(`${name} (${c.grant}): ${connectionSummary[c.status]}`);
+      for (const [label, value] of [
+        ['account', c.account],
+        ['scopes', c.scopes],
+        ['access token valid until', c.accessExpiresAt],
+        ['connected', c.connectedAt],
+        ['refreshed', c.refreshedAt],
+      ] as const)
+        if (value) context.out(`  ${label}: ${value}`);
     });
 
   secrets
