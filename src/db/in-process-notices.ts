@@ -31,9 +31,18 @@ export class NoticeBoard implements NoticeSender {
     };
   }
 
-  /** Delivers now (a statement outside any transaction commits as it runs). */
+  /**
+   * Delivers now (a statement outside any transaction commits as it runs). A listener that
+   * throws is reported as a process warning, not to the sender: its change has committed, and
+   * the other listeners still hear it.
+   */
   notify(channel: string, payload: string): void {
-    for (const listener of this.listeners.get(channel) ?? []) listener(payload);
+    for (const listener of this.listeners.get(channel) ?? [])
+      try {
+        listener(payload);
+      } catch (error) {
+        process.emitWarning(error instanceof Error ? error : String(error), 'TresorNoticeListener');
+      }
   }
 
   /** The sender of one transaction: its notices wait for `committed()`, and are dropped with it otherwise. */
