@@ -34,6 +34,16 @@ export interface AuditNames {
   secrets: Set<string>;
 }
 
+/** The in-change append with `count` notices beside it, its text built once per count. */
+const appendTexts: string[] = [];
+function appendText(count: number): string {
+  appendTexts[count] ??= `select tresor_audit_append($1, $2)${Array.from(
+    { length: count },
+    (_, i) => `, pg_notify('${changeChannel}', $${i + 3})`,
+  ).join('')}`;
+  return appendTexts[count];
+}
+
 export const auditStore = {
   /**
    * Appends rows to the chain in one round trip: the database function locks a free lane's
@@ -49,8 +59,7 @@ export const auditStore = {
     { durable, notices = [] }: { durable: boolean; notices?: readonly string[] },
   ): Promise<void> {
     if (rows.length === 0) return;
-    const notifies = notices.map((_, i) => `, pg_notify('${changeChannel}', $${i + 3})`).join('');
-    await runText(db, `select tresor_audit_append($1, $2)${notifies}`, [appendBatch(rows), durable, ...notices]);
+    await runText(db, appendText(notices.length), [appendBatch(rows), durable, ...notices]);
   },
 
   /**

@@ -4,6 +4,7 @@
  * REST API with a bearer token). Commands cannot tell which one they talk to.
  */
 
+import type { ConnectionJson } from '../oauth2/connection-view.ts';
 import type { SecretUsage } from '../secrets/secret-usage.ts';
 import type { Share, ShareTarget } from '../secrets/share.service.ts';
 import type { FieldChange } from '../secrets/version-compare.ts';
@@ -53,15 +54,7 @@ export interface TestOutcome {
 }
 
 /** An OAuth2 secret's connection as both backends return it (its state, never a token; dates as ISO strings). */
-export interface OAuth2Connection {
-  status: 'connected' | 'needs-reconnect' | 'not-connected';
-  grant: 'authorization_code' | 'client_credentials';
-  scopes: string;
-  account: string | null;
-  accessExpiresAt: string | null;
-  connectedAt: string | null;
-  refreshedAt: string | null;
-}
+export type OAuth2Connection = ConnectionJson;
 
 export interface SecretsBackend {
   types(): Promise<TypeInfo[]>;

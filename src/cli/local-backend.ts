@@ -1,6 +1,7 @@
 /** The local backend: services on the configured database, acting as Tresor itself. */
 import { AccessDeniedError } from '../errors.ts';
 import { systemPrincipal } from '../identity/principal.ts';
+import { connectionJson } from '../oauth2/connection-view.ts';
 import { usageOf } from '../secrets/secret-usage.ts';
 import type { Tresor } from '../tresor.ts';
 import { isoDates, type SecretInfo, type SecretsBackend, type TypeInfo, type VersionRow } from './backend.ts';
@@ -72,14 +73,7 @@ export function localBackend(tresor: Tresor): SecretsBackend {
     },
     oauth2: async (ref) => {
       const { fields } = await tresor.secrets.describe(me, ref);
-      const c = await tresor.oauth2.status(me, ref, fields);
-      return {
-        ...c,
-        account: c.account ?? null,
-        accessExpiresAt: c.accessExpiresAt?.toISOString() ?? null,
-        connectedAt: c.connectedAt?.toISOString() ?? null,
-        refreshedAt: c.refreshedAt?.toISOString() ?? null,
-      };
+      return connectionJson(await tresor.oauth2.status(me, ref, fields));
     },
     forgetOAuth2: (ref) => tresor.oauth2.disconnect(me, ref),
   };

@@ -27,7 +27,7 @@ import { ReconnectRequiredError, ValidationError } from '../errors.ts';
 import { type Principal, systemPrincipal } from '../identity/principal.ts';
 import type { EgressPolicy } from '../net/egress-policy.ts';
 import { connectFlowFactory } from './connect-flow.ts';
-import type { OAuth2Grant } from './oauth2.credential.ts';
+import type { ConnectionView } from './connection-view.ts';
 import { type ConnectionRow, oauth2Store } from './oauth2.store.ts';
 import {
   type ClientFields,
@@ -37,20 +37,6 @@ import {
   isOAuth2Type,
 } from './oauth2-client.ts';
 import { requestToken, type TokenAnswer, TokenRefusedError } from './token-endpoint.ts';
-
-export type ConnectionStatus = 'connected' | 'needs-reconnect' | 'not-connected';
-
-/** What anyone who may see the secret may know of its connection: never a token. */
-export interface ConnectionView {
-  status: ConnectionStatus;
-  grant: OAuth2Grant;
-  scopes: string;
-  /** Whom it is connected as, when the server said (an OpenID server's ID token). */
-  account: string | undefined;
-  accessExpiresAt: Date | undefined;
-  connectedAt: Date | undefined;
-  refreshedAt: Date | undefined;
-}
 
 export interface FreshToken {
   accessToken: string;

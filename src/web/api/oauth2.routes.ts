@@ -5,6 +5,7 @@
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { connectionJson } from '../../oauth2/connection-view.ts';
 import { principalOf, requireToken } from '../plugins/auth.plugin.ts';
 import { errorSchema, idParams } from './schemas.ts';
 
@@ -37,14 +38,7 @@ export const oauth2Routes: FastifyPluginAsyncZod = async (app) => {
     async (request) => {
       const principal = principalOf(request);
       const { fields } = await secrets.describe(principal, request.params.id);
-      const c = await oauth2.status(principal, request.params.id, fields);
-      return {
-        ...c,
-        account: c.account ?? null,
-        accessExpiresAt: c.accessExpiresAt?.toISOString() ?? null,
-        connectedAt: c.connectedAt?.toISOString() ?? null,
-        refreshedAt: c.refreshedAt?.toISOString() ?? null,
-      };
+      return connectionJson(await oauth2.status(principal, request.params.id, fields));
     },
   );
 
