@@ -59,6 +59,7 @@ const environmentSchema = z.object({
   TRESOR_EGRESS_ALLOW: z.string().default(''),
   TRESOR_EGRESS_DENY: z.string().default(''),
   TRESOR_TEST_BUDGET_MS: integer(100, 120_000).default(15_000),
+  TRESOR_TESTS_PER_MINUTE: integer(1, 10_000).default(20),
   TRESOR_OUTBOUND_CA_FILE: z.string().default(''),
   TRESOR_ADMIN_EMAIL: z.string().optional(),
   TRESOR_ADMIN_PASSWORD: z.string().optional(),
@@ -140,6 +141,8 @@ export interface TresorConfig {
   egress: EgressRules;
   /** The time a connection test may take (its connections are aborted past it). */
   testBudgetMs: number;
+  /** Connection tests of one stored secret one principal may run in a minute (per node). */
+  testsPerMinute: number;
   /** Extra CA certificates (PEM file) trusted for Tresor's outgoing TLS; system roots otherwise. */
   outboundCaFile: string | undefined;
   /**
@@ -220,6 +223,7 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     publicUrl: e.TRESOR_PUBLIC_URL,
     egress,
     testBudgetMs: e.TRESOR_TEST_BUDGET_MS,
+    testsPerMinute: e.TRESOR_TESTS_PER_MINUTE,
     outboundCaFile: e.TRESOR_OUTBOUND_CA_FILE ? resolve(e.TRESOR_OUTBOUND_CA_FILE) : undefined,
     expiryNoticeDays: [
       ...new Set(

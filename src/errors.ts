@@ -8,6 +8,7 @@ import { languageOf } from './i18n/locale.ts';
 
 export const errorCodes = [
   'VALIDATION_FAILED',
+  'MALFORMED_INPUT',
   'NOT_FOUND',
   'ACCESS_DENIED',
   'UNAUTHENTICATED',
@@ -99,6 +100,16 @@ export class ValidationError extends TresorError {
 
   static field(path: string, message: string): ValidationError {
     return new ValidationError([{ path, message }]);
+  }
+}
+
+/**
+ * Text that is not well-formed Unicode (a lone UTF-16 surrogate): no field can hold it, and
+ * PostgreSQL's jsonb refuses it, so it is refused where the request is read, naming where.
+ */
+export class MalformedInputError extends TresorError {
+  constructor(field: string) {
+    super('MALFORMED_INPUT', `${field}: the text is not well-formed Unicode (it holds a lone surrogate)`, { field });
   }
 }
 

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { type AccessGate, accessGateFactory } from './access/access.gate.ts';
 import { auditServiceFactory } from './audit/audit.service.ts';
 import { type AuditTrail, auditLogServiceFactory } from './audit/audit-log.service.ts';
+import { type RequestRefusals, requestRefusalsFactory } from './audit/refusals.ts';
 import { type ChangeBus, createChangeBus } from './cluster/change-bus.ts';
 import { ReadCache } from './cluster/read-cache.ts';
 import type { TresorConfig } from './config.ts';
@@ -76,6 +77,8 @@ export interface Tresor {
   bootstrap: BootstrapService;
   sessions: SessionService;
   audit: AuditTrail;
+  /** Requests refused where they were read (malformed text), recorded on the trail. */
+  refusals: RequestRefusals;
   /** LISTENs for changes from every node. */
   bus: ChangeBus;
   /** This node's read cache, dropped entry by entry on notice. */
@@ -323,6 +326,7 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
       audit,
       environment: { egress, ca, budgetMs: config.testBudgetMs },
       connections: oauth2,
+      testsPerMinute: config.testsPerMinute,
     });
     // nodemailer loads with the first notice, not with every start (and never in a CLI command).
     const noticeMail = {
@@ -438,6 +442,7 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
       webhooks,
       oauth2,
       audit: { ...audit, ...auditLog },
+      refusals: requestRefusalsFactory({ audit }),
       bootstrap,
       lastUsed,
       use: (ctor, principal, nameOrId, options) => usage.use(ctor, principal, nameOrId, options),

@@ -28,6 +28,7 @@ import { lockSecretForUser } from './locked-secret.store.ts';
 import { holds, type PrincipalFacts, resolvePrincipal, userFacts } from './principal-facts.ts';
 import {
   decide,
+  derivedDetail,
   isManager,
   type Recipient,
   readOnly,
@@ -329,6 +330,16 @@ export function accessGateFactory({ db, audit, cache, payloads }: AccessGateDeps
       return Object.fromEntries(
         secretOperations.map((op) => [op, decide(op, grant.facts, grant.relation) === 'allow']),
       ) as Record<SecretOperation, boolean>;
+    },
+
+    /**
+     * What a `use` grant's principal may learn from an answer computed from the secret's
+     * value (see `derivedDetail`); nothing at all without a use grant.
+     */
+    derivedDetail(grant: SecretGrant): 'full' | 'verdict' {
+      if (!issued.has(grant) || grant.operation !== 'use')
+        throw new AccessDeniedError('An answer derived from a value goes only to whoever may use the secret');
+      return derivedDetail(grant.facts, grant.relation);
     },
 
     /** The payload of a secret, for a grant this gate issued for an operation that needs it. */

@@ -75,6 +75,16 @@ export function decide(operation: SecretOperation, facts: PrincipalFacts, relati
   }
 }
 
+/**
+ * How much of an answer derived from a stored value (a connection test's report, a strength
+ * score) a principal that may use the secret gets: all of it, with the secret's metadata,
+ * when it may also read the secret; pass or fail only when it uses the secret without
+ * seeing it (a group member), so the answer tells it nothing its GET would not.
+ */
+export function derivedDetail(facts: PrincipalFacts, relation: SecretRelation): 'full' | 'verdict' {
+  return decide('read', facts, relation) === 'allow' ? 'full' : 'verdict';
+}
+
 /** A share's recipient, resolved. */
 export type Recipient = { userId: string } | { groupId: string };
 

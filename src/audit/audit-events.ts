@@ -37,6 +37,8 @@ export type AuditEvent =
       };
     }
   | SecretEvent<'secret.update_refused', { fields: string[] }>
+  /** A connection test of edited values refused (which fields), before anything was tested or answered. */
+  | SecretEvent<'secret.test_refused', { fields: string[] }>
   /** An expiry notice went out (by mail): its stage and how many it went to, never to whom or a value. */
   | SecretEvent<'secret.expiry_notice_sent', { daysBefore: number; expiresAt: string; recipients: number }>
   | SecretEvent<'secret.notice_recipients_changed', { recipients: number }>
@@ -50,6 +52,12 @@ export type AuditEvent =
   /** The needs-reconnect notice went out by mail: to how many, never to whom or a token. */
   | SecretEvent<'secret.reconnect_notice_sent', { recipients: number }>
   | { action: 'secret.listed'; target: { id: null; name: string }; details: { all: boolean; count: number } }
+  /** A request refused where it was read (text that is not well-formed Unicode): which input, on which route. */
+  | {
+      action: 'request.refused';
+      target: { id: null; name: string };
+      details: { field: string; reason: 'malformed-text' };
+    }
   | { action: 'access.denied'; target: { id: string | null; name: string }; details: { operation: string } }
   | {
       action: 'auth.login' | 'auth.login_failed' | 'auth.logout';
@@ -117,6 +125,7 @@ export const auditActions: readonly AuditAction[] = [
   'secret.tested',
   'secret.listed',
   'secret.update_refused',
+  'secret.test_refused',
   'secret.expiry_notice_sent',
   'secret.notice_recipients_changed',
   'secret.oauth2_connected',
@@ -125,6 +134,7 @@ export const auditActions: readonly AuditAction[] = [
   'secret.oauth2_disconnected',
   'secret.reconnect_notice_sent',
   'access.denied',
+  'request.refused',
   'auth.login',
   'auth.login_failed',
   'auth.logout',

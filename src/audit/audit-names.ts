@@ -55,6 +55,8 @@ export function summaryOf(entry: Pick<AuditEntry, 'action' | 'details'>): string
       return `Version ${String(d.version)}`;
     case 'secret.read':
       return `Viewed ${String(d.view)}`;
+    case 'secret.test_refused':
+      return `Test of edited values refused (${list(d.fields).join(', ')})`;
     case 'secret.update_refused':
       return `Refused fields: ${list(d.fields).join(', ')}`;
     case 'secret.tested': {
@@ -81,6 +83,8 @@ export function summaryOf(entry: Pick<AuditEntry, 'action' | 'details'>): string
       return 'Connection forgotten';
     case 'secret.reconnect_notice_sent':
       return `Needs-reconnect notice to ${String(d.recipients)} recipient(s)`;
+    case 'request.refused':
+      return `${String(d.field)}: not well-formed text`;
     case 'access.denied':
       return String(d.operation ?? '');
     case 'auth.login':

@@ -11,7 +11,9 @@
 
 import { type Change, noticesToSend } from '../cluster/change-bus.ts';
 import type { DatabaseHandle, Executor } from '../db/client.ts';
+import { isDataException } from '../db/errors.ts';
 import type { Principal } from '../identity/principal.ts';
+import { wellFormed } from '../well-formed.ts';
 import { auditStore, type NewAuditRow } from './audit.store.ts';
 import { currentAuditContext } from './audit-context.ts';
 import type { AuditEvent, Outcome } from './audit-events.ts';
@@ -27,12 +29,16 @@ export interface AuditRecord {
 
 const label = (p: Principal) => (p.kind === 'system' ? 'system' : `${p.kind}:${p.id}`);
 
-/** Text from outside (a probed name, a typed e-mail) may hold NUL, which PostgreSQL text and jsonb refuse. */
+/**
+ * Text from outside (a probed name, a typed e-mail) may hold NUL or a lone surrogate, which
+ * PostgreSQL text and jsonb refuse: stored as U+FFFD, so the row (a refusal, a failed login)
+ * is still written, and never fails the other rows of its batch.
+ */
 function clean<T>(value: T): T {
-  if (typeof value === 'string') return value.replaceAll('\u0000', '\uFFFD') as T;
+  if (typeof value === 'string') return wellFormed(value.replaceAll('\u0000', '\uFFFD')) as T;
   if (Array.isArray(value)) return value.map(clean) as T;
   if (value && typeof value === 'object')
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, clean(v)])) as T;
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [clean(k), clean(v)])) as T;
   return value;
 }
 
@@ -63,6 +69,7 @@ function changeOf(event: AuditEvent): Change | undefined {
     event.action === 'secret.read' ||
     event.action === 'secret.tested' ||
     event.action === 'secret.update_refused' ||
+    event.action === 'secret.test_refused' ||
     // An OAuth2 connection lives beside the secret, read uncached: its changes leave the caches be.
     event.action.startsWith('secret.oauth2_') ||
     event.action === 'secret.reconnect_notice_sent';
@@ -100,7 +107,8 @@ export function auditServiceFactory({
 }: AuditOptions) {
   const batches = groupCommit(
     (rows: ReturnType<typeof rowOf>[]) => auditStore.appendAlone(driver, rows, { durable: durability === 'flush' }),
-    { maxBatch, maxInFlight, gatherMs },
+    // A value the database refused (class 22) is one row's fault: the others still commit.
+    { maxBatch, maxInFlight, gatherMs, isolates: isDataException },
   );
 
   return {

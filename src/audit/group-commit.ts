@@ -16,12 +16,18 @@
  * items come close together (less than four gathers apart), a batch waits that long for
  * company before it leaves. A batch that found none turns gathering off for a while, so a
  * caller that writes one item after another pays the wait once per pause, not every time.
+ *
+ * One caller's item never fails another's: when a batch fails with an error that `isolates`
+ * says belongs to an item (a value the database cannot store), the batch is written again
+ * in halves, down to single items, so only the offending items fail and the rest commit.
  */
 export interface GroupCommitOptions {
   maxBatch?: number;
   maxInFlight?: number;
   /** How long a batch waits for company when items come close together; 0 (the default): never. */
   gatherMs?: number;
+  /** Whether a batch's failure may be one item's fault (then the batch is split to find it); never, by default. */
+  isolates?: (error: unknown) => boolean;
 }
 
 /** How long gathering stays off after a batch waited and found no company. */
@@ -29,7 +35,7 @@ const LONELY_PAUSE_MS = 100;
 
 export function groupCommit<T>(
   writeBatch: (items: T[]) => Promise<void>,
-  { maxBatch = 500, maxInFlight = 2, gatherMs = 0 }: GroupCommitOptions = {},
+  { maxBatch = 500, maxInFlight = 2, gatherMs = 0, isolates = () => false }: GroupCommitOptions = {},
 ) {
   type Waiting = { item: T; resolve(): void; reject(error: unknown): void };
   let queue: Waiting[] = [];
@@ -45,7 +51,7 @@ export function groupCommit<T>(
     lastArrival = now;
     return gatherMs > 0 && close && now >= lonelyUntil && inFlight === 0 && queue.length < maxBatch;
   }
-  const stats = { batches: 0, items: 0, gathered: 0 };
+  const stats = { batches: 0, items: 0, gathered: 0, splits: 0 };
 
   /** The most items outstanding (queued or being written) in the last second: the callers there are to share out. */
   let peak = 0;
@@ -61,27 +67,42 @@ export function groupCommit<T>(
   /** A batch's share of them. */
   const share = () => Math.min(Math.ceil(Math.max(outstanding(), peak) / maxInFlight), maxBatch);
 
+  /** Writes the items; on an item's fault, each half again. Resolves to the items that failed, with their error. */
+  async function writeIsolating(items: Waiting[]): Promise<{ failed: Waiting; error: unknown }[]> {
+    try {
+      await writeBatch(items.map((w) => w.item));
+      return [];
+    } catch (caught: unknown) {
+      const error = caught ?? new Error('The audit batch failed');
+      if (items.length === 1 || !isolates(error)) return items.map((failed) => ({ failed, error }));
+      const half = Math.ceil(items.length / 2);
+      stats.splits++;
+      return [...(await writeIsolating(items.slice(0, half))), ...(await writeIsolating(items.slice(half)))];
+    }
+  }
+
   function send(): void {
     while (inFlight < maxInFlight && queue.length > 0) {
       const batch = queue.slice(0, maxBatch);
       queue = queue.slice(batch.length);
       inFlight++;
       inFlightItems += batch.length;
-      const settle = (error?: unknown) => {
+      const settle = (failures: { failed: Waiting; error: unknown }[]) => {
         // The slot is free before the callers hear back, so the rows they add next count it so.
         inFlight--;
         inFlightItems -= batch.length;
-        if (error === undefined) {
+        const errors = new Map(failures.map((f) => [f.failed, f.error]));
+        if (errors.size < batch.length) {
           stats.batches++;
-          stats.items += batch.length;
-          for (const w of batch) w.resolve();
-        } else for (const w of batch) w.reject(error);
+          stats.items += batch.length - errors.size;
+        }
+        for (const w of batch) {
+          if (errors.has(w)) w.reject(errors.get(w));
+          else w.resolve();
+        }
         if (inFlight === 0 || queue.length >= share()) send();
       };
-      writeBatch(batch.map((w) => w.item)).then(
-        () => settle(),
-        (error: unknown) => settle(error ?? new Error('The audit batch failed')),
-      );
+      void writeIsolating(batch).then(settle);
     }
   }
 

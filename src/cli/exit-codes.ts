@@ -21,6 +21,7 @@ export const exitCodes = {
 
 export const exitCodeOf: Record<ErrorCode, number> = {
   VALIDATION_FAILED: exitCodes.validation,
+  MALFORMED_INPUT: exitCodes.validation,
   NOT_FOUND: exitCodes.notFound,
   ACCESS_DENIED: exitCodes.denied,
   UNAUTHENTICATED: exitCodes.denied,

@@ -155,8 +155,38 @@ export class CredentialType<T extends object = object> {
     const full = this.createSchema.safeParse(merged);
     if (!full.success) throw this.parseFailure('create', merged);
     const payload = withoutAbsent(full.data);
-    this.runHooks(payload);
+    // A hook reads the secrets beside the other fields (a password's strength against the
+    // username): run on a kept secret with fields the caller chose, its verdict would answer
+    // guesses about the secret. Hooks judge secret values when they are entered.
+    if (this.keptSecrets(result.data, stored).length === 0) this.runHooks(payload);
     return payload;
+  }
+
+  /**
+   * Refuses a test of edited values that keeps stored secrets (`kept`) beside changed
+   * non-secret fields (`edited`): each kept secret must be entered again.
+   */
+  testRefusal(kept: readonly string[], edited: readonly string[]): ValidationError {
+    const fields = (keys: readonly string[]) => this.definition.fields.filter((f) => keys.includes(f.key));
+    return this.invalid((v) =>
+      fields(kept).map((f) => ({
+        path: f.key,
+        message: v.m.reenterToTest(
+          labelIn(v, f),
+          fields(edited)
+            .map((g) => labelIn(v, g))
+            .join(', '),
+        ),
+      })),
+    );
+  }
+
+  /** The stored secret fields an update input keeps: neither entered again nor cleared. */
+  keptSecrets(input: unknown, stored: Payload): string[] {
+    const values = input !== null && typeof input === 'object' ? (input as Record<string, unknown>) : {};
+    return this.definition.fields
+      .filter((f) => f.secret && !entered(f, values[f.key]) && values[f.key] !== null && stored[f.key] !== undefined)
+      .map((f) => f.key);
   }
 
   /**
@@ -180,9 +210,8 @@ export class CredentialType<T extends object = object> {
    */
   private reentryProblems(input: Record<string, unknown>, merged: Payload, stored: Payload): Problem[] {
     const secrets = this.definition.fields.filter((f) => f.secret);
-    const kept = secrets.filter(
-      (f) => !entered(f, input[f.key]) && input[f.key] !== null && stored[f.key] !== undefined,
-    );
+    const keptKeys = new Set(this.keptSecrets(input, stored));
+    const kept = secrets.filter((f) => keptKeys.has(f.key));
     if (kept.length === 0) return [];
     const moved = this.definition.fields.filter(
       (f) => f.destination && canonical(merged[f.key] ?? f.default) !== canonical(stored[f.key] ?? f.default),

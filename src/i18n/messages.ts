@@ -47,6 +47,9 @@ const en = {
   reenterTogether: (label: string, entered: string) =>
     `${label} must be entered again (or cleared): it is checked together with ${entered}`,
   keyCost: (message: string) => `${message}: check the key's cost (rounds, iterations) and size`,
+  reenterToTest: (label: string, edited: string) =>
+    `${label} must be entered again to test edited values (${edited}): a test never reads a stored secret ` +
+    'beside values you chose',
 };
 
 export type Messages = typeof en;
@@ -92,6 +95,9 @@ const de: Messages = {
   reenterTogether: (label, entered) =>
     `${label} muss erneut eingegeben (oder geleert) werden: es wird zusammen mit ${entered} geprüft`,
   keyCost: (message) => `${message}: Kosten (Runden, Iterationen) und Größe des Schlüssels prüfen`,
+  reenterToTest: (label, edited) =>
+    `${label} muss erneut eingegeben werden, um geänderte Werte (${edited}) zu testen: ein Test liest ein ` +
+    'gespeichertes Secret nie neben Werten, die Sie gewählt haben',
 };
 
 const catalogs: Readonly<Record<Locale, Messages>> = { en, de };

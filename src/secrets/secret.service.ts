@@ -84,6 +84,8 @@ export function secretServiceFactory({
     return registry.get(row.typeId);
   }
 
+  const secretKeys = (type: CredentialType) => type.definition.fields.filter((f) => f.secret).map((f) => f.key);
+
   async function writeVersion(
     tx: Executor,
     row: SecretRow,
@@ -91,6 +93,8 @@ export function secretServiceFactory({
     payload: Payload,
     principal: Principal,
     reason: string,
+    /** The secret fields this version's writer entered or cleared (what a compare reports as changed). */
+    enteredSecrets: string[],
   ): Promise<void> {
     const sealed = sealPayload(await keys.sealingRing(), serialise(payload), {
       secretId: row.id,
@@ -100,7 +104,7 @@ export function secretServiceFactory({
     // Past the versions kept, the oldest go with the same statement.
     await secretStore.insertVersion(
       tx,
-      { secretId: row.id, version, ...sealed, createdBy: actingUserId(principal), reason },
+      { secretId: row.id, version, ...sealed, createdBy: actingUserId(principal), reason, enteredSecrets },
       version > settings.versionsKept ? version - settings.versionsKept + 1 : undefined,
     );
     // What this version names in secretRef fields (only types that have them pay the statement).
@@ -204,7 +208,12 @@ export function secretServiceFactory({
     // on the transaction's connection (one round trip, not three). A failing one aborts the
     // transaction, and its error is the one that rejects first.
     const [, updated] = await Promise.all([
-      writeVersion(tx, row, version, next.payload, principal, reason),
+      writeVersion(tx, row, version, next.payload, principal, reason, [
+        ...new Set([
+          ...next.entered,
+          ...secretKeys(type).filter((k) => (current[k] === undefined) !== (next.payload[k] === undefined)),
+        ]),
+      ]),
       secretStore.advance(tx, row, {
         version,
         description: next.description,
@@ -397,7 +406,15 @@ export function secretServiceFactory({
           // together and pipelined on the transaction's connection (one round trip).
           await secretStore.insert(tx, row);
           await Promise.all([
-            writeVersion(tx, row, 1, payload, principal, 'created'),
+            writeVersion(
+              tx,
+              row,
+              1,
+              payload,
+              principal,
+              'created',
+              secretKeys(type).filter((k) => k in payload),
+            ),
             // The type's sharing rule holds from the first moment.
             requiredGroup
               ? shareStore.insert(tx, { secretId: row.id, groupId: requiredGroup.id, createdBy: userId })
@@ -597,13 +614,21 @@ export function secretServiceFactory({
         return info;
       };
       const [fromInfo, toInfo] = [infoOf(from, 'from'), infoOf(to, 'to')];
-      const [before, after] = await Promise.all([gate.open(db, grant, from), gate.open(db, grant, to)]);
+      const [before, after, entered] = await Promise.all([
+        gate.open(db, grant, from),
+        gate.open(db, grant, to),
+        secretStore.enteredBetween(db, row.id, Math.min(from, to), Math.max(from, to)),
+      ]);
       await recordRead(principal, row, 'versions');
+      // Secret fields changed where a version between them entered them (a version from before
+      // this was recorded counts as having entered all): recorded, never compared.
+      const type = typeOf(row);
+      const changedSecrets = new Set(entered.flatMap((keys) => keys ?? secretKeys(type)));
       return {
         secret: metadataOf(row),
         from: fromInfo,
         to: toInfo,
-        fields: compareVersions(typeOf(row), before, after),
+        fields: compareVersions(type, before, after, changedSecrets),
       };
     },
 
@@ -658,6 +683,8 @@ export function secretServiceFactory({
               payload,
               principal,
               `rolled back to version ${to}${reason ? `: ${reason}` : ''}`,
+              // Every secret field is written again from the old version: reported as changed, never compared.
+              secretKeys(type),
             ),
             secretStore.advance(tx, row, {
               version,

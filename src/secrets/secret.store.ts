@@ -1,5 +1,5 @@
 /** Database access for secrets and their sealed versions. The only file that touches those tables. */
-import { and, asc, desc, eq, ilike, lte, type SQL, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, ilike, lte, type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
 import { compiled, slots } from '../db/compiled.ts';
 import { storable } from '../db/errors.ts';
@@ -78,7 +78,16 @@ const statements = {
     db
       .insert(secretVersions)
       .values(
-        slots(secretVersions, ['secretId', 'version', 'payload', 'dataKey', 'kekVersion', 'createdBy', 'reason']),
+        slots(secretVersions, [
+          'secretId',
+          'version',
+          'payload',
+          'dataKey',
+          'kekVersion',
+          'createdBy',
+          'reason',
+          'enteredSecrets',
+        ]),
       ),
   ),
   // The new version and the retention of old ones in one statement (one round trip per write).
@@ -91,7 +100,16 @@ const statements = {
       .with(pruned)
       .insert(secretVersions)
       .values(
-        slots(secretVersions, ['secretId', 'version', 'payload', 'dataKey', 'kekVersion', 'createdBy', 'reason']),
+        slots(secretVersions, [
+          'secretId',
+          'version',
+          'payload',
+          'dataKey',
+          'kekVersion',
+          'createdBy',
+          'reason',
+          'enteredSecrets',
+        ]),
       );
   }),
   version: compiled('secret_version', (db) =>
@@ -219,6 +237,17 @@ export const secretStore = {
       .from(secretVersions)
       .where(eq(secretVersions.secretId, secretId))
       .orderBy(desc(secretVersions.version));
+  },
+
+  /** The secret fields entered by each version after `low` up to `high` (null: written before this was recorded). */
+  async enteredBetween(db: Executor, secretId: string, low: number, high: number): Promise<(string[] | null)[]> {
+    const rows = await db
+      .select({ entered: secretVersions.enteredSecrets })
+      .from(secretVersions)
+      .where(
+        and(eq(secretVersions.secretId, secretId), gt(secretVersions.version, low), lte(secretVersions.version, high)),
+      );
+    return rows.map((r) => r.entered);
   },
 };
 

@@ -1,9 +1,10 @@
 /**
  * What changed between two versions of a secret, as a reader may see it: for each non-secret
  * field its value in both; for each secret field only whether it changed (and whether it is set
- * in each) — computed here, on the server, from the opened payloads, which never leave. For a
- * secret list of pairs: which names came and went, and whether the values of the names in both
- * changed, never which one.
+ * in each). Whether a secret field changed is what the versions between recorded when they were
+ * written (`changedSecrets`: entered, cleared or rolled back), never a comparison of values: a
+ * guess entered as a new version would otherwise read "unchanged" exactly when it is right. For
+ * a secret list of pairs: which names came and went, and whether values were entered.
  */
 import type { CredentialType } from '../credentials/credential-type.ts';
 import type { FieldValue, Pair, Payload } from '../credentials/field-options.ts';
@@ -25,15 +26,22 @@ export type FieldChange =
 
 const pairsOf = (value: unknown): Pair[] => (Array.isArray(value) ? (value as Pair[]) : []);
 
-export function compareVersions(type: CredentialType, before: Payload, after: Payload): FieldChange[] {
+export function compareVersions(
+  type: CredentialType,
+  before: Payload,
+  after: Payload,
+  changedSecrets: ReadonlySet<string>,
+): FieldChange[] {
   const shownBefore = type.publicFields(before);
   const shownAfter = type.publicFields(after);
   return type.definition.fields.map((field): FieldChange => {
     const key = field.key;
     const [a, b] = [before[key] ?? field.default, after[key] ?? field.default];
-    const changed = canonicalJson(a ?? null) !== canonicalJson(b ?? null);
-    if (!field.secret)
+    if (!field.secret) {
+      const changed = canonicalJson(a ?? null) !== canonicalJson(b ?? null);
       return { key, secret: false, changed, from: shownBefore[key] ?? null, to: shownAfter[key] ?? null };
+    }
+    const changed = changedSecrets.has(key);
     if (field.style !== 'pairs')
       return { key, secret: true, changed, setBefore: a !== undefined, setAfter: b !== undefined };
     const old = new Map(pairsOf(a).map((p) => [p.name, p.value]));
@@ -45,7 +53,7 @@ export function compareVersions(type: CredentialType, before: Payload, after: Pa
       changed,
       added: [...now.keys()].filter((name) => !old.has(name)),
       removed: [...old.keys()].filter((name) => !now.has(name)),
-      valuesChanged: [...now].some(([name, value]) => old.has(name) && old.get(name) !== value),
+      valuesChanged: changed && [...now.keys()].some((name) => old.has(name)),
     };
   });
 }

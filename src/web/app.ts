@@ -25,7 +25,9 @@ import { jsonSchemaTransform, validatorCompiler } from 'fastify-type-provider-zo
 import qs from 'qs';
 import { auditContext } from '../audit/audit-context.ts';
 import { readFresh } from '../cluster/read-cache.ts';
+import { MalformedInputError } from '../errors.ts';
 import type { Tresor } from '../tresor.ts';
+import { malformedPath } from '../well-formed.ts';
 import { adminRoutes } from './api/admin.routes.ts';
 import { auditRoutes } from './api/audit.routes.ts';
 import { connectionTestsRoutes } from './api/connection-tests.routes.ts';
@@ -108,6 +110,17 @@ export const tresorPlugin: FastifyPluginAsync<TresorPluginOptions> = async (app,
     else serve();
   });
   await app.register(errorsPlugin);
+  // Text no field can hold (a lone UTF-16 surrogate) is refused before any route or service
+  // reads it, naming where it was, and the refusal is on the trail.
+  app.addHook('preValidation', async (request) => {
+    const field =
+      malformedPath(request.params, 'params') ??
+      malformedPath(request.query, 'querystring') ??
+      malformedPath(request.body, 'body');
+    if (!field) return;
+    await tresor.refusals.malformed(request.principal, `${request.method} ${request.routeOptions.url ?? ''}`, field);
+    throw new MalformedInputError(field);
+  });
   // One line per request from debug on; below that no hook at all on the request path.
   if (app.log.level === 'debug' || app.log.level === 'trace')
     app.addHook('onResponse', async (request, reply) => {

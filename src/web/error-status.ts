@@ -3,6 +3,8 @@ import type { ErrorCode } from '../errors.ts';
 
 export const httpStatusOf: Record<ErrorCode, number> = {
   VALIDATION_FAILED: 422,
+  // Bytes no field could hold: the request itself is broken, whatever it asks.
+  MALFORMED_INPUT: 400,
   NOT_FOUND: 404,
   ACCESS_DENIED: 403,
   UNAUTHENTICATED: 401,

@@ -47,13 +47,13 @@ describe('web hygiene (PGlite)', () => {
 
   it('records a failed login by address only: a password typed into the e-mail field stays out of the trail', async () => {
     const typedPassword = 'Tundra-Violin-42-my-real-password';
-    const lone = 'x\ud800y';
-    for (const email of [typedPassword, lone]) {
-      const res = await h.api('POST', '/api/v1/auth/token', undefined, { email, password: 'whatever it is' });
-      expect(res.statusCode).toBe(401);
-    }
+    const res = await h.api('POST', '/api/v1/auth/token', undefined, { email: typedPassword, password: 'whatever' });
+    expect(res.statusCode).toBe(401);
+    // Text that is not well-formed is refused before the login is tried (poisoned-string.test.ts).
+    const lone = await h.api('POST', '/api/v1/auth/token', undefined, { email: 'x\ud800y', password: 'whatever' });
+    expect(lone.statusCode).toBe(400);
     const failed = await h.tresor.audit.query(h.admin, { action: 'auth.login_failed', limit: 10 });
-    expect(failed.length).toBeGreaterThanOrEqual(2);
+    expect(failed.length).toBeGreaterThanOrEqual(1);
     expect(JSON.stringify(failed)).not.toContain('Tundra-Violin');
     expect(failed[0]!.targetName).toBe('(not an e-mail address)');
   });

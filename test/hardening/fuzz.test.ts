@@ -24,7 +24,14 @@ const hostileString = fc.oneof(
     '__proto__',
     'constructor',
     '😀'.repeat(50),
+    // Lone UTF-16 surrogates: JSON.stringify writes them as \ud800 escapes, which JSON.parse brings back.
+    '\ud800',
+    'a\udfffb',
+    '\udc00\ud800',
   ),
+  fc
+    .tuple(fc.string(), fc.integer({ min: 0xd800, max: 0xdfff }), fc.string())
+    .map(([before, unit, after]) => `${before}${String.fromCharCode(unit)}${after}`),
   fc.integer({ min: 10_000, max: 300_000 }).map((n) => 'A'.repeat(n)),
 );
 

@@ -99,6 +99,10 @@ describe.each(databaseKinds)('audit trail on %s', (kind) => {
     await t.tresor.shares.unshare(owner, s.id, share.id);
     await t.tresor.use(Password, owner, s.id, { module: 'test-module' });
     await t.tresor.tests.testStored(owner, s.id);
+    // Edited values beside the kept password: refused, on record.
+    await expect(t.tresor.tests.testStored(owner, s.id, { fields: { username: 'guess' } })).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+    });
     await expect(t.tresor.secrets.get(stranger, s.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await t.tresor.secrets.get(owner, s.id);
     await t.tresor.secrets.list(t.admin, { all: true });
@@ -141,6 +145,8 @@ describe.each(databaseKinds)('audit trail on %s', (kind) => {
     const [queued] = await t.tresor.webhooks.deliveries(t.admin, hook.endpoint.id);
     await t.tresor.webhooks.redeliver(t.admin, hook.endpoint.id, queued!.id);
     await t.tresor.webhooks.remove(t.admin, hook.endpoint.id);
+    // A request refused where it was read (the web edge calls this; see poisoned-string.test.ts).
+    await t.tresor.refusals.malformed(owner, 'POST /api/v1/secrets', 'body.name');
 
     const entries = await t.tresor.audit.query(t.admin, { limit: 1000 });
     const seen = new Set(entries.map((e) => e.action));
@@ -176,6 +182,7 @@ describe.each(databaseKinds)('audit trail on %s', (kind) => {
       'secret.unshared',
       'secret.used',
       'secret.tested',
+      'secret.test_refused',
       'access.denied',
       'secret.read',
       'secret.update_refused',

@@ -37,6 +37,7 @@ const sealedVersion = (secretId: string, version: number) => ({
   kekVersion: 1,
   createdBy: null,
   reason: `v${version}`,
+  enteredSecrets: [],
 });
 
 describe.each(databaseKinds)('the locked read of a change on %s', (kind) => {

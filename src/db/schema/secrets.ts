@@ -55,6 +55,13 @@ export const secretVersions = pgTable(
     createdAt: timestamptz('created_at').notNull().defaultNow(),
     createdBy: uuid('created_by'),
     reason: text('reason').notNull().default(''),
+    /**
+     * The secret fields this version's writer entered (as opposed to kept from the version
+     * before), recorded when it is written: what a compare reports as changed, so "changed"
+     * is never computed by comparing values on request (a guess entered again would answer
+     * whether it was right). Null for versions written before it was recorded: all changed.
+     */
+    enteredSecrets: jsonb('entered_secrets').$type<string[]>(),
   },
   (t) => [primaryKey({ columns: [t.secretId, t.version] }), index('secret_versions_kek_idx').on(t.kekVersion)],
 );

@@ -110,4 +110,29 @@ describe('group commit', () => {
     expect(gc.stats().gathered).toBeLessThanOrEqual(1 + elapsed / 100);
     expect(gc.stats().gathered).toBeLessThan(200);
   });
+
+  it("fails only the item at fault when the error is one item's (isolates), and commits the rest", async () => {
+    const written: number[] = [];
+    const gc = groupCommit(
+      async (items: number[]) => {
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        if (items.includes(13)) throw Object.assign(new Error('bad value'), { itemsFault: true });
+        written.push(...items);
+      },
+      { maxInFlight: 1, isolates: (e) => (e as { itemsFault?: boolean }).itemsFault === true },
+    );
+    const results = await Promise.allSettled(Array.from({ length: 40 }, (_, i) => gc.add(i)));
+    const rejected = results.flatMap((r, i) => (r.status === 'rejected' ? [i] : []));
+    expect(rejected).toEqual([13]);
+    expect(written.sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, i) => i).filter((i) => i !== 13));
+    expect(gc.stats().splits).toBeGreaterThan(0);
+  });
+
+  it("fails the whole batch, without splitting, on an error that is nobody's item (the database is gone)", async () => {
+    const writer = slowWriter(1, () => true);
+    const gc = groupCommit(writer.write, { maxInFlight: 1, isolates: () => false });
+    const results = await Promise.allSettled(Array.from({ length: 8 }, (_, i) => gc.add(i)));
+    expect(results.every((r) => r.status === 'rejected')).toBe(true);
+    expect(gc.stats().splits).toBe(0);
+  });
 });

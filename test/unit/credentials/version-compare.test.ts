@@ -23,7 +23,8 @@ describe('comparing two versions', () => {
         { name: 'NEW', value: 'CANARY-4' },
       ],
     });
-    const [entries] = compareVersions(generic, before, after);
+    const entered = new Set(['entries']);
+    const [entries] = compareVersions(generic, before, after, entered);
     expect(entries).toEqual({
       key: 'entries',
       secret: true,
@@ -33,23 +34,31 @@ describe('comparing two versions', () => {
       removed: ['OLD'],
       valuesChanged: true,
     });
-    expect(JSON.stringify(compareVersions(generic, before, after))).not.toMatch(/CANARY/);
+    expect(JSON.stringify(compareVersions(generic, before, after, entered))).not.toMatch(/CANARY/);
     const same = generic.parseCreate({
       entries: [
         { name: 'DB', value: 'CANARY-1' },
         { name: 'NEW', value: 'x' },
       ],
     });
-    expect(compareVersions(generic, before, same)[0]).toMatchObject({ valuesChanged: false, added: ['NEW'] });
+    // Whether values changed is what the versions recorded, never a comparison: entered again reads as entered.
+    expect(compareVersions(generic, before, same, new Set())[0]).toMatchObject({
+      valuesChanged: false,
+      added: ['NEW'],
+    });
+    expect(compareVersions(generic, before, same, entered)[0]).toMatchObject({ valuesChanged: true, added: ['NEW'] });
   });
 
   it('tells a secret field set, removed and unchanged apart', () => {
     const smtp = registry.get('smtp');
     const a = smtp.parseCreate({ host: 'h', username: 'u', password: 'CANARY-5' });
     const b = smtp.parseCreate({ host: 'h', username: 'u', password: 'CANARY-5' });
-    const password = compareVersions(smtp, a, b).find((f) => f.key === 'password');
+    const password = compareVersions(smtp, a, b, new Set()).find((f) => f.key === 'password');
     expect(password).toEqual({ key: 'password', secret: true, changed: false, setBefore: true, setAfter: true });
-    const host = compareVersions(smtp, a, { ...b, host: 'h2' }).find((f) => f.key === 'host');
+    // The same value entered again is a change: "unchanged" would confirm a guess.
+    const reentered = compareVersions(smtp, a, b, new Set(['password'])).find((f) => f.key === 'password');
+    expect(reentered).toMatchObject({ changed: true });
+    const host = compareVersions(smtp, a, { ...b, host: 'h2' }, new Set()).find((f) => f.key === 'host');
     expect(host).toEqual({ key: 'host', secret: false, changed: true, from: 'h', to: 'h2' });
   });
 });
