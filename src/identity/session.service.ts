@@ -72,7 +72,7 @@ const expiresInDaysSchema = z
 
 export interface SessionServiceDeps {
   db: Database;
-  gate: Pick<AccessGate, 'mint' | 'userAction'>;
+  gate: Pick<AccessGate, 'mint' | 'userAction' | 'requireChange'>;
   audit: Pick<AuditService, 'appendInTx' | 'write'>;
   sessionHours: number;
   cache?: ReadCache;
@@ -240,7 +240,9 @@ export function sessionServiceFactory({ db, gate, audit, sessionHours, cache }: 
       const row = /^[0-9a-f-]{36}$/i.test(id) ? await authStore.token(db, id) : undefined;
       const own = row && principal.kind === 'user' && row.userId === principal.id;
       if (!row) throw new NotFoundError(`No token ${id}`);
-      if (!own) await gate.userAction(principal, row.userId, 'revoke the tokens of');
+      // A read-only token changes nothing, tokens included (its own user's full token too).
+      if (own) await gate.requireChange(principal, 'Revoking a token');
+      else await gate.userAction(principal, row.userId, 'revoke the tokens of');
       await db.transaction(async (tx) => {
         if (!(await authStore.revokeToken(tx, id))) throw new NotFoundError(`Token ${id} is already revoked`);
         await audit.appendInTx(tx, [

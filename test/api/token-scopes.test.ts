@@ -136,4 +136,84 @@ describe.each(databaseKinds)('token scopes over HTTP on %s', (kind) => {
     expect((await h.api('GET', '/api/v1/groups/system/permissions', nosy)).statusCode).toBe(403);
     expect((await h.api('GET', `/api/v1/users/${plain.id}/permissions`, nosy)).json()).toEqual({ items: [] });
   });
+
+  it('every write route of the OpenAPI document refuses a read-only token and changes nothing', async () => {
+    // An administrator's read token: whatever its user may do, it changes nothing, tokens included.
+    const admin = h.admin as UserPrincipal;
+    const read = (await h.tresor.sessions.createToken(admin, { name: 'admin-read', scope: 'read' })).token;
+    const full = await h.tresor.sessions.createToken(admin, { name: 'admin-full' });
+    const other = await createUser(h.tresor, h.admin, 'matrix');
+    const group = await h.tresor.groups.create(h.admin, { name: `matrix-${kind}` });
+    const secret = await h.tresor.secrets.create(admin, {
+      type: 'password',
+      name: 'matrix',
+      fields: { password: 'p' },
+    });
+    const share = await h.tresor.shares.share(admin, secret.id, { user: other.email });
+    const hook = await h.tresor.webhooks.create(admin, { url: 'https://127.0.0.1:9/hook', events: ['secret.created'] });
+    const ids: Record<string, string> = {
+      id: secret.id,
+      shareId: share.id,
+      userId: other.id,
+      group: group.name,
+      permission: 'AUDIT_READ',
+      delivery: '1',
+    };
+    const bodies: Record<string, unknown> = {
+      'POST /api/v1/secrets': { type: 'password', name: 'matrix-new', fields: { password: 'p' } },
+      'PATCH /api/v1/secrets/{id}': { description: 'changed' },
+      'POST /api/v1/secrets/{id}/rollback': { version: 1 },
+      'POST /api/v1/secrets/test': { type: 'password', fields: { password: 'p' } },
+      'POST /api/v1/secrets/{id}/shares': { group: group.name },
+      'PUT /api/v1/secrets/{id}/notice-recipients': { recipients: ['ops@example.test'] },
+      'POST /api/v1/admin/export': { passphrase: 'a long export passphrase' },
+      'PATCH /api/v1/me': { locale: 'de' },
+      'POST /api/v1/users': { email: 'matrix-made@example.test', password },
+      'PATCH /api/v1/users/{userId}': { disabled: true },
+      'POST /api/v1/groups': { name: 'matrix-made' },
+      'POST /api/v1/tokens': { name: 'child' },
+      'POST /api/v1/admin/webhooks': { url: 'https://127.0.0.1:9/other', events: ['secret.created'] },
+      'PATCH /api/v1/admin/webhooks/{id}': { enabled: false },
+    };
+    const fingerprint = async () =>
+      JSON.stringify(
+        await h.database.handle.raw.query(
+          `select (select count(*) from secrets)::int s, (select coalesce(sum(version), 0) from secrets)::int v,
+            (select count(*) from secret_shares)::int sh, (select count(*) from users where disabled)::int ud,
+            (select count(*) from users)::int u, (select count(*) from groups)::int g,
+            (select count(*) from memberships)::int m, (select count(*) from permission_grants)::int pg,
+            (select count(*) from api_tokens where revoked_at is null)::int t,
+            (select count(*) from webhook_endpoints where enabled)::int w,
+            (select string_agg(coalesce(locale, '-'), ',' order by id) from users) l`,
+        ),
+      );
+    const doc = (await h.request({ method: 'GET', url: '/api/docs/json' })).json() as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    const writes = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.keys(ops)
+        .filter((m) => m !== 'get' && m !== 'head')
+        .map((m) => `${m.toUpperCase()} ${path}`),
+    );
+    // Outside the bearer API: /auth/token exchanges credentials, and the UI's posts take no token.
+    const matrix = writes.filter((w) => w.includes(' /api/v1/') && w !== 'POST /api/v1/auth/token');
+    expect(matrix.length).toBeGreaterThanOrEqual(30);
+    const before = await fingerprint();
+    const allowed: string[] = [];
+    for (const route of matrix) {
+      const [method, template] = route.split(' ') as [string, string];
+      const url = template
+        .replace('/webhooks/{id}', `/webhooks/${hook.endpoint.id}`)
+        .replace('/tokens/{id}', `/tokens/${full.info.id}`)
+        .replace(/\{(\w+)\}/g, (_, key: string) => encodeURIComponent(ids[key] ?? key));
+      const res = await h.api(method as 'POST', url, read, bodies[route] ?? (method === 'DELETE' ? undefined : {}));
+      figures.cells++;
+      if (res.statusCode !== 403) allowed.push(`${route} -> ${res.statusCode}`);
+    }
+    if (allowed.length > 0) figures.unexpectedAllows += allowed.length;
+    expect(allowed).toEqual([]);
+    expect(await fingerprint()).toBe(before);
+    // The full token it could have revoked still works.
+    expect((await h.api('GET', '/api/v1/me', full.token)).statusCode).toBe(200);
+  });
 });
