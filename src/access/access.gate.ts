@@ -18,12 +18,19 @@ import type { SealedPayload } from '../crypto/envelope.ts';
 import type { Database, Executor } from '../db/client.ts';
 import { AccessDeniedError, ConflictError, NotFoundError } from '../errors.ts';
 import { type GroupRow, identityStore } from '../identity/identity.store.ts';
-import { expandPermissions, isPermission, type Permission } from '../identity/permissions.ts';
+import { expandPermissions, isPermission, type Permission, permissions } from '../identity/permissions.ts';
 import { type Principal, principalKey, type TokenScope } from '../identity/principal.ts';
 import type { PayloadReader } from '../secrets/payload.reader.ts';
 import { type SecretRow, secretStore } from '../secrets/secret.store.ts';
 import { shareStore } from '../secrets/share.store.ts';
-import { grantProblem, groupDeletionProblem, type Holder, membershipProblem, userProblem } from './admin.policy.ts';
+import {
+  grantableBy,
+  grantProblem,
+  groupDeletionProblem,
+  type Holder,
+  membershipProblem,
+  userProblem,
+} from './admin.policy.ts';
 import { lockSecretForUser } from './locked-secret.store.ts';
 import { holds, type PrincipalFacts, resolvePrincipal, userFacts } from './principal-facts.ts';
 import {
@@ -463,6 +470,12 @@ export function accessGateFactory({ db, audit, cache, payloads }: AccessGateDeps
           new AccessDeniedError(problem),
         );
       return target;
+    },
+
+    /** The permissions the principal may grant to someone (pages offer only these). */
+    async grantable(principal: Principal): Promise<Permission[]> {
+      const facts = await factsOf(principal);
+      return permissions.filter((p) => grantableBy(facts, p));
     },
 
     /** Adding or removing a member of a group (GROUP_ADMIN), by the rules of admin.policy. */

@@ -10,6 +10,9 @@
  *   holds: only someone who holds all of it may.
  * - A USER_ADMIN may not reset the password of, disable, or revoke the tokens of a user who
  *   holds a permission the USER_ADMIN lacks, nor change the permissions of such a user.
+ * - Some permissions are handed out by Tresor itself only (SECRET_EXPORT: every value, in
+ *   the clear of an archive): nobody grants them, to a user or a group, nor adds a member to
+ *   a group that holds them, whatever they hold. Taking them away is allowed as usual.
  */
 import type { Permission } from '../identity/permissions.ts';
 import { heldBeyond, type PrincipalFacts } from './principal-facts.ts';
@@ -20,6 +23,13 @@ export type Holder =
 
 const self = (facts: PrincipalFacts, holder: Holder) =>
   !facts.isSystem && (holder.kind === 'user' ? holder.id === facts.userId : facts.groupIds.has(holder.id));
+
+/** Granted only by Tresor itself (the CLI in local mode): holding one is no right to pass it on. */
+export const tresorGrantedOnly: ReadonlySet<Permission> = new Set<Permission>(['SECRET_EXPORT']);
+
+/** Whether the principal may grant `permission` to anyone at all (what a page offers). */
+export const grantableBy = (facts: PrincipalFacts, permission: Permission): boolean =>
+  facts.isSystem || (facts.permissions.has(permission) && !tresorGrantedOnly.has(permission));
 
 export function grantProblem(
   facts: PrincipalFacts,
@@ -33,6 +43,8 @@ export function grantProblem(
       : `You may not ${change} permissions of a group you belong to`;
   if (!facts.isSystem && !facts.permissions.has(permission))
     return `You may not ${change} ${permission}: you do not hold it`;
+  if (!facts.isSystem && change === 'grant' && tresorGrantedOnly.has(permission))
+    return `${permission} is granted only by Tresor itself (tresor groups grant in local mode)`;
   if (holder.kind === 'user') return beyond(facts, holder, `change the permissions of`);
   return undefined;
 }
@@ -48,6 +60,9 @@ export function membershipProblem(
   const lacking = heldBeyond(facts, group.permissions);
   if (lacking.length > 0)
     return `Group "${group.name}" holds ${lacking.join(', ')}, which you do not hold: you may not change its members`;
+  const reserved = [...group.permissions].filter((p) => tresorGrantedOnly.has(p));
+  if (!facts.isSystem && change === 'add' && reserved.length > 0)
+    return `Group "${group.name}" holds ${reserved.join(', ')}, which only Tresor itself hands out: add members in local mode`;
   return undefined;
 }
 

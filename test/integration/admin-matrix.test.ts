@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Permission } from '../../src/identity/permissions.ts';
-import type { UserPrincipal } from '../../src/identity/principal.ts';
+import { systemPrincipal, type UserPrincipal } from '../../src/identity/principal.ts';
 import { databaseKinds, type TestTresor, testTresor } from '../support/databases.ts';
 import { createGroup, createUser } from '../support/principals.ts';
 
@@ -18,6 +18,8 @@ const roles = [
   'auditReader',
   'webhookAdmin',
   'manager',
+  // Holds SECRET_EXPORT (granted by Tresor itself) beside USER_ADMIN and GROUP_ADMIN: it may not pass it on.
+  'exporter',
   'plain',
 ] as const;
 type Role = (typeof roles)[number];
@@ -28,6 +30,7 @@ const grantsOf: Record<Exclude<Role, 'admin'>, Permission[]> = {
   auditReader: ['AUDIT_READ'],
   webhookAdmin: ['WEBHOOK_ADMIN'],
   manager: ['SECRET_MANAGEMENT'],
+  exporter: ['USER_ADMIN', 'GROUP_ADMIN'],
   plain: [],
 };
 
@@ -55,26 +58,30 @@ const operations = [
   'list webhook endpoints',
   'register a webhook endpoint',
   'remove a webhook endpoint',
+  'grant SECRET_EXPORT to a user',
+  'grant SECRET_EXPORT to a group',
+  'add a member to a group holding SECRET_EXPORT',
+  'revoke SECRET_EXPORT from a user',
 ] as const;
 type Operation = (typeof operations)[number];
 
 const row = (allowed: Role[]): Record<Role, boolean> =>
   Object.fromEntries(roles.map((r) => [r, allowed.includes(r)])) as Record<Role, boolean>;
 const expected: Record<Operation, Record<Role, boolean>> = {
-  'create user': row(['admin', 'userAdmin']),
-  'list users': row(['admin', 'userAdmin']),
-  'read another user': row(['admin', 'userAdmin']),
-  "reset a plain user's password": row(['admin', 'userAdmin']),
-  'disable a plain user': row(['admin', 'userAdmin']),
-  'grant USER_ADMIN to a user': row(['admin', 'userAdmin']),
-  'revoke USER_ADMIN from a user': row(['admin', 'userAdmin']),
-  'read the permissions of another user': row(['admin', 'userAdmin']),
-  'create a group': row(['admin', 'groupAdmin']),
-  'delete a plain group': row(['admin', 'groupAdmin']),
-  'add a member to a plain group': row(['admin', 'groupAdmin']),
-  'remove a member from a plain group': row(['admin', 'groupAdmin']),
-  'grant GROUP_ADMIN to a group': row(['admin', 'groupAdmin']),
-  'read the members of a group': row(['admin', 'userAdmin', 'groupAdmin']),
+  'create user': row(['admin', 'userAdmin', 'exporter']),
+  'list users': row(['admin', 'userAdmin', 'exporter']),
+  'read another user': row(['admin', 'userAdmin', 'exporter']),
+  "reset a plain user's password": row(['admin', 'userAdmin', 'exporter']),
+  'disable a plain user': row(['admin', 'userAdmin', 'exporter']),
+  'grant USER_ADMIN to a user': row(['admin', 'userAdmin', 'exporter']),
+  'revoke USER_ADMIN from a user': row(['admin', 'userAdmin', 'exporter']),
+  'read the permissions of another user': row(['admin', 'userAdmin', 'exporter']),
+  'create a group': row(['admin', 'groupAdmin', 'exporter']),
+  'delete a plain group': row(['admin', 'groupAdmin', 'exporter']),
+  'add a member to a plain group': row(['admin', 'groupAdmin', 'exporter']),
+  'remove a member from a plain group': row(['admin', 'groupAdmin', 'exporter']),
+  'grant GROUP_ADMIN to a group': row(['admin', 'groupAdmin', 'exporter']),
+  'read the members of a group': row(['admin', 'userAdmin', 'groupAdmin', 'exporter']),
   'read key status': row(['admin', 'keyAdmin']),
   'rotate keys': row(['admin', 'keyAdmin']),
   'read the audit log': row(['admin', 'auditReader']),
@@ -84,6 +91,12 @@ const expected: Record<Operation, Record<Role, boolean>> = {
   'list webhook endpoints': row(['admin', 'webhookAdmin']),
   'register a webhook endpoint': row(['admin', 'webhookAdmin']),
   'remove a webhook endpoint': row(['admin', 'webhookAdmin']),
+  // Granted only by Tresor itself: nobody passes it on, even who holds it.
+  'grant SECRET_EXPORT to a user': row([]),
+  'grant SECRET_EXPORT to a group': row([]),
+  'add a member to a group holding SECRET_EXPORT': row([]),
+  // Taking it away narrows what someone may do: who holds it and may change permissions may.
+  'revoke SECRET_EXPORT from a user': row(['exporter']),
 };
 
 /** Never sent to: no delivery run happens in this suite. */
@@ -101,6 +114,7 @@ describe.each(databaseKinds)('administration matrix on %s', (kind) => {
     actors = { admin } as Record<Role, UserPrincipal>;
     for (const role of roles.filter((r): r is Exclude<Role, 'admin'> => r !== 'admin'))
       actors[role] = await createUser(t.tresor, admin, role, grantsOf[role]);
+    await t.tresor.groups.grant(systemPrincipal, { userId: actors.exporter.id }, 'SECRET_EXPORT');
   });
 
   afterAll(async () => {
@@ -175,12 +189,34 @@ describe.each(databaseKinds)('administration matrix on %s', (kind) => {
         return void (await t.tresor.webhooks.list(actor));
       case 'register a webhook endpoint':
         return void (await t.tresor.webhooks.create(actor, { url: hookUrl, events: ['secret.created'] }));
+      case 'grant SECRET_EXPORT to a user':
+        return groups.grant(actor, { userId: (await plainUser()).id }, 'SECRET_EXPORT');
+      case 'grant SECRET_EXPORT to a group':
+        return groups.grant(actor, { groupId: (await plainGroup()).name }, 'SECRET_EXPORT');
+      case 'add a member to a group holding SECRET_EXPORT': {
+        const exporters = await plainGroup();
+        await groups.grant(systemPrincipal, { groupId: exporters.name }, 'SECRET_EXPORT');
+        return groups.addMember(actor, exporters.name, (await plainUser()).id);
+      }
+      case 'revoke SECRET_EXPORT from a user': {
+        const holder = await plainUser();
+        await groups.grant(systemPrincipal, { userId: holder.id }, 'SECRET_EXPORT');
+        return groups.revoke(actor, { userId: holder.id }, 'SECRET_EXPORT');
+      }
       case 'remove a webhook endpoint': {
         const made = await t.tresor.webhooks.create(admin, { url: hookUrl, events: ['secret.created'] });
         return t.tresor.webhooks.remove(actor, made.endpoint.id);
       }
     }
   }
+
+  it('offers to grant only what the gate allows: never SECRET_EXPORT, which only Tresor itself hands out', async () => {
+    const offered = await t.tresor.gate.grantable(actors.exporter);
+    expect(offered).toEqual(expect.arrayContaining(['USER_ADMIN', 'GROUP_ADMIN']));
+    expect(offered).not.toContain('SECRET_EXPORT');
+    expect(await t.tresor.gate.grantable(actors.plain)).toEqual([]);
+    expect(await t.tresor.gate.grantable(systemPrincipal)).toContain('SECRET_EXPORT');
+  });
 
   for (const operation of operations) {
     it(`${operation}: only ${roles.filter((r) => expected[operation][r]).join(', ')}`, async () => {

@@ -4,7 +4,6 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { auditActions } from '../../audit/audit-events.ts';
 import { ValidationError } from '../../errors.ts';
-import { permissions } from '../../identity/permissions.ts';
 import { principalOf, requireSession } from '../plugins/auth.plugin.ts';
 import { type FlashKey, redirectWith } from './flash.ts';
 import { form, groupParams, idParams, text, uiSchema } from './form-schemas.ts';
@@ -49,7 +48,8 @@ export const uiAdminRoutes: FastifyPluginAsyncZod = async (app) => {
     const rows = await Promise.all(
       list.map(async (u) => ({ ...u, grants: await groups.grants(principal, { userId: u.id }) })),
     );
-    return renderPage(request, reply, 'admin-users', { title: 'Users', users: rows, permissions, error });
+    const grantable = await app.tresor.gate.grantable(principal);
+    return renderPage(request, reply, 'admin-users', { title: 'Users', users: rows, permissions: grantable, error });
   }
 
   async function groupsPage(request: FastifyRequest, reply: FastifyReply, error?: string) {
@@ -68,7 +68,7 @@ export const uiAdminRoutes: FastifyPluginAsyncZod = async (app) => {
       group,
       members: await groups.members(principal, group.name),
       grants: await groups.grants(principal, { groupId: group.name }),
-      permissions,
+      permissions: await app.tresor.gate.grantable(principal),
       error,
     });
   }
