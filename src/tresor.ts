@@ -42,7 +42,11 @@ import { type OAuth2Service, oauth2ServiceFactory } from './oauth2/oauth2.servic
 import { reconnectNoticeServiceFactory } from './oauth2/reconnect-notices.ts';
 import { envProvider } from './providers/env.provider.ts';
 import { fileProvider } from './providers/file.provider.ts';
-import { type ProvidedService, providedServiceFactory } from './providers/provided.service.ts';
+import {
+  type ProvidedService,
+  providedServiceFactory,
+  reportProvidedCollisions,
+} from './providers/provided.service.ts';
 import type { SecretProvider } from './providers/provider.ts';
 import { type ConnectionTestService, connectionTestServiceFactory } from './secrets/connection-test.service.ts';
 import { type LastUsedRecorder, lastUsedRecorder } from './secrets/last-used.recorder.ts';
@@ -261,21 +265,6 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
       payloads: payloadReader({ db, keys, cache, versionsKept: config.versionsKept }),
     });
     const auditLog = auditLogServiceFactory({ db, gate });
-    const references: { check?: ReferenceChecker } = {};
-    const secrets = secretServiceFactory({
-      db,
-      gate,
-      audit,
-      registry,
-      keys,
-      settings: { versionsKept: config.versionsKept },
-      references,
-      cache,
-    });
-    const lastUsed = lastUsedRecorder(db, {
-      intervalMs: config.lastUsedFlushMs,
-      onError: (error) => logger.error({ err: error }, 'could not record last use'),
-    });
     const provided = providedServiceFactory({
       providers: [
         ...(config.providerEnv ? [envProvider(config.providerEnv.prefix, config.providerEnv.variables)] : []),
@@ -289,6 +278,23 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
         userId: async (email) => (await identityStore.userByEmail(db, email))?.id,
         groupId: async (name) => (await identityStore.groupByName(db, name))?.id,
       },
+    });
+    const references: { check?: ReferenceChecker } = {};
+    const secrets = secretServiceFactory({
+      db,
+      gate,
+      audit,
+      registry,
+      keys,
+      settings: { versionsKept: config.versionsKept },
+      references,
+      cache,
+      provided,
+    });
+    await reportProvidedCollisions(provided, db, logger);
+    const lastUsed = lastUsedRecorder(db, {
+      intervalMs: config.lastUsedFlushMs,
+      onError: (error) => logger.error({ err: error }, 'could not record last use'),
     });
     const egress = egressPolicy(config.egress);
     const ca = outboundCa(config);

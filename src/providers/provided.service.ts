@@ -2,7 +2,8 @@
  * Secrets held outside Tresor, through providers (issue "The life of a secret", part 6):
  * typed with their declared credential type, usable by whom the provider names (the gate's
  * rule for use), audited on every use like stored ones (`secret.used` with `provider`).
- * A name a stored secret has is the stored one's: providers only add names. A provided
+ * A provided name is reserved: no stored secret is made with it, and where one had it
+ * before the provider did, the provided one is used (and the collision logged). A provided
  * secret whose text does not fit its type is reported with the variable or file to fix,
  * never with a value.
  */
@@ -10,8 +11,11 @@ import type { AccessGate } from '../access/access.gate.ts';
 import type { AuditService } from '../audit/audit.service.ts';
 import { withAuditContext } from '../audit/audit-context.ts';
 import type { CredentialRegistry, CredentialType, Payload } from '../credentials/index.ts';
+import type { Executor } from '../db/client.ts';
 import { ConfigError, isTresorError, NotFoundError, ValidationError, WrongTypeError } from '../errors.ts';
 import type { Principal } from '../identity/principal.ts';
+import type { Logger } from '../logger.ts';
+import { secretStore } from '../secrets/secret.store.ts';
 import type { SecretMetadata } from '../secrets/secret-metadata.ts';
 import type { ProvidedSecret, SecretProvider } from './provider.ts';
 
@@ -185,3 +189,22 @@ export function providedServiceFactory({
 }
 
 export type ProvidedService = ReturnType<typeof providedServiceFactory>;
+
+/**
+ * Logs each provided name that a stored secret also has (made before the provider named it):
+ * the provided one is used, and the stored one should be renamed or deleted.
+ */
+export async function reportProvidedCollisions(
+  provided: Pick<ProvidedService, 'active' | 'list'>,
+  db: Executor,
+  logger: Pick<Logger, 'warn'>,
+): Promise<void> {
+  if (!provided.active) return;
+  for (const view of await provided.list())
+    if (await secretStore.find(db, view.name))
+      logger.warn(
+        { provider: view.provider, name: view.name, source: view.source },
+        `stored secret "${view.name}" has the name of a provided secret: the provided one is used; ` +
+          'rename or delete the stored one',
+      );
+}

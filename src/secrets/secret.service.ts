@@ -21,6 +21,7 @@ import type { Database, Executor, Transaction } from '../db/client.ts';
 import { pgErrorCode, uniqueViolation } from '../db/errors.ts';
 import { AccessDeniedError, ConflictError, NotFoundError, ValidationError, VersionConflictError } from '../errors.ts';
 import { actingUserId, type Principal } from '../identity/principal.ts';
+import type { ProvidedService } from '../providers/provided.service.ts';
 import { parseField } from '../validation.ts';
 import { canonicalJson } from './canonical-json.ts';
 import { referenceStore } from './reference.store.ts';
@@ -61,6 +62,8 @@ export interface SecretServiceDeps {
   registry: CredentialRegistry;
   keys: Pick<KeyService, 'sealingRing'>;
   settings: { versionsKept: number };
+  /** Secrets held outside Tresor: their names are reserved (a stored one would take over their modules). */
+  provided?: Pick<ProvidedService, 'active' | 'lookup'>;
 }
 
 /** Field errors of a payload are reported under `fields.`, as the API body nests them. */
@@ -77,6 +80,7 @@ export function secretServiceFactory({
   settings,
   references = {},
   cache,
+  provided,
 }: SecretServiceDeps) {
   const serialise = (payload: Payload) => Buffer.from(JSON.stringify(payload), 'utf8');
 
@@ -363,6 +367,10 @@ export function secretServiceFactory({
       if (options.ownerId !== undefined && principal.kind !== 'system')
         throw new AccessDeniedError('Only Tresor itself creates a secret for another owner');
       const name = parseField(secretNameSchema, input.name, 'name');
+      // A provided secret's name is taken, as a stored one's is: a stored secret of that name
+      // would be what the provided one's users and groups reach.
+      if (provided?.active && (await provided.lookup(name)))
+        throw new ConflictError(`A secret named "${name}" already exists`, 'name');
       const description = parseField(descriptionSchema, input.description ?? '', 'description');
       if (!type)
         throw ValidationError.field(

@@ -52,12 +52,13 @@ const tokenFields = (token: FreshToken) => ({
 });
 
 export function useServiceFactory({ db, registry, gate, lastUsed, audit, provided, connections }: UseServiceDeps) {
-  /** The provided secret of this name, if a provider holds it and no stored secret has it (stored names win). */
-  const providedFor = async (ref: string) => {
-    if (!provided?.active) return undefined;
-    const found = await provided.lookup(ref);
-    return found && (await secretStore.find(db, ref)) === undefined ? found : undefined;
-  };
+  /**
+   * The provided secret of this name, if a provider holds it. Provided names are reserved
+   * (no stored secret can be made with one), and where a stored secret had the name before
+   * the provider did, the provided one is used: the operator's configuration decides (the
+   * collision is reported at start).
+   */
+  const providedFor = async (ref: string) => (provided?.active ? provided.lookup(ref) : undefined);
 
   /** Opens a granted row: refuses it when expired, records the use and stamps it. */
   async function consume(

@@ -3,7 +3,7 @@
  * the environment and a folder of mounted files. A provided secret is typed by its declared
  * type (the mail module sends through one to a real SMTP server), usable by whom the provider
  * names (the gate's rule for use), audited on use with its provider, read-only (no update,
- * not in a listing), shadowed by a stored secret of the same name, and a misconfigured one
+ * not in a listing), its name reserved against stored secrets, and a misconfigured one
  * is reported naming the variable or file, never a value.
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -149,7 +149,7 @@ describe.each(contracts)('the $provider provider', (contract) => {
     await expect(t.tresor.use(Password, bot, 'jira-bot')).rejects.toMatchObject({ code: 'WRONG_TYPE' });
   });
 
-  it('is read-only and out of every listing; a stored secret of the same name is the one used', async () => {
+  it('is read-only and out of every listing; its name is reserved, and it wins over a stored one made before', async () => {
     await expect(t.tresor.secrets.update(t.admin, 'jira-bot', { description: 'x' })).rejects.toMatchObject({
       code: 'NOT_FOUND',
     });
@@ -159,9 +159,25 @@ describe.each(contracts)('the $provider provider', (contract) => {
     expect((await t.tresor.secrets.list(t.admin, { all: true, limit: 500 })).map((s) => s.name)).not.toContain(
       'jira-bot',
     );
-    await t.tresor.secrets.create(t.admin, { type: 'password', name: 'shadowed', fields: { password: 'stored' } });
-    const admin = t.admin;
-    expect((await t.tresor.use(Password, admin, 'shadowed')).value.password).toBe('stored');
+    // Provided secrets can be hijacked: a stored secret of a provided name would be what its users reach.
+    for (const name of ['shadowed', 'JIRA-BOT'])
+      await expect(
+        t.tresor.secrets.create(t.admin, { type: 'password', name, fields: { password: 'stored' } }),
+      ).rejects.toMatchObject({ code: 'CONFLICT', field: 'name' });
+    // A stored secret that had the name before the provider did (made by a Tresor without it): the
+    // provided one is used, and the collision is reported at start.
+    const without = await createTresor(
+      { ...t.tresor.config, providerEnv: undefined, providerFiles: undefined },
+      { database: t.database.handle, logger: createLogger('silent') },
+    );
+    await without.secrets.create(t.admin, { type: 'password', name: 'shadowed', fields: { password: 'stored' } });
+    await without.close();
+    expect((await t.tresor.use(Password, t.admin, 'shadowed')).value.password).toBe('from-the-provider');
+    const warnings: string[] = [];
+    const logger = createLogger('warn', { write: (line: string) => void warnings.push(line) });
+    const again = await createTresor(t.tresor.config, { database: t.database.handle, logger });
+    await again.close();
+    expect(warnings.join('\n')).toMatch(/stored secret \\"shadowed\\" has the name of a provided secret/);
   });
 
   it('reports a misconfigured secret naming where to fix it, never its values', async () => {
