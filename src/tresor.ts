@@ -433,7 +433,7 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
       gate,
       keys: keyAdministration,
       secrets,
-      stories: secretStoryServiceFactory({ db, gate }),
+      stories: secretStoryServiceFactory({ db, gate, audit }),
       tests,
       shares,
       usage,

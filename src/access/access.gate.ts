@@ -71,6 +71,7 @@ const describeOperation: Record<SecretOperation, string> = {
   rollback: 'roll back',
   use: 'use',
   export: 'export',
+  holders: 'see who holds',
 };
 
 /** A listing the principal may see: the access condition (none: every row) and a cache key for it. */

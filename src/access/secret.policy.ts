@@ -10,7 +10,9 @@
  * - Tresor itself (system): as SECRET_MANAGEMENT;
  * - export (values into an archive for another instance): Tresor itself and holders of
  *   SECRET_EXPORT only, whatever their relation to the secret;
- * - a `read`-scoped token: view, read and versions only, whatever its user may do;
+ * - holders (whom it is shared with, whom modules used it for): its owner and SECRET_MANAGEMENT
+ *   only — a share recipient uses it without learning who else holds it;
+ * - a `read`-scoped token: view, read, versions and holders only, whatever its user may do;
  * - disabled users and strangers: nothing, and cannot tell a secret exists.
  */
 import type { Principal } from '../identity/principal.ts';
@@ -27,11 +29,12 @@ export const secretOperations = [
   'rollback',
   'use',
   'export',
+  'holders',
 ] as const;
 export type SecretOperation = (typeof secretOperations)[number];
 
 /** What a read-only token may do with a secret. */
-const readOnlyOperations: ReadonlySet<SecretOperation> = new Set(['view', 'read', 'versions']);
+const readOnlyOperations: ReadonlySet<SecretOperation> = new Set(['view', 'read', 'versions', 'holders']);
 
 export interface SecretRelation {
   owner: boolean;
@@ -72,6 +75,8 @@ export function decide(operation: SecretOperation, facts: PrincipalFacts, relati
       return owner || relation.directShare || relation.groupShare ? 'allow' : 'hidden';
     case 'export':
       return facts.isSystem || facts.permissions.has('SECRET_EXPORT') ? 'allow' : refuse;
+    case 'holders':
+      return owner || manager ? 'allow' : refuse;
   }
 }
 

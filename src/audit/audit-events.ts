@@ -20,7 +20,7 @@ export type AuditEvent =
   | SecretEvent<'secret.unshared', { recipientKind: 'user' | 'group'; recipientId: string; recipient: string }>
   // provider: a secret held outside Tresor (the environment, mounted files), version 0.
   | SecretEvent<'secret.used', { type: string; version: number; provider?: string }>
-  | SecretEvent<'secret.read', { view: 'metadata' | 'fields' | 'versions' | 'shares' }>
+  | SecretEvent<'secret.read', { view: 'metadata' | 'fields' | 'versions' | 'shares' | 'usage' }>
   | {
       /** A connection test: of a stored secret (target its id), or of unsaved values of a new one (id null). */
       action: 'secret.tested';

@@ -49,7 +49,7 @@ export function localBackend(tresor: Tresor): SecretsBackend {
     delete: async (ref, options) => void (await tresor.secrets.delete(me, ref, options?.force ? { force: true } : {})),
     noticeRecipients: (ref, replace) =>
       replace === undefined ? tresor.notices.recipients(me, ref) : tresor.notices.setRecipients(me, ref, replace),
-    usage: async (ref) => usageOf(await tresor.stories.story(me, ref, 0)),
+    usage: async (ref) => usageOf(await tresor.stories.usage(me, ref)),
     shares: (ref) => tresor.shares.shares(me, ref),
     share: (ref, target) => tresor.shares.share(me, ref, target),
     unshare: (ref, shareId) => tresor.shares.unshare(me, ref, shareId),

@@ -2,10 +2,12 @@
  * A secret's story, for its page: what happened to it (created, changed — which fields —,
  * rolled back, shared, tested) and by whom, and which modules used it last, for whom and how
  * often — all from the audit trail, which holds no values — and which stored configurations
- * name it (secret_references). For whoever may see its versions;
- * shares appear only to whoever may share it (a share recipient does not learn who else has it).
+ * name it (secret_references). For whoever may see its versions; shares appear only to
+ * whoever may share it, and the uses of others only to whoever may see its holders (the gate's
+ * `holders`): a share recipient sees its own uses, never who else has the secret.
  */
 import type { AccessGate } from '../access/access.gate.ts';
+import type { AuditService } from '../audit/audit.service.ts';
 import { auditStore } from '../audit/audit.store.ts';
 import { entryOf } from '../audit/audit-log.service.ts';
 import { type NamedAuditEntry, namedEntries } from '../audit/audit-names.ts';
@@ -43,11 +45,13 @@ export interface SecretStory {
 export function secretStoryServiceFactory({
   db,
   gate,
+  audit,
 }: {
   db: Database;
   gate: Pick<AccessGate, 'check' | 'operations' | 'secret'>;
+  audit: Pick<AuditService, 'write'>;
 }) {
-  return {
+  const service = {
     /** Only the configurations that name it (a delete page asks this, not the whole story). */
     async references(principal: Principal, ref: string): Promise<ReferencesSeen> {
       const grant = await gate.check(principal, ref, 'versions');
@@ -56,13 +60,15 @@ export function secretStoryServiceFactory({
 
     async story(principal: Principal, ref: string, limit = 20): Promise<SecretStory> {
       const grant = await gate.check(principal, ref, 'versions');
-      const mayShare = gate.operations(grant).share;
-      const actions = mayShare ? [...changeActions, ...shareActions] : [...changeActions];
-      const [rows, uses, references] = await Promise.all([
+      const may = gate.operations(grant);
+      const actions = may.share ? [...changeActions, ...shareActions] : [...changeActions];
+      const [rows, allUses, references] = await Promise.all([
         auditStore.ofSecret(db, grant.row.id, actions, limit),
         auditStore.usesOf(db, grant.row.id, 5000),
         referencesSeenBy(gate, db, principal, grant.row),
       ]);
+      const own = principal.kind === 'user' ? principal.id : undefined;
+      const uses = may.holders ? allUses : allUses.filter((u) => own !== undefined && u.actorId === own);
       const events = await namedEntries(db, rows.map(entryOf));
       // The users and groups uses were for, named the same way as the events' actors.
       const named = await namedEntries(
@@ -100,7 +106,23 @@ export function secretStoryServiceFactory({
         }),
       };
     },
+
+    /** Where it is used (the API's and the CLI's `usage`): the story's uses and references, on record as a read. */
+    async usage(principal: Principal, ref: string): Promise<SecretStory> {
+      const story = await service.story(principal, ref, 0);
+      const grant = await gate.check(principal, ref, 'versions');
+      await audit.write({
+        actor: principal,
+        event: {
+          action: 'secret.read',
+          target: { id: grant.row.id, name: grant.row.name },
+          details: { view: 'usage' },
+        },
+      });
+      return story;
+    },
   };
+  return service;
 }
 
 export type SecretStoryService = ReturnType<typeof secretStoryServiceFactory>;

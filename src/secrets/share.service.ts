@@ -143,7 +143,7 @@ export function shareServiceFactory({
     },
 
     async shares(principal: Principal, ref: string): Promise<Share[]> {
-      const { row } = await gate.check(principal, ref, 'read');
+      const { row } = await gate.check(principal, ref, 'holders');
       await audit.write({
         actor: principal,
         event: { action: 'secret.read', target: { id: row.id, name: row.name }, details: { view: 'shares' } },

@@ -204,7 +204,7 @@ describe.each(databaseKinds)('authorisation matrix over HTTP on %s', (kind) => {
     [
       'GET /secrets/:id/shares',
       (id) => ['GET', `/api/v1/secrets/${id}/shares`],
-      { owner: 200, directShare: 200, groupMember: 404, stranger: 404, manager: 200 },
+      { owner: 200, directShare: 403, groupMember: 404, stranger: 404, manager: 200 },
     ],
     [
       'POST /secrets/:id/shares',

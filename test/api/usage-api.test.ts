@@ -9,6 +9,7 @@ import { Jira } from '../../credential-types/jira.ts';
 import { databaseKinds } from '../support/databases.ts';
 import { type TestApp, testApp } from '../support/http.ts';
 import { findCanaries } from '../support/leak-scan.ts';
+import { createUser } from '../support/principals.ts';
 
 describe.each(databaseKinds)('REST API: where a secret is used, on %s', (kind) => {
   let h: TestApp;
@@ -70,5 +71,32 @@ describe.each(databaseKinds)('REST API: where a secret is used, on %s', (kind) =
       hiddenReferences: 0,
     });
     expect((await h.api('DELETE', `/api/v1/secrets/${lone.id}`, token)).statusCode).toBe(204);
+  });
+
+  it('tells a share recipient its own uses only, never who else holds it, and audits every usage read', async () => {
+    const owner = await createUser(h.tresor, h.admin, 'usage-owner', [
+      'SECRET_MANAGEMENT_CREATE',
+      'SECRET_MANAGEMENT_UPDATE',
+    ]);
+    const recipient = await createUser(h.tresor, h.admin, 'usage-recipient');
+    const other = await createUser(h.tresor, h.admin, 'usage-other');
+    const s = await h.tresor.secrets.create(owner, { type: 'password', name: 'held', fields: { password: canary } });
+    await h.tresor.shares.share(owner, s.id, { user: recipient.email });
+    await h.tresor.shares.share(owner, s.id, { user: other.email });
+    await h.tresor.usage.useAny(other, s.id, { module: 'other-module' });
+    await h.tresor.usage.useAny(recipient, s.id, { module: 'own-module' });
+    const recipientToken = await h.tokenFor(recipient);
+
+    const seen = await h.api('GET', `/api/v1/secrets/${s.id}/usage`, recipientToken);
+    expect(seen.statusCode).toBe(200);
+    expect(seen.json().modules.map((m: { module: string }) => m.module)).toEqual(['own-module']);
+    expect(seen.body).not.toContain('usage-other');
+    // The share list is the owner's and SECRET_MANAGEMENT's: a recipient is refused it.
+    expect((await h.api('GET', `/api/v1/secrets/${s.id}/shares`, recipientToken)).statusCode).toBe(403);
+    const ownerView = await h.api('GET', `/api/v1/secrets/${s.id}/usage`, await h.tokenFor(owner));
+    expect(ownerView.json().modules).toHaveLength(2);
+
+    const reads = await h.tresor.audit.query(h.admin, { targetId: s.id, action: 'secret.read', limit: 10 });
+    expect(reads.filter((r) => (r.details as { view: string }).view === 'usage')).toHaveLength(2);
   });
 });

@@ -26,7 +26,19 @@ const D = 'deny' as const;
 type Expect = typeof A | typeof D;
 
 const matrix: Record<Relation, Record<SecretOperation, Expect>> = {
-  owner: { view: A, read: A, update: A, delete: A, share: A, unshare: A, versions: A, rollback: A, use: A, export: D },
+  owner: {
+    view: A,
+    read: A,
+    update: A,
+    delete: A,
+    share: A,
+    unshare: A,
+    versions: A,
+    rollback: A,
+    use: A,
+    export: D,
+    holders: A,
+  },
   directShare: {
     view: A,
     read: A,
@@ -38,6 +50,7 @@ const matrix: Record<Relation, Record<SecretOperation, Expect>> = {
     rollback: D,
     use: A,
     export: D,
+    holders: D,
   },
   groupMember: {
     view: D,
@@ -50,6 +63,7 @@ const matrix: Record<Relation, Record<SecretOperation, Expect>> = {
     rollback: D,
     use: A,
     export: D,
+    holders: D,
   },
   otherGroupMember: {
     view: D,
@@ -62,6 +76,7 @@ const matrix: Record<Relation, Record<SecretOperation, Expect>> = {
     rollback: D,
     use: D,
     export: D,
+    holders: D,
   },
   stranger: {
     view: D,
@@ -74,6 +89,7 @@ const matrix: Record<Relation, Record<SecretOperation, Expect>> = {
     rollback: D,
     use: D,
     export: D,
+    holders: D,
   },
   // SECRET_MANAGEMENT manages every secret but never sees values (nor exports them); its store holds only its own
   // and shared secrets.
@@ -88,6 +104,7 @@ const matrix: Record<Relation, Record<SecretOperation, Expect>> = {
     rollback: A,
     use: D,
     export: D,
+    holders: A,
   },
   // Owns the secret but holds only SECRET_MANAGEMENT_CREATE.
   ownerLackingPermission: {
@@ -101,6 +118,7 @@ const matrix: Record<Relation, Record<SecretOperation, Expect>> = {
     rollback: D,
     use: A,
     export: D,
+    holders: A,
   },
   // Owned the secret with every permission, then was disabled.
   disabledUser: {
@@ -114,6 +132,7 @@ const matrix: Record<Relation, Record<SecretOperation, Expect>> = {
     rollback: D,
     use: D,
     export: D,
+    holders: D,
   },
 };
 
@@ -192,6 +211,8 @@ describe.each(databaseKinds)('authorisation matrix on %s', (kind) => {
       use: () => t.tresor.usage.useAny(actor, s.id),
       // Values into an archive: Tresor itself and SECRET_EXPORT holders only, which no relation here is.
       export: () => t.tresor.transfer.exportArchive(actor, { passphrase: 'matrix passphrase', only: [s.id] }),
+      // Whom it is shared with: a recipient uses it without learning who else holds it.
+      holders: () => t.tresor.shares.shares(actor, s.id),
     };
     try {
       await run[operation]();

@@ -239,7 +239,7 @@ export const secretsRoutes: FastifyPluginAsyncZod = async (app) => {
         },
       },
     },
-    async (request) => usageOf(await stories.story(principalOf(request), request.params.id, 0)),
+    async (request) => usageOf(await stories.usage(principalOf(request), request.params.id)),
   );
 
   app.get(
