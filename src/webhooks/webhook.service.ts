@@ -17,7 +17,7 @@ import type { AuditService } from '../audit/audit.service.ts';
 import type { CredentialRegistry } from '../credentials/index.ts';
 import type { KeyService } from '../crypto/key.service.ts';
 import type { Database, Executor } from '../db/client.ts';
-import { isTresorError, NotFoundError, ValidationError } from '../errors.ts';
+import { AccessDeniedError, isTresorError, NotFoundError, ValidationError } from '../errors.ts';
 import type { Principal } from '../identity/principal.ts';
 import type { EgressPolicy } from '../net/egress-policy.ts';
 import { secretStore } from '../secrets/secret.store.ts';
@@ -94,7 +94,7 @@ export function webhookServiceFactory({
   now = () => new Date(),
 }: {
   db: Database;
-  gate: Pick<AccessGate, 'require'>;
+  gate: Pick<AccessGate, 'require' | 'check'>;
   audit: Pick<AuditService, 'appendInTx'>;
   keys: Pick<KeyService, 'sealingRing'>;
   registry: Pick<CredentialRegistry, 'find'>;
@@ -129,12 +129,20 @@ export function webhookServiceFactory({
     return [...new Set(types)];
   }
 
-  async function secretIds(tx: Executor, refs: readonly string[]): Promise<string[]> {
+  /**
+   * The secrets an endpoint is limited to, as the principal may name them: only secrets it may
+   * read (through the gate, refusals on record), and one it may not answers as one that does
+   * not exist — a filter is no way to learn which names exist.
+   */
+  async function secretIds(principal: Principal, refs: readonly string[]): Promise<string[]> {
     const ids: string[] = [];
     for (const ref of refs) {
-      const row = await secretStore.find(tx, ref.trim());
-      if (!row) throw ValidationError.field('secrets', `No secret "${ref.trim()}"`);
-      ids.push(row.id);
+      const grant = await gate.check(principal, ref.trim(), 'read').catch((error: unknown) => {
+        if (error instanceof NotFoundError || error instanceof AccessDeniedError)
+          throw ValidationError.field('secrets', `No secret "${ref.trim()}"`);
+        throw error;
+      });
+      ids.push(grant.row.id);
     }
     return [...new Set(ids)];
   }
@@ -212,6 +220,7 @@ export function webhookServiceFactory({
         input.description ?? '',
         'description',
       );
+      const limitedTo = await secretIds(principal, input.secrets ?? []);
       const signingSecret = newSigningSecret();
       const identity = { id: randomUUID(), secretGeneration: 1 };
       const sealed = await sealSecret(identity, signingSecret);
@@ -223,7 +232,7 @@ export function webhookServiceFactory({
           description,
           events,
           typeIds: types,
-          secretIds: await secretIds(tx, input.secrets ?? []),
+          secretIds: limitedTo,
           enabled: input.enabled ?? true,
           createdBy: principal.kind === 'user' ? principal.id : null,
         });
@@ -240,13 +249,14 @@ export function webhookServiceFactory({
       const url = patch.url === undefined ? undefined : await checkedUrl(patch.url);
       const events = patch.events === undefined ? undefined : checkedEvents(patch.events);
       const types = patch.types === undefined ? undefined : checkedTypes(patch.types);
+      const limitedTo = patch.secrets === undefined ? undefined : await secretIds(principal, patch.secrets);
       const row = await db.transaction(async (tx) => {
         await existing(tx, id, { lock: true });
         const updated = await webhookStore.update(tx, id, {
           ...(url === undefined ? {} : { url }),
           ...(events === undefined ? {} : { events }),
           ...(types === undefined ? {} : { typeIds: types }),
-          ...(patch.secrets === undefined ? {} : { secretIds: await secretIds(tx, patch.secrets) }),
+          ...(limitedTo === undefined ? {} : { secretIds: limitedTo }),
           ...(patch.description === undefined
             ? {}
             : {

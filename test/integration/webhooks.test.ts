@@ -125,6 +125,26 @@ describe.each(databaseKinds)('webhooks on %s', (kind) => {
     expect(trail).not.toContain(signingSecret.slice(6));
   });
 
+  it('answers a WEBHOOK_ADMIN filtering on a secret it may not read as on one that does not exist, on record', async () => {
+    const hooks = await createUser(t.tresor, t.admin, 'hooks-only', ['WEBHOOK_ADMIN']);
+    const owner = await createUser(t.tresor, t.admin, 'payroll-owner', ['SECRET_MANAGEMENT_CREATE']);
+    await t.tresor.secrets.create(owner, { type: 'password', name: 'payroll-db', fields: { password: canary } });
+    const answers: string[] = [];
+    for (const name of ['payroll-db', 'no-such-secret']) {
+      const error = await t.tresor.webhooks
+        .create(hooks, { url: 'https://127.0.0.1:9/x', events: ['secret.updated'], secrets: [name] })
+        .then(
+          () => undefined,
+          (e: { code: string; field: string; message: string }) => e,
+        );
+      answers.push(JSON.stringify([error?.code, error?.field, error?.message.replace(name, 'NAME')]));
+    }
+    expect(answers[0]).toBe(answers[1]);
+    expect(answers[0]).toContain('VALIDATION_FAILED');
+    const denied = await t.tresor.audit.query(t.admin, { actorId: hooks.id, action: 'access.denied', limit: 10 });
+    expect(denied.some((d) => d.targetName === 'payroll-db')).toBe(true);
+  });
+
   it('sends an endpoint only the events, types and secrets it asked for', async () => {
     const passwords = await endpoint({ events: ['secret.created', 'secret.deleted'], types: ['password'], path: '/p' });
     await t.tresor.secrets.create(t.admin, { type: 'password', name: 'only-this', fields: { password: canary } });
