@@ -1,6 +1,6 @@
 /**
  * The Connect flow of an OAuth2 secret (authorization code with PKCE): `begin` sends a person
- * who may change the secret to the authorization server with a fresh state, `complete` takes
+ * who may change and use the secret to the authorization server with a fresh state, `complete` takes
  * the callback. The state is random, stored only as its SHA-256, bound to the user and the
  * browser session that asked, good for ten minutes and one callback; the PKCE verifier goes
  * with it. What the code is exchanged for is handed to `connected` (oauth2.service.ts).
@@ -42,6 +42,16 @@ export function connectFlowFactory({
     answer: TokenAnswer,
   ): Promise<void>;
 }) {
+  /**
+   * Connecting sets the account the secret's modules act as: whoever does must be able to
+   * change the secret and to use it. A manager (SECRET_MANAGEMENT: change, never use) would
+   * otherwise point the owner's modules at an account it controls.
+   */
+  async function connectGrant(principal: Principal, ref: string): Promise<SecretGrant> {
+    await gate.check(principal, ref, 'use');
+    return gate.check(principal, ref, 'update');
+  }
+
   return {
     /**
      * Starts the Connect flow for a secret the principal may change: the authorization URL to
@@ -54,7 +64,7 @@ export function connectFlowFactory({
       { session, redirectUri }: { session: string; redirectUri: string },
     ): Promise<{ authorizationUrl: string }> {
       if (principal.kind !== 'user') throw ValidationError.field('principal', 'Only a person connects a secret');
-      const grant = await gate.check(principal, ref, 'update');
+      const grant = await connectGrant(principal, ref);
       typeOf(grant);
       const callback = ownRedirectUri(redirectUri, publicUrl);
       const client = clientOf(await gate.open(db, grant));
@@ -88,14 +98,12 @@ export function connectFlowFactory({
       if (principal.kind !== 'user') throw ValidationError.field('state', 'Only a person connects a secret');
       if (!callback.state)
         throw ValidationError.field('state', 'The callback carries no state: start again with Connect');
-      const taken = await oauth2Store.takeState(db, sha256(callback.state));
+      const taken = await oauth2Store.takeState(db, sha256(callback.state), {
+        userId: principal.id,
+        sessionHash: sha256(callback.session),
+      });
       const at = now();
-      if (
-        !taken ||
-        taken.expiresAt <= at ||
-        taken.userId !== principal.id ||
-        !taken.sessionHash.equals(sha256(callback.session))
-      )
+      if (!taken || taken.expiresAt <= at)
         throw ValidationError.field(
           'state',
           'This authorization was not started here, or has expired: start again with Connect',
@@ -106,7 +114,7 @@ export function connectFlowFactory({
           `The authorization server did not grant access (${callback.error.slice(0, 100)})`,
         );
       if (!callback.code) throw ValidationError.field('code', 'The callback carries no code');
-      const grant = await gate.check(principal, taken.secretId, 'update');
+      const grant = await connectGrant(principal, taken.secretId);
       typeOf(grant);
       const client = clientOf(await gate.open(db, grant));
       const answer = await requestToken(

@@ -124,9 +124,26 @@ export const oauth2Store = {
     await db.insert(oauth2States).values(row);
   },
 
-  /** Takes a state out (deleted in the same statement): a state is good for one callback. */
-  async takeState(db: Executor, stateHash: Buffer): Promise<StateRow | undefined> {
-    const [row] = await db.delete(oauth2States).where(eq(oauth2States.stateHash, stateHash)).returning();
+  /**
+   * Takes a state out (deleted in the same statement): a state is good for one callback, and
+   * only for the user and browser session that started it — another session's try leaves it
+   * for the real callback.
+   */
+  async takeState(
+    db: Executor,
+    stateHash: Buffer,
+    owner: { userId: string; sessionHash: Buffer },
+  ): Promise<StateRow | undefined> {
+    const [row] = await db
+      .delete(oauth2States)
+      .where(
+        and(
+          eq(oauth2States.stateHash, stateHash),
+          eq(oauth2States.userId, owner.userId),
+          eq(oauth2States.sessionHash, owner.sessionHash),
+        ),
+      )
+      .returning();
     return row;
   },
 

@@ -190,14 +190,19 @@ describe.each(databaseKinds)('OAuth2 credentials on %s', (kind) => {
     await expect(t.tresor.oauth2.complete(owner, { state: `${state}x`, code, error: '', session })).rejects.toEqual(
       refusedWith('state'),
     );
-    // The right state from another session (a link sent to the victim): refused, and the state is spent.
+    // The right state from another session (a link sent to the victim): refused, and the state is not
+    // spent — the real callback, in the session that started it, still completes.
     await expect(
       t.tresor.oauth2.complete(owner, { state, code, error: '', session: 'the attacker’s session' }),
     ).rejects.toEqual(refusedWith('state'));
+    expect((await t.tresor.oauth2.status(owner, 'crm-csrf')).status).toBe('not-connected');
+    await t.tresor.oauth2.complete(owner, { state, code, error: '', session });
+    expect((await t.tresor.oauth2.status(owner, 'crm-csrf')).status).toBe('connected');
+    // Used once: the same callback again is refused.
     await expect(t.tresor.oauth2.complete(owner, { state, code, error: '', session })).rejects.toEqual(
       refusedWith('state'),
     );
-    expect((await t.tresor.oauth2.status(owner, 'crm-csrf')).status).toBe('not-connected');
+    await t.tresor.oauth2.disconnect(owner, 'crm-csrf');
 
     // A code already exchanged is refused by the server, and nothing changes here.
     const first = await t.tresor.oauth2.begin(owner, 'crm-csrf', { session, redirectUri });
@@ -216,12 +221,17 @@ describe.each(databaseKinds)('OAuth2 credentials on %s', (kind) => {
     expect((await t.tresor.oauth2.status(owner, 'crm-csrf')).status).toBe('connected');
   });
 
-  it('lets only whoever may change the secret connect it, and a module only with a use grant', async () => {
+  it('lets only whoever may change and use the secret connect it, and a module only with a use grant', async () => {
     await t.tresor.secrets.create(owner, { type: 'oauth2', name: 'crm-shared', fields: fields(server) });
     const reader = await createUser(t.tresor, t.admin, 'oauth-reader');
     await t.tresor.shares.share(owner, 'crm-shared', { user: reader.email });
     await expect(t.tresor.oauth2.begin(reader, 'crm-shared', { session, redirectUri })).rejects.toMatchObject({
       code: 'ACCESS_DENIED',
+    });
+    // A manager may change the secret but not use it: connecting would point the owner's modules at its account.
+    const manager = await createUser(t.tresor, t.admin, 'oauth-manager', ['SECRET_MANAGEMENT']);
+    await expect(t.tresor.oauth2.begin(manager, 'crm-shared', { session, redirectUri })).rejects.toMatchObject({
+      code: 'NOT_FOUND',
     });
     const stranger = await createUser(t.tresor, t.admin, 'oauth-stranger');
     await expect(t.tresor.oauth2.status(stranger, 'crm-shared')).rejects.toMatchObject({ code: 'NOT_FOUND' });
