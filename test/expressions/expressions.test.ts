@@ -20,6 +20,22 @@ describe('expression parser', () => {
       },
     ]);
   });
+
+  it('scans hostile text in linear time: 320 KB of unterminated and many-line references', () => {
+    // Before: 28 s (each try ran to the end of the text, each line number counted from the start).
+    const shapes = ['{{ secret'.repeat(36_000), `${"{{ secret('a') }}\n".repeat(18_000)}`, '{{secret('.repeat(40_000)];
+    const started = performance.now();
+    for (const text of shapes) parseReferences(text);
+    // Generous on purpose (a busy 2-core machine): linear takes milliseconds, quadratic took tens of seconds.
+    expect(performance.now() - started).toBeLessThan(5_000);
+    const many = parseReferences(shapes[1]!);
+    expect(many.references).toHaveLength(18_000);
+    expect(many.references.at(-1)?.line).toBe(18_000);
+  });
+
+  it('refuses text over 1 MiB, naming it, instead of scanning it', () => {
+    expect(() => parseReferences('x'.repeat(1024 * 1024 + 1))).toThrow(/too long/);
+  });
 });
 
 describe.each(databaseKinds)('expressions on %s', (kind) => {
