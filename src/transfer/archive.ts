@@ -14,7 +14,8 @@
  * the event loop.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gunzip, gzipSync } from 'node:zlib';
 import { hashRaw } from '@node-rs/argon2';
 import { z } from 'zod';
 import { open, seal } from '../crypto/aead.ts';
@@ -26,6 +27,14 @@ export const archiveFormat = 1;
 const kdfDefaults = { memoryKiB: 65_536, passes: 3, parallelism: 1 };
 const kdfCaps = { memoryKiB: 262_144, passes: 10, parallelism: 4 };
 export const minPassphraseLength = 12;
+/**
+ * What an archive may inflate to: a budget per secret it declares (every version of a large
+ * certificate chain fits), never more than 256 MiB. A crafted body that inflates further is
+ * refused when it passes the budget, not after a gigabyte.
+ */
+const inflatedPerSecret = 1024 * 1024;
+const inflatedCap = 256 * 1024 * 1024;
+const inflate = promisify(gunzip);
 
 const headerSchema = z.object({
   format: z.literal(archiveFormat),
@@ -131,6 +140,21 @@ export async function openArchive(
       throw ValidationError.field('archive', 'The archive was altered or is damaged: it failed its integrity check');
     throw error;
   }
-  // Authenticated, so only the passphrase's holder made it; still bounded, as a parser should be.
-  return { header, content: JSON.parse(gunzipSync(plain, { maxOutputLength: 1 << 30 }).toString('utf8')) };
+  // Authenticated, so only the passphrase's holder made it; still bounded, as a parser should be:
+  // inflated on libuv's pool (never the event loop), stopped at what the header declares.
+  const budget = Math.min(inflatedCap, (header.secrets + 1) * inflatedPerSecret);
+  let json: Buffer;
+  try {
+    json = await inflate(plain, { maxOutputLength: budget });
+  } catch {
+    throw ValidationError.field(
+      'archive',
+      `The archive holds more than the ${header.secrets} secret(s) it declares (over ${budget} bytes), or is damaged`,
+    );
+  }
+  try {
+    return { header, content: JSON.parse(json.toString('utf8')) };
+  } catch {
+    throw ValidationError.field('archive', 'The archive content is damaged');
+  }
 }
