@@ -21,7 +21,6 @@ import { deriveFormModel, type FormModel } from './form-model.ts';
 import { generateValue as makeValue } from './generate.ts';
 import { runSlowHooks } from './hooks/slow-hooks.ts';
 import { localizeDefinition } from './localize.ts';
-import { passwordStrength } from './password-strength.ts';
 import { deriveJsonSchema, deriveSchema } from './schemas.derive.ts';
 import { shownFields } from './show-when.ts';
 import { textIn } from './texts.ts';
@@ -254,7 +253,11 @@ export class CredentialType<T extends object = object> {
    * type was loaded from a file (a worker with a time budget), in-process otherwise.
    * Throws a ValidationError naming the field when `verify` finds a problem.
    */
-  async inspect(payload: Payload): Promise<{ facts: Record<string, string> }> {
+  async inspect(
+    payload: Payload,
+    /** `ignore`: a kept secret beside fields the caller chose is not judged again (its verdict would answer guesses). */
+    { issues: onIssues = 'refuse' }: { issues?: 'refuse' | 'ignore' } = {},
+  ): Promise<{ facts: Record<string, string> }> {
     if (!this.inspects) return { facts: {} };
     const complete = this.withDefaults(payload);
     let result: { issues: readonly HookIssue[]; facts: Record<string, string> };
@@ -276,7 +279,7 @@ export class CredentialType<T extends object = object> {
     } else {
       result = runSlowHooks(this.hydrate(complete) as T & CredentialHooks, { settings: this.settings });
     }
-    if (result.issues.length > 0) throw this.hookFailure(result.issues);
+    if (result.issues.length > 0 && onIssues === 'refuse') throw this.hookFailure(result.issues);
     return { facts: result.facts };
   }
 
@@ -351,17 +354,15 @@ export class CredentialType<T extends object = object> {
   }
 
   /**
-   * A value for secret field `key` made by its generator. Random text is drawn again until
-   * zxcvbn gives it the top score, so it meets any strength minimum (the password type's).
+   * A value for secret field `key` made by its generator: at least 12 uniformly drawn characters
+   * (10^12 guesses and more), past zxcvbn's top score (10^10), so it meets any strength minimum
+   * without a strength check on the event loop (which cost seconds after the dictionaries idled).
    */
   generateValue(key: string): string {
     const field = this.definition.fields.find((f) => f.key === key);
     if (!field?.generate)
       throw ValidationError.field('generate', `${this.definition.name} has no field "${key}" that Tresor can generate`);
-    let value = makeValue(field.generate);
-    for (let attempt = 0; !('format' in field.generate) && attempt < 20 && passwordStrength(value).score < 4; attempt++)
-      value = makeValue(field.generate);
-    return value;
+    return makeValue(field.generate);
   }
 
   /** `fields` with a generated value for each of `keys` (a value given for one of them is replaced). */

@@ -1,8 +1,9 @@
 /**
  * One HTTPS request from Tresor (a connection test, a module): the host is resolved through
  * the egress policy and the connection goes to an address it vetted, while the name stays
- * for TLS (SNI, certificate check) and the Host header. Bounded: a timeout, an abort signal,
- * and a body cap, so a hostile server cannot hold or flood the caller.
+ * for TLS (SNI, certificate check) and the Host header. Bounded: `timeoutMs` is a deadline for
+ * the whole exchange (a server that trickles a byte every few seconds never resets it), an
+ * abort signal, and a body cap, so a hostile server cannot hold or flood the caller.
  */
 import { request as httpsRequest } from 'node:https';
 import { UpstreamError } from '../errors.ts';
@@ -16,6 +17,7 @@ export interface OutboundRequest {
   egress: EgressPolicy;
   /** Extra trusted CA certificates (PEM); system roots otherwise. */
   ca?: string | Buffer;
+  /** The deadline for the whole request, from connecting to the last byte (default 15 s). */
   timeoutMs?: number;
   signal?: AbortSignal;
   /** Bytes of body kept at most (default 1 MiB); more fails the request. */
@@ -36,7 +38,16 @@ export async function outboundHttps(request: OutboundRequest): Promise<OutboundR
   if (url.protocol !== 'https:') throw new UpstreamError(`Only https:// is sent credentials, not ${url.protocol}//`);
   const [address] = await request.egress.resolve(url.hostname);
   const limit = request.maxBodyBytes ?? 1024 * 1024;
+  const deadlineMs = request.timeoutMs ?? 15_000;
   return new Promise<OutboundResponse>((resolve, reject) => {
+    // Node's `timeout` is an idle timeout: reset by every byte. This one is not.
+    const deadline = setTimeout(() => req.destroy(new Error(`no complete answer within ${deadlineMs} ms`)), deadlineMs);
+    const settle = <T>(done: (value: T) => void) => (value: T) => {
+      clearTimeout(deadline);
+      done(value);
+    };
+    resolve = settle(resolve);
+    reject = settle(reject);
     const req = httpsRequest(
       {
         hostname: address,
@@ -45,7 +56,7 @@ export async function outboundHttps(request: OutboundRequest): Promise<OutboundR
         servername: tlsServerName(url.hostname),
         method: request.method ?? 'GET',
         ca: request.ca,
-        timeout: request.timeoutMs ?? 15_000,
+        timeout: deadlineMs,
         signal: request.signal,
         headers: {
           host: url.host,

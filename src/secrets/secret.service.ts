@@ -153,6 +153,8 @@ export function secretServiceFactory({
   interface Prepared {
     payload: Payload;
     entered: string[];
+    /** Stored secret fields kept beside the new values: hooks do not judge them again. */
+    kept: string[];
     /** The user's own expiry (given now, or kept from before); the values may bring it earlier. */
     chosenExpiry: Date | null;
     payloadChanged: boolean;
@@ -165,6 +167,7 @@ export function secretServiceFactory({
     const type = typeOf(row);
     let payload = current;
     let entered: string[] = [];
+    let kept: string[] = [];
     if (plan.fields !== undefined) {
       const fields =
         plan.merge && plan.fields !== null && typeof plan.fields === 'object' && !Array.isArray(plan.fields)
@@ -172,10 +175,12 @@ export function secretServiceFactory({
           : plan.fields;
       payload = type.parseUpdate(fields, current);
       entered = type.enteredSecrets(fields);
+      kept = type.keptSecrets(fields, current);
     }
     return {
       payload,
       entered,
+      kept,
       chosenExpiry:
         plan.expiresAt === undefined ? type.chosenExpiry(row.expiresAt, current, row.facts) : plan.expiresAt,
       // An entered secret value is a change even when equal to the stored one: "unchanged" would confirm a guess.
@@ -290,7 +295,10 @@ export function secretServiceFactory({
           let facts: Record<string, string> | null = grant.row.facts;
           try {
             next = prepare(grant.row, current, plan);
-            if (next.payloadChanged) facts = (await typeOf(grant.row).inspect(next.payload)).facts;
+            if (next.payloadChanged)
+              facts = (
+                await typeOf(grant.row).inspect(next.payload, { issues: next.kept.length > 0 ? 'ignore' : 'refuse' })
+              ).facts;
           } catch (error) {
             throw refusal(grant.row, error);
           }

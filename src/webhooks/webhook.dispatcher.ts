@@ -102,16 +102,22 @@ export function webhookDispatcherFactory({
     }
   }
 
+  /**
+   * A claim outlives every send made under it: a send starts only while its whole deadline
+   * still fits in the lease (with a margin), so no other node can claim a delivery that is
+   * still being sent. What does not fit is given back for the next run.
+   */
+  const leaseMargin = 5_000;
+  const leaseFor = (options: DeliveryRunOptions) =>
+    options.leaseMs ?? Math.max(60_000, 3 * settings.timeoutMs + leaseMargin);
+
   async function runOnce(options: DeliveryRunOptions): Promise<DeliveryRunResult> {
     const result: DeliveryRunResult = { delivered: 0, retrying: 0, failed: 0 };
     for (;;) {
       const now = options.now ?? new Date();
-      const claimed = await webhookStore.claimDue(
-        db,
-        now,
-        new Date(now.getTime() + (options.leaseMs ?? 60_000)),
-        batchSize,
-      );
+      const leaseMs = leaseFor(options);
+      const claimedAt = Date.now();
+      const claimed = await webhookStore.claimDue(db, now, new Date(now.getTime() + leaseMs), batchSize);
       if (claimed.length === 0) break;
       const endpoints = await webhookStore.endpointsByIds(
         db,
@@ -123,7 +129,13 @@ export function webhookDispatcherFactory({
         [...byEndpoint].map(async ([endpointId, deliveries]) => {
           const endpoint = endpoints.get(endpointId);
           if (!endpoint) return; // removed meanwhile: its deliveries went with it
-          for (const delivery of deliveries) {
+          // Each endpoint on its own: a slow or failing one holds none of the others' deliveries.
+          for (const [index, delivery] of deliveries.entries()) {
+            const rest = deliveries.slice(index).map((d) => d.id);
+            if (Date.now() - claimedAt + settings.timeoutMs + leaseMargin > leaseMs) {
+              await webhookStore.release(db, rest);
+              break;
+            }
             const outcome = await send(endpoint, delivery);
             const at = options.now ?? new Date();
             if (outcome.ok) {
@@ -139,6 +151,11 @@ export function webhookDispatcherFactory({
             });
             if (spent) result.failed++;
             else result.retrying++;
+            // An endpoint that did not answer in time is not tried again in this run.
+            if (outcome.status === null) {
+              await webhookStore.release(db, rest.slice(1));
+              break;
+            }
           }
         }),
       );

@@ -86,6 +86,15 @@ export const webhookStore = {
     return db.select().from(webhookDeliveries).where(inArray(webhookDeliveries.id, ids)).orderBy(webhookDeliveries.id);
   },
 
+  /** Gives claimed deliveries back unsent (their attempt not counted), for the next run. */
+  async release(db: Executor, ids: readonly number[]): Promise<void> {
+    if (ids.length === 0) return;
+    await db
+      .update(webhookDeliveries)
+      .set({ claimedUntil: null, attempts: sql`${webhookDeliveries.attempts} - 1` })
+      .where(and(inArray(webhookDeliveries.id, [...ids]), eq(webhookDeliveries.state, 'pending')));
+  },
+
   async endpointsByIds(db: Executor, ids: readonly string[]): Promise<Map<string, EndpointRow>> {
     if (ids.length === 0) return new Map();
     const rows = await db

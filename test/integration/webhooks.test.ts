@@ -145,6 +145,42 @@ describe.each(databaseKinds)('webhooks on %s', (kind) => {
     expect(denied.some((d) => d.targetName === 'payroll-db')).toBe(true);
   });
 
+  it('gives a trickling receiver one deadline, and delivers to the other endpoints meanwhile', async () => {
+    const quick = await testTresor(kind, {
+      TRESOR_OUTBOUND_CA_FILE: receiver.caFile,
+      TRESOR_WEBHOOK_TIMEOUT_MS: '1000',
+    });
+    try {
+      const slow = await quick.tresor.webhooks.create(quick.admin, {
+        url: `${receiver.base}/trickle`,
+        events: ['secret.created'],
+      });
+      const fast = await quick.tresor.webhooks.create(quick.admin, {
+        url: `${receiver.base}/fast`,
+        events: ['secret.created'],
+      });
+      receiver.secrets.add(fast.signingSecret);
+      await quick.tresor.secrets.create(quick.admin, {
+        type: 'password',
+        name: 'trickled',
+        fields: { password: canary },
+      });
+      const started = performance.now();
+      await quick.tresor.webhooks.deliver();
+      const took = performance.now() - started;
+      process.stdout.write(
+        `[figures] webhooks (${kind}): a run with one trickling receiver took ${Math.round(took)} ms\n`,
+      );
+      expect(receiver.received.map((r) => r.path)).toContain('/fast');
+      const [held] = await quick.tresor.webhooks.deliveries(quick.admin, slow.endpoint.id);
+      // Node's idle timeout never fired (a byte every 300 ms): the deadline for the whole answer did.
+      expect(held?.lastError).toMatch(/within 1000 ms/);
+      expect(held?.state).toBe('pending');
+    } finally {
+      await quick.close();
+    }
+  });
+
   it('sends an endpoint only the events, types and secrets it asked for', async () => {
     const passwords = await endpoint({ events: ['secret.created', 'secret.deleted'], types: ['password'], path: '/p' });
     await t.tresor.secrets.create(t.admin, { type: 'password', name: 'only-this', fields: { password: canary } });

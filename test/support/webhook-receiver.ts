@@ -2,7 +2,8 @@
  * A webhook receiver on loopback HTTPS (its own CA), as a service receiving Tresor's
  * deliveries would run one: it records every request with its raw body and checks each
  * signature by hand (HMAC-SHA256 over "<t>.<body>", not Tresor's own verifier) against the
- * signing secrets it was given. It can be told to answer with an error for a while.
+ * signing secrets it was given. It can be told to answer with an error for a while. A path
+ * under /trickle is answered one byte every 300 ms for 20 s (a receiver that holds the sender).
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -57,6 +58,18 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8');
+      if (req.url?.startsWith('/trickle')) {
+        res.writeHead(200, { 'content-length': '100' });
+        let sent = 0;
+        const drip = setInterval(() => {
+          if (res.destroyed || ++sent >= 66) {
+            clearInterval(drip);
+            res.end('x'.repeat(Math.max(0, 100 - sent + 1)));
+          } else res.write('x');
+        }, 300);
+        res.on('close', () => clearInterval(drip));
+        return;
+      }
       if (failing.times > 0) {
         failing.times--;
         res.writeHead(failing.status).end('not now');
