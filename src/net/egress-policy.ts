@@ -13,6 +13,7 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
 import { ConfigError, EgressDeniedError } from '../errors.ts';
+import { judged } from './ip-address.ts';
 
 /** One entry of an allow or deny list: an address range, or a host name pattern (`*.example.com`). */
 export type EgressRule = { kind: 'range'; text: string } | { kind: 'host'; text: string; pattern: RegExp };
@@ -33,13 +34,12 @@ const nonPublic: ReadonlyArray<[string, number, 'ipv4' | 'ipv6']> = [
   ['192.0.0.0', 24, 'ipv4'],
   ['192.168.0.0', 16, 'ipv4'],
   ['198.18.0.0', 15, 'ipv4'], // benchmarking
+  ['192.0.2.0', 24, 'ipv4'], // documentation
+  ['198.51.100.0', 24, 'ipv4'],
+  ['203.0.113.0', 24, 'ipv4'],
   ['224.0.0.0', 3, 'ipv4'], // multicast and reserved
-  ['::', 128, 'ipv6'],
-  ['::1', 128, 'ipv6'],
-  ['fc00::', 7, 'ipv6'], // unique local
-  ['fe80::', 10, 'ipv6'], // link-local
-  ['ff00::', 8, 'ipv6'], // multicast
 ];
+// IPv6 is judged the other way round (ip-address.ts): public only inside global unicast.
 
 const hostPattern = /^(\*\.)?([a-z0-9-]+\.)*[a-z0-9-]+$/;
 const rangePattern = /^([0-9a-f:.]+)(\/(\d{1,3}))?$/i;
@@ -88,18 +88,6 @@ function blockListOf(rules: readonly EgressRule[]): BlockList {
   return list;
 }
 
-/** An IPv4 address written as IPv6 (`::ffff:127.0.0.1`, `::ffff:7f00:1`) is judged as the IPv4 address it is. */
-function unmapped(address: string): { address: string; family: 'ipv4' | 'ipv6' } {
-  const dotted = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (dotted) return { address: dotted[1]!, family: 'ipv4' };
-  const hex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(address);
-  if (hex) {
-    const [high, low] = [Number.parseInt(hex[1]!, 16), Number.parseInt(hex[2]!, 16)];
-    return { address: [high >> 8, high & 255, low >> 8, low & 255].join('.'), family: 'ipv4' };
-  }
-  return { address, family: isIP(address) === 4 ? 'ipv4' : 'ipv6' };
-}
-
 /** A host as written in a URL, without the brackets around an IPv6 address. */
 const unbracketed = (host: string) => host.replace(/^\[(.*)\]$/, '$1');
 
@@ -123,10 +111,6 @@ export function egressPolicy(rules: EgressRules, lookup: Lookup = systemLookup):
   const allowed = blockListOf(rules.allow);
   const defaults = new BlockList();
   for (const [address, bits, type] of nonPublic) defaults.addSubnet(address, bits, type);
-  // IPv4 written as IPv6 in a form `unmapped` does not read is refused. (A separate list: a
-  // BlockList matches IPv4 addresses against IPv6 rules as if mapped.)
-  const mappedV4 = new BlockList();
-  mappedV4.addSubnet('::ffff:0:0', 96, 'ipv6');
   const hostRule = (list: readonly EgressRule[], host: string) =>
     list.find((r) => r.kind === 'host' && r.pattern.test(host)) !== undefined;
 
@@ -139,11 +123,14 @@ export function egressPolicy(rules: EgressRules, lookup: Lookup = systemLookup):
       if (addresses.length === 0) throw new EgressDeniedError(`${host} does not resolve to any address`);
       const hostAllowed = hostRule(rules.allow, host);
       for (const raw of addresses) {
-        const { address, family } = unmapped(raw);
-        if (denied.check(address, family))
+        // IPv4 inside IPv6 (mapped, NAT64, 6to4, …) is judged as the IPv4 address it reaches.
+        const seen = judged(raw);
+        const { address, family } = seen;
+        const rawFamily = isIP(raw) === 4 ? 'ipv4' : 'ipv6';
+        if (denied.check(address, family) || denied.check(raw, rawFamily))
           throw new EgressDeniedError(`Connections to ${host} (${address}) are refused by TRESOR_EGRESS_DENY`);
-        if (hostAllowed || allowed.check(address, family)) continue;
-        if (defaults.check(address, family) || (family === 'ipv6' && mappedV4.check(address, family)))
+        if (hostAllowed || allowed.check(address, family) || allowed.check(raw, rawFamily)) continue;
+        if (seen.family === 'ipv4' ? defaults.check(address, 'ipv4') : !seen.global)
           throw new EgressDeniedError(
             `${host} (${address}) is a private, loopback or link-local address; ` +
               'Tresor connects there only if TRESOR_EGRESS_ALLOW lists it',

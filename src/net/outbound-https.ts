@@ -42,10 +42,12 @@ export async function outboundHttps(request: OutboundRequest): Promise<OutboundR
   return new Promise<OutboundResponse>((resolve, reject) => {
     // Node's `timeout` is an idle timeout: reset by every byte. This one is not.
     const deadline = setTimeout(() => req.destroy(new Error(`no complete answer within ${deadlineMs} ms`)), deadlineMs);
-    const settle = <T>(done: (value: T) => void) => (value: T) => {
-      clearTimeout(deadline);
-      done(value);
-    };
+    const settle =
+      <T>(done: (value: T) => void) =>
+      (value: T) => {
+        clearTimeout(deadline);
+        done(value);
+      };
     resolve = settle(resolve);
     reject = settle(reject);
     const req = httpsRequest(

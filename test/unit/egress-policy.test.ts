@@ -50,6 +50,40 @@ describe('the egress policy', () => {
       expect(await refusal(policy.resolve(address))).toMatch(/TRESOR_EGRESS_ALLOW/);
   });
 
+  it('judges IPv4 carried inside IPv6 (NAT64, 6to4, compatible, SIIT) as the IPv4 address it reaches', async () => {
+    const policy = egressPolicy(rules());
+    for (const address of [
+      '64:ff9b::7f00:1', // NAT64 of 127.0.0.1
+      '64:ff9b::169.254.169.254', // NAT64 of the metadata address
+      '64:ff9b::a00:1', // NAT64 of 10.0.0.1
+      '2002:7f00:1::1', // 6to4 of 127.0.0.1
+      '2002:a9fe:a9fe::', // 6to4 of 169.254.169.254
+      '::7f00:1', // IPv4-compatible 127.0.0.1
+      '::127.0.0.1',
+      '::ffff:0:7f00:1', // SIIT 127.0.0.1
+      '::ffff:0:10.0.0.1',
+    ])
+      expect(await refusal(policy.resolve(address)), address).toMatch(/TRESOR_EGRESS_ALLOW/);
+    // The same translations of a public address reach the internet.
+    for (const address of ['64:ff9b::5db8:d822', '2002:5db8:d822::1', '::ffff:93.184.216.34'])
+      expect(await policy.resolve(address), address).toEqual([address]);
+  });
+
+  it('lets IPv6 through only inside global unicast, outside Teredo, local NAT64 and documentation', async () => {
+    const policy = egressPolicy(rules());
+    for (const address of [
+      '2001:0:4136:e378:8000:63bf:3fff:fdd2',
+      '64:ff9b:1::a00:1',
+      '2001:db8::1',
+      '3fff::1',
+      '100::1',
+    ])
+      expect(await refusal(policy.resolve(address)), address).toMatch(/TRESOR_EGRESS_ALLOW/);
+    expect(await policy.resolve('2606:4700::1111')).toEqual(['2606:4700::1111']);
+    // An allowed IPv4 range opens its IPv6 translations too.
+    expect(await egressPolicy(rules('127.0.0.1')).resolve('64:ff9b::7f00:1')).toEqual(['64:ff9b::7f00:1']);
+  });
+
   it('lets public addresses through, as the addresses to connect to', async () => {
     const policy = egressPolicy(rules(), table({ 'jira.example.com': ['93.184.216.34', '2606:4700::1111'] }));
     expect(await policy.resolve('93.184.216.34')).toEqual(['93.184.216.34']);
