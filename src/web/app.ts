@@ -137,9 +137,11 @@ export const tresorPlugin: FastifyPluginAsync<TresorPluginOptions> = async (app,
       reply.header('X-Tresor-Change', request.id);
     return payload;
   });
+  // Tresor's own security headers inside its context, always: a host's @fastify/helmet may be
+  // registered with `global: false` (no headers at all) or with a policy for other pages. Set
+  // after the host's hooks, these are the ones Tresor's pages go out with.
+  securityHeaders(app, options.https);
   // An embedding app may have registered these plugins already: theirs are used then.
-  // (An app that registered @fastify/helmet sets the security headers itself.)
-  if (!app.hasReplyDecorator('helmet')) securityHeaders(app, options.https);
   if (!app.hasRequestDecorator('cookies')) await app.register(cookie);
   await app.register(csrf, {
     cookieOpts: { path: cookiePathOf(app.prefix), httpOnly: true, sameSite: 'strict', secure: options.https },

@@ -4,8 +4,11 @@
  * address it would break every form); writes answer with a change token; and what a user
  * types into the e-mail field of a failed login is recorded only when it is an address.
  */
+
+import fastifyHelmet from '@fastify/helmet';
+import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/web/app.ts';
+import { buildApp, tresorPlugin } from '../../src/web/app.ts';
 import { type TestApp, testApp } from '../support/http.ts';
 import { serverCertificate } from '../support/pki.ts';
 
@@ -30,6 +33,26 @@ describe('web hygiene (PGlite)', () => {
     ];
     expect(responses.map((r) => r.statusCode)).toEqual([200, 201, 404, 401, 200, 404, 200]);
     for (const r of responses) expect(r.headers['cache-control']).toBe('no-store');
+  });
+
+  it('sets its own CSP and frame protection when mounted in a host that registered @fastify/helmet with global: false', async () => {
+    const host = Fastify();
+    await host.register(fastifyHelmet, { global: false });
+    host.get('/', async () => 'the host app');
+    await host.register(tresorPlugin, { tresor: h.tresor, prefix: '/vault' });
+    await host.ready();
+    try {
+      const page = await host.inject({ method: 'GET', url: '/vault/login', headers: { accept: 'text/html' } });
+      expect(page.statusCode).toBe(200);
+      const csp = String(page.headers['content-security-policy']);
+      expect(csp).toContain("frame-ancestors 'none'");
+      expect(csp).toContain("script-src 'self'");
+      expect(page.headers['x-frame-options']).toBe('SAMEORIGIN');
+      // The host's own pages stay as the host chose (helmet off for them).
+      expect((await host.inject({ method: 'GET', url: '/' })).headers['content-security-policy']).toBeUndefined();
+    } finally {
+      await host.close();
+    }
   });
 
   it('sends upgrade-insecure-requests only under HTTPS', async () => {
