@@ -1,4 +1,5 @@
 /** What commands get: lazily built parts of Tresor and the output streams. */
+
 import { parseConfig, type TresorConfig } from '../config.ts';
 import type { CredentialRegistry } from '../credentials/index.ts';
 import { TresorError, ValidationError } from '../errors.ts';
@@ -7,6 +8,7 @@ import type { Tresor } from '../tresor.ts';
 import type { SecretsBackend } from './backend.ts';
 import { readLogin } from './credentials-file.ts';
 import { localBackend } from './local-backend.ts';
+import { printable } from './printable.ts';
 import { type RemoteTarget, remoteBackend } from './remote-backend.ts';
 
 /**
@@ -54,6 +56,7 @@ export function createCliContext(
   let registry: Promise<CredentialRegistry> | undefined;
   let tresor: Promise<Tresor> | undefined;
   let saidLocal = false;
+  let warnedToken = false;
   const context: CliContext = {
     config: () => (config ??= parseConfig(env)),
     registry: () => (registry ??= loadTresor().then((m) => m.createRegistry(context.config()))),
@@ -94,6 +97,12 @@ export function createCliContext(
             'the local database again',
         );
       }
+      if (g.token !== undefined && !warnedToken) {
+        warnedToken = true;
+        context.err(
+          'warning: --token is readable by every local user in the process list; prefer TRESOR_TOKEN or tresor login',
+        );
+      }
       const token = g.token ?? env.TRESOR_TOKEN ?? (stored && stored.url === url ? stored.token : undefined);
       if (!token)
         throw new TresorError(
@@ -116,8 +125,9 @@ export function createCliContext(
       }
       return systemPrincipal;
     },
-    out: (line) => process.stdout.write(`${line}\n`),
-    err: (line) => process.stderr.write(`${line}\n`),
+    // Names and descriptions come from other people: never a raw escape sequence to the terminal.
+    out: (line) => process.stdout.write(`${printable(line)}\n`),
+    err: (line) => process.stderr.write(`${printable(line)}\n`),
     interactive: process.stderr.isTTY === true,
     exitCode: undefined,
     async close() {

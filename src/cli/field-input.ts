@@ -1,14 +1,17 @@
 /**
  * Field values from the command line, typed by the type's form model: -s VALUE (the single
- * secret field), -f FILE (its value read from a file), --field key=value (repeatable;
- * key=@path reads a file), --pair NAME=VALUE for name/value types; the rest is asked for
- * interactively (secret fields without echo) when a terminal is attached.
+ * secret field; `-s -` reads it from standard input), -f FILE (its value read from a file),
+ * --field key=value (repeatable; key=@path reads a file, key=@- standard input), --pair
+ * NAME=VALUE for name/value types; the rest is asked for interactively (secret fields without
+ * echo) when a terminal is attached. A secret value written on the command line itself is
+ * readable by every local user in the process list: it works, with a warning naming the
+ * safer ways.
  */
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import { ValidationError } from '../errors.ts';
 import type { TypeInfo } from './backend.ts';
-import { askHidden } from './prompt.ts';
+import { askHidden, readStdin } from './prompt.ts';
 
 export interface FieldFlags {
   secret?: string;
@@ -39,9 +42,24 @@ function readValueFile(path: string, flag: string): string {
   }
 }
 
-export function fieldsFromFlags(type: TypeInfo, flags: FieldFlags): Record<string, unknown> {
+const onArgv = (flag: string) =>
+  `warning: the secret given with ${flag} is readable by every local user in the process list; ` +
+  'prefer the prompt, standard input (-s - or --field key=@-) or a file (-f, --field key=@path)';
+
+export async function fieldsFromFlags(
+  type: TypeInfo,
+  flags: FieldFlags,
+  warn: (line: string) => void = () => {},
+): Promise<Record<string, unknown>> {
   const fields = type.formModel.fields;
   const out: Record<string, unknown> = {};
+  let stdinTaken = false;
+  /** Standard input, once per command (a second flag asking for it is refused). */
+  const fromStdin = async (flag: string) => {
+    if (stdinTaken) throw ValidationError.field(flag, 'Only one value can be read from standard input');
+    stdinTaken = true;
+    return readStdin();
+  };
   const single = () => {
     const secrets = fields.filter((f) => f.secret && f.input !== 'pairs');
     if (secrets.length === 0)
@@ -49,7 +67,11 @@ export function fieldsFromFlags(type: TypeInfo, flags: FieldFlags): Record<strin
     // Several secret fields (a key and its passphrase): -s/-f set the first, the main one.
     return secrets[0]!;
   };
-  if (flags.secret !== undefined) out[single().key] = flags.secret;
+  if (flags.secret === '-') out[single().key] = await fromStdin('secret');
+  else if (flags.secret !== undefined) {
+    warn(onArgv('-s'));
+    out[single().key] = flags.secret;
+  }
   if (flags.file !== undefined) out[single().key] = readValueFile(flags.file, 'file');
   for (const assignment of flags.field ?? []) {
     const at = assignment.indexOf('=');
@@ -66,11 +88,17 @@ export function fieldsFromFlags(type: TypeInfo, flags: FieldFlags): Record<strin
         `fields.${key}`,
         `${type.name} has no field "${key}" (fields: ${fields.map((f) => f.key).join(', ')})`,
       );
-    out[key] = typed(field, raw.startsWith('@') ? readValueFile(raw.slice(1), `fields.${key}`) : raw);
+    if (raw === '@-') out[key] = typed(field, await fromStdin(`fields.${key}`));
+    else if (raw.startsWith('@')) out[key] = typed(field, readValueFile(raw.slice(1), `fields.${key}`));
+    else {
+      if (field.secret) warn(onArgv(`--field ${key}=…`));
+      out[key] = typed(field, raw);
+    }
   }
   if (flags.pair && flags.pair.length > 0) {
     const pairsField = fields.find((f) => f.input === 'pairs');
     if (!pairsField) throw ValidationError.field('pair', `${type.name} has no name/value list; use --field`);
+    warn(onArgv('--pair'));
     out[pairsField.key] = flags.pair.map((p) => {
       const at = p.indexOf('=');
       if (at < 1)

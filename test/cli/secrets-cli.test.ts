@@ -183,6 +183,31 @@ describe('tresor secrets, local mode', () => {
     });
   }, 180_000);
 
+  it('reads a secret from standard input with -s -, and warns when one is written on the command line', async () => {
+    const piped = await run(['secrets', 'create', 'piped', '--type', 'password', '-s', '-'], env, `${canary}-piped\n`);
+    expect(piped.stdout).toBe('created piped (password, v1)\n');
+    expect(piped.stderr).not.toContain('warning');
+    const argv = await run(['secrets', 'update', 'piped', '-s', `${canary}-argv`], env);
+    expect(argv.code).toBe(0);
+    expect(argv.stderr).toMatch(
+      /warning: the secret given with -s is readable by every local user in the process list/,
+    );
+    const field = await run(['secrets', 'update', 'piped', '--field', `password=${canary}-field`], env);
+    expect(field.stderr).toMatch(/warning: the secret given with --field password=… is readable/);
+    // A non-secret field is no secret: no warning.
+    expect((await run(['secrets', 'update', 'piped', '--field', 'username=u'], env)).stderr).not.toContain('warning');
+  });
+
+  it('prints a description holding terminal escape sequences escaped, and --json keeps it exact', async () => {
+    const hostile = 'pwned\u001b[2J\u001b]0;title\u0007\rover';
+    await run(['secrets', 'create', 'escapes', '--type', 'password', '-s', '-', '--description', hostile], env, canary);
+    const shown = await run(['secrets', 'show', 'escapes'], env);
+    expect(shown.stdout).not.toMatch(/[\u001b\u0007\r]/);
+    expect(shown.stdout).toContain('pwned\\u001b[2J');
+    const json = await run(['secrets', 'show', 'escapes', '--json'], env);
+    expect(JSON.parse(json.stdout).description).toBe(hostile);
+  });
+
   it('exits with a distinct code and one line for each kind of error', async () => {
     const cases: [string[], number, RegExp][] = [
       [
@@ -204,8 +229,13 @@ describe('tresor secrets, local mode', () => {
     for (const [args, code, message] of cases) {
       const result = await run(args, env);
       expect(result.code, args.join(' ')).toBe(code);
-      expect(result.stderr.trim().split('\n')).toHaveLength(1);
-      expect(result.stderr.trim()).toMatch(message);
+      // A value on the command line adds its warning (below); the error itself is one line.
+      const lines = result.stderr
+        .trim()
+        .split('\n')
+        .filter((line) => !line.startsWith('warning:'));
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(message);
     }
   }, 180_000);
 });

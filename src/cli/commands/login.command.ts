@@ -22,6 +22,12 @@ export function loginCommand(program: Command, context: CliContext): void {
       } catch {
         throw ValidationError.field('url', `--url must be a URL like https://tresor.example.com, not "${o.url}"`);
       }
+      // Over plain HTTP the password crosses the network readable, unless it never leaves this machine.
+      if (url.protocol === 'http:' && !['localhost', '127.0.0.1', '[::1]'].includes(url.hostname))
+        context.err(
+          `warning: ${url.origin} is plain HTTP: your password and the token go over the network unencrypted; ` +
+            'use https:// unless this network is yours alone',
+        );
       let email = o.email;
       if (!email) {
         const rl = createInterface({ input: process.stdin, output: process.stderr });

@@ -14,10 +14,14 @@ function withFieldFlags(command: Command): Command {
   return command
     .option(
       '-s, --secret <value>',
-      "the type's secret field (beware: visible in the process list; prefer -f or the prompt)",
+      "the type's secret field; - reads it from standard input (a value here is visible in the process list)",
     )
     .option('-f, --file <path>', "the type's secret field, read from a file (e.g. a PEM)")
-    .option('--field <key=value>', 'a field; key=@path reads the value from a file (repeatable)', collect)
+    .option(
+      '--field <key=value>',
+      'a field; key=@path reads the value from a file, key=@- from standard input (repeatable)',
+      collect,
+    )
     .option('--pair <NAME=VALUE>', 'a name/value entry of a Generic secret (repeatable)', collect)
     .option('--description <text>', 'description')
     .option(
@@ -73,7 +77,7 @@ export function secretsCommand(program: Command, context: CliContext): void {
         const backend = await context.backend();
         const type = (await backend.types()).find((t) => t.id === o.type);
         if (!type) throw ValidationError.field('type', `Unknown type "${o.type}"; see tresor types`);
-        const fields = await promptMissing(type, fieldsFromFlags(type, o), o.generate);
+        const fields = await promptMissing(type, await fieldsFromFlags(type, o, context.err), o.generate);
         const expiresAt = dateOption(o.expires);
         const created = await backend.create({
           type: type.id,
@@ -138,7 +142,7 @@ export function secretsCommand(program: Command, context: CliContext): void {
         const backend = await context.backend();
         const current = await backend.show(name);
         const type = (await backend.types()).find((t) => t.id === current.type)!;
-        const fields = fieldsFromFlags(type, o);
+        const fields = await fieldsFromFlags(type, o, context.err);
         const expiresAt = o.expires === 'never' ? null : dateOption(o.expires);
         const result = await backend.update(name, {
           ...(Object.keys(fields).length > 0 ? { fields } : {}),
