@@ -60,6 +60,7 @@ const environmentSchema = z.object({
   TRESOR_EGRESS_DENY: z.string().default(''),
   TRESOR_TEST_BUDGET_MS: integer(100, 120_000).default(15_000),
   TRESOR_TESTS_PER_MINUTE: integer(1, 10_000).default(20),
+  TRESOR_MAIL_RELAY: z.string().max(64).optional(),
   TRESOR_OUTBOUND_CA_FILE: z.string().default(''),
   TRESOR_ADMIN_EMAIL: z.string().optional(),
   TRESOR_ADMIN_PASSWORD: z.string().optional(),
@@ -143,6 +144,8 @@ export interface TresorConfig {
   testBudgetMs: number;
   /** Connection tests of one stored secret one principal may run in a minute (per node). */
   testsPerMinute: number;
+  /** The SMTP secret Tresor's own mail (expiry and reconnect notices) goes through; unset: the rule in mail.module.ts. */
+  mailRelay: string | undefined;
   /** Extra CA certificates (PEM file) trusted for Tresor's outgoing TLS; system roots otherwise. */
   outboundCaFile: string | undefined;
   /**
@@ -224,6 +227,7 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     egress,
     testBudgetMs: e.TRESOR_TEST_BUDGET_MS,
     testsPerMinute: e.TRESOR_TESTS_PER_MINUTE,
+    mailRelay: e.TRESOR_MAIL_RELAY || undefined,
     outboundCaFile: e.TRESOR_OUTBOUND_CA_FILE ? resolve(e.TRESOR_OUTBOUND_CA_FILE) : undefined,
     expiryNoticeDays: [
       ...new Set(

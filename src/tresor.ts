@@ -337,7 +337,12 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
     // nodemailer loads with the first notice, not with every start (and never in a CLI command).
     const noticeMail = {
       send: async (...args: Parameters<MailModule['send']>) =>
-        (await import('./modules/mail/mail.module.ts')).mailModule(moduleContext, ca ? { ca } : {}).send(...args),
+        (await import('./modules/mail/mail.module.ts'))
+          .mailModule(moduleContext, {
+            ...(ca ? { ca } : {}),
+            ...(config.mailRelay ? { relay: config.mailRelay } : {}),
+          })
+          .send(...args),
     };
     const expiryNotices = expiryNoticeServiceFactory({
       db,

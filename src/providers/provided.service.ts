@@ -149,6 +149,20 @@ export function providedServiceFactory({
       return undefined;
     },
 
+    /** The provided secrets of a type the principal may use (well-formed ones only), by name. */
+    async usableOfType(principal: Principal, typeId: string): Promise<SecretMetadata[]> {
+      const out: SecretMetadata[] = [];
+      for (const s of await all()) {
+        if (s.type !== typeId || !(await mayUse(principal, s))) continue;
+        try {
+          out.push(metadataOf(s, typed(s).type, new Date(0)));
+        } catch {
+          // Misconfigured: `list` reports it; it is no candidate.
+        }
+      }
+      return out.sort((a, b) => a.name.localeCompare(b.name));
+    },
+
     /** Whether the principal may use it, and its type, without a use on record (references at save time). */
     async check(
       principal: Principal,

@@ -30,7 +30,7 @@ export interface Used<T extends object> {
 
 export interface UseServiceDeps {
   /** Secrets held outside Tresor (src/providers): used when no stored secret has the name. */
-  provided?: Pick<ProvidedService, 'active' | 'lookup' | 'use' | 'check'>;
+  provided?: Pick<ProvidedService, 'active' | 'lookup' | 'use' | 'check' | 'usableOfType'>;
   db: Database;
   registry: CredentialRegistry;
   gate: Pick<AccessGate, 'check' | 'open' | 'usable'>;
@@ -136,8 +136,19 @@ export function useServiceFactory({ db, registry, gate, lastUsed, audit, provide
     },
 
     /** What the principal's modules may use, of one type: unexpired, by name. */
-    findUsable<T extends object>(ctor: CredentialClass<T>, principal: Principal): Promise<SecretMetadata[]> {
-      return this.usableOfType(principal, registry.of(ctor).id);
+    /**
+     * Every secret of the class's type the principal may use: provided ones first (the
+     * operator's configuration, and their names win), then stored ones, oldest first — so a
+     * module that takes the first keeps the one it had when another is added.
+     */
+    async findUsable<T extends object>(ctor: CredentialClass<T>, principal: Principal): Promise<SecretMetadata[]> {
+      const typeId = registry.of(ctor).id;
+      const fromProviders = provided?.active ? await provided.usableOfType(principal, typeId) : [];
+      const names = new Set(fromProviders.map((p) => p.name.toLowerCase()));
+      const stored = (await this.usableOfType(principal, typeId))
+        .filter((s) => !names.has(s.name.toLowerCase()))
+        .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.name.localeCompare(b.name));
+      return [...fromProviders, ...stored];
     },
 
     /** The same by type id: what a `secretRef` field may name (the form's picker offers these). */

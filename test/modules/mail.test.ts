@@ -88,6 +88,57 @@ describe.each(databaseKinds)('mail module on %s', (kind) => {
     }
   });
 
+  it('picks one relay by one rule: TRESOR_MAIL_RELAY, else a provided one, else the oldest stored one', async () => {
+    const first = await startSmtpServer('none', { username: 'first', password: 'first-password' });
+    const second = await startSmtpServer('none', { username: 'second', password: 'second-password' });
+    const provided = await startSmtpServer('none', { username: 'env', password: 'env-password' });
+    servers.push(first, second, provided);
+    const smtp = (server: TestSmtpServer, user: string) => ({
+      host: '127.0.0.1',
+      port: server.port,
+      security: 'none',
+      username: user,
+      password: `${user}-password`,
+      from: `${user}@example.test`,
+    });
+    const message = { to: 'b@example.test', subject: 'which relay', text: 'x' };
+    // Two stored SMTP secrets usable by system: the first one stays the relay (a second one made
+    // every notice fail before), and one added later never takes notices over.
+    const stored = await testTresor(kind);
+    try {
+      await stored.tresor.secrets.create(stored.admin, { type: 'smtp', name: 'relay-a', fields: smtp(first, 'first') });
+      await stored.tresor.secrets.create(stored.admin, {
+        type: 'smtp',
+        name: 'relay-b',
+        fields: smtp(second, 'second'),
+      });
+      expect((await mailModule(stored.tresor.moduleContext).send(message)).secret).toBe('relay-a');
+      expect((await mailModule(stored.tresor.moduleContext, { relay: 'relay-b' }).send(message)).secret).toBe(
+        'relay-b',
+      );
+      expect(second.received).toHaveLength(1);
+    } finally {
+      await stored.close();
+    }
+    // An environment-provided relay (the operator's configuration) is found, and comes first.
+    const env = Object.fromEntries(
+      Object.entries(smtp(provided, 'env')).map(([k, v]) => [`VAULT_MAIL__${k.toUpperCase()}`, String(v)]),
+    );
+    const withEnv = await testTresor(kind, { TRESOR_PROVIDER_ENV: 'VAULT_', VAULT_MAIL__TYPE: 'smtp', ...env });
+    try {
+      expect((await mailModule(withEnv.tresor.moduleContext).send(message)).secret).toBe('mail');
+      await withEnv.tresor.secrets.create(withEnv.admin, {
+        type: 'smtp',
+        name: 'relay-a',
+        fields: smtp(first, 'first'),
+      });
+      expect((await mailModule(withEnv.tresor.moduleContext).send(message)).secret).toBe('mail');
+      expect(provided.received.map((m) => m.username)).toEqual(['env', 'env']);
+    } finally {
+      await withEnv.close();
+    }
+  });
+
   it('gives a clear authentication error for a wrong stored password, and uses an updated password without restart', async () => {
     const server = await startSmtpServer('none', { username: 'mailer', password: 'the-right-one' });
     servers.push(server);

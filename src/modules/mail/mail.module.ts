@@ -1,8 +1,13 @@
 /**
  * Mail: sends through an SMTP credential with nodemailer. By default it acts for the
- * `system` group and uses the one SMTP secret shared with it; callers may name another
- * secret or act for another principal. The credential is fetched on every send, so an
- * updated secret is used at once, without restart, and no password is kept in memory.
+ * `system` group; callers may name a secret or act for another principal. The credential is
+ * fetched on every send, so an updated secret is used at once, without restart, and no
+ * password is kept in memory.
+ *
+ * Which relay, when the caller names none — one rule, the same for every mail Tresor sends:
+ * the one TRESOR_MAIL_RELAY names (`relay`); else the first SMTP secret the principal may use,
+ * provided ones (environment, mounted files) before stored ones, stored ones oldest first. A
+ * relay added later never takes mail over from the one in use.
  */
 import nodemailer from 'nodemailer';
 import { Smtp } from '../../../credential-types/smtp.ts';
@@ -31,6 +36,8 @@ export interface MailModuleOptions {
   ca?: string | Buffer;
   /** Milliseconds before a connection attempt gives up. */
   timeoutMs?: number;
+  /** The SMTP secret to send through when a send names none (TRESOR_MAIL_RELAY). */
+  relay?: string;
 }
 
 export interface SentMail {
@@ -42,20 +49,15 @@ export interface SentMail {
 export function mailModule(context: ModuleContext, options: MailModuleOptions = {}) {
   async function credential(send: SendOptions): Promise<{ name: string; smtp: Smtp }> {
     const as = send.as ?? (await context.groupPrincipal('system'));
-    let name = send.secret;
+    let name = send.secret ?? options.relay;
     if (!name) {
-      const usable = await context.findUsable(Smtp, as);
-      if (usable.length === 0)
+      const [first] = await context.findUsable(Smtp, as);
+      if (!first)
         throw new TresorError(
           'NOT_FOUND',
           'No SMTP secret is usable: create one (it is shared with system automatically)',
         );
-      if (usable.length > 1)
-        throw ValidationError.field(
-          'secret',
-          `Several SMTP secrets are usable (${usable.map((u) => u.name).join(', ')}); name the one to send through`,
-        );
-      name = usable[0]!.name;
+      name = first.name;
     }
     const { metadata, value } = await context.use(Smtp, as, name, { module: 'mail' });
     return { name: metadata.name, smtp: value };
