@@ -53,6 +53,7 @@ export function providedServiceFactory({
   /** The payload the text makes with its type; throws a ConfigError naming where to fix it. */
   function typed(secret: ProvidedSecret): { type: CredentialType; payload: Payload } {
     const where = `${secret.provider} secret "${secret.name}" (${secret.source})`;
+    if (secret.problem) throw new ConfigError(`${where}: ${secret.problem}`);
     if (!secret.type) throw new ConfigError(`${where} declares no type (TYPE)`);
     const type = registry.find(secret.type);
     if (!type) throw new ConfigError(`${where} has type "${secret.type}", which Tresor does not know`);

@@ -19,6 +19,8 @@ export interface ProvidedSecret {
   /** Who may use it: e-mail addresses and group names (none declared: the `system` group). */
   users: string[];
   groups: string[];
+  /** Why it cannot be used, when the provider found it unsafe or unreadable (never a value). */
+  problem?: string;
 }
 
 export interface SecretProvider {
