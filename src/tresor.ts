@@ -180,10 +180,11 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
     await hookPool.close();
     throw error;
   }
-  // PGlite writes its files with the process's umask, which a worker thread cannot narrow.
-  claim?.secure();
   try {
     await migrate(database);
+    // PGlite writes its files with the process's umask (which a worker thread cannot narrow),
+    // and the relation cache's init files 0644 whatever it is: private from here on.
+    claim?.secure();
     const source =
       overrides.keySource ??
       keySourceFor(

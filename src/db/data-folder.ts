@@ -75,6 +75,15 @@ function makePrivate(path: string): void {
   }
 }
 
+/** PostgreSQL's relation cache init files (global/, and one per database under base/) of the cluster in `folder`. */
+function relationCacheInitFiles(folder: string): string[] {
+  return [folder, join(folder, 'pglite')].flatMap((cluster) => {
+    const base = join(cluster, 'base');
+    const databases = existsSync(base) ? readdirSync(base).map((db) => join(base, db, 'pg_internal.init')) : [];
+    return [join(cluster, 'global', 'pg_internal.init'), ...databases].filter((path) => existsSync(path));
+  });
+}
+
 /** New files of this process are private from here on; false where umask cannot be set (a worker thread). */
 function privateUmask(): boolean {
   try {
@@ -136,12 +145,12 @@ export function claimDataFolder(folder: string, options: { create: boolean }): D
   makePrivate(folder);
   return {
     // With the umask narrowed, what PGlite creates while opening is private already, but for the
-    // few files its runtime chmods itself (pg_internal.init comes 0644): the folder is 0700, so
-    // nobody reaches them, and the walk at release makes them private. Skipping the walk here
-    // saves ~25 ms of every start and CLI command; where the umask could not be narrowed (a
-    // worker thread), it still runs.
+    // relation cache's init files, which its runtime writes 0644 whatever the umask: those are
+    // made private here (two known places, not a walk of the folder: ~25 ms of every start and
+    // CLI command). Where the umask could not be narrowed (a worker thread), the walk runs.
     secure: () => {
       if (!umaskSet) makePrivate(folder);
+      else for (const path of relationCacheInitFiles(folder)) makePrivate(path);
     },
     release() {
       makePrivate(folder);

@@ -68,6 +68,9 @@ describe('the embedded data folder', () => {
         { kind: 'user', id: admin.id },
         { type: 'password', name: `p${i}`, fields: { password: 'x' } },
       );
+    // While the server runs too (pg_internal.init came 0644 then).
+    const running = walk(dir).filter((path) => statSync(path).mode & 0o077);
+    expect(running).toEqual([]);
     await t.close();
     expect(statSync(dir).mode & 0o777).toBe(0o700);
     for (const path of walk(dir)) {
