@@ -43,7 +43,7 @@ export type AuditEvent =
   | SecretEvent<'secret.expiry_notice_sent', { daysBefore: number; expiresAt: string; recipients: number }>
   | SecretEvent<'secret.notice_recipients_changed', { recipients: number }>
   /** OAuth2: a person connected the secret (how many scopes were granted), never a token. */
-  | SecretEvent<'secret.oauth2_connected', { grant: string; scopes: number }>
+  | SecretEvent<'secret.oauth2_connected', { grant: string; scopes: number; accountChanged?: boolean }>
   /** OAuth2: Tresor got new tokens (a refresh, or a client-credentials token); whether the refresh token rotated. */
   | SecretEvent<'secret.oauth2_refreshed', { grant: string; generation: number; rotated: boolean }>
   /** OAuth2: the server refused the refresh token (its OAuth2 error code): a person must connect again. */

@@ -74,7 +74,9 @@ export function summaryOf(entry: Pick<AuditEntry, 'action' | 'details'>): string
     case 'secret.notice_recipients_changed':
       return `Expiry notices also to ${String(d.recipients)} address(es)`;
     case 'secret.oauth2_connected':
-      return `Connected (${String(d.grant)}), ${String(d.scopes)} scope(s) granted`;
+      return `Connected (${String(d.grant)}), ${String(d.scopes)} scope(s) granted${
+        d.accountChanged === true ? '; now as another account' : ''
+      }`;
     case 'secret.oauth2_refreshed':
       return `New access token (${String(d.grant)})${d.rotated === true ? ', refresh token rotated' : ''}`;
     case 'secret.oauth2_reconnect_needed':

@@ -291,7 +291,12 @@ export function oauth2ServiceFactory({
       await record(tx, principal, {
         action: 'secret.oauth2_connected',
         target: secret,
-        details: { grant: client.grant, scopes: saved.scopes.split(' ').filter(Boolean).length },
+        details: {
+          grant: client.grant,
+          scopes: saved.scopes.split(' ').filter(Boolean).length,
+          // The owner reads on the secret's story when its modules now act as another account.
+          accountChanged: previous?.account != null && previous.account !== (answer.account ?? null),
+        },
       });
     });
   }

@@ -22,6 +22,8 @@ const changeActions = [
   'secret.tested',
   'secret.expiry_notice_sent',
   'secret.notice_recipients_changed',
+  // Whom its modules act as: the owner sees when that changes.
+  'secret.oauth2_connected',
 ] as const;
 const shareActions = ['secret.shared', 'secret.unshared'] as const;
 
