@@ -144,7 +144,7 @@ export interface TresorConfig {
   testBudgetMs: number;
   /** Connection tests of one stored secret one principal may run in a minute (per node). */
   testsPerMinute: number;
-  /** The SMTP secret Tresor's own mail (expiry and reconnect notices) goes through; unset: the rule in mail.module.ts. */
+  /** The SMTP secret Tresor's own mail (expiry, reconnect notices) goes through; unset: mail.module.ts's rule. */
   mailRelay: string | undefined;
   /** Extra CA certificates (PEM file) trusted for Tresor's outgoing TLS; system roots otherwise. */
   outboundCaFile: string | undefined;

@@ -62,7 +62,10 @@ export function membershipProblem(
     return `Group "${group.name}" holds ${lacking.join(', ')}, which you do not hold: you may not change its members`;
   const reserved = [...group.permissions].filter((p) => tresorGrantedOnly.has(p));
   if (!facts.isSystem && change === 'add' && reserved.length > 0)
-    return `Group "${group.name}" holds ${reserved.join(', ')}, which only Tresor itself hands out: add members in local mode`;
+    return (
+      `Group "${group.name}" holds ${reserved.join(', ')}, which only Tresor itself hands out: ` +
+      'add members in local mode'
+    );
   return undefined;
 }
 

@@ -255,7 +255,7 @@ export class CredentialType<T extends object = object> {
    */
   async inspect(
     payload: Payload,
-    /** `ignore`: a kept secret beside fields the caller chose is not judged again (its verdict would answer guesses). */
+    /** `ignore`: a kept secret beside fields the caller chose is not judged again (its verdict answers guesses). */
     { issues: onIssues = 'refuse' }: { issues?: 'refuse' | 'ignore' } = {},
   ): Promise<{ facts: Record<string, string> }> {
     if (!this.inspects) return { facts: {} };
