@@ -4,6 +4,7 @@
  */
 import { join } from 'node:path';
 import { type AccessGate, accessGateFactory } from './access/access.gate.ts';
+import { payloadReader } from './access/payload.reader.ts';
 import { auditServiceFactory } from './audit/audit.service.ts';
 import { type AuditTrail, auditLogServiceFactory } from './audit/audit-log.service.ts';
 import { type RequestRefusals, requestRefusalsFactory } from './audit/refusals.ts';
@@ -50,7 +51,6 @@ import {
 import type { SecretProvider } from './providers/provider.ts';
 import { type ConnectionTestService, connectionTestServiceFactory } from './secrets/connection-test.service.ts';
 import { type LastUsedRecorder, lastUsedRecorder } from './secrets/last-used.recorder.ts';
-import { payloadReader } from './secrets/payload.reader.ts';
 import { type ReferenceChecker, type SecretService, secretServiceFactory } from './secrets/secret.service.ts';
 import { type SecretStoryService, secretStoryServiceFactory } from './secrets/secret-story.service.ts';
 import { type ShareService, shareServiceFactory } from './secrets/share.service.ts';

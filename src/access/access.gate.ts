@@ -20,7 +20,6 @@ import { AccessDeniedError, ConflictError, NotFoundError } from '../errors.ts';
 import { type GroupRow, identityStore } from '../identity/identity.store.ts';
 import { expandPermissions, isPermission, type Permission, permissions } from '../identity/permissions.ts';
 import { type Principal, principalKey, type TokenScope } from '../identity/principal.ts';
-import type { PayloadReader } from '../secrets/payload.reader.ts';
 import { type SecretRow, secretStore } from '../secrets/secret.store.ts';
 import { shareStore } from '../secrets/share.store.ts';
 import {
@@ -32,6 +31,7 @@ import {
   userProblem,
 } from './admin.policy.ts';
 import { lockSecretForUser } from './locked-secret.store.ts';
+import type { PayloadReader } from './payload.reader.ts';
 import { holds, type PrincipalFacts, resolvePrincipal, userFacts } from './principal-facts.ts';
 import {
   decide,

@@ -1,6 +1,6 @@
 /** The hash chain: each row's hash covers its content and the previous row's hash. */
 import { createHash } from 'node:crypto';
-import { canonicalJson } from '../secrets/canonical-json.ts';
+import { canonicalJson } from '../text/canonical-json.ts';
 import type { AuditRow, NewAuditRow } from './audit.store.ts';
 
 export const genesisHash = Buffer.alloc(32);

@@ -13,7 +13,7 @@ import { type Change, noticesToSend } from '../cluster/change-bus.ts';
 import type { DatabaseHandle, Executor } from '../db/client.ts';
 import { isDataException } from '../db/errors.ts';
 import type { Principal } from '../identity/principal.ts';
-import { wellFormed } from '../well-formed.ts';
+import { wellFormed } from '../text/well-formed.ts';
 import { auditStore, type NewAuditRow } from './audit.store.ts';
 import { currentAuditContext } from './audit-context.ts';
 import type { AuditEvent, Outcome } from './audit-events.ts';

@@ -25,7 +25,7 @@ import type { Database } from '../db/client.ts';
 import { ValidationError } from '../errors.ts';
 import { type Principal, principalKey } from '../identity/principal.ts';
 import { isOAuth2Type, type OAuth2Service } from '../oauth2/oauth2.service.ts';
-import { canonicalJson } from './canonical-json.ts';
+import { canonicalJson } from '../text/canonical-json.ts';
 import { perMinuteBudget } from './per-minute-budget.ts';
 import type { SecretRow } from './secret.store.ts';
 import { metadataOf, type SecretMetadata } from './secret-metadata.ts';

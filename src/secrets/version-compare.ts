@@ -8,7 +8,7 @@
  */
 import type { CredentialType } from '../credentials/credential-type.ts';
 import type { FieldValue, Pair, Payload } from '../credentials/field-options.ts';
-import { canonicalJson } from './canonical-json.ts';
+import { canonicalJson } from '../text/canonical-json.ts';
 
 export type FieldChange =
   | { key: string; secret: false; changed: boolean; from: FieldValue | null; to: FieldValue | null }

@@ -26,8 +26,8 @@ import qs from 'qs';
 import { auditContext } from '../audit/audit-context.ts';
 import { readFresh } from '../cluster/read-cache.ts';
 import { MalformedInputError } from '../errors.ts';
+import { malformedPath } from '../text/well-formed.ts';
 import type { Tresor } from '../tresor.ts';
-import { malformedPath } from '../well-formed.ts';
 import { adminRoutes } from './api/admin.routes.ts';
 import { auditRoutes } from './api/audit.routes.ts';
 import { connectionTestsRoutes } from './api/connection-tests.routes.ts';
@@ -40,19 +40,20 @@ import { sharesRoutes } from './api/shares.routes.ts';
 import { tokensRoutes } from './api/tokens.routes.ts';
 import { transferRoutes } from './api/transfer.routes.ts';
 import { webhooksRoutes } from './api/webhooks.routes.ts';
+import { cookiePathOf } from './paths.ts';
 import { authPlugin, sessionAuthentication, tokenAuthentication } from './plugins/auth.plugin.ts';
 import { errorsPlugin, jsonErrors } from './plugins/errors.plugin.ts';
 import { localePlugin } from './plugins/locale.plugin.ts';
 import { tresorInstancePlugin } from './plugins/tresor.plugin.ts';
 import { viewsPlugin } from './plugins/views.plugin.ts';
+import { remoteLogosRoutes } from './remote-logos.ts';
 import { securityHeaders } from './security-headers.ts';
 import { serializerCompiler } from './serializer.ts';
 import { uiAccountRoutes } from './ui/account.routes.ts';
 import { uiAdminRoutes } from './ui/admin.routes.ts';
 import { uiAuthRoutes } from './ui/auth.routes.ts';
 import { uiOAuth2Routes } from './ui/oauth2.routes.ts';
-import { cookiePathOf } from './ui/paths.ts';
-import { remoteLogosRoutes } from './ui/remote-logos.ts';
+import { renderErrorPage } from './ui/render.ts';
 import { uiSecretsRoutes } from './ui/secrets.routes.ts';
 import { uiSharingRoutes } from './ui/sharing.routes.ts';
 import { uiTokensRoutes } from './ui/tokens.routes.ts';
@@ -109,7 +110,7 @@ export const tresorPlugin: FastifyPluginAsync<TresorPluginOptions> = async (app,
     if (request.headers['x-tresor-after'] !== undefined) readFresh(serve);
     else serve();
   });
-  await app.register(errorsPlugin);
+  await app.register(errorsPlugin, { errorPage: renderErrorPage });
   // Text no field can hold (a lone UTF-16 surrogate) is refused before any route or service
   // reads it, naming where it was, and the refusal is on the trail.
   app.addHook('preValidation', async (request) => {

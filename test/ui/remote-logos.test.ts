@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Credential, Field } from '../../src/index.ts';
-import { remoteLogoPath } from '../../src/web/ui/remote-logos.ts';
+import { remoteLogoPath } from '../../src/web/remote-logos.ts';
 import { UiClient } from '../support/browser-session.ts';
 import { type TestApp, testApp } from '../support/http.ts';
 import { serverCertificate } from '../support/pki.ts';

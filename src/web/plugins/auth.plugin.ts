@@ -10,7 +10,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { TresorError } from '../../errors.ts';
 import type { UserPrincipal } from '../../identity/principal.ts';
-import { basePath, redirectTo } from '../ui/paths.ts';
+import { basePath, redirectTo } from '../paths.ts';
 import { preferLocale } from './locale.plugin.ts';
 
 export const sessionCookie = 'tresor_session';

@@ -11,7 +11,6 @@ import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { isDataException } from '../../db/errors.ts';
 import { type ErrorCode, type FieldIssue, isTresorError, NotFoundError, ValidationError } from '../../errors.ts';
 import { httpStatusOf } from '../error-status.ts';
-import { renderErrorPage } from '../ui/render.ts';
 import { authenticateBySession } from './auth.plugin.ts';
 
 export interface ErrorBody {
@@ -99,21 +98,28 @@ export function errorBodyOf(error: unknown, locale?: string): { status: number; 
   };
 }
 
-export async function sendError(
+/** Renders an HTML error page (the UI's, handed in by app.ts: plugins do not reach into the UI's room). */
+export type ErrorPage = (
   request: FastifyRequest,
   reply: FastifyReply,
-  error: unknown,
-  options: { json?: boolean } = {},
-): Promise<FastifyReply> {
-  const { status, body } = errorBodyOf(error, request.locale);
-  if (status >= 500) request.log.error({ err: error }, 'request failed');
-  if (!options.json && wantsHtml(request) && typeof reply.view === 'function')
-    return renderErrorPage(request, reply, status, body.error.message);
-  return reply.status(status).send(body);
+  status: number,
+  message: string,
+) => Promise<FastifyReply>;
+
+/** Answers an error: an HTML page for a browser when there is an error page, JSON otherwise. */
+function errorSender(errorPage: ErrorPage | undefined) {
+  return async (request: FastifyRequest, reply: FastifyReply, error: unknown): Promise<FastifyReply> => {
+    const { status, body } = errorBodyOf(error, request.locale);
+    if (status >= 500) request.log.error({ err: error }, 'request failed');
+    if (errorPage && wantsHtml(request) && typeof reply.view === 'function')
+      return errorPage(request, reply, status, body.error.message);
+    return reply.status(status).send(body);
+  };
 }
 
-export const errorsPlugin = fp(
-  async (app: FastifyInstance) => {
+export const errorsPlugin = fp<{ errorPage?: ErrorPage }>(
+  async (app: FastifyInstance, { errorPage }) => {
+    const sendError = errorSender(errorPage);
     app.setErrorHandler((error, request, reply) => sendError(request, reply, error));
     app.setNotFoundHandler(async (request, reply) => {
       // An unknown URL is outside the UI's context, which names the signed-in user: the page
@@ -127,10 +133,9 @@ export const errorsPlugin = fp(
 
 /** Registered inside the API's context: errors there are always JSON, whatever the client accepts. */
 export async function jsonErrors(api: FastifyInstance): Promise<void> {
-  api.setErrorHandler((error, request, reply) => sendError(request, reply, error, { json: true }));
+  const sendError = errorSender(undefined);
+  api.setErrorHandler((error, request, reply) => sendError(request, reply, error));
   api.setNotFoundHandler((request, reply) =>
-    sendError(request, reply, new NotFoundError(`No route ${request.method} ${request.url.split('?')[0]}`), {
-      json: true,
-    }),
+    sendError(request, reply, new NotFoundError(`No route ${request.method} ${request.url.split('?')[0]}`)),
   );
 }

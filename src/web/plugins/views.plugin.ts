@@ -13,7 +13,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import Handlebars from 'handlebars';
 import { packageRoot } from '../../package-root.ts';
-import { remoteLogoPath } from '../ui/remote-logos.ts';
+import { remoteLogoPath } from '../remote-logos.ts';
 
 export const templatesDir = join(packageRoot, 'templates');
 

@@ -2,9 +2,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { cookiePath } from '../paths.ts';
 import { principalOf, requireSession, sessionCookie } from '../plugins/auth.plugin.ts';
 import { redirectWith } from './flash.ts';
-import { cookiePath } from './paths.ts';
 import { formAction, renderPage } from './render.ts';
 
 const languageForm = z.object({ _csrf: z.string().optional(), locale: z.string().max(40).default('') });

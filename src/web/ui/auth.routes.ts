@@ -2,11 +2,11 @@
 import type {} from '@fastify/rate-limit';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { basePath, cookiePath, redirectTo } from '../paths.ts';
 import { sessionCookie } from '../plugins/auth.plugin.ts';
 import { loginRateLimit } from '../plugins/login-rate-limit.ts';
 import { redirectWith } from './flash.ts';
 import { form, text, uiSchema } from './form-schemas.ts';
-import { basePath, cookiePath, redirectTo } from './paths.ts';
 import { formAction, renderPage } from './render.ts';
 
 const nextQuery = z.object({ next: text(2000) });

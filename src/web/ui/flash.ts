@@ -10,8 +10,8 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import type {} from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { cookiePath, redirectTo } from '../paths.ts';
 import { sessionCookie } from '../plugins/auth.plugin.ts';
-import { cookiePath, redirectTo } from './paths.ts';
 
 const messageCookie = 'tresor_flash';
 const tokenCookie = 'tresor_new_token';

@@ -12,10 +12,10 @@ import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { TresorError } from '../../errors.ts';
+import { basePath } from '../paths.ts';
 import { principalOf, requireSession, sessionCookie } from '../plugins/auth.plugin.ts';
 import { redirectWith } from './flash.ts';
 import { form, idParams, text, uiSchema } from './form-schemas.ts';
-import { basePath } from './paths.ts';
 import { askToConfirm, confirmed } from './render.ts';
 
 const callbackQuery = z.object({

@@ -5,8 +5,8 @@ import type {} from '@fastify/view';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type ErrorCode, type FieldIssue, isTresorError, ValidationError } from '../../errors.ts';
 import { httpStatusOf } from '../error-status.ts';
+import { basePath } from '../paths.ts';
 import { takeFlash } from './flash.ts';
-import { basePath } from './paths.ts';
 
 /** Errors a form shows beside its inputs (the rest go to the error page). */
 const shownOnForm: ReadonlySet<ErrorCode> = new Set([

@@ -7,12 +7,12 @@ import { ValidationError } from '../../errors.ts';
 import { isOAuth2Type } from '../../oauth2/oauth2.service.ts';
 import { type ListSort, listSorts } from '../../secrets/secret-inputs.ts';
 import type { SecretMetadata } from '../../secrets/secret-metadata.ts';
+import { basePath, redirectTo } from '../paths.ts';
 import { principalOf, requireSession } from '../plugins/auth.plugin.ts';
 import { allowFormTarget } from '../security-headers.ts';
 import { keepTestReport, redirectWith, takeTestReport } from './flash.ts';
 import { fieldsFromForm, renderFields } from './form-input.ts';
 import { form, idParams, secretForm, text, typeParams, uiSchema } from './form-schemas.ts';
-import { basePath, redirectTo } from './paths.ts';
 import { errorsByPath, formAction, renderPage, statusOf } from './render.ts';
 
 const storeQuery = z.object({

@@ -2,10 +2,10 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { NotFoundError } from '../../errors.ts';
+import { redirectTo } from '../paths.ts';
 import { principalOf, requireSession } from '../plugins/auth.plugin.ts';
 import { keepNewToken, redirectWith, takeNewToken } from './flash.ts';
 import { form, idParams, text, uiSchema } from './form-schemas.ts';
-import { redirectTo } from './paths.ts';
 import { askToConfirm, confirmed, formAction, renderPage } from './render.ts';
 
 const tokenForm = form({ name: text(200), expiresInDays: text(10), scope: text(10), currentPassword: text(1000) });

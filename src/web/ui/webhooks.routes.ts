@@ -9,10 +9,10 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { WebhookInput } from '../../webhooks/webhook.service.ts';
 import { webhookEventLabels, webhookEvents } from '../../webhooks/webhook-events.ts';
+import { redirectTo } from '../paths.ts';
 import { principalOf, requireSession } from '../plugins/auth.plugin.ts';
 import { keepSigningSecret, redirectWith, takeSigningSecret } from './flash.ts';
 import { form, idParams, text, uiSchema } from './form-schemas.ts';
-import { redirectTo } from './paths.ts';
 import { askToConfirm, confirmed, formAction, renderPage, statusOf } from './render.ts';
 
 /** A group of checkboxes: absent, one value, or several. */

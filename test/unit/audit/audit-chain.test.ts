@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { chainHash, contentOf, genesisHash } from '../../../src/audit/audit-chain.ts';
-import { canonicalJson } from '../../../src/secrets/canonical-json.ts';
+import { canonicalJson } from '../../../src/text/canonical-json.ts';
 
 const nullableText = fc.option(fc.string({ unit: 'binary' }), { nil: null });
 const row = fc.record({

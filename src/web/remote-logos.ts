@@ -10,9 +10,9 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyPluginAsync } from 'fastify';
-import { outboundCa } from '../../net/outbound-ca.ts';
-import { outboundHttps } from '../../net/outbound-https.ts';
-import { packageRoot } from '../../package-root.ts';
+import { outboundCa } from '../net/outbound-ca.ts';
+import { outboundHttps } from '../net/outbound-https.ts';
+import { packageRoot } from '../package-root.ts';
 
 /** The path a remote logo is served at, under the UI's base. */
 export const remoteLogoPath = (url: string) =>

@@ -8,7 +8,7 @@ import { openPayload, openPayloadWith, type SealedPayload, unwrapDataKey } from 
 import type { KeyService } from '../crypto/key.service.ts';
 import type { Database, Executor } from '../db/client.ts';
 import { NotFoundError } from '../errors.ts';
-import { type SecretRow, secretStore } from './secret.store.ts';
+import { type SecretRow, secretStore } from '../secrets/secret.store.ts';
 
 /** Opens version `version` of a secret; `sealed`, when the caller already read that version, saves the read. */
 export type PayloadReader = (tx: Executor, row: SecretRow, version: number, sealed?: SealedPayload) => Promise<Payload>;
