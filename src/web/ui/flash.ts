@@ -7,9 +7,10 @@
  *   key derived from the session cookie: only the browser that created it can read it back,
  *   and it is gone once shown (or after two minutes).
  */
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { hkdfSync } from 'node:crypto';
 import type {} from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { open, seal } from '../../crypto/aead.ts';
 import { cookiePath, redirectTo } from '../paths.ts';
 import { sessionCookie } from '../plugins/auth.plugin.ts';
 
@@ -96,14 +97,8 @@ const testReportCookie: SealedCookie = {
 function keepSealed(request: FastifyRequest, reply: FastifyReply, cookie: SealedCookie, value: unknown): void {
   const key = sealingKey(request, cookie.purpose);
   if (!key) return;
-  const nonce = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', key, nonce);
-  const sealed = Buffer.concat([
-    nonce,
-    cipher.update(JSON.stringify(value), 'utf8'),
-    cipher.final(),
-    cipher.getAuthTag(),
-  ]);
+  // The cookie's name is the associated data: a value sealed for one cookie never opens as another.
+  const sealed = seal(key, Buffer.from(JSON.stringify(value), 'utf8'), Buffer.from(cookie.name));
   reply.setCookie(cookie.name, sealed.toString('base64url'), {
     path: cookie.path(request),
     httpOnly: true,
@@ -118,14 +113,12 @@ function takeSealed(request: FastifyRequest, reply: FastifyReply, cookie: Sealed
   if (raw === undefined) return undefined;
   reply.clearCookie(cookie.name, { path: cookie.path(request) });
   const key = sealingKey(request, cookie.purpose);
-  const sealed = Buffer.from(raw, 'base64url');
-  if (!key || sealed.length < 29) return undefined;
+  if (!key) return undefined;
   try {
-    const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, 12));
-    decipher.setAuthTag(sealed.subarray(sealed.length - 16));
-    const text = Buffer.concat([decipher.update(sealed.subarray(12, sealed.length - 16)), decipher.final()]);
+    const text = open(key, Buffer.from(raw, 'base64url'), Buffer.from(cookie.name), 'A kept value');
     return JSON.parse(text.toString('utf8')) as unknown;
   } catch {
+    // Another session's, altered or expired: as if absent.
     return undefined;
   }
 }
