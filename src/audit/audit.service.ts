@@ -15,6 +15,7 @@ import { isDataException } from '../db/errors.ts';
 import type { Principal } from '../identity/principal.ts';
 import { wellFormed } from '../text/well-formed.ts';
 import { auditStore, type NewAuditRow } from './audit.store.ts';
+import { auditCatalog } from './audit-catalog.ts';
 import { currentAuditContext } from './audit-context.ts';
 import type { AuditEvent, Outcome } from './audit-events.ts';
 import { groupCommit } from './group-commit.ts';
@@ -60,29 +61,11 @@ function rowOf(record: AuditRecord): Omit<NewAuditRow, 'id' | 'prevHash' | 'hash
   };
 }
 
-/** What a recorded change means for the nodes' caches. */
+/** What a recorded change means for the nodes' caches (the catalog says, per action). */
 function changeOf(event: AuditEvent): Change | undefined {
-  const [kind] = event.action.split('.');
-  // Uses, reads and refusals change nothing: caches stay.
-  const unchanged =
-    event.action === 'secret.used' ||
-    event.action === 'secret.read' ||
-    event.action === 'secret.tested' ||
-    event.action === 'secret.update_refused' ||
-    event.action === 'secret.test_refused' ||
-    // An OAuth2 connection lives beside the secret, read uncached: its changes leave the caches be.
-    event.action.startsWith('secret.oauth2_') ||
-    event.action === 'secret.reconnect_notice_sent';
-  if (kind === 'secret' && !unchanged && event.target.id) return { scope: 'secret', id: event.target.id };
-  // Tokens too: a revoked token must stop working on every node at once.
-  if (
-    kind === 'membership' ||
-    kind === 'permission' ||
-    kind === 'user' ||
-    kind === 'group' ||
-    event.action === 'token.revoked'
-  )
-    return { scope: 'principals' };
+  const { cache } = auditCatalog[event.action];
+  if (cache === 'secret' && event.target.id) return { scope: 'secret', id: event.target.id };
+  if (cache === 'principals') return { scope: 'principals' };
   return undefined;
 }
 
