@@ -13,7 +13,9 @@ import { ReadCache } from './cluster/read-cache.ts';
 import type { TresorConfig } from './config.ts';
 import { HookPool } from './credentials/hooks/hook-pool.ts';
 import { CredentialRegistry, type HookRunner, loadCredentialTypes } from './credentials/index.ts';
-import { type KeyService, keyServiceFactory } from './crypto/key.service.ts';
+import { keyServiceFactory } from './crypto/key.service.ts';
+import { type KeyAdministration, keyAdministrationFactory } from './crypto/key-administration.ts';
+import { coalescedKeyReload } from './crypto/key-reload.ts';
 import { type KeySource, keySourceFor } from './crypto/key-source.ts';
 import { type DatabaseHandle, openDatabase } from './db/client.ts';
 import { claimDataFolder } from './db/data-folder.ts';
@@ -22,25 +24,15 @@ import { type ExpressionService, expressionServiceFactory } from './expressions/
 import { type BootstrapService, bootstrapServiceFactory } from './identity/bootstrap.service.ts';
 import { type GroupService, groupServiceFactory } from './identity/group.service.ts';
 import { identityStore } from './identity/identity.store.ts';
-import type { Principal } from './identity/principal.ts';
 import { type SessionService, sessionServiceFactory } from './identity/session.service.ts';
 import { type UserService, userServiceFactory } from './identity/user.service.ts';
-import {
-  type ExpiryNoticeService,
-  expiryNoticeServiceFactory,
-  type NoticeRunOptions,
-  type NoticeRunResult,
-} from './lifecycle/expiry-notices.service.ts';
-import { type ExpiryScheduler, scheduleExpiryNotices } from './lifecycle/expiry-scheduler.ts';
-import { type NoticeRecipientService, noticeRecipientServiceFactory } from './lifecycle/notice-recipients.service.ts';
+import { type Notices, noticesFactory } from './lifecycle/notices.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { credentialHttpFactory } from './modules/credential-http.ts';
-import type { MailModule } from './modules/mail/mail.module.ts';
 import type { ModuleContext } from './modules/module-context.ts';
 import { egressPolicy } from './net/egress-policy.ts';
 import { outboundCa } from './net/outbound-ca.ts';
 import { type OAuth2Service, oauth2ServiceFactory } from './oauth2/oauth2.service.ts';
-import { reconnectNoticeServiceFactory } from './oauth2/reconnect-notices.ts';
 import { envProvider } from './providers/env.provider.ts';
 import { fileProvider } from './providers/file.provider.ts';
 import {
@@ -58,7 +50,7 @@ import { type UseService, useServiceFactory } from './secrets/use.service.ts';
 import { type TransferService, transferServiceFactory } from './transfer/transfer.service.ts';
 import { type WebhookDispatcher, webhookDispatcherFactory } from './webhooks/webhook.dispatcher.ts';
 import { type WebhookService, webhookServiceFactory } from './webhooks/webhook.service.ts';
-import { scheduleWebhookDeliveries, type WebhookScheduler } from './webhooks/webhook-scheduler.ts';
+import { deliveryRuns } from './webhooks/webhook-scheduler.ts';
 
 export interface Tresor {
   config: TresorConfig;
@@ -97,7 +89,7 @@ export interface Tresor {
    * Expiry notices: who else is told (`recipients`, `setRecipients`), one run now (`run`), and
    * `schedule()` — what the server does: runs every TRESOR_EXPIRY_CHECK_SECONDS until close.
    */
-  notices: NoticeRecipientService & Pick<ExpiryNoticeService, 'run'> & { schedule(): void };
+  notices: Omit<Notices, 'stop'>;
   /** Secrets held outside Tresor (environment, mounted files): read-only, typed, audited on use. */
   provided: ProvidedService;
   /** Export and import archives between instances (SECRET_EXPORT, or Tresor itself). */
@@ -114,11 +106,7 @@ export interface Tresor {
   close(): Promise<void>;
 }
 
-/** Key administration through the gate: KEY_ADMIN, or Tresor itself. */
-export interface KeyAdministration {
-  status(principal: Principal): ReturnType<KeyService['status']>;
-  rotate(principal: Principal, options?: Parameters<KeyService['rotate']>[0]): ReturnType<KeyService['rotate']>;
-}
+export type { KeyAdministration } from './crypto/key-administration.ts';
 
 export interface TresorOverrides {
   logger?: Logger;
@@ -229,30 +217,8 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
       onError: (error) => logger.error({ err: error }, 'change bus'),
     });
     await bus.start();
-    // Another node or the CLI rotated: reload the key source, and wrap with the newest version at once.
-    // Every re-wrapped batch announces, so reloads are coalesced: one at a time, and one more
-    // after it when notices came meanwhile (never one per batch of a long rotation).
-    let reloading: Promise<void> | undefined;
-    let reloadAgain = false;
-    const reload = (): void => {
-      if (reloading) {
-        reloadAgain = true;
-        return;
-      }
-      reloading = keys
-        .reload()
-        .then(
-          () => undefined,
-          (error: unknown) => logger.error({ err: error }, 'could not reload the key source'),
-        )
-        .finally(() => {
-          reloading = undefined;
-          if (reloadAgain) {
-            reloadAgain = false;
-            reload();
-          }
-        });
-    };
+    // Another node or the CLI rotated: reload the key source (coalesced), wrap with the newest version.
+    const reload = coalescedKeyReload(keys, logger);
     bus.onChange((change) => {
       if (change.scope === 'keys' || change.scope === 'all') reload();
     });
@@ -335,50 +301,20 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
       connections: oauth2,
       testsPerMinute: config.testsPerMinute,
     });
-    // nodemailer loads with the first notice, not with every start (and never in a CLI command).
-    const noticeMail = {
-      send: async (...args: Parameters<MailModule['send']>) =>
-        (await import('./modules/mail/mail.module.ts'))
-          .mailModule(moduleContext, {
-            ...(ca ? { ca } : {}),
-            ...(config.mailRelay ? { relay: config.mailRelay } : {}),
-          })
-          .send(...args),
-    };
-    const expiryNotices = expiryNoticeServiceFactory({
+    const notices = noticesFactory({
       db,
+      gate,
       audit,
       registry,
-      mail: noticeMail,
       logger,
-      settings: { days: config.expiryNoticeDays, publicUrl: config.publicUrl },
-    });
-    const reconnectNotices = reconnectNoticeServiceFactory({
-      db,
-      audit,
-      registry,
-      mail: noticeMail,
-      logger,
-      settings: { publicUrl: config.publicUrl },
-    });
-    /** One run of every notice: expiry stages, then OAuth2 secrets that need a reconnect. */
-    const runNotices = async (options: NoticeRunOptions = {}): Promise<NoticeRunResult> => {
-      const expiry = await expiryNotices.run(options);
-      const reconnect = await reconnectNotices.run(options);
-      return { ...expiry, sent: expiry.sent + reconnect.sent, failed: expiry.failed + reconnect.failed };
-    };
-    let scheduler: ExpiryScheduler | undefined;
-    const notices: Tresor['notices'] = {
-      ...noticeRecipientServiceFactory({ db, gate, audit }),
-      run: runNotices,
-      schedule() {
-        if (scheduler || config.expiryCheckSeconds === 0) return;
-        scheduler = scheduleExpiryNotices(() => runNotices(), {
-          intervalMs: config.expiryCheckSeconds * 1000,
-          logger,
-        });
+      moduleContext,
+      mailOptions: { ...(ca ? { ca } : {}), ...(config.mailRelay ? { relay: config.mailRelay } : {}) },
+      settings: {
+        days: config.expiryNoticeDays,
+        publicUrl: config.publicUrl,
+        checkSeconds: config.expiryCheckSeconds,
       },
-    };
+    });
     const shares = shareServiceFactory({ db, gate, registry, audit });
     const users = userServiceFactory({
       db,
@@ -412,32 +348,15 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
       logger,
       settings: { maxAttempts: config.webhookMaxAttempts, timeoutMs: config.webhookTimeoutMs },
     });
-    let webhookScheduler: WebhookScheduler | undefined;
-    const webhooks: Tresor['webhooks'] = {
-      ...webhookServiceFactory({ db, gate, audit, keys, registry, egress }),
-      deliver: (options) => dispatcher.run(options),
-      schedule() {
-        if (webhookScheduler || config.webhookPollMs === 0) return;
-        webhookScheduler = scheduleWebhookDeliveries(dispatcher, { intervalMs: config.webhookPollMs, logger });
-      },
-    };
-    const keyAdministration: KeyAdministration = {
-      async status(principal) {
-        await gate.require(principal, 'KEY_ADMIN', 'Reading key status', { mode: 'read' });
-        return keys.status();
-      },
-      async rotate(principal, options) {
-        await gate.require(principal, 'KEY_ADMIN', 'Rotating keys');
-        return keys.rotate(options);
-      },
-    };
+    const deliveries = deliveryRuns(dispatcher, { intervalMs: config.webhookPollMs, logger });
+    const webhooks = { ...webhookServiceFactory({ db, gate, audit, keys, registry, egress }), ...deliveries };
     return {
       config,
       logger,
       registry,
       database,
       gate,
-      keys: keyAdministration,
+      keys: keyAdministrationFactory({ gate, keys }),
       secrets,
       stories: secretStoryServiceFactory({ db, gate, audit }),
       tests,
@@ -461,8 +380,8 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
       bus,
       cache,
       async close() {
-        await scheduler?.stop();
-        await webhookScheduler?.stop();
+        await notices.stop();
+        await deliveries.stop();
         await lastUsed.flush();
         await bus.stop();
         if (!overrides.database) await database.close();
