@@ -1,6 +1,6 @@
 /** A username and password, with a strength check whose minimum is configurable. */
 
-import type { CredentialHooks, TestCheck, TestContext, ValidationContext } from 'tresor';
+import type { CredentialHooks, TestCheck, TestContext, TypeSettings, ValidationContext } from 'tresor';
 import { Credential, Field, failed, passed, passwordStrength } from 'tresor';
 
 @Credential({
@@ -13,6 +13,11 @@ import { Credential, Field, failed, passed, passwordStrength } from 'tresor';
   logo: 'password.svg',
 })
 export class Password implements CredentialHooks {
+  /** With a minimum strength of 0 every password passes: no worker is started to score it. */
+  static verifies(settings: TypeSettings): boolean {
+    return settings.passwordMinScore > 0;
+  }
+
   @Field({ label: { en: 'Username', de: 'Benutzername' }, optional: true, maxLength: 320 })
   username?: string;
 

@@ -15,6 +15,7 @@ import type {
   HookIssue,
   HookRunner,
   TypeSettings,
+  VerifiesWhen,
 } from './definition.ts';
 import type { FieldValue, Pair, Payload } from './field-options.ts';
 import { deriveFormModel, type FormModel } from './form-model.ts';
@@ -242,10 +243,14 @@ export class CredentialType<T extends object = object> {
     return instance;
   }
 
-  /** Whether the type has slow hooks (verify, facts) that `inspect` runs off the event loop. */
+  /**
+   * Whether the type has slow hooks (verify, facts) that `inspect` runs off the event loop,
+   * with anything to do under these settings (a class's static `verifies` may say not).
+   */
   get inspects(): boolean {
     const prototype = this.definition.ctor.prototype as CredentialHooks;
-    return typeof prototype.verify === 'function' || typeof prototype.facts === 'function';
+    const verifies = (this.definition.ctor as VerifiesWhen).verifies?.(this.settings) ?? true;
+    return (typeof prototype.verify === 'function' && verifies) || typeof prototype.facts === 'function';
   }
 
   /**

@@ -129,6 +129,15 @@ export interface CredentialHooks {
   test?(context: TestContext): Promise<readonly TestCheck[]> | readonly TestCheck[];
 }
 
+/**
+ * A credential class may say, as a static `verifies(settings)`, whether its `verify` has
+ * anything to check under the settings (a password's strength with a minimum of 0 has not):
+ * when it answers false and the class derives no facts, no worker is started for it.
+ */
+export interface VerifiesWhen {
+  verifies?(settings: TypeSettings): boolean;
+}
+
 /** A problem a hook found; its message may be given per locale like any text. */
 export interface HookIssue {
   path: string;

@@ -19,6 +19,7 @@ export type {
   HookRunner,
   TypeSettings,
   ValidationContext,
+  VerifiesWhen,
 } from './definition.ts';
 export { expiryChecks, expiryWarningDays, validFromCheck } from './expiry-checks.ts';
 export {

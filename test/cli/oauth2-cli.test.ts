@@ -90,9 +90,10 @@ describe('tresor secrets oauth2, local mode', () => {
         '--field',
         'tokenUrl=https://login.example.test/token',
         '-s',
-        'CANARY-local-client-secret',
+        '-',
       ],
       env,
+      'CANARY-local-client-secret',
     );
     expect(created.stderr).toBe('');
     expect(created.code).toBe(0);

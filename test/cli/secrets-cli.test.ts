@@ -114,7 +114,7 @@ describe('tresor secrets, local mode', () => {
       code: 6,
       stderr: 'tresor: Invalid input: at: --at must be a time, e.g. 2027-01-31T09:00Z\n',
     });
-  });
+  }, 120_000);
 
   it('exports to an archive and imports it into another store, with a dry run first', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tresor-cli-archive-'));
@@ -144,7 +144,7 @@ describe('tresor secrets, local mode', () => {
     const wrong = await run(['import', archive, '--passphrase-file', passphraseFile], other);
     expect(wrong).toMatchObject({ code: 6 });
     expect(wrong.stderr).toContain('Wrong passphrase for this archive');
-  });
+  }, 120_000);
 
   it('lists the secrets providers hold, and what is wrong with one, never a value', async () => {
     const provided = {
@@ -196,7 +196,7 @@ describe('tresor secrets, local mode', () => {
     expect(field.stderr).toMatch(/warning: the secret given with --field password=… is readable/);
     // A non-secret field is no secret: no warning.
     expect((await run(['secrets', 'update', 'piped', '--field', 'username=u'], env)).stderr).not.toContain('warning');
-  });
+  }, 120_000);
 
   it('prints a description holding terminal escape sequences escaped, and --json keeps it exact', async () => {
     const hostile = 'pwned\u001b[2J\u001b]0;title\u0007\rover';
@@ -206,7 +206,7 @@ describe('tresor secrets, local mode', () => {
     expect(shown.stdout).toContain('pwned\\u001b[2J');
     const json = await run(['secrets', 'show', 'escapes', '--json'], env);
     expect(JSON.parse(json.stdout).description).toBe(hostile);
-  });
+  }, 120_000);
 
   it('exits with a distinct code and one line for each kind of error', async () => {
     const cases: [string[], number, RegExp][] = [

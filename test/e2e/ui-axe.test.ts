@@ -99,5 +99,6 @@ describe.skipIf(!chromiumPath)('accessibility of every page (axe-core in Chromiu
       }
       await context.close();
       expect(found).toEqual([]);
-    });
+      // Every page of the journey, each scanned by axe: ~25 s on a busy 2-core machine.
+    }, 120_000);
 });

@@ -183,7 +183,8 @@ describe('fuzzing the API and the forms (PGlite)', () => {
         hostileString.filter((s) => s.length < 5000),
         fc.constantFrom('GET', 'DELETE', 'PATCH'),
         async (s, method) => {
-          const enc = encodeURIComponent(s);
+          // A URL carries UTF-8 bytes: a lone surrogate cannot be in one (the JSON bodies above carry them).
+          const enc = encodeURIComponent(s.replace(/\p{Cs}/gu, '\uFFFD'));
           await send(method, `/api/v1/secrets/${enc}`, method === 'PATCH' ? '{}' : undefined, {
             'if-match': s.replace(/[^\x20-\x7e]/g, '').slice(0, 100) || 'x',
           });
