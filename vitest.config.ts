@@ -28,7 +28,9 @@ export default defineConfig({
     reporters: ['default', './test/support/summary-reporter.ts'],
     projects: [
       { extends: true, test: { name: 'fast', include: ['test/**/*.test.ts'], exclude: slowSuites } },
-      { extends: true, test: { name: 'slow', include: slowSuites } },
+      // Slow suites run whole processes, browsers and servers: on a busy 2-core machine a test of several CLI
+      // commands or pages takes tens of seconds, so none hinges on the 30 s default.
+      { extends: true, test: { name: 'slow', include: slowSuites, testTimeout: 120_000 } },
     ],
   },
 });
