@@ -1,5 +1,5 @@
 /**
- * Expiry notices (issue "The life of a secret", part 1). A run, on whichever node gets there
+ * Expiry notices. A run, on whichever node gets there
  * first, mails the owner and the notice recipients of every secret whose expiry is N days away
  * (TRESOR_EXPIRY_NOTICE_DAYS) or has come, through the SMTP secret usable by `system`.
  *

@@ -1,5 +1,5 @@
 /**
- * OAuth2 connections (issue "OAuth2 credentials"): connect once, tokens kept fresh, never shown.
+ * OAuth2 connections: connect once, tokens kept fresh, never shown.
  *
  * - **Connect** (`begin`, `complete`: connect-flow.ts): a person who may change the secret
  *   grants it at the authorization server; what the code is exchanged for is stored here,

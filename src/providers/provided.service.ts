@@ -1,5 +1,5 @@
 /**
- * Secrets held outside Tresor, through providers (issue "The life of a secret", part 6):
+ * Secrets held outside Tresor, through providers:
  * typed with their declared credential type, usable by whom the provider names (the gate's
  * rule for use), audited on every use like stored ones (`secret.used` with `provider`).
  * A provided name is reserved: no stored secret is made with it, and where one had it

@@ -1,4 +1,8 @@
-/** Database access for secrets and their sealed versions. The only file that touches those tables. */
+/**
+ * Database access for secrets and their sealed versions. Other stores reach these tables too,
+ * each for one job: the gate's reads (access/locked-secret.store.ts, secret-visibility.store.ts),
+ * key rotation (crypto/key.store.ts), transfer, notices, OAuth2, the audit trail's names.
+ */
 import { and, asc, desc, eq, gt, ilike, lte, type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
 import { compiled, slots } from '../db/compiled.ts';

@@ -1,5 +1,5 @@
 /**
- * Export and import between Tresor instances (issue "The life of a secret", part 4).
+ * Export and import between Tresor instances.
  *
  * Both carry values, so both are for Tresor itself (the local CLI, which holds the database
  * and its key already) and holders of SECRET_EXPORT — checked before anything is read or a

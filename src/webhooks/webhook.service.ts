@@ -1,5 +1,5 @@
 /**
- * Webhook endpoints (issue "The life of a secret", part 2): administrators (WEBHOOK_ADMIN)
+ * Webhook endpoints: administrators (WEBHOOK_ADMIN)
  * register HTTPS endpoints with the events they want, for every secret or only some types
  * or secrets. Deliveries are written by the audit trail itself (the outbox, migration 0012)
  * and sent by the dispatcher (webhook.dispatcher.ts); this service manages the endpoints and
