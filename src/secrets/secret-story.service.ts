@@ -53,45 +53,41 @@ export function secretStoryServiceFactory({
   gate: Pick<AccessGate, 'check' | 'operations' | 'secret'>;
   audit: Pick<AuditService, 'write'>;
 }) {
-  const service = {
-    /** Only the configurations that name it (a delete page asks this, not the whole story). */
-    async references(principal: Principal, ref: string): Promise<ReferencesSeen> {
-      const grant = await gate.check(principal, ref, 'versions');
-      return referencesSeenBy(gate, db, principal, grant.row);
-    },
-
-    async story(principal: Principal, ref: string, limit = 20): Promise<SecretStory> {
-      const grant = await gate.check(principal, ref, 'versions');
-      const may = gate.operations(grant);
-      const actions = may.share ? [...changeActions, ...shareActions] : [...changeActions];
-      const [rows, allUses, references] = await Promise.all([
-        auditStore.ofSecret(db, grant.row.id, actions, limit),
-        auditStore.usesOf(db, grant.row.id, 5000),
-        referencesSeenBy(gate, db, principal, grant.row),
-      ]);
-      const own = principal.kind === 'user' ? principal.id : undefined;
-      const uses = may.holders ? allUses : allUses.filter((u) => own !== undefined && u.actorId === own);
-      const events = await namedEntries(db, rows.map(entryOf));
-      // The users and groups uses were for, named the same way as the events' actors.
-      const named = await namedEntries(
-        db,
-        uses.map((u, i) => ({
-          id: i,
-          at: u.lastAt,
-          actorId: u.actorId,
-          actor: u.actorId ? `user:${u.actorId}` : 'system',
-          principal: u.principal,
-          action: 'secret.used',
-          targetId: null,
-          targetName: null,
-          outcome: 'success',
-          module: u.module,
-          requestId: null,
-          clientAddress: null,
-          details: {},
-        })),
-      );
-      return {
+  /** The story, with the grant that allowed it. */
+  async function storyOf(principal: Principal, ref: string, limit: number) {
+    const grant = await gate.check(principal, ref, 'versions');
+    const may = gate.operations(grant);
+    const actions = may.share ? [...changeActions, ...shareActions] : [...changeActions];
+    const [rows, allUses, references] = await Promise.all([
+      auditStore.ofSecret(db, grant.row.id, actions, limit),
+      auditStore.usesOf(db, grant.row.id, 5000),
+      referencesSeenBy(gate, db, principal, grant.row),
+    ]);
+    const own = principal.kind === 'user' ? principal.id : undefined;
+    const uses = may.holders ? allUses : allUses.filter((u) => own !== undefined && u.actorId === own);
+    const events = await namedEntries(db, rows.map(entryOf));
+    // The users and groups uses were for, named the same way as the events' actors.
+    const named = await namedEntries(
+      db,
+      uses.map((u, i) => ({
+        id: i,
+        at: u.lastAt,
+        actorId: u.actorId,
+        actor: u.actorId ? `user:${u.actorId}` : 'system',
+        principal: u.principal,
+        action: 'secret.used',
+        targetId: null,
+        targetName: null,
+        outcome: 'success',
+        module: u.module,
+        requestId: null,
+        clientAddress: null,
+        details: {},
+      })),
+    );
+    return {
+      grant,
+      story: {
         events,
         references,
         uses: uses.map((u, i) => {
@@ -106,13 +102,24 @@ export function secretStoryServiceFactory({
             uses: u.uses,
           };
         }),
-      };
+      },
+    };
+  }
+
+  const service = {
+    /** Only the configurations that name it (a delete page asks this, not the whole story). */
+    async references(principal: Principal, ref: string): Promise<ReferencesSeen> {
+      const grant = await gate.check(principal, ref, 'versions');
+      return referencesSeenBy(gate, db, principal, grant.row);
     },
+
+    story: async (principal: Principal, ref: string, limit = 20): Promise<SecretStory> =>
+      (await storyOf(principal, ref, limit)).story,
 
     /** Where it is used (the API's and the CLI's `usage`): the story's uses and references, on record as a read. */
     async usage(principal: Principal, ref: string): Promise<SecretStory> {
-      const story = await service.story(principal, ref, 0);
-      const grant = await gate.check(principal, ref, 'versions');
+      // One access check: the story's grant names the audit row's target.
+      const { grant, story } = await storyOf(principal, ref, 0);
       await audit.write({
         actor: principal,
         event: {

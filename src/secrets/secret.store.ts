@@ -32,6 +32,18 @@ const byName = sql`lower(${secrets.name}) = lower(${at.name})`;
 export const secretMatch = { byId, byName };
 
 // The statements of every request, built once (compiled.ts says why).
+/** The columns a new version is written with (both inserts below). */
+const versionColumns = [
+  'secretId',
+  'version',
+  'payload',
+  'dataKey',
+  'kekVersion',
+  'createdBy',
+  'reason',
+  'enteredSecrets',
+] as const;
+
 const statements = {
   findById: compiled('secret_find_id', (db) => db.select().from(secrets).where(byId).limit(1)),
   findByName: compiled('secret_find_name', (db) => db.select().from(secrets).where(byName).limit(1)),
@@ -79,20 +91,7 @@ const statements = {
       .returning({ id: secrets.id }),
   ),
   insertVersion: compiled('secret_version_insert', (db) =>
-    db
-      .insert(secretVersions)
-      .values(
-        slots(secretVersions, [
-          'secretId',
-          'version',
-          'payload',
-          'dataKey',
-          'kekVersion',
-          'createdBy',
-          'reason',
-          'enteredSecrets',
-        ]),
-      ),
+    db.insert(secretVersions).values(slots(secretVersions, versionColumns)),
   ),
   // The new version and the retention of old ones in one statement (one round trip per write).
   insertVersionPruning: compiled('secret_version_insert_prune', (db) => {
@@ -100,21 +99,7 @@ const statements = {
       sql`delete from ${secretVersions} where ${secretVersions.secretId} = ${ph('secretId')}::uuid
           and ${secretVersions.version} < ${ph('oldestKept')} returning ${secretVersions.version}`,
     );
-    return db
-      .with(pruned)
-      .insert(secretVersions)
-      .values(
-        slots(secretVersions, [
-          'secretId',
-          'version',
-          'payload',
-          'dataKey',
-          'kekVersion',
-          'createdBy',
-          'reason',
-          'enteredSecrets',
-        ]),
-      );
+    return db.with(pruned).insert(secretVersions).values(slots(secretVersions, versionColumns));
   }),
   version: compiled('secret_version', (db) =>
     db
