@@ -43,7 +43,7 @@ import {
 import type { SecretProvider } from './providers/provider.ts';
 import { type ConnectionTestService, connectionTestServiceFactory } from './secrets/connection-test.service.ts';
 import { type LastUsedRecorder, lastUsedRecorder } from './secrets/last-used.recorder.ts';
-import { type ReferenceChecker, type SecretService, secretServiceFactory } from './secrets/secret.service.ts';
+import { type SecretService, secretServiceFactory } from './secrets/secret.service.ts';
 import { type SecretStoryService, secretStoryServiceFactory } from './secrets/secret-story.service.ts';
 import { type ShareService, shareServiceFactory } from './secrets/share.service.ts';
 import { type UseService, useServiceFactory } from './secrets/use.service.ts';
@@ -246,19 +246,6 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
         groupId: async (name) => (await identityStore.groupByName(db, name))?.id,
       },
     });
-    const references: { check?: ReferenceChecker } = {};
-    const secrets = secretServiceFactory({
-      db,
-      gate,
-      audit,
-      registry,
-      keys,
-      settings: { versionsKept: config.versionsKept },
-      references,
-      cache,
-      provided,
-    });
-    await reportProvidedCollisions(provided, db, logger);
     const lastUsed = lastUsedRecorder(db, {
       intervalMs: config.lastUsedFlushMs,
       onError: (error) => logger.error({ err: error }, 'could not record last use'),
@@ -282,7 +269,19 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
       ...(overrides.clock ? { now: overrides.clock } : {}),
     });
     const usage = useServiceFactory({ db, registry, gate, lastUsed, audit, provided, connections: oauth2 });
-    references.check = async (principal, name) => ({ typeId: (await usage.checkUsable(principal, name)).type.id });
+    const secrets = secretServiceFactory({
+      db,
+      gate,
+      audit,
+      registry,
+      keys,
+      settings: { versionsKept: config.versionsKept },
+      // secretRef fields name secrets the saver may use: the use service decides.
+      references: async (principal, name) => ({ typeId: (await usage.checkUsable(principal, name)).type.id }),
+      cache,
+      provided,
+    });
+    await reportProvidedCollisions(provided, db, logger);
     const sessions = sessionServiceFactory({ db, gate, audit, sessionHours: config.sessionHours, cache });
     const groups = groupServiceFactory({ db, gate, audit });
     const moduleContext: ModuleContext = {

@@ -1,13 +1,13 @@
 /**
  * secretRef fields: at save time each must name a secret the saver may use, of the type the
- * field declares. The check itself (access, expiry) is the use service's, handed in late.
+ * field declares. The check itself (access, expiry) is the use service's.
  */
 import type { CredentialRegistry, CredentialType } from '../credentials/index.ts';
 import { ExpiredError, NotFoundError, ValidationError } from '../errors.ts';
 import type { Principal } from '../identity/principal.ts';
 import type { ReferenceChecker } from './secret-inputs.ts';
 
-export function referenceChecks(registry: CredentialRegistry, references: { check?: ReferenceChecker }) {
+export function referenceChecks(registry: CredentialRegistry, check: ReferenceChecker) {
   return async function checkReferences(
     principal: Principal,
     type: CredentialType,
@@ -16,9 +16,9 @@ export function referenceChecks(registry: CredentialRegistry, references: { chec
     const issues: { path: string; message: string }[] = [];
     for (const field of type.definition.fields.filter((f) => f.style === 'secretRef')) {
       const name = payload[field.key];
-      if (typeof name !== 'string' || !references.check) continue;
+      if (typeof name !== 'string') continue;
       try {
-        const { typeId } = await references.check(principal, name);
+        const { typeId } = await check(principal, name);
         if (field.refType && typeId !== field.refType)
           issues.push({
             path: `fields.${field.key}`,

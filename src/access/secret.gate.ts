@@ -1,0 +1,315 @@
+/**
+ * The secret half of the access gate: every secret operation (including create, list and
+ * usable-by, with the SQL of the listings beside the decision in `secret-visibility.store.ts`),
+ * the grants it issues, and the one way a payload is opened: only for a grant issued here.
+ */
+import type { SQL } from 'drizzle-orm';
+import { auditingDenials as guardDenials, markDenied } from '../audit/denials.ts';
+import type { CredentialType, Payload } from '../credentials/index.ts';
+import type { SealedPayload } from '../crypto/envelope.ts';
+import type { Executor } from '../db/client.ts';
+import { AccessDeniedError, ConflictError, NotFoundError } from '../errors.ts';
+import { type GroupRow, identityStore } from '../identity/identity.store.ts';
+import { type Principal, principalKey } from '../identity/principal.ts';
+import { type SecretRow, secretStore } from '../secrets/secret.store.ts';
+import { shareStore } from '../secrets/share.store.ts';
+import type { GateCore } from './gate-core.ts';
+import { lockSecretForUser } from './locked-secret.store.ts';
+import type { PayloadReader } from './payload.reader.ts';
+import { holds, type PrincipalFacts, userFacts } from './principal-facts.ts';
+import {
+  decide,
+  derivedDetail,
+  isManager,
+  type Recipient,
+  readOnly,
+  type SecretOperation,
+  type SecretRelation,
+  secretOperations,
+  selfShareProblem,
+} from './secret.policy.ts';
+import { secretVisibility } from './secret-visibility.store.ts';
+
+/** What the gate hands out when it allows an operation on a secret; only a grant it issued opens a payload. */
+export interface SecretGrant {
+  readonly row: SecretRow;
+  readonly facts: PrincipalFacts;
+  readonly relation: SecretRelation;
+  readonly operation: SecretOperation;
+}
+
+/** The operations whose callers need the stored payload (to show public fields, merge an update, roll back, use). */
+const opening: ReadonlySet<SecretOperation> = new Set(['read', 'update', 'rollback', 'use', 'export']);
+
+const describeOperation: Record<SecretOperation, string> = {
+  view: 'see',
+  read: 'read',
+  update: 'change',
+  delete: 'delete',
+  share: 'share',
+  unshare: 'unshare',
+  versions: 'list the versions of',
+  rollback: 'roll back',
+  use: 'use',
+  export: 'export',
+  holders: 'see who holds',
+};
+
+/** A listing the principal may see: the access condition (none: every row) and a cache key for it. */
+export interface Listing {
+  access: SQL | undefined;
+  key: string;
+}
+
+export function secretGate({ db, audit, cache, factsOf, refuse }: GateCore, payloads: PayloadReader) {
+  const issued = new WeakSet<SecretGrant>();
+  /** The sealed current version a locked read brought along with the grant (so opening it needs no read). */
+  const sealedWith = new WeakMap<SecretGrant, SealedPayload>();
+
+  async function relationOf(
+    tx: Executor,
+    row: SecretRow,
+    facts: PrincipalFacts,
+    useCache: boolean,
+  ): Promise<SecretRelation> {
+    const load = async () => ({
+      owner: facts.userId !== null && row.ownerId === facts.userId,
+      ...(await shareStore.relation(tx, row.id, facts.userId, [...facts.groupIds])),
+    });
+    return cache && useCache
+      ? cache.through('relations', `${row.id}|${principalKey(facts.principal)}`, load, () => row.id)
+      : load();
+  }
+
+  interface Seen {
+    row: SecretRow;
+    facts: PrincipalFacts;
+    relation: SecretRelation;
+    sealed?: SealedPayload;
+  }
+
+  /**
+   * Inside a change: the row locked, with facts and relation from the database. For a user,
+   * all of it (and the sealed version, if the operation opens it) in one statement.
+   */
+  async function lockedRead(
+    tx: Executor,
+    principal: Principal,
+    ref: string,
+    operation: SecretOperation,
+  ): Promise<Seen | undefined> {
+    if (principal.kind === 'user') {
+      const locked = await lockSecretForUser(tx, ref, principal.id, opening.has(operation));
+      if (!locked) return undefined;
+      const { row, standing, directShare, groupShare, sealed } = locked;
+      const relation = { owner: row.ownerId === principal.id, directShare, groupShare };
+      return { row, facts: userFacts(principal, standing), relation, sealed };
+    }
+    const facts = await factsOf(principal, tx);
+    const row = await secretStore.lock(tx, ref);
+    return row && { row, facts, relation: await relationOf(tx, row, facts, false) };
+  }
+
+  /** Outside a change: facts, row and relation, from the node's cache where there is one. */
+  async function plainRead(tx: Executor, principal: Principal, ref: string): Promise<Seen | undefined> {
+    const useCache = tx === db && cache !== undefined;
+    const facts = await factsOf(principal, db);
+    const row = useCache
+      ? await cache!.through(
+          'secrets',
+          ref.toLowerCase(),
+          () => secretStore.find(db, ref),
+          (r) => r?.id,
+        )
+      : await secretStore.find(tx, ref);
+    return row && { row, facts, relation: await relationOf(tx, row, facts, useCache) };
+  }
+
+  /**
+   * Whether the principal may create a secret of `type` (the problem, if not) and the group
+   * the type's sharing rule binds it to. A rule naming a group that does not exist is the
+   * deployment's mistake: a ConflictError, for everyone alike.
+   */
+  async function createDecision(
+    principal: Principal,
+    facts: PrincipalFacts,
+    type: CredentialType | undefined,
+  ): Promise<{ problem?: AccessDeniedError; requiredGroup?: GroupRow }> {
+    if (principal.kind === 'group' || !holds(facts, 'SECRET_MANAGEMENT_CREATE'))
+      return { problem: new AccessDeniedError('Creating secrets needs the SECRET_MANAGEMENT_CREATE permission') };
+    if (readOnly(principal))
+      return { problem: new AccessDeniedError('Creating secrets needs a full token: this one is read-only') };
+    const rule = type?.definition.sharing;
+    if (!type || !rule) return {};
+    const requiredGroup = await identityStore.groupByName(db, rule.requiredGroup);
+    if (!requiredGroup)
+      throw new ConflictError(
+        `${type.definition.name} secrets must be shared with group "${rule.requiredGroup}", which does not exist`,
+      );
+    if (rule.creatorMustBelong && !facts.isSystem && !facts.groupIds.has(requiredGroup.id))
+      return {
+        problem: new AccessDeniedError(
+          `Only members of group "${rule.requiredGroup}" may create ${type.definition.name} secrets`,
+        ),
+      };
+    return { requiredGroup };
+  }
+
+  const gate = {
+    /**
+     * The grant for `operation` on secret `ref`, or a refusal: not-found when the principal
+     * must not learn the secret exists (the same error as for a name that does not exist),
+     * access denied otherwise. Refusals are marked; `guard` records them once the call's
+     * transaction has ended. With `lock`, the row is locked for the rest of the transaction.
+     */
+    async secret(
+      tx: Executor,
+      principal: Principal,
+      ref: string,
+      operation: SecretOperation,
+      options: { lock?: boolean } = {},
+    ): Promise<SecretGrant> {
+      const notFoundMessage = operation === 'use' ? `No usable secret "${ref}"` : `No secret "${ref}"`;
+      const seen = options.lock ? await lockedRead(tx, principal, ref, operation) : await plainRead(tx, principal, ref);
+      if (!seen) throw markDenied(new NotFoundError(notFoundMessage));
+      const { row, facts, relation } = seen;
+      const decision = decide(operation, facts, relation);
+      const target = { id: row.id, name: row.name };
+      if (decision === 'hidden') throw markDenied(new NotFoundError(notFoundMessage), target);
+      if (decision === 'denied') {
+        const why = readOnly(principal)
+          ? `this token is read-only: it may not ${describeOperation[operation]} secret "${row.name}"`
+          : `You may not ${describeOperation[operation]} secret "${row.name}"`;
+        throw markDenied(new AccessDeniedError(why), target);
+      }
+      const grant: SecretGrant = Object.freeze({ row, facts, relation, operation });
+      issued.add(grant);
+      if (seen.sealed) sealedWith.set(grant, seen.sealed);
+      return grant;
+    },
+
+    /** Runs `fn`; a refusal the gate raised inside it is recorded in the audit trail, then rethrown. */
+    guard<T>(principal: Principal, operation: string, ref: string, fn: () => Promise<T>): Promise<T> {
+      return guardDenials(audit, principal, operation, ref, fn);
+    },
+
+    /** The grant, outside a transaction, with refusals recorded. */
+    check(principal: Principal, ref: string, operation: SecretOperation): Promise<SecretGrant> {
+      return guardDenials(audit, principal, operation, ref, () => gate.secret(db, principal, ref, operation));
+    },
+
+    /** What the grant's principal may do with its secret (for showing only the buttons that will work). */
+    operations(grant: SecretGrant): Record<SecretOperation, boolean> {
+      return Object.fromEntries(
+        secretOperations.map((op) => [op, decide(op, grant.facts, grant.relation) === 'allow']),
+      ) as Record<SecretOperation, boolean>;
+    },
+
+    /**
+     * What a `use` grant's principal may learn from an answer computed from the secret's
+     * value (see `derivedDetail`); nothing at all without a use grant.
+     */
+    derivedDetail(grant: SecretGrant): 'full' | 'verdict' {
+      if (!issued.has(grant) || grant.operation !== 'use')
+        throw new AccessDeniedError('An answer derived from a value goes only to whoever may use the secret');
+      return derivedDetail(grant.facts, grant.relation);
+    },
+
+    /** The payload of a secret, for a grant this gate issued for an operation that needs it. */
+    open(tx: Executor, grant: SecretGrant, version: number = grant.row.version): Promise<Payload> {
+      if (!issued.has(grant) || !opening.has(grant.operation))
+        throw new AccessDeniedError('A payload is opened only for an access grant');
+      return payloads(tx, grant.row, version, version === grant.row.version ? sealedWith.get(grant) : undefined);
+    },
+
+    /**
+     * Whether the principal may create a secret of `type`, checked before any validation: a
+     * principal without the permission learns nothing about its input. Answers the group a
+     * type's sharing rule binds the secret to.
+     */
+    async create(
+      principal: Principal,
+      type: CredentialType | undefined,
+      name: string,
+    ): Promise<{ facts: PrincipalFacts; requiredGroup: GroupRow | undefined }> {
+      const facts = await factsOf(principal);
+      const decision = await createDecision(principal, facts, type);
+      if (decision.problem)
+        await refuse(principal, 'create', { id: null, name: typeof name === 'string' ? name : '' }, decision.problem);
+      return { facts, requiredGroup: decision.requiredGroup };
+    },
+
+    /**
+     * The types of `types` the principal may create a secret of now: `create`'s rules, asked
+     * without attempting anything (nothing is refused or audited), so the UI offers only these.
+     */
+    async creatable(principal: Principal, types: readonly CredentialType[]): Promise<CredentialType[]> {
+      const facts = await factsOf(principal);
+      // Without the permission (or with a read-only token) no type is creatable: ask once, not per type.
+      if ((await createDecision(principal, facts, undefined)).problem) return [];
+      const allowed: CredentialType[] = [];
+      for (const type of types) {
+        // A type whose sharing rule names a missing group is offered to nobody.
+        const decision = await createDecision(principal, facts, type).catch(() => undefined);
+        if (decision && !decision.problem) allowed.push(type);
+      }
+      return allowed;
+    },
+
+    /**
+     * The secrets a listing may show: the principal's store (owned plus shared directly), or
+     * with `all` every secret (SECRET_MANAGEMENT, Tresor itself). Undefined: nothing.
+     */
+    async listing(principal: Principal, options: { all?: boolean } = {}): Promise<Listing | undefined> {
+      const facts = await factsOf(principal);
+      if (!facts.active || principal.kind === 'group') return undefined;
+      const everything = facts.isSystem || (options.all === true && isManager(facts));
+      if (options.all && !everything)
+        await refuse(
+          principal,
+          'list-all',
+          { id: null, name: 'all secrets' },
+          new AccessDeniedError('Listing every secret needs the SECRET_MANAGEMENT permission'),
+        );
+      if (everything) return { access: undefined, key: 'all' };
+      return { access: secretVisibility.store(facts.userId!), key: `store:${facts.userId}` };
+    },
+
+    /**
+     * Whether the principal may use (or see, `view`) a secret a provider holds (the environment,
+     * mounted files), by the users and groups the provider names for it: the rules of a stored
+     * secret shared with those users and groups — a named user sees it and may use it, a named
+     * group's members' modules may use it and nobody sees it. Nobody owns a provided secret.
+     */
+    async mayUseProvided(
+      principal: Principal,
+      declared: { userIds: readonly string[]; groupIds: readonly string[] },
+      operation: 'use' | 'view' = 'use',
+    ): Promise<boolean> {
+      const facts = await factsOf(principal);
+      const relation = {
+        owner: false,
+        directShare: facts.userId !== null && declared.userIds.includes(facts.userId),
+        groupShare: declared.groupIds.some((id) => facts.groupIds.has(id)),
+      };
+      return decide(operation, facts, relation) === 'allow';
+    },
+
+    /** What the principal's modules may use (owned, shared directly or with one of its groups). Undefined: nothing. */
+    async usable(principal: Principal): Promise<Listing | undefined> {
+      const facts = await factsOf(principal);
+      if (!facts.active || facts.isSystem || readOnly(principal)) return undefined;
+      return {
+        access: secretVisibility.usable(facts.userId, [...facts.groupIds]),
+        key: `usable:${principalKey(principal)}`,
+      };
+    },
+
+    /** Refuses a share that would hand its sharer a use it does not have (see `selfShareProblem`). */
+    shareTo(grant: SecretGrant, recipient: Recipient): void {
+      const problem = selfShareProblem(grant.facts, grant.relation, recipient);
+      if (problem) throw markDenied(new AccessDeniedError(problem), { id: grant.row.id, name: grant.row.name });
+    },
+  };
+  return gate;
+}
