@@ -5,5 +5,7 @@
  */
 
 export { parseConfig, type TresorConfig } from './config.ts';
+/** Loading types from a folder (Tresor's own, or `TRESOR_TYPES_DIR`) into a registry. */
+export { builtInTypesDir, loadCredentialTypes } from './credentials/loader.ts';
 export { createRegistry, createTresor, type Tresor } from './tresor.ts';
 export { type TresorPluginOptions, tresorPlugin } from './web/mount.ts';

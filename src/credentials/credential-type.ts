@@ -3,29 +3,34 @@
  * and the operations that services use to turn input into payloads and payloads into
  * typed instances. Pure: no storage, no crypto.
  */
-import { z } from 'zod';
+import type { z } from 'zod';
 import { type FieldIssue, type IssuesInLocale, TresorError, ValidationError } from '../errors.ts';
-import { type Locale, languageOf, sourceLocale } from '../i18n/locale.ts';
-import { frameworkLocales, type Messages, messagesFor } from '../i18n/messages.ts';
+import { type Locale, sourceLocale } from '../i18n/locale.ts';
+import { frameworkLocales, messagesFor } from '../i18n/messages.ts';
 import { runConnectionTest, secretTexts, type TestContext, type TestReport } from './connection-test.ts';
 import type {
   CredentialDefinition,
   CredentialHooks,
-  FieldDefinition,
   HookIssue,
   HookRunner,
   TypeSettings,
   VerifiesWhen,
 } from './definition.ts';
-import type { FieldValue, Pair, Payload } from './field-options.ts';
+import type { FieldValue, Payload } from './field-options.ts';
 import { deriveFormModel, type FormModel } from './form-model.ts';
 import { generateValue as makeValue } from './generate.ts';
 import { runSlowHooks } from './hooks/slow-hooks.ts';
-import { localizeDefinition } from './localize.ts';
+import { type LocalizedType, labelIn, localizedType, type Problem } from './localized-type.ts';
+import { type PublicFields, publicFields, sealedFields, withDefaults, withoutAbsent } from './payload-views.ts';
 import { deriveJsonSchema, deriveSchema } from './schemas.derive.ts';
+import { enteredSecrets, keepSecret, keptSecrets, reentryProblems } from './secret-entry.ts';
 import { shownFields } from './show-when.ts';
 import { textIn } from './texts.ts';
+import { carriedExpiry, chosenExpiry, expiryOf } from './type-expiry.ts';
 import { fieldIssuesOf } from './validation-messages.ts';
+
+export type { LocalizedType } from './localized-type.ts';
+export type { PublicFields } from './payload-views.ts';
 
 /** Where a connection test runs: Tresor's egress policy, outgoing TLS trust and time budget. */
 export interface TestEnvironment {
@@ -35,32 +40,6 @@ export interface TestEnvironment {
   /** The test's clock (tests of Tresor set it); now otherwise. */
   now?: Date;
 }
-
-/** A type in one locale: its definition's texts and its validation messages in that locale. */
-export interface LocalizedType {
-  locale: Locale;
-  definition: CredentialDefinition;
-  formModel: FormModel;
-  jsonSchema: Record<string, unknown>;
-  m: Messages;
-  /** The issues zod finds in an input, worded in this locale (zod's own messages too). */
-  issuesOf(mode: 'create' | 'update', input: unknown): readonly z.core.$ZodIssue[];
-}
-
-/** One problem, worded for whichever locale asks (an error is worded in each the type knows). */
-type Problem = (view: LocalizedType) => FieldIssue;
-
-type ZodLocales = Record<string, (() => { localeError: z.core.$ZodErrorMap }) | undefined>;
-
-/** zod's built-in messages (for an author's own zod schema) in `locale`, where zod has them. */
-function zodErrorMap(locale: Locale): z.core.$ZodErrorMap | undefined {
-  if (locale === sourceLocale) return undefined;
-  const locales = z.locales as unknown as ZodLocales;
-  return (locales[locale.replace('-', '')] ?? locales[languageOf(locale)])?.().localeError;
-}
-
-/** What a non-secret view of a payload holds: secret fields are absent, secret pairs keep only their names. */
-export type PublicFields = Record<string, FieldValue>;
 
 export class CredentialType<T extends object = object> {
   readonly createSchema: z.ZodType<Record<string, unknown>>;
@@ -94,23 +73,7 @@ export class CredentialType<T extends object = object> {
   in(locale: Locale): LocalizedType {
     let view = this.views.get(locale);
     if (view) return view;
-    const definition = localizeDefinition(this.definition, locale);
-    const m = messagesFor(locale);
-    const english = locale === sourceLocale;
-    const schemas = {
-      create: english ? this.createSchema : deriveSchema(definition, 'create', m),
-      update: english ? this.updateSchema : deriveSchema(definition, 'update', m),
-    };
-    const error = zodErrorMap(locale);
-    view = Object.freeze({
-      locale,
-      definition,
-      formModel: english ? this.formModel : Object.freeze(deriveFormModel(definition)),
-      jsonSchema: english ? this.jsonSchema : Object.freeze(deriveJsonSchema(definition)),
-      m,
-      issuesOf: (mode: 'create' | 'update', input: unknown) =>
-        schemas[mode].safeParse(input, error ? { error } : undefined).error?.issues ?? [],
-    });
+    view = localizedType(this, locale);
     this.views.set(locale, view);
     return view;
   }
@@ -143,13 +106,13 @@ export class CredentialType<T extends object = object> {
       if (!shown.has(field.key)) continue;
       const value = (result.data as Record<string, unknown>)[field.key];
       const next = field.secret
-        ? this.keepSecret(field, value, stored[field.key], problems)
+        ? keepSecret(field, value, stored[field.key], problems)
         : (value as FieldValue | undefined);
       if (next !== undefined) merged[field.key] = next;
       else if (!field.optional)
         problems.push((v) => ({ path: field.key, message: `${labelIn(v, field)} ${v.m.required}` }));
     }
-    problems.push(...this.reentryProblems(result.data as Record<string, unknown>, merged, stored));
+    problems.push(...reentryProblems(this.definition, result.data as Record<string, unknown>, merged, stored));
     if (problems.length > 0) throw this.invalid((v) => problems.map((problem) => problem(v)));
     // The full-value rules (e.g. unique pair names) apply to the merged payload too.
     const full = this.createSchema.safeParse(merged);
@@ -183,51 +146,12 @@ export class CredentialType<T extends object = object> {
 
   /** The stored secret fields an update input keeps: neither entered again nor cleared. */
   keptSecrets(input: unknown, stored: Payload): string[] {
-    const values = input !== null && typeof input === 'object' ? (input as Record<string, unknown>) : {};
-    return this.definition.fields
-      .filter((f) => f.secret && !entered(f, values[f.key]) && values[f.key] !== null && stored[f.key] !== undefined)
-      .map((f) => f.key);
+    return keptSecrets(this.definition, input, stored);
   }
 
-  /**
-   * The secret fields an update input enters a value for (empty means "keep", so it does not
-   * count). Entering a secret always writes a new version, even when the value is the stored
-   * one: an answer of "nothing changed" would tell the caller it guessed the stored value.
-   */
+  /** The secret fields an update input enters a value for (each one writes a version: see secret-entry.ts). */
   enteredSecrets(input: unknown): string[] {
-    if (input === null || typeof input !== 'object') return [];
-    const values = input as Record<string, unknown>;
-    return this.definition.fields.filter((f) => f.secret && entered(f, values[f.key])).map((f) => f.key);
-  }
-
-  /**
-   * Two rules that keep stored secrets from being redirected or probed through an update:
-   * - a destination field (where the credential is sent) may change only when every stored
-   *   secret field is entered again in the same update (as Grafana and Jenkins ask);
-   * - a type's `validate` hook checks fields together, so it must never see a stored secret
-   *   beside an entered one (a wrong passphrase answering 422 and a right one passing would
-   *   let whoever may edit the secret test guesses): enter them together, or clear the other.
-   */
-  private reentryProblems(input: Record<string, unknown>, merged: Payload, stored: Payload): Problem[] {
-    const secrets = this.definition.fields.filter((f) => f.secret);
-    const keptKeys = new Set(this.keptSecrets(input, stored));
-    const kept = secrets.filter((f) => keptKeys.has(f.key));
-    if (kept.length === 0) return [];
-    const moved = this.definition.fields.filter(
-      (f) => f.destination && canonical(merged[f.key] ?? f.default) !== canonical(stored[f.key] ?? f.default),
-    );
-    if (moved.length > 0)
-      return kept.map((f) => (v) => ({
-        path: f.key,
-        message: v.m.reenterForDestination(labelIn(v, f), moved.map((g) => labelIn(v, g)).join(', ')),
-      }));
-    const hooked = typeof (this.definition.ctor.prototype as CredentialHooks).validate === 'function';
-    const enteredOnes = secrets.filter((f) => entered(f, input[f.key]));
-    if (!hooked || enteredOnes.length === 0) return [];
-    return kept.map((f) => (v) => ({
-      path: f.key,
-      message: v.m.reenterTogether(labelIn(v, f), enteredOnes.map((g) => labelIn(v, g)).join(', ')),
-    }));
+    return enteredSecrets(this.definition, input);
   }
 
   /** A typed instance of the class; defaults fill fields added to the type after the payload was stored. */
@@ -264,7 +188,7 @@ export class CredentialType<T extends object = object> {
     { issues: onIssues = 'refuse' }: { issues?: 'refuse' | 'ignore' } = {},
   ): Promise<{ facts: Record<string, string> }> {
     if (!this.inspects) return { facts: {} };
-    const complete = this.withDefaults(payload);
+    const complete = withDefaults(this.definition, payload);
     let result: { issues: readonly HookIssue[]; facts: Record<string, string> };
     if (this.source) {
       try {
@@ -298,7 +222,7 @@ export class CredentialType<T extends object = object> {
    * budget; the report never holds a secret field's value (connection-test.ts).
    */
   async test(payload: Payload, environment: TestEnvironment): Promise<TestReport> {
-    const complete = this.withDefaults(payload);
+    const complete = withDefaults(this.definition, payload);
     const instance = this.hydrate(complete) as T & CredentialHooks;
     const secrets = secretTexts(complete, this.secretKeys);
     return runConnectionTest(
@@ -329,33 +253,14 @@ export class CredentialType<T extends object = object> {
     );
   }
 
-  private withDefaults(payload: Payload): Payload {
-    const complete: Payload = {};
-    for (const field of this.definition.fields) {
-      const value = payload[field.key] ?? field.default;
-      if (value !== undefined) complete[field.key] = value;
-    }
-    return complete;
-  }
-
   /** The secret fields that hold a value: their names, never the values (a page marks only these as sealed). */
   sealedFields(payload: Payload): string[] {
-    return this.definition.fields
-      .filter((f) => f.secret && payload[f.key] !== undefined && payload[f.key] !== null && payload[f.key] !== '')
-      .map((f) => f.key);
+    return sealedFields(this.definition, payload);
   }
 
   /** The payload without secrets: what a store view, a form or an API response may show. */
   publicFields(payload: Payload): PublicFields {
-    const out: PublicFields = {};
-    for (const field of this.definition.fields) {
-      const value = payload[field.key] ?? field.default;
-      if (value === undefined) continue;
-      if (!field.secret) out[field.key] = structuredClone(value);
-      else if (field.style === 'pairs' && Array.isArray(value))
-        out[field.key] = value.map((p) => ({ name: p.name, value: '' }));
-    }
-    return out;
+    return publicFields(this.definition, payload);
   }
 
   /**
@@ -400,69 +305,27 @@ export class CredentialType<T extends object = object> {
     return [...declared, ...rest];
   }
 
-  /**
-   * The expiry the values themselves carry: the type's `expiresFrom` date field (to the end of
-   * that day), or its fact marked `expiry` (a certificate's leaf not-after); the earlier if both.
-   */
+  /** The expiry the values themselves carry (type-expiry.ts). */
   carriedExpiry(payload: Payload, facts: Readonly<Record<string, string>> | null | undefined): Date | undefined {
-    const { expiresFrom, expiryFact } = this.definition;
-    const field = expiresFrom === undefined ? undefined : payload[expiresFrom];
-    const fromField = typeof field === 'string' ? new Date(`${field}T23:59:59.999Z`) : undefined;
-    const fact = expiryFact === undefined ? undefined : facts?.[expiryFact];
-    const fromFact = fact === undefined ? undefined : new Date(fact);
-    const dates = [fromField, fromFact].filter((d): d is Date => d !== undefined && !Number.isNaN(d.getTime()));
-    return dates.length === 0 ? undefined : new Date(Math.min(...dates.map((d) => d.getTime())));
+    return carriedExpiry(this.definition, payload, facts);
   }
 
-  /**
-   * The secret's expiry — the one rule, for create, update and rollback alike: the earlier of
-   * the user's own choice and what the values carry. A user may shorten a certificate's life
-   * (rotate it early), never lengthen it past its not-after.
-   */
+  /** The secret's expiry: the earlier of the user's choice and what the values carry (type-expiry.ts). */
   expiryOf(
     payload: Payload,
     facts: Readonly<Record<string, string>> | null | undefined,
     chosen: Date | null | undefined,
   ): Date | null {
-    const carried = this.carriedExpiry(payload, facts);
-    if (!chosen) return carried ?? null;
-    return carried && carried < chosen ? carried : chosen;
+    return expiryOf(this.definition, payload, facts, chosen);
   }
 
-  /**
-   * The user's own choice inside a stored expiry: a date before what the stored values carry was
-   * chosen; one equal to it came from them (and follows them when they change).
-   */
+  /** The user's own choice inside a stored expiry (type-expiry.ts). */
   chosenExpiry(
     stored: Date | null,
     payload: Payload,
     facts: Readonly<Record<string, string>> | null | undefined,
   ): Date | null {
-    const carried = this.carriedExpiry(payload, facts);
-    if (!stored || !carried) return stored;
-    return stored < carried ? stored : null;
-  }
-
-  private keepSecret(
-    field: FieldDefinition,
-    value: unknown,
-    stored: FieldValue | undefined,
-    problems: Problem[],
-  ): FieldValue | undefined {
-    if (value === null) return undefined;
-    if (value === undefined) return stored;
-    if (field.style !== 'pairs') return value as FieldValue;
-    const previous = new Map((Array.isArray(stored) ? stored : []).map((p) => [p.name, p.value]));
-    return (value as Pair[]).map((pair, index) => {
-      if (pair.value !== '') return pair;
-      const kept = previous.get(pair.name);
-      if (kept === undefined)
-        problems.push((v) => ({
-          path: `${field.key}.${index}.value`,
-          message: v.m.pairValueKept(labelIn(v, field), index + 1, pair.name),
-        }));
-      return { name: pair.name, value: kept ?? '' };
-    });
+    return chosenExpiry(this.definition, stored, payload, facts);
   }
 
   private runHooks(payload: Payload): void {
@@ -495,30 +358,4 @@ export class CredentialType<T extends object = object> {
     const english = this.in(sourceLocale);
     return new ValidationError(word(english), english.m.invalidType(this.definition.name), translations);
   }
-}
-
-/** A field's label in the view's locale. */
-function labelIn(view: LocalizedType, field: FieldDefinition): string {
-  return textIn(field.texts.label, view.locale);
-}
-
-/** Whether an update input enters a value for a secret field (for pairs: every value). */
-function entered(field: FieldDefinition, value: unknown): boolean {
-  if (value === undefined || value === null || value === '') return false;
-  if (field.style === 'pairs')
-    return (
-      Array.isArray(value) &&
-      value.length > 0 &&
-      value.every((p) => typeof p === 'object' && p !== null && (p as Pair).value !== '')
-    );
-  return true;
-}
-
-const canonical = (value: unknown) => JSON.stringify(value ?? null);
-
-function withoutAbsent(data: Record<string, unknown>): Payload {
-  const out: Payload = {};
-  for (const [key, value] of Object.entries(data))
-    if (value !== undefined && value !== null) out[key] = value as FieldValue;
-  return out;
 }

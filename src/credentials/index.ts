@@ -35,7 +35,6 @@ export {
 } from './field-options.ts';
 export type { FormField, FormModel } from './form-model.ts';
 export { type KeyCost, keyCost, keyCostLimits, keyCostProblem, type PemBlock, pemBlocks } from './key-cost.ts';
-export { builtInTypesDir, loadCredentialTypes } from './loader.ts';
 export { type CredentialClass, defaultMetadataStore, MetadataStore } from './metadata.store.ts';
 export { passwordStrength, type Strength } from './password-strength.ts';
 export { CredentialRegistry, type RegistryOptions } from './registry.ts';

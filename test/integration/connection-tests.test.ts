@@ -11,15 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Smtp } from '../../credential-types/smtp.ts';
-import {
-  Credential,
-  Field,
-  failed,
-  loadCredentialTypes,
-  passed,
-  type TestCheck,
-  type TestContext,
-} from '../../src/index.ts';
+import { Credential, Field, failed, passed, type TestCheck, type TestContext } from '../../src/index.ts';
+import { loadCredentialTypes } from '../../src/tresor-server.ts';
 import { buildApp } from '../../src/web/app.ts';
 import { UiClient } from '../support/browser-session.ts';
 import { type TestTresor, testTresor } from '../support/databases.ts';

@@ -1,5 +1,6 @@
 /** A registry with the built-in types, built once per test file. */
-import { CredentialRegistry, type CredentialType, loadCredentialTypes } from '../../src/credentials/index.ts';
+import { CredentialRegistry, type CredentialType } from '../../src/credentials/index.ts';
+import { loadCredentialTypes } from '../../src/credentials/loader.ts';
 
 export async function builtInRegistry(passwordMinScore = 3): Promise<CredentialRegistry> {
   const registry = new CredentialRegistry({ settings: { passwordMinScore } });

@@ -1,0 +1,94 @@
+/**
+ * The generated create/edit form of a credential type: its fields from the type's form model,
+ * the values entered so far, the errors beside their inputs, and the choices a reference
+ * field may pick (the secrets of its type this user may use, checked again on save).
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { CredentialType, TestReport } from '../../../credentials/index.ts';
+import { ValidationError } from '../../../errors.ts';
+import type { SecretMetadata } from '../../../secrets/secret-metadata.ts';
+import { basePath } from '../../paths.ts';
+import { principalOf } from '../../plugins/auth.plugin.ts';
+import { renderFields } from '../form-input.ts';
+import { errorsByPath, renderPage } from '../render.ts';
+import { typeView } from './secret-views.ts';
+
+export interface SecretFormState {
+  values?: Record<string, unknown>;
+  error?: ValidationError | string;
+  secret?: SecretMetadata;
+  facts?: Record<string, string>;
+  /** Whether the form offers "Test without saving" (the type has a test; editing: the user may use it). */
+  testable?: boolean;
+  report?: TestReport;
+  /** A value just generated for a secret field, put in it this once (it is not stored until saved). */
+  generated?: { key: string; value: string };
+}
+
+export async function showSecretForm(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  type: CredentialType,
+  state: SecretFormState,
+) {
+  // The error and the form in the reader's locale (the service worded the error in each the type knows).
+  if (state.error instanceof ValidationError) state = { ...state, error: state.error.in(request.locale) };
+  const view = type.in(request.locale);
+  const issues = state.error instanceof ValidationError ? state.error.issues : [];
+  const editing = state.secret !== undefined;
+  const action = `${basePath(request)}${editing ? `/secrets/${state.secret!.id}/edit` : `/secrets/new/${type.id}`}`;
+  // A reference to another secret is picked from those of its type this user may use (checked again on save).
+  const fields = renderFields(
+    view.formModel,
+    (state.values?.fields as Record<string, unknown>) ?? {},
+    issues,
+    editing,
+    {
+      // The name comes first on the form: an error there takes the focus.
+      focusFirstError: !issues.some((i) => i.path === 'name'),
+    },
+  );
+  const principal = principalOf(request);
+  const { usage, registry } = request.server.tresor;
+  const picked = await Promise.all(
+    fields.map(async (f) =>
+      state.generated?.key === f.key
+        ? { ...f, generatedValue: state.generated.value }
+        : f.refType
+          ? {
+              ...f,
+              refChoices: (await usage.usableOfType(principal, f.refType)).map((m) => ({
+                name: m.name,
+                description: m.description,
+              })),
+              refTypeName: registry.find(f.refType)?.in(request.locale).definition.name ?? f.refType,
+            }
+          : f,
+    ),
+  );
+  return renderPage(request, reply, 'secret-form', {
+    title: editing ? `Edit ${state.secret!.name}` : `New ${view.definition.name}`,
+    type: typeView(type, request.locale),
+    lang: request.locale,
+    editing,
+    secret: state.secret,
+    action,
+    testAction: (state.testable ?? (!editing && type.testable)) ? `${action}/test` : undefined,
+    generateAction: `${action}/generate`,
+    // The copy button's script, for a value just generated.
+    generated: state.generated !== undefined,
+    report: state.report,
+    conditions: type.definition.fields.some((f) => f.showWhen),
+    lists: type.definition.fields.some((f) => f.style === 'pairs'),
+    values: state.values ?? {},
+    fields: picked,
+    errors: state.error instanceof ValidationError ? errorsByPath(state.error) : {},
+    formError:
+      typeof state.error === 'string'
+        ? state.error
+        : state.error instanceof ValidationError && issues.every((i) => !i.path)
+          ? state.error.message
+          : undefined,
+    facts: state.facts && Object.keys(state.facts).length > 0 ? state.facts : undefined,
+  });
+}

@@ -1,0 +1,103 @@
+/** A secret's page: its fields (secret ones sealed), facts, story, shares, notice recipients and connection. */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { isOAuth2Type } from '../../../oauth2/oauth2.service.ts';
+import { redirectTo } from '../../paths.ts';
+import { principalOf } from '../../plugins/auth.plugin.ts';
+import { allowFormTarget } from '../../security-headers.ts';
+import { keepTestReport, redirectWith, takeTestReport } from '../flash.ts';
+import { form, idParams, text, uiSchema } from '../form-schemas.ts';
+import { formAction, renderPage, statusOf } from '../render.ts';
+import { fieldRowsOf } from './secret-view.view.ts';
+import { noticeSchedule, typeView } from './secret-views.ts';
+
+export const secretViewPage: FastifyPluginAsyncZod = async (app) => {
+  const { secrets, registry, tests, stories, shares, notices } = app.tresor;
+
+  /** A secret's page; `noticeError` is the problem with a posted list of notice recipients. */
+  async function secretPage(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    id: string,
+    notice?: { error: string; entered: string },
+  ) {
+    const principal = principalOf(request);
+    const detail = await secrets.describe(principal, id);
+    const type = registry.get(detail.type);
+    const can = await secrets.allowed(principal, id);
+    // Its story (from the trail) and, for whoever may share it, who has it.
+    const [story, shared, noticeRecipients, connection] = await Promise.all([
+      stories.story(principal, id),
+      can.share ? shares.shares(principal, id) : Promise.resolve(undefined),
+      can.update ? notices.recipients(principal, id) : Promise.resolve(undefined),
+      // An OAuth2 secret's connection: its state, never a token.
+      isOAuth2Type(type)
+        ? request.server.tresor.oauth2.status(principal, id, detail.fields)
+        : Promise.resolve(undefined),
+    ]);
+    const fieldRows = fieldRowsOf(type.in(request.locale).formModel.fields, detail);
+    // Connect posts here and is sent on to the authorization server: this page's forms may lead there.
+    const authorizationUrl = detail.fields.authorizationUrl;
+    if (connection && can.update && typeof authorizationUrl === 'string' && URL.canParse(authorizationUrl))
+      allowFormTarget(reply, new URL(authorizationUrl).origin);
+    return renderPage(request, reply, 'secret-view', {
+      title: detail.name,
+      secret: detail,
+      type: typeView(type, request.locale),
+      fieldRows,
+      facts: type.factsIn(detail.facts, request.locale),
+      story,
+      shared,
+      can,
+      // A test is a use: offered to whoever may use the secret, for types that declare one.
+      testable: can.use && type.testable,
+      testReport: takeTestReport(request, reply, detail.id),
+      connection,
+      notices: {
+        recipients: noticeRecipients,
+        schedule: noticeSchedule(request.server.tresor.config.expiryNoticeDays),
+        entered: notice?.entered ?? noticeRecipients?.join('\n') ?? '',
+        error: notice?.error,
+      },
+    });
+  }
+
+  app.get('/secrets/:id', { schema: uiSchema({ params: idParams }) }, (request, reply) =>
+    secretPage(request, reply, request.params.id),
+  );
+
+  app.post(
+    '/secrets/:id/notices',
+    {
+      preHandler: app.csrfProtection,
+      schema: uiSchema({ params: idParams, body: form({ recipients: text(8000) }) }),
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const entered = request.body.recipients;
+      const emails = entered
+        .split(/[\s,;]+/)
+        .map((e) => e.trim())
+        .filter(Boolean);
+      return formAction(
+        async () => {
+          await notices.setRecipients(principal, request.params.id, emails);
+          return redirectWith(reply, `/secrets/${request.params.id}`, 'notices-saved');
+        },
+        (message, error) =>
+          secretPage(request, reply.status(statusOf(error)), request.params.id, { error: message, entered }),
+      );
+    },
+  );
+
+  app.post(
+    '/secrets/:id/test',
+    { preHandler: app.csrfProtection, schema: uiSchema({ params: idParams }) },
+    async (request, reply) => {
+      const tested = await tests.testStored(principalOf(request), request.params.id);
+      const id = tested.secret!.id;
+      keepTestReport(request, reply, { secretId: id, ...tested.report });
+      return redirectTo(reply, `/secrets/${id}`);
+    },
+  );
+};
