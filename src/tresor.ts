@@ -12,8 +12,8 @@ import { type ChangeBus, createChangeBus } from './cluster/change-bus.ts';
 import { ReadCache } from './cluster/read-cache.ts';
 import type { TresorConfig } from './config.ts';
 import { HookPool } from './credentials/hooks/hook-pool.ts';
-import { CredentialRegistry, type HookRunner } from './credentials/index.ts';
-import { loadCredentialTypes } from './credentials/loader.ts';
+import type { CredentialRegistry } from './credentials/index.ts';
+import { createRegistry } from './credentials/loader.ts';
 import { keyServiceFactory } from './crypto/key.service.ts';
 import { type KeyAdministration, keyAdministrationFactory } from './crypto/key-administration.ts';
 import { coalescedKeyReload } from './crypto/key-reload.ts';
@@ -34,6 +34,7 @@ import type { ModuleContext } from './modules/module-context.ts';
 import { egressPolicy } from './net/egress-policy.ts';
 import { outboundCa } from './net/outbound-ca.ts';
 import { type OAuth2Service, oauth2ServiceFactory } from './oauth2/oauth2.service.ts';
+import { connectionRecords } from './oauth2/oauth2.store.ts';
 import { envProvider } from './providers/env.provider.ts';
 import { fileProvider } from './providers/file.provider.ts';
 import {
@@ -49,6 +50,7 @@ import { type SecretStoryService, secretStoryServiceFactory } from './secrets/se
 import { type ShareService, shareServiceFactory } from './secrets/share.service.ts';
 import { type UseService, useServiceFactory } from './secrets/use.service.ts';
 import { type TransferService, transferServiceFactory } from './transfer/transfer.service.ts';
+import { signingSecretRecords } from './webhooks/signing-secret.seal.ts';
 import { type WebhookDispatcher, webhookDispatcherFactory } from './webhooks/webhook.dispatcher.ts';
 import { type WebhookService, webhookServiceFactory } from './webhooks/webhook.service.ts';
 import { deliveryRuns } from './webhooks/webhook-scheduler.ts';
@@ -128,19 +130,7 @@ export interface TresorOverrides {
   clock?: () => Date;
 }
 
-/** The registry with the built-in types and those of any extra types folder. */
-export async function createRegistry(
-  config: Pick<TresorConfig, 'passwordMinScore' | 'typesDirs'>,
-  hooks?: HookRunner,
-): Promise<CredentialRegistry> {
-  const registry = new CredentialRegistry({
-    settings: { passwordMinScore: config.passwordMinScore },
-    ...(hooks ? { hooks } : {}),
-  });
-  await loadCredentialTypes(registry);
-  for (const dir of config.typesDirs) await loadCredentialTypes(registry, dir);
-  return registry;
-}
+export { createRegistry } from './credentials/loader.ts';
 
 export async function createTresor(config: TresorConfig, overrides: TresorOverrides = {}): Promise<Tresor> {
   const logger = overrides.logger ?? createLogger(config.logLevel);
@@ -201,6 +191,8 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
       db: database.db,
       source,
       audit,
+      // Tresor's own sealed records: rotation re-wraps their keys too.
+      sealedRecords: [signingSecretRecords, connectionRecords],
       // A rotation waits three heartbeats for every node to move to the new version before retiring the old.
       // The embedded database belongs to this process alone (its folder is locked): no other node to wait for.
       settleMs: database.kind === 'pglite' ? 0 : config.busHeartbeatMs * 3,

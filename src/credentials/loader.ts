@@ -5,8 +5,9 @@
 import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { HookRunner } from './definition.ts';
 import { type CredentialClass, defaultMetadataStore, type MetadataStore } from './metadata.store.ts';
-import type { CredentialRegistry } from './registry.ts';
+import { CredentialRegistry } from './registry.ts';
 import { prepareImport } from './typescript-loader.ts';
 
 export const builtInTypesDir = resolve(import.meta.dirname, '../../credential-types');
@@ -30,4 +31,18 @@ export async function loadCredentialTypes(
       if (isClass(value) && store.typeOptions(value)) registry.register(value, { moduleUrl, exportName });
     }
   }
+}
+
+/** The registry with the built-in types and those of any extra types folder (`TRESOR_TYPES_DIR`). */
+export async function createRegistry(
+  config: { passwordMinScore: number; typesDirs: readonly string[] },
+  hooks?: HookRunner,
+): Promise<CredentialRegistry> {
+  const registry = new CredentialRegistry({
+    settings: { passwordMinScore: config.passwordMinScore },
+    ...(hooks ? { hooks } : {}),
+  });
+  await loadCredentialTypes(registry);
+  for (const dir of config.typesDirs) await loadCredentialTypes(registry, dir);
+  return registry;
 }

@@ -16,6 +16,7 @@ import { rewrap } from './envelope.ts';
 import { keyStore } from './key.store.ts';
 import { KeyRing } from './key-ring.ts';
 import type { KeySource } from './key-source.ts';
+import type { SealedRecordTable } from './sealed-record-table.ts';
 
 export interface RotationProgress {
   targetVersion: number;
@@ -38,9 +39,18 @@ export interface KeyServiceDeps {
   warn?: (message: string) => void;
   /** Rotation start and end are audited (set once the audit trail exists). */
   audit?: Pick<AuditWriter, 'write'>;
+  /** Tresor's own sealed records' tables (webhook signing secrets, OAuth2 connections): rotation moves them too. */
+  sealedRecords?: readonly SealedRecordTable[];
 }
 
-export function keyServiceFactory({ db, source, audit, settleMs = 0, warn = () => {} }: KeyServiceDeps) {
+export function keyServiceFactory({
+  db,
+  source,
+  audit,
+  settleMs = 0,
+  warn = () => {},
+  sealedRecords = [],
+}: KeyServiceDeps) {
   let ring: KeyRing | undefined;
   /** The newest version the store wraps with (from the database): this node never seals with an older one. */
   let storeCurrent = 0;
@@ -78,7 +88,7 @@ export function keyServiceFactory({ db, source, audit, settleMs = 0, warn = () =
    * moves those rows; refuse to start when it does not.
    */
   async function recheckRetired(candidate: KeyRing): Promise<void> {
-    const usage = await keyStore.usage(db);
+    const usage = await keyStore.usage(db, sealedRecords);
     for (const row of await keyStore.versions(db)) {
       if (!row.retiredAt || !usage.get(row.version)) continue;
       if (!candidate.has(row.version))
@@ -150,7 +160,7 @@ export function keyServiceFactory({ db, source, audit, settleMs = 0, warn = () =
       const current = this.ring();
       const [versions, usage, open] = await Promise.all([
         keyStore.versions(db),
-        keyStore.usage(db),
+        keyStore.usage(db, sealedRecords),
         keyStore.openRotation(db),
       ]);
       return {
@@ -179,7 +189,7 @@ export function keyServiceFactory({ db, source, audit, settleMs = 0, warn = () =
       if (!rotation) {
         // Data keys not yet on the highest version: the operator added one; rotate to it.
         // None: generate the next version, if the source can.
-        if ((await keyStore.countNotOn(db, current.currentVersion)) === 0) {
+        if ((await keyStore.countNotOn(db, current.currentVersion, sealedRecords)) === 0) {
           if (!source.addVersion) {
             throw new ConfigError(
               `Every data key already uses key version ${current.currentVersion}. To rotate, add ` +
@@ -209,7 +219,7 @@ export function keyServiceFactory({ db, source, audit, settleMs = 0, warn = () =
       let rewrapped = rotation.rewrapped;
       // Counted once: a count per batch scanned every version again (a rotation of n keys read n²/batch rows).
       // Rows a node that had not moved yet wraps meanwhile are caught after the settle, below.
-      let remaining = await keyStore.countNotOn(db, target);
+      let remaining = await keyStore.countNotOn(db, target, sealedRecords);
       for (;;) {
         const moved = await db.transaction(async (tx) => {
           const batch = await keyStore.lockBatch(tx, target, batchSize);
@@ -238,18 +248,22 @@ export function keyServiceFactory({ db, source, audit, settleMs = 0, warn = () =
       }
       // Tresor's own sealed records (webhook signing secrets, OAuth2 connections; a handful): last, in one go.
       rewrapped += await db.transaction(async (tx) => {
-        const records = await keyStore.lockRecordKeys(tx, target);
-        await keyStore.saveRecordKeys(
-          tx,
-          records.map((row) => ({
-            ...row,
-            ...rewrap(current, row, { secretId: row.id, version: row.generation }, target),
-          })),
-        );
-        return records.length;
+        let moved = 0;
+        for (const table of sealedRecords) {
+          const records = await table.lockNotOn(tx, target);
+          await table.save(
+            tx,
+            records.map((row) => ({
+              ...row,
+              ...rewrap(current, row, { secretId: row.id, version: row.generation }, target),
+            })),
+          );
+          moved += records.length;
+        }
+        return moved;
       });
       await db.transaction(async (tx) => {
-        const usage = await keyStore.usage(tx);
+        const usage = await keyStore.usage(tx, sealedRecords);
         for (const v of await keyStore.versions(tx))
           if (v.version !== target && !usage.get(v.version)) await keyStore.retire(tx, v.version);
         await keyStore.finishRotation(tx, rotation.id);

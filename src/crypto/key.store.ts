@@ -2,20 +2,12 @@
 import { and, asc, count, eq, isNull, ne, sql } from 'drizzle-orm';
 import { announce } from '../cluster/change-bus.ts';
 import type { Executor } from '../db/client.ts';
-import { keyRotations, keyVersions, oauth2Connections, secretVersions, webhookEndpoints } from '../db/schema/index.ts';
+import { keyRotations, keyVersions, secretVersions } from '../db/schema/index.ts';
+import type { SealedRecordTable } from './sealed-record-table.ts';
 
 export interface WrappedRow {
   secretId: string;
   version: number;
-  dataKey: Buffer;
-  kekVersion: number;
-}
-
-/** A sealed record's wrapped key (sealed-record.ts), with the table it lives in. */
-export interface RecordKey {
-  table: 'webhook' | 'oauth2';
-  id: string;
-  generation: number;
   dataKey: Buffer;
   kekVersion: number;
 }
@@ -40,82 +32,30 @@ export const keyStore = {
       .where(and(eq(keyVersions.version, version), isNull(keyVersions.retiredAt)));
   },
 
-  /** Data keys per key version: secret versions', webhook signing secrets' and OAuth2 connections'. */
-  async usage(db: Executor): Promise<Map<number, number>> {
+  /** Data keys per key version: secret versions' and every sealed record table's. */
+  async usage(db: Executor, records: readonly SealedRecordTable[]): Promise<Map<number, number>> {
     const counts = await Promise.all([
       db
         .select({ kekVersion: secretVersions.kekVersion, n: count() })
         .from(secretVersions)
         .groupBy(secretVersions.kekVersion),
-      db
-        .select({ kekVersion: webhookEndpoints.kekVersion, n: count() })
-        .from(webhookEndpoints)
-        .groupBy(webhookEndpoints.kekVersion),
-      db
-        .select({ kekVersion: oauth2Connections.kekVersion, n: count() })
-        .from(oauth2Connections)
-        .groupBy(oauth2Connections.kekVersion),
+      ...records.map((table) => table.usage(db)),
     ]);
     const out = new Map<number, number>();
     for (const r of counts.flat()) out.set(r.kekVersion, (out.get(r.kekVersion) ?? 0) + Number(r.n));
     return out;
   },
 
-  async countNotOn(db: Executor, target: number): Promise<number> {
+  async countNotOn(db: Executor, target: number, records: readonly SealedRecordTable[]): Promise<number> {
     const counts = await Promise.all([
-      db.select({ n: count() }).from(secretVersions).where(ne(secretVersions.kekVersion, target)),
-      db.select({ n: count() }).from(webhookEndpoints).where(ne(webhookEndpoints.kekVersion, target)),
-      db.select({ n: count() }).from(oauth2Connections).where(ne(oauth2Connections.kekVersion, target)),
-    ]);
-    return counts.reduce((sum, [row]) => sum + Number(row?.n ?? 0), 0);
-  },
-
-  /**
-   * Tresor's own sealed records not yet on `target` (webhook signing secrets, OAuth2 connections),
-   * locked. An instance has few of them, so rotation moves them in one transaction after the versions.
-   */
-  async lockRecordKeys(db: Executor, target: number): Promise<RecordKey[]> {
-    const [endpoints, connections] = await Promise.all([
       db
-        .select({
-          id: webhookEndpoints.id,
-          generation: webhookEndpoints.secretGeneration,
-          dataKey: webhookEndpoints.dataKey,
-          kekVersion: webhookEndpoints.kekVersion,
-        })
-        .from(webhookEndpoints)
-        .where(ne(webhookEndpoints.kekVersion, target))
-        .for('update'),
-      db
-        .select({
-          id: oauth2Connections.secretId,
-          generation: oauth2Connections.generation,
-          dataKey: oauth2Connections.dataKey,
-          kekVersion: oauth2Connections.kekVersion,
-        })
-        .from(oauth2Connections)
-        .where(ne(oauth2Connections.kekVersion, target))
-        .for('update'),
+        .select({ n: count() })
+        .from(secretVersions)
+        .where(ne(secretVersions.kekVersion, target))
+        .then(([row]) => Number(row?.n ?? 0)),
+      ...records.map((table) => table.countNotOn(db, target)),
     ]);
-    return [
-      ...endpoints.map((r) => ({ ...r, table: 'webhook' as const })),
-      ...connections.map((r) => ({ ...r, table: 'oauth2' as const })),
-    ];
-  },
-
-  async saveRecordKeys(db: Executor, rows: readonly RecordKey[]): Promise<void> {
-    for (const r of rows) {
-      if (r.table === 'webhook')
-        await db
-          .update(webhookEndpoints)
-          .set({ dataKey: r.dataKey, kekVersion: r.kekVersion })
-          .where(and(eq(webhookEndpoints.id, r.id), eq(webhookEndpoints.secretGeneration, r.generation)));
-      else
-        await db
-          .update(oauth2Connections)
-          .set({ dataKey: r.dataKey, kekVersion: r.kekVersion })
-          .where(and(eq(oauth2Connections.secretId, r.id), eq(oauth2Connections.generation, r.generation)));
-    }
+    return counts.reduce((sum, n) => sum + n, 0);
   },
 
   async openRotation(db: Executor) {

@@ -1,10 +1,20 @@
 /** Database access for OAuth2 connections and the authorization requests under way. */
+
 import { and, eq, inArray, isNull, lt, or } from 'drizzle-orm';
+import { sealedRecordTable } from '../crypto/sealed-record-table.ts';
 import type { Executor } from '../db/client.ts';
 import { oauth2Connections, oauth2States, secrets, users } from '../db/schema/index.ts';
 
 export type ConnectionRow = typeof oauth2Connections.$inferSelect;
 export type StateRow = typeof oauth2States.$inferSelect;
+
+/** Where connections (their sealed tokens) are kept, for key rotation to re-wrap. */
+export const connectionRecords = sealedRecordTable(oauth2Connections, {
+  id: oauth2Connections.secretId,
+  generation: oauth2Connections.generation,
+  dataKey: oauth2Connections.dataKey,
+  kekVersion: oauth2Connections.kekVersion,
+});
 
 export const oauth2Store = {
   /** The secret's connection; with `lock`, locked for the rest of the transaction (one refresher at a time). */

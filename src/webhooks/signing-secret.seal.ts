@@ -1,6 +1,16 @@
 /** An endpoint's signing secret at rest: a sealed record bound to the endpoint and the secret's generation. */
 import type { KeyRing } from '../crypto/key-ring.ts';
 import { openRecord, sealRecord } from '../crypto/sealed-record.ts';
+import { sealedRecordTable } from '../crypto/sealed-record-table.ts';
+import { webhookEndpoints } from '../db/schema/index.ts';
+
+/** Where signing secrets are kept, for key rotation to re-wrap. */
+export const signingSecretRecords = sealedRecordTable(webhookEndpoints, {
+  id: webhookEndpoints.id,
+  generation: webhookEndpoints.secretGeneration,
+  dataKey: webhookEndpoints.dataKey,
+  kekVersion: webhookEndpoints.kekVersion,
+});
 
 export interface SealedSigningSecret {
   signingSecret: Buffer;
