@@ -21,6 +21,7 @@ import { deriveFormModel, type FormModel } from './form-model.ts';
 import { generateValue as makeValue } from './generate.ts';
 import { runSlowHooks } from './hooks/slow-hooks.ts';
 import { type LocalizedType, labelIn, localizedType, type Problem } from './localized-type.ts';
+import { hasOAuth2Fields } from './oauth2-shape.ts';
 import { type PublicFields, publicFields, sealedFields, withDefaults, withoutAbsent } from './payload-views.ts';
 import { deriveJsonSchema, deriveSchema } from './schemas.derive.ts';
 import { enteredSecrets, keepSecret, keptSecrets, reentryProblems } from './secret-entry.ts';
@@ -47,6 +48,8 @@ export class CredentialType<T extends object = object> {
   readonly formModel: FormModel;
   readonly jsonSchema: Record<string, unknown>;
   readonly secretKeys: readonly string[];
+  /** Whether the type's secrets hold a connection beside their fields (OAuth2 tokens: connection.ts). */
+  readonly connects: boolean;
   /** Tresor's locales and the type's own, English first: an error is worded in each. */
   readonly locales: readonly Locale[];
   private readonly views = new Map<Locale, LocalizedType>();
@@ -63,6 +66,7 @@ export class CredentialType<T extends object = object> {
     this.formModel = Object.freeze(deriveFormModel(definition));
     this.jsonSchema = Object.freeze(deriveJsonSchema(definition));
     this.secretKeys = Object.freeze(definition.fields.filter((f) => f.secret).map((f) => f.key));
+    this.connects = hasOAuth2Fields(definition.fields.map((f) => f.key));
     this.locales = Object.freeze([...new Set([...definition.locales, ...frameworkLocales])]);
   }
 

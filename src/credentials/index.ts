@@ -1,5 +1,6 @@
 /** The credential-type framework: what type authors and services import. */
 
+export type { Connections, FreshToken } from './connection.ts';
 export {
   type CheckStatus,
   failed,

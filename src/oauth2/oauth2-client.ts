@@ -4,8 +4,7 @@
  * authorization request the browser is sent to, and the token request of client credentials.
  */
 import { createHash } from 'node:crypto';
-import type { CredentialType, Payload } from '../credentials/index.ts';
-import { hasOAuth2Fields } from '../credentials/oauth2-shape.ts';
+import type { Payload } from '../credentials/index.ts';
 import { ValidationError } from '../errors.ts';
 import type { OAuth2Grant } from './oauth2.credential.ts';
 
@@ -19,19 +18,6 @@ export interface ClientFields {
   scopes: string | undefined;
   audience: string | undefined;
   extraParameters: string | undefined;
-}
-
-/** Answers per type, kept: use() asks for every secret it opens, and a type's fields never change. */
-const oauth2Types = new WeakMap<CredentialType, boolean>();
-
-/** Whether a type is an OAuth2 type: it has the base type's fields. */
-export function isOAuth2Type(type: CredentialType): boolean {
-  let known = oauth2Types.get(type);
-  if (known === undefined) {
-    known = hasOAuth2Fields(type.definition.fields.map((f) => f.key));
-    oauth2Types.set(type, known);
-  }
-  return known;
 }
 
 export function clientOf(payload: Payload): ClientFields {

@@ -18,7 +18,7 @@
  */
 import type { AccessGate, SecretGrant } from '../access/access.gate.ts';
 import type { AuditService } from '../audit/audit.service.ts';
-import type { CredentialRegistry, CredentialType, Payload, TestCheck } from '../credentials/index.ts';
+import type { CredentialRegistry, CredentialType, FreshToken, Payload, TestCheck } from '../credentials/index.ts';
 import { failed, passed } from '../credentials/index.ts';
 import type { KeyService } from '../crypto/key.service.ts';
 import { openRecord, sealRecord } from '../crypto/sealed-record.ts';
@@ -29,20 +29,8 @@ import type { EgressPolicy } from '../net/egress-policy.ts';
 import { connectFlowFactory } from './connect-flow.ts';
 import type { ConnectionView } from './connection-view.ts';
 import { type ConnectionRow, oauth2Store } from './oauth2.store.ts';
-import {
-  type ClientFields,
-  clientCredentialsParameters,
-  clientOf,
-  fingerprintOf,
-  isOAuth2Type,
-} from './oauth2-client.ts';
+import { type ClientFields, clientCredentialsParameters, clientOf, fingerprintOf } from './oauth2-client.ts';
 import { requestToken, type TokenAnswer, TokenRefusedError } from './token-endpoint.ts';
-
-export interface FreshToken {
-  accessToken: string;
-  tokenType: string;
-  expiresAt: Date | undefined;
-}
 
 interface Tokens {
   accessToken: string;
@@ -90,8 +78,7 @@ export function oauth2ServiceFactory({
 
   function oauth2TypeOf(grant: SecretGrant): CredentialType {
     const type = registry.get(grant.row.typeId);
-    if (!isOAuth2Type(type))
-      throw ValidationError.field('type', `Secret "${grant.row.name}" is not an OAuth2 credential`);
+    if (!type.connects) throw ValidationError.field('type', `Secret "${grant.row.name}" is not an OAuth2 credential`);
     return type;
   }
 
@@ -398,5 +385,3 @@ export function oauth2ServiceFactory({
 }
 
 export type OAuth2Service = ReturnType<typeof oauth2ServiceFactory>;
-
-export { isOAuth2Type };

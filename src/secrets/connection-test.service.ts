@@ -20,11 +20,10 @@ import type { AuditService } from '../audit/audit.service.ts';
 import type { TestReport } from '../credentials/connection-test.ts';
 import type { CredentialType, TestEnvironment } from '../credentials/credential-type.ts';
 import type { Payload } from '../credentials/field-options.ts';
-import type { CredentialRegistry } from '../credentials/index.ts';
+import type { Connections, CredentialRegistry } from '../credentials/index.ts';
 import type { Database } from '../db/client.ts';
 import { ValidationError } from '../errors.ts';
 import { type Principal, principalKey } from '../identity/principal.ts';
-import { isOAuth2Type, type OAuth2Service } from '../oauth2/oauth2.service.ts';
 import { canonicalJson } from '../text/canonical-json.ts';
 import { perMinuteBudget } from './per-minute-budget.ts';
 import type { SecretRow } from './secret.store.ts';
@@ -37,7 +36,7 @@ export interface ConnectionTestDeps {
   audit: Pick<AuditService, 'write'>;
   environment: TestEnvironment;
   /** OAuth2 types: whether the secret's connection would serve a module (src/oauth2). */
-  connections?: Pick<OAuth2Service, 'connectionCheck'>;
+  connections?: Pick<Connections, 'connectionCheck'>;
   /** Tests of one stored secret one principal may run in a minute. */
   testsPerMinute?: number;
 }
@@ -151,7 +150,7 @@ export function connectionTestServiceFactory({
         : stored;
       let report = await type.test(payload, environment);
       // An OAuth2 secret's test also says whether its connection serves (needs reconnect, not connected).
-      if (connections && !unsaved && isOAuth2Type(type)) {
+      if (connections && !unsaved && type.connects) {
         const checks = [...report.checks, await connections.connectionCheck(row.id, payload)];
         report = { ...report, checks, ok: checks.every((c) => c.status !== 'failed') };
       }

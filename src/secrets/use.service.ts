@@ -8,11 +8,17 @@
 import type { AccessGate, SecretGrant } from '../access/access.gate.ts';
 import type { AuditService } from '../audit/audit.service.ts';
 import { withAuditContext } from '../audit/audit-context.ts';
-import type { CredentialClass, CredentialRegistry, CredentialType, Payload } from '../credentials/index.ts';
+import type {
+  Connections,
+  CredentialClass,
+  CredentialRegistry,
+  CredentialType,
+  FreshToken,
+  Payload,
+} from '../credentials/index.ts';
 import type { Database } from '../db/client.ts';
 import { ExpiredError, WrongTypeError } from '../errors.ts';
 import type { Principal } from '../identity/principal.ts';
-import { type FreshToken, isOAuth2Type, type OAuth2Service } from '../oauth2/oauth2.service.ts';
 import type { ProvidedService } from '../providers/provided.service.ts';
 import type { LastUsedRecorder } from './last-used.recorder.ts';
 import { type SecretRow, secretStore } from './secret.store.ts';
@@ -37,7 +43,7 @@ export interface UseServiceDeps {
   lastUsed: LastUsedRecorder;
   audit: Pick<AuditService, 'write'>;
   /** OAuth2 types: a fresh access token with every use (src/oauth2). */
-  connections?: Pick<OAuth2Service, 'fresh'>;
+  connections?: Pick<Connections, 'fresh'>;
 }
 
 function refuseExpired(row: SecretRow): void {
@@ -84,7 +90,7 @@ export function useServiceFactory({ db, registry, gate, lastUsed, audit, provide
     const type = registry.get(row.typeId);
     // An OAuth2 secret is used for its access token: fresh, refreshed first when about to expire.
     const token =
-      connections && isOAuth2Type(type) ? await connections.fresh({ id: row.id, name: row.name }, payload) : undefined;
+      connections && type.connects ? await connections.fresh({ id: row.id, name: row.name }, payload) : undefined;
     return { metadata: metadataOf(row), type, payload, ...(token ? { token } : {}) };
   }
 

@@ -1,7 +1,6 @@
 /** A secret's page: its fields (secret ones sealed), facts, story, shares, notice recipients and connection. */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { isOAuth2Type } from '../../../oauth2/oauth2.service.ts';
 import { redirectTo } from '../../paths.ts';
 import { principalOf } from '../../plugins/auth.plugin.ts';
 import { allowFormTarget } from '../../security-headers.ts';
@@ -31,9 +30,7 @@ export const secretViewPage: FastifyPluginAsyncZod = async (app) => {
       can.share ? shares.shares(principal, id) : Promise.resolve(undefined),
       can.update ? notices.recipients(principal, id) : Promise.resolve(undefined),
       // An OAuth2 secret's connection: its state, never a token.
-      isOAuth2Type(type)
-        ? request.server.tresor.oauth2.status(principal, id, detail.fields)
-        : Promise.resolve(undefined),
+      type.connects ? request.server.tresor.oauth2.status(principal, id, detail.fields) : Promise.resolve(undefined),
     ]);
     const fieldRows = fieldRowsOf(type.in(request.locale).formModel.fields, detail);
     // Connect posts here and is sent on to the authorization server: this page's forms may lead there.

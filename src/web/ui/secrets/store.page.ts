@@ -1,7 +1,6 @@
 /** The store: the secrets this user has (owned and shared directly), filtered, sorted and paged. */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { isOAuth2Type } from '../../../oauth2/oauth2.service.ts';
 import { type ListSort, listSorts } from '../../../secrets/secret-inputs.ts';
 import { redirectTo } from '../../paths.ts';
 import { principalOf } from '../../plugins/auth.plugin.ts';
@@ -43,7 +42,7 @@ export const storePage: FastifyPluginAsyncZod = async (app) => {
     // OAuth2 secrets whose grant the server refused are marked (one query for the page).
     const oauth2Ids = list.filter((m) => {
       const type = registry.find(m.type);
-      return type !== undefined && isOAuth2Type(type);
+      return type?.connects === true;
     });
     const connections = await oauth2.statuses(oauth2Ids.map((m) => m.id));
     const context = { registry, locale: request.locale, me: principal.id };
