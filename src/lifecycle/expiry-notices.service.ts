@@ -23,11 +23,11 @@
 import type { AuditService } from '../audit/audit.service.ts';
 import type { CredentialRegistry } from '../credentials/index.ts';
 import type { Database } from '../db/client.ts';
-import { systemPrincipal } from '../identity/principal.ts';
 import type { Logger } from '../logger.ts';
 import type { MailModule } from '../modules/mail/mail.module.ts';
+import { type ClaimedNotice, sendClaimedNotices } from './claimed-notices.ts';
 import { expiryMail } from './expiry-mail.ts';
-import { type DueSecret, noticeAddresses, noticeStore } from './notice.store.ts';
+import { type DueSecret, noticeStore } from './notice.store.ts';
 
 const day = 86_400_000;
 /** A secret that expired longer ago than this before any notice is not mailed about (an old store upgraded). */
@@ -111,54 +111,37 @@ export function expiryNoticeServiceFactory({
     const now = options.now ?? new Date();
     const claimed = await claimDue(now, options.leaseMs ?? 5 * 60_000);
     if (!claimed) return { ran: false, sent: 0, failed: 0, nobody: 0 };
-    const extra = await noticeStore.recipientsOf(
-      db,
-      claimed.map((c) => c.secret.id),
+    const result = await sendClaimedNotices(
+      { db, audit, mail, logger },
+      'an expiry notice',
+      claimed.map(({ secret, daysBefore }): ClaimedNotice => {
+        const key = { secretId: secret.id, expiresAt: secret.expiresAt, daysBefore };
+        return {
+          secretId: secret.id,
+          secretName: secret.name,
+          ownerEmail: secret.ownerEmail,
+          mail: () =>
+            expiryMail(
+              {
+                secretId: secret.id,
+                secretName: secret.name,
+                typeName: registry.get(secret.typeId).definition.name,
+                expiresAt: secret.expiresAt,
+                publicUrl: settings.publicUrl,
+              },
+              now,
+            ),
+          release: () => noticeStore.release(db, key, now),
+          markSent: (tx, recipients) => noticeStore.markSent(tx, key, now, recipients),
+          event: (recipients) => ({
+            action: 'secret.expiry_notice_sent',
+            target: { id: secret.id, name: secret.name },
+            details: { daysBefore, expiresAt: secret.expiresAt.toISOString(), recipients },
+          }),
+        };
+      }),
     );
-    let sent = 0;
-    let failed = 0;
-    let nobody = 0;
-    for (const { secret, daysBefore } of claimed) {
-      const key = { secretId: secret.id, expiresAt: secret.expiresAt, daysBefore };
-      const to = noticeAddresses(secret.ownerEmail, extra.get(secret.id));
-      try {
-        if (to.length > 0) {
-          const { subject, text } = expiryMail(
-            {
-              secretId: secret.id,
-              secretName: secret.name,
-              typeName: registry.get(secret.typeId).definition.name,
-              expiresAt: secret.expiresAt,
-              publicUrl: settings.publicUrl,
-            },
-            now,
-          );
-          await mail.send({ to, subject, text });
-        }
-      } catch (error) {
-        failed++;
-        // Its message names the SMTP secret and server, never a value (mail.module.ts).
-        logger.warn({ secret: secret.name, err: error }, 'could not send an expiry notice; the next run tries again');
-        await noticeStore.release(db, key, now);
-        continue;
-      }
-      await db.transaction(async (tx) => {
-        await noticeStore.markSent(tx, key, now, to.length);
-        await audit.appendInTx(tx, [
-          {
-            actor: systemPrincipal,
-            event: {
-              action: 'secret.expiry_notice_sent',
-              target: { id: secret.id, name: secret.name },
-              details: { daysBefore, expiresAt: secret.expiresAt.toISOString(), recipients: to.length },
-            },
-          },
-        ]);
-      });
-      if (to.length > 0) sent++;
-      else nobody++;
-    }
-    return { ran: true, sent, failed, nobody };
+    return { ran: true, ...result };
   }
 
   return {

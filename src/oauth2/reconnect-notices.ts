@@ -4,13 +4,13 @@
  * SMTP secret usable by `system` — in the same runs (TRESOR_EXPIRY_CHECK_SECONDS, `tresor
  * notices run`). Each notice is claimed for a lease, mailed outside any transaction, then marked
  * sent with its audit row: a node killed midway leaves a claim that lapses, and the next run
- * sends it. Built from metadata only: a notice cannot carry a token.
+ * sends it (the loop is expiry notices' too: lifecycle/claimed-notices.ts). Built from metadata
+ * only: a notice cannot carry a token.
  */
 import type { AuditService } from '../audit/audit.service.ts';
 import type { CredentialRegistry } from '../credentials/index.ts';
 import type { Database } from '../db/client.ts';
-import { systemPrincipal } from '../identity/principal.ts';
-import { noticeAddresses, noticeStore } from '../lifecycle/notice.store.ts';
+import { type ClaimedNotice, sendClaimedNotices } from '../lifecycle/claimed-notices.ts';
 import type { Logger } from '../logger.ts';
 import type { MailModule } from '../modules/mail/mail.module.ts';
 import { oauth2Store } from './oauth2.store.ts';
@@ -66,49 +66,31 @@ export function reconnectNoticeServiceFactory({
         new Date(now.getTime() + (options.leaseMs ?? 300_000)),
         200,
       );
-      const extra = await noticeStore.recipientsOf(
-        db,
-        claimed.map((c) => c.secretId),
-      );
-      let sent = 0;
-      let failed = 0;
-      for (const notice of claimed) {
-        const to = noticeAddresses(notice.ownerEmail, extra.get(notice.secretId));
-        try {
-          if (to.length > 0)
-            await mail.send({
-              to,
-              ...reconnectMail({
+      const { sent, failed } = await sendClaimedNotices(
+        { db, audit, mail, logger },
+        'a needs-reconnect notice',
+        claimed.map(
+          (notice): ClaimedNotice => ({
+            secretId: notice.secretId,
+            secretName: notice.name,
+            ownerEmail: notice.ownerEmail,
+            mail: () =>
+              reconnectMail({
                 secretId: notice.secretId,
                 secretName: notice.name,
                 typeName: registry.find(notice.typeId)?.definition.name ?? notice.typeId,
                 publicUrl: settings.publicUrl,
               }),
-            });
-        } catch (error) {
-          failed++;
-          logger.warn(
-            { secret: notice.name, err: error },
-            'could not send a needs-reconnect notice; the next run tries again',
-          );
-          await oauth2Store.releaseNotice(db, notice.secretId);
-          continue;
-        }
-        await db.transaction(async (tx) => {
-          await oauth2Store.markNoticeSent(tx, notice.secretId, now);
-          await audit.appendInTx(tx, [
-            {
-              actor: systemPrincipal,
-              event: {
-                action: 'secret.reconnect_notice_sent',
-                target: { id: notice.secretId, name: notice.name },
-                details: { recipients: to.length },
-              },
-            },
-          ]);
-        });
-        if (to.length > 0) sent++;
-      }
+            release: () => oauth2Store.releaseNotice(db, notice.secretId),
+            markSent: (tx) => oauth2Store.markNoticeSent(tx, notice.secretId, now),
+            event: (recipients) => ({
+              action: 'secret.reconnect_notice_sent',
+              target: { id: notice.secretId, name: notice.name },
+              details: { recipients },
+            }),
+          }),
+        ),
+      );
       return { sent, failed };
     },
   };
