@@ -4,54 +4,37 @@
  * REST API with a bearer token). Commands cannot tell which one they talk to.
  */
 
+import type { z } from 'zod';
+import type { FormModel } from '../credentials/index.ts';
 import type { ConnectionJson } from '../oauth2/connection-view.ts';
 import type { SecretUsage } from '../secrets/secret-usage.ts';
 import type { Share, ShareTarget } from '../secrets/share.service.ts';
-import type { FieldChange } from '../secrets/version-compare.ts';
+import type { testReportSchema } from '../web/api/connection-tests.routes.ts';
+import type {
+  comparisonSchema,
+  secretDetailSchema,
+  secretMetadataSchema,
+  typeSummarySchema,
+  versionSchema,
+} from '../web/api/schemas.ts';
 
-/** Secret metadata as both backends return it (dates as ISO strings). */
-export interface SecretInfo {
-  id: string;
-  name: string;
-  description: string;
-  type: string;
-  version: number;
-  ownerId: string | null;
-  createdAt: string;
-  updatedAt: string;
-  expiresAt: string | null;
-  lastUsedAt: string | null;
-  fields?: Record<string, unknown>;
-  facts?: Record<string, string>;
-}
+/** Secret metadata as both backends return it: the API's answer (dates as ISO strings), with fields when shown. */
+export type SecretInfo = z.infer<typeof secretMetadataSchema> &
+  Partial<Pick<z.infer<typeof secretDetailSchema>, 'fields' | 'facts'>>;
 
-export interface VersionRow {
-  version: number;
-  createdAt: string;
-  reason: string;
-}
+/** A version as both backends return it (the API's answer). */
+export type VersionRow = z.infer<typeof versionSchema>;
 
-export interface Comparison {
-  from: VersionRow;
-  to: VersionRow;
-  fields: FieldChange[];
-}
+/** Two versions compared, as the API answers (a secret field says only whether it changed). */
+export type Comparison = z.infer<typeof comparisonSchema>;
 
-export interface TypeInfo {
-  id: string;
-  name: string;
-  description: string;
-  formModel: {
-    fields: readonly { key: string; label: string; style: string; input: string; secret: boolean; required: boolean }[];
-  };
-}
+/** A credential type as both backends return it: the API's summary with the type's form model. */
+export type TypeInfo = Pick<z.infer<typeof typeSummarySchema>, 'id' | 'name' | 'description'> & {
+  formModel: Pick<FormModel, 'fields'>;
+};
 
-/** A connection test's report, as both backends return it. */
-export interface TestOutcome {
-  ok: boolean;
-  durationMs: number;
-  checks: { name: string; status: 'passed' | 'failed' | 'skipped'; message: string }[];
-}
+/** A connection test's report, as both backends return it (the API's answer). */
+export type TestOutcome = Pick<z.infer<typeof testReportSchema>, 'ok' | 'durationMs' | 'checks'>;
 
 /** An OAuth2 secret's connection as both backends return it (its state, never a token; dates as ISO strings). */
 export type OAuth2Connection = ConnectionJson;
@@ -99,6 +82,3 @@ export interface SecretsBackend {
   /** Forgets an OAuth2 secret's connection: modules are refused it until it is connected again. */
   forgetOAuth2(ref: string): Promise<void>;
 }
-
-export const isoDates = <T extends object>(value: T): Record<string, unknown> =>
-  Object.fromEntries(Object.entries(value).map(([k, v]) => [k, v instanceof Date ? v.toISOString() : v]));

@@ -3,22 +3,22 @@ import { AccessDeniedError } from '../errors.ts';
 import { systemPrincipal } from '../identity/principal.ts';
 import { connectionJson } from '../oauth2/connection-view.ts';
 import { usageOf } from '../secrets/secret-usage.ts';
+import { isoDates } from '../text/iso-dates.ts';
 import type { Tresor } from '../tresor.ts';
-import { isoDates, type SecretInfo, type SecretsBackend, type TypeInfo, type VersionRow } from './backend.ts';
+import type { SecretsBackend, TypeInfo } from './backend.ts';
 
 export function localBackend(tresor: Tresor): SecretsBackend {
   const me = systemPrincipal;
-  const info = (value: object) => isoDates(value) as unknown as SecretInfo;
+  const info = isoDates;
   return {
     types: async () =>
       tresor.registry.list().map(
-        (t) =>
-          ({
-            id: t.id,
-            name: t.definition.name,
-            description: t.definition.description,
-            formModel: t.formModel,
-          }) as TypeInfo,
+        (t): TypeInfo => ({
+          id: t.id,
+          name: t.definition.name,
+          description: t.definition.description,
+          formModel: t.formModel,
+        }),
       ),
     list: async (f) =>
       (
@@ -53,12 +53,12 @@ export function localBackend(tresor: Tresor): SecretsBackend {
     shares: (ref) => tresor.shares.shares(me, ref),
     share: (ref, target) => tresor.shares.share(me, ref, target),
     unshare: (ref, shareId) => tresor.shares.unshare(me, ref, shareId),
-    versions: async (ref) => (await tresor.secrets.versions(me, ref)).map((v) => isoDates(v) as unknown as VersionRow),
+    versions: async (ref) => (await tresor.secrets.versions(me, ref)).map(isoDates),
     compare: async (ref, from, to) => {
       const compared = await tresor.secrets.compare(me, ref, from, to);
       return {
-        from: isoDates(compared.from) as unknown as VersionRow,
-        to: isoDates(compared.to) as unknown as VersionRow,
+        from: isoDates(compared.from),
+        to: isoDates(compared.to),
         fields: compared.fields,
       };
     },

@@ -253,9 +253,9 @@ export function secretsCommand(program: Command, context: CliContext): void {
       for (const f of diff.fields) {
         if (!f.changed) continue;
         if (!f.secret) context.out(`${f.key}: ${shown(f.from)} → ${shown(f.to)}`);
-        else if ('pairs' in f)
+        else if (f.pairs)
           context.out(
-            `${f.key}: sealed; added ${f.added.join(', ') || 'none'}, removed ${f.removed.join(', ') || 'none'}` +
+            `${f.key}: sealed; added ${f.added?.join(', ') || 'none'}, removed ${f.removed?.join(', ') || 'none'}` +
               (f.valuesChanged ? ', values changed' : ''),
           );
         else context.out(`${f.key}: sealed, ${!f.setAfter ? 'removed' : !f.setBefore ? 'set' : 'changed'}`);

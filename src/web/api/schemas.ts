@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { SecretDetail, SecretMetadata, VersionInfo } from '../../secrets/secret-metadata.ts';
+import { type Dated, isoDates } from '../../text/iso-dates.ts';
 
 const iso = z.iso.datetime();
 const isoOrNull = iso.nullable();
@@ -119,21 +120,12 @@ export const typeSummarySchema = z.object({
 
 export const idParams = z.object({ id: z.string().min(1).max(200) });
 
-type Dated<T> = { [K in keyof T]: T[K] extends Date ? string : T[K] extends Date | null ? string | null : T[K] };
-
-/** The object with its dates as ISO strings (a plain loop: it runs for every item of every listing). */
-function dates<T extends object>(value: T): Dated<T> {
-  const out: Record<string, unknown> = {};
-  for (const [key, v] of Object.entries(value)) out[key] = v instanceof Date ? v.toISOString() : v;
-  return out as Dated<T>;
-}
-
 /**
  * Secret metadata as the API answers it. Its schema is plain, so fast-json-stringify writes
  * it (serializer.ts) and writes each Date in ISO form itself (format date-time): a listing
  * skips rebuilding 50 objects. The serializer test checks the dates come out ISO.
  */
 export const metadataJson = (m: SecretMetadata) => m as unknown as Dated<SecretMetadata>;
-export const detailJson = (d: SecretDetail) => dates(d);
-export const versionJson = (v: VersionInfo) => dates(v);
-export const json = dates;
+export const detailJson = (d: SecretDetail) => isoDates(d);
+export const versionJson = (v: VersionInfo) => isoDates(v);
+export const json = isoDates;
