@@ -6,10 +6,10 @@
  * files, then run with plain node (no TypeScript loader, no tsx).
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { build } from '../../src/build.mjs';
 import { buildState } from '../../src/build-state.mjs';
 
@@ -29,9 +29,11 @@ function run(command: string, args: string[], cwd: string): string {
 }
 
 describe('the packed tarball in a fresh project', () => {
-  it('installs, type-checks and runs an app that mounts Tresor under a prefix', () => {
+  let folder: string;
+
+  beforeAll(() => {
     if (buildState() !== 'fresh') build({ quiet: true });
-    const folder = mkdtempSync(join(tmpdir(), 'tresor-consumer-'));
+    folder = mkdtempSync(join(tmpdir(), 'tresor-consumer-'));
     const packed = JSON.parse(
       run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', folder], root),
     ) as [{ filename: string; files: Array<{ path: string }> }];
@@ -73,6 +75,9 @@ describe('the packed tarball in a fresh project', () => {
     );
     copyFileSync(join(import.meta.dirname, 'consumer-app.ts.txt'), join(folder, 'app.ts'));
     run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund'], folder);
+  }, 600_000);
+
+  it('installs, type-checks and runs an app that mounts Tresor under a prefix', () => {
     run(process.execPath, [join(folder, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], folder);
     const output = execFileSync(process.execPath, [join(folder, 'out/app.js')], {
       cwd: folder,
@@ -100,5 +105,55 @@ describe('the packed tarball in a fresh project', () => {
     expect(seen.cookiePaths).toEqual(expect.arrayContaining(['/vault']));
     expect((seen.cookiePaths as string[]).every((path) => path === '/vault')).toBe(true);
     expect(seen.types).toEqual(expect.arrayContaining(['webhook', 'smtp', 'api-key']));
+  }, 600_000);
+
+  /*
+   * A type author's own project: TypeScript types beside their own tsconfig, importing 'tresor'
+   * through node_modules. Each way a type reaches Tresor registers it: compiled with legacy
+   * decorators (experimentalDecorators), compiled with standard decorators (without it), and
+   * the .ts files themselves in TRESOR_TYPES_DIR, which the compiled Tresor loads through tsx.
+   */
+  it("registers an author's TypeScript types whichever decorators their compiler emits", () => {
+    mkdirSync(join(folder, 'types'), { recursive: true });
+    copyFileSync(join(import.meta.dirname, 'author-types.ts.txt'), join(folder, 'types/author-types.ts'));
+    const options = {
+      target: 'ES2022',
+      module: 'NodeNext',
+      moduleResolution: 'NodeNext',
+      strict: true,
+      skipLibCheck: true,
+      types: ['node'],
+    };
+    for (const [name, decorators] of [
+      ['legacy', { experimentalDecorators: true, useDefineForClassFields: false }],
+      ['standard', {}],
+    ] as const) {
+      writeFileSync(
+        join(folder, `tsconfig.${name}.json`),
+        JSON.stringify({ compilerOptions: { ...options, ...decorators, outDir: `types-${name}` }, include: ['types'] }),
+      );
+      run(process.execPath, [join(folder, 'node_modules/typescript/bin/tsc'), '-p', `tsconfig.${name}.json`], folder);
+    }
+    // The author's own tsconfig beside the .ts files (legacy decorators), as the issue found it failing.
+    writeFileSync(
+      join(folder, 'types/tsconfig.json'),
+      JSON.stringify({ compilerOptions: { ...options, experimentalDecorators: true, noEmit: true } }),
+    );
+    writeFileSync(
+      join(folder, 'registered.mjs'),
+      [
+        "import { createRegistry } from 'tresor/server';",
+        'const registry = await createRegistry({ passwordMinScore: 3, typesDirs: [process.argv[2]] });',
+        "const shown = (id) => registry.find(id)?.definition.fields.map((f) => `${f.key}${f.secret ? '*' : ''}`);",
+        "console.log(JSON.stringify({ acme: shown('acme-api'), crm: shown('acme-crm') }));",
+      ].join('\n'),
+    );
+    for (const dir of ['types-legacy', 'types-standard', 'types']) {
+      const output = run(process.execPath, ['registered.mjs', join(folder, dir)], folder);
+      const seen = JSON.parse(output.trim().split('\n').pop()!) as Record<string, string[]>;
+      expect(seen.acme, dir).toEqual(['baseUrl', 'token*', 'region']);
+      // A subclass of Tresor's OAuth2 base type keeps the base type's fields.
+      expect(seen.crm, dir).toEqual(expect.arrayContaining(['clientId', 'clientSecret*', 'tokenUrl', 'tenant']));
+    }
   }, 600_000);
 });

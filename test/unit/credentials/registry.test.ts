@@ -271,3 +271,61 @@ describe('registry: refusing malformed types, naming class and field', () => {
     expect(thrown(() => b.registry.register(OnlyA)).message).toMatch(/is not decorated/);
   });
 });
+
+/*
+ * Standard (TC39) decorators, called as TypeScript 5 and esbuild call them without
+ * experimentalDecorators: field decorators first with a context sharing the class's metadata
+ * object, then the class decorator. (test/package builds a real project both ways.)
+ */
+describe('registry: standard decorators', () => {
+  const fieldContext = (name: string, metadata: Record<PropertyKey, unknown>) => ({
+    kind: 'field',
+    name,
+    static: false,
+    private: false,
+    metadata,
+  });
+
+  it('registers a class whose fields were decorated the standard way, in declaration order', () => {
+    const { registry, Credential, Field } = fresh();
+    class Standard {
+      host!: string;
+      password!: string;
+    }
+    const metadata: Record<PropertyKey, unknown> = {};
+    Field({ label: 'Host' })(undefined, fieldContext('host', metadata));
+    Field({ label: 'Password', secret: true })(undefined, fieldContext('password', metadata));
+    Credential(type('standard'))(Standard, { kind: 'class', name: 'Standard', metadata });
+    const registered = registry.register(Standard);
+    expect(registered.definition.fields.map((f) => [f.key, f.secret])).toEqual([
+      ['host', false],
+      ['password', true],
+    ]);
+  });
+
+  it("keeps a subclass's standard fields apart from its parent's metadata", () => {
+    const { registry, Credential, Field } = fresh();
+    class Parent {
+      a!: string;
+    }
+    class Child extends Parent {
+      b!: string;
+    }
+    const parentMetadata: Record<PropertyKey, unknown> = {};
+    Field({ label: 'A' })(undefined, fieldContext('a', parentMetadata));
+    Credential(type('parent'))(Parent, { kind: 'class', name: 'Parent', metadata: parentMetadata });
+    // A subclass's metadata inherits from its parent's, as the standard says.
+    const childMetadata = Object.create(parentMetadata) as Record<PropertyKey, unknown>;
+    Field({ label: 'B' })(undefined, fieldContext('b', childMetadata));
+    Credential(type('child'))(Child, { kind: 'class', name: 'Child', metadata: childMetadata });
+    expect(registry.register(Child).definition.fields.map((f) => f.key)).toEqual(['a', 'b']);
+    expect(registry.register(Parent).definition.fields.map((f) => f.key)).toEqual(['a']);
+  });
+
+  it('says which tsconfig setting to change when called as neither flavour calls it', () => {
+    const { Field } = fresh();
+    expect(thrown(() => Field({ label: 'A' })(undefined, 'a')).message).toContain('"experimentalDecorators": true');
+    const noMetadata = { kind: 'field', name: 'a', static: false, private: false };
+    expect(thrown(() => Field({ label: 'A' })(undefined, noMetadata)).message).toContain("import 'tresor'");
+  });
+});
