@@ -10,12 +10,12 @@ import { pgErrorCode, uniqueViolation } from '../db/errors.ts';
 import { AccessDeniedError, ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { actingUserId, type Principal } from '../identity/principal.ts';
 import { parseField } from '../validation.ts';
-import type { SecretServiceDeps } from './secret.service.ts';
 import { type SecretRow, secretStore } from './secret.store.ts';
 import type { CreateSecretInput } from './secret-inputs.ts';
 import { metadataOf, type SecretDetail } from './secret-metadata.ts';
 import { referenceChecks } from './secret-references.ts';
 import { descriptionSchema, secretNameSchema } from './secret-rules.ts';
+import type { SecretServiceDeps } from './secret-service-deps.ts';
 import { shareStore } from './share.store.ts';
 import { secretKeys, type WriteVersion } from './version-writer.ts';
 

@@ -7,10 +7,10 @@ import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { actingUserId, type Principal } from '../identity/principal.ts';
 import { parseField } from '../validation.ts';
 import { describeReferences, referencesSeenBy } from './references-view.ts';
-import type { SecretServiceDeps } from './secret.service.ts';
 import { type SecretRow, secretStore } from './secret.store.ts';
 import { metadataOf, type SecretMetadata } from './secret-metadata.ts';
 import { reasonSchema } from './secret-rules.ts';
+import type { SecretServiceDeps } from './secret-service-deps.ts';
 import { checkExpected, secretKeys, type WriteVersion } from './version-writer.ts';
 
 export function secretHistory({ db, gate, audit, registry }: SecretServiceDeps, writeVersion: WriteVersion) {

@@ -6,10 +6,10 @@
 import type { SecretOperation } from '../access/secret.policy.ts';
 import { ValidationError } from '../errors.ts';
 import type { Principal } from '../identity/principal.ts';
-import type { ChangeOperation, SecretServiceDeps } from './secret.service.ts';
 import { type SecretRow, secretStore } from './secret.store.ts';
 import type { ListOptions } from './secret-inputs.ts';
 import { metadataOf, type SecretDetail, type SecretMetadata, type VersionInfo } from './secret-metadata.ts';
+import type { ChangeOperation, SecretServiceDeps } from './secret-service-deps.ts';
 import { compareVersions, type FieldChange } from './version-compare.ts';
 import { secretKeys } from './version-writer.ts';
 

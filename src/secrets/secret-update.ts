@@ -18,12 +18,12 @@ import { ValidationError, VersionConflictError } from '../errors.ts';
 import { actingUserId, type Principal } from '../identity/principal.ts';
 import { canonicalJson } from '../text/canonical-json.ts';
 import { parseField } from '../validation.ts';
-import type { SecretServiceDeps } from './secret.service.ts';
 import { type SecretRow, secretStore } from './secret.store.ts';
 import type { UpdateResult, UpdateSecretInput } from './secret-inputs.ts';
 import { metadataOf } from './secret-metadata.ts';
 import { referenceChecks } from './secret-references.ts';
 import { descriptionSchema, reasonSchema } from './secret-rules.ts';
+import type { SecretServiceDeps } from './secret-service-deps.ts';
 import { checkExpected, hasReferences, secretKeys, type WriteVersion } from './version-writer.ts';
 
 interface UpdatePlan {
