@@ -5,6 +5,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from './errors.ts';
+import { parseSignIn, type SignInSettings, signInEnvironment } from './identity/oidc/sign-in-settings.ts';
 import { type EgressRules, parseEgressList } from './net/egress-policy.ts';
 
 const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -82,6 +83,7 @@ const environmentSchema = z.object({
     .regex(/^[A-Z][A-Z0-9_]*_$/, 'must be a prefix of upper-case letters, digits and _ ending in _, e.g. VAULT_')
     .optional(),
   TRESOR_PROVIDER_FILES: z.string().min(1).optional(),
+  ...signInEnvironment,
 });
 
 export interface TresorConfig {
@@ -172,6 +174,8 @@ export interface TresorConfig {
   /** The first administrator, created at start when the database has no user yet. */
   adminEmail: string | undefined;
   adminPassword: string | undefined;
+  /** Single sign-on (OpenID Connect) and whether local passwords still work (identity/oidc/sign-in-settings.ts). */
+  signIn: SignInSettings;
 }
 
 export function parseConfig(env: Record<string, string | undefined> = process.env): TresorConfig {
@@ -256,5 +260,6 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     providerFiles: e.TRESOR_PROVIDER_FILES ? resolve(e.TRESOR_PROVIDER_FILES) : undefined,
     adminEmail: e.TRESOR_ADMIN_EMAIL || undefined,
     adminPassword: e.TRESOR_ADMIN_PASSWORD || undefined,
+    signIn: parseSignIn(e),
   };
 }

@@ -26,6 +26,7 @@ import { type BootstrapService, bootstrapServiceFactory } from './identity/boots
 import { type GroupService, groupServiceFactory } from './identity/group.service.ts';
 import { identityStore } from './identity/identity.store.ts';
 import { type SessionService, sessionServiceFactory } from './identity/session.service.ts';
+import { type SignIn, signInFactory } from './identity/sign-in.ts';
 import { type UserService, userServiceFactory } from './identity/user.service.ts';
 import { type Notices, noticesFactory } from './lifecycle/notices.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -72,6 +73,8 @@ export interface Tresor {
   shares: ShareService;
   usage: UseService;
   users: UserService;
+  /** Single sign-on and the rules that link outside identities to users (src/identity/sign-in.ts). */
+  signIn: SignIn;
   groups: GroupService;
   bootstrap: BootstrapService;
   sessions: SessionService;
@@ -314,7 +317,9 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
       audit,
       listener: { credentialsRevoked: (userId, tx) => sessions.revokeAll(userId, tx) },
       locales: () => registry.locales(),
+      passwords: config.signIn,
     });
+    const signIn = signInFactory({ db, audit, config, ca });
     const transfer = transferServiceFactory({
       db,
       gate,
@@ -355,6 +360,7 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
       shares,
       usage,
       users,
+      signIn,
       transfer,
       provided,
       sessions,

@@ -38,6 +38,7 @@ export function adminGate({ db, factsOf, refuse }: GateCore) {
       id: group.id,
       name: group.name,
       permissions: expandPermissions(granted.filter(isPermission)),
+      managedBy: group.managedBy,
     };
   }
 

@@ -6,6 +6,8 @@
  * - Nobody grants a permission they do not hold, nor grants to themselves or to a group
  *   they stand in (that would be granting to themselves).
  * - Nobody adds themselves to a group, or removes themselves from one.
+ * - A group whose members come from a sign-in source (an OpenID provider's groups claim, a
+ *   directory) has its members changed there only: Tresor itself included.
  * - Changing a group's members, or deleting it, hands out or takes away what the group
  *   holds: only someone who holds all of it may.
  * - A USER_ADMIN may not reset the password of, disable, or revoke the tokens of a user who
@@ -19,7 +21,14 @@ import { heldBeyond, type PrincipalFacts } from './principal-facts.ts';
 
 export type Holder =
   | { kind: 'user'; id: string; permissions: ReadonlySet<Permission> }
-  | { kind: 'group'; id: string; name: string; permissions: ReadonlySet<Permission> };
+  | {
+      kind: 'group';
+      id: string;
+      name: string;
+      permissions: ReadonlySet<Permission>;
+      /** The sign-in source whose directory owns the members (oidc, ldap, host); null: managed here. */
+      managedBy?: string | null;
+    };
 
 const self = (facts: PrincipalFacts, holder: Holder) =>
   !facts.isSystem && (holder.kind === 'user' ? holder.id === facts.userId : facts.groupIds.has(holder.id));
@@ -55,6 +64,8 @@ export function membershipProblem(
   userId: string,
   change: 'add' | 'remove',
 ): string | undefined {
+  if (group.managedBy)
+    return `Group "${group.name}" takes its members from ${group.managedBy}: change them there (they sync at sign-in)`;
   if (!facts.isSystem && userId === facts.userId)
     return change === 'add' ? 'You may not add yourself to a group' : 'You may not remove yourself from a group';
   const lacking = heldBeyond(facts, group.permissions);

@@ -55,6 +55,8 @@ export const auditCatalog: Record<AuditAction, ActionMeaning> = {
   'user.enabled': principals,
   'user.password_changed': principals,
   'user.locale_changed': principals,
+  'user.linked': principals,
+  'membership.synced': principals,
   'group.created': principals,
   'group.deleted': principals,
   'membership.added': principals,

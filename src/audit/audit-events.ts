@@ -62,7 +62,8 @@ export type AuditEvent =
   | {
       action: 'auth.login' | 'auth.login_failed' | 'auth.logout';
       target: { id: string | null; name: string };
-      details: { method: 'form' | 'token-exchange' | 'session' };
+      /** `oidc`: through the OpenID provider (the target names the address it gave). */
+      details: { method: 'form' | 'token-exchange' | 'session' | 'oidc' };
     }
   | {
       action: 'token.created';
@@ -74,6 +75,14 @@ export type AuditEvent =
       action: 'user.created' | 'user.disabled' | 'user.enabled' | 'user.password_changed';
       target: { id: string; name: string };
       details: { administrator: boolean };
+    }
+  /** A sign-in source's subject linked to a user (created with it, or found by a verified e-mail). */
+  | { action: 'user.linked'; target: { id: string; name: string }; details: { source: string; created: boolean } }
+  /** A sign-in brought the user's memberships of its source's groups in step (group names). */
+  | {
+      action: 'membership.synced';
+      target: { id: string; name: string };
+      details: { source: string; added: string[]; removed: string[] };
     }
   | { action: 'user.locale_changed'; target: { id: string; name: string }; details: { locale: string | null } }
   | { action: 'group.created' | 'group.deleted'; target: { id: string; name: string }; details: { builtIn: boolean } }

@@ -102,6 +102,12 @@ export function summaryOf(entry: Pick<AuditEntry, 'action' | 'details'>): string
       return `Language ${d.locale === null ? 'as the browser asks' : String(d.locale)}`;
     case 'user.created':
       return d.administrator === true ? 'Administrator' : '';
+    case 'user.linked':
+      return `Signs in through ${String(d.source)}${d.created === true ? ' (account created)' : ''}`;
+    case 'membership.synced':
+      return [...list(d.added).map((g) => `+${g}`), ...list(d.removed).map((g) => `−${g}`)]
+        .join(' ')
+        .concat(` (from ${String(d.source)})`);
     case 'transfer.exported':
       return `${String(d.secrets)} secret${d.secrets === 1 ? '' : 's'}${d.allVersions === true ? ', all kept' : ''}`;
     case 'transfer.imported':

@@ -12,6 +12,10 @@ export interface SessionHolder {
   mustChangePassword: boolean;
   /** The user's chosen language, or null for the browser's. */
   locale: string | null;
+  /** When the session was signed in (a fresh sign-in stands in for a password the account does not have). */
+  signedInAt: Date;
+  /** How: null for a password, else the source (`oidc`), whose sign-out follows Tresor's. */
+  signInSource: string | null;
 }
 
 export const authStore = {
@@ -26,6 +30,8 @@ export const authStore = {
         expiresAt: sessions.expiresAt,
         mustChangePassword: users.mustChangePassword,
         locale: users.locale,
+        signedInAt: sessions.createdAt,
+        signInSource: sessions.signInSource,
       })
       .from(sessions)
       .innerJoin(users, eq(users.id, sessions.userId))

@@ -12,7 +12,7 @@ import { pgErrorCode, uniqueViolation } from '../db/errors.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { parseField } from '../validation.ts';
 import { type GroupRow, identityStore } from './identity.store.ts';
-import { groupDescriptionSchema, groupNameSchema } from './identity-rules.ts';
+import { groupDescriptionSchema, groupNameSchema, signInSourceSchema } from './identity-rules.ts';
 import { isPermission, type Permission, permissions } from './permissions.ts';
 import type { Principal } from './principal.ts';
 import { type User, userOf } from './user.service.ts';
@@ -24,6 +24,8 @@ export interface Group {
   name: string;
   description: string;
   builtIn: boolean;
+  /** The sign-in source whose directory owns the members (`oidc`, `ldap`, `host`); null: managed in Tresor. */
+  managedBy: string | null;
 }
 
 const groupOf = (row: GroupRow): Group => ({
@@ -31,6 +33,7 @@ const groupOf = (row: GroupRow): Group => ({
   name: row.name,
   description: row.description,
   builtIn: row.builtIn,
+  managedBy: row.managedBy,
 });
 
 export type PermissionHolder = { userId: string } | { groupId: string };
@@ -82,14 +85,25 @@ export function groupServiceFactory({ db, gate, audit }: GroupServiceDeps) {
   return {
     find: async (ref: string): Promise<Group> => groupOf(await find(ref)),
 
-    async create(principal: Principal, input: { name: unknown; description?: unknown }): Promise<Group> {
+    /**
+     * `managedBy`: the group mirrors a sign-in source's group of that name (made ahead of the
+     * first sign-in, so permissions can be granted to it): its members come from the source only.
+     */
+    async create(
+      principal: Principal,
+      input: { name: unknown; description?: unknown; managedBy?: unknown },
+    ): Promise<Group> {
       await gate.require(principal, 'GROUP_ADMIN', 'Creating groups');
       const name = parseField(groupNameSchema, input.name, 'name');
       const description = parseField(groupDescriptionSchema, input.description ?? '', 'description');
+      const managedBy =
+        input.managedBy === undefined || input.managedBy === null || input.managedBy === ''
+          ? null
+          : parseField(signInSourceSchema, input.managedBy, 'managedBy');
       try {
         return await audited(
           principal,
-          async (tx) => groupOf(await identityStore.insertGroup(tx, { name, description })),
+          async (tx) => groupOf(await identityStore.insertGroup(tx, { name, description, managedBy })),
           (g) => ({ action: 'group.created', target: { id: g.id, name: g.name }, details: { builtIn: false } }),
         );
       } catch (error) {

@@ -34,3 +34,8 @@ export const groupDescriptionSchema = z
   .string({ error: 'Description must be text' })
   .max(500, 'Description must be at most 500 characters')
   .refine((s) => !s.includes('\u0000'), 'Description must not contain NUL characters');
+
+/** The sign-in sources a group's members may come from. */
+export const signInSources = ['oidc', 'ldap', 'host'] as const;
+export type SignInSource = (typeof signInSources)[number];
+export const signInSourceSchema = z.enum(signInSources, { error: 'Managed by must be one of: oidc, ldap, host' });

@@ -78,6 +78,9 @@ export interface SessionServiceDeps {
   cache?: ReadCache;
 }
 
+/** How recent a sign-in stands in for a password the account does not have (minting a token). */
+const freshSignInMs = 10 * 60_000;
+
 const tokenValue = (id: string, secret: string) => `tsr_${id.replaceAll('-', '')}_${secret}`;
 
 export function sessionServiceFactory({ db, gate, audit, sessionHours, cache }: SessionServiceDeps) {
@@ -110,7 +113,12 @@ export function sessionServiceFactory({ db, gate, audit, sessionHours, cache }: 
   /** When this node last stamped each token's last use: at most one write per token per minute. */
   const touched = new Map<string, number>();
   return {
-    async createSession(userId: string, clientAddress?: string): Promise<{ cookie: string; expiresAt: Date }> {
+    /** A new session; `source`: how it was signed in when not with a password (`oidc`). */
+    async createSession(
+      userId: string,
+      clientAddress?: string,
+      source?: string,
+    ): Promise<{ cookie: string; expiresAt: Date }> {
       const cookie = randomBytes(32).toString('base64url');
       const expiresAt = new Date(Date.now() + sessionHours * 3600_000);
       await authStore.insertSession(db, {
@@ -118,6 +126,7 @@ export function sessionServiceFactory({ db, gate, audit, sessionHours, cache }: 
         userId,
         expiresAt,
         clientAddress: clientAddress ?? null,
+        signInSource: source ?? null,
       });
       return { cookie, expiresAt };
     },
@@ -174,7 +183,15 @@ export function sessionServiceFactory({ db, gate, audit, sessionHours, cache }: 
       const user = principal as UserPrincipal;
       if (user.via === 'session') {
         const row = await identityStore.userById(db, user.id);
-        if (
+        // An account that signs in elsewhere has no password here: a sign-in minutes old stands in for it.
+        const signedInAt = user.credential?.signedInAt?.getTime() ?? 0;
+        if (row && row.passwordHash === null) {
+          if (signedInAt < Date.now() - freshSignInMs)
+            throw ValidationError.field(
+              'currentPassword',
+              'Sign out and in again to create a token: your sign-in is more than 10 minutes old',
+            );
+        } else if (
           !(await verifyPassword(
             row?.passwordHash,
             typeof input.currentPassword === 'string' ? input.currentPassword : '',

@@ -65,6 +65,8 @@ export interface UserServiceDeps {
   throttle?: LoginThrottle;
   /** The locales a user may choose (those Tresor and its types speak); English only when absent. */
   locales?: () => readonly Locale[];
+  /** Single sign-on only: local passwords work for the break-glass accounts (lower-cased e-mails) alone. */
+  passwords?: { ssoOnly: boolean; breakGlass: readonly string[] };
 }
 
 export function userServiceFactory({
@@ -74,6 +76,7 @@ export function userServiceFactory({
   listener = {},
   throttle = loginThrottle(),
   locales = () => [sourceLocale],
+  passwords = { ssoOnly: false, breakGlass: [] },
 }: UserServiceDeps) {
   async function existing(id: string): Promise<UserRow> {
     const row = await identityStore.userById(db, id);
@@ -122,6 +125,19 @@ export function userServiceFactory({
       method: 'form' | 'token-exchange' = 'form',
     ): Promise<User> {
       const email = typeof emailInput === 'string' ? emailInput.trim().toLowerCase().slice(0, 320) : '';
+      // Single sign-on only: the same answer for every address, known or not (break-glass accounts excepted).
+      if (passwords.ssoOnly && !passwords.breakGlass.includes(email)) {
+        await audit.write({
+          actor: { kind: 'system' },
+          outcome: 'failure',
+          event: {
+            action: 'auth.login_failed',
+            target: { id: null, name: recordableLogin(email) },
+            details: { method },
+          },
+        });
+        throw new TresorError('UNAUTHENTICATED', 'Passwords are turned off here: sign in with single sign-on');
+      }
       const row = email ? await identityStore.userByEmail(db, email) : undefined;
       // Per account, from any address: slower after repeated failures, never locked.
       await throttle.before(email);

@@ -56,6 +56,7 @@ import { uiOAuth2Routes } from './ui/oauth2.routes.ts';
 import { renderErrorPage } from './ui/render.ts';
 import { uiSecretsRoutes } from './ui/secrets.routes.ts';
 import { uiSharingRoutes } from './ui/sharing.routes.ts';
+import { uiSsoRoutes } from './ui/sso.routes.ts';
 import { uiTokensRoutes } from './ui/tokens.routes.ts';
 import { uiTransferRoutes } from './ui/transfer.routes.ts';
 import { uiWebhooksRoutes } from './ui/webhooks.routes.ts';
@@ -202,6 +203,7 @@ export const tresorPlugin: FastifyPluginAsync<TresorPluginOptions> = async (app,
   await app.register(async (ui) => {
     await sessionAuthentication(ui);
     await ui.register(uiAuthRoutes);
+    await ui.register(uiSsoRoutes);
     await ui.register(uiSecretsRoutes);
     await ui.register(uiSharingRoutes);
     await ui.register(uiTokensRoutes);

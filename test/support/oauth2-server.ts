@@ -6,12 +6,14 @@
  * the next refresh is refused with invalid_grant), and `authorize()` walks its pages over
  * HTTPS as a browser would (cookies and all), up to the redirect back to the client.
  */
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, request, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type CryptoKey, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import Provider from 'oidc-provider';
 import type { Principal } from '../../src/identity/principal.ts';
 import type { Tresor } from '../../src/tresor.ts';
@@ -38,10 +40,25 @@ export interface OAuth2TestServer {
   authorize(authorizationUrl: string, login?: string): Promise<URL>;
   /** Whether the server takes `accessToken` (its userinfo endpoint answers 200). */
   accepts(accessToken: string): Promise<boolean>;
+  /** The claims each login's account has beyond `sub` (tests change them between sign-ins). */
+  accounts: Map<string, Record<string, unknown>>;
+  /** Rewrites the ID token of the next token answers (a test's forgery), until set back to undefined. */
+  rewriteIdToken:
+    | ((idToken: string, sign: (claims: Record<string, unknown>) => Promise<string>) => Promise<string>)
+    | undefined;
+  /** Signs with a new key from now on (the old one stays published), as a provider rotating its keys does. */
+  rotateSigningKey(): Promise<void>;
   close(): Promise<void>;
 }
 
 type Stored = Record<string, unknown> & { grantId?: string; uid?: string };
+
+/** An RS256 signing key with a fresh kid, as the provider publishes it. */
+async function newSigningKey(): Promise<{ jwk: JWK; key: CryptoKey }> {
+  const { privateKey } = await generateKeyPair('RS256', { extractable: true });
+  const jwk = { ...(await exportJWK(privateKey)), kid: randomUUID(), alg: 'RS256', use: 'sig' };
+  return { jwk, key: privateKey };
+}
 
 /** oidc-provider's storage, as a plain Map the test can look into. */
 function adapterOver(store: Map<string, Stored>) {
@@ -136,6 +153,8 @@ export async function startOAuth2Server(options: {
   accessTokenSeconds?: number;
   /** Its certificate, made beforehand (`oauth2ServerCertificate`) when Tresor must trust it before the server runs. */
   tls?: OAuth2ServerCertificate;
+  /** Where the server may send the browser after signing out (RP-initiated logout). */
+  postLogoutRedirectUris?: string[];
 }): Promise<OAuth2TestServer> {
   const { caFile, ...tls } = options.tls ?? (await oauth2ServerCertificate());
   let handler: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => res.writeHead(503).end();
@@ -145,66 +164,82 @@ export async function startOAuth2Server(options: {
   const store = new Map<string, Stored>();
   const clientId = 'tresor-test-client';
   const clientSecret = 'CANARY-oauth2-client-secret-5d1f';
-  // Its development login pages and signing keys are what a test wants; the two warnings about them are noise.
-  const warn = console.warn;
-  console.warn = (...args: unknown[]) => {
-    if (!String(args[0]).includes('quick start development-only')) warn(...args);
-  };
-  const provider = new Provider(issuer, {
-    adapter: adapterOver(store),
-    clients: [
-      {
-        client_id: clientId,
-        client_secret: clientSecret,
-        redirect_uris: options.redirectUris,
-        grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
-        response_types: ['code'],
-        token_endpoint_auth_method: 'client_secret_basic',
-        scope: 'openid email offline_access api:read',
+  const accounts = new Map<string, Record<string, unknown>>();
+  const signingKeys: { jwk: JWK; key: CryptoKey }[] = [await newSigningKey()];
+  const makeProvider = (keys: JWK[]) =>
+    new Provider(issuer, {
+      jwks: { keys },
+      adapter: adapterOver(store),
+      clients: [
+        {
+          client_id: clientId,
+          client_secret: clientSecret,
+          redirect_uris: options.redirectUris,
+          post_logout_redirect_uris: options.postLogoutRedirectUris ?? [],
+          grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
+          response_types: ['code'],
+          token_endpoint_auth_method: 'client_secret_basic',
+          scope: 'openid email profile groups offline_access api:read',
+        },
+      ],
+      scopes: ['openid', 'email', 'profile', 'groups', 'offline_access', 'api:read'],
+      claims: { email: ['email', 'email_verified'], profile: ['name'], groups: ['groups'] },
+      findAccount: async (_ctx: unknown, id: string) => ({
+        accountId: id,
+        claims: async () => ({ sub: id, email: `${id}@example.test`, ...accounts.get(id) }),
+      }),
+      features: {
+        devInteractions: { enabled: true },
+        clientCredentials: { enabled: true },
       },
-    ],
-    scopes: ['openid', 'email', 'offline_access', 'api:read'],
-    claims: { email: ['email'] },
-    findAccount: async (_ctx: unknown, id: string) => ({
-      accountId: id,
-      claims: async () => ({ sub: id, email: `${id}@example.test` }),
-    }),
-    features: {
-      devInteractions: { enabled: true },
-      clientCredentials: { enabled: true },
-    },
-    pkce: { required: () => true },
-    issueRefreshToken: async () => true,
-    rotateRefreshToken: () => true,
-    ttl: {
-      AccessToken: options.accessTokenSeconds ?? 120,
-      ClientCredentials: 3600,
-      RefreshToken: 86_400,
-      AuthorizationCode: 60,
-      Grant: 86_400,
-      Session: 3600,
-      Interaction: 600,
-      IdToken: 3600,
-    },
-    cookies: { keys: ['tresor-test-cookie-key'] },
-  });
-  console.warn = warn;
+      pkce: { required: () => true },
+      issueRefreshToken: async () => true,
+      rotateRefreshToken: () => true,
+      ttl: {
+        AccessToken: options.accessTokenSeconds ?? 120,
+        ClientCredentials: 3600,
+        RefreshToken: 86_400,
+        AuthorizationCode: 60,
+        Grant: 86_400,
+        Session: 3600,
+        Interaction: 600,
+        IdToken: 3600,
+      },
+      cookies: { keys: ['tresor-test-cookie-key'] },
+    });
   let tokenDelayMs = 0;
-  provider.use(async (ctx: { path: string }, next: () => Promise<void>) => {
-    if (ctx.path === '/token' && tokenDelayMs > 0) await new Promise((done) => setTimeout(done, tokenDelayMs));
-    await next();
-  });
+  let rewriteIdToken: OAuth2TestServer['rewriteIdToken'];
+  const sign = (claims: Record<string, unknown>) =>
+    new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: signingKeys[0]!.jwk.kid! }).sign(signingKeys[0]!.key);
   const granted: Record<string, number> = {};
   const refused: Record<string, number> = {};
-  provider.on('grant.success', (ctx: { oidc: { params?: { grant_type?: unknown } } }) => {
-    const type = String(ctx.oidc.params?.grant_type);
-    granted[type] = (granted[type] ?? 0) + 1;
-  });
-  provider.on('grant.error', (_ctx: unknown, error: { error?: string }) => {
-    const code = error.error ?? 'unknown';
-    refused[code] = (refused[code] ?? 0) + 1;
-  });
-  handler = provider.callback() as typeof handler;
+  /** The provider signing with `signingKeys[0]`, publishing them all, over the one store. */
+  function build() {
+    // Its development login pages are what a test wants; the warning about them is noise.
+    const warnBefore = console.warn;
+    console.warn = (...args: unknown[]) => {
+      if (!String(args[0]).includes('quick start development-only')) warnBefore(...args);
+    };
+    const provider = makeProvider(signingKeys.map((k) => k.jwk));
+    console.warn = warnBefore;
+    provider.use(async (ctx: { path: string; body?: unknown }, next: () => Promise<void>) => {
+      if (ctx.path === '/token' && tokenDelayMs > 0) await new Promise((done) => setTimeout(done, tokenDelayMs));
+      await next();
+      const body = ctx.body as { id_token?: string } | undefined;
+      if (ctx.path === '/token' && rewriteIdToken && typeof body?.id_token === 'string')
+        body.id_token = await rewriteIdToken(body.id_token, sign);
+    });
+    provider.on('grant.success', (ctx: { oidc: { params?: { grant_type?: unknown } } }) => {
+      const type = String(ctx.oidc.params?.grant_type);
+      granted[type] = (granted[type] ?? 0) + 1;
+    });
+    provider.on('grant.error', (_ctx: unknown, error: { error?: string }) => {
+      const code = error.error ?? 'unknown';
+      refused[code] = (refused[code] ?? 0) + 1;
+    });
+    handler = provider.callback() as typeof handler;
+  }
+  build();
   const ca = tls.ca;
 
   return {
@@ -217,6 +252,17 @@ export async function startOAuth2Server(options: {
     clientSecret,
     granted,
     refused,
+    accounts,
+    get rewriteIdToken() {
+      return rewriteIdToken;
+    },
+    set rewriteIdToken(rewrite) {
+      rewriteIdToken = rewrite;
+    },
+    async rotateSigningKey() {
+      signingKeys.unshift(await newSigningKey());
+      build();
+    },
     slowTokenEndpoint(ms) {
       tokenDelayMs = ms;
     },

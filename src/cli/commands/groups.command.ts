@@ -18,15 +18,20 @@ export function groupsCommand(program: Command, context: CliContext): void {
     .action(async (o: { json?: boolean }) => {
       const list = await (await context.tresor()).groups.list(systemPrincipal);
       if (o.json) return context.out(JSON.stringify(list, null, 2));
-      for (const g of list) context.out(`${g.name}${g.builtIn ? ' (built in)' : ''}\t${g.description}`);
+      for (const g of list) {
+        const marks = `${g.builtIn ? ' (built in)' : ''}${g.managedBy ? ` (members from ${g.managedBy})` : ''}`;
+        context.out(`${g.name}${marks}\t${g.description}`);
+      }
     });
   groups
     .command('create <name>')
     .option('--description <text>', 'description')
-    .action(async (name: string, o: { description?: string }) => {
+    .option('--managed-by <source>', 'its members come from a sign-in source (oidc, ldap, host), synced at sign-in')
+    .action(async (name: string, o: { description?: string; managedBy?: string }) => {
       const g = await (await context.tresor()).groups.create(systemPrincipal, {
         name,
         description: o.description ?? '',
+        ...(o.managedBy ? { managedBy: o.managedBy } : {}),
       });
       context.out(`created group ${g.name}`);
     });

@@ -18,9 +18,30 @@ export const sessions = pgTable(
     expiresAt: timestamptz('expires_at').notNull(),
     lastSeenAt: timestamptz('last_seen_at').notNull().defaultNow(),
     clientAddress: text('client_address'),
+    /** How the session was signed in: null for a password, else the source (`oidc`), whose sign-out follows. */
+    signInSource: text('sign_in_source'),
   },
   (t) => [index('sessions_user_idx').on(t.userId)],
 );
+
+/**
+ * A sign-in under way at an outside provider (OpenID Connect): what the callback must match.
+ * The browser holds a random id in a cookie; only its hash is stored. One callback each, ten
+ * minutes at most: a callback without its browser's cookie (login CSRF), a second use
+ * (replay) or a late one is refused.
+ */
+export const signInFlows = pgTable('sign_in_flows', {
+  /** SHA-256 of the cookie's random id. */
+  idHash: bytea('id_hash').primaryKey(),
+  source: text('source').notNull(),
+  state: text('state').notNull(),
+  nonce: text('nonce').notNull(),
+  /** The PKCE code verifier (RFC 7636): short-lived, single-use, proves this flow at the token endpoint. */
+  verifier: text('verifier').notNull(),
+  /** Where the user goes after signing in (a path of Tresor's own UI). */
+  next: text('next').notNull(),
+  expiresAt: timestamptz('expires_at').notNull(),
+});
 
 export const apiTokens = pgTable(
   'api_tokens',

@@ -24,8 +24,35 @@ export const groups = pgTable('groups', {
   description: text('description').notNull().default(''),
   /** Built-in groups (`system`) cannot be deleted. */
   builtIn: boolean('built_in').notNull().default(false),
+  /**
+   * The sign-in source whose directory owns the members (`oidc`, `ldap`, `host`): they are
+   * synced from it at sign-in and never edited in Tresor. Null: members are managed here.
+   */
+  managedBy: text('managed_by'),
   createdAt: timestamptz('created_at').notNull().defaultNow(),
 });
+
+/**
+ * A user as a sign-in source knows them (an OpenID provider's subject, a directory entry, a
+ * host application's user): linked to one Tresor user, found again by the same subject.
+ */
+export const externalIdentities = pgTable(
+  'external_identities',
+  {
+    /** The source: `oidc`, `ldap`, `host`. */
+    source: text('source').notNull(),
+    /** Its stable name for the user (OIDC `sub`, an LDAP entry's DN, the host's user id). */
+    subject: text('subject').notNull(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    /** The e-mail address the source gave at the last sign-in. */
+    email: text('email'),
+    createdAt: timestamptz('created_at').notNull().defaultNow(),
+    lastSeenAt: timestamptz('last_seen_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.source, t.subject] }), index('external_identities_user_idx').on(t.userId)],
+);
 
 export const memberships = pgTable(
   'memberships',

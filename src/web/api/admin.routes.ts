@@ -142,7 +142,11 @@ export const adminRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['groups'],
         summary: 'Create a group (GROUP_ADMIN)',
-        body: z.object({ name: z.string().max(100), description: z.string().max(2000).optional() }),
+        body: z.object({
+          name: z.string().max(100),
+          description: z.string().max(2000).optional(),
+          managedBy: z.string().max(20).optional(),
+        }),
         response: { 201: groupSchema, ...errors },
       },
     },

@@ -99,7 +99,14 @@ export const userSchema = z.object({
   locale: z.string().nullable(),
   createdAt: iso,
 });
-export const groupSchema = z.object({ id: z.uuid(), name: z.string(), description: z.string(), builtIn: z.boolean() });
+export const groupSchema = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  description: z.string(),
+  builtIn: z.boolean(),
+  /** The sign-in source whose directory owns the members (oidc, ldap, host); null: managed in Tresor. */
+  managedBy: z.string().nullable(),
+});
 export const tokenSchema = z.object({
   id: z.uuid(),
   name: z.string(),

@@ -65,7 +65,7 @@ export async function authenticateBySession(request: FastifyRequest, reply: Fast
     id: holder.userId,
     via: 'session',
     scope: 'full',
-    credential: { expiresAt: holder.expiresAt },
+    credential: { expiresAt: holder.expiresAt, signedInAt: holder.signedInAt },
   };
   request.authenticatedBy = 'session';
   request.mustChangePassword = holder.mustChangePassword;

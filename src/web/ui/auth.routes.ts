@@ -1,5 +1,6 @@
 /** Sign in, sign out, and the one-time first-administrator setup page. */
 import type {} from '@fastify/rate-limit';
+import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { basePath, cookiePath, redirectTo } from '../paths.ts';
@@ -8,25 +9,37 @@ import { loginRateLimit } from '../plugins/login-rate-limit.ts';
 import { redirectWith } from './flash.ts';
 import { form, text, uiSchema } from './form-schemas.ts';
 import { formAction, renderPage } from './render.ts';
+import { safeNext } from './safe-next.ts';
 
 const nextQuery = z.object({ next: text(2000) });
 const loginForm = form({ email: text(1000), password: text(1000), next: text(2000) });
 const setupQuery = z.object({ token: text(200) });
 const setupForm = form({ token: text(200), email: text(1000), password: text(1000), displayName: text(200) });
 
-/** Only paths of Tresor's own UI are followed after login (no open redirect). */
-const safeNext = (base: string, next: unknown) =>
-  typeof next === 'string' && next.startsWith(`${base}/`) && /^\/(?!\/)[\w\-./?=&%]*$/.test(next)
-    ? next
-    : `${base}/secrets`;
+/** Set at sign-out when the session came from the identity provider: the next page signs out there too. */
+const signedOutCookie = 'tresor_signed_out';
 
 export const uiAuthRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { users, sessions, bootstrap } = app.tresor;
+  const { users, sessions, bootstrap, signIn } = app.tresor;
   const secureCookie = Boolean(app.tresor.config.tlsCert);
+  /** What the sign-in page offers: single sign-on, and the password form unless passwords are off. */
+  const ways = (request: FastifyRequest, next: string) => ({
+    sso: signIn.oidc
+      ? {
+          label: signIn.oidc.label,
+          href: `${basePath(request)}/auth/oidc/start${next ? `?next=${encodeURIComponent(next)}` : ''}`,
+        }
+      : undefined,
+    passwordsOff: signIn.ssoOnly,
+  });
 
   app.get('/login', { schema: uiSchema({ querystring: nextQuery }) }, async (request, reply) => {
     if (request.principal) return redirectTo(reply, '/secrets');
-    return renderPage(request, reply, 'login', { title: 'Sign in', next: request.query.next });
+    return renderPage(request, reply, 'login', {
+      title: 'Sign in',
+      next: request.query.next,
+      ...ways(request, request.query.next),
+    });
   });
 
   app.post(
@@ -62,15 +75,39 @@ export const uiAuthRoutes: FastifyPluginAsyncZod = async (app) => {
             error: message,
             email: body.email,
             next: body.next,
+            ...ways(request, body.next),
           }),
       );
     },
   );
 
   app.post('/logout', { preHandler: app.csrfProtection }, async (request, reply) => {
+    const holder = await sessions.sessionHolder(request.cookies[sessionCookie]);
     await sessions.destroySession(request.cookies[sessionCookie], request.principal);
     reply.clearCookie(sessionCookie, { path: cookiePath(request) });
-    return redirectTo(reply, '/login');
+    if (holder?.signInSource !== 'oidc' || !signIn.oidc) return redirectTo(reply, '/login');
+    reply.setCookie(signedOutCookie, 'oidc', {
+      path: cookiePath(request),
+      httpOnly: true,
+      sameSite: 'lax',
+      maxAge: 60,
+    });
+    return redirectTo(reply, '/signed-out');
+  });
+
+  // Signed out of Tresor; a session from the identity provider ends there too (RP-initiated
+  // logout), by a link the page follows at once: a form's redirect to another origin would be
+  // stopped by the form-action policy.
+  app.get('/signed-out', async (request, reply) => {
+    const fromProvider = request.cookies[signedOutCookie] === 'oidc';
+    reply.clearCookie(signedOutCookie, { path: cookiePath(request) });
+    const origin = app.tresor.config.publicUrl
+      ? new URL(app.tresor.config.publicUrl).origin
+      : `${request.protocol}://${request.host}`;
+    const providerLogout =
+      fromProvider && signIn.oidc ? await signIn.oidc.endSessionUrl(`${origin}${basePath(request)}/login`) : undefined;
+    if (!providerLogout) return redirectTo(reply, '/login');
+    return renderPage(request, reply, 'signed-out', { title: 'Signed out', providerLogout, label: signIn.oidc?.label });
   });
 
   app.get('/setup', { schema: uiSchema({ querystring: setupQuery }) }, async (request, reply) =>
