@@ -26,6 +26,8 @@ export interface User {
   mustChangePassword: boolean;
   /** The language the web UI speaks to the user; null: the browser's choice. */
   locale: string | null;
+  /** No password in Tresor: the user signs in through a source (single sign-on, a directory, a host). */
+  signsInElsewhere: boolean;
   createdAt: Date;
 }
 
@@ -36,6 +38,7 @@ export const userOf = (row: UserRow): User => ({
   disabled: row.disabled,
   mustChangePassword: row.mustChangePassword,
   locale: row.locale,
+  signsInElsewhere: row.passwordHash === null,
   createdAt: row.createdAt,
 });
 

@@ -48,6 +48,8 @@ export interface OAuth2TestServer {
     | undefined;
   /** Signs with a new key from now on (the old one stays published), as a provider rotating its keys does. */
   rotateSigningKey(): Promise<void>;
+  /** Registers these redirect URIs instead (a client whose address is known only once it listens). */
+  setRedirectUris(uris: string[], postLogout?: string[]): void;
   close(): Promise<void>;
 }
 
@@ -261,6 +263,11 @@ export async function startOAuth2Server(options: {
     },
     async rotateSigningKey() {
       signingKeys.unshift(await newSigningKey());
+      build();
+    },
+    setRedirectUris(uris, postLogout) {
+      options.redirectUris = uris;
+      if (postLogout) options.postLogoutRedirectUris = postLogout;
       build();
     },
     slowTokenEndpoint(ms) {

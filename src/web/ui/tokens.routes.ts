@@ -11,13 +11,14 @@ import { askToConfirm, confirmed, formAction, renderPage } from './render.ts';
 const tokenForm = form({ name: text(200), expiresInDays: text(10), scope: text(10), currentPassword: text(1000) });
 
 export const uiTokensRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { sessions } = app.tresor;
+  const { sessions, users } = app.tresor;
   app.addHook('preHandler', requireSession);
 
   const page = async (request: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}) =>
     renderPage(request, reply, 'tokens', {
       title: 'API tokens',
       tokens: await sessions.tokens(principalOf(request)),
+      signsInElsewhere: (await users.whoami(principalOf(request))).user.signsInElsewhere,
       ...extra,
     });
 
