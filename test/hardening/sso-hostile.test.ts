@@ -1,0 +1,87 @@
+/**
+ * The single sign-on callback under hostile input: fast-check sends forged codes, states,
+ * errors and issuers, with no flow cookie, a made-up one, or a real flow this browser began.
+ * Figures: requests sent, 5xx answers (must be 0), sessions handed out (must be 0), users
+ * created (must be 0).
+ */
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type TestApp, testApp } from '../support/http.ts';
+import { type OAuth2TestServer, startOAuth2Server } from '../support/oauth2-server.ts';
+
+const runs = Number(process.env.FUZZ_RUNS ?? 40);
+const publicUrl = 'https://tresor.test';
+
+const hostile = fc.oneof(
+  fc.string({ maxLength: 300 }),
+  fc.constantFrom(
+    "'; drop table users; --",
+    '<script>alert(1)</script>',
+    '../../etc/passwd',
+    '%00',
+    '__proto__',
+    'A'.repeat(5000),
+    'eyJhbGciOiJub25lIn0.eyJzdWIiOiJhZG1pbiJ9.',
+    'https://attacker.example/',
+  ),
+);
+
+describe('hostile single sign-on callbacks (PGlite)', () => {
+  let server: OAuth2TestServer;
+  let h: TestApp;
+  const figures = { requests: 0, serverErrors: 0, sessions: 0 };
+
+  beforeAll(async () => {
+    server = await startOAuth2Server({ redirectUris: [`${publicUrl}/auth/oidc/callback`] });
+    h = await testApp('pglite', {
+      TRESOR_PUBLIC_URL: publicUrl,
+      TRESOR_OUTBOUND_CA_FILE: server.caFile,
+      TRESOR_OIDC_ISSUER: server.issuer,
+      TRESOR_OIDC_CLIENT_ID: server.clientId,
+      TRESOR_OIDC_CLIENT_SECRET: server.clientSecret,
+      TRESOR_OIDC_AUTO_CREATE: 'true',
+      TRESOR_LOGIN_ATTEMPTS_PER_MINUTE: '10000',
+    });
+  });
+  afterAll(async () => {
+    process.stdout.write(`[figures] hostile SSO callbacks: ${JSON.stringify(figures)}\n`);
+    await h?.close();
+    await server?.close();
+  });
+
+  it('answers every forged callback with a refusal, hands out no session and creates no user', async () => {
+    const usersBefore = (await h.tresor.users.list(h.admin)).length;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record(
+          { code: hostile, state: hostile, error: hostile, iss: hostile, session_state: hostile },
+          { requiredKeys: [] },
+        ),
+        fc.constantFrom('none', 'made-up', 'real'),
+        async (query, cookie) => {
+          let flow = '';
+          if (cookie === 'real') {
+            const start = await h.request({ method: 'GET', url: '/auth/oidc/start' });
+            flow = start.cookies.find((c) => c.name === 'tresor_sso_flow')?.value ?? '';
+          } else if (cookie === 'made-up') flow = 'x'.repeat(43);
+          const search = new URLSearchParams(query as Record<string, string>).toString();
+          const answer = await h.request({
+            method: 'GET',
+            url: `/auth/oidc/callback?${search}`,
+            headers: { accept: 'text/html', ...(flow ? { cookie: `tresor_sso_flow=${flow}` } : {}) },
+          });
+          figures.requests++;
+          if (answer.statusCode >= 500) figures.serverErrors++;
+          if (answer.cookies.some((c) => c.name === 'tresor_session' && c.value !== '')) figures.sessions++;
+          expect(answer.statusCode, answer.body.slice(0, 300)).toBeLessThan(500);
+          // Refused: unauthenticated, or an input too long for its field (422).
+          expect([400, 401, 422]).toContain(answer.statusCode);
+        },
+      ),
+      { numRuns: runs },
+    );
+    expect(figures.serverErrors).toBe(0);
+    expect(figures.sessions).toBe(0);
+    expect((await h.tresor.users.list(h.admin)).length).toBe(usersBefore);
+  });
+});
