@@ -319,7 +319,7 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
       locales: () => registry.locales(),
       passwords: config.signIn,
     });
-    const signIn = signInFactory({ db, audit, config, ca });
+    const signIn = signInFactory({ db, audit, config, ca, gate, sessions });
     const transfer = transferServiceFactory({
       db,
       gate,

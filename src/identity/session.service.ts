@@ -110,9 +110,30 @@ export function sessionServiceFactory({ db, gate, audit, sessionHours, cache }: 
     return { token: tokenValue(id, secret), row };
   }
 
+  /**
+   * From a web session, minting a token asks for proof that its person is there: the current
+   * password, or for an account without one (single sign-on) a sign-in minutes old. A stolen
+   * cookie alone cannot mint a token that outlives the session.
+   */
+  async function confirmPresence(user: UserPrincipal, currentPassword: unknown): Promise<void> {
+    if (user.via !== 'session') return;
+    const row = await identityStore.userById(db, user.id);
+    const signedInAt = user.credential?.signedInAt?.getTime() ?? 0;
+    if (row && row.passwordHash === null) {
+      if (signedInAt < Date.now() - freshSignInMs)
+        throw ValidationError.field(
+          'currentPassword',
+          'Sign out and in again to create a token: your sign-in is more than 10 minutes old',
+        );
+    } else if (!(await verifyPassword(row?.passwordHash, typeof currentPassword === 'string' ? currentPassword : '')))
+      throw ValidationError.field('currentPassword', 'Enter your current password to create a token');
+  }
+
   /** When this node last stamped each token's last use: at most one write per token per minute. */
   const touched = new Map<string, number>();
   return {
+    confirmPresence,
+
     /** A new session; `source`: how it was signed in when not with a password (`oidc`). */
     async createSession(
       userId: string,
@@ -181,24 +202,7 @@ export function sessionServiceFactory({ db, gate, audit, sessionHours, cache }: 
         expiresAt: days === undefined ? null : new Date(Date.now() + days * 86_400_000),
       });
       const user = principal as UserPrincipal;
-      if (user.via === 'session') {
-        const row = await identityStore.userById(db, user.id);
-        // An account that signs in elsewhere has no password here: a sign-in minutes old stands in for it.
-        const signedInAt = user.credential?.signedInAt?.getTime() ?? 0;
-        if (row && row.passwordHash === null) {
-          if (signedInAt < Date.now() - freshSignInMs)
-            throw ValidationError.field(
-              'currentPassword',
-              'Sign out and in again to create a token: your sign-in is more than 10 minutes old',
-            );
-        } else if (
-          !(await verifyPassword(
-            row?.passwordHash,
-            typeof input.currentPassword === 'string' ? input.currentPassword : '',
-          ))
-        )
-          throw ValidationError.field('currentPassword', 'Enter your current password to create a token');
-      }
+      await confirmPresence(user, input.currentPassword);
       const { token, row } = await issue(principal, user.id, { name, ...minted }, user.via ?? 'in-process');
       return { token, info: tokenOf(row) };
     },
@@ -210,6 +214,8 @@ export function sessionServiceFactory({ db, gate, audit, sessionHours, cache }: 
     async createTokenForCredentials(
       userId: string,
       input: { name?: unknown; expiresInDays?: unknown; scope?: unknown } = {},
+      /** How the person proved it: `credentials` (e-mail and password), `cli-browser` (`tresor login --browser`). */
+      via: 'credentials' | 'cli-browser' = 'credentials',
     ): Promise<{ token: string; info: ApiToken }> {
       const name = input.name === undefined ? 'auth/token' : parseField(tokenNameSchema, input.name, 'name');
       const days =
@@ -223,7 +229,7 @@ export function sessionServiceFactory({ db, gate, audit, sessionHours, cache }: 
         { kind: 'user', id: userId },
         userId,
         { name, scope, expiresAt, parentId: null },
-        'credentials',
+        via,
       );
       return { token, info: tokenOf(row) };
     },

@@ -52,6 +52,7 @@ import { serializerCompiler } from './serializer.ts';
 import { uiAccountRoutes } from './ui/account.routes.ts';
 import { uiAdminRoutes } from './ui/admin.routes.ts';
 import { uiAuthRoutes } from './ui/auth.routes.ts';
+import { uiCliLoginRoutes } from './ui/cli-login.routes.ts';
 import { uiOAuth2Routes } from './ui/oauth2.routes.ts';
 import { renderErrorPage } from './ui/render.ts';
 import { uiSecretsRoutes } from './ui/secrets.routes.ts';
@@ -204,6 +205,7 @@ export const tresorPlugin: FastifyPluginAsync<TresorPluginOptions> = async (app,
     await sessionAuthentication(ui);
     await ui.register(uiAuthRoutes);
     await ui.register(uiSsoRoutes);
+    await ui.register(uiCliLoginRoutes);
     await ui.register(uiSecretsRoutes);
     await ui.register(uiSharingRoutes);
     await ui.register(uiTokensRoutes);

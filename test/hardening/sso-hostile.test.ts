@@ -6,6 +6,7 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { UserPrincipal } from '../../src/identity/principal.ts';
 import { type TestApp, testApp } from '../support/http.ts';
 import { type OAuth2TestServer, startOAuth2Server } from '../support/oauth2-server.ts';
 
@@ -83,5 +84,40 @@ describe('hostile single sign-on callbacks (PGlite)', () => {
     expect(figures.serverErrors).toBe(0);
     expect(figures.sessions).toBe(0);
     expect((await h.tresor.users.list(h.admin)).length).toBe(usersBefore);
+  });
+
+  it('answers forged CLI sign-in codes and verifiers with 400/401/422: no token minted', async () => {
+    const tokensBefore = (await h.tresor.audit.query(h.admin, { action: 'token.created' })).length;
+    // A real, approved code in the mix: only its own verifier may trade it, and fast-check never has it.
+    const principal = h.admin as UserPrincipal;
+    const codes: string[] = [];
+    for (let i = 0; i < 3; i++)
+      codes.push(
+        (
+          await h.tresor.signIn.cli.approve(principal, {
+            challenge: 'c'.repeat(43),
+            name: 'fuzzed',
+            expiresInDays: 1,
+            scope: 'full',
+            currentPassword: 'correct horse battery staple',
+          })
+        ).code,
+      );
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(hostile, fc.constantFrom(...codes)), hostile, async (code, verifier) => {
+        const answer = await h.request({
+          method: 'POST',
+          url: '/api/v1/auth/cli-token',
+          payload: { code, verifier },
+        });
+        figures.requests++;
+        if (answer.statusCode >= 500) figures.serverErrors++;
+        expect([400, 401, 422]).toContain(answer.statusCode);
+        expect(answer.body).not.toContain('"token"');
+      }),
+      { numRuns: runs },
+    );
+    const tokensAfter = (await h.tresor.audit.query(h.admin, { action: 'token.created' })).length;
+    expect(tokensAfter).toBe(tokensBefore);
   });
 });

@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { ValidationError } from '../../errors.ts';
+import { codeFromBrowser } from '../browser-login.ts';
 import type { CliContext } from '../context.ts';
 import { forgetLogin, readLogin, signOut, writeLogin } from '../credentials-file.ts';
 import { readSecret } from '../prompt.ts';
@@ -15,12 +16,34 @@ export function loginCommand(program: Command, context: CliContext): void {
     .requiredOption('--url <url>', 'the server, e.g. https://tresor.example.com')
     .option('--email <email>', 'your e-mail (asked otherwise)')
     .option('--days <n>', 'token lifetime in days', '30')
-    .action(async (o: { url: string; email?: string; days: string }) => {
+    .option('--browser', 'sign in through the web UI (single sign-on included): no password typed here')
+    .option('--no-open', 'with --browser: print the link instead of opening a browser')
+    .action(async (o: { url: string; email?: string; days: string; browser?: boolean; open: boolean }) => {
       let url: URL;
       try {
         url = new URL(o.url);
       } catch {
         throw ValidationError.field('url', `--url must be a URL like https://tresor.example.com, not "${o.url}"`);
+      }
+      if (o.browser) {
+        const { code, verifier } = await codeFromBrowser(
+          url,
+          { days: Number(o.days), name: `tresor CLI on ${hostname()}` },
+          (line) => context.err(line),
+          { open: o.open && Boolean(process.stdout.isTTY) },
+        );
+        const created = await apiCall<{ id: string; token: string; expiresAt: string | null }>(
+          { url: url.origin },
+          'POST',
+          '/auth/cli-token',
+          { code, verifier },
+        );
+        const me = await apiCall<{ email: string }>({ url: url.origin, token: created.token }, 'GET', '/me');
+        const path = writeLogin(context.env, { url: url.origin, token: created.token, tokenId: created.id });
+        context.out(
+          `signed in to ${url.origin} as ${me.email}; token saved in ${path} (expires ${created.expiresAt ?? 'never'})`,
+        );
+        return;
       }
       // Over plain HTTP the password crosses the network readable, unless it never leaves this machine.
       if (url.protocol === 'http:' && !['localhost', '127.0.0.1', '[::1]'].includes(url.hostname))

@@ -2,7 +2,7 @@
  * Server-side sessions for the web UI and bearer API tokens. Only hashes of the random
  * values are stored: a database dump cannot be replayed as a login.
  */
-import { type AnyPgColumn, index, pgTable, text, uuid } from 'drizzle-orm/pg-core';
+import { type AnyPgColumn, index, integer, pgTable, text, uuid } from 'drizzle-orm/pg-core';
 import { bytea, timestamptz } from './columns.ts';
 import { users } from './identity.ts';
 
@@ -64,3 +64,22 @@ export const apiTokens = pgTable(
   },
   (t) => [index('api_tokens_user_idx').on(t.userId), index('api_tokens_parent_idx').on(t.parentId)],
 );
+
+/**
+ * A browser's approval of a CLI sign-in (`tresor login --browser`): the CLI proves it is the one
+ * that asked by the verifier whose SHA-256 is `challenge` (as PKCE does), once, within two
+ * minutes. Only the code's hash is stored; the token is minted at the exchange.
+ */
+export const cliAuthorizations = pgTable('cli_authorizations', {
+  /** SHA-256 of the one-time code the browser hands the CLI on its loopback address. */
+  codeHash: bytea('code_hash').primaryKey(),
+  userId: uuid('user_id')
+    .notNull()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  /** base64url SHA-256 of the CLI's verifier. */
+  challenge: text('challenge').notNull(),
+  tokenName: text('token_name').notNull(),
+  expiresInDays: integer('expires_in_days').notNull(),
+  scope: text('scope').notNull(),
+  expiresAt: timestamptz('expires_at').notNull(),
+});

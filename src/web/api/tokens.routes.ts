@@ -54,6 +54,38 @@ export const tokensRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   );
 
+  app.post(
+    '/auth/cli-token',
+    {
+      config: { rateLimit: loginRateLimit(app.tresor.config.loginAttemptsPerMinute) },
+      schema: {
+        tags: ['auth'],
+        summary:
+          'Trade the one-time code a browser approved (tresor login --browser) and its verifier for a token ' +
+          '(once, within two minutes; audited)',
+        body: z.object({ code: z.string().max(200), verifier: z.string().max(200) }),
+        response: {
+          200: z.object({
+            id: z.string(),
+            token: z.string(),
+            expiresAt: z.iso.datetime(),
+            scope: z.enum(['read', 'full']),
+          }),
+          ...errors,
+        },
+      },
+    },
+    async (request) => {
+      const issued = await app.tresor.signIn.cli.exchange(request.body);
+      return {
+        id: issued.info.id,
+        token: issued.token,
+        expiresAt: issued.info.expiresAt!.toISOString(),
+        scope: issued.info.scope,
+      };
+    },
+  );
+
   app.register(async (authenticated) => {
     authenticated.addHook('preHandler', requireToken);
     const routes = authenticated.withTypeProvider<ZodTypeProvider>();
