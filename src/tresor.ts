@@ -22,15 +22,18 @@ import { type DatabaseHandle, openDatabase } from './db/client.ts';
 import { claimDataFolder } from './db/data-folder.ts';
 import { migrate } from './db/migrate.ts';
 import { type ExpressionService, expressionServiceFactory } from './expressions/expression.service.ts';
+import type { AccountLinks } from './identity/account-link.service.ts';
 import { type BootstrapService, bootstrapServiceFactory } from './identity/bootstrap.service.ts';
 import { type GroupService, groupServiceFactory } from './identity/group.service.ts';
 import { identityStore } from './identity/identity.store.ts';
+import { identityServices } from './identity/identity-services.ts';
 import { type SessionService, sessionServiceFactory } from './identity/session.service.ts';
-import { type SignIn, signInFactory } from './identity/sign-in.ts';
-import { type UserService, userServiceFactory } from './identity/user.service.ts';
+import type { SignIn } from './identity/sign-in.ts';
+import type { UserService } from './identity/user.service.ts';
 import { type Notices, noticesFactory } from './lifecycle/notices.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { credentialHttpFactory } from './modules/credential-http.ts';
+import { systemMailer } from './modules/mail/system-mailer.ts';
 import type { ModuleContext } from './modules/module-context.ts';
 import { egressPolicy } from './net/egress-policy.ts';
 import { outboundCa } from './net/outbound-ca.ts';
@@ -75,6 +78,8 @@ export interface Tresor {
   users: UserService;
   /** Single sign-on and the rules that link outside identities to users (src/identity/sign-in.ts). */
   signIn: SignIn;
+  /** Invitations and password resets: links mailed so that a person chooses their own password. */
+  accounts: AccountLinks;
   groups: GroupService;
   bootstrap: BootstrapService;
   sessions: SessionService;
@@ -296,14 +301,17 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
       connections: oauth2,
       testsPerMinute: config.testsPerMinute,
     });
+    const mail = systemMailer(moduleContext, {
+      ...(ca ? { ca } : {}),
+      ...(config.mailRelay ? { relay: config.mailRelay } : {}),
+    });
     const notices = noticesFactory({
       db,
       gate,
       audit,
       registry,
       logger,
-      moduleContext,
-      mailOptions: { ...(ca ? { ca } : {}), ...(config.mailRelay ? { relay: config.mailRelay } : {}) },
+      mail,
       settings: {
         days: config.expiryNoticeDays,
         publicUrl: config.publicUrl,
@@ -311,15 +319,10 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
       },
     });
     const shares = shareServiceFactory({ db, gate, registry, audit });
-    const users = userServiceFactory({
-      db,
-      gate,
-      audit,
-      listener: { credentialsRevoked: (userId, tx) => sessions.revokeAll(userId, tx) },
+    const { users, signIn, accounts } = identityServices({
+      ...{ db, gate, audit, config, ca, sessions, mail, logger },
       locales: () => registry.locales(),
-      passwords: config.signIn,
     });
-    const signIn = signInFactory({ db, audit, config, ca, gate, sessions });
     const transfer = transferServiceFactory({
       db,
       gate,
@@ -361,6 +364,7 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
       usage,
       users,
       signIn,
+      accounts,
       transfer,
       provided,
       sessions,

@@ -54,6 +54,10 @@ export const auditCatalog: Record<AuditAction, ActionMeaning> = {
   'user.disabled': principals,
   'user.enabled': principals,
   'user.password_changed': principals,
+  'user.invited': principals,
+  'user.password_reset_sent': nothing,
+  // Choosing a password through a link ends sessions and tokens: every node drops its cached ones.
+  'user.password_chosen': principals,
   'user.locale_changed': principals,
   'user.linked': principals,
   'membership.synced': principals,

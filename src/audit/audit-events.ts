@@ -76,6 +76,15 @@ export type AuditEvent =
       target: { id: string; name: string };
       details: { administrator: boolean };
     }
+  /** A one-time link mailed: an invitation, or a password reset an administrator sent or the person asked for. */
+  | {
+      action: 'user.invited' | 'user.password_reset_sent';
+      target: { id: string; name: string };
+      /** `mailed`: whether the mail went out (false: sent again later, or the person signs in by SSO). */
+      details: { mailed: boolean; by: 'administrator' | 'self' };
+    }
+  /** The person chose a password through a mailed link (their sessions and tokens ended with it). */
+  | { action: 'user.password_chosen'; target: { id: string; name: string }; details: { link: 'invite' | 'reset' } }
   /** A sign-in source's subject linked to a user (created with it, or found by a verified e-mail). */
   | { action: 'user.linked'; target: { id: string; name: string }; details: { source: string; created: boolean } }
   /** A sign-in brought the user's memberships of its source's groups in step (group names). */
@@ -153,6 +162,9 @@ export const auditActions: readonly AuditAction[] = [
   'user.disabled',
   'user.enabled',
   'user.password_changed',
+  'user.invited',
+  'user.password_reset_sent',
+  'user.password_chosen',
   'user.locale_changed',
   'group.created',
   'group.deleted',

@@ -50,6 +50,19 @@ export function recordableLogin(email: string): string {
   return /^[^\s@]{1,64}@[^\s@]{1,255}$/.test(email) ? email : '(not an e-mail address)';
 }
 
+/**
+ * Only Tresor itself (local mode: the host's operator, the first administrator, break-glass
+ * accounts) sets a password for another person: an administrator who chose a user's password
+ * could sign in as that puppet and use what is shared with it. Everyone else invites.
+ */
+export function refuseOthersPassword(principal: Principal, password: unknown): void {
+  if (password !== undefined && principal.kind !== 'system')
+    throw ValidationError.field(
+      'password',
+      'Tresor does not take a password for another person: invite them, and they choose their own',
+    );
+}
+
 export interface UserListener {
   /** A user's password changed or the user was disabled: their sessions and tokens must end. */
   /**
@@ -93,6 +106,7 @@ export function userServiceFactory({
       input: { email: unknown; displayName?: unknown; password?: unknown },
     ): Promise<User> {
       await gate.require(principal, 'USER_ADMIN', 'Creating users');
+      refuseOthersPassword(principal, input.password);
       const email = parseField(emailSchema, input.email, 'email');
       const displayName = parseField(displayNameSchema, input.displayName ?? email.split('@')[0], 'displayName');
       const passwordHash =
@@ -187,8 +201,9 @@ export function userServiceFactory({
 
     /**
      * A new password. Your own: only in a signed-in session (never with a bare token), with the
-     * current password. Another user's (a reset): USER_ADMIN, on a user who holds nothing the
-     * administrator lacks; the user must choose a new one at next sign-in.
+     * current password. Another user's: only Tresor itself (local mode), as USER_ADMIN would, and
+     * the user must choose a new one at next sign-in; administrators send a reset link instead
+     * (account-link.service.ts).
      */
     async setPassword(
       principal: Principal,
@@ -223,6 +238,11 @@ export function userServiceFactory({
         }
       } else {
         await gate.userAction(principal, id, 'reset the password of');
+        if (principal.kind !== 'system')
+          throw ValidationError.field(
+            'password',
+            'Tresor does not set another person’s password: send them a reset link, and they choose one',
+          );
       }
       await existing(id);
       const passwordHash = await hashPassword(parseField(loginPasswordSchema, password, 'password'));

@@ -8,8 +8,7 @@ import type { AuditService } from '../audit/audit.service.ts';
 import type { CredentialRegistry } from '../credentials/index.ts';
 import type { Database } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
-import type { MailModule, MailModuleOptions } from '../modules/mail/mail.module.ts';
-import type { ModuleContext } from '../modules/module-context.ts';
+import type { SystemMailer } from '../modules/mail/system-mailer.ts';
 import { reconnectNoticeServiceFactory } from '../oauth2/reconnect-notices.ts';
 import {
   type ExpiryNoticeService,
@@ -32,8 +31,7 @@ export function noticesFactory({
   audit,
   registry,
   logger,
-  moduleContext,
-  mailOptions,
+  mail,
   settings,
 }: {
   db: Database;
@@ -41,15 +39,9 @@ export function noticesFactory({
   audit: Pick<AuditService, 'appendInTx' | 'write'>;
   registry: Pick<CredentialRegistry, 'get' | 'find'>;
   logger: Logger;
-  moduleContext: ModuleContext;
-  mailOptions: MailModuleOptions;
+  mail: SystemMailer;
   settings: { days: readonly number[]; publicUrl: string | undefined; checkSeconds: number };
 }): Notices {
-  // nodemailer loads with the first notice, not with every start (and never in a CLI command).
-  const mail: Pick<MailModule, 'send'> = {
-    send: async (...args) =>
-      (await import('../modules/mail/mail.module.ts')).mailModule(moduleContext, mailOptions).send(...args),
-  };
   const expiry = expiryNoticeServiceFactory({ db, audit, registry, mail, logger, settings });
   const reconnect = reconnectNoticeServiceFactory({ db, audit, registry, mail, logger, settings });
   const run = async (options: NoticeRunOptions = {}): Promise<NoticeRunResult> => {

@@ -61,7 +61,6 @@ describe.each(databaseKinds)('REST API: access on %s', (kind) => {
     const created = await h.api('POST', '/api/v1/users', admin, {
       email: 'api-user@example.test',
       displayName: 'Api User',
-      password: 'correct horse battery staple',
     });
     expect(created.statusCode).toBe(201);
     const userId = created.json().id;

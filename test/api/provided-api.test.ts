@@ -1,5 +1,6 @@
 /** Provided secrets over the REST API and on the store page: listed for whoever may use them, never a value. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemPrincipal } from '../../src/identity/principal.ts';
 import { UiClient } from '../support/browser-session.ts';
 import { type TestApp, testApp } from '../support/http.ts';
 
@@ -19,7 +20,7 @@ describe('REST API and store page: provided secrets', () => {
   afterAll(() => h?.close());
 
   it('lists what names the caller, with its provider and the fields set', async () => {
-    const user = await h.tresor.users.create(h.admin, { email, password: 'correct horse battery staple' });
+    const user = await h.tresor.users.create(systemPrincipal, { email, password: 'correct horse battery staple' });
     const res = await h.api('GET', '/api/v1/provided', await h.tokenFor({ kind: 'user', id: user.id }));
     expect(res.json()).toEqual({
       items: [{ provider: 'env', name: 'billing-key', type: 'api-key', fields: ['KEY'], problem: null }],

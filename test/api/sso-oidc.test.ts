@@ -9,6 +9,7 @@
  */
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { systemPrincipal } from '../../src/identity/principal.ts';
 import { databaseKinds } from '../support/databases.ts';
 import { type TestApp, testApp } from '../support/http.ts';
 import { type OAuth2TestServer, startOAuth2Server } from '../support/oauth2-server.ts';
@@ -148,7 +149,7 @@ describe.each(databaseKinds)('single sign-on (OpenID Connect) on %s', (kind) => 
   });
 
   it('links an existing user by a verified e-mail only, and refuses addresses outside the allowed domains', async () => {
-    const existing = await h.tresor.users.create(h.admin, {
+    const existing = await h.tresor.users.create(systemPrincipal, {
       email: 'dave@example.test',
       password: 'correct horse battery staple',
     });
@@ -309,7 +310,7 @@ describe('single sign-on only, with a break-glass account (PGlite)', () => {
       TRESOR_SSO_BREAK_GLASS: 'Glass@Example.test',
     });
     for (const email of ['glass@example.test', 'plain@example.test'])
-      await h.tresor.users.create(h.admin, { email, password: 'correct horse battery staple' });
+      await h.tresor.users.create(systemPrincipal, { email, password: 'correct horse battery staple' });
   });
   afterAll(async () => {
     await h?.close();

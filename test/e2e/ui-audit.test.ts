@@ -6,6 +6,7 @@
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemPrincipal } from '../../src/identity/principal.ts';
 import { type BrowserApp, browserApp, testPassword } from '../support/browser-app.ts';
 import { chromiumPath } from '../support/chromium.ts';
 import type { TestApp } from '../support/http.ts';
@@ -24,7 +25,7 @@ describe.skipIf(!chromiumPath)('the audit log (Chromium)', () => {
   beforeAll(async () => {
     b = await browserApp();
     h = b.h;
-    const created = await h.tresor.users.create(h.admin, {
+    const created = await h.tresor.users.create(systemPrincipal, {
       email: 'alice.auditee@example.test',
       displayName: 'Alice Auditee',
       password: testPassword,

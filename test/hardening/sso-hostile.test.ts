@@ -1,6 +1,7 @@
 /**
  * The single sign-on callback under hostile input: fast-check sends forged codes, states,
- * errors and issuers, with no flow cookie, a made-up one, or a real flow this browser began.
+ * errors and issuers, with no flow cookie, a made-up one, or a real flow this browser began;
+ * then forged CLI sign-in codes and verifiers, and forged mailed-link tokens.
  * Figures: requests sent, 5xx answers (must be 0), sessions handed out (must be 0), users
  * created (must be 0).
  */
@@ -119,5 +120,27 @@ describe('hostile single sign-on callbacks (PGlite)', () => {
     );
     const tokensAfter = (await h.tresor.audit.query(h.admin, { action: 'token.created' })).length;
     expect(tokensAfter).toBe(tokensBefore);
+  });
+
+  it('answers forged mailed-link tokens (choose a password) with 400/401/422: no password changes', async () => {
+    const hashes = async () =>
+      JSON.stringify(await h.database.handle.raw.query('select id, password_hash from users order by id'));
+    const before = await hashes();
+    await fc.assert(
+      fc.asyncProperty(hostile, hostile, fc.boolean(), async (token, password, ui) => {
+        const answer = ui
+          ? await h.request({
+              method: 'GET',
+              url: `/password/choose?${new URLSearchParams({ token })}`,
+              headers: { accept: 'text/html' },
+            })
+          : await h.request({ method: 'POST', url: '/api/v1/auth/password', payload: { token, password } });
+        figures.requests++;
+        if (answer.statusCode >= 500) figures.serverErrors++;
+        expect([400, 401, 422]).toContain(answer.statusCode);
+      }),
+      { numRuns: runs },
+    );
+    expect(await hashes()).toBe(before);
   });
 });

@@ -4,7 +4,7 @@
  * branch before the gate.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { UserPrincipal } from '../../src/identity/principal.ts';
+import { systemPrincipal, type UserPrincipal } from '../../src/identity/principal.ts';
 import { databaseKinds, type TestTresor, testTresor } from '../support/databases.ts';
 import { createGroup, createUser } from '../support/principals.ts';
 import { sshKey } from '../support/ssh-keys.ts';
@@ -167,10 +167,19 @@ describe.each(databaseKinds)('the access gate on %s', (kind) => {
       );
     });
 
-    it("an administrator's reset forces a change at next sign-in; one's own change asks for the current password", async () => {
+    it("an administrator never sets another's password; a local-mode reset forces a change; one's own asks for the current one", async () => {
       const userAdmin = await createUser(t.tresor, admin, 'uadmin', ['USER_ADMIN']);
       const plain = await createUser(t.tresor, admin, 'plain');
-      await t.tresor.users.setPassword(userAdmin, plain.id, 'reset by the administrator');
+      await expect(
+        t.tresor.users.setPassword(userAdmin, plain.id, 'chosen by the administrator'),
+      ).rejects.toMatchObject({
+        code: 'VALIDATION_FAILED',
+        field: 'password',
+      });
+      await expect(t.tresor.users.authenticate(plain.email, 'chosen by the administrator')).rejects.toMatchObject({
+        code: 'UNAUTHENTICATED',
+      });
+      await t.tresor.users.setPassword(systemPrincipal, plain.id, 'reset by the administrator');
       expect((await t.tresor.users.authenticate(plain.email, 'reset by the administrator')).mustChangePassword).toBe(
         true,
       );

@@ -131,16 +131,13 @@ describe.each(databaseKinds)('administration matrix on %s', (kind) => {
     const plainGroup = () => createGroup(t.tresor, admin, 'target');
     switch (operation) {
       case 'create user':
-        return void (await users.create(actor, {
-          email: `made-${++serial}@example.test`,
-          password: 'correct horse battery staple',
-        }));
+        return void (await t.tresor.accounts.invite(actor, { email: `made-${++serial}@example.test` }));
       case 'list users':
         return void (await users.list(actor));
       case 'read another user':
         return void (await users.get(actor, (await plainUser()).id));
       case "reset a plain user's password":
-        return users.setPassword(actor, (await plainUser()).id, 'a fresh long password');
+        return void (await t.tresor.accounts.sendReset(actor, (await plainUser()).id));
       case 'disable a plain user':
         return void (await users.setDisabled(actor, (await plainUser()).id, true));
       case 'grant USER_ADMIN to a user':

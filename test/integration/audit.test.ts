@@ -85,6 +85,13 @@ describe.each(databaseKinds)('audit trail on %s', (kind) => {
       });
       // The expiry notice and the OAuth2 secret's needs-reconnect notice.
       expect((await t.tresor.notices.run()).sent).toBe(2);
+      // An invitation, accepted through its mailed link; a reset link sent by an administrator.
+      const { user: invitee } = await t.tresor.accounts.invite(t.admin, {
+        email: `audited-invitee-${kind}@example.test`,
+      });
+      const link = /token=([A-Za-z0-9_-]{43})/.exec(smtp.received.at(-1)!.text)![1]!;
+      await t.tresor.accounts.choosePassword(link, 'an invitee chose this');
+      await t.tresor.accounts.sendReset(t.admin, invitee.id);
     } finally {
       await smtp.close();
     }
@@ -114,7 +121,7 @@ describe.each(databaseKinds)('audit trail on %s', (kind) => {
     await t.tresor.sessions.destroySession('cookie', stranger);
     const token = await t.tresor.sessions.createToken(owner, { name: 'audited-token' });
     await t.tresor.sessions.revokeToken(owner, token.info.id);
-    await t.tresor.users.setPassword(t.admin, stranger.id, 'another long password');
+    await t.tresor.users.setPassword(systemPrincipal, stranger.id, 'another long password');
     await t.tresor.users.setPassword({ ...stranger, via: 'session' }, stranger.id, 'a third long password', {
       currentPassword: 'another long password',
     });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemPrincipal } from '../../src/identity/principal.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createTresor } from '../../src/tresor.ts';
 import { databaseKinds, freshDatabase, type TestTresor, testConfig, testTresor } from '../support/databases.ts';
@@ -51,7 +52,7 @@ describe.each(databaseKinds)('identity on %s', (kind) => {
       field: 'email',
     });
     await expect(
-      t.tresor.users.create(t.admin, { email: 'short@example.test', password: 'short' }),
+      t.tresor.users.create(systemPrincipal, { email: 'short@example.test', password: 'short' }),
     ).rejects.toMatchObject({
       field: 'password',
       message: 'Invalid input: password: Password must be at least 12 characters',

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Jira } from '../../credential-types/jira.ts';
 import { Password } from '../../credential-types/password.ts';
+import { systemPrincipal } from '../../src/identity/principal.ts';
 import { createLogger } from '../../src/logger.ts';
 import { mailModule } from '../../src/modules/mail/mail.module.ts';
 import type { SecretProvider } from '../../src/providers/provider.ts';
@@ -114,7 +115,7 @@ describe.each(contracts)('the $provider provider', (contract) => {
     t = await testTresor('pglite', env);
     await t.tresor.groups.create(t.admin, { name: 'ops' });
     bot = await t.tresor.users
-      .create(t.admin, { email: botEmail, password: 'correct horse battery staple' })
+      .create(systemPrincipal, { email: botEmail, password: 'correct horse battery staple' })
       .then((u) => ({ kind: 'user' as const, id: u.id, email: u.email }));
     member = await createUser(t.tresor, t.admin, 'ops-member', [], ['ops']);
     stranger = await createUser(t.tresor, t.admin, 'provided-stranger');

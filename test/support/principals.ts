@@ -1,6 +1,6 @@
 /** Users and groups for authorisation tests, created through the services as an administrator would. */
 import type { Permission } from '../../src/identity/permissions.ts';
-import type { Principal } from '../../src/identity/principal.ts';
+import { type Principal, systemPrincipal } from '../../src/identity/principal.ts';
 import type { Tresor } from '../../src/tresor.ts';
 
 let counter = 0;
@@ -13,7 +13,8 @@ export async function createUser(
   groups: string[] = [],
 ): Promise<{ kind: 'user'; id: string; email: string }> {
   const email = `${label}-${++counter}@example.test`;
-  const user = await tresor.users.create(admin, {
+  // The password is set as the host's operator sets one (local mode): an administrator never chooses it.
+  const user = await tresor.users.create(systemPrincipal, {
     email,
     displayName: label,
     password: 'correct horse battery staple',

@@ -83,3 +83,26 @@ export const cliAuthorizations = pgTable('cli_authorizations', {
   scope: text('scope').notNull(),
   expiresAt: timestamptz('expires_at').notNull(),
 });
+
+/**
+ * One-time links mailed to a person: an invitation (choose your first password, 72 hours) or
+ * a password reset (an hour). Only the SHA-256 of the link's token is kept, so a database
+ * dump cannot be turned into a link; a link is used once, and a newer one of the same
+ * purpose voids it.
+ */
+export const accountLinks = pgTable(
+  'account_links',
+  {
+    tokenHash: bytea('token_hash').primaryKey(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    /** `invite` or `reset`. */
+    purpose: text('purpose').notNull(),
+    /** Who sent it: an administrator, or null when the person asked (forgotten password). */
+    createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: timestamptz('created_at').notNull().defaultNow(),
+    expiresAt: timestamptz('expires_at').notNull(),
+  },
+  (t) => [index('account_links_user_idx').on(t.userId)],
+);

@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { permissions } from '../../identity/permissions.ts';
 import { principalOf, requireToken } from '../plugins/auth.plugin.ts';
-import { errorSchema, groupSchema, json, userSchema } from './schemas.ts';
+import { errorSchema, groupSchema, json, mailedLink, mailedLinkSchema, userSchema } from './schemas.ts';
 
 const errors = { 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema, 422: errorSchema };
 const userParams = z.object({ userId: z.uuid({ error: 'userId must be a user id (UUID)' }) });
@@ -14,7 +14,7 @@ const permissionParam = z.object({
 const permissionList = z.object({ items: z.array(z.string()) });
 
 export const adminRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { users, groups } = app.tresor;
+  const { users, groups, accounts } = app.tresor;
   app.addHook('preHandler', requireToken);
 
   app.get(
@@ -53,19 +53,50 @@ export const adminRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['users'],
-        summary: 'Create a user (USER_ADMIN)',
+        summary:
+          'Invite a user (USER_ADMIN): created without a password, mailed a one-time link to choose one (72 hours); ' +
+          '`invitation.mailed` says whether the mail went out. A password is refused: nobody chooses another’s',
         body: z.object({
           email: z.string().max(320),
           displayName: z.string().max(200).optional(),
           password: z.string().max(1000).optional(),
         }),
-        response: { 201: userSchema, ...errors },
+        response: { 201: userSchema.extend({ invitation: mailedLinkSchema }), ...errors },
       },
     },
     async (request, reply) => {
+      const { user, invitation } = await accounts.invite(principalOf(request), request.body);
       reply.status(201);
-      return json(await users.create(principalOf(request), request.body));
+      return { ...json(user), invitation: mailedLink(invitation) };
     },
+  );
+
+  app.post(
+    '/users/:userId/invitation',
+    {
+      schema: {
+        tags: ['users'],
+        summary: 'Mail a new invitation to a user who has not chosen a password yet (USER_ADMIN; voids the old link)',
+        params: userParams,
+        response: { 200: mailedLinkSchema, ...errors },
+      },
+    },
+    async (request) => mailedLink(await accounts.reinvite(principalOf(request), request.params.userId)),
+  );
+
+  app.post(
+    '/users/:userId/password-reset',
+    {
+      schema: {
+        tags: ['users'],
+        summary:
+          'Mail the user a link to choose a new password (USER_ADMIN, on a user holding nothing you lack; an hour). ' +
+          'The password stays until the link is used; using it ends their sessions and tokens',
+        params: userParams,
+        response: { 200: mailedLinkSchema, ...errors },
+      },
+    },
+    async (request) => mailedLink(await accounts.sendReset(principalOf(request), request.params.userId)),
   );
 
   app.get(
@@ -79,7 +110,9 @@ export const adminRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['users'],
-        summary: 'Disable/enable (USER_ADMIN) or set the password (self or USER_ADMIN); ends sessions and tokens',
+        summary:
+          'Disable/enable (USER_ADMIN) or set your own password; ends sessions and tokens. ' +
+          'Another user’s password is refused: POST /users/{userId}/password-reset mails them a link',
         params: userParams,
         body: z.object({ disabled: z.boolean().optional(), password: z.string().max(1000).optional() }),
         response: { 200: userSchema, ...errors },

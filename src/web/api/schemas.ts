@@ -99,6 +99,18 @@ export const userSchema = z.object({
   locale: z.string().nullable(),
   createdAt: iso,
 });
+/** A mailed one-time link (invitation, password reset): when it stops working, whether the mail went out. */
+export const mailedLinkSchema = z.object({
+  expiresAt: iso,
+  mailed: z.boolean(),
+  /** Why the mail did not go out (no SMTP relay, the relay refused); the link stands: send it again. */
+  problem: z.string().optional(),
+});
+export const mailedLink = (m: { expiresAt: Date; mailed: boolean; problem?: string }) => ({
+  expiresAt: m.expiresAt.toISOString(),
+  mailed: m.mailed,
+  ...(m.problem === undefined ? {} : { problem: m.problem }),
+});
 export const groupSchema = z.object({
   id: z.uuid(),
   name: z.string(),

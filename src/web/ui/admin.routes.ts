@@ -4,6 +4,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { auditActions } from '../../audit/audit-events.ts';
 import { ValidationError } from '../../errors.ts';
+import type { MailedLink } from '../../identity/account-link.service.ts';
 import { principalOf, requireSession } from '../plugins/auth.plugin.ts';
 import { type FlashKey, redirectWith } from './flash.ts';
 import { form, groupParams, idParams, text, uiSchema } from './form-schemas.ts';
@@ -39,14 +40,18 @@ const userPermissionParams = idParams.extend({ permission: z.string().min(1).max
 const groupPermissionParams = groupParams.extend({ permission: z.string().min(1).max(100) });
 const memberParams = groupParams.extend({ userId: z.string().min(1).max(100) });
 export const uiAdminRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { users, groups, audit } = app.tresor;
+  const { users, groups, audit, accounts } = app.tresor;
   app.addHook('preHandler', requireSession);
 
   async function usersPage(request: FastifyRequest, reply: FastifyReply, error?: string) {
     const principal = principalOf(request);
     const list = await users.list(principal);
     const rows = await Promise.all(
-      list.map(async (u) => ({ ...u, grants: await groups.grants(principal, { userId: u.id }) })),
+      list.map(async (u) => ({
+        ...u,
+        grants: await groups.grants(principal, { userId: u.id }),
+        invitedUntil: u.signsInElsewhere ? (await accounts.pendingInvitation(u.id))?.toISOString() : undefined,
+      })),
     );
     const grantable = await app.tresor.gate.grantable(principal);
     return renderPage(request, reply, 'admin-users', { title: 'Users', users: rows, permissions: grantable, error });
@@ -78,14 +83,14 @@ export const uiAdminRoutes: FastifyPluginAsyncZod = async (app) => {
     request: FastifyRequest,
     reply: FastifyReply,
     back: string,
-    done: FlashKey,
+    done: FlashKey | ((result: never) => FlashKey),
     action: () => Promise<unknown>,
     page: (r: FastifyRequest, p: FastifyReply, e?: string) => Promise<FastifyReply>,
   ) =>
     formAction(
       async () => {
-        await action();
-        return redirectWith(reply, back, done);
+        const result = await action();
+        return redirectWith(reply, back, typeof done === 'function' ? done(result as never) : done);
       },
       (message, error) => page(request, reply.status(statusOf(error)), message),
     );
@@ -155,7 +160,7 @@ export const uiAdminRoutes: FastifyPluginAsyncZod = async (app) => {
     '/admin/users',
     {
       preHandler: app.csrfProtection,
-      schema: uiSchema({ body: form({ email: text(1000), password: text(1000), displayName: text(200) }) }),
+      schema: uiSchema({ body: form({ email: text(1000), displayName: text(200) }) }),
     },
     (request, reply) => {
       const b = request.body;
@@ -163,16 +168,41 @@ export const uiAdminRoutes: FastifyPluginAsyncZod = async (app) => {
         request,
         reply,
         '/admin/users',
-        'user-created',
+        (r: { invitation: MailedLink }) => (r.invitation.mailed ? 'user-invited' : 'invite-not-mailed'),
         () =>
-          users.create(principalOf(request), {
+          accounts.invite(principalOf(request), {
             email: b.email,
-            password: b.password,
             ...(b.displayName ? { displayName: b.displayName } : {}),
           }),
         usersPage,
       );
     },
+  );
+  app.post(
+    '/admin/users/:id/invite',
+    { preHandler: app.csrfProtection, schema: uiSchema({ params: idParams }) },
+    (request, reply) =>
+      act(
+        request,
+        reply,
+        '/admin/users',
+        (r: MailedLink) => (r.mailed ? 'user-invited' : 'invite-not-mailed'),
+        () => accounts.reinvite(principalOf(request), param(request, 'id')),
+        usersPage,
+      ),
+  );
+  app.post(
+    '/admin/users/:id/reset-password',
+    { preHandler: app.csrfProtection, schema: uiSchema({ params: idParams }) },
+    (request, reply) =>
+      act(
+        request,
+        reply,
+        '/admin/users',
+        (r: MailedLink) => (r.mailed ? 'reset-sent' : 'reset-not-mailed'),
+        () => accounts.sendReset(principalOf(request), param(request, 'id')),
+        usersPage,
+      ),
   );
   for (const [action, disabled] of [
     ['disable', true],

@@ -11,6 +11,7 @@ import { hkdfSync } from 'node:crypto';
 import type {} from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { open, seal } from '../../crypto/aead.ts';
+import { resetRequestedAnswer } from '../../identity/account-link.service.ts';
 import { cookiePath, redirectTo } from '../paths.ts';
 import { sessionCookie } from '../plugins/auth.plugin.ts';
 
@@ -33,6 +34,14 @@ export const flashes = {
   'token-revoked': 'Token revoked.',
   'language-saved': 'Language saved.',
   'user-created': 'User created.',
+  'user-invited': 'Invited: a link to choose a password is on its way (it works for 72 hours).',
+  'invite-not-mailed':
+    'The user was created, but the invitation could not be mailed: set up an SMTP secret for Tresor’s mail, ' +
+    'then choose Invite again.',
+  'reset-sent': 'A link to choose a new password is on its way (it works for an hour).',
+  'reset-not-mailed': 'The reset link could not be mailed: set up an SMTP secret for Tresor’s mail and try again.',
+  'reset-requested': resetRequestedAnswer,
+  'password-chosen': 'Password saved. Sign in with it.',
   'user-disabled': 'User disabled: their sessions and tokens have ended.',
   'user-enabled': 'User enabled.',
   'permission-granted': 'Permission granted.',

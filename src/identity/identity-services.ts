@@ -1,0 +1,58 @@
+/**
+ * The people side of Tresor assembled: users, the ways in (single sign-on, the CLI through
+ * the browser) and the mailed links that let a person choose their own password. Sessions
+ * and groups are built before (the gate's caches and modules need them); this is what uses them.
+ */
+import type { AccessGate } from '../access/access.gate.ts';
+import type { AuditService } from '../audit/audit.service.ts';
+import type { TresorConfig } from '../config.ts';
+import type { Database } from '../db/client.ts';
+import type { Logger } from '../logger.ts';
+import type { SystemMailer } from '../modules/mail/system-mailer.ts';
+import { accountLinkServiceFactory } from './account-link.service.ts';
+import type { SessionService } from './session.service.ts';
+import { signInFactory } from './sign-in.ts';
+import { userServiceFactory } from './user.service.ts';
+
+/** Where mailed links point when TRESOR_PUBLIC_URL is unset: the address the server listens on. */
+export function linkBase(config: Pick<TresorConfig, 'publicUrl' | 'host' | 'port' | 'tlsCert' | 'tlsKey'>): string {
+  if (config.publicUrl) return config.publicUrl;
+  const host = ['0.0.0.0', '::', ''].includes(config.host) ? 'localhost' : config.host;
+  const scheme = config.tlsCert && config.tlsKey ? 'https' : 'http';
+  return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${config.port}`;
+}
+
+export function identityServices(deps: {
+  db: Database;
+  gate: AccessGate;
+  audit: Pick<AuditService, 'appendInTx' | 'write'>;
+  config: TresorConfig;
+  ca: string | undefined;
+  sessions: SessionService;
+  mail: SystemMailer;
+  logger: Logger;
+  locales: () => readonly string[];
+}) {
+  const { db, gate, audit, config, sessions } = deps;
+  const revoke = sessions.revokeAll;
+  return {
+    users: userServiceFactory({
+      db,
+      gate,
+      audit,
+      listener: { credentialsRevoked: revoke },
+      locales: deps.locales,
+      passwords: config.signIn,
+    }),
+    signIn: signInFactory({ db, audit, config, ca: deps.ca, gate, sessions }),
+    accounts: accountLinkServiceFactory({
+      db,
+      gate,
+      audit,
+      mail: deps.mail,
+      logger: deps.logger,
+      revoke,
+      settings: { linkBase: linkBase(config), sso: config.signIn.oidc?.label, passwords: config.signIn },
+    }),
+  };
+}
