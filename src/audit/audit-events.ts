@@ -63,7 +63,7 @@ export type AuditEvent =
       action: 'auth.login' | 'auth.login_failed' | 'auth.logout';
       target: { id: string | null; name: string };
       /** `oidc`: through the OpenID provider (the target names the address it gave). */
-      details: { method: 'form' | 'token-exchange' | 'session' | 'oidc' };
+      details: { method: 'form' | 'token-exchange' | 'session' | 'oidc' | 'ldap' };
     }
   | {
       action: 'token.created';

@@ -35,16 +35,17 @@ export function identityServices(deps: {
 }) {
   const { db, gate, audit, config, sessions } = deps;
   const revoke = sessions.revokeAll;
+  const users = userServiceFactory({
+    db,
+    gate,
+    audit,
+    listener: { credentialsRevoked: revoke },
+    locales: deps.locales,
+    passwords: config.signIn,
+  });
   return {
-    users: userServiceFactory({
-      db,
-      gate,
-      audit,
-      listener: { credentialsRevoked: revoke },
-      locales: deps.locales,
-      passwords: config.signIn,
-    }),
-    signIn: signInFactory({ db, audit, config, ca: deps.ca, gate, sessions }),
+    users,
+    signIn: signInFactory({ db, audit, config, ca: deps.ca, gate, sessions, users, logger: deps.logger }),
     accounts: accountLinkServiceFactory({
       db,
       gate,

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { ConfigError } from '../../errors.ts';
 import type { LinkPolicy } from '../identity-link.service.ts';
+import { type LdapSettings, ldapEnvironment, parseLdap } from '../ldap/ldap-settings.ts';
 
 const flag = (fallback: 'true' | 'false') =>
   z
@@ -44,6 +45,7 @@ export const signInEnvironment = {
   TRESOR_OIDC_LABEL: z.string().max(60).default('single sign-on'),
   TRESOR_SSO_ONLY: flag('false'),
   TRESOR_SSO_BREAK_GLASS: list,
+  ...ldapEnvironment,
 };
 
 type SignInEnvironment = z.output<z.ZodObject<typeof signInEnvironment>>;
@@ -63,6 +65,8 @@ export interface OidcSettings {
 
 export interface SignInSettings {
   oidc: OidcSettings | undefined;
+  /** Passwords checked against a directory (LDAP), when TRESOR_LDAP_URL is set. */
+  ldap: LdapSettings | undefined;
   /** Local passwords refused, except for the break-glass accounts' (e-mail addresses, lower-cased). */
   ssoOnly: boolean;
   breakGlass: readonly string[];
@@ -74,8 +78,11 @@ export function parseSignIn(e: SignInEnvironment): SignInSettings {
       'Set TRESOR_OIDC_ISSUER and TRESOR_OIDC_CLIENT_ID together for single sign-on, or neither',
       e.TRESOR_OIDC_ISSUER ? 'TRESOR_OIDC_CLIENT_ID' : 'TRESOR_OIDC_ISSUER',
     );
-  if (e.TRESOR_SSO_ONLY && !e.TRESOR_OIDC_ISSUER)
-    throw new ConfigError('TRESOR_SSO_ONLY needs a provider: set TRESOR_OIDC_ISSUER', 'TRESOR_SSO_ONLY');
+  if (e.TRESOR_SSO_ONLY && !e.TRESOR_OIDC_ISSUER && !e.TRESOR_LDAP_URL)
+    throw new ConfigError(
+      'TRESOR_SSO_ONLY needs a way in besides local passwords: set TRESOR_OIDC_ISSUER or TRESOR_LDAP_URL',
+      'TRESOR_SSO_ONLY',
+    );
   return {
     oidc:
       e.TRESOR_OIDC_ISSUER && e.TRESOR_OIDC_CLIENT_ID
@@ -93,6 +100,7 @@ export function parseSignIn(e: SignInEnvironment): SignInSettings {
             label: e.TRESOR_OIDC_LABEL,
           }
         : undefined,
+    ldap: parseLdap(e),
     ssoOnly: e.TRESOR_SSO_ONLY,
     breakGlass: e.TRESOR_SSO_BREAK_GLASS,
   };

@@ -9,7 +9,7 @@ import { errorSchema, idParams, json, tokenSchema } from './schemas.ts';
 const errors = { 401: errorSchema, 403: errorSchema, 404: errorSchema, 422: errorSchema, 429: errorSchema };
 
 export const tokensRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { sessions, users } = app.tresor;
+  const { sessions, signIn } = app.tresor;
 
   app.post(
     '/auth/token',
@@ -39,7 +39,7 @@ export const tokensRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const { email, password, ...wanted } = request.body;
-      const user = await users.authenticate(email, password, 'token-exchange');
+      const user = await signIn.password(email, password, 'token-exchange');
       if (user.mustChangePassword)
         throw new AccessDeniedError(
           'An administrator reset your password: sign in to the web UI and choose a new one first',

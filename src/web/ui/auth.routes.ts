@@ -20,7 +20,7 @@ const setupForm = form({ token: text(200), email: text(1000), password: text(100
 const signedOutCookie = 'tresor_signed_out';
 
 export const uiAuthRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { users, sessions, bootstrap, signIn } = app.tresor;
+  const { sessions, bootstrap, signIn } = app.tresor;
   const secureCookie = Boolean(app.tresor.config.tlsCert);
   /** What the sign-in page offers: single sign-on, and the password form unless passwords are off. */
   const ways = (request: FastifyRequest, next: string) => ({
@@ -30,7 +30,9 @@ export const uiAuthRoutes: FastifyPluginAsyncZod = async (app) => {
           href: `${basePath(request)}/auth/oidc/start${next ? `?next=${encodeURIComponent(next)}` : ''}`,
         }
       : undefined,
-    passwordsOff: signIn.ssoOnly,
+    // With a directory, passwords stay on (the directory's); only local ones are break-glass.
+    passwordsOff: signIn.ssoOnly && !signIn.directory,
+    directory: signIn.directory,
   });
 
   app.get('/login', { schema: uiSchema({ querystring: nextQuery }) }, async (request, reply) => {
@@ -53,7 +55,7 @@ export const uiAuthRoutes: FastifyPluginAsyncZod = async (app) => {
       const body = request.body;
       return formAction(
         async () => {
-          const user = await users.authenticate(body.email, body.password);
+          const user = await signIn.password(body.email, body.password);
           // A fresh session id at every login: a planted cookie (session fixation) is worthless.
           await sessions.destroySession(request.cookies[sessionCookie]);
           const session = await sessions.createSession(user.id, request.ip);
