@@ -39,6 +39,9 @@ const environmentSchema = z.object({
   TRESOR_LOG_LEVEL: z.enum(logLevels).default('info'),
   TRESOR_LOGIN_ATTEMPTS_PER_MINUTE: integer(1, 10_000).default(10),
   TRESOR_SESSION_HOURS: integer(1, 24 * 30).default(12),
+  TRESOR_SECOND_FACTOR: z
+    .enum(['off', 'administrators', 'everyone'], { error: 'must be off, administrators or everyone' })
+    .default('off'),
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: integer(0, 65535).default(8200),
   TRESOR_TLS_CERT: z.string().optional(),
@@ -114,6 +117,8 @@ export interface TresorConfig {
   /** Password attempts per client address and account per minute (login, setup, /auth/token). */
   loginAttemptsPerMinute: number;
   sessionHours: number;
+  /** Who must have a second factor: nobody, holders of an administration permission, or everyone. */
+  secondFactor: 'off' | 'administrators' | 'everyone';
   host: string;
   port: number;
   /** PEM files; both set means HTTPS. */
@@ -223,6 +228,7 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     cacheMaxEntries: e.TRESOR_CACHE_MAX_ENTRIES,
     loginAttemptsPerMinute: e.TRESOR_LOGIN_ATTEMPTS_PER_MINUTE,
     sessionHours: e.TRESOR_SESSION_HOURS,
+    secondFactor: e.TRESOR_SECOND_FACTOR,
     host: e.HOST,
     port: e.PORT,
     tlsCert: e.TRESOR_TLS_CERT || undefined,

@@ -17,7 +17,7 @@ import { createRegistry } from './credentials/loader.ts';
 import { keyServiceFactory } from './crypto/key.service.ts';
 import { type KeyAdministration, keyAdministrationFactory } from './crypto/key-administration.ts';
 import { coalescedKeyReload } from './crypto/key-reload.ts';
-import { type KeySource, keySourceFor } from './crypto/key-source.ts';
+import { keySourceFor } from './crypto/key-source.ts';
 import { type DatabaseHandle, openDatabase } from './db/client.ts';
 import { claimDataFolder } from './db/data-folder.ts';
 import { migrate } from './db/migrate.ts';
@@ -27,6 +27,8 @@ import { type BootstrapService, bootstrapServiceFactory } from './identity/boots
 import { type GroupService, groupServiceFactory } from './identity/group.service.ts';
 import { identityStore } from './identity/identity.store.ts';
 import { identityServices } from './identity/identity-services.ts';
+import type { SecondFactors } from './identity/second-factor/second-factor.service.ts';
+import { totpSeedRecords } from './identity/second-factor/totp-seed.seal.ts';
 import { type SessionService, sessionServiceFactory } from './identity/session.service.ts';
 import type { SignIn } from './identity/sign-in.ts';
 import type { UserService } from './identity/user.service.ts';
@@ -46,7 +48,6 @@ import {
   providedServiceFactory,
   reportProvidedCollisions,
 } from './providers/provided.service.ts';
-import type { SecretProvider } from './providers/provider.ts';
 import { type ConnectionTestService, connectionTestServiceFactory } from './secrets/connection-test.service.ts';
 import { type LastUsedRecorder, lastUsedRecorder } from './secrets/last-used.recorder.ts';
 import { type SecretService, secretServiceFactory } from './secrets/secret.service.ts';
@@ -54,6 +55,7 @@ import { type SecretStoryService, secretStoryServiceFactory } from './secrets/se
 import { type ShareService, shareServiceFactory } from './secrets/share.service.ts';
 import { type UseService, useServiceFactory } from './secrets/use.service.ts';
 import { type TransferService, transferServiceFactory } from './transfer/transfer.service.ts';
+import type { TresorOverrides } from './tresor-overrides.ts';
 import { signingSecretRecords } from './webhooks/signing-secret.seal.ts';
 import { type WebhookDispatcher, webhookDispatcherFactory } from './webhooks/webhook.dispatcher.ts';
 import { type WebhookService, webhookServiceFactory } from './webhooks/webhook.service.ts';
@@ -80,6 +82,8 @@ export interface Tresor {
   signIn: SignIn;
   /** Invitations and password resets: links mailed so that a person chooses their own password. */
   accounts: AccountLinks;
+  /** Second factors: TOTP and recovery codes, and the policy of who must have one. */
+  factors: SecondFactors;
   groups: GroupService;
   bootstrap: BootstrapService;
   sessions: SessionService;
@@ -117,28 +121,9 @@ export interface Tresor {
   close(): Promise<void>;
 }
 
-export type { KeyAdministration } from './crypto/key-administration.ts';
-
-export interface TresorOverrides {
-  logger?: Logger;
-  /** An already open database (tests hand in a fresh one per suite). */
-  database?: DatabaseHandle;
-  /** A key provider other than the environment or a key file. */
-  keySource?: KeySource;
-  /**
-   * Whether a missing embedded data folder may be created (the server's first start, `tresor init`).
-   * The CLI's other commands pass false: they never make a new, empty store by accident.
-   */
-  createDataFolder?: boolean;
-  /** Names this node's listening connection (application_name), e.g. to find it in pg_stat_activity. */
-  nodeName?: string;
-  /** Providers of your own (a cloud secret manager, say), beside those the configuration names. */
-  providers?: readonly SecretProvider[];
-  /** The clock OAuth2 token expiry is judged by (tests move it); the system's otherwise. */
-  clock?: () => Date;
-}
-
 export { createRegistry } from './credentials/loader.ts';
+export type { KeyAdministration } from './crypto/key-administration.ts';
+export type { TresorOverrides } from './tresor-overrides.ts';
 
 export async function createTresor(config: TresorConfig, overrides: TresorOverrides = {}): Promise<Tresor> {
   const logger = overrides.logger ?? createLogger(config.logLevel);
@@ -200,7 +185,7 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
       source,
       audit,
       // Tresor's own sealed records: rotation re-wraps their keys too.
-      sealedRecords: [signingSecretRecords, connectionRecords],
+      sealedRecords: [signingSecretRecords, connectionRecords, totpSeedRecords],
       // A rotation waits three heartbeats for every node to move to the new version before retiring the old.
       // The embedded database belongs to this process alone (its folder is locked): no other node to wait for.
       settleMs: database.kind === 'pglite' ? 0 : config.busHeartbeatMs * 3,
@@ -319,8 +304,8 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
       },
     });
     const shares = shareServiceFactory({ db, gate, registry, audit });
-    const { users, signIn, accounts } = identityServices({
-      ...{ db, gate, audit, config, ca, sessions, mail, logger },
+    const { users, signIn, accounts, factors } = identityServices({
+      ...{ db, gate, audit, config, ca, sessions, mail, logger, keys },
       locales: () => registry.locales(),
     });
     const transfer = transferServiceFactory({
@@ -365,6 +350,7 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
       users,
       signIn,
       accounts,
+      factors,
       transfer,
       provided,
       sessions,

@@ -58,6 +58,10 @@ export const auditCatalog: Record<AuditAction, ActionMeaning> = {
   'user.password_reset_sent': nothing,
   // Choosing a password through a link ends sessions and tokens: every node drops its cached ones.
   'user.password_chosen': principals,
+  'factor.enrolled': nothing,
+  'factor.removed': nothing,
+  'factor.used': nothing,
+  'factor.failed': nothing,
   'user.locale_changed': principals,
   'user.linked': principals,
   'membership.synced': principals,

@@ -85,6 +85,12 @@ export type AuditEvent =
     }
   /** The person chose a password through a mailed link (their sessions and tokens ended with it). */
   | { action: 'user.password_chosen'; target: { id: string; name: string }; details: { link: 'invite' | 'reset' } }
+  /** A second factor set up, removed (by its owner or an administrator), a recovery code used, a wrong code. */
+  | {
+      action: 'factor.enrolled' | 'factor.removed' | 'factor.used' | 'factor.failed';
+      target: { id: string; name: string };
+      details: { method: 'totp' | 'recovery' | 'administrator' };
+    }
   /** A sign-in source's subject linked to a user (created with it, or found by a verified e-mail). */
   | { action: 'user.linked'; target: { id: string; name: string }; details: { source: string; created: boolean } }
   /** A sign-in brought the user's memberships of its source's groups in step (group names). */
@@ -165,6 +171,10 @@ export const auditActions: readonly AuditAction[] = [
   'user.invited',
   'user.password_reset_sent',
   'user.password_chosen',
+  'factor.enrolled',
+  'factor.removed',
+  'factor.used',
+  'factor.failed',
   'user.locale_changed',
   'group.created',
   'group.deleted',

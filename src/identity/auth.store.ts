@@ -1,7 +1,7 @@
 /** Database access for sessions and API tokens. */
 import { and, desc, eq, gt, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
-import { apiTokens, sessions, users } from '../db/schema/index.ts';
+import { apiTokens, sessions, totpFactors, users } from '../db/schema/index.ts';
 
 export type TokenRow = typeof apiTokens.$inferSelect;
 
@@ -16,6 +16,8 @@ export interface SessionHolder {
   signedInAt: Date;
   /** How: null for a password, else the source (`oidc`), whose sign-out follows Tresor's. */
   signInSource: string | null;
+  /** Whether the user has a second factor set up (the policy may send one without it to set one up). */
+  factorEnrolled: boolean;
 }
 
 export const authStore = {
@@ -32,12 +34,47 @@ export const authStore = {
         locale: users.locale,
         signedInAt: sessions.createdAt,
         signInSource: sessions.signInSource,
+        factorEnrolled: sql<boolean>`${totpFactors.confirmedAt} is not null`,
       })
       .from(sessions)
       .innerJoin(users, eq(users.id, sessions.userId))
-      .where(and(eq(sessions.idHash, idHash), gt(sessions.expiresAt, new Date()), eq(users.disabled, false)))
+      .leftJoin(totpFactors, eq(totpFactors.userId, sessions.userId))
+      .where(
+        and(
+          eq(sessions.idHash, idHash),
+          gt(sessions.expiresAt, new Date()),
+          eq(users.disabled, false),
+          // A session waiting for a second factor's code opens nothing.
+          eq(sessions.factorPending, false),
+        ),
+      )
       .limit(1);
     return row;
+  },
+  /** A session waiting for a second factor's code: its user and the wrong codes so far. */
+  async pendingSession(db: Executor, idHash: Buffer): Promise<{ userId: string; failures: number } | undefined> {
+    const [row] = await db
+      .select({ userId: sessions.userId, failures: sessions.factorFailures })
+      .from(sessions)
+      .innerJoin(users, eq(users.id, sessions.userId))
+      .where(
+        and(
+          eq(sessions.idHash, idHash),
+          gt(sessions.expiresAt, new Date()),
+          eq(users.disabled, false),
+          eq(sessions.factorPending, true),
+        ),
+      )
+      .limit(1);
+    return row;
+  },
+  async countFactorFailure(db: Executor, idHash: Buffer): Promise<number> {
+    const [row] = await db
+      .update(sessions)
+      .set({ factorFailures: sql`${sessions.factorFailures} + 1` })
+      .where(eq(sessions.idHash, idHash))
+      .returning({ failures: sessions.factorFailures });
+    return row?.failures ?? 0;
   },
   async deleteSession(db: Executor, idHash: Buffer): Promise<void> {
     await db.delete(sessions).where(eq(sessions.idHash, idHash));

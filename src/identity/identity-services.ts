@@ -1,15 +1,18 @@
 /**
- * The people side of Tresor assembled: users, the ways in (single sign-on, the CLI through
- * the browser) and the mailed links that let a person choose their own password. Sessions
+ * The people side of Tresor assembled: users, the ways in (passwords, LDAP, single sign-on,
+ * the CLI through the browser), second factors, and the mailed links that let a person
+ * choose their own password. Sessions
  * and groups are built before (the gate's caches and modules need them); this is what uses them.
  */
 import type { AccessGate } from '../access/access.gate.ts';
 import type { AuditService } from '../audit/audit.service.ts';
 import type { TresorConfig } from '../config.ts';
+import type { KeyService } from '../crypto/key.service.ts';
 import type { Database } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
 import type { SystemMailer } from '../modules/mail/system-mailer.ts';
 import { accountLinkServiceFactory } from './account-link.service.ts';
+import { secondFactorServiceFactory } from './second-factor/second-factor.service.ts';
 import type { SessionService } from './session.service.ts';
 import { signInFactory } from './sign-in.ts';
 import { userServiceFactory } from './user.service.ts';
@@ -32,6 +35,7 @@ export function identityServices(deps: {
   mail: SystemMailer;
   logger: Logger;
   locales: () => readonly string[];
+  keys: Pick<KeyService, 'sealingRing' | 'ringFor'>;
 }) {
   const { db, gate, audit, config, sessions } = deps;
   const revoke = sessions.revokeAll;
@@ -45,6 +49,7 @@ export function identityServices(deps: {
   });
   return {
     users,
+    factors: secondFactorServiceFactory({ db, gate, audit, keys: deps.keys, policy: config.secondFactor }),
     signIn: signInFactory({ db, audit, config, ca: deps.ca, gate, sessions, users, logger: deps.logger }),
     accounts: accountLinkServiceFactory({
       db,

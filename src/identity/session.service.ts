@@ -79,6 +79,9 @@ export interface SessionServiceDeps {
 }
 
 /** How recent a sign-in stands in for a password the account does not have (minting a token). */
+/** How long a password sign-in waits for its second factor's code, and how many wrong codes it takes. */
+const pendingFactorMs = 5 * 60_000;
+const maxFactorFailures = 5;
 const freshSignInMs = 10 * 60_000;
 
 const tokenValue = (id: string, secret: string) => `tsr_${id.replaceAll('-', '')}_${secret}`;
@@ -134,22 +137,42 @@ export function sessionServiceFactory({ db, gate, audit, sessionHours, cache }: 
   return {
     confirmPresence,
 
-    /** A new session; `source`: how it was signed in when not with a password (`oidc`). */
+    /**
+     * A new session; `source`: how it was signed in when not with a password (`oidc`).
+     * `factorPending`: the password was right and a second factor's code is awaited — such a
+     * session opens nothing, and lives five minutes.
+     */
     async createSession(
       userId: string,
       clientAddress?: string,
       source?: string,
+      options: { factorPending?: boolean } = {},
     ): Promise<{ cookie: string; expiresAt: Date }> {
       const cookie = randomBytes(32).toString('base64url');
-      const expiresAt = new Date(Date.now() + sessionHours * 3600_000);
+      const expiresAt = new Date(Date.now() + (options.factorPending ? pendingFactorMs : sessionHours * 3600_000));
       await authStore.insertSession(db, {
         idHash: sha256(cookie),
         userId,
         expiresAt,
         clientAddress: clientAddress ?? null,
         signInSource: source ?? null,
+        factorPending: options.factorPending ?? false,
       });
       return { cookie, expiresAt };
+    },
+
+    /** The user a session waiting for a second factor belongs to, if it still waits. */
+    async pendingFactor(cookie: string | undefined): Promise<{ userId: string; failures: number } | undefined> {
+      if (!cookie || cookie.length > 100) return undefined;
+      return authStore.pendingSession(db, sha256(cookie));
+    },
+
+    /** Counts a wrong code against a waiting session; the fifth ends it (sign in again). */
+    async factorFailed(cookie: string): Promise<{ ended: boolean }> {
+      const failures = await authStore.countFactorFailure(db, sha256(cookie));
+      if (failures < maxFactorFailures) return { ended: false };
+      await authStore.deleteSession(db, sha256(cookie));
+      return { ended: true };
     },
 
     async sessionUser(cookie: string | undefined): Promise<string | undefined> {

@@ -57,6 +57,7 @@ import { uiCliLoginRoutes } from './ui/cli-login.routes.ts';
 import { uiOAuth2Routes } from './ui/oauth2.routes.ts';
 import { uiPasswordLinksRoutes } from './ui/password-links.routes.ts';
 import { renderErrorPage } from './ui/render.ts';
+import { uiSecondFactorRoutes } from './ui/second-factor.routes.ts';
 import { uiSecretsRoutes } from './ui/secrets.routes.ts';
 import { uiSharingRoutes } from './ui/sharing.routes.ts';
 import { uiSsoRoutes } from './ui/sso.routes.ts';
@@ -210,6 +211,7 @@ export const tresorPlugin: FastifyPluginAsync<TresorPluginOptions> = async (app,
     await ui.register(uiSsoRoutes);
     await ui.register(uiCliLoginRoutes);
     await ui.register(uiPasswordLinksRoutes);
+    await ui.register(uiSecondFactorRoutes);
     await ui.register(uiSecretsRoutes);
     await ui.register(uiSharingRoutes);
     await ui.register(uiTokensRoutes);

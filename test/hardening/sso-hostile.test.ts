@@ -1,13 +1,15 @@
 /**
  * The single sign-on callback under hostile input: fast-check sends forged codes, states,
  * errors and issuers, with no flow cookie, a made-up one, or a real flow this browser began;
- * then forged CLI sign-in codes and verifiers, and forged mailed-link tokens.
+ * then forged CLI sign-in codes and verifiers, forged mailed-link tokens, and forged
+ * second-factor codes beside a right password.
  * Figures: requests sent, 5xx answers (must be 0), sessions handed out (must be 0), users
  * created (must be 0).
  */
 import fc from 'fast-check';
+import { Secret, TOTP } from 'otpauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { UserPrincipal } from '../../src/identity/principal.ts';
+import { systemPrincipal, type UserPrincipal } from '../../src/identity/principal.ts';
 import { type TestApp, testApp } from '../support/http.ts';
 import { type OAuth2TestServer, startOAuth2Server } from '../support/oauth2-server.ts';
 
@@ -142,5 +144,28 @@ describe('hostile single sign-on callbacks (PGlite)', () => {
       { numRuns: runs },
     );
     expect(await hashes()).toBe(before);
+  });
+
+  it('answers forged second-factor codes with 400/401/422: no token for a right password without the code', async () => {
+    const person = { ...(h.admin as UserPrincipal), via: 'session' as const };
+    const { secret } = await h.tresor.factors.begin(person);
+    const code = new TOTP({ secret: Secret.fromBase32(secret), digits: 6, period: 30 }).generate();
+    await h.tresor.factors.confirm(person, code);
+    const email = (await h.tresor.users.get(h.admin, person.id)).email;
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(hostile, fc.constant(code), fc.stringMatching(/^\d{6}$/)), async (forged) => {
+        const answer = await h.request({
+          method: 'POST',
+          url: '/api/v1/auth/token',
+          payload: { email, password: 'correct horse battery staple', code: forged },
+        });
+        figures.requests++;
+        if (answer.statusCode >= 500) figures.serverErrors++;
+        expect([400, 401, 422]).toContain(answer.statusCode);
+        expect(answer.body).not.toContain('"token"');
+      }),
+      { numRuns: runs },
+    );
+    await h.tresor.factors.removeFor(systemPrincipal, person.id);
   });
 });

@@ -1,4 +1,5 @@
 import { and, asc, eq, gte, sql } from 'drizzle-orm';
+import { Secret, TOTP } from 'otpauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Password } from '../../credential-types/password.ts';
 import { appendBatch, chainHash, contentOf } from '../../src/audit/audit-chain.ts';
@@ -92,6 +93,18 @@ describe.each(databaseKinds)('audit trail on %s', (kind) => {
       const link = /token=([A-Za-z0-9_-]{43})/.exec(smtp.received.at(-1)!.text)![1]!;
       await t.tresor.accounts.choosePassword(link, 'an invitee chose this');
       await t.tresor.accounts.sendReset(t.admin, invitee.id);
+      // A second factor set up, a wrong code, a recovery code used, an administrator's removal.
+      const holder = { kind: 'user' as const, id: invitee.id, via: 'session' as const };
+      const { secret } = await t.tresor.factors.begin(holder);
+      const { recoveryCodes } = await t.tresor.factors.confirm(
+        holder,
+        new TOTP({ secret: Secret.fromBase32(secret), digits: 6, period: 30 }).generate(),
+      );
+      await expect(t.tresor.factors.verify(invitee.id, 'not-a-code')).rejects.toMatchObject({
+        code: 'UNAUTHENTICATED',
+      });
+      await t.tresor.factors.verify(invitee.id, recoveryCodes[0]);
+      await t.tresor.factors.removeFor(t.admin, invitee.id);
     } finally {
       await smtp.close();
     }

@@ -9,6 +9,15 @@ import { forgetLogin, readLogin, signOut, writeLogin } from '../credentials-file
 import { readSecret } from '../prompt.ts';
 import { apiCall } from '../remote-backend.ts';
 
+interface LoginOptions {
+  url: string;
+  email?: string;
+  days: string;
+  code?: string;
+  browser?: boolean;
+  open: boolean;
+}
+
 export function loginCommand(program: Command, context: CliContext): void {
   program
     .command('login')
@@ -16,9 +25,10 @@ export function loginCommand(program: Command, context: CliContext): void {
     .requiredOption('--url <url>', 'the server, e.g. https://tresor.example.com')
     .option('--email <email>', 'your e-mail (asked otherwise)')
     .option('--days <n>', 'token lifetime in days', '30')
+    .option('--code <code>', "your authenticator app's current code (or a recovery code), if you have a second factor")
     .option('--browser', 'sign in through the web UI (single sign-on included): no password typed here')
     .option('--no-open', 'with --browser: print the link instead of opening a browser')
-    .action(async (o: { url: string; email?: string; days: string; browser?: boolean; open: boolean }) => {
+    .action(async (o: LoginOptions) => {
       let url: URL;
       try {
         url = new URL(o.url);
@@ -58,14 +68,22 @@ export function loginCommand(program: Command, context: CliContext): void {
         rl.close();
       }
       const password = await readSecret('Password: ');
-      // One exchange of the credentials for a token of the wanted lifetime (a token minted with a token never outlives
-      // it).
-      const created = await apiCall<{ id: string; token: string; expiresAt: string | null }>(
-        { url: url.origin },
-        'POST',
-        '/auth/token',
-        { email, password, name: `tresor CLI on ${hostname()}`, expiresInDays: Number(o.days) },
-      );
+      // One exchange of the credentials for a token of the wanted lifetime (a token minted with a token
+      // never outlives it).
+      const exchange = (code: string | undefined) =>
+        apiCall<{ id: string; token: string; expiresAt: string | null }>({ url: url.origin }, 'POST', '/auth/token', {
+          email,
+          password,
+          ...(code === undefined ? {} : { code }),
+          name: `tresor CLI on ${hostname()}`,
+          expiresInDays: Number(o.days),
+        });
+      const created = await exchange(o.code).catch(async (error: unknown) => {
+        // An account with a second factor: ask for the code at a terminal (--code gives it otherwise).
+        if (o.code !== undefined || !process.stdin.isTTY || !/second factor/.test((error as Error).message))
+          throw error;
+        return exchange(await readSecret('Code from your authenticator app: '));
+      });
       const path = writeLogin(context.env, { url: url.origin, token: created.token, tokenId: created.id });
       context.out(
         `signed in to ${url.origin} as ${email}; token saved in ${path} (expires ${created.expiresAt ?? 'never'})`,

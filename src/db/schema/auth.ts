@@ -2,7 +2,7 @@
  * Server-side sessions for the web UI and bearer API tokens. Only hashes of the random
  * values are stored: a database dump cannot be replayed as a login.
  */
-import { type AnyPgColumn, index, integer, pgTable, text, uuid } from 'drizzle-orm/pg-core';
+import { type AnyPgColumn, bigint, boolean, index, integer, pgTable, text, uuid } from 'drizzle-orm/pg-core';
 import { bytea, timestamptz } from './columns.ts';
 import { users } from './identity.ts';
 
@@ -20,6 +20,10 @@ export const sessions = pgTable(
     clientAddress: text('client_address'),
     /** How the session was signed in: null for a password, else the source (`oidc`), whose sign-out follows. */
     signInSource: text('sign_in_source'),
+    /** The password was right and a second factor's code is awaited: the session opens nothing yet. */
+    factorPending: boolean('factor_pending').notNull().default(false),
+    /** Wrong second-factor codes given in this (pending) session: at five it ends. */
+    factorFailures: integer('factor_failures').notNull().default(0),
   },
   (t) => [index('sessions_user_idx').on(t.userId)],
 );
@@ -105,4 +109,36 @@ export const accountLinks = pgTable(
     expiresAt: timestamptz('expires_at').notNull(),
   },
   (t) => [index('account_links_user_idx').on(t.userId)],
+);
+
+/**
+ * A user's TOTP second factor (RFC 6238). The seed is a sealed record, like a secret's values
+ * (rotation re-wraps its data key); `lastStep` is the newest time step a code was accepted
+ * for, so a code is never accepted twice. Unconfirmed (`confirmedAt` null) while enrolling.
+ */
+export const totpFactors = pgTable('totp_factors', {
+  userId: uuid('user_id')
+    .primaryKey()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  /** Bumped at every new enrolment: a seed sealed for one enrolment never opens as another's. */
+  generation: integer('generation').notNull().default(1),
+  seed: bytea('seed').notNull(),
+  dataKey: bytea('data_key').notNull(),
+  kekVersion: integer('kek_version').notNull(),
+  confirmedAt: timestamptz('confirmed_at'),
+  lastStep: bigint('last_step', { mode: 'number' }).notNull().default(0),
+  createdAt: timestamptz('created_at').notNull().defaultNow(),
+});
+
+/** Single-use recovery codes of a second factor, stored as SHA-256 only. */
+export const recoveryCodes = pgTable(
+  'recovery_codes',
+  {
+    codeHash: bytea('code_hash').primaryKey(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    usedAt: timestamptz('used_at'),
+  },
+  (t) => [index('recovery_codes_user_idx').on(t.userId)],
 );

@@ -128,6 +128,23 @@ export const adminRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   );
 
+  app.delete(
+    '/users/:userId/second-factor',
+    {
+      schema: {
+        tags: ['users'],
+        summary:
+          'Remove the second factor of a user who lost it (USER_ADMIN, on a user holding nothing you lack; audited)',
+        params: userParams,
+        response: { 204: z.null(), ...errors },
+      },
+    },
+    async (request, reply) => {
+      await app.tresor.factors.removeFor(principalOf(request), request.params.userId);
+      return reply.status(204).send(null);
+    },
+  );
+
   app.get(
     '/users/:userId/permissions',
     { schema: { tags: ['permissions'], params: userParams, response: { 200: permissionList, ...errors } } },

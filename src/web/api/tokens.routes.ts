@@ -9,7 +9,7 @@ import { errorSchema, idParams, json, tokenSchema } from './schemas.ts';
 const errors = { 401: errorSchema, 403: errorSchema, 404: errorSchema, 422: errorSchema, 429: errorSchema };
 
 export const tokensRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { sessions, signIn } = app.tresor;
+  const { sessions, signIn, factors } = app.tresor;
 
   app.post(
     '/auth/token',
@@ -22,6 +22,8 @@ export const tokensRoutes: FastifyPluginAsyncZod = async (app) => {
         body: z.object({
           email: z.string().max(320),
           password: z.string().max(1000),
+          /** The authenticator app's current code (or a recovery code), for an account with a second factor. */
+          code: z.string().max(40).optional(),
           name: z.string().max(200).optional(),
           expiresInDays: z.number().int().optional(),
           scope: z.enum(['read', 'full']).optional(),
@@ -38,8 +40,9 @@ export const tokensRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const { email, password, ...wanted } = request.body;
+      const { email, password, code, ...wanted } = request.body;
       const user = await signIn.password(email, password, 'token-exchange');
+      await factors.tokenExchange(user.id, code);
       if (user.mustChangePassword)
         throw new AccessDeniedError(
           'An administrator reset your password: sign in to the web UI and choose a new one first',

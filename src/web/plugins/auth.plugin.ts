@@ -22,6 +22,8 @@ declare module 'fastify' {
     authenticatedBy: 'token' | 'session' | undefined;
     /** An administrator reset the session user's password: every page leads to the change form first. */
     mustChangePassword: boolean;
+    /** The policy asks the session user for a second factor they lack: every page leads to setting one up. */
+    mustSetUpFactor: boolean;
   }
 }
 
@@ -36,6 +38,7 @@ export const authPlugin = fp(
     app.decorateRequest('principal', undefined);
     app.decorateRequest('authenticatedBy', undefined);
     app.decorateRequest('mustChangePassword', false);
+    app.decorateRequest('mustSetUpFactor', false);
   },
   { name: 'tresor-auth', dependencies: ['tresor', '@fastify/cookie'] },
 );
@@ -69,6 +72,13 @@ export async function authenticateBySession(request: FastifyRequest, reply: Fast
   };
   request.authenticatedBy = 'session';
   request.mustChangePassword = holder.mustChangePassword;
+  // Single sign-on sessions are left to the provider's own second factor.
+  const { factors } = request.server.tresor;
+  request.mustSetUpFactor =
+    !holder.factorEnrolled &&
+    holder.signInSource === null &&
+    factors.policy !== 'off' &&
+    (await factors.required(holder.userId));
   preferLocale(request, reply, holder.locale);
 }
 
@@ -92,6 +102,8 @@ export async function requireSession(request: FastifyRequest, reply: FastifyRepl
   }
   if (request.mustChangePassword && !request.url.startsWith(`${basePath(request)}/account/password`))
     await redirectTo(reply, '/account/password');
+  else if (request.mustSetUpFactor && !request.url.startsWith(`${basePath(request)}/account/second-factor`))
+    await redirectTo(reply, '/account/second-factor');
 }
 
 /** The signed-in principal, for handlers behind a guard. */

@@ -51,6 +51,7 @@ export const uiAdminRoutes: FastifyPluginAsyncZod = async (app) => {
         ...u,
         grants: await groups.grants(principal, { userId: u.id }),
         invitedUntil: u.signsInElsewhere ? (await accounts.pendingInvitation(u.id))?.toISOString() : undefined,
+        secondFactor: await app.tresor.factors.enrolled(u.id),
       })),
     );
     const grantable = await app.tresor.gate.grantable(principal);
@@ -188,6 +189,19 @@ export const uiAdminRoutes: FastifyPluginAsyncZod = async (app) => {
         '/admin/users',
         (r: MailedLink) => (r.mailed ? 'user-invited' : 'invite-not-mailed'),
         () => accounts.reinvite(principalOf(request), param(request, 'id')),
+        usersPage,
+      ),
+  );
+  app.post(
+    '/admin/users/:id/remove-second-factor',
+    { preHandler: app.csrfProtection, schema: uiSchema({ params: idParams }) },
+    (request, reply) =>
+      act(
+        request,
+        reply,
+        '/admin/users',
+        'user-factor-removed',
+        () => app.tresor.factors.removeFor(principalOf(request), param(request, 'id')),
         usersPage,
       ),
   );

@@ -58,7 +58,9 @@ export const uiAuthRoutes: FastifyPluginAsyncZod = async (app) => {
           const user = await signIn.password(body.email, body.password);
           // A fresh session id at every login: a planted cookie (session fixation) is worthless.
           await sessions.destroySession(request.cookies[sessionCookie]);
-          const session = await sessions.createSession(user.id, request.ip);
+          // With a second factor, the session waits for its code and opens nothing until then.
+          const factorPending = await app.tresor.factors.enrolled(user.id);
+          const session = await sessions.createSession(user.id, request.ip, undefined, { factorPending });
           reply.setCookie(sessionCookie, session.cookie, {
             path: cookiePath(request),
             httpOnly: true,
@@ -66,6 +68,8 @@ export const uiAuthRoutes: FastifyPluginAsyncZod = async (app) => {
             secure: secureCookie,
             expires: session.expiresAt,
           });
+          if (factorPending)
+            return redirectTo(reply, `/login/code${body.next ? `?next=${encodeURIComponent(body.next)}` : ''}`);
           // After an administrator's reset, the new password comes first.
           return user.mustChangePassword
             ? redirectTo(reply, '/account/password')

@@ -42,6 +42,8 @@ export const flashes = {
   'reset-not-mailed': 'The reset link could not be mailed: set up an SMTP secret for Tresor’s mail and try again.',
   'reset-requested': resetRequestedAnswer,
   'password-chosen': 'Password saved. Sign in with it.',
+  'factor-removed': 'Second factor removed: sign-ins ask for your password only.',
+  'user-factor-removed': 'Second factor removed: the user sets up a new one at the next sign-in if the policy asks.',
   'user-disabled': 'User disabled: their sessions and tokens have ended.',
   'user-enabled': 'User enabled.',
   'permission-granted': 'Permission granted.',
@@ -202,4 +204,22 @@ export function takeTestReport(
 ): KeptTestReport | undefined {
   const kept = takeSealed(request, reply, testReportCookie) as KeptTestReport | undefined;
   return kept && kept.secretId === secretId && Array.isArray(kept.checks) ? kept : undefined;
+}
+
+/** Recovery codes just made, shown once on the second-factor page the redirect leads to. */
+const recoveryCodesCookie: SealedCookie = {
+  name: 'tresor_recovery_codes',
+  purpose: 'new recovery codes',
+  path: (request) => cookiePath(request),
+  maxAgeSeconds: 120,
+};
+
+export function keepRecoveryCodes(request: FastifyRequest, reply: FastifyReply, codes: readonly string[]): void {
+  keepSealed(request, reply, recoveryCodesCookie, codes);
+}
+
+/** The recovery codes kept by `keepRecoveryCodes`, once (the cookie is cleared). */
+export function takeRecoveryCodes(request: FastifyRequest, reply: FastifyReply): string[] | undefined {
+  const kept = takeSealed(request, reply, recoveryCodesCookie);
+  return Array.isArray(kept) && kept.every((c) => typeof c === 'string') ? (kept as string[]) : undefined;
 }

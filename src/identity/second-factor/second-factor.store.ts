@@ -1,0 +1,74 @@
+/** Database access for second factors: TOTP enrolments and recovery codes (hashes only). */
+import { and, count, eq, isNull, lt } from 'drizzle-orm';
+import type { Executor } from '../../db/client.ts';
+import { recoveryCodes, totpFactors } from '../../db/schema/index.ts';
+
+export type TotpRow = typeof totpFactors.$inferSelect;
+
+export const secondFactorStore = {
+  async factor(db: Executor, userId: string): Promise<TotpRow | undefined> {
+    const [row] = await db.select().from(totpFactors).where(eq(totpFactors.userId, userId)).limit(1);
+    return row;
+  },
+
+  async save(db: Executor, row: typeof totpFactors.$inferInsert): Promise<void> {
+    await db
+      .insert(totpFactors)
+      .values(row)
+      .onConflictDoUpdate({
+        target: totpFactors.userId,
+        set: {
+          generation: row.generation,
+          seed: row.seed,
+          dataKey: row.dataKey,
+          kekVersion: row.kekVersion,
+          confirmedAt: null,
+          lastStep: 0,
+          createdAt: new Date(),
+        },
+      });
+  },
+
+  async confirm(db: Executor, userId: string, step: number): Promise<void> {
+    await db.update(totpFactors).set({ confirmedAt: new Date(), lastStep: step }).where(eq(totpFactors.userId, userId));
+  },
+
+  /** Moves the newest accepted step forward; false when `step` was accepted already (a replayed code). */
+  async takeStep(db: Executor, userId: string, step: number): Promise<boolean> {
+    const taken = await db
+      .update(totpFactors)
+      .set({ lastStep: step })
+      .where(and(eq(totpFactors.userId, userId), lt(totpFactors.lastStep, step)))
+      .returning({ userId: totpFactors.userId });
+    return taken.length === 1;
+  },
+
+  async remove(db: Executor, userId: string): Promise<boolean> {
+    await db.delete(recoveryCodes).where(eq(recoveryCodes.userId, userId));
+    const gone = await db.delete(totpFactors).where(eq(totpFactors.userId, userId)).returning();
+    return gone.length > 0;
+  },
+
+  async replaceRecoveryCodes(db: Executor, userId: string, hashes: readonly Buffer[]): Promise<void> {
+    await db.delete(recoveryCodes).where(eq(recoveryCodes.userId, userId));
+    await db.insert(recoveryCodes).values(hashes.map((codeHash) => ({ codeHash, userId })));
+  },
+
+  /** Uses a recovery code up; false when it is not the user's or was used. */
+  async useRecoveryCode(db: Executor, userId: string, codeHash: Buffer): Promise<boolean> {
+    const used = await db
+      .update(recoveryCodes)
+      .set({ usedAt: new Date() })
+      .where(and(eq(recoveryCodes.codeHash, codeHash), eq(recoveryCodes.userId, userId), isNull(recoveryCodes.usedAt)))
+      .returning({ userId: recoveryCodes.userId });
+    return used.length === 1;
+  },
+
+  async recoveryCodesLeft(db: Executor, userId: string): Promise<number> {
+    const [row] = await db
+      .select({ n: count() })
+      .from(recoveryCodes)
+      .where(and(eq(recoveryCodes.userId, userId), isNull(recoveryCodes.usedAt)));
+    return Number(row?.n ?? 0);
+  },
+};
