@@ -65,6 +65,12 @@ const environmentSchema = z.object({
   TRESOR_TEST_BUDGET_MS: integer(100, 120_000).default(15_000),
   TRESOR_TESTS_PER_MINUTE: integer(1, 10_000).default(20),
   TRESOR_MAIL_RELAY: z.string().max(64).optional(),
+  TRESOR_SCIM_TOKEN: z
+    .string()
+    .min(32, 'must be at least 32 characters (e.g. openssl rand -base64 32)')
+    .max(500)
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
   TRESOR_OUTBOUND_CA_FILE: z.string().default(''),
   TRESOR_ADMIN_EMAIL: z.string().optional(),
   TRESOR_ADMIN_PASSWORD: z.string().optional(),
@@ -153,6 +159,8 @@ export interface TresorConfig {
   testsPerMinute: number;
   /** The SMTP secret Tresor's own mail (expiry, reconnect notices) goes through; unset: mail.module.ts's rule. */
   mailRelay: string | undefined;
+  /** The bearer token the identity provider's SCIM client sends; unset: no /scim/v2 endpoint. */
+  scimToken: string | undefined;
   /** Extra CA certificates (PEM file) trusted for Tresor's outgoing TLS; system roots otherwise. */
   outboundCaFile: string | undefined;
   /**
@@ -238,6 +246,7 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     testBudgetMs: e.TRESOR_TEST_BUDGET_MS,
     testsPerMinute: e.TRESOR_TESTS_PER_MINUTE,
     mailRelay: e.TRESOR_MAIL_RELAY || undefined,
+    scimToken: e.TRESOR_SCIM_TOKEN,
     outboundCaFile: e.TRESOR_OUTBOUND_CA_FILE ? resolve(e.TRESOR_OUTBOUND_CA_FILE) : undefined,
     expiryNoticeDays: [
       ...new Set(

@@ -27,6 +27,7 @@ import { type BootstrapService, bootstrapServiceFactory } from './identity/boots
 import { type GroupService, groupServiceFactory } from './identity/group.service.ts';
 import { identityStore } from './identity/identity.store.ts';
 import { identityServices } from './identity/identity-services.ts';
+import type { ScimService } from './identity/scim/scim.service.ts';
 import type { SecondFactors } from './identity/second-factor/second-factor.service.ts';
 import { totpSeedRecords } from './identity/second-factor/totp-seed.seal.ts';
 import { type SessionService, sessionServiceFactory } from './identity/session.service.ts';
@@ -84,6 +85,8 @@ export interface Tresor {
   accounts: AccountLinks;
   /** Second factors: TOTP and recovery codes, and the policy of who must have one. */
   factors: SecondFactors;
+  /** SCIM 2.0 provisioning by the identity provider (served at /scim/v2 when TRESOR_SCIM_TOKEN is set). */
+  scim: ScimService;
   groups: GroupService;
   bootstrap: BootstrapService;
   sessions: SessionService;
@@ -304,8 +307,8 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
       },
     });
     const shares = shareServiceFactory({ db, gate, registry, audit });
-    const { users, signIn, accounts, factors } = identityServices({
-      ...{ db, gate, audit, config, ca, sessions, mail, logger, keys },
+    const { users, signIn, accounts, factors, scim } = identityServices({
+      ...{ db, gate, audit, config, ca, sessions, mail, logger, keys, groups },
       locales: () => registry.locales(),
     });
     const transfer = transferServiceFactory({
@@ -351,6 +354,7 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
       signIn,
       accounts,
       factors,
+      scim,
       transfer,
       provided,
       sessions,

@@ -36,6 +36,6 @@ export const groupDescriptionSchema = z
   .refine((s) => !s.includes('\u0000'), 'Description must not contain NUL characters');
 
 /** The sign-in sources a group's members may come from. */
-export const signInSources = ['oidc', 'ldap', 'host'] as const;
+export const signInSources = ['oidc', 'ldap', 'host', 'scim'] as const;
 export type SignInSource = (typeof signInSources)[number];
-export const signInSourceSchema = z.enum(signInSources, { error: 'Managed by must be one of: oidc, ldap, host' });
+export const signInSourceSchema = z.enum(signInSources, { error: 'Managed by must be one of: oidc, ldap, host, scim' });

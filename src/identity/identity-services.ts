@@ -12,6 +12,8 @@ import type { Database } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
 import type { SystemMailer } from '../modules/mail/system-mailer.ts';
 import { accountLinkServiceFactory } from './account-link.service.ts';
+import type { GroupService } from './group.service.ts';
+import { scimServiceFactory } from './scim/scim.service.ts';
 import { secondFactorServiceFactory } from './second-factor/second-factor.service.ts';
 import type { SessionService } from './session.service.ts';
 import { signInFactory } from './sign-in.ts';
@@ -36,6 +38,7 @@ export function identityServices(deps: {
   logger: Logger;
   locales: () => readonly string[];
   keys: Pick<KeyService, 'sealingRing' | 'ringFor'>;
+  groups: Pick<GroupService, 'create'>;
 }) {
   const { db, gate, audit, config, sessions } = deps;
   const revoke = sessions.revokeAll;
@@ -49,6 +52,7 @@ export function identityServices(deps: {
   });
   return {
     users,
+    scim: scimServiceFactory({ db, audit, users, groups: deps.groups }),
     factors: secondFactorServiceFactory({ db, gate, audit, keys: deps.keys, policy: config.secondFactor }),
     signIn: signInFactory({ db, audit, config, ca: deps.ca, gate, sessions, users, logger: deps.logger }),
     accounts: accountLinkServiceFactory({

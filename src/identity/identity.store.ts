@@ -86,6 +86,9 @@ export const identityStore = {
   async listGroups(db: Executor): Promise<GroupRow[]> {
     return db.select().from(groups).orderBy(asc(groups.name));
   },
+  async updateGroupDescription(db: Executor, id: string, description: string): Promise<void> {
+    await db.update(groups).set({ description }).where(eq(groups.id, id));
+  },
   async deleteGroup(db: Executor, id: string): Promise<void> {
     await db.delete(groups).where(eq(groups.id, id));
   },

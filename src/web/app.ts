@@ -48,6 +48,7 @@ import { localePlugin } from './plugins/locale.plugin.ts';
 import { tresorInstancePlugin } from './plugins/tresor.plugin.ts';
 import { viewsPlugin } from './plugins/views.plugin.ts';
 import { remoteLogosRoutes } from './remote-logos.ts';
+import { scimRoutes } from './scim/scim.routes.ts';
 import { securityHeaders } from './security-headers.ts';
 import { serializerCompiler } from './serializer.ts';
 import { uiAccountRoutes } from './ui/account.routes.ts';
@@ -201,6 +202,9 @@ export const tresorPlugin: FastifyPluginAsync<TresorPluginOptions> = async (app,
     },
     { prefix: '/api/v1' },
   );
+
+  // Provisioning by the identity provider: only with a token configured (no endpoint otherwise).
+  if (tresor.config.scimToken) await app.register(scimRoutes, { prefix: '/scim/v2' });
 
   await app.register(viewsPlugin);
   await app.register(remoteLogosRoutes);

@@ -4,6 +4,7 @@
  * a bearer token of each role, on both databases. Allowed cells answer 2xx, refused ones 403
  * (key status and rotation have no HTTP route; the service-level matrix covers them).
  */
+import { Secret, TOTP } from 'otpauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Permission } from '../../src/identity/permissions.ts';
 import { databaseKinds } from '../support/databases.ts';
@@ -61,6 +62,25 @@ describe.each(databaseKinds)('administration matrix over HTTP on %s', (kind) => 
       name: 'POST /users/:id/password-reset',
       allowed: ['admin', 'userAdmin'],
       call: async (t) => h.api('POST', `/api/v1/users/${(await target()).id}/password-reset`, t),
+    },
+    {
+      name: 'POST /users/:id/invitation',
+      allowed: ['admin', 'userAdmin'],
+      call: async (t) => {
+        const invited = await h.tresor.accounts.invite(h.admin, { email: `invited${++serial}@example.test` });
+        return h.api('POST', `/api/v1/users/${invited.user.id}/invitation`, t);
+      },
+    },
+    {
+      name: 'DELETE /users/:id/second-factor',
+      allowed: ['admin', 'userAdmin'],
+      call: async (t) => {
+        const user = await target();
+        const holder = { kind: 'user' as const, id: user.id, via: 'session' as const };
+        const { secret } = await h.tresor.factors.begin(holder);
+        await h.tresor.factors.confirm(holder, new TOTP({ secret: Secret.fromBase32(secret) }).generate());
+        return h.api('DELETE', `/api/v1/users/${user.id}/second-factor`, t);
+      },
     },
     {
       name: 'PATCH /users/:id (disable)',
