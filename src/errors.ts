@@ -25,6 +25,7 @@ export const errorCodes = [
   'DESTINATION_REFUSED',
   'BUSY',
   'RECONNECT_REQUIRED',
+  'STEP_UP_REQUIRED',
   'INTERNAL',
 ] as const;
 

@@ -12,6 +12,7 @@ import { adminGate } from './admin.gate.ts';
 import { type GateCoreDeps, gateCore } from './gate-core.ts';
 import type { PayloadReader } from './payload.reader.ts';
 import { secretGate } from './secret.gate.ts';
+import { stepUpGate } from './step-up.gate.ts';
 
 export type { PrincipalFacts } from './principal-facts.ts';
 export type { Listing, SecretGrant } from './secret.gate.ts';
@@ -28,6 +29,7 @@ export function accessGateFactory({ payloads, ...deps }: AccessGateDeps) {
     facts: (principal: Principal) => core.factsOf(principal),
     ...secretGate(core, payloads),
     ...adminGate(core),
+    ...stepUpGate(core),
   };
 }
 

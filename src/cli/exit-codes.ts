@@ -38,5 +38,6 @@ export const exitCodeOf: Record<ErrorCode, number> = {
   DESTINATION_REFUSED: exitCodes.denied,
   BUSY: exitCodes.busy,
   RECONNECT_REQUIRED: exitCodes.conflict,
+  STEP_UP_REQUIRED: exitCodes.denied,
   INTERNAL: exitCodes.internal,
 };

@@ -12,7 +12,7 @@ export function keyAdministrationFactory({
   gate,
   keys,
 }: {
-  gate: Pick<AccessGate, 'require'>;
+  gate: Pick<AccessGate, 'require' | 'stepUp'>;
   keys: Pick<KeyService, 'status' | 'rotate'>;
 }): KeyAdministration {
   return {
@@ -22,6 +22,7 @@ export function keyAdministrationFactory({
     },
     async rotate(principal, options) {
       await gate.require(principal, 'KEY_ADMIN', 'Rotating keys');
+      await gate.stepUp(principal, 'Rotating the key');
       return keys.rotate(options);
     },
   };

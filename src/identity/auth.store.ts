@@ -18,6 +18,8 @@ export interface SessionHolder {
   signInSource: string | null;
   /** Whether the user has a second factor set up (the policy may send one without it to set one up). */
   factorEnrolled: boolean;
+  /** When the session last proved the second factor (sign-in or step-up). */
+  factorAt: Date | null;
 }
 
 export const authStore = {
@@ -35,6 +37,7 @@ export const authStore = {
         signedInAt: sessions.createdAt,
         signInSource: sessions.signInSource,
         factorEnrolled: sql<boolean>`${totpFactors.confirmedAt} is not null`,
+        factorAt: sessions.factorAt,
       })
       .from(sessions)
       .innerJoin(users, eq(users.id, sessions.userId))
@@ -67,6 +70,9 @@ export const authStore = {
       )
       .limit(1);
     return row;
+  },
+  async markFactor(db: Executor, idHash: Buffer): Promise<void> {
+    await db.update(sessions).set({ factorAt: new Date() }).where(eq(sessions.idHash, idHash));
   },
   async countFactorFailure(db: Executor, idHash: Buffer): Promise<number> {
     const [row] = await db

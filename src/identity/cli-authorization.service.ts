@@ -32,7 +32,7 @@ export function cliAuthorizationFactory({
   sessions,
 }: {
   db: Database;
-  gate: Pick<AccessGate, 'mint'>;
+  gate: Pick<AccessGate, 'mint' | 'stepUp'>;
   sessions: Pick<SessionService, 'confirmPresence' | 'createTokenForCredentials'>;
 }) {
   return {
@@ -52,6 +52,7 @@ export function cliAuthorizationFactory({
     ): Promise<{ code: string }> {
       const challenge = parseField(challengeSchema, input.challenge, 'challenge');
       await gate.mint(principal, { scope: input.scope, expiresAt: null });
+      if (input.scope === 'full') await gate.stepUp(principal, 'Signing in the CLI with a full token');
       await sessions.confirmPresence(principal, input.currentPassword);
       const code = randomBytes(32).toString('base64url');
       await cliAuthorizationStore.insert(db, {

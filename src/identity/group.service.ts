@@ -42,7 +42,7 @@ export interface GroupServiceDeps {
   db: Database;
   gate: Pick<
     AccessGate,
-    'require' | 'permissionChange' | 'membershipChange' | 'groupDeletion' | 'readUser' | 'readGroup'
+    'require' | 'permissionChange' | 'membershipChange' | 'groupDeletion' | 'readUser' | 'readGroup' | 'stepUp'
   >;
   audit: Pick<AuditService, 'appendInTx'>;
 }
@@ -173,6 +173,7 @@ export function groupServiceFactory({ db, gate, audit }: GroupServiceDeps) {
     async grant(principal: Principal, holder: PermissionHolder, permission: unknown): Promise<void> {
       const p = permissionOf(permission);
       const holderRow = await gate.permissionChange(principal, holder, p, 'grant');
+      await gate.stepUp(principal, 'Granting a permission');
       const target = { id: holderRow.id, name: holderRow.label, kind: holderRow.kind };
       await audited(
         principal,

@@ -18,7 +18,7 @@ export interface UserPrincipal {
   /** A token's scope: `read` may read metadata only. Absent: full. */
   scope?: TokenScope;
   /** The token or session this request came with, and when it ends: tokens it mints never outlive it. */
-  credential?: { tokenId?: string; expiresAt: Date | null; signedInAt?: Date };
+  credential?: { tokenId?: string; expiresAt: Date | null; signedInAt?: Date; factorAt?: Date | null };
 }
 
 export type Principal = UserPrincipal | { kind: 'group'; id: string } | { kind: 'system' };

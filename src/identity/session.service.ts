@@ -72,7 +72,7 @@ const expiresInDaysSchema = z
 
 export interface SessionServiceDeps {
   db: Database;
-  gate: Pick<AccessGate, 'mint' | 'userAction' | 'requireChange'>;
+  gate: Pick<AccessGate, 'mint' | 'userAction' | 'requireChange' | 'stepUp'>;
   audit: Pick<AuditService, 'appendInTx' | 'write'>;
   sessionHours: number;
   cache?: ReadCache;
@@ -146,7 +146,7 @@ export function sessionServiceFactory({ db, gate, audit, sessionHours, cache }: 
       userId: string,
       clientAddress?: string,
       source?: string,
-      options: { factorPending?: boolean } = {},
+      options: { factorPending?: boolean; factorAt?: Date } = {},
     ): Promise<{ cookie: string; expiresAt: Date }> {
       const cookie = randomBytes(32).toString('base64url');
       const expiresAt = new Date(Date.now() + (options.factorPending ? pendingFactorMs : sessionHours * 3600_000));
@@ -157,6 +157,7 @@ export function sessionServiceFactory({ db, gate, audit, sessionHours, cache }: 
         clientAddress: clientAddress ?? null,
         signInSource: source ?? null,
         factorPending: options.factorPending ?? false,
+        factorAt: options.factorAt ?? null,
       });
       return { cookie, expiresAt };
     },
@@ -165,6 +166,11 @@ export function sessionServiceFactory({ db, gate, audit, sessionHours, cache }: 
     async pendingFactor(cookie: string | undefined): Promise<{ userId: string; failures: number } | undefined> {
       if (!cookie || cookie.length > 100) return undefined;
       return authStore.pendingSession(db, sha256(cookie));
+    },
+
+    /** Records that this session proved its second factor now (step-up). */
+    async markFactor(cookie: string): Promise<void> {
+      await authStore.markFactor(db, sha256(cookie));
     },
 
     /** Counts a wrong code against a waiting session; the fifth ends it (sign in again). */
@@ -225,6 +231,7 @@ export function sessionServiceFactory({ db, gate, audit, sessionHours, cache }: 
         expiresAt: days === undefined ? null : new Date(Date.now() + days * 86_400_000),
       });
       const user = principal as UserPrincipal;
+      if (minted.scope === 'full') await gate.stepUp(principal, 'Minting a full API token');
       await confirmPresence(user, input.currentPassword);
       const { token, row } = await issue(principal, user.id, { name, ...minted }, user.via ?? 'in-process');
       return { token, info: tokenOf(row) };

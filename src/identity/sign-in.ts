@@ -36,7 +36,7 @@ export function signInFactory(deps: {
   audit: Pick<AuditService, 'appendInTx' | 'write'>;
   config: Pick<TresorConfig, 'signIn' | 'oauth2TimeoutMs'>;
   ca: string | undefined;
-  gate: Pick<AccessGate, 'mint'>;
+  gate: Pick<AccessGate, 'mint' | 'stepUp'>;
   sessions: Pick<SessionService, 'confirmPresence' | 'createTokenForCredentials'>;
   users: Pick<UserService, 'authenticate'>;
   logger: Logger;

@@ -60,7 +60,7 @@ export function transferServiceFactory({
   directory,
 }: {
   db: Database;
-  gate: Pick<AccessGate, 'require' | 'secret' | 'open'>;
+  gate: Pick<AccessGate, 'require' | 'secret' | 'open' | 'stepUp'>;
   audit: Pick<AuditService, 'appendInTx'>;
   registry: Pick<CredentialRegistry, 'find'>;
   secrets: Pick<SecretService, 'create' | 'update'>;
@@ -175,6 +175,7 @@ export function transferServiceFactory({
       options: { passphrase: string; allVersions?: boolean; only?: readonly string[] },
     ): Promise<{ archive: string; secrets: number }> {
       await gate.require(principal, 'SECRET_EXPORT', 'Exporting secrets with their values');
+      await gate.stepUp(principal, 'Exporting secrets');
       const allVersions = options.allVersions === true;
       const rows = await transferStore.secretsToExport(db, options.only);
       if (options.only && rows.length < options.only.length) {

@@ -24,5 +24,7 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   BUSY: 429,
   // The secret's grant must be renewed by a person before it can be used again.
   RECONNECT_REQUIRED: 409,
+  // A sensitive action from a web session whose second factor is minutes old: confirm it first.
+  STEP_UP_REQUIRED: 403,
   INTERNAL: 500,
 };

@@ -7,6 +7,7 @@
  */
 import { Secret, TOTP } from 'otpauth';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { systemPrincipal } from '../../src/identity/principal.ts';
 import { UiClient } from '../support/browser-session.ts';
 import { databaseKinds } from '../support/databases.ts';
 import { type TestApp, testApp } from '../support/http.ts';
@@ -138,6 +139,64 @@ describe.each(databaseKinds)('second factors on %s', (kind) => {
     expect((await exchange()).statusCode).toBe(200);
     const removed = await h.tresor.audit.query(h.admin, { action: 'factor.removed' });
     expect(removed.find((e) => e.targetId === user.id)?.details).toEqual({ method: 'administrator' });
+  });
+});
+
+describe.each(databaseKinds)('step-up on %s', (kind) => {
+  let h: TestApp;
+  beforeAll(async () => {
+    h = await testApp(kind, { TRESOR_LOGIN_ATTEMPTS_PER_MINUTE: '1000' });
+  });
+  afterAll(async () => h?.close());
+
+  it('asks a session for a fresh code before granting, exporting, rotating or minting a full token', async () => {
+    const admin = await createUser(h.tresor, systemPrincipal, `stepup-${kind}`, [
+      'USER_ADMIN',
+      'KEY_ADMIN',
+      'SECRET_EXPORT',
+      'AUDIT_READ',
+      'WEBHOOK_ADMIN',
+      'GROUP_ADMIN',
+    ]);
+    const { secret, browser } = await enrol(h, admin.email);
+    const target = await createUser(h.tresor, h.admin, `stepup-target-${kind}`);
+    // The session that set the factor up has not proven it since: the page asks first.
+    const page = await browser.get('/admin/users');
+    expect(page.headers.location).toBe('/account/confirm?next=%2Fadmin%2Fusers');
+    const stale = { kind: 'user' as const, id: admin.id, via: 'session' as const, credential: { expiresAt: null } };
+    for (const action of [
+      () => h.tresor.groups.grant(stale, { userId: target.id }, 'AUDIT_READ'),
+      () => h.tresor.transfer.exportArchive(stale, { passphrase: 'a long export passphrase' }),
+      () => h.tresor.keys.rotate(stale, {}),
+      () => h.tresor.sessions.createToken(stale, { name: 'full', currentPassword: password }),
+    ])
+      await expect(action()).rejects.toMatchObject({ code: 'STEP_UP_REQUIRED' });
+    expect(await h.tresor.groups.grants(h.admin, { userId: target.id })).toEqual([]);
+    // A read-only token needs no step-up; nor does a token (it took the factor when minted).
+    await h.tresor.sessions.createToken(stale, { name: 'read', scope: 'read', currentPassword: password });
+    await h.tresor.groups.grant({ kind: 'user', id: admin.id, via: 'token' }, { userId: target.id }, 'AUDIT_READ');
+
+    await later(30_000, async () => {
+      const confirmed = await browser.post(
+        '/account/confirm',
+        { code: codeAt(secret, Date.now()), next: '/admin/users' },
+        { from: '/account/confirm' },
+      );
+      expect(confirmed.headers.location).toBe('/admin/users');
+      expect((await browser.get('/admin/users')).statusCode).toBe(200);
+    });
+    const fresh = { ...stale, credential: { expiresAt: null, factorAt: new Date() } };
+    await h.tresor.groups.grant(fresh, { userId: target.id }, 'WEBHOOK_ADMIN');
+    // Five minutes later it is asked again.
+    await later(6 * 60_000, async () => {
+      await expect(h.tresor.groups.grant(fresh, { userId: target.id }, 'GROUP_ADMIN')).rejects.toMatchObject({
+        code: 'STEP_UP_REQUIRED',
+      });
+    });
+    const denied = await h.tresor.audit.query(h.admin, { action: 'access.denied' });
+    expect(
+      denied.some((e) => e.actorId === admin.id && (e.details as { operation: string }).operation === 'step-up'),
+    ).toBe(true);
   });
 });
 

@@ -24,6 +24,8 @@ export const sessions = pgTable(
     factorPending: boolean('factor_pending').notNull().default(false),
     /** Wrong second-factor codes given in this (pending) session: at five it ends. */
     factorFailures: integer('factor_failures').notNull().default(0),
+    /** When this session last proved the second factor (sign-in or step-up): sensitive actions want it fresh. */
+    factorAt: timestamptz('factor_at'),
   },
   (t) => [index('sessions_user_idx').on(t.userId)],
 );

@@ -68,7 +68,7 @@ export async function authenticateBySession(request: FastifyRequest, reply: Fast
     id: holder.userId,
     via: 'session',
     scope: 'full',
-    credential: { expiresAt: holder.expiresAt, signedInAt: holder.signedInAt },
+    credential: { expiresAt: holder.expiresAt, signedInAt: holder.signedInAt, factorAt: holder.factorAt },
   };
   request.authenticatedBy = 'session';
   request.mustChangePassword = holder.mustChangePassword;
@@ -104,6 +104,16 @@ export async function requireSession(request: FastifyRequest, reply: FastifyRepl
     await redirectTo(reply, '/account/password');
   else if (request.mustSetUpFactor && !request.url.startsWith(`${basePath(request)}/account/second-factor`))
     await redirectTo(reply, '/account/second-factor');
+}
+
+/**
+ * UI guard for pages whose forms are sensitive (granting permissions, export, minting a full
+ * token): a session whose second factor is minutes old confirms it first, then comes back.
+ * The services refuse the action itself all the same (access/step-up.gate.ts).
+ */
+export async function stepUpFirst(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  if (request.principal && (await request.server.tresor.gate.stepUpNeeded(request.principal)))
+    await redirectTo(reply, `/account/confirm?next=${encodeURIComponent(request.url)}`);
 }
 
 /** The signed-in principal, for handlers behind a guard. */

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { auditActions } from '../../audit/audit-events.ts';
 import { ValidationError } from '../../errors.ts';
 import type { MailedLink } from '../../identity/account-link.service.ts';
-import { principalOf, requireSession } from '../plugins/auth.plugin.ts';
+import { principalOf, requireSession, stepUpFirst } from '../plugins/auth.plugin.ts';
 import { type FlashKey, redirectWith } from './flash.ts';
 import { form, groupParams, idParams, text, uiSchema } from './form-schemas.ts';
 import { askToConfirm, confirmed, formAction, renderPage, statusOf } from './render.ts';
@@ -156,7 +156,7 @@ export const uiAdminRoutes: FastifyPluginAsyncZod = async (app) => {
     });
   });
 
-  app.get('/admin/users', (request, reply) => usersPage(request, reply));
+  app.get('/admin/users', { preHandler: stepUpFirst }, (request, reply) => usersPage(request, reply));
   app.post(
     '/admin/users',
     {
@@ -306,8 +306,10 @@ export const uiAdminRoutes: FastifyPluginAsyncZod = async (app) => {
       );
     },
   );
-  app.get('/admin/groups/:group', { schema: uiSchema({ params: groupParams }) }, (request, reply) =>
-    groupPage(request, reply),
+  app.get(
+    '/admin/groups/:group',
+    { preHandler: stepUpFirst, schema: uiSchema({ params: groupParams }) },
+    (request, reply) => groupPage(request, reply),
   );
   app.post(
     '/admin/groups/:group/members',

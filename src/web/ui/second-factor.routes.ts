@@ -51,7 +51,7 @@ export const uiSecondFactorRoutes: FastifyPluginAsyncZod = async (app) => {
       }
       // The waiting session ends; a new one, with a new id, opens (no id survives a step of sign-in).
       await sessions.destroySession(cookie);
-      const session = await sessions.createSession(pending.userId, request.ip);
+      const session = await sessions.createSession(pending.userId, request.ip, undefined, { factorAt: new Date() });
       reply.setCookie(sessionCookie, session.cookie, {
         path: cookiePath(request),
         httpOnly: true,
@@ -80,6 +80,33 @@ export const uiSecondFactorRoutes: FastifyPluginAsyncZod = async (app) => {
     }
 
     account.get('/account/second-factor', (request, reply) => accountPage(request, reply));
+
+    // Step-up: a current code before a sensitive action (access/step-up.gate.ts); covers 5 minutes.
+    account.get('/account/confirm', { schema: uiSchema({ querystring: nextQuery }) }, (request, reply) =>
+      renderPage(request, reply, 'confirm-factor', { title: 'Confirm it is you', next: request.query.next }),
+    );
+    account.post(
+      '/account/confirm',
+      {
+        preHandler: app.csrfProtection,
+        schema: uiSchema({ body: codeForm }),
+        config: { rateLimit: loginRateLimit(app.tresor.config.loginAttemptsPerMinute) },
+      },
+      async (request, reply) => {
+        const cookie = request.cookies[sessionCookie];
+        try {
+          await factors.verify(principalOf(request).id, request.body.code);
+        } catch (error) {
+          return renderPage(request, reply.status(statusOf(error)), 'confirm-factor', {
+            title: 'Confirm it is you',
+            next: request.body.next,
+            error: (error as Error).message,
+          });
+        }
+        if (cookie) await sessions.markFactor(cookie);
+        return reply.redirect(safeNext(basePath(request), request.body.next));
+      },
+    );
 
     account.post('/account/second-factor/begin', { preHandler: app.csrfProtection }, async (request, reply) =>
       formAction(

@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { NotFoundError } from '../../errors.ts';
 import { redirectTo } from '../paths.ts';
-import { principalOf, requireSession } from '../plugins/auth.plugin.ts';
+import { principalOf, requireSession, stepUpFirst } from '../plugins/auth.plugin.ts';
 import { keepNewToken, redirectWith, takeNewToken } from './flash.ts';
 import { form, idParams, text, uiSchema } from './form-schemas.ts';
 import { askToConfirm, confirmed, formAction, renderPage } from './render.ts';
@@ -23,7 +23,7 @@ export const uiTokensRoutes: FastifyPluginAsyncZod = async (app) => {
     });
 
   // The token created by the POST that redirected here is shown this once (it travels sealed to the session).
-  app.get('/tokens', (request, reply) => {
+  app.get('/tokens', { preHandler: stepUpFirst }, (request, reply) => {
     const created = takeNewToken(request, reply);
     return page(request, reply, created ? { created: { name: created.name, token: created.value } } : {});
   });

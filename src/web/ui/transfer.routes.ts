@@ -9,7 +9,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { TresorError } from '../../errors.ts';
 import type { ImportReport } from '../../transfer/transfer.service.ts';
-import { principalOf, requireSession } from '../plugins/auth.plugin.ts';
+import { principalOf, requireSession, stepUpFirst } from '../plugins/auth.plugin.ts';
 import { redirectWith } from './flash.ts';
 import { form, text, uiSchema } from './form-schemas.ts';
 import { formAction, renderPage, statusOf } from './render.ts';
@@ -34,7 +34,7 @@ export const uiTransferRoutes: FastifyPluginAsyncZod = async (app) => {
     });
   }
 
-  app.get('/admin/transfer', async (request, reply) => {
+  app.get('/admin/transfer', { preHandler: stepUpFirst }, async (request, reply) => {
     await transfer.mayTransfer(principalOf(request));
     return transferPage(request, reply);
   });
