@@ -28,6 +28,7 @@ import { type GroupService, groupServiceFactory } from './identity/group.service
 import { identityStore } from './identity/identity.store.ts';
 import { identityServices } from './identity/identity-services.ts';
 import type { ScimService } from './identity/scim/scim.service.ts';
+import type { Passkeys } from './identity/second-factor/passkey.service.ts';
 import type { SecondFactors } from './identity/second-factor/second-factor.service.ts';
 import { totpSeedRecords } from './identity/second-factor/totp-seed.seal.ts';
 import { type SessionService, sessionServiceFactory } from './identity/session.service.ts';
@@ -85,6 +86,8 @@ export interface Tresor {
   accounts: AccountLinks;
   /** Second factors: TOTP and recovery codes, and the policy of who must have one. */
   factors: SecondFactors;
+  /** Passkeys (WebAuthn): register, sign in with one, remove. */
+  passkeys: Passkeys;
   /** SCIM 2.0 provisioning by the identity provider (served at /scim/v2 when TRESOR_SCIM_TOKEN is set). */
   scim: ScimService;
   groups: GroupService;
@@ -307,7 +310,7 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
       },
     });
     const shares = shareServiceFactory({ db, gate, registry, audit });
-    const { users, signIn, accounts, factors, scim } = identityServices({
+    const { users, signIn, accounts, factors, passkeys, scim } = identityServices({
       ...{ db, gate, audit, config, ca, sessions, mail, logger, keys, groups },
       locales: () => registry.locales(),
     });
@@ -354,6 +357,7 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
       signIn,
       accounts,
       factors,
+      passkeys,
       scim,
       transfer,
       provided,

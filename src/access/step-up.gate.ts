@@ -18,7 +18,7 @@ export function stepUpGate(core: GateCore) {
   async function needed(principal: Principal): Promise<boolean> {
     if (principal.kind !== 'user' || principal.via !== 'session') return false;
     if ((principal.credential?.factorAt?.getTime() ?? 0) > Date.now() - stepUpMs) return false;
-    return (await secondFactorStore.factor(core.db, principal.id))?.confirmedAt != null;
+    return secondFactorStore.hasAny(core.db, principal.id);
   }
 
   return {

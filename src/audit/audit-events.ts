@@ -63,7 +63,7 @@ export type AuditEvent =
       action: 'auth.login' | 'auth.login_failed' | 'auth.logout';
       target: { id: string | null; name: string };
       /** `oidc`: through the OpenID provider (the target names the address it gave). */
-      details: { method: 'form' | 'token-exchange' | 'session' | 'oidc' | 'ldap' };
+      details: { method: 'form' | 'token-exchange' | 'session' | 'oidc' | 'ldap' | 'passkey' };
     }
   | {
       action: 'token.created';
@@ -89,7 +89,7 @@ export type AuditEvent =
   | {
       action: 'factor.enrolled' | 'factor.removed' | 'factor.used' | 'factor.failed';
       target: { id: string; name: string };
-      details: { method: 'totp' | 'recovery' | 'administrator' };
+      details: { method: 'totp' | 'recovery' | 'administrator' | 'passkey' };
     }
   /** A sign-in source's subject linked to a user (created with it, or found by a verified e-mail). */
   | { action: 'user.linked'; target: { id: string; name: string }; details: { source: string; created: boolean } }

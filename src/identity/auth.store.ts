@@ -36,7 +36,8 @@ export const authStore = {
         locale: users.locale,
         signedInAt: sessions.createdAt,
         signInSource: sessions.signInSource,
-        factorEnrolled: sql<boolean>`${totpFactors.confirmedAt} is not null`,
+        factorEnrolled: sql<boolean>`(${totpFactors.confirmedAt} is not null
+          or exists (select 1 from passkeys p where p.user_id = ${sessions.userId}))`,
         factorAt: sessions.factorAt,
       })
       .from(sessions)

@@ -14,6 +14,7 @@ import type { SystemMailer } from '../modules/mail/system-mailer.ts';
 import { accountLinkServiceFactory } from './account-link.service.ts';
 import type { GroupService } from './group.service.ts';
 import { scimServiceFactory } from './scim/scim.service.ts';
+import { passkeyServiceFactory } from './second-factor/passkey.service.ts';
 import { secondFactorServiceFactory } from './second-factor/second-factor.service.ts';
 import type { SessionService } from './session.service.ts';
 import { signInFactory } from './sign-in.ts';
@@ -53,6 +54,7 @@ export function identityServices(deps: {
   return {
     users,
     scim: scimServiceFactory({ db, audit, users, groups: deps.groups }),
+    passkeys: passkeyServiceFactory({ db, gate, audit }),
     factors: secondFactorServiceFactory({ db, gate, audit, keys: deps.keys, policy: config.secondFactor }),
     signIn: signInFactory({ db, audit, config, ca: deps.ca, gate, sessions, users, logger: deps.logger }),
     accounts: accountLinkServiceFactory({

@@ -56,6 +56,7 @@ import { uiAdminRoutes } from './ui/admin.routes.ts';
 import { uiAuthRoutes } from './ui/auth.routes.ts';
 import { uiCliLoginRoutes } from './ui/cli-login.routes.ts';
 import { uiOAuth2Routes } from './ui/oauth2.routes.ts';
+import { uiPasskeyRoutes } from './ui/passkey.routes.ts';
 import { uiPasswordLinksRoutes } from './ui/password-links.routes.ts';
 import { renderErrorPage } from './ui/render.ts';
 import { uiSecondFactorRoutes } from './ui/second-factor.routes.ts';
@@ -216,6 +217,7 @@ export const tresorPlugin: FastifyPluginAsync<TresorPluginOptions> = async (app,
     await ui.register(uiCliLoginRoutes);
     await ui.register(uiPasswordLinksRoutes);
     await ui.register(uiSecondFactorRoutes);
+    await ui.register(uiPasskeyRoutes);
     await ui.register(uiSecretsRoutes);
     await ui.register(uiSharingRoutes);
     await ui.register(uiTokensRoutes);

@@ -1,8 +1,8 @@
 /**
  * The single sign-on callback under hostile input: fast-check sends forged codes, states,
  * errors and issuers, with no flow cookie, a made-up one, or a real flow this browser began;
- * then forged CLI sign-in codes and verifiers, forged mailed-link tokens, and forged
- * second-factor codes beside a right password.
+ * then forged CLI sign-in codes and verifiers, forged mailed-link tokens, forged
+ * second-factor codes beside a right password, and forged passkey answers.
  * Figures: requests sent, 5xx answers (must be 0), sessions handed out (must be 0), users
  * created (must be 0).
  */
@@ -10,12 +10,14 @@ import fc from 'fast-check';
 import { Secret, TOTP } from 'otpauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemPrincipal, type UserPrincipal } from '../../src/identity/principal.ts';
+import { UiClient } from '../support/browser-session.ts';
 import { type TestApp, testApp } from '../support/http.ts';
 import { type OAuth2TestServer, startOAuth2Server } from '../support/oauth2-server.ts';
 
 const runs = Number(process.env.FUZZ_RUNS ?? 40);
 const publicUrl = 'https://tresor.test';
 
+const json = fc.jsonValue({ maxDepth: 3 });
 const hostile = fc.oneof(
   fc.string({ maxLength: 300 }),
   fc.constantFrom(
@@ -167,5 +169,27 @@ describe('hostile single sign-on callbacks (PGlite)', () => {
       { numRuns: runs },
     );
     await h.tresor.factors.removeFor(systemPrincipal, person.id);
+  });
+
+  it('answers forged passkey answers with 400/401/422: no session', async () => {
+    const browser = new UiClient(h.app);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          hostile,
+          json.map((v) => JSON.stringify(v)),
+          fc.constant('{"id":"x","response":{}}'),
+        ),
+        async (response) => {
+          const answer = await browser.post('/login/passkey', { response }, { from: '/login' });
+          figures.requests++;
+          if (answer.statusCode >= 500) figures.serverErrors++;
+          if (answer.cookies.some((c) => c.name === 'tresor_session' && c.value !== '')) figures.sessions++;
+          expect([400, 401, 422]).toContain(answer.statusCode);
+        },
+      ),
+      { numRuns: runs },
+    );
+    expect(figures.sessions).toBe(0);
   });
 });

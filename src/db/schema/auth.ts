@@ -144,3 +144,35 @@ export const recoveryCodes = pgTable(
   },
   (t) => [index('recovery_codes_user_idx').on(t.userId)],
 );
+
+/** A user's passkeys (WebAuthn credentials): the public key and signature counter, never a private key. */
+export const passkeys = pgTable(
+  'passkeys',
+  {
+    /** The credential id (base64url), as the authenticator names it. */
+    id: text('id').primaryKey(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    publicKey: bytea('public_key').notNull(),
+    counter: bigint('counter', { mode: 'number' }).notNull().default(0),
+    /** How the authenticator is reached (usb, internal, hybrid…), comma-separated, for the next sign-in's hints. */
+    transports: text('transports').notNull().default(''),
+    createdAt: timestamptz('created_at').notNull().defaultNow(),
+    lastUsedAt: timestamptz('last_used_at'),
+  },
+  (t) => [index('passkeys_user_idx').on(t.userId)],
+);
+
+/**
+ * A WebAuthn ceremony under way: the challenge the authenticator must sign, used once within
+ * five minutes. The browser holds a random id in a cookie; only its hash is stored.
+ */
+export const webauthnChallenges = pgTable('webauthn_challenges', {
+  idHash: bytea('id_hash').primaryKey(),
+  /** Registering: the user adding a passkey; signing in: null (the passkey names its user). */
+  userId: uuid('user_id').references(() => users.id, { onDelete: 'cascade' }),
+  challenge: text('challenge').notNull(),
+  expiresAt: timestamptz('expires_at').notNull(),
+});

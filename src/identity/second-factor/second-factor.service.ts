@@ -98,7 +98,13 @@ export function secondFactorServiceFactory({
       return administratorPermissions.some((p) => facts.permissions.has(p));
     },
 
+    /** Whether the user has a second factor: a confirmed authenticator app or a passkey. */
     async enrolled(userId: string): Promise<boolean> {
+      return secondFactorStore.hasAny(db, userId);
+    },
+
+    /** Whether the user has a confirmed authenticator app (codes can be typed). */
+    async hasTotp(userId: string): Promise<boolean> {
       return (await secondFactorStore.factor(db, userId))?.confirmedAt != null;
     },
 
@@ -157,7 +163,7 @@ export function secondFactorServiceFactory({
         if (step !== undefined && (await secondFactorStore.takeStep(db, userId, step))) return 'totp';
       } else if (
         code !== '' &&
-        (await service.enrolled(userId)) &&
+        (await service.hasTotp(userId)) &&
         (await secondFactorStore.useRecoveryCode(db, userId, sha256(normalised(code))))
       ) {
         await record(userId, 'factor.used', { method: 'recovery' });
@@ -172,7 +178,12 @@ export function secondFactorServiceFactory({
      * factor sends its code too; one the policy asks for a factor sets it up in the web UI first.
      */
     async tokenExchange(userId: string, code: string | undefined): Promise<void> {
-      if (await service.enrolled(userId)) {
+      if (!(await service.hasTotp(userId)) && (await service.enrolled(userId)))
+        throw new TresorError(
+          'UNAUTHENTICATED',
+          'This account signs in with a passkey: use the web UI, or tresor login --browser',
+        );
+      if (await service.hasTotp(userId)) {
         if (code === undefined || code === '')
           throw new TresorError(
             'UNAUTHENTICATED',
@@ -186,7 +197,7 @@ export function secondFactorServiceFactory({
     /** Removes your own factor, with a current code (or a recovery code). */
     async remove(principal: UserPrincipal, code: unknown): Promise<void> {
       await ownSession(principal, 'Removing your second factor');
-      if (await service.enrolled(principal.id)) await service.verify(principal.id, code);
+      if (await service.hasTotp(principal.id)) await service.verify(principal.id, code);
       await secondFactorStore.remove(db, principal.id);
       await record(principal.id, 'factor.removed', { method: 'totp' });
     },

@@ -1,7 +1,7 @@
 /** Database access for second factors: TOTP enrolments and recovery codes (hashes only). */
-import { and, count, eq, isNull, lt } from 'drizzle-orm';
+import { and, count, eq, isNotNull, isNull, lt } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
-import { recoveryCodes, totpFactors } from '../../db/schema/index.ts';
+import { passkeys, recoveryCodes, totpFactors } from '../../db/schema/index.ts';
 
 export type TotpRow = typeof totpFactors.$inferSelect;
 
@@ -41,6 +41,18 @@ export const secondFactorStore = {
       .where(and(eq(totpFactors.userId, userId), lt(totpFactors.lastStep, step)))
       .returning({ userId: totpFactors.userId });
     return taken.length === 1;
+  },
+
+  /** Whether the user has any second factor: a confirmed TOTP or a passkey. */
+  async hasAny(db: Executor, userId: string): Promise<boolean> {
+    const [totp] = await db
+      .select({ userId: totpFactors.userId })
+      .from(totpFactors)
+      .where(and(eq(totpFactors.userId, userId), isNotNull(totpFactors.confirmedAt)))
+      .limit(1);
+    if (totp) return true;
+    const [key] = await db.select({ id: passkeys.id }).from(passkeys).where(eq(passkeys.userId, userId)).limit(1);
+    return key !== undefined;
   },
 
   async remove(db: Executor, userId: string): Promise<boolean> {

@@ -42,6 +42,8 @@ export const flashes = {
   'reset-not-mailed': 'The reset link could not be mailed: set up an SMTP secret for Tresor’s mail and try again.',
   'reset-requested': resetRequestedAnswer,
   'password-chosen': 'Password saved. Sign in with it.',
+  'passkey-added': 'Passkey added: sign in with it, no password needed.',
+  'passkey-removed': 'Passkey removed.',
   'factor-removed': 'Second factor removed: sign-ins ask for your password only.',
   'user-factor-removed': 'Second factor removed: the user sets up a new one at the next sign-in if the policy asks.',
   'user-disabled': 'User disabled: their sessions and tokens have ended.',

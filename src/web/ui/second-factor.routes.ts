@@ -75,6 +75,7 @@ export const uiSecondFactorRoutes: FastifyPluginAsyncZod = async (app) => {
         status,
         enrolment: status.enrolling ? await factors.begin(principal) : undefined,
         recoveryCodes: takeRecoveryCodes(request, reply),
+        passkeys: await app.tresor.passkeys.list(principal.id),
         error,
       });
     }
