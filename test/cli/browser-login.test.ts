@@ -9,9 +9,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Secret, TOTP } from 'otpauth';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { UiClient } from '../support/browser-session.ts';
-import { tresorBin } from '../support/cli.ts';
+import { tresor, tresorBin } from '../support/cli.ts';
 import { type TestApp, testApp } from '../support/http.ts';
 import { createUser } from '../support/principals.ts';
 
@@ -161,5 +162,31 @@ describe('tresor login --browser', () => {
     const page = await new UiClient(h.app).get('/cli/authorize?port=50000');
     expect(page.statusCode).toBe(302);
     expect(page.headers.location).toMatch(/\/login\?next=/);
+  });
+
+  it('tresor login with a password asks an account with a second factor for its code (--code)', async () => {
+    const person = await createUser(h.tresor, h.admin, 'cli-totp');
+    const holder = { kind: 'user' as const, id: person.id, via: 'session' as const };
+    const { secret } = await h.tresor.factors.begin(holder);
+    const totp = new TOTP({ secret: Secret.fromBase32(secret), digits: 6, period: 30 });
+    await h.tresor.factors.confirm(holder, totp.generate());
+    const env = { TRESOR_CONFIG_DIR: mkdtempSync(join(tmpdir(), 'tresor-cli-code-')), TRESOR_DATA_DIR: '/nonexistent' };
+    const without = await tresor(['login', '--url', url, '--email', person.email], env, `${password}\n`);
+    expect(without.code).toBe(4);
+    expect(without.stderr).toMatch(/second factor/);
+    // The next step's code (the one that confirmed the set-up is spent).
+    const next = totp.generate({ timestamp: Date.now() + 30_000 });
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 30_000 });
+    try {
+      const withCode = await tresor(
+        ['login', '--url', url, '--email', person.email, '--code', next],
+        env,
+        `${password}\n`,
+      );
+      expect(withCode.stderr).toBe('');
+      expect(withCode.code).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

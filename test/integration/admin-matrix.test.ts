@@ -4,6 +4,7 @@
  * Each cell runs on fresh targets; an allowed cell must succeed, a refused one must be
  * ACCESS_DENIED and leave an `access.denied` row.
  */
+import { Secret, TOTP } from 'otpauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Permission } from '../../src/identity/permissions.ts';
 import { systemPrincipal, type UserPrincipal } from '../../src/identity/principal.ts';
@@ -39,6 +40,8 @@ const operations = [
   'list users',
   'read another user',
   "reset a plain user's password",
+  'invite a plain user again',
+  "remove a plain user's second factor",
   'disable a plain user',
   'grant USER_ADMIN to a user',
   'revoke USER_ADMIN from a user',
@@ -72,6 +75,8 @@ const expected: Record<Operation, Record<Role, boolean>> = {
   'list users': row(['admin', 'userAdmin', 'exporter']),
   'read another user': row(['admin', 'userAdmin', 'exporter']),
   "reset a plain user's password": row(['admin', 'userAdmin', 'exporter']),
+  'invite a plain user again': row(['admin', 'userAdmin', 'exporter']),
+  "remove a plain user's second factor": row(['admin', 'userAdmin', 'exporter']),
   'disable a plain user': row(['admin', 'userAdmin', 'exporter']),
   'grant USER_ADMIN to a user': row(['admin', 'userAdmin', 'exporter']),
   'revoke USER_ADMIN from a user': row(['admin', 'userAdmin', 'exporter']),
@@ -138,6 +143,16 @@ describe.each(databaseKinds)('administration matrix on %s', (kind) => {
         return void (await users.get(actor, (await plainUser()).id));
       case "reset a plain user's password":
         return void (await t.tresor.accounts.sendReset(actor, (await plainUser()).id));
+      case 'invite a plain user again': {
+        const { user } = await t.tresor.accounts.invite(admin, { email: `again-${++serial}@example.test` });
+        return void (await t.tresor.accounts.reinvite(actor, user.id));
+      }
+      case "remove a plain user's second factor": {
+        const holder = { ...(await plainUser()), via: 'session' as const };
+        const { secret } = await t.tresor.factors.begin(holder);
+        await t.tresor.factors.confirm(holder, new TOTP({ secret: Secret.fromBase32(secret) }).generate());
+        return t.tresor.factors.removeFor(actor, holder.id);
+      }
       case 'disable a plain user':
         return void (await users.setDisabled(actor, (await plainUser()).id, true));
       case 'grant USER_ADMIN to a user':
