@@ -167,6 +167,54 @@ describe.skipIf(!ldapAvailable)('LDAP sign-in (slapd)', () => {
     }
   });
 
+  it('speaks LDAPS, checking the directory against the CA file (without it, the directory is refused)', async () => {
+    const withCa = await testApp('pglite', {
+      ...searchEnv(),
+      TRESOR_LDAP_URL: directory.ldapsUrl,
+      TRESOR_LDAP_START_TLS: 'false',
+    });
+    const withoutCa = await testApp('pglite', {
+      ...searchEnv(),
+      TRESOR_LDAP_URL: directory.ldapsUrl,
+      TRESOR_LDAP_START_TLS: 'false',
+      TRESOR_LDAP_CA_FILE: '',
+    });
+    try {
+      expect((await exchange(withCa, 'alice', 'alice directory password')).statusCode).toBe(200);
+      // A certificate from an unknown CA: the directory is not spoken to, and no one gets in by it.
+      expect((await exchange(withoutCa, 'alice', 'alice directory password')).statusCode).toBe(401);
+      expect(await withoutCa.tresor.users.findByEmail('alice@acme.example')).toBeUndefined();
+    } finally {
+      await withCa.close();
+      await withoutCa.close();
+    }
+  });
+
+  it('reads groups from memberOf (the directory keeps it on the person)', async () => {
+    const admin = await directory.admin();
+    try {
+      await admin.add(`cn=auditors,ou=groups,${suffix}`, {
+        objectClass: 'groupOfNames',
+        cn: 'auditors',
+        member: [`uid=carol,ou=people,${suffix}`],
+      });
+    } finally {
+      await admin.unbind();
+    }
+    const h = await testApp('pglite', {
+      ...searchEnv(),
+      TRESOR_LDAP_GROUPS: 'memberOf',
+      TRESOR_LDAP_ALLOWED_DOMAINS: '',
+    });
+    try {
+      expect((await exchange(h, 'carol', 'carol directory password')).statusCode).toBe(200);
+      const managed = (await h.tresor.groups.list(h.admin, { for: 'admin' })).filter((g) => g.managedBy === 'ldap');
+      expect(managed.map((g) => g.name)).toEqual(['auditors']);
+    } finally {
+      await h.close();
+    }
+  });
+
   it('binds as the user by a DN template (no service account), groups from a search on its own connection', async () => {
     const h = await testApp('pglite', {
       TRESOR_LDAP_URL: directory.url,

@@ -39,6 +39,8 @@ export interface Person {
 
 export interface TestLdapServer {
   url: string;
+  /** The same directory over LDAPS (TLS from the first byte), certified by `caFile`. */
+  ldapsUrl: string;
   caFile: string;
   /** The directory as its administrator (root): add, change and remove entries. */
   admin(): Promise<Client>;
@@ -94,6 +96,8 @@ export async function startLdapServer(
       ...['core', 'cosine', 'inetorgperson', 'nis'].map((s) => `include /etc/ldap/schema/${s}.schema`),
       'modulepath /usr/lib/ldap',
       'moduleload back_mdb',
+      // memberOf on people, kept by the directory for groups added while it runs (slapadd runs no overlay).
+      'moduleload memberof',
       `pidfile ${join(dir, 'slapd.pid')}`,
       `TLSCACertificateFile ${join(dir, 'ca.pem')}`,
       `TLSCertificateFile ${join(dir, 'cert.pem')}`,
@@ -104,6 +108,7 @@ export async function startLdapServer(
       `rootpw ${rootPassword}`,
       `directory ${join(dir, 'db')}`,
       'maxsize 10485760',
+      'overlay memberof',
       'access to attrs=userPassword by anonymous auth by self write by * none',
       `access to * by dn.exact="${serviceDn}" read by self read by users read by * none`,
     ].join('\n'),
@@ -112,8 +117,11 @@ export async function startLdapServer(
   execFileSync(slapadd, ['-f', conf, '-l', join(dir, 'data.ldif')], { stdio: 'pipe' });
   const port = await freePort();
   const url = `ldap://127.0.0.1:${port}`;
+  const ldapsUrl = `ldaps://127.0.0.1:${await freePort()}`;
   // -d keeps slapd in the foreground, where the test can stop it.
-  const child: ChildProcess = spawn(slapd, ['-f', conf, '-h', `${url}/`, '-d', '0'], { stdio: 'ignore' });
+  const child: ChildProcess = spawn(slapd, ['-f', conf, '-h', `${url}/ ${ldapsUrl}/`, '-d', '0'], {
+    stdio: 'ignore',
+  });
   const admin = async () => {
     const client = new Client({ url, timeout: 5000, connectTimeout: 5000 });
     await client.bind(rootDn, rootPassword);
@@ -131,6 +139,7 @@ export async function startLdapServer(
   }
   return {
     url,
+    ldapsUrl,
     caFile: join(dir, 'ca.pem'),
     admin,
     async close() {
