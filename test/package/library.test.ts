@@ -107,6 +107,34 @@ describe('the packed tarball in a fresh project', () => {
     expect(seen.types).toEqual(expect.arrayContaining(['webhook', 'smtp', 'api-key']));
   }, 600_000);
 
+  it("runs the README's embedding example as written", () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Tresor inside your own app'));
+    const example = /```ts\n([\s\S]*?)```/.exec(section)?.[1];
+    expect(example).toContain("from 'tresor/server'");
+    writeFileSync(join(folder, 'readme-app.ts'), example!);
+    writeFileSync(
+      join(folder, 'tsconfig.readme.json'),
+      JSON.stringify({
+        extends: './tsconfig.json',
+        compilerOptions: { outDir: 'out-readme' },
+        files: ['readme-app.ts'],
+      }),
+    );
+    run(process.execPath, [join(folder, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.readme.json'], folder);
+    const env = { ...process.env, TRESOR_DATA_DIR: join(folder, 'readme-data'), TRESOR_LOG_LEVEL: 'error' };
+    for (const round of [1, 2]) {
+      // Twice on one data folder: the second run finds its administrator and secret.
+      const output = execFileSync(process.execPath, [join(folder, 'out-readme/readme-app.js')], {
+        cwd: folder,
+        encoding: 'utf8',
+        env,
+        timeout: 120_000,
+      });
+      expect(output, `round ${round}`).toContain('deploy hook: https://ci.example.com/hook');
+    }
+  }, 300_000);
+
   /*
    * A type author's own project: TypeScript types beside their own tsconfig, importing 'tresor'
    * through node_modules. Each way a type reaches Tresor registers it: compiled with legacy
