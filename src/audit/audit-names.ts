@@ -17,6 +17,8 @@ export interface Person {
 export interface NamedAuditEntry extends AuditEntry {
   /** The acting user today; undefined for Tresor itself or a user since removed. */
   actorPerson: Person | undefined;
+  /** The acting group's name, when a module acted as a group (`use()` for group ops). */
+  actorGroup: string | undefined;
   /** Whom a module acted for, in words ("group mail-senders"), when not the actor. */
   actedFor: string | undefined;
   /** The secret's id when the row is about a secret that still exists (for a link). */
@@ -143,6 +145,7 @@ function named(entry: AuditEntry, names: AuditNames): NamedAuditEntry {
   return {
     ...entry,
     actorPerson: person && entry.actorId ? { id: entry.actorId, ...person } : undefined,
+    actorGroup: names.groups.get(labelled(entry.actor, 'group') ?? ''),
     actedFor,
     secretId: aboutSecret && names.secrets.has(entry.targetId!) ? entry.targetId! : undefined,
     summary: summaryOf(entry),
@@ -160,6 +163,8 @@ export async function namedEntries(db: Executor, entries: AuditEntry[]): Promise
     const forGroup = labelled(e.principal, 'group');
     if (forUser) userIds.push(forUser);
     if (forGroup) groupIds.push(forGroup);
+    const actingGroup = labelled(e.actor, 'group');
+    if (actingGroup) groupIds.push(actingGroup);
     if (e.action.startsWith('secret.') && e.targetId) secretIds.push(e.targetId);
   }
   const names = await auditStore.namesOf(db, { users: userIds, groups: groupIds, secrets: secretIds });

@@ -166,17 +166,25 @@ export const auditStore = {
     secretId: string,
     window: number,
   ): Promise<
-    { module: string | null; principal: string | null; actorId: string | null; lastAt: Date; uses: number }[]
+    {
+      module: string | null;
+      principal: string | null;
+      actorId: string | null;
+      actorLabel: string;
+      lastAt: Date;
+      uses: number;
+    }[]
   > {
     const result = await db.execute(sql`
-      select module, principal, actor_id, max(at) as last_at, count(*)::int as uses from (
-        select module, principal, actor_id::text as actor_id, at from audit_events
+      select module, principal, actor_id, actor_label, max(at) as last_at, count(*)::int as uses from (
+        select module, principal, actor_id::text as actor_id, actor_label, at from audit_events
         where target_id = ${secretId} and action = 'secret.used' order by id desc limit ${window}
-      ) recent group by module, principal, actor_id order by max(at) desc limit 50`);
+      ) recent group by module, principal, actor_id, actor_label order by max(at) desc limit 50`);
     const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as {
       module: string | null;
       principal: string | null;
       actor_id: string | null;
+      actor_label: string;
       last_at: Date | string;
       uses: number;
     }[];
@@ -184,6 +192,7 @@ export const auditStore = {
       module: r.module,
       principal: r.principal,
       actorId: r.actor_id,
+      actorLabel: r.actor_label,
       lastAt: r.last_at instanceof Date ? r.last_at : new Date(r.last_at),
       uses: Number(r.uses),
     }));

@@ -73,7 +73,7 @@ export function secretStoryServiceFactory({
         id: i,
         at: u.lastAt,
         actorId: u.actorId,
-        actor: u.actorId ? `user:${u.actorId}` : 'system',
+        actor: u.actorLabel,
         principal: u.principal,
         action: 'secret.used',
         targetId: null,
@@ -97,7 +97,10 @@ export function secretStoryServiceFactory({
             : undefined;
           return {
             module: u.module,
-            usedFor: entry.actedFor ?? person ?? (u.actorId ? 'a removed user' : 'Tresor itself'),
+            usedFor:
+              entry.actedFor ??
+              person ??
+              (entry.actorGroup ? `group ${entry.actorGroup}` : u.actorId ? 'a removed user' : 'Tresor itself'),
             lastAt: u.lastAt,
             uses: u.uses,
           };

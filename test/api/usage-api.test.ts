@@ -6,6 +6,7 @@
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Jira } from '../../credential-types/jira.ts';
+import { UiClient } from '../support/browser-session.ts';
 import { databaseKinds } from '../support/databases.ts';
 import { type TestApp, testApp } from '../support/http.ts';
 import { findCanaries } from '../support/leak-scan.ts';
@@ -98,5 +99,34 @@ describe.each(databaseKinds)('REST API: where a secret is used, on %s', (kind) =
 
     const reads = await h.tresor.audit.query(h.admin, { targetId: s.id, action: 'secret.read', limit: 10 });
     expect(reads.filter((r) => (r.details as { view: string }).view === 'usage')).toHaveLength(2);
+  });
+
+  it('names a use made for a group by the group, in the usage and on the audit page (not "Tresor itself")', async () => {
+    const group = await h.tresor.groups.create(h.admin, { name: `deployers-${kind}` });
+    const jira = await h.tresor.secrets.create(h.admin, {
+      type: 'jira',
+      name: `usage-group-${kind}`,
+      fields: { siteUrl: 'https://x.atlassian.net', email: 'bot@example.test', apiToken: canary },
+    });
+    await h.tresor.shares.share(h.admin, jira.id, { group: group.name });
+    await h.tresor.use(Jira, { kind: 'group', id: group.id }, jira.id, { module: 'deployer' });
+    const usage = await h.api('GET', `/api/v1/secrets/${jira.id}/usage`, token);
+    expect(usage.json().modules).toEqual([
+      expect.objectContaining({ module: 'deployer', usedFor: `group deployers-${kind}`, uses: 1 }),
+    ]);
+    const browser = new UiClient(h.app);
+    const adminEmail = (await h.tresor.users.get(h.admin, (h.admin as { id: string }).id)).email;
+    await browser.login(adminEmail, 'correct horse battery staple');
+    const page = await browser.get(`/admin/audit?secret=${encodeURIComponent(jira.name)}`);
+    expect(page.body).toContain(`group deployers-${kind}`);
+    expect(page.body).not.toContain(`group:${group.id}`);
+    // The secret's page: "Last used" agrees with "Used by" at once (not a cache period later).
+    await browser.get(`/secrets/${jira.id}`);
+    await h.tresor.use(Jira, { kind: 'group', id: group.id }, jira.id, { module: 'deployer' });
+    const view = await browser.get(`/secrets/${jira.id}`);
+    const lastUsed = /<dt>Last used<\/dt><dd>(.*?)<\/dd>/.exec(view.body)?.[1] ?? '';
+    expect(lastUsed).toMatch(/<time datetime="/);
+    const newest = /<tr><td data-label="Module">deployer<\/td>.*?<time datetime="([^"]+)"/.exec(view.body)?.[1];
+    expect(lastUsed).toContain(`datetime="${newest}"`);
   });
 });

@@ -37,9 +37,12 @@ export const secretViewPage: FastifyPluginAsyncZod = async (app) => {
     const authorizationUrl = detail.fields.authorizationUrl;
     if (connection && can.update && typeof authorizationUrl === 'string' && URL.canParse(authorizationUrl))
       allowFormTarget(reply, new URL(authorizationUrl).origin);
+    // "Last used" is stamped in batches and read through the cache (last-used.recorder.ts); the
+    // trail already holds the newest use, so the page never says less than its own "Used by".
+    const newestUse = Math.max(detail.lastUsedAt?.getTime() ?? 0, ...story.uses.map((u) => u.lastAt.getTime()));
     return renderPage(request, reply, 'secret-view', {
       title: detail.name,
-      secret: detail,
+      secret: { ...detail, lastUsedAt: newestUse > 0 ? new Date(newestUse) : null },
       type: typeView(type, request.locale),
       fieldRows,
       facts: type.factsIn(detail.facts, request.locale),
