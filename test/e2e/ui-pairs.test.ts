@@ -48,7 +48,12 @@ describe.skipIf(!chromiumPath)('name/value lists in the form (Chromium)', () => 
     await row(page, 2).locator('input[name$="[value]"]').fill(canaries[0]!);
     await row(page, 3).locator('input[name$="[name]"]').fill('extra');
     await row(page, 3).locator('input[name$="[value]"]').fill(canaries[2]!);
-    await Promise.all([page.waitForLoadState('load'), page.click('main form button[type=submit]')]);
+    // The answer to the post, then its page loaded (the page before was loaded already).
+    await Promise.all([
+      page.waitForResponse((r) => r.request().method() === 'POST'),
+      page.click('main form button[type=submit]'),
+    ]);
+    await page.waitForLoadState('load');
     html.push(await page.content());
 
     // db has no value: only its row is marked, the message names it, the focus is on its value.
@@ -57,9 +62,10 @@ describe.skipIf(!chromiumPath)('name/value lists in the form (Chromium)', () => 
     const message = await page.textContent('.pair.invalid .error');
     expect(message).toBe('Value of "db" must not be empty');
     expect(await page.textContent('main')).not.toMatch(/#\d/);
-    expect(await page.evaluate('document.activeElement && document.activeElement.name')).toBe(
-      'fields[entries][0][value]',
-    );
+    // The focus is moved by the page's deferred script: polled, not read at one instant.
+    await expect
+      .poll(() => page.evaluate('document.activeElement && document.activeElement.name'), { timeout: 15_000 })
+      .toBe('fields[entries][0][value]');
 
     // Values are never sent back: enter them again and save.
     await row(page, 0).locator('input[name$="[value]"]').fill(canaries[1]!);
