@@ -246,10 +246,9 @@ export function accountLinkServiceFactory({ db, gate, audit, mail, logger, revok
       });
     },
 
-    /** Whether an invitation waits for the user (for the administrators' user list). */
-    async pendingInvitation(userId: string): Promise<Date | undefined> {
-      const row = await accountLinkStore.pending(db, userId);
-      return row?.purpose === 'invite' && row.expiresAt.getTime() > Date.now() ? row.expiresAt : undefined;
+    /** Until when an invitation waits for each of these users (for the administrators' user list). */
+    async pendingInvitations(userIds: readonly string[]): Promise<Map<string, Date>> {
+      return accountLinkStore.invitations(db, userIds);
     },
   };
 }

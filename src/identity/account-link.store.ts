@@ -1,5 +1,5 @@
 /** Database access for mailed one-time links (invitations, password resets); only hashes are stored. */
-import { and, desc, eq, lt } from 'drizzle-orm';
+import { and, desc, eq, gt, inArray, lt } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
 import { accountLinks } from '../db/schema/index.ts';
 
@@ -36,8 +36,19 @@ export const accountLinkStore = {
     return row;
   },
 
-  async pending(db: Executor, userId: string): Promise<AccountLinkRow | undefined> {
-    const [row] = await db.select().from(accountLinks).where(eq(accountLinks.userId, userId)).limit(1);
-    return row;
+  /** The live invitations of these users, by user id (one query for a whole page of users). */
+  async invitations(db: Executor, userIds: readonly string[]): Promise<Map<string, Date>> {
+    if (userIds.length === 0) return new Map();
+    const rows = await db
+      .select({ userId: accountLinks.userId, expiresAt: accountLinks.expiresAt })
+      .from(accountLinks)
+      .where(
+        and(
+          inArray(accountLinks.userId, [...userIds]),
+          eq(accountLinks.purpose, 'invite'),
+          gt(accountLinks.expiresAt, new Date()),
+        ),
+      );
+    return new Map(rows.map((r) => [r.userId, r.expiresAt]));
   },
 };

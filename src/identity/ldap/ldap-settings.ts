@@ -7,24 +7,11 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError } from '../../errors.ts';
+import { flag, list } from '../environment-values.ts';
 import type { LinkPolicy } from '../identity-link.service.ts';
 
-const flag = (fallback: 'true' | 'false') =>
-  z
-    .enum(['true', 'false', '1', '0', 'yes', 'no', ''], { error: 'must be true or false' })
-    .default(fallback)
-    .transform((v) => (v === '' ? fallback === 'true' : ['true', '1', 'yes'].includes(v)));
 const optional = (schema: z.ZodString) => schema.optional().or(z.literal('').transform(() => undefined));
 const attribute = z.string().regex(/^[A-Za-z][\w-]{0,63}$/, 'must be an attribute name, e.g. mail');
-const list = z
-  .string()
-  .default('')
-  .transform((s) =>
-    s
-      .split(',')
-      .map((d) => d.trim().toLowerCase())
-      .filter(Boolean),
-  );
 
 export const ldapEnvironment = {
   TRESOR_LDAP_URL: optional(

@@ -4,24 +4,9 @@
  */
 import { z } from 'zod';
 import { ConfigError } from '../../errors.ts';
+import { flag, list } from '../environment-values.ts';
 import type { LinkPolicy } from '../identity-link.service.ts';
 import { type LdapSettings, ldapEnvironment, parseLdap } from '../ldap/ldap-settings.ts';
-
-const flag = (fallback: 'true' | 'false') =>
-  z
-    .enum(['true', 'false', '1', '0', 'yes', 'no', ''], { error: 'must be true or false' })
-    .default(fallback)
-    .transform((v) => (v === '' ? fallback === 'true' : ['true', '1', 'yes'].includes(v)));
-
-const list = z
-  .string()
-  .default('')
-  .transform((s) =>
-    s
-      .split(',')
-      .map((d) => d.trim().toLowerCase())
-      .filter(Boolean),
-  );
 
 export const signInEnvironment = {
   TRESOR_OIDC_ISSUER: z

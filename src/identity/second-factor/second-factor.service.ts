@@ -103,6 +103,11 @@ export function secondFactorServiceFactory({
       return secondFactorStore.hasAny(db, userId);
     },
 
+    /** Which of these users have a second factor (for the administrators' user list). */
+    async enrolledAmong(userIds: readonly string[]): Promise<Set<string>> {
+      return secondFactorStore.withAnyFactor(db, userIds);
+    },
+
     /** Whether the user has a confirmed authenticator app (codes can be typed). */
     async hasTotp(userId: string): Promise<boolean> {
       return (await secondFactorStore.factor(db, userId))?.confirmedAt != null;

@@ -1,5 +1,5 @@
 /** Database access for second factors: TOTP enrolments and recovery codes (hashes only). */
-import { and, count, eq, isNotNull, isNull, lt } from 'drizzle-orm';
+import { and, count, eq, inArray, isNotNull, isNull, lt } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
 import { passkeys, recoveryCodes, totpFactors } from '../../db/schema/index.ts';
 
@@ -53,6 +53,20 @@ export const secondFactorStore = {
     if (totp) return true;
     const [key] = await db.select({ id: passkeys.id }).from(passkeys).where(eq(passkeys.userId, userId)).limit(1);
     return key !== undefined;
+  },
+
+  /** Which of these users have any second factor (one query each kind for a whole page of users). */
+  async withAnyFactor(db: Executor, userIds: readonly string[]): Promise<Set<string>> {
+    if (userIds.length === 0) return new Set();
+    const ids = [...userIds];
+    const [totp, keys] = await Promise.all([
+      db
+        .select({ userId: totpFactors.userId })
+        .from(totpFactors)
+        .where(and(inArray(totpFactors.userId, ids), isNotNull(totpFactors.confirmedAt))),
+      db.selectDistinct({ userId: passkeys.userId }).from(passkeys).where(inArray(passkeys.userId, ids)),
+    ]);
+    return new Set([...totp, ...keys].map((r) => r.userId));
   },
 
   async remove(db: Executor, userId: string): Promise<boolean> {

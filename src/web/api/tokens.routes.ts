@@ -2,11 +2,20 @@
 import type { FastifyPluginAsyncZod, ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AccessDeniedError } from '../../errors.ts';
+import type { ApiToken } from '../../identity/session.service.ts';
 import { principalOf, requireToken } from '../plugins/auth.plugin.ts';
 import { loginRateLimit } from '../plugins/login-rate-limit.ts';
 import { errorSchema, idParams, json, tokenSchema } from './schemas.ts';
 
 const errors = { 401: errorSchema, 403: errorSchema, 404: errorSchema, 422: errorSchema, 429: errorSchema };
+
+/** A token traded for credentials or a CLI code, as answered once (it always expires). */
+const issuedToken = (issued: { token: string; info: ApiToken }) => ({
+  id: issued.info.id,
+  token: issued.token,
+  expiresAt: issued.info.expiresAt!.toISOString(),
+  scope: issued.info.scope,
+});
 
 export const tokensRoutes: FastifyPluginAsyncZod = async (app) => {
   const { sessions, signIn, factors } = app.tresor;
@@ -47,13 +56,7 @@ export const tokensRoutes: FastifyPluginAsyncZod = async (app) => {
         throw new AccessDeniedError(
           'An administrator reset your password: sign in to the web UI and choose a new one first',
         );
-      const issued = await sessions.createTokenForCredentials(user.id, wanted);
-      return {
-        id: issued.info.id,
-        token: issued.token,
-        expiresAt: issued.info.expiresAt!.toISOString(),
-        scope: issued.info.scope,
-      };
+      return issuedToken(await sessions.createTokenForCredentials(user.id, wanted));
     },
   );
 
@@ -79,13 +82,7 @@ export const tokensRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const issued = await app.tresor.signIn.cli.exchange(request.body);
-      return {
-        id: issued.info.id,
-        token: issued.token,
-        expiresAt: issued.info.expiresAt!.toISOString(),
-        scope: issued.info.scope,
-      };
+      return issuedToken(await signIn.cli.exchange(request.body));
     },
   );
 

@@ -46,12 +46,17 @@ export const uiAdminRoutes: FastifyPluginAsyncZod = async (app) => {
   async function usersPage(request: FastifyRequest, reply: FastifyReply, error?: string) {
     const principal = principalOf(request);
     const list = await users.list(principal);
+    const ids = list.map((u) => u.id);
+    const [invited, withFactor] = await Promise.all([
+      accounts.pendingInvitations(ids),
+      app.tresor.factors.enrolledAmong(ids),
+    ]);
     const rows = await Promise.all(
       list.map(async (u) => ({
         ...u,
         grants: await groups.grants(principal, { userId: u.id }),
-        invitedUntil: u.signsInElsewhere ? (await accounts.pendingInvitation(u.id))?.toISOString() : undefined,
-        secondFactor: await app.tresor.factors.enrolled(u.id),
+        invitedUntil: u.signsInElsewhere ? invited.get(u.id)?.toISOString() : undefined,
+        secondFactor: withFactor.has(u.id),
       })),
     );
     const grantable = await app.tresor.gate.grantable(principal);

@@ -10,6 +10,7 @@ import { redirectWith } from './flash.ts';
 import { form, text, uiSchema } from './form-schemas.ts';
 import { formAction, renderPage } from './render.ts';
 import { safeNext } from './safe-next.ts';
+import { setSessionCookie } from './session-cookie.ts';
 
 const nextQuery = z.object({ next: text(2000) });
 const loginForm = form({ email: text(1000), password: text(1000), next: text(2000) });
@@ -21,7 +22,6 @@ const signedOutCookie = 'tresor_signed_out';
 
 export const uiAuthRoutes: FastifyPluginAsyncZod = async (app) => {
   const { sessions, bootstrap, signIn } = app.tresor;
-  const secureCookie = Boolean(app.tresor.config.tlsCert);
   /** What the sign-in page offers: single sign-on, and the password form unless passwords are off. */
   const ways = (request: FastifyRequest, next: string) => ({
     sso: signIn.oidc
@@ -61,13 +61,7 @@ export const uiAuthRoutes: FastifyPluginAsyncZod = async (app) => {
           // With a second factor, the session waits for its code and opens nothing until then.
           const factorPending = await app.tresor.factors.enrolled(user.id);
           const session = await sessions.createSession(user.id, request.ip, undefined, { factorPending });
-          reply.setCookie(sessionCookie, session.cookie, {
-            path: cookiePath(request),
-            httpOnly: true,
-            sameSite: 'lax',
-            secure: secureCookie,
-            expires: session.expiresAt,
-          });
+          setSessionCookie(request, reply, session);
           if (factorPending)
             return redirectTo(reply, `/login/code${body.next ? `?next=${encodeURIComponent(body.next)}` : ''}`);
           // After an administrator's reset, the new password comes first.

@@ -15,6 +15,7 @@ import { redirectWith } from './flash.ts';
 import { form, text, uiSchema } from './form-schemas.ts';
 import { renderErrorPage, renderPage, statusOf } from './render.ts';
 import { safeNext } from './safe-next.ts';
+import { setSessionCookie } from './session-cookie.ts';
 
 const ceremonyCookie = 'tresor_webauthn';
 const answerForm = form({ response: text(20_000), next: text(2000), name: text(100) });
@@ -72,13 +73,7 @@ export const uiPasskeyRoutes: FastifyPluginAsyncZod = async (app) => {
       }
       await sessions.destroySession(request.cookies[sessionCookie]);
       const session = await sessions.createSession(userId, request.ip, undefined, { factorAt: new Date() });
-      reply.setCookie(sessionCookie, session.cookie, {
-        path: cookiePath(request),
-        httpOnly: true,
-        sameSite: 'lax',
-        secure: secureCookie,
-        expires: session.expiresAt,
-      });
+      setSessionCookie(request, reply, session);
       return reply.redirect(safeNext(basePath(request), request.body.next));
     },
   );

@@ -7,20 +7,20 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod, ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { basePath, cookiePath, redirectTo } from '../paths.ts';
+import { basePath, redirectTo } from '../paths.ts';
 import { principalOf, requireSession, sessionCookie } from '../plugins/auth.plugin.ts';
 import { loginRateLimit } from '../plugins/login-rate-limit.ts';
 import { keepRecoveryCodes, redirectWith, takeRecoveryCodes } from './flash.ts';
 import { form, text, uiSchema } from './form-schemas.ts';
 import { formAction, renderPage, statusOf } from './render.ts';
 import { safeNext } from './safe-next.ts';
+import { setSessionCookie } from './session-cookie.ts';
 
 const nextQuery = z.object({ next: text(2000) });
 const codeForm = form({ code: text(40), next: text(2000) });
 
 export const uiSecondFactorRoutes: FastifyPluginAsyncZod = async (app) => {
   const { sessions, factors } = app.tresor;
-  const secureCookie = Boolean(app.tresor.config.tlsCert);
 
   function codePage(request: FastifyRequest, reply: FastifyReply, next: string, error?: string) {
     return renderPage(request, reply, 'login-code', { title: 'Second factor', next, error });
@@ -52,13 +52,7 @@ export const uiSecondFactorRoutes: FastifyPluginAsyncZod = async (app) => {
       // The waiting session ends; a new one, with a new id, opens (no id survives a step of sign-in).
       await sessions.destroySession(cookie);
       const session = await sessions.createSession(pending.userId, request.ip, undefined, { factorAt: new Date() });
-      reply.setCookie(sessionCookie, session.cookie, {
-        path: cookiePath(request),
-        httpOnly: true,
-        sameSite: 'lax',
-        secure: secureCookie,
-        expires: session.expiresAt,
-      });
+      setSessionCookie(request, reply, session);
       return reply.redirect(safeNext(basePath(request), request.body.next));
     },
   );

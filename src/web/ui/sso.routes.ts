@@ -12,6 +12,7 @@ import { sessionCookie } from '../plugins/auth.plugin.ts';
 import { text, uiSchema } from './form-schemas.ts';
 import { renderPage } from './render.ts';
 import { safeNext } from './safe-next.ts';
+import { setSessionCookie } from './session-cookie.ts';
 
 const flowCookie = 'tresor_sso_flow';
 const callbackQuery = z.object({
@@ -94,13 +95,7 @@ export const uiSsoRoutes: FastifyPluginAsyncZod = async (app) => {
       // A fresh session id at every sign-in: a planted cookie (session fixation) is worthless.
       await sessions.destroySession(request.cookies[sessionCookie]);
       const session = await sessions.createSession(signedIn.user.id, request.ip, 'oidc');
-      reply.setCookie(sessionCookie, session.cookie, {
-        path: cookiePath(request),
-        httpOnly: true,
-        sameSite: 'lax',
-        secure: secureCookie,
-        expires: session.expiresAt,
-      });
+      setSessionCookie(request, reply, session);
       return reply.redirect(safeNext(basePath(request), signedIn.next), 303);
     },
   );
