@@ -25,6 +25,7 @@ import { type ExpressionService, expressionServiceFactory } from './expressions/
 import type { AccountLinks } from './identity/account-link.service.ts';
 import { type BootstrapService, bootstrapServiceFactory } from './identity/bootstrap.service.ts';
 import { type GroupService, groupServiceFactory } from './identity/group.service.ts';
+import type { HostIdentityService } from './identity/host/host-identity.service.ts';
 import { identityStore } from './identity/identity.store.ts';
 import { identityServices } from './identity/identity-services.ts';
 import type { ScimService } from './identity/scim/scim.service.ts';
@@ -82,6 +83,8 @@ export interface Tresor {
   users: UserService;
   /** Single sign-on and the rules that link outside identities to users (src/identity/sign-in.ts). */
   signIn: SignIn;
+  /** A host app's users and groups (`tresorPlugin`'s `identity`; `principalFor` for its modules). */
+  host: HostIdentityService;
   /** Invitations and password resets: links mailed so that a person chooses their own password. */
   accounts: AccountLinks;
   /** Second factors: TOTP and recovery codes, and the policy of who must have one. */
@@ -310,8 +313,8 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
       },
     });
     const shares = shareServiceFactory({ db, gate, registry, audit });
-    const { users, signIn, accounts, factors, passkeys, scim } = identityServices({
-      ...{ db, gate, audit, config, ca, sessions, mail, logger, keys, groups },
+    const { users, signIn, host, accounts, factors, passkeys, scim } = identityServices({
+      ...{ db, gate, audit, config, ca, sessions, mail, logger, keys, groups, cache },
       locales: () => registry.locales(),
     });
     const transfer = transferServiceFactory({
@@ -355,6 +358,7 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
       usage,
       users,
       signIn,
+      host,
       accounts,
       factors,
       passkeys,

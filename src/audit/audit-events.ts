@@ -74,7 +74,8 @@ export type AuditEvent =
   | {
       action: 'user.created' | 'user.disabled' | 'user.enabled' | 'user.password_changed';
       target: { id: string; name: string };
-      details: { administrator: boolean };
+      /** `source`: the sign-in source that removed or brought back the user (a host app). */
+      details: { administrator: boolean; source?: string };
     }
   /** A one-time link mailed: an invitation, or a password reset an administrator sent or the person asked for. */
   | {

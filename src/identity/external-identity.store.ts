@@ -66,3 +66,39 @@ export const externalIdentityStore = {
     return rows.map((r) => r.group);
   },
 };
+
+/** A source's subject and the user it is linked to, with the source's suspension. */
+export interface SourceLink {
+  userId: string;
+  disabled: boolean;
+  suspendedAt: Date | null;
+}
+
+export const sourceLinkStore = {
+  async link(db: Executor, source: string, subject: string): Promise<SourceLink | undefined> {
+    const [row] = await db
+      .select({ userId: users.id, disabled: users.disabled, suspendedAt: externalIdentities.suspendedAt })
+      .from(externalIdentities)
+      .innerJoin(users, eq(users.id, externalIdentities.userId))
+      .where(and(eq(externalIdentities.source, source), eq(externalIdentities.subject, subject)))
+      .limit(1);
+    return row;
+  },
+
+  /** The user's subject at `source`, if linked there. */
+  async subjectOf(db: Executor, source: string, userId: string): Promise<string | undefined> {
+    const [row] = await db
+      .select({ subject: externalIdentities.subject })
+      .from(externalIdentities)
+      .where(and(eq(externalIdentities.source, source), eq(externalIdentities.userId, userId)))
+      .limit(1);
+    return row?.subject;
+  },
+
+  async setSuspended(db: Executor, source: string, subject: string, suspended: boolean): Promise<void> {
+    await db
+      .update(externalIdentities)
+      .set({ suspendedAt: suspended ? sql`now()` : null })
+      .where(and(eq(externalIdentities.source, source), eq(externalIdentities.subject, subject)));
+  },
+};

@@ -6,6 +6,7 @@
  */
 import type { AccessGate } from '../access/access.gate.ts';
 import type { AuditService } from '../audit/audit.service.ts';
+import type { ReadCache } from '../cluster/read-cache.ts';
 import type { TresorConfig } from '../config.ts';
 import type { KeyService } from '../crypto/key.service.ts';
 import type { Database } from '../db/client.ts';
@@ -13,6 +14,7 @@ import type { Logger } from '../logger.ts';
 import type { SystemMailer } from '../modules/mail/system-mailer.ts';
 import { accountLinkServiceFactory } from './account-link.service.ts';
 import type { GroupService } from './group.service.ts';
+import { hostIdentityServiceFactory } from './host/host-identity.service.ts';
 import { scimServiceFactory } from './scim/scim.service.ts';
 import { passkeyServiceFactory } from './second-factor/passkey.service.ts';
 import { secondFactorServiceFactory } from './second-factor/second-factor.service.ts';
@@ -39,7 +41,8 @@ export function identityServices(deps: {
   logger: Logger;
   locales: () => readonly string[];
   keys: Pick<KeyService, 'sealingRing' | 'ringFor'>;
-  groups: Pick<GroupService, 'create'>;
+  groups: Pick<GroupService, 'create' | 'find' | 'grant' | 'grants'>;
+  cache: ReadCache;
 }) {
   const { db, gate, audit, config, sessions } = deps;
   const revoke = sessions.revokeAll;
@@ -51,12 +54,14 @@ export function identityServices(deps: {
     locales: deps.locales,
     passwords: config.signIn,
   });
+  const signIn = signInFactory({ db, audit, config, ca: deps.ca, gate, sessions, users, logger: deps.logger });
   return {
     users,
+    signIn,
+    host: hostIdentityServiceFactory({ db, audit, links: signIn.links, users, groups: deps.groups, cache: deps.cache }),
     scim: scimServiceFactory({ db, audit, users, groups: deps.groups }),
     passkeys: passkeyServiceFactory({ db, gate, audit }),
     factors: secondFactorServiceFactory({ db, gate, audit, keys: deps.keys, policy: config.secondFactor }),
-    signIn: signInFactory({ db, audit, config, ca: deps.ca, gate, sessions, users, logger: deps.logger }),
     accounts: accountLinkServiceFactory({
       db,
       gate,

@@ -295,7 +295,8 @@ export function userServiceFactory({
       return userOf(row);
     },
 
-    async setDisabled(principal: Principal, id: string, disabled: boolean): Promise<User> {
+    /** `source`: a sign-in source said so (a host app removed or brought back its user), for the trail. */
+    async setDisabled(principal: Principal, id: string, disabled: boolean, source?: string): Promise<User> {
       if (principal.kind === 'user' && principal.id === id && disabled) {
         await gate.require(principal, 'USER_ADMIN', 'Disabling users');
         throw new ConflictError('You cannot disable your own account', 'disabled');
@@ -311,7 +312,7 @@ export function userServiceFactory({
             event: {
               action: disabled ? 'user.disabled' : 'user.enabled',
               target: { id, name: updated!.email },
-              details: { administrator: false },
+              details: { administrator: false, ...(source ? { source } : {}) },
             },
           },
         ]);

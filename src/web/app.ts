@@ -41,6 +41,7 @@ import { sharesRoutes } from './api/shares.routes.ts';
 import { tokensRoutes } from './api/tokens.routes.ts';
 import { transferRoutes } from './api/transfer.routes.ts';
 import { webhooksRoutes } from './api/webhooks.routes.ts';
+import type { HostIdentity, TresorLayout } from './host-identity.ts';
 import { cookiePathOf } from './paths.ts';
 import { authPlugin, sessionAuthentication, tokenAuthentication } from './plugins/auth.plugin.ts';
 import { errorsPlugin, jsonErrors } from './plugins/errors.plugin.ts';
@@ -55,6 +56,7 @@ import { uiAccountRoutes } from './ui/account.routes.ts';
 import { uiAdminRoutes } from './ui/admin.routes.ts';
 import { uiAuthRoutes } from './ui/auth.routes.ts';
 import { uiCliLoginRoutes } from './ui/cli-login.routes.ts';
+import { uiHostSignInRoutes } from './ui/host-sign-in.routes.ts';
 import { uiOAuth2Routes } from './ui/oauth2.routes.ts';
 import { uiPasskeyRoutes } from './ui/passkey.routes.ts';
 import { uiPasswordLinksRoutes } from './ui/password-links.routes.ts';
@@ -77,6 +79,13 @@ export interface TresorPluginOptions {
   tresor: Tresor;
   /** Set when Tresor's own server speaks HTTPS: HSTS, secure cookies, upgrade-insecure-requests. */
   https?: boolean;
+  /**
+   * The host app's identities: its users sign in at the host, never at Tresor (no login page,
+   * no Tresor session), and its groups become Tresor groups managed by `host`.
+   */
+  identity?: HostIdentity;
+  /** How the pages look: `'tresor'` (default), `'bare'`, or the host's layout function. */
+  layout?: TresorLayout;
 }
 
 export async function buildApp(tresor: Tresor, options: AppOptions = {}): Promise<FastifyInstance> {
@@ -105,6 +114,11 @@ export const tresorPlugin: FastifyPluginAsync<TresorPluginOptions> = async (app,
   const { tresor } = pluginOptions;
   const options = { https: pluginOptions.https === true };
   app.decorate('tresorBase', app.prefix);
+  const layout = pluginOptions.layout ?? 'tresor';
+  // A getter: fastify would take a function value for one.
+  app.decorate('tresorLayout', { getter: () => layout });
+  app.decorate('tresorIdentity', pluginOptions.identity ?? null);
+  if (pluginOptions.identity) await tresor.host.connect(pluginOptions.identity);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
@@ -212,12 +226,16 @@ export const tresorPlugin: FastifyPluginAsync<TresorPluginOptions> = async (app,
   // The UI in a context of its own: session cookies name the principal here, and only here.
   await app.register(async (ui) => {
     await sessionAuthentication(ui);
-    await ui.register(uiAuthRoutes);
-    await ui.register(uiSsoRoutes);
+    // With a host's identities the host signs people in: none of Tresor's own ways in are served.
+    if (pluginOptions.identity) await ui.register(uiHostSignInRoutes);
+    else {
+      await ui.register(uiAuthRoutes);
+      await ui.register(uiSsoRoutes);
+      await ui.register(uiPasswordLinksRoutes);
+      await ui.register(uiSecondFactorRoutes);
+      await ui.register(uiPasskeyRoutes);
+    }
     await ui.register(uiCliLoginRoutes);
-    await ui.register(uiPasswordLinksRoutes);
-    await ui.register(uiSecondFactorRoutes);
-    await ui.register(uiPasskeyRoutes);
     await ui.register(uiSecretsRoutes);
     await ui.register(uiSharingRoutes);
     await ui.register(uiTokensRoutes);

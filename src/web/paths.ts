@@ -4,11 +4,16 @@
  * redirect, cookie path and link of the UI goes through here, so none points outside it.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { HostIdentity, TresorLayout } from './host-identity.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
     /** The prefix Tresor is mounted at ('' at the root). */
     tresorBase: string;
+    /** How pages look: Tresor's layout, bare, or the host's (`tresorPlugin`'s `layout`). */
+    tresorLayout: TresorLayout;
+    /** The host's identities, when the host signs people in (`tresorPlugin`'s `identity`). */
+    tresorIdentity: HostIdentity | null;
   }
 }
 

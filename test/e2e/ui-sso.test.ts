@@ -55,7 +55,7 @@ describe.skipIf(!chromiumPath)('single sign-on in the browser (Chromium)', () =>
     // The token page asks for no password: the account has none.
     await page.goto(`${b.base}/tokens`);
     expect(await page.locator('#currentPassword').count()).toBe(0);
-    expect(await page.textContent('main')).toContain('signs in with single sign-on');
+    expect(await page.textContent('main')).toContain('signs in elsewhere (single sign-on');
 
     // An administrator sees the group as the provider's, with no forms to change its members.
     const admin = await b.signIn();

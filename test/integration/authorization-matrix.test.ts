@@ -2,12 +2,15 @@
  * The authorisation matrix: every secret operation × every relation a principal can have
  * to a secret → allow or deny, run against the service layer (which the UI, API, CLI and
  * modules all go through). No cell may be missing; a denied call must change nothing.
+ * Twice per database: with Tresor's own users and groups, and with a host app's (principals
+ * from the identity contract, permissions held through host groups, "disabled" meaning the
+ * host removed the person) — the same cells either way.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SecretOperation, secretOperations } from '../../src/access/secret.policy.ts';
 import type { Principal } from '../../src/identity/principal.ts';
 import { databaseKinds, type TestTresor, testTresor } from '../support/databases.ts';
-import { createGroup, createUser } from '../support/principals.ts';
+import { createGroup, createUser, hostPeople } from '../support/principals.ts';
 
 const relations = [
   'owner',
@@ -136,7 +139,12 @@ const matrix: Record<Relation, Record<SecretOperation, Expect>> = {
   },
 };
 
-describe.each(databaseKinds)('authorisation matrix on %s', (kind) => {
+const variants = databaseKinds.flatMap((kind) => [
+  { kind, people: 'local' as const },
+  { kind, people: 'host' as const },
+]);
+
+describe.each(variants)('authorisation matrix on $kind, $people people', ({ kind, people }) => {
   let t: TestTresor;
   let actors: Record<Relation, Principal>;
   let owners: Record<Relation, Principal>;
@@ -145,37 +153,72 @@ describe.each(databaseKinds)('authorisation matrix on %s', (kind) => {
   let recipient: Principal;
   const figures = { cells: 0, unexpectedAllows: 0, unexpectedDenials: 0 };
 
+  /** Disables the disabled user (an administrator in Tresor, or the host removing them) and back. */
+  let setDisabled: (disabled: boolean) => Promise<void>;
+
   beforeAll(async () => {
     t = await testTresor(kind);
     const admin = t.admin;
-    shared = await createGroup(t.tresor, admin, 'shared');
-    const other = await createGroup(t.tresor, admin, 'other');
     const full = ['SECRET_MANAGEMENT_CREATE', 'SECRET_MANAGEMENT_UPDATE', 'SECRET_MANAGEMENT_DELETE'] as const;
-    const owner = await createUser(t.tresor, admin, 'owner', [...full]);
-    recipient = await createUser(t.tresor, admin, 'recipient', [...full]);
-    const lacking = await createUser(t.tresor, admin, 'lacking', ['SECRET_MANAGEMENT_CREATE']);
-    const disabled = await createUser(t.tresor, admin, 'disabled', [...full]);
-    extra = await createUser(t.tresor, admin, 'extra');
-    actors = {
-      owner,
-      directShare: recipient,
-      groupMember: await createUser(t.tresor, admin, 'member', [...full], [shared.name]),
-      otherGroupMember: await createUser(t.tresor, admin, 'othermember', [...full], [other.name]),
-      stranger: await createUser(t.tresor, admin, 'stranger', [...full]),
-      manager: await createUser(t.tresor, admin, 'manager', ['SECRET_MANAGEMENT']),
-      ownerLackingPermission: lacking,
-      disabledUser: disabled,
-    };
+    if (people === 'host') {
+      const host = await hostPeople(t.tresor, admin);
+      shared = await host.group('shared');
+      const other = await host.group('other');
+      const writers = await host.group('writers', [...full]);
+      const creators = await host.group('creators', ['SECRET_MANAGEMENT_CREATE']);
+      const managers = await host.group('managers', ['SECRET_MANAGEMENT']);
+      const owner = await host.user('owner', [writers.name]);
+      recipient = await host.user('recipient', [writers.name]);
+      const lacking = await host.user('lacking', [creators.name]);
+      const disabled = await host.user('disabled', [writers.name]);
+      extra = await host.user('extra');
+      actors = {
+        owner,
+        directShare: recipient,
+        groupMember: await host.user('member', [writers.name, shared.name]),
+        otherGroupMember: await host.user('othermember', [writers.name, other.name]),
+        stranger: await host.user('stranger', [writers.name]),
+        manager: await host.user('manager', [managers.name]),
+        ownerLackingPermission: lacking,
+        disabledUser: disabled,
+      };
+      const subject = host.subjectOf(disabled.id);
+      setDisabled = async (off) => {
+        if (off) await t.tresor.host.remove(subject);
+        else await t.tresor.host.sync(host.people.get(subject)!);
+      };
+    } else {
+      shared = await createGroup(t.tresor, admin, 'shared');
+      const other = await createGroup(t.tresor, admin, 'other');
+      const owner = await createUser(t.tresor, admin, 'owner', [...full]);
+      recipient = await createUser(t.tresor, admin, 'recipient', [...full]);
+      const lacking = await createUser(t.tresor, admin, 'lacking', ['SECRET_MANAGEMENT_CREATE']);
+      const disabled = await createUser(t.tresor, admin, 'disabled', [...full]);
+      extra = await createUser(t.tresor, admin, 'extra');
+      actors = {
+        owner,
+        directShare: recipient,
+        groupMember: await createUser(t.tresor, admin, 'member', [...full], [shared.name]),
+        otherGroupMember: await createUser(t.tresor, admin, 'othermember', [...full], [other.name]),
+        stranger: await createUser(t.tresor, admin, 'stranger', [...full]),
+        manager: await createUser(t.tresor, admin, 'manager', ['SECRET_MANAGEMENT']),
+        ownerLackingPermission: lacking,
+        disabledUser: disabled,
+      };
+      setDisabled = async (off) => {
+        await t.tresor.users.setDisabled(t.admin, disabled.id, off);
+      };
+    }
     owners = {
-      ...(Object.fromEntries(relations.map((r) => [r, owner])) as unknown as Record<Relation, Principal>),
-      ownerLackingPermission: lacking,
-      disabledUser: disabled,
+      ...(Object.fromEntries(relations.map((r) => [r, actors.owner])) as unknown as Record<Relation, Principal>),
+      ownerLackingPermission: actors.ownerLackingPermission,
+      disabledUser: actors.disabledUser,
     };
   });
 
   afterAll(async () => {
     process.stdout.write(
-      `[figures] authorisation matrix (${kind}, service level): ${figures.cells} cells checked, ${figures.unexpectedAllows} unexpected allows, ${figures.unexpectedDenials} unexpected denials\n`,
+      `[figures] authorisation matrix (${kind}, ${people} people, service level): ${figures.cells} cells checked, ${figures.unexpectedAllows} unexpected allows, ${figures.unexpectedDenials} unexpected denials\n`,
     );
     await t?.close();
   });
@@ -233,12 +276,7 @@ describe.each(databaseKinds)('authorisation matrix on %s', (kind) => {
     for (const operation of secretOperations) {
       it(`${relation} × ${operation} → ${matrix[relation][operation]}`, async () => {
         const s = await freshSecret(owners[relation]);
-        if (relation === 'disabledUser')
-          await t.tresor.users.setDisabled(
-            t.admin,
-            actors.disabledUser.kind === 'user' ? actors.disabledUser.id : '',
-            true,
-          );
+        if (relation === 'disabledUser') await setDisabled(true);
         try {
           const before = {
             meta: await t.tresor.secrets.get(t.admin, s.id),
@@ -259,12 +297,7 @@ describe.each(databaseKinds)('authorisation matrix on %s', (kind) => {
             expect(after.shares).toEqual(before.shares);
           }
         } finally {
-          if (relation === 'disabledUser')
-            await t.tresor.users.setDisabled(
-              t.admin,
-              actors.disabledUser.kind === 'user' ? actors.disabledUser.id : '',
-              false,
-            );
+          if (relation === 'disabledUser') await setDisabled(false);
         }
       });
     }

@@ -6,79 +6,32 @@
  * files, then run with plain node (no TypeScript loader, no tsx).
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { build } from '../../src/build.mjs';
-import { buildState } from '../../src/build-state.mjs';
-
-const root = resolve(import.meta.dirname, '../..');
-const ours = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
-  dependencies: Record<string, string>;
-  devDependencies: Record<string, string>;
-};
-
-function run(command: string, args: string[], cwd: string): string {
-  try {
-    return execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 400_000 });
-  } catch (error) {
-    const { stdout, stderr } = error as { stdout?: string; stderr?: string };
-    throw new Error(`${command} ${args.join(' ')} failed:\n${stdout ?? ''}${stderr ?? ''}`);
-  }
-}
+import { compile, consumerCompilerOptions, installConsumer, packTresor, root, run } from '../support/packed-project.ts';
 
 describe('the packed tarball in a fresh project', () => {
   let folder: string;
 
   beforeAll(() => {
-    if (buildState() !== 'fresh') build({ quiet: true });
-    folder = mkdtempSync(join(tmpdir(), 'tresor-consumer-'));
-    const packed = JSON.parse(
-      run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', folder], root),
-    ) as [{ filename: string; files: Array<{ path: string }> }];
-    const files = packed[0].files.map((f) => f.path);
+    const packed = packTresor('tresor-consumer-');
+    folder = packed.folder;
+    const files = packed.files;
     // What an installed package needs, and nothing of the tests or the sources' TypeScript.
     expect(files).toEqual(expect.arrayContaining(['dist/src/index.js', 'dist/src/index.d.ts', 'src/cli/bin.mjs']));
     expect(files.some((f) => f.startsWith('test/'))).toBe(false);
     expect(files.some((f) => f.startsWith('src/') && f.endsWith('.ts') && !f.endsWith('.d.mts'))).toBe(false);
-
-    writeFileSync(
-      join(folder, 'package.json'),
-      JSON.stringify({
-        name: 'host-app',
-        private: true,
-        type: 'module',
-        dependencies: { tresor: `file:./${packed[0].filename}`, fastify: ours.dependencies.fastify },
-        devDependencies: {
-          typescript: ours.devDependencies.typescript,
-          '@types/node': ours.devDependencies['@types/node'],
-        },
-      }),
-    );
     writeFileSync(
       join(folder, 'tsconfig.json'),
-      JSON.stringify({
-        compilerOptions: {
-          target: 'ES2022',
-          module: 'NodeNext',
-          moduleResolution: 'NodeNext',
-          strict: true,
-          experimentalDecorators: true,
-          useDefineForClassFields: false,
-          skipLibCheck: true,
-          outDir: 'out',
-          types: ['node'],
-        },
-        files: ['app.ts'],
-      }),
+      JSON.stringify({ compilerOptions: consumerCompilerOptions, files: ['app.ts'] }),
     );
     copyFileSync(join(import.meta.dirname, 'consumer-app.ts.txt'), join(folder, 'app.ts'));
-    run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund'], folder);
+    installConsumer(folder, packed.filename, ['fastify']);
   }, 600_000);
 
   it('installs, type-checks and runs an app that mounts Tresor under a prefix', () => {
-    run(process.execPath, [join(folder, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], folder);
+    compile(folder, 'tsconfig.json');
     const output = execFileSync(process.execPath, [join(folder, 'out/app.js')], {
       cwd: folder,
       encoding: 'utf8',
@@ -121,7 +74,7 @@ describe('the packed tarball in a fresh project', () => {
         files: ['readme-app.ts'],
       }),
     );
-    run(process.execPath, [join(folder, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.readme.json'], folder);
+    compile(folder, 'tsconfig.readme.json');
     const env = { ...process.env, TRESOR_DATA_DIR: join(folder, 'readme-data'), TRESOR_LOG_LEVEL: 'error' };
     for (const round of [1, 2]) {
       // Twice on one data folder: the second run finds its administrator and secret.
@@ -160,7 +113,7 @@ describe('the packed tarball in a fresh project', () => {
         join(folder, `tsconfig.${name}.json`),
         JSON.stringify({ compilerOptions: { ...options, ...decorators, outDir: `types-${name}` }, include: ['types'] }),
       );
-      run(process.execPath, [join(folder, 'node_modules/typescript/bin/tsc'), '-p', `tsconfig.${name}.json`], folder);
+      compile(folder, `tsconfig.${name}.json`);
     }
     // The author's own tsconfig beside the .ts files (legacy decorators), as the issue found it failing.
     writeFileSync(

@@ -50,6 +50,12 @@ export const externalIdentities = pgTable(
     email: text('email'),
     createdAt: timestamptz('created_at').notNull().defaultNow(),
     lastSeenAt: timestamptz('last_seen_at').notNull().defaultNow(),
+    /**
+     * When the source said the user is gone (a host app removed or disabled them): Tresor disabled
+     * the user then, and enables them again when the source brings the same subject back. A user
+     * an administrator disabled in Tresor has no such mark and stays disabled.
+     */
+    suspendedAt: timestamptz('suspended_at'),
   },
   (t) => [primaryKey({ columns: [t.source, t.subject] }), index('external_identities_user_idx').on(t.userId)],
 );

@@ -48,6 +48,8 @@ export async function tokenAuthentication(app: FastifyInstance): Promise<void> {
   app.addHook('onRequest', async (request) => {
     const holder = await app.tresor.sessions.tokenHolder(bearer(request));
     if (!holder) return;
+    // A host user the host app no longer knows: their tokens stop with them (asked of the host).
+    if (app.tresor.host.connected && !(await app.tresor.host.stillThere(holder.userId))) return;
     request.principal = {
       kind: 'user',
       id: holder.userId,
@@ -82,9 +84,22 @@ export async function authenticateBySession(request: FastifyRequest, reply: Fast
   preferLocale(request, reply, holder.locale);
 }
 
-/** Registered inside the UI's context: the session cookie names the principal. */
+/**
+ * The host app says who is signed in (its own session, read its own way): that person, linked
+ * to their Tresor user and with their host groups in step, is the principal. Tresor's own
+ * session cookie means nothing then.
+ */
+export async function authenticateByHost(request: FastifyRequest): Promise<void> {
+  const identity = request.server.tresorIdentity;
+  const user = await identity?.currentUser(request);
+  if (!user) return;
+  request.principal = await request.server.tresor.host.signedIn(user);
+  request.authenticatedBy = 'session';
+}
+
+/** Registered inside the UI's context: the session cookie (or the host app) names the principal. */
 export async function sessionAuthentication(app: FastifyInstance): Promise<void> {
-  app.addHook('onRequest', authenticateBySession);
+  app.addHook('onRequest', app.tresorIdentity ? authenticateByHost : authenticateBySession);
 }
 
 /** API guard: a live bearer token is required. */
@@ -96,6 +111,11 @@ export async function requireToken(request: FastifyRequest): Promise<void> {
 /** UI guard: a live session is required; otherwise go to the login page and come back. */
 export async function requireSession(request: FastifyRequest, reply: FastifyReply): Promise<void> {
   if (!request.principal) {
+    const identity = request.server.tresorIdentity;
+    if (identity) {
+      await reply.redirect(identity.signInUrl(request.method === 'GET' ? request.url : `${basePath(request)}/secrets`));
+      return;
+    }
     const next = request.method === 'GET' ? `?next=${encodeURIComponent(request.url)}` : '';
     await redirectTo(reply, `/login${next}`);
     return;

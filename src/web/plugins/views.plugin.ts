@@ -85,7 +85,7 @@ export const viewsPlugin = fp(
     await app.register(view, {
       engine: { handlebars: createHandlebars() },
       root: templatesDir,
-      layout: 'layouts/main.hbs',
+      // No global layout: each page names its own (Tresor's, bare, or a fragment for a host's layout).
       production: process.env.NODE_ENV !== 'development',
     });
     await app.register(fastifyStatic, {

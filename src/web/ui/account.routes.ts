@@ -35,6 +35,8 @@ export const uiAccountRoutes: FastifyPluginAsyncZod = async (app) => {
       user,
       languages: languageChoices(app.tresor.registry.locales(), user.locale),
       browserChoice: user.locale === null,
+      // Signed in by the host app: passwords and second factors are the host's, not offered here.
+      hosted: app.tresorIdentity !== null,
       error,
     });
   };
@@ -53,6 +55,8 @@ export const uiAccountRoutes: FastifyPluginAsyncZod = async (app) => {
         (message) => accountPage(request, reply.status(422), message),
       ),
   );
+
+  if (app.tresorIdentity) return;
 
   app.get('/account/password', async (request, reply) =>
     renderPage(request, reply, 'account-password', {

@@ -7,7 +7,7 @@
  *   key derived from the session cookie: only the browser that created it can read it back,
  *   and it is gone once shown (or after two minutes).
  */
-import { hkdfSync } from 'node:crypto';
+import { hkdfSync, randomBytes } from 'node:crypto';
 import type {} from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { open, seal } from '../../crypto/aead.ts';
@@ -77,9 +77,29 @@ export function takeFlash(request: FastifyRequest, reply: FastifyReply): string 
   return Object.hasOwn(flashes, key) ? flashes[key as FlashKey] : undefined;
 }
 
-function sealingKey(request: FastifyRequest, purpose: string): Buffer | undefined {
+/**
+ * Under a host app's sign-in there is no Tresor session to key a sealed cookie to: a random
+ * key of this browser's own (httpOnly, this prefix only) stands in, and the person is mixed
+ * in, so another person signed in later in the same browser cannot open it.
+ */
+const sealKeyCookie = 'tresor_seal';
+
+function sealingKey(request: FastifyRequest, purpose: string, reply?: FastifyReply): Buffer | undefined {
   const session = request.cookies[sessionCookie];
-  return session ? Buffer.from(hkdfSync('sha256', session, 'tresor', purpose, 32)) : undefined;
+  if (session && !request.server.tresorIdentity) return Buffer.from(hkdfSync('sha256', session, 'tresor', purpose, 32));
+  if (!request.server.tresorIdentity || !request.principal) return undefined;
+  let material = request.cookies[sealKeyCookie];
+  if (!material && reply) {
+    material = randomBytes(32).toString('base64url');
+    reply.setCookie(sealKeyCookie, material, {
+      path: cookiePath(request),
+      httpOnly: true,
+      sameSite: 'strict',
+      secure: request.protocol === 'https',
+    });
+  }
+  if (!material) return undefined;
+  return Buffer.from(hkdfSync('sha256', material, 'tresor', `${purpose}:${request.principal.id}`, 32));
 }
 
 interface SealedCookie {
@@ -93,7 +113,8 @@ interface SealedCookie {
 const newTokenCookie: SealedCookie = {
   name: tokenCookie,
   purpose: 'new api token',
-  path: () => '/tokens',
+  // Under the mount prefix (a mounted Tresor at /vault never showed a new token: the cookie went to /tokens).
+  path: (request) => `${cookiePath(request).replace(/\/$/, '')}/tokens`,
   maxAgeSeconds: 120,
 };
 
@@ -108,7 +129,7 @@ const testReportCookie: SealedCookie = {
 
 /** Keeps `value` for the next page, sealed (AES-256-GCM) under a key derived from this session's cookie. */
 function keepSealed(request: FastifyRequest, reply: FastifyReply, cookie: SealedCookie, value: unknown): void {
-  const key = sealingKey(request, cookie.purpose);
+  const key = sealingKey(request, cookie.purpose, reply);
   if (!key) return;
   // The cookie's name is the associated data: a value sealed for one cookie never opens as another.
   const sealed = seal(key, Buffer.from(JSON.stringify(value), 'utf8'), Buffer.from(cookie.name));

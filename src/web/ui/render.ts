@@ -24,39 +24,66 @@ export async function renderPage(
 ): Promise<FastifyReply> {
   // Error pages are rendered outside the UI's context too (an unknown URL), where no CSRF token is made.
   const csrf = typeof reply.generateCsrf === 'function' ? reply.generateCsrf() : undefined;
+  const base = basePath(request);
+  const section = sectionOf(request.url.slice(base.length));
   let chrome: Record<string, unknown> = {};
+  let navigation: NavigationItem[] = [];
   if (request.principal) {
     const { users, secrets } = request.server.tresor;
     const [{ user, permissions }, creatable] = await Promise.all([
       users.whoami(request.principal),
       secrets.creatableTypes(request.principal),
     ]);
-    chrome = {
-      me: user,
-      // The gate decides what the chrome offers: no Create for whoever may create nothing.
-      mayCreate: creatable.length > 0,
-      admin: {
-        users: permissions.includes('USER_ADMIN'),
-        groups: permissions.includes('GROUP_ADMIN'),
-        audit: permissions.includes('AUDIT_READ'),
-        transfer: permissions.includes('SECRET_EXPORT'),
-        webhooks: permissions.includes('WEBHOOK_ADMIN'),
-      },
-    };
+    // The gate decides what the chrome offers: no Create for whoever may create nothing.
+    navigation = navigationFor(base, section, new Set(permissions), creatable.length > 0);
+    chrome = { me: user, mayCreate: creatable.length > 0, admin: { audit: permissions.includes('AUDIT_READ') } };
   }
   // The confirmation of the POST that redirected here, from a one-time cookie (never the URL).
   const flash = takeFlash(request, reply);
-  const section = sectionOf(request.url.slice(basePath(request).length));
-  return reply.header('Cache-Control', 'no-store').view(`pages/${template}.hbs`, {
-    ...chrome,
-    flash,
-    csrf,
-    section,
-    base: basePath(request),
-    locale: request.locale,
-    ...data,
+  const page = `pages/${template}.hbs`;
+  const view = { ...chrome, navigation, flash, csrf, section, base, locale: request.locale, ...data };
+  reply.header('Cache-Control', 'no-store');
+  const layout = request.server.tresorLayout;
+  if (typeof layout !== 'function')
+    return reply.view(page, view, { layout: layout === 'bare' ? 'layouts/bare.hbs' : 'layouts/main.hbs' });
+  // The host's layout around Tresor's page: Tresor's headers (CSP, frame protection) still go out with it.
+  const content = await reply.viewAsync(page, view, { layout: 'layouts/content.hbs' });
+  const html = await layout({
+    title: typeof data.title === 'string' ? data.title : 'Tresor',
+    head: `<link rel="stylesheet" href="${escapeAttribute(base)}/assets/tresor.css">`,
+    navigation,
+    content,
+    status: reply.statusCode,
   });
+  return reply.type('text/html; charset=utf-8').send(html);
 }
+
+interface NavigationItem {
+  label: string;
+  href: string;
+  current: boolean;
+}
+
+/** The pages the navigation offers this person: what the gate lets them open, nothing more. */
+function navigationFor(base: string, section: string | undefined, held: ReadonlySet<string>, mayCreate: boolean) {
+  const pages: Array<[label: string, path: string, section: string, shown: boolean]> = [
+    ['My store', '/secrets', 'store', true],
+    ['Create', '/secrets/new', 'create', mayCreate],
+    ['API tokens', '/tokens', 'tokens', true],
+    ['Account', '/account', 'account', true],
+    ['Users', '/admin/users', 'users', held.has('USER_ADMIN')],
+    ['Groups', '/admin/groups', 'groups', held.has('GROUP_ADMIN')],
+    ['Audit log', '/admin/audit', 'audit', held.has('AUDIT_READ')],
+    ['Webhooks', '/admin/webhooks', 'webhooks', held.has('WEBHOOK_ADMIN')],
+    ['Export / import', '/admin/transfer', 'transfer', held.has('SECRET_EXPORT')],
+  ];
+  return pages
+    .filter(([, , , shown]) => shown)
+    .map(([label, path, name]) => ({ label, href: `${base}${path}`, current: name === section }));
+}
+
+const escapeAttribute = (text: string) =>
+  text.replace(/[&"<>]/g, (c) => ({ '&': '&amp;', '"': '&quot;', '<': '&lt;', '>': '&gt;' })[c]!);
 
 /** Which part of the navigation a path belongs to, for `aria-current`. */
 function sectionOf(path: string): string | undefined {
@@ -149,7 +176,7 @@ export async function renderErrorPage(
     return reply
       .status(status)
       .header('Cache-Control', 'no-store')
-      .view('pages/error.hbs', { ...data, base: basePath(request) });
+      .view('pages/error.hbs', { ...data, base: basePath(request) }, { layout: 'layouts/main.hbs' });
   }
 }
 
