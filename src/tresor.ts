@@ -3,135 +3,67 @@
  * server, the CLI and the tests all start here, so they cannot be wired differently.
  */
 import { join } from 'node:path';
-import { type AccessGate, accessGateFactory } from './access/access.gate.ts';
+import { accessGateFactory } from './access/access.gate.ts';
 import { payloadReader } from './access/payload.reader.ts';
 import { auditServiceFactory } from './audit/audit.service.ts';
-import { type AuditTrail, auditLogServiceFactory } from './audit/audit-log.service.ts';
-import { type RequestRefusals, requestRefusalsFactory } from './audit/refusals.ts';
-import { type ChangeBus, createChangeBus } from './cluster/change-bus.ts';
+import { auditLogServiceFactory } from './audit/audit-log.service.ts';
+import { requestRefusalsFactory } from './audit/refusals.ts';
+import { createChangeBus } from './cluster/change-bus.ts';
 import { ReadCache } from './cluster/read-cache.ts';
 import type { TresorConfig } from './config.ts';
 import { HookPool } from './credentials/hooks/hook-pool.ts';
 import type { CredentialRegistry } from './credentials/index.ts';
 import { createRegistry } from './credentials/loader.ts';
 import { keyServiceFactory } from './crypto/key.service.ts';
-import { type KeyAdministration, keyAdministrationFactory } from './crypto/key-administration.ts';
+import { keyAdministrationFactory } from './crypto/key-administration.ts';
 import { coalescedKeyReload } from './crypto/key-reload.ts';
 import { keySourceFor } from './crypto/key-source.ts';
 import { type DatabaseHandle, openDatabase } from './db/client.ts';
 import { claimDataFolder } from './db/data-folder.ts';
 import { migrate } from './db/migrate.ts';
-import { type ExpressionService, expressionServiceFactory } from './expressions/expression.service.ts';
-import type { AccountLinks } from './identity/account-link.service.ts';
-import { type BootstrapService, bootstrapServiceFactory } from './identity/bootstrap.service.ts';
-import { type GroupService, groupServiceFactory } from './identity/group.service.ts';
-import type { HostIdentityService } from './identity/host/host-identity.service.ts';
+import { expressionServiceFactory } from './expressions/expression.service.ts';
+
+import { bootstrapServiceFactory } from './identity/bootstrap.service.ts';
+import { groupServiceFactory } from './identity/group.service.ts';
+
 import { identityStore } from './identity/identity.store.ts';
 import { identityServices } from './identity/identity-services.ts';
-import type { ScimService } from './identity/scim/scim.service.ts';
-import type { Passkeys } from './identity/second-factor/passkey.service.ts';
-import type { SecondFactors } from './identity/second-factor/second-factor.service.ts';
+
 import { totpSeedRecords } from './identity/second-factor/totp-seed.seal.ts';
-import { type SessionService, sessionServiceFactory } from './identity/session.service.ts';
-import type { SignIn } from './identity/sign-in.ts';
-import type { UserService } from './identity/user.service.ts';
-import { type Notices, noticesFactory } from './lifecycle/notices.ts';
-import { createLogger, type Logger } from './logger.ts';
+import { sessionServiceFactory } from './identity/session.service.ts';
+
+import { noticesFactory } from './lifecycle/notices.ts';
+import { createLogger } from './logger.ts';
 import { credentialHttpFactory } from './modules/credential-http.ts';
 import { systemMailer } from './modules/mail/system-mailer.ts';
 import type { ModuleContext } from './modules/module-context.ts';
 import { egressPolicy } from './net/egress-policy.ts';
 import { outboundCa } from './net/outbound-ca.ts';
-import { type OAuth2Service, oauth2ServiceFactory } from './oauth2/oauth2.service.ts';
+import { oauth2ServiceFactory } from './oauth2/oauth2.service.ts';
 import { connectionRecords } from './oauth2/oauth2.store.ts';
 import { envProvider } from './providers/env.provider.ts';
 import { fileProvider } from './providers/file.provider.ts';
-import {
-  type ProvidedService,
-  providedServiceFactory,
-  reportProvidedCollisions,
-} from './providers/provided.service.ts';
-import { type ConnectionTestService, connectionTestServiceFactory } from './secrets/connection-test.service.ts';
-import { type LastUsedRecorder, lastUsedRecorder } from './secrets/last-used.recorder.ts';
-import { type SecretService, secretServiceFactory } from './secrets/secret.service.ts';
-import { type SecretStoryService, secretStoryServiceFactory } from './secrets/secret-story.service.ts';
-import { type ShareService, shareServiceFactory } from './secrets/share.service.ts';
-import { type UseService, useServiceFactory } from './secrets/use.service.ts';
-import { type TransferService, transferServiceFactory } from './transfer/transfer.service.ts';
+import { providedServiceFactory, reportProvidedCollisions } from './providers/provided.service.ts';
+import { connectionTestServiceFactory } from './secrets/connection-test.service.ts';
+import { lastUsedRecorder } from './secrets/last-used.recorder.ts';
+import { secretServiceFactory } from './secrets/secret.service.ts';
+import { secretStoryServiceFactory } from './secrets/secret-story.service.ts';
+import { shareServiceFactory } from './secrets/share.service.ts';
+import { useServiceFactory } from './secrets/use.service.ts';
+import { spaceServiceFactory } from './spaces/space.service.ts';
+import { transferServiceFactory } from './transfer/transfer.service.ts';
 import type { TresorOverrides } from './tresor-overrides.ts';
 import { signingSecretRecords } from './webhooks/signing-secret.seal.ts';
-import { type WebhookDispatcher, webhookDispatcherFactory } from './webhooks/webhook.dispatcher.ts';
-import { type WebhookService, webhookServiceFactory } from './webhooks/webhook.service.ts';
+import { webhookDispatcherFactory } from './webhooks/webhook.dispatcher.ts';
+import { webhookServiceFactory } from './webhooks/webhook.service.ts';
 import { deliveryRuns } from './webhooks/webhook-scheduler.ts';
-
-export interface Tresor {
-  config: TresorConfig;
-  logger: Logger;
-  registry: CredentialRegistry;
-  database: DatabaseHandle;
-  /** The access gate: every decision about who may do what (see src/access). */
-  gate: AccessGate;
-  /** Key status and rotation, for KEY_ADMIN holders (the CLI's local mode acts as Tresor itself). */
-  keys: KeyAdministration;
-  secrets: SecretService;
-  /** A secret's story from the audit trail: what happened to it, by whom, which modules used it. */
-  stories: SecretStoryService;
-  /** Connection tests of stored secrets and of unsaved values (the type's `test`). */
-  tests: ConnectionTestService;
-  shares: ShareService;
-  usage: UseService;
-  users: UserService;
-  /** Single sign-on and the rules that link outside identities to users (src/identity/sign-in.ts). */
-  signIn: SignIn;
-  /** A host app's users and groups (`tresorPlugin`'s `identity`; `principalFor` for its modules). */
-  host: HostIdentityService;
-  /** Invitations and password resets: links mailed so that a person chooses their own password. */
-  accounts: AccountLinks;
-  /** Second factors: TOTP and recovery codes, and the policy of who must have one. */
-  factors: SecondFactors;
-  /** Passkeys (WebAuthn): register, sign in with one, remove. */
-  passkeys: Passkeys;
-  /** SCIM 2.0 provisioning by the identity provider (served at /scim/v2 when TRESOR_SCIM_TOKEN is set). */
-  scim: ScimService;
-  groups: GroupService;
-  bootstrap: BootstrapService;
-  sessions: SessionService;
-  audit: AuditTrail;
-  /** Requests refused where they were read (malformed text), recorded on the trail. */
-  refusals: RequestRefusals;
-  /** LISTENs for changes from every node. */
-  bus: ChangeBus;
-  /** This node's read cache, dropped entry by entry on notice. */
-  cache: ReadCache;
-  /** Coalesces "last used" stamps; flushed on close. */
-  lastUsed: LastUsedRecorder;
-  /** What modules (yours, mail, jira: see src/modules) are built from: use(), findUsable(), group principals. */
-  moduleContext: ModuleContext;
-  /** {{ secret('name') }} references in configuration text: check at save time, render at run time. */
-  expressions: ExpressionService;
-  /**
-   * Expiry notices: who else is told (`recipients`, `setRecipients`), one run now (`run`), and
-   * `schedule()` — what the server does: runs every TRESOR_EXPIRY_CHECK_SECONDS until close.
-   */
-  notices: Omit<Notices, 'stop'>;
-  /** Secrets held outside Tresor (environment, mounted files): read-only, typed, audited on use. */
-  provided: ProvidedService;
-  /** Export and import archives between instances (SECRET_EXPORT, or Tresor itself). */
-  transfer: TransferService;
-  /**
-   * Webhook endpoints (WEBHOOK_ADMIN), `deliver()` — one run of the outbox now — and
-   * `schedule()`, what the server does: a run every TRESOR_WEBHOOK_POLL_MS until close.
-   */
-  webhooks: WebhookService & { deliver: WebhookDispatcher['run']; schedule(): void };
-  /** OAuth2 secrets: Connect (begin, complete), their connection's status, forgetting it (src/oauth2). */
-  oauth2: Omit<OAuth2Service, 'fresh'>;
-  /** A typed, decrypted credential for a module acting for `principal` (see UseService). */
-  use: ModuleContext['use'];
-  close(): Promise<void>;
-}
 
 export { createRegistry } from './credentials/loader.ts';
 export type { KeyAdministration } from './crypto/key-administration.ts';
+
+import type { Tresor } from './tresor-api.ts';
+
+export type { Tresor } from './tresor-api.ts';
 export type { TresorOverrides } from './tresor-overrides.ts';
 
 export async function createTresor(config: TresorConfig, overrides: TresorOverrides = {}): Promise<Tresor> {
@@ -367,6 +299,7 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
       provided,
       sessions,
       groups,
+      spaces: spaceServiceFactory({ db, gate, audit }),
       moduleContext,
       expressions: expressionServiceFactory({ usage }),
       notices,

@@ -12,6 +12,7 @@ import { adminGate } from './admin.gate.ts';
 import { type GateCoreDeps, gateCore } from './gate-core.ts';
 import type { PayloadReader } from './payload.reader.ts';
 import { secretGate } from './secret.gate.ts';
+import { spaceGate } from './space.gate.ts';
 import { stepUpGate } from './step-up.gate.ts';
 
 export type { PrincipalFacts } from './principal-facts.ts';
@@ -30,6 +31,7 @@ export function accessGateFactory({ payloads, ...deps }: AccessGateDeps) {
     ...secretGate(core, payloads),
     ...adminGate(core),
     ...stepUpGate(core),
+    ...spaceGate(core),
   };
 }
 

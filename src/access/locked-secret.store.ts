@@ -89,6 +89,7 @@ export async function lockSecretForUser(
     userDisabled,
     groupIds,
     permissions,
+    spaceRoles,
     directShare,
     groupShare,
     sealedPayload,
@@ -98,7 +99,7 @@ export async function lockSecretForUser(
   } = found as Found;
   return {
     row,
-    standing: userDisabled === null ? undefined : { disabled: userDisabled, groupIds, permissions },
+    standing: userDisabled === null ? undefined : { disabled: userDisabled, groupIds, permissions, spaceRoles },
     directShare,
     groupShare,
     sealed:

@@ -4,6 +4,7 @@
  * Only the access gate calls it (and caches the answer until a change is announced).
  */
 import type { Executor } from '../db/client.ts';
+import { defaultSpaceId } from '../db/schema/spaces.ts';
 import { identityStore, type UserStanding } from '../identity/identity.store.ts';
 import { expandPermissions, isPermission, type Permission } from '../identity/permissions.ts';
 import type { Principal } from '../identity/principal.ts';
@@ -19,15 +20,49 @@ export interface PrincipalFacts {
   active: boolean;
   /** Tresor itself: local administration, bootstrap, rotation. */
   isSystem: boolean;
+  /** The roles held in each space, directly or through a group (a user is a member of the default space). */
+  spaceRoles: ReadonlyMap<string, ReadonlySet<SpaceRole>>;
 }
+
+export const spaceRoleNames = ['admin', 'manager', 'member', 'viewer'] as const;
+export type SpaceRole = (typeof spaceRoleNames)[number];
+
+const isSpaceRole = (value: string): value is SpaceRole => (spaceRoleNames as readonly string[]).includes(value);
+
+/** `space-id:role` pairs as the standing query reads them, as a map; `member` of the default space for a user. */
+export function spaceRolesOf(pairs: readonly string[], user: boolean): Map<string, Set<SpaceRole>> {
+  const roles = new Map<string, Set<SpaceRole>>();
+  const add = (spaceId: string, role: SpaceRole) => {
+    const held = roles.get(spaceId);
+    if (held) held.add(role);
+    else roles.set(spaceId, new Set([role]));
+  };
+  if (user) add(defaultSpaceId, 'member');
+  for (const pair of pairs) {
+    const [spaceId, role] = pair.split(':');
+    if (spaceId && role && isSpaceRole(role)) add(spaceId, role);
+  }
+  return roles;
+}
+
+const none: ReadonlyMap<string, ReadonlySet<SpaceRole>> = new Map();
 
 export async function resolvePrincipal(db: Executor, principal: Principal): Promise<PrincipalFacts> {
   if (principal.kind === 'system') {
-    return { principal, userId: null, groupIds: new Set(), permissions: new Set(), active: true, isSystem: true };
+    return {
+      principal,
+      userId: null,
+      groupIds: new Set(),
+      permissions: new Set(),
+      active: true,
+      isSystem: true,
+      spaceRoles: none,
+    };
   }
   if (principal.kind === 'group') {
     const group = await identityStore.groupById(db, principal.id);
     const granted = group ? await identityStore.permissionsOf(db, undefined, [group.id]) : [];
+    const roles = group ? await identityStore.spaceRolesOfGroup(db, group.id) : [];
     return {
       principal,
       userId: null,
@@ -35,6 +70,7 @@ export async function resolvePrincipal(db: Executor, principal: Principal): Prom
       permissions: expandPermissions(granted.filter(isPermission)),
       active: group !== undefined,
       isSystem: false,
+      spaceRoles: spaceRolesOf(roles, false),
     };
   }
   return userFacts(principal, await identityStore.userStanding(db, principal.id));
@@ -50,6 +86,7 @@ export function userFacts(principal: Principal & { kind: 'user' }, standing: Use
       permissions: new Set(),
       active: false,
       isSystem: false,
+      spaceRoles: none,
     };
   return {
     principal,
@@ -58,6 +95,7 @@ export function userFacts(principal: Principal & { kind: 'user' }, standing: Use
     permissions: expandPermissions(standing.permissions.filter(isPermission)),
     active: true,
     isSystem: false,
+    spaceRoles: spaceRolesOf(standing.spaceRoles, true),
   };
 }
 

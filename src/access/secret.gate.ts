@@ -8,25 +8,32 @@ import { auditingDenials as guardDenials, markDenied } from '../audit/denials.ts
 import type { CredentialType, Payload } from '../credentials/index.ts';
 import type { SealedPayload } from '../crypto/envelope.ts';
 import type { Executor } from '../db/client.ts';
-import { AccessDeniedError, ConflictError, NotFoundError } from '../errors.ts';
+import { defaultSpaceId } from '../db/schema/spaces.ts';
+import { AccessDeniedError, ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { type GroupRow, identityStore } from '../identity/identity.store.ts';
 import { type Principal, principalKey } from '../identity/principal.ts';
 import { type SecretRow, secretStore } from '../secrets/secret.store.ts';
+import { defaultSpaceName } from '../secrets/secret-rules.ts';
 import { shareStore } from '../secrets/share.store.ts';
+import { spaceStore } from '../spaces/space.store.ts';
 import type { GateCore } from './gate-core.ts';
 import { lockSecretForUser } from './locked-secret.store.ts';
 import type { PayloadReader } from './payload.reader.ts';
 import { holds, type PrincipalFacts, userFacts } from './principal-facts.ts';
 import {
+  createsIn,
   decide,
   derivedDetail,
   isManager,
+  isVisibility,
+  managesSpace,
   type Recipient,
   readOnly,
   type SecretOperation,
   type SecretRelation,
   secretOperations,
   selfShareProblem,
+  type Visibility,
 } from './secret.policy.ts';
 import { secretVisibility } from './secret-visibility.store.ts';
 
@@ -59,7 +66,15 @@ const describeOperation: Record<SecretOperation, string> = {
 export interface Listing {
   access: SQL | undefined;
   key: string;
+  /** A manager's listing of every secret it manages (on record), not a store. */
+  all?: boolean;
 }
+
+/** Where a secret stands: its space and visibility, as the policy reads them. */
+const placeOf = (row: SecretRow): Pick<SecretRelation, 'spaceId' | 'visibility'> => ({
+  spaceId: row.spaceId,
+  visibility: isVisibility(row.visibility) ? row.visibility : 'private',
+});
 
 export function secretGate({ db, audit, cache, factsOf, refuse }: GateCore, payloads: PayloadReader) {
   const issued = new WeakSet<SecretGrant>();
@@ -75,6 +90,7 @@ export function secretGate({ db, audit, cache, factsOf, refuse }: GateCore, payl
     const load = async () => ({
       owner: facts.userId !== null && row.ownerId === facts.userId,
       ...(await shareStore.relation(tx, row.id, facts.userId, [...facts.groupIds])),
+      ...placeOf(row),
     });
     return cache && useCache
       ? cache.through('relations', `${row.id}|${principalKey(facts.principal)}`, load, () => row.id)
@@ -102,7 +118,7 @@ export function secretGate({ db, audit, cache, factsOf, refuse }: GateCore, payl
       const locked = await lockSecretForUser(tx, ref, principal.id, opening.has(operation));
       if (!locked) return undefined;
       const { row, standing, directShare, groupShare, sealed } = locked;
-      const relation = { owner: row.ownerId === principal.id, directShare, groupShare };
+      const relation = { owner: row.ownerId === principal.id, directShare, groupShare, ...placeOf(row) };
       return { row, facts: userFacts(principal, standing), relation, sealed };
     }
     const facts = await factsOf(principal, tx);
@@ -231,12 +247,39 @@ export function secretGate({ db, audit, cache, factsOf, refuse }: GateCore, payl
       principal: Principal,
       type: CredentialType | undefined,
       name: string,
-    ): Promise<{ facts: PrincipalFacts; requiredGroup: GroupRow | undefined }> {
+      place: { space?: unknown; visibility?: unknown } = {},
+    ): Promise<{
+      facts: PrincipalFacts;
+      requiredGroup: GroupRow | undefined;
+      spaceId: string;
+      visibility: Visibility;
+    }> {
       const facts = await factsOf(principal);
+      const target = { id: null, name: typeof name === 'string' ? name : '' };
       const decision = await createDecision(principal, facts, type);
-      if (decision.problem)
-        await refuse(principal, 'create', { id: null, name: typeof name === 'string' ? name : '' }, decision.problem);
-      return { facts, requiredGroup: decision.requiredGroup };
+      if (decision.problem) await refuse(principal, 'create', target, decision.problem);
+      // The space by name; one the principal may not create in reads as one that does not exist.
+      const spaceName = place.space === undefined || place.space === '' ? defaultSpaceName : place.space;
+      const space = typeof spaceName === 'string' ? await spaceStore.byName(db, spaceName) : undefined;
+      if (!space || !createsIn(facts, space.id))
+        await refuse(
+          principal,
+          'create',
+          target,
+          new AccessDeniedError(`You may not create secrets in space "${String(spaceName)}"`),
+        );
+      const visibility = place.visibility === undefined || place.visibility === '' ? 'private' : place.visibility;
+      if (typeof visibility !== 'string' || !isVisibility(visibility))
+        throw ValidationError.field('visibility', 'Visibility must be one of: private, space, global');
+      // Usable everywhere: the company's relay, say. Made by whoever manages the default space.
+      if (visibility === 'global' && !isManager(facts))
+        await refuse(
+          principal,
+          'create',
+          target,
+          new AccessDeniedError('Only instance administrators (SECRET_MANAGEMENT) create global secrets'),
+        );
+      return { facts, requiredGroup: decision.requiredGroup, spaceId: space!.id, visibility };
     },
 
     /**
@@ -271,8 +314,17 @@ export function secretGate({ db, audit, cache, factsOf, refuse }: GateCore, payl
           { id: null, name: 'all secrets' },
           new AccessDeniedError('Listing every secret needs the SECRET_MANAGEMENT permission'),
         );
-      if (everything) return { access: undefined, key: 'all' };
-      return { access: secretVisibility.store(facts.userId!), key: `store:${facts.userId}` };
+      if (facts.isSystem) return { access: undefined, key: 'all', all: true };
+      if (everything) {
+        // Every secret of the spaces it manages: the default one's (SECRET_MANAGEMENT) and those it is manager of.
+        const managed = [...facts.spaceRoles.keys(), defaultSpaceId].filter((id) => managesSpace(facts, id));
+        const access = secretVisibility.inSpaces([...new Set(managed)]);
+        return { access, key: `all:${principalKey(principal)}`, all: true };
+      }
+      return {
+        access: secretVisibility.store(facts.userId!, [...facts.spaceRoles.keys()]),
+        key: `store:${facts.userId}`,
+      };
     },
 
     /**
@@ -291,6 +343,9 @@ export function secretGate({ db, audit, cache, factsOf, refuse }: GateCore, payl
         owner: false,
         directShare: facts.userId !== null && declared.userIds.includes(facts.userId),
         groupShare: declared.groupIds.some((id) => facts.groupIds.has(id)),
+        // Provided secrets are the default space's, private to those the provider names.
+        spaceId: defaultSpaceId,
+        visibility: 'private' as const,
       };
       return decide(operation, facts, relation) === 'allow';
     },
@@ -299,8 +354,13 @@ export function secretGate({ db, audit, cache, factsOf, refuse }: GateCore, payl
     async usable(principal: Principal): Promise<Listing | undefined> {
       const facts = await factsOf(principal);
       if (!facts.active || facts.isSystem || readOnly(principal)) return undefined;
+      const useSpaces = [...facts.spaceRoles].filter(([, roles]) => roles.has('member') || roles.has('admin'));
       return {
-        access: secretVisibility.usable(facts.userId, [...facts.groupIds]),
+        access: secretVisibility.usable(
+          facts.userId,
+          [...facts.groupIds],
+          useSpaces.map(([id]) => id),
+        ),
         key: `usable:${principalKey(principal)}`,
       };
     },

@@ -66,6 +66,10 @@ export const auditCatalog: Record<AuditAction, ActionMeaning> = {
   'user.linked': principals,
   'membership.synced': principals,
   'group.created': principals,
+  'space.created': principals,
+  // A role in a space changes what its holders may do: every node drops their facts.
+  'space.role_set': principals,
+  'space.role_removed': principals,
   'group.deleted': principals,
   'membership.added': principals,
   'membership.removed': principals,

@@ -102,6 +102,13 @@ export type AuditEvent =
     }
   | { action: 'user.locale_changed'; target: { id: string; name: string }; details: { locale: string | null } }
   | { action: 'group.created' | 'group.deleted'; target: { id: string; name: string }; details: { builtIn: boolean } }
+  | { action: 'space.created'; target: { id: string; name: string }; details: Record<string, never> }
+  | {
+      action: 'space.role_set' | 'space.role_removed';
+      target: { id: string; name: string };
+      /** `role` absent when removed; `joined`: an instance administrator gave itself a role (joining). */
+      details: { holderKind: 'user' | 'group'; holderId: string; holder: string; role?: string; joined?: boolean };
+    }
   | {
       action: 'membership.added' | 'membership.removed';
       target: { id: string; name: string };
@@ -178,6 +185,9 @@ export const auditActions: readonly AuditAction[] = [
   'factor.failed',
   'user.locale_changed',
   'group.created',
+  'space.created',
+  'space.role_set',
+  'space.role_removed',
   'group.deleted',
   'membership.added',
   'membership.removed',

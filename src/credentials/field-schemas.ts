@@ -129,10 +129,13 @@ export function valueSchemaOf(
     case 'pairs':
       return pairsSchema(c, m);
     case 'secretRef':
-      return z
-        .string({ error: m.secretName })
-        .trim()
-        .regex(/^[A-Za-z0-9_.-]{1,64}$/, m.secretNameChars);
+      return (
+        z
+          .string({ error: m.secretName })
+          .trim()
+          // A name, or `space/name`.
+          .regex(/^(?:[A-Za-z0-9_.-]{1,64}\/)?[A-Za-z0-9_.-]{1,64}$/, m.secretNameChars)
+      );
     case 'number': {
       let schema = z.number({ error: m.number });
       if (c.integer) schema = schema.int(m.wholeNumber);

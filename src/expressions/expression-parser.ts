@@ -29,7 +29,11 @@ const candidate = /\{\{\s*secret\b[^}]{0,256}\}\}/g;
 
 /** The largest text a reference scan takes (configuration, not data): 1 MiB of UTF-16 code units. */
 export const maxExpressionText = 1024 * 1024;
-const exact = /^\{\{\s*secret\(\s*(['"])([A-Za-z0-9_.-]{1,64})\1\s*\)(?:\.([A-Za-z_][A-Za-z0-9_.-]{0,127}))?\s*\}\}$/;
+// A name, or `space/name` (names and spaces hold no `/`), then an optional field.
+const referenceName = String.raw`(?:[A-Za-z0-9_.-]{1,64}\/)?[A-Za-z0-9_.-]{1,64}`;
+const exact = new RegExp(
+  String.raw`^\{\{\s*secret\(\s*(['"])(${referenceName})\1\s*\)(?:\.([A-Za-z_][A-Za-z0-9_.-]{0,127}))?\s*\}\}$`,
+);
 
 export function parseReferences(text: string): { references: SecretReference[]; issues: SyntaxIssue[] } {
   if (text.length > maxExpressionText)

@@ -3,7 +3,7 @@ import { and, asc, eq, gt, inArray, isNull, or, type Placeholder, type SQL, sql 
 import type { Executor } from '../db/client.ts';
 import { compiled } from '../db/compiled.ts';
 import { storable } from '../db/errors.ts';
-import { groups, memberships, permissionGrants, setupTokens, users } from '../db/schema/index.ts';
+import { groups, memberships, permissionGrants, setupTokens, spaceRoles, users } from '../db/schema/index.ts';
 
 export type UserRow = typeof users.$inferSelect;
 export type GroupRow = typeof groups.$inferSelect;
@@ -12,6 +12,8 @@ export interface UserStanding {
   disabled: boolean;
   groupIds: string[];
   permissions: string[];
+  /** `space-id:role` for each role held in a space, directly or through a group. */
+  spaceRoles: string[];
 }
 
 /**
@@ -25,6 +27,11 @@ export function standingColumns(user: SQL | Placeholder) {
     permissions: sql<string[]>`coalesce((select array_agg(distinct g.permission) from ${permissionGrants} g
       where g.user_id = ${user}
          or g.group_id in (select m.group_id from ${memberships} m where m.user_id = ${user})), '{}')`,
+    spaceRoles: sql<
+      string[]
+    >`coalesce((select array_agg(distinct r.space_id::text || ':' || r.role) from ${spaceRoles} r
+      where r.user_id = ${user}
+         or r.group_id in (select m.group_id from ${memberships} m where m.user_id = ${user})), '{}')`,
   };
 }
 
@@ -109,6 +116,13 @@ export const identityStore = {
    * permissions they hold directly or through those groups (undefined: no such user). The
    * access gate asks this on every change, inside the change's transaction.
    */
+  async spaceRolesOfGroup(db: Executor, groupId: string): Promise<string[]> {
+    const rows = await db
+      .select({ pair: sql<string>`${spaceRoles.spaceId}::text || ':' || ${spaceRoles.role}` })
+      .from(spaceRoles)
+      .where(eq(spaceRoles.groupId, groupId));
+    return rows.map((r) => r.pair);
+  },
   async userStanding(db: Executor, userId: string): Promise<UserStanding | undefined> {
     return (await standingOf(db, { id: userId }))[0];
   },

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CredentialType, Payload } from '../credentials/index.ts';
 import { pgErrorCode, uniqueViolation } from '../db/errors.ts';
+import { defaultSpaceId } from '../db/schema/spaces.ts';
 import { AccessDeniedError, ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { actingUserId, type Principal } from '../identity/principal.ts';
 import { parseField } from '../validation.ts';
@@ -62,13 +63,18 @@ export function secretCreation(
     ): Promise<SecretDetail> {
       const type = registry.find(typeof input.type === 'string' ? input.type : '');
       // Permission first: a principal who may not create learns nothing from validating its input.
-      const { requiredGroup } = await gate.create(principal, type, typeof input.name === 'string' ? input.name : '');
+      const { requiredGroup, spaceId, visibility } = await gate.create(
+        principal,
+        type,
+        typeof input.name === 'string' ? input.name : '',
+        { space: input.space, visibility: input.visibility },
+      );
       if (options.ownerId !== undefined && principal.kind !== 'system')
         throw new AccessDeniedError('Only Tresor itself creates a secret for another owner');
       const name = parseField(secretNameSchema, input.name, 'name');
       // A provided secret's name is taken, as a stored one's is: a stored secret of that name
       // would be what the provided one's users and groups reach.
-      if (provided?.active && (await provided.lookup(name)))
+      if (spaceId === defaultSpaceId && provided?.active && (await provided.lookup(name)))
         throw new ConflictError(`A secret named "${name}" already exists`, 'name');
       const description = parseField(descriptionSchema, input.description ?? '', 'description');
       if (!type)
@@ -95,6 +101,8 @@ export function secretCreation(
       const row: SecretRow = {
         id: randomUUID(),
         name,
+        spaceId,
+        visibility,
         description,
         typeId: type.id,
         ownerId: options.ownerId ?? userId,

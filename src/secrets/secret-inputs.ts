@@ -12,6 +12,10 @@ export interface CreateSecretInput {
   expiresAt?: Date | null;
   /** Secret fields whose value Tresor makes with the field's generator (never returned). */
   generate?: readonly string[];
+  /** The space's name; omitted: the default space. */
+  space?: unknown;
+  /** `private` (default), `space` or `global`. */
+  visibility?: unknown;
 }
 
 export interface UpdateSecretInput {

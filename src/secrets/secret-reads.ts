@@ -78,7 +78,7 @@ export function secretReads({ db, gate, audit, registry, cache }: SecretServiceD
         ? await cache.through('lists', JSON.stringify([listing.key, filter, page]), load)
         : await load();
       // Listing everything is a manager's read of every name: on record.
-      if (listing.access === undefined)
+      if (listing.all)
         await audit.write({
           actor: principal,
           event: {

@@ -31,3 +31,20 @@ export const reasonSchema = z
 export function isSecretId(ref: string): boolean {
   return uuidPattern.test(ref);
 }
+
+/** The name of the space every installation has; a bare secret name resolves in it. */
+export const defaultSpaceName = 'default';
+
+/** Space names follow the rules of secret names (they stand before the `/` of `space/name`). */
+export const spaceNameSchema = secretNameSchema;
+
+/**
+ * A reference by name split into its space and its name: `payments/smtp` is `smtp` in space
+ * `payments`; a bare `smtp` is in the default space. Names hold no `/`, so the split is exact.
+ */
+export function spacedName(ref: string): { space: string; name: string } {
+  const slash = ref.indexOf('/');
+  return slash < 0
+    ? { space: defaultSpaceName, name: ref }
+    : { space: ref.slice(0, slash), name: ref.slice(slash + 1) };
+}

@@ -7,9 +7,9 @@ import { and, asc, desc, eq, gt, ilike, lte, type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
 import { compiled, slots } from '../db/compiled.ts';
 import { storable } from '../db/errors.ts';
-import { secrets, secretVersions } from '../db/schema/index.ts';
+import { secrets, secretVersions, spaces } from '../db/schema/index.ts';
 import type { ListSort } from './secret-inputs.ts';
-import { isSecretId } from './secret-rules.ts';
+import { isSecretId, spacedName } from './secret-rules.ts';
 
 export type SecretRow = typeof secrets.$inferSelect;
 export type NewSecretRow = typeof secrets.$inferInsert;
@@ -23,12 +23,14 @@ export type SecretAdvance = Pick<
   'version' | 'description' | 'expiresAt' | 'facts' | 'updatedAt' | 'updatedBy'
 >;
 
-// Names compare case-insensitively (one unique index on lower(name) serves the lookup).
+// Names compare case-insensitively within a space (one unique index on (space_id, lower(name)) serves
+// the lookup); the space is named, and found by its own unique index in the same statement.
 const ph = sql.placeholder;
-const at = { id: ph('id'), name: ph('name') };
+const at = { id: ph('id'), name: ph('name'), space: ph('space') };
 const byId = eq(secrets.id, at.id);
-const byName = sql`lower(${secrets.name}) = lower(${at.name})`;
-/** How a statement finds one secret: by id (placeholder `id`) or by name (placeholder `name`). */
+const byName = sql`${secrets.spaceId} = (select s.id from ${spaces} s where lower(s.name) = lower(${at.space}))
+  and lower(${secrets.name}) = lower(${at.name})`;
+/** How a statement finds one secret: by id (placeholder `id`) or by space and name (`space`, `name`). */
 export const secretMatch = { byId, byName };
 
 // The statements of every request, built once (compiled.ts says why).
@@ -56,6 +58,8 @@ const statements = {
         slots(secrets, [
           'id',
           'name',
+          'spaceId',
+          'visibility',
           'description',
           'typeId',
           'ownerId',
@@ -118,11 +122,11 @@ export async function oneByRef<R>(
   db: Executor,
   ref: string,
   byId: (db: Executor, values: { id: string }) => Promise<R[]>,
-  byName: (db: Executor, values: { name: string }) => Promise<R[]>,
+  byName: (db: Executor, values: { name: string; space: string }) => Promise<R[]>,
 ): Promise<R | undefined> {
   if (isSecretId(ref)) return (await byId(db, { id: ref }))[0];
   if (!storable(ref)) return undefined;
-  return (await byName(db, { name: ref }))[0];
+  return (await byName(db, spacedName(ref)))[0];
 }
 
 export interface SecretFilter {

@@ -38,6 +38,7 @@ import { passwordLinksRoutes } from './api/password-links.routes.ts';
 import { providedRoutes } from './api/provided.routes.ts';
 import { secretsRoutes } from './api/secrets.routes.ts';
 import { sharesRoutes } from './api/shares.routes.ts';
+import { spacesRoutes } from './api/spaces.routes.ts';
 import { tokensRoutes } from './api/tokens.routes.ts';
 import { transferRoutes } from './api/transfer.routes.ts';
 import { webhooksRoutes } from './api/webhooks.routes.ts';
@@ -205,6 +206,7 @@ export const tresorPlugin: FastifyPluginAsync<TresorPluginOptions> = async (app,
       await api.register(secretsRoutes);
       await api.register(connectionTestsRoutes);
       await api.register(sharesRoutes);
+      await api.register(spacesRoutes);
       await api.register(noticesRoutes);
       await api.register(transferRoutes);
       await api.register(providedRoutes);

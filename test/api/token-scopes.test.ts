@@ -169,6 +169,7 @@ describe.each(databaseKinds)('token scopes over HTTP on %s', (kind) => {
       group: group.name,
       permission: 'AUDIT_READ',
       delivery: '1',
+      space: 'default',
     };
     const bodies: Record<string, unknown> = {
       'POST /api/v1/secrets': { type: 'password', name: 'matrix-new', fields: { password: 'p' } },
@@ -185,6 +186,9 @@ describe.each(databaseKinds)('token scopes over HTTP on %s', (kind) => {
       'POST /api/v1/tokens': { name: 'child' },
       'POST /api/v1/admin/webhooks': { url: 'https://127.0.0.1:9/other', events: ['secret.created'] },
       'PATCH /api/v1/admin/webhooks/{id}': { enabled: false },
+      'POST /api/v1/spaces': { name: 'matrix-space' },
+      'PUT /api/v1/spaces/{space}/roles': { user: other.email, role: 'member' },
+      'DELETE /api/v1/spaces/{space}/roles': { user: other.email },
     };
     const fingerprint = async () =>
       JSON.stringify(
@@ -195,6 +199,7 @@ describe.each(databaseKinds)('token scopes over HTTP on %s', (kind) => {
             (select count(*) from memberships)::int m, (select count(*) from permission_grants)::int pg,
             (select count(*) from api_tokens where revoked_at is null)::int t,
             (select count(*) from webhook_endpoints where enabled)::int w,
+            (select count(*) from spaces)::int sp, (select count(*) from space_roles)::int sr,
             (select string_agg(coalesce(locale, '-'), ',' order by id) from users) l`,
         ),
       );

@@ -165,6 +165,10 @@ describe.each(databaseKinds)('audit trail on %s', (kind) => {
     const [queued] = await t.tresor.webhooks.deliveries(t.admin, hook.endpoint.id);
     await t.tresor.webhooks.redeliver(t.admin, hook.endpoint.id, queued!.id);
     await t.tresor.webhooks.remove(t.admin, hook.endpoint.id);
+    // Spaces and their roles.
+    await t.tresor.spaces.create(t.admin, { name: 'audited-space' });
+    await t.tresor.spaces.setRole(t.admin, 'audited-space', { user: owner.email }, 'member');
+    await t.tresor.spaces.removeRole(t.admin, 'audited-space', { user: owner.email });
     // A request refused where it was read (the web edge calls this; see poisoned-string.test.ts).
     await t.tresor.refusals.malformed(owner, 'POST /api/v1/secrets', 'body.name');
 

@@ -10,12 +10,15 @@ import type { Executor } from '../../src/db/client.ts';
 import { compiled } from '../../src/db/compiled.ts';
 import { migrate } from '../../src/db/migrate.ts';
 import { secrets, secretVersions } from '../../src/db/schema/index.ts';
+import { defaultSpaceId } from '../../src/db/schema/spaces.ts';
 import { type SecretRow, secretStore } from '../../src/secrets/secret.store.ts';
 import { databaseKinds, type FreshDatabase, freshDatabase } from '../support/databases.ts';
 
 const row = (name: string, overrides: Partial<SecretRow> = {}): SecretRow => ({
   id: randomUUID(),
   name,
+  spaceId: defaultSpaceId,
+  visibility: 'private',
   description: 'd',
   typeId: 'api-key',
   ownerId: null,

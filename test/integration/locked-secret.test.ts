@@ -8,6 +8,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lockSecretForUser } from '../../src/access/locked-secret.store.ts';
 import { migrate } from '../../src/db/migrate.ts';
+import { defaultSpaceId } from '../../src/db/schema/spaces.ts';
 import { identityStore } from '../../src/identity/identity.store.ts';
 import { type SecretRow, secretStore } from '../../src/secrets/secret.store.ts';
 import { shareStore } from '../../src/secrets/share.store.ts';
@@ -16,6 +17,8 @@ import { databaseKinds, type FreshDatabase, freshDatabase } from '../support/dat
 const secretRow = (name: string, ownerId: string | null): SecretRow => ({
   id: randomUUID(),
   name,
+  spaceId: defaultSpaceId,
+  visibility: 'private',
   description: '',
   typeId: 'api-key',
   ownerId,
@@ -76,13 +79,14 @@ describe.each(databaseKinds)('the locked read of a change on %s', (kind) => {
       disabled: false,
       groupIds: [group],
       permissions: ['SECRET_MANAGEMENT_CREATE'],
+      spaceRoles: [],
     });
     expect([forMember?.directShare, forMember?.groupShare]).toEqual([false, true]);
     expect(forMember?.sealed).toEqual({ payload: v1.payload, dataKey: v1.dataKey, kekVersion: 1 });
 
     const forStranger = await db.transaction((tx) => lockSecretForUser(tx, row.id, stranger, false));
     expect([forStranger?.directShare, forStranger?.groupShare]).toEqual([true, false]);
-    expect(forStranger?.standing).toEqual({ disabled: false, groupIds: [], permissions: [] });
+    expect(forStranger?.standing).toEqual({ disabled: false, groupIds: [], permissions: [], spaceRoles: [] });
     expect(forStranger?.sealed).toBeUndefined();
 
     await identityStore.updateUser(db, stranger, { disabled: true });

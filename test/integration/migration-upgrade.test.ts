@@ -75,4 +75,40 @@ describe.each(databaseKinds)('upgrading an earlier database on %s', (kind) => {
     expect(a.functions).not.toEqual(b.functions);
     expect(a.columns).not.toEqual(b.columns);
   });
+
+  it('puts every secret of a database from before spaces into the default space, its versions and shares intact', async () => {
+    const handle = await open();
+    await migrate(handle, earlierFolder('0023_spaces'));
+    const q = (text: string) => handle.raw.query(text);
+    await q(`insert into users (id, email, display_name) values
+      ('11111111-1111-4111-8111-111111111111', 'old@example.test', 'Old')`);
+    await q(`insert into groups (id, name) values ('22222222-2222-4222-8222-222222222222', 'old-team')`);
+    for (const [id, name] of [
+      ['33333333-3333-4333-8333-333333333331', 'Mail-Relay'],
+      ['33333333-3333-4333-8333-333333333332', 'jira'],
+    ]) {
+      await q(`insert into secrets (id, name, type_id, owner_id, version) values
+        ('${id}', '${name}', 'api-key', '11111111-1111-4111-8111-111111111111', 1)`);
+      await q(`insert into secret_versions (secret_id, version, payload, data_key, kek_version) values
+        ('${id}', 1, '\\x00', '\\x00', 1)`);
+    }
+    await q(`insert into secret_shares (secret_id, group_id) values
+      ('33333333-3333-4333-8333-333333333332', '22222222-2222-4222-8222-222222222222')`);
+    await migrate(handle);
+    expect(await q(`select name, space_id, visibility from secrets order by lower(name)`)).toEqual([
+      { name: 'jira', space_id: '00000000-0000-4000-8000-000000000001', visibility: 'private' },
+      { name: 'Mail-Relay', space_id: '00000000-0000-4000-8000-000000000001', visibility: 'private' },
+    ]);
+    expect(await q(`select name from spaces`)).toEqual([{ name: 'default' }]);
+    expect(await q(`select count(*)::int as n from secret_versions`)).toEqual([{ n: 2 }]);
+    expect(await q(`select count(*)::int as n from secret_shares`)).toEqual([{ n: 1 }]);
+    // Names are unique per space now, still case-insensitively.
+    await expect(
+      q(`insert into secrets (name, type_id, version) values ('mail-relay', 'api-key', 1)`),
+    ).rejects.toThrow();
+    await q(`insert into spaces (name) values ('payments')`);
+    await q(`insert into secrets (name, type_id, version, space_id)
+      select 'mail-relay', 'api-key', 1, id from spaces where name = 'payments'`);
+    expect(await q(`select count(*)::int as n from secrets where lower(name) = 'mail-relay'`)).toEqual([{ n: 2 }]);
+  });
 });

@@ -8,6 +8,7 @@ import { type PGlite, types } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from '../../src/db/migrate.ts';
+import { defaultSpaceId } from '../../src/db/schema/spaces.ts';
 import { secretStore } from '../../src/secrets/secret.store.ts';
 import { type FreshDatabase, freshDatabase } from '../support/databases.ts';
 
@@ -45,6 +46,8 @@ describe('PGlite runs drizzle statements prepared', () => {
       await secretStore.insert(db, {
         id,
         name: `typed-${facts ? 'facts' : 'null'}`,
+        spaceId: defaultSpaceId,
+        visibility: 'private',
         description: '',
         typeId: 'api-key',
         ownerId: null,

@@ -6,4 +6,5 @@ export * from './notices.ts';
 export * from './oauth2.ts';
 export * from './secrets.ts';
 export * from './shares.ts';
+export * from './spaces.ts';
 export * from './webhooks.ts';

@@ -3,15 +3,26 @@
  * `secret_versions.payload`, under a per-version data key wrapped by a key-encryption key.
  */
 import { sql } from 'drizzle-orm';
-import { index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { check, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { bytea, timestamptz } from './columns.ts';
 import { users } from './identity.ts';
+import { defaultSpaceId, spaces } from './spaces.ts';
 
 export const secrets = pgTable(
   'secrets',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    name: text('name').notNull().unique('secrets_name_unique'),
+    name: text('name').notNull(),
+    /** The space it belongs to (names are unique per space). */
+    spaceId: uuid('space_id')
+      .notNull()
+      .default(defaultSpaceId)
+      .references(() => spaces.id),
+    /**
+     * Who besides its owner and shares may reach it: `private` (only they), `space` (every member's
+     * modules may use it, members see its metadata), `global` (usable in every space).
+     */
+    visibility: text('visibility').notNull().default('private'),
     description: text('description').notNull().default(''),
     typeId: text('type_id').notNull(),
     /** The creating user; null for secrets created by Tresor itself (local administration). */
@@ -35,8 +46,10 @@ export const secrets = pgTable(
     index('secrets_owner_idx').on(t.ownerId),
     // Expiry notices look for what expires soon; most secrets never expire.
     index('secrets_expires_idx').on(t.expiresAt).where(sql`${t.expiresAt} is not null`),
-    // Names compare case-insensitively: `JIRA-OPS` and `jira-ops` cannot both exist.
-    uniqueIndex('secrets_name_folded_unique').on(sql`lower(${t.name})`),
+    // Names compare case-insensitively, per space: `JIRA-OPS` and `jira-ops` cannot both exist in one.
+    uniqueIndex('secrets_space_name_folded_unique').on(t.spaceId, sql`lower(${t.name})`),
+    index('secrets_visibility_idx').on(t.visibility).where(sql`${t.visibility} <> 'private'`),
+    check('secrets_visibility', sql`${t.visibility} in ('private', 'space', 'global')`),
   ],
 );
 

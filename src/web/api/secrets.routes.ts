@@ -78,6 +78,9 @@ const createBody = z.object({
   fields: z.record(z.string(), z.unknown()),
   expiresAt: z.iso.datetime({ offset: true }).nullable().optional(),
   generate: generateList,
+  /** The space's name (default: the default space); refer to the secret as `space/name` then. */
+  space: z.string().max(100).optional(),
+  visibility: z.string().max(20).optional(),
 });
 
 const updateBody = z.object({
@@ -143,6 +146,8 @@ export const secretsRoutes: FastifyPluginAsyncZod = async (app) => {
         ...(b.description === undefined ? {} : { description: b.description }),
         ...(b.expiresAt === undefined ? {} : { expiresAt: b.expiresAt === null ? null : new Date(b.expiresAt) }),
         ...(b.generate ? { generate: b.generate } : {}),
+        ...(b.space === undefined ? {} : { space: b.space }),
+        ...(b.visibility === undefined ? {} : { visibility: b.visibility }),
       });
       etag(reply, detail.version).header('Location', `/api/v1/secrets/${detail.id}`).status(201);
       return detailJson(detail);

@@ -1,0 +1,45 @@
+/**
+ * Spaces (issue "Spaces"): every secret belongs to exactly one. Names are unique per space;
+ * roles in a space are given to users and groups. The default space holds everything an
+ * installation had before spaces, and every active user is a member of it, so an
+ * installation with one space works as before.
+ */
+import { sql } from 'drizzle-orm';
+import { check, pgTable, text, unique, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { timestamptz } from './columns.ts';
+import { groups, users } from './identity.ts';
+
+/** The space every installation has (made by the migration that introduced spaces). */
+export const defaultSpaceId = '00000000-0000-4000-8000-000000000001';
+
+export const spaces = pgTable(
+  'spaces',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    name: text('name').notNull(),
+    description: text('description').notNull().default(''),
+    createdAt: timestamptz('created_at').notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('spaces_name_folded_unique').on(sql`lower(${t.name})`)],
+);
+
+/** A role in a space, held by one user or one group: admin, manager, member or viewer. */
+export const spaceRoles = pgTable(
+  'space_roles',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    spaceId: uuid('space_id')
+      .notNull()
+      .references(() => spaces.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id').references(() => users.id, { onDelete: 'cascade' }),
+    groupId: uuid('group_id').references(() => groups.id, { onDelete: 'cascade' }),
+    role: text('role').notNull(),
+    createdAt: timestamptz('created_at').notNull().defaultNow(),
+  },
+  (t) => [
+    unique('space_roles_user_unique').on(t.spaceId, t.userId),
+    unique('space_roles_group_unique').on(t.spaceId, t.groupId),
+    check('space_roles_one_holder', sql`(${t.userId} is null) <> (${t.groupId} is null)`),
+    check('space_roles_role', sql`${t.role} in ('admin', 'manager', 'member', 'viewer')`),
+  ],
+);

@@ -1,0 +1,74 @@
+/** Database access for spaces and the roles held in them. */
+import { and, asc, eq, sql } from 'drizzle-orm';
+import type { Executor } from '../db/client.ts';
+import { groups, secrets, spaceRoles, spaces, users } from '../db/schema/index.ts';
+
+export type SpaceRow = typeof spaces.$inferSelect;
+
+export interface RoleRow {
+  role: string;
+  userId: string | null;
+  groupId: string | null;
+  /** The holder's e-mail address or group name. */
+  holder: string;
+}
+
+export const spaceStore = {
+  /** A space by name (case-insensitive), or by id. */
+  async byName(db: Executor, ref: string): Promise<SpaceRow | undefined> {
+    const [row] = await db
+      .select()
+      .from(spaces)
+      .where(sql`lower(${spaces.name}) = lower(${ref}) or ${spaces.id}::text = ${ref}`)
+      .limit(1);
+    return row;
+  },
+
+  async list(db: Executor): Promise<SpaceRow[]> {
+    return db.select().from(spaces).orderBy(asc(spaces.name));
+  },
+
+  async insert(db: Executor, row: { name: string; description: string }): Promise<SpaceRow> {
+    const [created] = await db.insert(spaces).values(row).returning();
+    return created!;
+  },
+
+  async roles(db: Executor, spaceId: string): Promise<RoleRow[]> {
+    return db
+      .select({
+        role: spaceRoles.role,
+        userId: spaceRoles.userId,
+        groupId: spaceRoles.groupId,
+        holder: sql<string>`coalesce(${users.email}, ${groups.name})`,
+      })
+      .from(spaceRoles)
+      .leftJoin(users, eq(users.id, spaceRoles.userId))
+      .leftJoin(groups, eq(groups.id, spaceRoles.groupId))
+      .where(eq(spaceRoles.spaceId, spaceId))
+      .orderBy(asc(spaceRoles.role), asc(sql`coalesce(${users.email}, ${groups.name})`));
+  },
+
+  /** Gives `holder` `role` in the space (replacing the role it held there). */
+  async setRole(db: Executor, spaceId: string, holder: { userId: string } | { groupId: string }, role: string) {
+    const target =
+      'userId' in holder ? [spaceRoles.spaceId, spaceRoles.userId] : [spaceRoles.spaceId, spaceRoles.groupId];
+    await db
+      .insert(spaceRoles)
+      .values({ spaceId, ...holder, role })
+      .onConflictDoUpdate({ target, set: { role } });
+  },
+
+  async removeRole(db: Executor, spaceId: string, holder: { userId: string } | { groupId: string }): Promise<boolean> {
+    const who = 'userId' in holder ? eq(spaceRoles.userId, holder.userId) : eq(spaceRoles.groupId, holder.groupId);
+    const rows = await db
+      .delete(spaceRoles)
+      .where(and(eq(spaceRoles.spaceId, spaceId), who))
+      .returning({ id: spaceRoles.id });
+    return rows.length > 0;
+  },
+
+  async secretCount(db: Executor, spaceId: string): Promise<number> {
+    const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(secrets).where(eq(secrets.spaceId, spaceId));
+    return row?.n ?? 0;
+  },
+};

@@ -1,0 +1,108 @@
+/** /api/v1/spaces: spaces, and the roles users and groups hold in them. */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { spaceRoleNames } from '../../access/principal-facts.ts';
+import { principalOf, requireToken } from '../plugins/auth.plugin.ts';
+import { errorSchema } from './schemas.ts';
+
+const errors = { 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema, 422: errorSchema };
+const spaceSchema = z.object({ id: z.string(), name: z.string(), description: z.string(), createdAt: z.date() });
+const spaceParams = z.object({ space: z.string().min(1).max(100) });
+const roleSchema = z.object({
+  role: z.enum(spaceRoleNames),
+  kind: z.enum(['user', 'group']),
+  id: z.string(),
+  name: z.string(),
+});
+/** A user (e-mail or id) or a group (name or id): exactly one. */
+const holderSchema = z.union([
+  z.object({ user: z.string().min(1).max(320) }).strict(),
+  z.object({ group: z.string().min(1).max(100) }).strict(),
+]);
+
+export const spacesRoutes: FastifyPluginAsyncZod = async (app) => {
+  const { spaces } = app.tresor;
+  app.addHook('preHandler', requireToken);
+
+  app.get(
+    '/spaces',
+    {
+      schema: {
+        tags: ['spaces'],
+        summary: 'The spaces you hold a role in (every space, for instance administrators)',
+        response: { 200: z.object({ items: z.array(spaceSchema) }), ...errors },
+      },
+    },
+    async (request) => ({ items: await spaces.list(principalOf(request)) }),
+  );
+
+  app.post(
+    '/spaces',
+    {
+      schema: {
+        tags: ['spaces'],
+        summary: 'Create a space (GROUP_ADMIN)',
+        body: z.object({ name: z.string().max(200), description: z.string().max(1000).optional() }),
+        response: { 201: spaceSchema, ...errors },
+      },
+    },
+    async (request, reply) => {
+      reply.status(201);
+      return spaces.create(principalOf(request), request.body);
+    },
+  );
+
+  app.get(
+    '/spaces/:space',
+    { schema: { tags: ['spaces'], params: spaceParams, response: { 200: spaceSchema, ...errors } } },
+    async (request) => spaces.get(principalOf(request), request.params.space),
+  );
+
+  app.get(
+    '/spaces/:space/roles',
+    {
+      schema: {
+        tags: ['spaces'],
+        summary: 'Who holds which role in the space',
+        params: spaceParams,
+        response: { 200: z.object({ items: z.array(roleSchema) }), ...errors },
+      },
+    },
+    async (request) => ({ items: await spaces.roles(principalOf(request), request.params.space) }),
+  );
+
+  app.put(
+    '/spaces/:space/roles',
+    {
+      schema: {
+        tags: ['spaces'],
+        summary: "Give a user or group a role in the space (the space's admins, instance administrators)",
+        params: spaceParams,
+        body: z.intersection(holderSchema, z.object({ role: z.string().max(20) })),
+        response: { 204: z.null(), ...errors },
+      },
+    },
+    async (request, reply) => {
+      const { role, ...holder } = request.body as { role: string } & ({ user: string } | { group: string });
+      await spaces.setRole(principalOf(request), request.params.space, holder, role);
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.delete(
+    '/spaces/:space/roles',
+    {
+      schema: {
+        tags: ['spaces'],
+        summary: 'Take a role in the space away from a user or group',
+        params: spaceParams,
+        body: holderSchema,
+        response: { 204: z.null(), ...errors },
+      },
+    },
+    async (request, reply) => {
+      await spaces.removeRole(principalOf(request), request.params.space, request.body);
+      return reply.status(204).send(null);
+    },
+  );
+};

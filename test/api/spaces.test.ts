@@ -1,0 +1,221 @@
+/**
+ * Spaces (issue "Spaces", first slice): names per space and `space/name` references, space
+ * roles for users and groups, visibility private / space / global, and the instance's
+ * SECRET_MANAGEMENT confined to the default space. Service level and HTTP, on both databases.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiKey } from '../../credential-types/api-key.ts';
+import type { Principal } from '../../src/identity/principal.ts';
+import { databaseKinds } from '../support/databases.ts';
+import { type TestApp, testApp } from '../support/http.ts';
+import { createGroup, createUser } from '../support/principals.ts';
+
+const code = (promise: Promise<unknown>) =>
+  promise.then(
+    () => 'allowed',
+    (error: { code?: string }) => error.code ?? 'error',
+  );
+
+describe.each(databaseKinds)('spaces (%s)', (kind) => {
+  let h: TestApp;
+  let alice: Principal & { email: string }; // payments member
+  let bob: Principal & { email: string }; // payments viewer
+  let carol: Principal & { email: string }; // payments manager
+  let dave: Principal & { email: string }; // payments admin
+  let olga: Principal & { email: string }; // in group ops, a payments member through it
+  let stranger: Principal & { email: string }; // no role in payments
+  let instanceManager: Principal & { email: string }; // SECRET_MANAGEMENT, not in payments
+
+  beforeAll(async () => {
+    h = await testApp(kind);
+    const full = ['SECRET_MANAGEMENT_CREATE', 'SECRET_MANAGEMENT_UPDATE', 'SECRET_MANAGEMENT_DELETE'] as const;
+    alice = await createUser(h.tresor, h.admin, 'alice', [...full]);
+    bob = await createUser(h.tresor, h.admin, 'bob', [...full]);
+    carol = await createUser(h.tresor, h.admin, 'carol');
+    dave = await createUser(h.tresor, h.admin, 'dave');
+    const ops = await createGroup(h.tresor, h.admin, 'ops');
+    olga = await createUser(h.tresor, h.admin, 'olga', [], [ops.name]);
+    stranger = await createUser(h.tresor, h.admin, 'stranger', [...full]);
+    instanceManager = await createUser(h.tresor, h.admin, 'manager', ['SECRET_MANAGEMENT']);
+    await h.tresor.spaces.create(h.admin, { name: 'payments', description: 'The payments team' });
+    await h.tresor.spaces.setRole(h.admin, 'payments', { user: dave.email }, 'admin');
+    // The space's admin gives the rest their roles.
+    await h.tresor.spaces.setRole(dave, 'payments', { user: alice.email }, 'member');
+    await h.tresor.spaces.setRole(dave, 'payments', { user: bob.email }, 'viewer');
+    await h.tresor.spaces.setRole(dave, 'payments', { user: carol.email }, 'manager');
+    await h.tresor.spaces.setRole(dave, 'payments', { group: ops.name }, 'member');
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it('keeps every secret of an installation with one space in the default space, by bare name', async () => {
+    const created = await h.tresor.secrets.create(alice, {
+      type: 'api-key',
+      name: 'shared-name',
+      fields: { key: 'k0' },
+    });
+    expect((await h.tresor.secrets.get(alice, 'default/shared-name')).id).toBe(created.id);
+    expect((await h.tresor.secrets.get(alice, 'shared-name')).id).toBe(created.id);
+    expect((await h.tresor.spaces.list(alice)).map((s) => s.name)).toEqual(['default', 'payments']);
+    expect((await h.tresor.spaces.list(stranger)).map((s) => s.name)).toEqual(['default']);
+  });
+
+  it('holds names per space: the same name in two spaces, each found as space/name', async () => {
+    const inPayments = await h.tresor.secrets.create(alice, {
+      type: 'api-key',
+      name: 'shared-name',
+      space: 'payments',
+      fields: { key: 'k-payments' },
+    });
+    expect((await h.tresor.secrets.get(alice, 'payments/shared-name')).id).toBe(inPayments.id);
+    expect((await h.tresor.use(ApiKey, alice, 'payments/shared-name')).value.key).toBe('k-payments');
+    expect((await h.tresor.use(ApiKey, alice, 'shared-name')).value.key).toBe('k0');
+    // Taken within the space: a conflict for whoever may create there.
+    expect(
+      await code(
+        h.tresor.secrets.create(alice, {
+          type: 'api-key',
+          name: 'SHARED-name',
+          space: 'payments',
+          fields: { key: 'x' },
+        }),
+      ),
+    ).toBe('CONFLICT');
+  });
+
+  it('tells a creator outside a space nothing: no role and no such space answer alike', async () => {
+    const refusals = await Promise.all(
+      ['payments', 'no-such-space'].map((space) =>
+        h.tresor.secrets
+          .create(stranger, { type: 'api-key', name: 'shared-name', space, fields: { key: 'x' } })
+          .catch((e: Error & { code: string }) => `${e.code}: ${e.message.replace(space, 'S')}`),
+      ),
+    );
+    expect(refusals[0]).toBe(refusals[1]);
+    expect(refusals[0]).toMatch(/^ACCESS_DENIED/);
+    // A viewer creates nothing either.
+    expect(
+      await code(h.tresor.secrets.create(bob, { type: 'api-key', name: 'b', space: 'payments', fields: { key: 'x' } })),
+    ).toBe('ACCESS_DENIED');
+  });
+
+  it('lets roles and visibility decide: members use what the space sees, viewers read, managers manage', async () => {
+    await h.tresor.secrets.create(alice, {
+      type: 'api-key',
+      name: 'team-key',
+      space: 'payments',
+      visibility: 'space',
+      fields: { key: 'k-team' },
+    });
+    await h.tresor.secrets.create(alice, {
+      type: 'api-key',
+      name: 'alice-own',
+      space: 'payments',
+      fields: { key: 'k-own' },
+    });
+    const ref = 'payments/team-key';
+    // Members (directly or through a group) use it; nobody but its owner reads a value.
+    expect((await h.tresor.use(ApiKey, olga, ref)).value.key).toBe('k-team');
+    // The viewer sees its metadata (and it is in the viewer's store) but its modules may not use it.
+    expect((await h.tresor.secrets.get(bob, ref)).name).toBe('team-key');
+    expect((await h.tresor.secrets.list(bob, { limit: 100 })).map((s) => s.name)).toContain('team-key');
+    expect(await code(h.tresor.use(ApiKey, bob, ref))).toBe('NOT_FOUND');
+    // Private stays private inside the space.
+    expect(await code(h.tresor.secrets.get(bob, 'payments/alice-own'))).toBe('NOT_FOUND');
+    expect(await code(h.tresor.use(ApiKey, olga, 'payments/alice-own'))).toBe('NOT_FOUND');
+    // The space's manager manages every secret of the space, and uses none.
+    expect(await code(h.tresor.secrets.update(carol, 'payments/alice-own', { description: 'managed' }))).toBe(
+      'allowed',
+    );
+    expect(await code(h.tresor.use(ApiKey, carol, ref))).toBe('NOT_FOUND');
+    // The instance's SECRET_MANAGEMENT manages the default space only: another team's space is not its.
+    expect(await code(h.tresor.secrets.get(instanceManager, 'payments/alice-own'))).toBe('NOT_FOUND');
+    expect(await code(h.tresor.secrets.delete(instanceManager, ref))).toBe('NOT_FOUND');
+    const managed = await h.tresor.secrets.list(instanceManager, { all: true, limit: 500 });
+    expect(managed.some((s) => s.name === 'alice-own')).toBe(false);
+    expect(managed.some((s) => s.name === 'shared-name')).toBe(true);
+    // Configuration text names it as space/name too.
+    expect(await h.tresor.expressions.render("key={{ secret('payments/team-key').key }}", { as: olga })).toBe(
+      'key=k-team',
+    );
+    // A stranger cannot tell the space's secrets exist.
+    expect(await code(h.tresor.secrets.get(stranger, ref))).toBe('NOT_FOUND');
+    expect(await code(h.tresor.use(ApiKey, stranger, ref))).toBe('NOT_FOUND');
+  });
+
+  it("keeps roles the space admin's: no instance power for it, none to members, joining on record", async () => {
+    expect(await code(h.tresor.spaces.setRole(alice, 'payments', { user: stranger.email }, 'member'))).toBe(
+      'ACCESS_DENIED',
+    );
+    expect(await code(h.tresor.users.list(dave))).toBe('ACCESS_DENIED');
+    expect(await code(h.tresor.spaces.create(dave, { name: 'daves-own' }))).toBe('ACCESS_DENIED');
+    expect(await code(h.tresor.spaces.roles(stranger, 'payments'))).toBe('NOT_FOUND');
+    expect((await h.tresor.spaces.roles(bob, 'payments')).map((r) => `${r.role}:${r.name}`)).toContain(
+      `member:${alice.email}`,
+    );
+    expect(await code(h.tresor.spaces.setRole(dave, 'payments', { user: alice.email }, 'owner'))).toBe(
+      'VALIDATION_FAILED',
+    );
+    // An instance administrator is not in every space: it joins one, and that is on the trail.
+    const me = await h.tresor.users.whoami(h.admin);
+    await h.tresor.spaces.setRole(h.admin, 'payments', { user: me.user.email }, 'viewer');
+    const rows = await h.tresor.audit.query(h.admin, { action: 'space.role_set', limit: 20 });
+    expect(rows.some((r) => (r.details as { joined?: boolean }).joined === true)).toBe(true);
+    await h.tresor.spaces.removeRole(dave, 'payments', { user: me.user.email });
+    expect(await code(h.tresor.spaces.removeRole(dave, 'payments', { user: me.user.email }))).toBe('NOT_FOUND');
+  });
+
+  it("makes global secrets the instance administrators' to create and everyone's modules' to use", async () => {
+    expect(
+      await code(
+        h.tresor.secrets.create(alice, { type: 'api-key', name: 'relay', visibility: 'global', fields: { key: 'g' } }),
+      ),
+    ).toBe('ACCESS_DENIED');
+    expect(
+      await code(
+        h.tresor.secrets.create(alice, { type: 'api-key', name: 'relay', visibility: 'public', fields: { key: 'g' } }),
+      ),
+    ).toBe('VALIDATION_FAILED');
+    await h.tresor.secrets.create(instanceManager, {
+      type: 'api-key',
+      name: 'relay',
+      visibility: 'global',
+      fields: { key: 'k-global' },
+    });
+    expect((await h.tresor.use(ApiKey, stranger, 'relay')).value.key).toBe('k-global');
+    // Usable is not readable: its metadata stays with its owner and managers.
+    expect(await code(h.tresor.secrets.get(stranger, 'relay'))).toBe('NOT_FOUND');
+  });
+
+  it('serves spaces and their roles over the REST API, and space/name in secret paths', async () => {
+    const token = await h.tokenFor(dave);
+    const list = await h.api('GET', '/api/v1/spaces', token);
+    expect(list.statusCode).toBe(200);
+    expect((list.json() as { items: Array<{ name: string }> }).items.map((s) => s.name)).toEqual([
+      'default',
+      'payments',
+    ]);
+    const put = await h.api('PUT', '/api/v1/spaces/payments/roles', token, { user: stranger.email, role: 'viewer' });
+    expect(put.statusCode).toBe(204);
+    const roles = await h.api('GET', '/api/v1/spaces/payments/roles', token);
+    expect(JSON.stringify(roles.json())).toContain(stranger.email);
+    const bad = await h.api('PUT', '/api/v1/spaces/payments/roles', token, { user: stranger.email, role: 'king' });
+    expect(bad.statusCode).toBe(422);
+    expect(bad.body).toContain('role');
+    const created = await h.api('POST', '/api/v1/spaces', token, { name: 'nope' });
+    expect(created.statusCode).toBe(403);
+    const aliceToken = await h.tokenFor(alice);
+    const secret = await h.api('GET', `/api/v1/secrets/${encodeURIComponent('payments/team-key')}`, aliceToken);
+    expect(secret.statusCode).toBe(200);
+    expect((secret.json() as { name: string }).name).toBe('team-key');
+    const inSpace = await h.api('POST', '/api/v1/secrets', aliceToken, {
+      type: 'api-key',
+      name: 'via-api',
+      space: 'payments',
+      fields: { key: 'k-api' },
+    });
+    expect(inSpace.statusCode).toBe(201);
+    expect((await h.tresor.use(ApiKey, alice, 'payments/via-api')).value.key).toBe('k-api');
+  });
+});
