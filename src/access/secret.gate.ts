@@ -260,7 +260,13 @@ export function secretGate({ db, audit, cache, factsOf, refuse }: GateCore, payl
       if (decision.problem) await refuse(principal, 'create', target, decision.problem);
       // The space by name; one the principal may not create in reads as one that does not exist.
       const spaceName = place.space === undefined || place.space === '' ? defaultSpaceName : place.space;
-      const space = typeof spaceName === 'string' ? await spaceStore.byName(db, spaceName) : undefined;
+      // The default space is known without a query (most creates, and every one of a one-space install).
+      const space =
+        spaceName === defaultSpaceName
+          ? { id: defaultSpaceId }
+          : typeof spaceName === 'string'
+            ? await spaceStore.byName(db, spaceName)
+            : undefined;
       if (!space || !createsIn(facts, space.id))
         await refuse(
           principal,

@@ -11,6 +11,7 @@ import { type SecretOperation, secretOperations } from '../../src/access/secret.
 import type { Principal } from '../../src/identity/principal.ts';
 import { databaseKinds, type TestTresor, testTresor } from '../support/databases.ts';
 import { createGroup, createUser, hostPeople } from '../support/principals.ts';
+import { attemptOperation } from '../support/secret-operations.ts';
 
 const relations = [
   'owner',
@@ -234,38 +235,8 @@ describe.each(variants)('authorisation matrix on $kind, $people people', ({ kind
     return { id: created.id, name, groupShareId: groupShare.id };
   }
 
-  async function attempt(
-    operation: SecretOperation,
-    actor: Principal,
-    s: { id: string; name: string; groupShareId: string },
-  ): Promise<'allow' | 'deny'> {
-    const run: Record<SecretOperation, () => Promise<unknown>> = {
-      view: async () => {
-        const store = await t.tresor.secrets.list(actor, { limit: 500 });
-        if (!store.some((m) => m.id === s.id)) throw Object.assign(new Error('not in store'), { code: 'NOT_FOUND' });
-      },
-      read: () => t.tresor.secrets.describe(actor, s.id),
-      update: () => t.tresor.secrets.update(actor, s.id, { description: 'changed' }),
-      delete: () => t.tresor.secrets.delete(actor, s.id),
-      share: () => t.tresor.shares.share(actor, s.id, { user: extra.email }),
-      unshare: () => t.tresor.shares.unshare(actor, s.id, s.groupShareId),
-      versions: () => t.tresor.secrets.versions(actor, s.id),
-      rollback: () => t.tresor.secrets.rollback(actor, s.id, 1),
-      use: () => t.tresor.usage.useAny(actor, s.id),
-      // Values into an archive: Tresor itself and SECRET_EXPORT holders only, which no relation here is.
-      export: () => t.tresor.transfer.exportArchive(actor, { passphrase: 'matrix passphrase', only: [s.id] }),
-      // Whom it is shared with: a recipient uses it without learning who else holds it.
-      holders: () => t.tresor.shares.shares(actor, s.id),
-    };
-    try {
-      await run[operation]();
-      return 'allow';
-    } catch (error) {
-      const code = (error as { code?: string }).code;
-      if (code !== 'ACCESS_DENIED' && code !== 'NOT_FOUND') throw error;
-      return 'deny';
-    }
-  }
+  const attempt = (operation: SecretOperation, actor: Principal, s: { id: string; groupShareId: string }) =>
+    attemptOperation(t.tresor, operation, actor, { id: s.id, ref: s.id, shareId: s.groupShareId }, extra.email);
 
   it('has a cell for every operation and every relation', () => {
     for (const relation of relations)
