@@ -10,8 +10,18 @@
 import { AccessDeniedError, NotFoundError } from '../errors.ts';
 import type { Principal } from '../identity/principal.ts';
 import type { GateCore } from './gate-core.ts';
-import { holds, type PrincipalFacts } from './principal-facts.ts';
-import { readOnly, rolesIn } from './secret.policy.ts';
+import { holds, type PrincipalFacts, type SpaceRole } from './principal-facts.ts';
+import { createsIn, readOnly, rolesIn } from './secret.policy.ts';
+
+/** A space the principal holds a role in, and what it may do there (so a page offers only that). */
+export interface Workplace {
+  spaceId: string;
+  roles: readonly SpaceRole[];
+  /** May create secrets in it. */
+  creates: boolean;
+  /** May give and take roles in it. */
+  givesRoles: boolean;
+}
 
 export const instanceAdministers = (facts: PrincipalFacts) => facts.isSystem || holds(facts, 'GROUP_ADMIN');
 
@@ -28,6 +38,35 @@ export function spaceGate({ factsOf, refuse }: GateCore) {
     async seesSpace(principal: Principal, spaceId: string): Promise<boolean> {
       const facts = await factsOf(principal);
       return facts.active && (instanceAdministers(facts) || rolesIn(facts, spaceId).size > 0);
+    },
+
+    /** The spaces the principal holds a role in (a user: the default one too), with its powers there. */
+    async workplaces(principal: Principal): Promise<Workplace[]> {
+      const facts = await factsOf(principal);
+      if (!facts.active) return [];
+      const writes = !readOnly(principal);
+      // The create rule of secret.gate.ts, asked per space: the instance permission and a role that creates.
+      const creator = writes && principal.kind === 'user' && holds(facts, 'SECRET_MANAGEMENT_CREATE');
+      return [...facts.spaceRoles].map(([spaceId, roles]) => ({
+        spaceId,
+        roles: [...roles],
+        creates: creator && createsIn(facts, spaceId),
+        givesRoles: writes && (instanceAdministers(facts) || roles.has('admin')),
+      }));
+    },
+
+    /** Whether the principal may give and take roles in the space (asked, not attempted: nothing is audited). */
+    async givesRoles(principal: Principal, spaceId: string): Promise<boolean> {
+      const facts = await factsOf(principal);
+      return (
+        facts.active && !readOnly(principal) && (instanceAdministers(facts) || rolesIn(facts, spaceId).has('admin'))
+      );
+    },
+
+    /** Whether the principal may create spaces (asked, not attempted). */
+    async createsSpaces(principal: Principal): Promise<boolean> {
+      const facts = await factsOf(principal);
+      return principal.kind === 'user' && facts.active && instanceAdministers(facts) && !readOnly(principal);
     },
 
     /** Refuses (audited, as not found) a principal that may not see the space. */

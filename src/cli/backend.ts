@@ -41,7 +41,7 @@ export type OAuth2Connection = ConnectionJson;
 
 export interface SecretsBackend {
   types(): Promise<TypeInfo[]>;
-  list(filter: { type?: string; text?: string; limit: number; after?: string }): Promise<SecretInfo[]>;
+  list(filter: { type?: string; text?: string; limit: number; after?: string; space?: string }): Promise<SecretInfo[]>;
   show(ref: string): Promise<SecretInfo>;
   create(input: {
     type: string;
@@ -51,6 +51,9 @@ export interface SecretsBackend {
     expiresAt?: string;
     /** Secret fields Tresor generates (never shown). */
     generate?: string[];
+    /** The space's name (omitted: the default space). */
+    space?: string;
+    visibility?: string;
   }): Promise<SecretInfo>;
   update(
     ref: string,

@@ -9,7 +9,9 @@ import type { SecretsBackend, TypeInfo } from './backend.ts';
 
 export function localBackend(tresor: Tresor): SecretsBackend {
   const me = systemPrincipal;
-  const info = isoDates;
+  // As the API answers: dates in ISO form, the space by name.
+  const info = async <T extends { spaceId: string }>(m: T) =>
+    isoDates({ ...m, space: (await tresor.spaces.names.of([m.spaceId])).get(m.spaceId) ?? '' });
   return {
     types: async () =>
       tresor.registry.list().map(
@@ -20,15 +22,16 @@ export function localBackend(tresor: Tresor): SecretsBackend {
           formModel: t.formModel,
         }),
       ),
-    list: async (f) =>
-      (
-        await tresor.secrets.list(me, {
-          limit: f.limit,
-          ...(f.type ? { typeId: f.type } : {}),
-          ...(f.text ? { text: f.text } : {}),
-          ...(f.after ? { after: f.after } : {}),
-        })
-      ).map(info),
+    list: async (f) => {
+      const items = await tresor.secrets.list(me, {
+        limit: f.limit,
+        ...(f.type ? { typeId: f.type } : {}),
+        ...(f.text ? { text: f.text } : {}),
+        ...(f.after ? { after: f.after } : {}),
+        ...(f.space ? { space: f.space } : {}),
+      });
+      return Promise.all(items.map(info));
+    },
     show: async (ref) => info(await tresor.secrets.describe(me, ref)),
     create: async ({ expiresAt, ...input }) => {
       const created = await tresor.secrets.create(me, {
@@ -44,7 +47,7 @@ export function localBackend(tresor: Tresor): SecretsBackend {
         merge: true,
         ...(expiresAt === undefined ? {} : { expiresAt: expiresAt === null ? null : new Date(expiresAt) }),
       });
-      return { secret: info(result.secret), changed: result.changed };
+      return { secret: await info(result.secret), changed: result.changed };
     },
     delete: async (ref, options) => void (await tresor.secrets.delete(me, ref, options?.force ? { force: true } : {})),
     noticeRecipients: (ref, replace) =>

@@ -14,6 +14,7 @@ import { noticesCommand } from './commands/notices.command.ts';
 import { providedCommand } from './commands/provided.command.ts';
 import { renderCommand } from './commands/render.command.ts';
 import { secretsCommand } from './commands/secrets.command.ts';
+import { spacesCommand } from './commands/spaces.command.ts';
 import { tokensCommand } from './commands/tokens.command.ts';
 import { transferCommand } from './commands/transfer.command.ts';
 import { typesCommand } from './commands/types.command.ts';
@@ -35,6 +36,7 @@ export function buildProgram(context?: CliContext): Command {
   initCommand(program, context);
   typesCommand(program, context);
   secretsCommand(program, context);
+  spacesCommand(program, context);
   loginCommand(program, context);
   renderCommand(program, context);
   keysCommand(program, context);

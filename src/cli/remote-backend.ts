@@ -85,6 +85,7 @@ export function remoteBackend(target: RemoteTarget): SecretsBackend {
         ...(f.type ? { type: f.type } : {}),
         ...(f.text ? { q: f.text } : {}),
         ...(f.after ? { after: f.after } : {}),
+        ...(f.space ? { space: f.space } : {}),
       });
       return (await call<{ items: SecretInfo[] }>('GET', `/secrets?${q}`)).items;
     },

@@ -12,6 +12,7 @@ import type { AuditService } from '../audit/audit.service.ts';
 import { withAuditContext } from '../audit/audit-context.ts';
 import type { CredentialRegistry, CredentialType, Payload } from '../credentials/index.ts';
 import type { Executor } from '../db/client.ts';
+import { defaultSpaceId } from '../db/schema/spaces.ts';
 import { ConfigError, isTresorError, NotFoundError, ValidationError, WrongTypeError } from '../errors.ts';
 import type { Principal } from '../identity/principal.ts';
 import type { Logger } from '../logger.ts';
@@ -87,6 +88,9 @@ export function providedServiceFactory({
   const metadataOf = (secret: ProvidedSecret, type: CredentialType, at: Date): SecretMetadata => ({
     id: `${secret.provider}:${secret.name}`,
     name: secret.name,
+    // Held outside any space; its users and groups, not a space's roles, say who may use it.
+    spaceId: defaultSpaceId,
+    visibility: 'private',
     description: `from ${secret.provider === 'env' ? 'the environment' : 'mounted files'}`,
     type: type.id,
     ownerId: null,

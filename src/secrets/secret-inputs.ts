@@ -42,8 +42,10 @@ export interface UpdateResult {
 export const listSorts = ['name', 'updated', 'expires', 'used'] as const;
 export type ListSort = (typeof listSorts)[number];
 
-export interface ListOptions extends Omit<SecretFilter, 'visibleTo'> {
+export interface ListOptions extends Omit<SecretFilter, 'access' | 'spaceId'> {
   limit?: number;
+  /** Only the secrets of this space (by name); a space that does not exist lists nothing. */
+  space?: string;
   /** Cursor: the last name of the previous page (ordered by name). */
   after?: string;
   sort?: ListSort;

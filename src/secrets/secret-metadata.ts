@@ -1,10 +1,15 @@
 /** What anyone allowed to see a secret may see: plaintext metadata, never a field value. */
+import type { Visibility } from '../access/secret.policy.ts';
 import type { PublicFields } from '../credentials/index.ts';
 import type { SecretRow } from './secret.store.ts';
 
 export interface SecretMetadata {
   id: string;
   name: string;
+  /** The space it is in (`spaces.names` gives its name; names never change). */
+  spaceId: string;
+  /** `private`, `space` or `global` (access/secret.policy.ts says what each lets others do). */
+  visibility: Visibility;
   description: string;
   type: string;
   ownerId: string | null;
@@ -36,6 +41,9 @@ export function metadataOf(row: SecretRow): SecretMetadata {
   return {
     id: row.id,
     name: row.name,
+    spaceId: row.spaceId,
+    // The column's check constraint admits only these.
+    visibility: row.visibility as Visibility,
     description: row.description,
     type: row.typeId,
     ownerId: row.ownerId,

@@ -6,6 +6,7 @@
 import type { SecretOperation } from '../access/secret.policy.ts';
 import { ValidationError } from '../errors.ts';
 import type { Principal } from '../identity/principal.ts';
+import { spaceStore } from '../spaces/space.store.ts';
 import { type SecretRow, secretStore } from './secret.store.ts';
 import type { ListOptions } from './secret-inputs.ts';
 import { metadataOf, type SecretDetail, type SecretMetadata, type VersionInfo } from './secret-metadata.ts';
@@ -59,7 +60,11 @@ export function secretReads({ db, gate, audit, registry, cache }: SecretServiceD
       const limit = Math.min(Math.max(options.limit ?? 50, 1), 500);
       const listing = await gate.listing(principal, { all: options.all === true });
       if (!listing) return [];
-      const { all: _all, limit: _limit, after, sort, offset, ...filter } = options;
+      const { all: _all, limit: _limit, after, sort, offset, space, ...rest } = options;
+      // A filter narrows what the listing shows anyway: a space's name reveals nothing it would not.
+      const spaceRow = space ? await spaceStore.byName(db, space) : undefined;
+      if (space && !spaceRow) return [];
+      const filter = spaceRow ? { ...rest, spaceId: spaceRow.id } : rest;
       const page = {
         limit,
         ...(after === undefined || (sort ?? 'name') !== 'name' ? {} : { afterName: after }),

@@ -134,6 +134,7 @@ export interface SecretFilter {
   text?: string;
   expiringBefore?: Date;
   ownerId?: string;
+  spaceId?: string;
   /** The access gate's condition: which rows the principal may list (absent: every row, for managers). */
   access?: SQL;
   /** Leave out secrets whose expiry has passed. */
@@ -182,6 +183,7 @@ export const secretStore = {
     const where: SQL[] = [];
     if (filter.typeId) where.push(eq(secrets.typeId, filter.typeId));
     if (filter.ownerId) where.push(eq(secrets.ownerId, filter.ownerId));
+    if (filter.spaceId) where.push(eq(secrets.spaceId, filter.spaceId));
     if (filter.text)
       where.push(
         sql`(${ilike(secrets.name, `%${escapeLike(filter.text)}%`)} or

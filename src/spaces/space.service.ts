@@ -19,12 +19,22 @@ import type { Principal } from '../identity/principal.ts';
 import { descriptionSchema, spaceNameSchema } from '../secrets/secret-rules.ts';
 import { parseField } from '../validation.ts';
 import { type SpaceRow, spaceStore } from './space.store.ts';
+import { spaceNamesFactory } from './space-names.ts';
 
 export interface Space {
   id: string;
   name: string;
   description: string;
   createdAt: Date;
+}
+
+/** A space the principal works in: its roles there and what it may do (the gate's answer). */
+export interface Workplace {
+  id: string;
+  name: string;
+  roles: readonly SpaceRole[];
+  creates: boolean;
+  givesRoles: boolean;
 }
 
 export interface SpaceRoleHolder {
@@ -56,7 +66,17 @@ export function spaceServiceFactory({
   audit,
 }: {
   db: Database;
-  gate: Pick<AccessGate, 'facts' | 'seesSpace' | 'spaceVisible' | 'spaceRoles' | 'spaceCreation'>;
+  gate: Pick<
+    AccessGate,
+    | 'facts'
+    | 'seesSpace'
+    | 'spaceVisible'
+    | 'spaceRoles'
+    | 'spaceCreation'
+    | 'workplaces'
+    | 'givesRoles'
+    | 'createsSpaces'
+  >;
   audit: Pick<AuditService, 'appendInTx'>;
 }) {
   /** A change and its audit row, in one transaction (the row also tells every node to drop its facts). */
@@ -92,7 +112,26 @@ export function spaceServiceFactory({
   const key = (holder: { kind: 'user' | 'group'; id: string }) =>
     holder.kind === 'user' ? { userId: holder.id } : { groupId: holder.id };
 
+  const names = spaceNamesFactory(db);
+
   return {
+    /** Space names by id (names never change: each is read once per node). */
+    names,
+
+    /** The spaces the principal holds a role in, by name, with what it may do in each. */
+    async workplaces(principal: Principal): Promise<Workplace[]> {
+      const places = await gate.workplaces(principal);
+      const named = await names.of(places.map((p) => p.spaceId));
+      return places
+        .filter((p) => named.has(p.spaceId))
+        .map(({ spaceId, ...p }) => ({ id: spaceId, name: named.get(spaceId)!, ...p }))
+        .sort((a, b) => a.name.localeCompare(b.name));
+    },
+
+    /** Whether the principal may give roles in the space / create spaces (for offering only that). */
+    givesRoles: (principal: Principal, spaceId: string) => gate.givesRoles(principal, spaceId),
+    createsSpaces: (principal: Principal) => gate.createsSpaces(principal),
+
     /** The spaces the principal sees: those it holds a role in (the default one for every user), or all of them. */
     async list(principal: Principal): Promise<Space[]> {
       const rows = await spaceStore.list(db);

@@ -216,6 +216,29 @@ describe.each(databaseKinds)('spaces (%s)', (kind) => {
       fields: { key: 'k-api' },
     });
     expect(inSpace.statusCode).toBe(201);
+    expect(inSpace.json()).toMatchObject({ name: 'via-api', space: 'payments', visibility: 'private' });
     expect((await h.tresor.use(ApiKey, alice, 'payments/via-api')).value.key).toBe('k-api');
+  });
+
+  it('says where each secret is in every answer, and lists one space on request', async () => {
+    const token = await h.tokenFor(alice);
+    const shown = await h.api('GET', `/api/v1/secrets/${encodeURIComponent('payments/team-key')}`, token);
+    const payments = (await h.tresor.spaces.get(alice, 'payments')).id;
+    expect(shown.json()).toMatchObject({ space: 'payments', spaceId: payments, visibility: 'space' });
+    const page = (path: string) =>
+      h.api('GET', path, token).then((r) => (r.json() as { items: Array<{ name: string; space: string }> }).items);
+    const everything = await page('/api/v1/secrets?limit=500');
+    // Her store spans both spaces; the filter keeps one, and each item names its space.
+    expect(new Set(everything.map((s) => s.space))).toEqual(new Set(['default', 'payments']));
+    const onlyPayments = await page('/api/v1/secrets?limit=500&space=payments');
+    expect(onlyPayments.length).toBeGreaterThan(0);
+    expect(onlyPayments.every((s) => s.space === 'payments')).toBe(true);
+    expect(onlyPayments.length).toBe(everything.filter((s) => s.space === 'payments').length);
+    // A space that does not exist lists nothing (no oracle: the same as one with nothing of hers).
+    expect(await page('/api/v1/secrets?space=no-such-space')).toEqual([]);
+    const updated = await h.api('PATCH', `/api/v1/secrets/${encodeURIComponent('payments/via-api')}`, token, {
+      description: 'moved on',
+    });
+    expect((updated.json() as { secret: { space: string } }).secret.space).toBe('payments');
   });
 });

@@ -39,6 +39,9 @@ describe('response serialisation', () => {
     const item = {
       id: '6f1c1c1e-0000-4000-8000-000000000001',
       name: 'n',
+      space: 'default',
+      spaceId: '00000000-0000-4000-8000-000000000001',
+      visibility: 'private',
       description: '',
       type: 'api-key',
       ownerId: null,

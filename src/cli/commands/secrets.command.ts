@@ -3,6 +3,7 @@
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { NotFoundError, ValidationError } from '../../errors.ts';
+import { defaultSpaceName } from '../../secrets/secret-rules.ts';
 import type { OAuth2Connection, SecretInfo } from '../backend.ts';
 import type { CliContext } from '../context.ts';
 import { exitCodes } from '../exit-codes.ts';
@@ -38,16 +39,19 @@ function dateOption(value: string | undefined): string | undefined {
   return new Date(`${value}T23:59:59.999Z`).toISOString();
 }
 
+/** How a secret is referred to: `space/name`, or its bare name in the default space. */
+const refOf = (s: SecretInfo) => (s.space === defaultSpaceName ? s.name : `${s.space}/${s.name}`);
+
 function table(context: CliContext, rows: SecretInfo[]): void {
   if (rows.length === 0) {
     context.out('no secrets');
     return;
   }
-  const w = Math.max(4, ...rows.map((r) => r.name.length));
+  const w = Math.max(4, ...rows.map((r) => refOf(r).length));
   context.out(`${'NAME'.padEnd(w)}  ${'TYPE'.padEnd(11)}  VERSION  EXPIRES     DESCRIPTION`);
   for (const r of rows)
     context.out(
-      `${r.name.padEnd(w)}  ${r.type.padEnd(11)}  ${`v${r.version}`.padEnd(7)}  ` +
+      `${refOf(r).padEnd(w)}  ${r.type.padEnd(11)}  ${`v${r.version}`.padEnd(7)}  ` +
         `${(r.expiresAt ?? '').slice(0, 10).padEnd(10)}  ${r.description}`,
     );
 }
@@ -68,12 +72,25 @@ export function secretsCommand(program: Command, context: CliContext): void {
       .requiredOption('-t, --type <type>', 'credential type id (see tresor types)'),
   )
     .option('--expires <YYYY-MM-DD>', 'expiry date')
+    .option('--space <space>', 'the space to create it in (default: the default space; or give the name as space/name)')
+    .option('--visibility <level>', 'private (default), space (every member may use it) or global')
     .option('--json', 'print the created secret as JSON')
     .action(
       async (
-        name: string,
-        o: FieldFlags & { type: string; description?: string; expires?: string; json?: boolean },
+        given: string,
+        o: FieldFlags & {
+          type: string;
+          description?: string;
+          expires?: string;
+          space?: string;
+          visibility?: string;
+          json?: boolean;
+        },
       ) => {
+        // `payments/psp` says the space in the name, as everywhere a secret is named.
+        const slash = given.indexOf('/');
+        const name = slash > 0 && o.space === undefined ? given.slice(slash + 1) : given;
+        const space = o.space ?? (slash > 0 ? given.slice(0, slash) : undefined);
         const backend = await context.backend();
         const type = (await backend.types()).find((t) => t.id === o.type);
         if (!type) throw ValidationError.field('type', `Unknown type "${o.type}"; see tresor types`);
@@ -86,9 +103,13 @@ export function secretsCommand(program: Command, context: CliContext): void {
           ...(o.generate ? { generate: o.generate } : {}),
           ...(o.description === undefined ? {} : { description: o.description }),
           ...(expiresAt ? { expiresAt } : {}),
+          ...(space ? { space } : {}),
+          ...(o.visibility ? { visibility: o.visibility } : {}),
         });
         context.out(
-          o.json ? JSON.stringify(created, null, 2) : `created ${created.name} (${created.type}, v${created.version})`,
+          o.json
+            ? JSON.stringify(created, null, 2)
+            : `created ${refOf(created)} (${created.type}, v${created.version})`,
         );
       },
     );
@@ -98,12 +119,14 @@ export function secretsCommand(program: Command, context: CliContext): void {
     .description('your store (local mode: every secret)')
     .option('-t, --type <type>', 'only this type')
     .option('--search <text>', 'name or description contains')
+    .option('--space <space>', 'only this space')
     .option('--json', 'machine-readable output')
-    .action(async (o: { type?: string; search?: string; json?: boolean }) => {
+    .action(async (o: { type?: string; search?: string; space?: string; json?: boolean }) => {
       const rows = await (await context.backend()).list({
         limit: 500,
         ...(o.type ? { type: o.type } : {}),
         ...(o.search ? { text: o.search } : {}),
+        ...(o.space ? { space: o.space } : {}),
       });
       if (o.json) context.out(JSON.stringify(rows, null, 2));
       else table(context, rows);
@@ -116,7 +139,10 @@ export function secretsCommand(program: Command, context: CliContext): void {
     .action(async (name: string, o: { json?: boolean }) => {
       const s = await (await context.backend()).show(name);
       if (o.json) return context.out(JSON.stringify(s, null, 2));
-      context.out(`${s.name} (${s.type}, v${s.version})${s.description ? ` — ${s.description}` : ''}`);
+      context.out(`${refOf(s)} (${s.type}, v${s.version})${s.description ? ` — ${s.description}` : ''}`);
+      // Where it is and who else reaches it; a one-space installation's private secrets say nothing new.
+      if (s.space !== defaultSpaceName || s.visibility !== 'private')
+        context.out(`  space: ${s.space}\n  visibility: ${s.visibility}`);
       context.out(
         `  id: ${s.id}\n  updated: ${s.updatedAt}\n  expires: ${s.expiresAt ?? 'never'}\n  last used: ` +
           `${s.lastUsedAt ?? 'never'}`,

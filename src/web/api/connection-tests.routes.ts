@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { TestedSecret } from '../../secrets/connection-test.service.ts';
 import { principalOf, requireToken } from '../plugins/auth.plugin.ts';
-import { errorSchema, idParams, metadataJson, secretMetadataSchema } from './schemas.ts';
+import { errorSchema, idParams, metadataJson, type SpaceNameMap, secretMetadataSchema } from './schemas.ts';
 
 const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 422: errorSchema };
 
@@ -17,8 +17,8 @@ export const testReportSchema = z.object({
   checks: z.array(z.object({ name: z.string(), status: z.enum(['passed', 'failed', 'skipped']), message: z.string() })),
 });
 
-const reportJson = (tested: TestedSecret) => ({
-  ...(tested.secret ? { secret: metadataJson(tested.secret) } : {}),
+const reportJson = (tested: TestedSecret, spaceNames: SpaceNameMap) => ({
+  ...(tested.secret ? { secret: metadataJson(tested.secret, spaceNames) } : {}),
   type: tested.type,
   unsaved: tested.unsaved,
   ok: tested.report.ok,
@@ -27,7 +27,9 @@ const reportJson = (tested: TestedSecret) => ({
 });
 
 export const connectionTestsRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { tests } = app.tresor;
+  const { tests, spaces } = app.tresor;
+  const answer = async (tested: TestedSecret) =>
+    reportJson(tested, await spaces.names.of(tested.secret ? [tested.secret.spaceId] : []));
   app.addHook('preHandler', requireToken);
 
   app.post(
@@ -45,7 +47,7 @@ export const connectionTestsRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) =>
-      reportJson(
+      answer(
         await tests.testStored(
           principalOf(request),
           request.params.id,
@@ -65,6 +67,6 @@ export const connectionTestsRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: testReportSchema, ...errors },
       },
     },
-    async (request) => reportJson(await tests.testNew(principalOf(request), request.body.type, request.body.fields)),
+    async (request) => answer(await tests.testNew(principalOf(request), request.body.type, request.body.fields)),
   );
 };

@@ -24,6 +24,9 @@ export const errorSchema = z.object({
 export const secretMetadataSchema = z.object({
   id: z.uuid(),
   name: z.string(),
+  space: z.string().describe('The space it is in: refer to it as `space/name` (a bare name: the default space)'),
+  spaceId: z.uuid(),
+  visibility: z.enum(['private', 'space', 'global']),
   description: z.string(),
   type: z.string(),
   ownerId: z.uuid().nullable(),
@@ -144,7 +147,11 @@ export const idParams = z.object({ id: z.string().min(1).max(200) });
  * it (serializer.ts) and writes each Date in ISO form itself (format date-time): a listing
  * skips rebuilding 50 objects. The serializer test checks the dates come out ISO.
  */
-export const metadataJson = (m: SecretMetadata) => m as unknown as Dated<SecretMetadata>;
-export const detailJson = (d: SecretDetail) => isoDates(d);
+export const metadataJson = (m: SecretMetadata, spaceNames: SpaceNameMap) =>
+  ({ ...m, space: spaceNames.get(m.spaceId) ?? '' }) as unknown as Dated<SecretMetadata & { space: string }>;
+export const detailJson = (d: SecretDetail, spaceNames: SpaceNameMap) =>
+  isoDates({ ...d, space: spaceNames.get(d.spaceId) ?? '' });
+/** Space names by id (`tresor.spaces.names.of`): what the answers say a secret's space is. */
+export type SpaceNameMap = ReadonlyMap<string, string>;
 export const versionJson = (v: VersionInfo) => isoDates(v);
 export const json = isoDates;

@@ -12,6 +12,7 @@ import {
   errorSchema,
   idParams,
   metadataJson,
+  type SpaceNameMap,
   secretDetailSchema,
   secretMetadataSchema,
   secretsPageSchema,
@@ -45,10 +46,13 @@ const pages = new WeakMap<
   readonly SecretMetadata[],
   Readonly<{ items: ReturnType<typeof metadataJson>[]; next: string | null }>
 >();
-function pageOf(items: readonly SecretMetadata[], limit: number) {
+function pageOf(items: readonly SecretMetadata[], limit: number, spaceNames: SpaceNameMap) {
   let page = pages.get(items);
   if (!page) {
-    page = Object.freeze({ items: items.map(metadataJson), next: items.length === limit ? items.at(-1)!.name : null });
+    page = Object.freeze({
+      items: items.map((m) => metadataJson(m, spaceNames)),
+      next: items.length === limit ? items.at(-1)!.name : null,
+    });
     if (Object.isFrozen(items)) pages.set(items, page);
   }
   return page;
@@ -62,6 +66,7 @@ const listQuery = z.object({
   expiringWithinDays: z.coerce.number().int().min(0).max(36_500).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   after: z.string().max(64).optional(),
+  space: z.string().max(100).optional().describe('Only the secrets of this space'),
   all: z.enum(['true', 'false']).optional(),
 });
 
@@ -98,7 +103,8 @@ const updateBody = z.object({
 });
 
 export const secretsRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { secrets, stories } = app.tresor;
+  const { secrets, stories, spaces } = app.tresor;
+  const placesOf = (items: readonly { spaceId: string }[]) => spaces.names.of(items.map((m) => m.spaceId));
   app.addHook('preHandler', requireToken);
 
   app.get(
@@ -122,8 +128,9 @@ export const secretsRoutes: FastifyPluginAsyncZod = async (app) => {
           ? { expiringBefore: new Date(Date.now() + q.expiringWithinDays * 86_400_000) }
           : {}),
         ...(q.all === 'true' ? { all: true } : {}),
+        ...(q.space ? { space: q.space } : {}),
       });
-      return pageOf(items, q.limit);
+      return pageOf(items, q.limit, await placesOf(items));
     },
   );
 
@@ -150,7 +157,7 @@ export const secretsRoutes: FastifyPluginAsyncZod = async (app) => {
         ...(b.visibility === undefined ? {} : { visibility: b.visibility }),
       });
       etag(reply, detail.version).header('Location', `/api/v1/secrets/${detail.id}`).status(201);
-      return detailJson(detail);
+      return detailJson(detail, await placesOf([detail]));
     },
   );
 
@@ -167,7 +174,7 @@ export const secretsRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request, reply) => {
       const detail = await secrets.describe(principalOf(request), request.params.id);
       etag(reply, detail.version);
-      return detailJson(detail);
+      return detailJson(detail, await placesOf([detail]));
     },
   );
 
@@ -195,7 +202,7 @@ export const secretsRoutes: FastifyPluginAsyncZod = async (app) => {
         ...(expected === undefined ? {} : { expectedVersion: expected }),
       });
       etag(reply, result.secret.version);
-      return { secret: metadataJson(result.secret), changed: result.changed };
+      return { secret: metadataJson(result.secret, await placesOf([result.secret])), changed: result.changed };
     },
   );
 
@@ -306,7 +313,7 @@ export const secretsRoutes: FastifyPluginAsyncZod = async (app) => {
         ...(expected === undefined ? {} : { expectedVersion: expected }),
       });
       etag(reply, rolled.version);
-      return metadataJson(rolled);
+      return metadataJson(rolled, await placesOf([rolled]));
     },
   );
 };

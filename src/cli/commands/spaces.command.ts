@@ -1,0 +1,131 @@
+/**
+ * `tresor spaces …`: spaces and the roles held in them. Remote mode (a login, or --url and
+ * --token) through the REST API as the signed-in user — a space's admin manages its roles
+ * from here; local mode on the configured database as Tresor itself.
+ */
+import type { Command } from 'commander';
+import { ValidationError } from '../../errors.ts';
+import type { RoleHolderRef } from '../../spaces/space.service.ts';
+import type { CliContext } from '../context.ts';
+import { apiCall } from '../remote-backend.ts';
+
+/** A space and a role holder as both modes answer them (dates as ISO strings). */
+interface SpaceInfo {
+  id: string;
+  name: string;
+  description: string;
+  createdAt: string;
+}
+
+interface RoleInfo {
+  role: string;
+  kind: 'user' | 'group';
+  id: string;
+  name: string;
+}
+
+interface SpacesBackend {
+  list(): Promise<SpaceInfo[]>;
+  get(space: string): Promise<SpaceInfo>;
+  create(input: { name: string; description?: string }): Promise<SpaceInfo>;
+  roles(space: string): Promise<RoleInfo[]>;
+  setRole(space: string, holder: RoleHolderRef, role: string): Promise<void>;
+  removeRole(space: string, holder: RoleHolderRef): Promise<void>;
+}
+
+/** JSON's view of a value: dates as ISO strings (what the API answers). */
+const plain = <T>(value: unknown): T => JSON.parse(JSON.stringify(value)) as T;
+
+async function backendOf(context: CliContext): Promise<SpacesBackend> {
+  const target = context.remote();
+  if (target) {
+    const at = (space: string) => `/spaces/${encodeURIComponent(space)}`;
+    return {
+      list: async () => (await apiCall<{ items: SpaceInfo[] }>(target, 'GET', '/spaces')).items,
+      get: (space) => apiCall(target, 'GET', at(space)),
+      create: (input) => apiCall(target, 'POST', '/spaces', input),
+      roles: async (space) => (await apiCall<{ items: RoleInfo[] }>(target, 'GET', `${at(space)}/roles`)).items,
+      setRole: (space, holder, role) => apiCall(target, 'PUT', `${at(space)}/roles`, { ...holder, role }),
+      removeRole: (space, holder) => apiCall(target, 'DELETE', `${at(space)}/roles`, holder),
+    };
+  }
+  const { spaces } = await context.tresor();
+  const me = context.localPrincipal();
+  return {
+    list: async () => plain<SpaceInfo[]>(await spaces.list(me)),
+    get: async (space) => plain<SpaceInfo>(await spaces.get(me, space)),
+    create: async (input) => plain<SpaceInfo>(await spaces.create(me, input)),
+    roles: (space) => spaces.roles(me, space),
+    setRole: (space, holder, role) => spaces.setRole(me, space, holder, role),
+    removeRole: (space, holder) => spaces.removeRole(me, space, holder),
+  };
+}
+
+/** `--user` or `--group`: exactly one. */
+function holderOf(o: { user?: string; group?: string }): RoleHolderRef {
+  if (o.user && !o.group) return { user: o.user };
+  if (o.group && !o.user) return { group: o.group };
+  throw ValidationError.field('user', 'Name one holder: --user <email> or --group <name>');
+}
+
+export function spacesCommand(program: Command, context: CliContext): void {
+  const spaces = program
+    .command('spaces')
+    .description('spaces: teams, their roles and their secrets (refer to a secret as space/name)');
+  const backend = () => backendOf(context);
+
+  spaces
+    .command('list')
+    .description('the spaces you hold a role in (every space, for instance administrators and local mode)')
+    .option('--json', 'machine-readable output')
+    .action(async (o: { json?: boolean }) => {
+      const list = await (await backend()).list();
+      if (o.json) return context.out(JSON.stringify(list, null, 2));
+      for (const s of list) context.out(`${s.name}${s.description ? `\t${s.description}` : ''}`);
+    });
+
+  spaces
+    .command('create <name>')
+    .description('create a space (GROUP_ADMIN)')
+    .option('--description <text>', 'what it is for')
+    .action(async (name: string, o: { description?: string }) => {
+      const created = await (await backend()).create({
+        name,
+        ...(o.description === undefined ? {} : { description: o.description }),
+      });
+      context.out(`created space ${created.name}`);
+    });
+
+  spaces
+    .command('show <space>')
+    .description('a space and who holds which role in it')
+    .option('--json', 'machine-readable output')
+    .action(async (ref: string, o: { json?: boolean }) => {
+      const b = await backend();
+      const [space, roles] = await Promise.all([b.get(ref), b.roles(ref)]);
+      if (o.json) return context.out(JSON.stringify({ ...space, roles }, null, 2));
+      context.out(`${space.name}${space.description ? ` — ${space.description}` : ''}`);
+      if (roles.length === 0) context.out('  no roles given');
+      for (const r of roles) context.out(`  ${r.role.padEnd(8)} ${r.kind.padEnd(6)} ${r.name}`);
+    });
+
+  spaces
+    .command('grant <space> <role>')
+    .description('give a user or group a role in the space: admin, manager, member or viewer (replaces its role)')
+    .option('--user <email>', 'a user')
+    .option('--group <name>', 'a group')
+    .action(async (space: string, role: string, o: { user?: string; group?: string }) => {
+      await (await backend()).setRole(space, holderOf(o), role);
+      context.out(`${o.user ?? o.group} is ${role} in ${space}`);
+    });
+
+  spaces
+    .command('revoke <space>')
+    .description('take away the role a user or group holds in the space')
+    .option('--user <email>', 'a user')
+    .option('--group <name>', 'a group')
+    .action(async (space: string, o: { user?: string; group?: string }) => {
+      await (await backend()).removeRole(space, holderOf(o));
+      context.out(`${o.user ?? o.group} holds no role in ${space} any more`);
+    });
+}
