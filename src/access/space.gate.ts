@@ -11,7 +11,7 @@ import { AccessDeniedError, NotFoundError } from '../errors.ts';
 import type { Principal } from '../identity/principal.ts';
 import type { GateCore } from './gate-core.ts';
 import { holds, type PrincipalFacts, type SpaceRole } from './principal-facts.ts';
-import { createsIn, readOnly, rolesIn } from './secret.policy.ts';
+import { createsIn, isManager, readOnly, rolesIn } from './secret.policy.ts';
 
 /** A space the principal holds a role in, and what it may do there (so a page offers only that). */
 export interface Workplace {
@@ -53,6 +53,18 @@ export function spaceGate({ factsOf, refuse }: GateCore) {
         creates: creator && createsIn(facts, spaceId),
         givesRoles: writes && (instanceAdministers(facts) || roles.has('admin')),
       }));
+    },
+
+    /** Whether the principal may create global secrets (asked, not attempted: the rule of secret.gate.ts `create`). */
+    async createsGlobal(principal: Principal): Promise<boolean> {
+      const facts = await factsOf(principal);
+      return (
+        facts.active &&
+        principal.kind === 'user' &&
+        !readOnly(principal) &&
+        holds(facts, 'SECRET_MANAGEMENT_CREATE') &&
+        isManager(facts)
+      );
     },
 
     /** Whether the principal may give and take roles in the space (asked, not attempted: nothing is audited). */

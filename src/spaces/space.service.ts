@@ -76,6 +76,7 @@ export function spaceServiceFactory({
     | 'workplaces'
     | 'givesRoles'
     | 'createsSpaces'
+    | 'createsGlobal'
   >;
   audit: Pick<AuditService, 'appendInTx'>;
 }) {
@@ -131,6 +132,7 @@ export function spaceServiceFactory({
     /** Whether the principal may give roles in the space / create spaces (for offering only that). */
     givesRoles: (principal: Principal, spaceId: string) => gate.givesRoles(principal, spaceId),
     createsSpaces: (principal: Principal) => gate.createsSpaces(principal),
+    createsGlobal: (principal: Principal) => gate.createsGlobal(principal),
 
     /** The spaces the principal sees: those it holds a role in (the default one for every user), or all of them. */
     async list(principal: Principal): Promise<Space[]> {

@@ -65,6 +65,7 @@ import { renderErrorPage } from './ui/render.ts';
 import { uiSecondFactorRoutes } from './ui/second-factor.routes.ts';
 import { uiSecretsRoutes } from './ui/secrets.routes.ts';
 import { uiSharingRoutes } from './ui/sharing.routes.ts';
+import { uiSpacesRoutes } from './ui/spaces.routes.ts';
 import { uiSsoRoutes } from './ui/sso.routes.ts';
 import { uiTokensRoutes } from './ui/tokens.routes.ts';
 import { uiTransferRoutes } from './ui/transfer.routes.ts';
@@ -242,6 +243,7 @@ export const tresorPlugin: FastifyPluginAsync<TresorPluginOptions> = async (app,
     await ui.register(uiSharingRoutes);
     await ui.register(uiTokensRoutes);
     await ui.register(uiAdminRoutes);
+    await ui.register(uiSpacesRoutes);
     await ui.register(uiTransferRoutes);
     await ui.register(uiWebhooksRoutes);
     await ui.register(uiOAuth2Routes);

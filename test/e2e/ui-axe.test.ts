@@ -43,12 +43,18 @@ describe.skipIf(!chromiumPath)('accessibility of every page (axe-core in Chromiu
     });
     // The export page too (SECRET_EXPORT is only Tresor itself's to grant).
     await h.tresor.groups.grant(systemPrincipal, { userId: (h.admin as { id: string }).id }, 'SECRET_EXPORT');
+    // A second space the administrator works in: the spaces pages, the store's space filter and the form's placement.
+    await h.tresor.spaces.create(h.admin, { name: 'axe-space', description: 'for the checks' });
+    await h.tresor.spaces.setRole(h.admin, 'axe-space', { user: b.adminEmail }, 'admin');
     journey = [
       '/secrets',
       '/secrets?q=axe',
       '/secrets/new',
       '/secrets/new/smtp',
       '/secrets/new/generic',
+      '/secrets/new/api-key',
+      '/spaces',
+      '/spaces/axe-space',
       `/secrets/${smtp.id}`,
       `/secrets/${smtp.id}/edit`,
       `/secrets/${smtp.id}/versions`,

@@ -18,6 +18,8 @@ export const secretForm = form({
   description: text(1000),
   expiresAt: text(40),
   expectedVersion: text(20),
+  space: text(100),
+  visibility: text(20),
   fields: z.record(z.string(), z.unknown()).default({}),
 });
 

@@ -29,13 +29,19 @@ export async function renderPage(
   let chrome: Record<string, unknown> = {};
   let navigation: NavigationItem[] = [];
   if (request.principal) {
-    const { users, secrets } = request.server.tresor;
-    const [{ user, permissions }, creatable] = await Promise.all([
+    const { users, secrets, spaces } = request.server.tresor;
+    const [{ user, permissions }, creatable, workplaces, createsSpaces] = await Promise.all([
       users.whoami(request.principal),
       secrets.creatableTypes(request.principal),
+      spaces.workplaces(request.principal),
+      spaces.createsSpaces(request.principal),
     ]);
-    // The gate decides what the chrome offers: no Create for whoever may create nothing.
-    navigation = navigationFor(base, section, new Set(permissions), creatable.length > 0);
+    // The gate decides what the chrome offers: no Create for whoever may create nothing, no Spaces for
+    // whoever works in one space only and may create none (an installation with one space shows no new word).
+    navigation = navigationFor(base, section, new Set(permissions), {
+      mayCreate: creatable.length > 0,
+      spaces: workplaces.length > 1 || createsSpaces,
+    });
     chrome = { me: user, mayCreate: creatable.length > 0, admin: { audit: permissions.includes('AUDIT_READ') } };
   }
   // The confirmation of the POST that redirected here, from a one-time cookie (never the URL).
@@ -65,10 +71,16 @@ interface NavigationItem {
 }
 
 /** The pages the navigation offers this person: what the gate lets them open, nothing more. */
-function navigationFor(base: string, section: string | undefined, held: ReadonlySet<string>, mayCreate: boolean) {
+function navigationFor(
+  base: string,
+  section: string | undefined,
+  held: ReadonlySet<string>,
+  offers: { mayCreate: boolean; spaces: boolean },
+) {
   const pages: Array<[label: string, path: string, section: string, shown: boolean]> = [
     ['My store', '/secrets', 'store', true],
-    ['Create', '/secrets/new', 'create', mayCreate],
+    ['Create', '/secrets/new', 'create', offers.mayCreate],
+    ['Spaces', '/spaces', 'spaces', offers.spaces],
     ['API tokens', '/tokens', 'tokens', true],
     ['Account', '/account', 'account', true],
     ['Users', '/admin/users', 'users', held.has('USER_ADMIN')],
@@ -90,7 +102,7 @@ function sectionOf(path: string): string | undefined {
   const [, first, second] = path.split('?')[0]!.split('/');
   if (first === 'secrets') return second === 'new' ? 'create' : 'store';
   if (first === 'admin') return second;
-  return first === 'tokens' || first === 'account' ? first : undefined;
+  return first === 'tokens' || first === 'account' || first === 'spaces' ? first : undefined;
 }
 
 /** Field messages keyed by path, for showing each beside its input. */

@@ -3,6 +3,7 @@
  * field, and "Test without saving".
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { z } from 'zod';
 import { ValidationError } from '../../../errors.ts';
 import { principalOf } from '../../plugins/auth.plugin.ts';
 import { redirectWith } from '../flash.ts';
@@ -14,6 +15,16 @@ import { expiresAtFrom } from './secret-views.ts';
 
 /** The body of a "Generate" post: the form as entered and the field to make a value for. */
 export const generateBody = secretForm.extend({ generate: text(64) });
+
+/** The form as entered, to show again (secret fields' values are the caller's to keep or drop). */
+const valuesOf = (body: z.infer<typeof secretForm>, fields: Record<string, unknown>) => ({
+  name: body.name,
+  description: body.description,
+  expiresAt: body.expiresAt,
+  space: body.space,
+  visibility: body.visibility,
+  fields,
+});
 
 export const createPage: FastifyPluginAsyncZod = async (app) => {
   const { secrets, tests } = app.tresor;
@@ -38,12 +49,15 @@ export const createPage: FastifyPluginAsyncZod = async (app) => {
             description: body.description,
             fields,
             expiresAt: expiresAtFrom(body),
+            // Only offered to whoever may create in more than one space; empty: the default space, private.
+            ...(body.space ? { space: body.space } : {}),
+            ...(body.visibility ? { visibility: body.visibility } : {}),
           });
           return redirectWith(reply, `/secrets/${created.id}`, 'created');
         },
         (message, error) =>
           showForm(request, reply.status(422), type, {
-            values: { name: body.name, description: body.description, expiresAt: body.expiresAt, fields },
+            values: valuesOf(body, fields),
             error: error instanceof ValidationError ? error : message,
           }),
       );
@@ -63,7 +77,7 @@ export const createPage: FastifyPluginAsyncZod = async (app) => {
       const body = request.body;
       const fields = fieldsFromForm(type.formModel, body);
       return showForm(request, reply, type, {
-        values: { name: body.name, description: body.description, expiresAt: body.expiresAt, fields },
+        values: valuesOf(body, fields),
         generated: { key: body.generate, value: type.generateValue(body.generate) },
       });
     },
@@ -75,7 +89,7 @@ export const createPage: FastifyPluginAsyncZod = async (app) => {
       const type = await secrets.typeToCreate(principalOf(request), request.params.type);
       const body = request.body;
       const fields = fieldsFromForm(type.formModel, body);
-      const values = { name: body.name, description: body.description, expiresAt: body.expiresAt, fields };
+      const values = valuesOf(body, fields);
       return formAction(
         async () => {
           const tested = await tests.testNew(principalOf(request), type.id, fields);

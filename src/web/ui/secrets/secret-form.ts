@@ -7,6 +7,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { CredentialType, TestReport } from '../../../credentials/index.ts';
 import { ValidationError } from '../../../errors.ts';
 import type { SecretMetadata } from '../../../secrets/secret-metadata.ts';
+import { defaultSpaceName } from '../../../secrets/secret-rules.ts';
 import { basePath } from '../../paths.ts';
 import { principalOf } from '../../plugins/auth.plugin.ts';
 import { renderFields } from '../form-input.ts';
@@ -23,6 +24,29 @@ export interface SecretFormState {
   report?: TestReport;
   /** A value just generated for a secret field, put in it this once (it is not stored until saved). */
   generated?: { key: string; value: string };
+}
+
+/**
+ * Where a new secret may go and who else may reach it, for whoever may create in more than one
+ * space (the gate's answers; one space: no choice, and no new word on the form).
+ */
+async function placementChoices(request: FastifyRequest, values: Record<string, unknown>) {
+  const { spaces } = request.server.tresor;
+  const principal = principalOf(request);
+  const [workplaces, global] = await Promise.all([spaces.workplaces(principal), spaces.createsGlobal(principal)]);
+  const creating = workplaces.filter((w) => w.creates);
+  if (creating.length < 2) return undefined;
+  const space = typeof values.space === 'string' && values.space ? values.space : defaultSpaceName;
+  const visibility = typeof values.visibility === 'string' && values.visibility ? values.visibility : 'private';
+  const levels = [
+    { value: 'private', label: 'Private', help: 'you and whom you share it with' },
+    { value: 'space', label: 'Space-wide', help: "every member's modules may use it; the space sees its name" },
+    ...(global ? [{ value: 'global', label: 'Global', help: "every space's modules may use it" }] : []),
+  ];
+  return {
+    spaces: creating.map((w) => ({ name: w.name, selected: w.name === space })),
+    visibilities: levels.map((l) => ({ ...l, checked: l.value === visibility })),
+  };
 }
 
 export async function showSecretForm(
@@ -66,7 +90,9 @@ export async function showSecretForm(
           : f,
     ),
   );
+  const placement = editing ? undefined : await placementChoices(request, state.values ?? {});
   return renderPage(request, reply, 'secret-form', {
+    placement,
     title: editing ? `Edit ${state.secret!.name}` : `New ${view.definition.name}`,
     type: typeView(type, request.locale),
     lang: request.locale,

@@ -1,6 +1,7 @@
 /** A secret's page: its fields (secret ones sealed), facts, story, shares, notice recipients and connection. */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { defaultSpaceName } from '../../../secrets/secret-rules.ts';
 import { redirectTo } from '../../paths.ts';
 import { principalOf } from '../../plugins/auth.plugin.ts';
 import { allowFormTarget } from '../../security-headers.ts';
@@ -9,6 +10,13 @@ import { form, idParams, text, uiSchema } from '../form-schemas.ts';
 import { formAction, renderPage, statusOf } from '../render.ts';
 import { fieldRowsOf } from './secret-view.view.ts';
 import { noticeSchedule, typeView } from './secret-views.ts';
+
+/** Who else reaches a secret, in words. */
+const visibilityWords = {
+  private: 'private — its owner and whom it is shared with',
+  space: "space-wide — every member's modules may use it",
+  global: "global — every space's modules may use it",
+} as const;
 
 export const secretViewPage: FastifyPluginAsyncZod = async (app) => {
   const { secrets, registry, tests, stories, shares, notices } = app.tresor;
@@ -32,6 +40,12 @@ export const secretViewPage: FastifyPluginAsyncZod = async (app) => {
       // An OAuth2 secret's connection: its state, never a token.
       type.connects ? request.server.tresor.oauth2.status(principal, id, detail.fields) : Promise.resolve(undefined),
     ]);
+    // Where it is and who else reaches it, said when it is not the one-space installation's plain case.
+    const spaceName = (await request.server.tresor.spaces.names.of([detail.spaceId])).get(detail.spaceId);
+    const placement =
+      spaceName !== defaultSpaceName || detail.visibility !== 'private'
+        ? { space: spaceName, visibility: visibilityWords[detail.visibility] }
+        : undefined;
     const fieldRows = fieldRowsOf(type.in(request.locale).formModel.fields, detail);
     // Connect posts here and is sent on to the authorization server: this page's forms may lead there.
     const authorizationUrl = detail.fields.authorizationUrl;
@@ -45,6 +59,7 @@ export const secretViewPage: FastifyPluginAsyncZod = async (app) => {
       secret: { ...detail, lastUsedAt: newestUse > 0 ? new Date(newestUse) : null },
       type: typeView(type, request.locale),
       fieldRows,
+      placement,
       facts: type.factsIn(detail.facts, request.locale),
       story,
       shared,

@@ -16,16 +16,17 @@ const storeQuery = z.object({
   after: text(200),
   sort: text(20),
   page: text(10),
+  space: text(100),
 });
 
 export const storePage: FastifyPluginAsyncZod = async (app) => {
-  const { secrets, registry, provided, oauth2 } = app.tresor;
+  const { secrets, registry, provided, oauth2, spaces } = app.tresor;
 
   app.get('/', async (_request, reply) => redirectTo(reply, '/secrets'));
 
   app.get('/secrets', { schema: uiSchema({ querystring: storeQuery }) }, async (request, reply) => {
     const q = request.query;
-    const filter = { type: q.type, q: q.q, expiring: q.expiring };
+    const filter = { type: q.type, q: q.q, expiring: q.expiring, space: q.space };
     const days = /^\d{1,4}$/.test(filter.expiring) ? Number(filter.expiring) : undefined;
     const sort: ListSort = (listSorts as readonly string[]).includes(q.sort) ? (q.sort as ListSort) : 'name';
     const pageNumber = sort !== 'name' && /^\d{1,5}$/.test(q.page) && Number(q.page) > 1 ? Number(q.page) : 1;
@@ -34,6 +35,7 @@ export const storePage: FastifyPluginAsyncZod = async (app) => {
       limit: storePageSize,
       ...(filter.type ? { typeId: filter.type } : {}),
       ...(filter.q ? { text: filter.q } : {}),
+      ...(filter.space ? { space: filter.space } : {}),
       ...(days !== undefined ? { expiringBefore: new Date(Date.now() + days * 86_400_000) } : {}),
       ...(sort === 'name' && q.after ? { after: q.after } : {}),
       ...(sort !== 'name' ? { sort, offset: (pageNumber - 1) * storePageSize } : {}),
@@ -44,8 +46,12 @@ export const storePage: FastifyPluginAsyncZod = async (app) => {
       const type = registry.find(m.type);
       return type?.connects === true;
     });
-    const connections = await oauth2.statuses(oauth2Ids.map((m) => m.id));
-    const context = { registry, locale: request.locale, me: principal.id };
+    const [connections, workplaces, spaceNames] = await Promise.all([
+      oauth2.statuses(oauth2Ids.map((m) => m.id)),
+      spaces.workplaces(principal),
+      spaces.names.of(list.map((m) => m.spaceId)),
+    ]);
+    const context = { registry, locale: request.locale, me: principal.id, spaceNames };
     return renderPage(request, reply, 'store', {
       title: 'My store',
       secrets: list.map((m) =>
@@ -55,7 +61,9 @@ export const storePage: FastifyPluginAsyncZod = async (app) => {
       filter,
       sort,
       columns: storeColumns(sort, link),
-      filtered: Boolean(filter.type || filter.q || filter.expiring),
+      filtered: Boolean(filter.type || filter.q || filter.expiring || filter.space),
+      // Only whoever works in more than one space chooses one: a one-space installation shows no new word.
+      spaces: workplaces.length > 1 ? workplaces.map((w) => ({ name: w.name, selected: w.name === filter.space })) : [],
       // Secrets held outside Tresor this user's modules may use: shown, never editable here.
       provided: provided.active
         ? (await provided.visibleTo(principal)).map((p) => ({

@@ -1,5 +1,6 @@
 /** The store page's view model: its sortable columns, its page links and its rows (pure). */
 import type { CredentialRegistry } from '../../../credentials/index.ts';
+import { defaultSpaceId } from '../../../db/schema/spaces.ts';
 import type { ListSort } from '../../../secrets/secret-inputs.ts';
 import type { SecretMetadata } from '../../../secrets/secret-metadata.ts';
 import { expiry } from './secret-views.ts';
@@ -47,14 +48,26 @@ export function storePages(
       };
 }
 
+/** How the store marks who else reaches a secret (private, the common case, is not marked). */
+const visibilityLabels = { private: undefined, space: 'space-wide', global: 'global' } as const;
+
 /** A secret as a row of the store: its type's logo and name, whose it is, its expiry and connection. */
 export function storeRow(
   m: SecretMetadata,
-  context: { registry: CredentialRegistry; locale: string; me: string; needsReconnect: boolean },
+  context: {
+    registry: CredentialRegistry;
+    locale: string;
+    me: string;
+    needsReconnect: boolean;
+    spaceNames: ReadonlyMap<string, string>;
+  },
 ) {
   const type = context.registry.find(m.type);
   return {
     ...m,
+    // Named as it is referred to: `payments/` before a name outside the default space.
+    visibilityLabel: visibilityLabels[m.visibility],
+    spacePrefix: m.spaceId === defaultSpaceId ? undefined : `${context.spaceNames.get(m.spaceId) ?? '?'}/`,
     logo: type?.definition.logo ?? 'generic.svg',
     typeName: type?.in(context.locale).definition.name ?? m.type,
     sharedWithMe: m.ownerId !== context.me,

@@ -1,0 +1,155 @@
+/**
+ * The spaces pages: the spaces this person works in (every space, for instance
+ * administrators), creating one, and a space's roles — given and taken by its admins. The
+ * space service and the gate decide; these pages offer only what the gate says will work.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { spaceRoleNames } from '../../access/principal-facts.ts';
+import type { RoleHolderRef } from '../../spaces/space.service.ts';
+import { principalOf, requireSession } from '../plugins/auth.plugin.ts';
+import { type FlashKey, redirectWith } from './flash.ts';
+import { form, text, uiSchema } from './form-schemas.ts';
+import { askToConfirm, confirmed, formAction, renderPage, statusOf } from './render.ts';
+
+const spaceParams = z.object({ space: z.string().min(1).max(100) });
+const roleForm = form({ kind: text(10), holder: text(320), role: text(20), confirm: text(10) });
+const pathOf = (space: string) => `/spaces/${encodeURIComponent(space)}`;
+
+/** The holder a form names: a user by e-mail or a group by name. */
+const holderOf = (kind: string, holder: string): RoleHolderRef =>
+  kind === 'group' ? { group: holder.trim() } : { user: holder.trim() };
+
+export const uiSpacesRoutes: FastifyPluginAsyncZod = async (app) => {
+  const { spaces } = app.tresor;
+  app.addHook('preHandler', requireSession);
+
+  async function spacesPage(request: FastifyRequest, reply: FastifyReply, error?: string) {
+    const principal = principalOf(request);
+    const [workplaces, createsSpaces] = await Promise.all([
+      spaces.workplaces(principal),
+      spaces.createsSpaces(principal),
+    ]);
+    const roles = new Map(workplaces.map((w) => [w.id, w.roles]));
+    // Instance administrators see every space; the rest, those they hold a role in.
+    const shown = createsSpaces ? await spaces.list(principal) : workplaces;
+    return renderPage(request, reply, 'spaces', {
+      title: 'Spaces',
+      spaces: shown.map((s) => ({ ...s, href: pathOf(s.name), roles: roles.get(s.id) ?? [] })),
+      createsSpaces,
+      error,
+    });
+  }
+
+  async function spacePage(request: FastifyRequest, reply: FastifyReply, error?: string) {
+    const principal = principalOf(request);
+    const ref = z.object({ space: z.string() }).parse(request.params).space;
+    const space = await spaces.get(principal, ref);
+    const [holders, givesRoles] = await Promise.all([
+      spaces.roles(principal, space.name),
+      spaces.givesRoles(principal, space.id),
+    ]);
+    return renderPage(request, reply, 'space', {
+      title: `Space ${space.name}`,
+      space,
+      path: pathOf(space.name),
+      store: `/secrets?${new URLSearchParams({ space: space.name })}`,
+      holders,
+      givesRoles,
+      roleNames: spaceRoleNames,
+      error,
+    });
+  }
+
+  const act = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    back: string,
+    done: FlashKey,
+    action: () => Promise<unknown>,
+    page: (r: FastifyRequest, p: FastifyReply, e?: string) => Promise<FastifyReply>,
+  ) =>
+    formAction(
+      async () => {
+        await action();
+        return redirectWith(reply, back, done);
+      },
+      (message, error) => page(request, reply.status(statusOf(error)), message),
+    );
+
+  app.get('/spaces', (request, reply) => spacesPage(request, reply));
+
+  app.post(
+    '/spaces',
+    { preHandler: app.csrfProtection, schema: uiSchema({ body: form({ name: text(200), description: text(1000) }) }) },
+    (request, reply) =>
+      act(
+        request,
+        reply,
+        pathOf(request.body.name.trim()),
+        'space-created',
+        () =>
+          spaces.create(principalOf(request), {
+            name: request.body.name.trim(),
+            description: request.body.description,
+          }),
+        spacesPage,
+      ),
+  );
+
+  app.get('/spaces/:space', { schema: uiSchema({ params: spaceParams }) }, (request, reply) =>
+    spacePage(request, reply),
+  );
+
+  app.post(
+    '/spaces/:space/roles',
+    { preHandler: app.csrfProtection, schema: uiSchema({ params: spaceParams, body: roleForm }) },
+    (request, reply) => {
+      const b = request.body;
+      return act(
+        request,
+        reply,
+        pathOf(request.params.space),
+        'role-given',
+        () => spaces.setRole(principalOf(request), request.params.space, holderOf(b.kind, b.holder), b.role),
+        spacePage,
+      );
+    },
+  );
+
+  app.post(
+    '/spaces/:space/roles/remove',
+    { preHandler: app.csrfProtection, schema: uiSchema({ params: spaceParams, body: roleForm }) },
+    async (request, reply) => {
+      const b = request.body;
+      const space = request.params.space;
+      if (!confirmed(b)) {
+        // Asked only of whoever may take it (the gate's answer), so the question never promises what is refused.
+        const principal = principalOf(request);
+        const found = await spaces.get(principal, space);
+        if (!(await spaces.givesRoles(principal, found.id)))
+          return spacePage(request, reply.status(403), `Taking roles in space "${found.name}" needs its admin role`);
+        return askToConfirm(request, reply, {
+          title: `Take ${b.holder}'s role in ${found.name}?`,
+          question:
+            `${b.kind === 'group' ? `Members of group ${b.holder}` : b.holder} lose what the role gave them in ` +
+            `${found.name}: its secrets that the space sees, and what they could do with them.`,
+          action: `${pathOf(found.name)}/roles/remove`,
+          fields: { kind: b.kind, holder: b.holder },
+          button: 'Take the role',
+          back: pathOf(found.name),
+          danger: true,
+        });
+      }
+      return act(
+        request,
+        reply,
+        pathOf(space),
+        'role-removed',
+        () => spaces.removeRole(principalOf(request), space, holderOf(b.kind, b.holder)),
+        spacePage,
+      );
+    },
+  );
+};
