@@ -1,7 +1,18 @@
 /** Database access for `secret_references`: which secrets name which others in `secretRef` fields. */
-import { and, asc, eq, ne, sql } from 'drizzle-orm';
+import { and, asc, eq, ne, type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
-import { secretReferences, secrets } from '../db/schema/index.ts';
+import { secretReferences, secrets, spaces } from '../db/schema/index.ts';
+import { defaultSpaceId } from '../db/schema/spaces.ts';
+
+/**
+ * Whether a stored reference (`r.target_name`) names the secret row `s`: as `space/name`, or by
+ * its bare name when it is in the default space (where a bare name resolves). One condition for
+ * "where is it used?" and for deleting a named secret, so the two cannot disagree.
+ */
+export const namesSecret = (target: SQL, secret: { spaceId: SQL | string; name: SQL | string }) =>
+  sql`lower(${target}) in (
+    case when ${secret.spaceId} = ${defaultSpaceId}::uuid then lower(${secret.name}) end,
+    lower((select sp.name from ${spaces} sp where sp.id = ${secret.spaceId}) || '/' || ${secret.name}))`;
 
 export interface Reference {
   /** The secret holding the reference (a configuration). */
@@ -17,13 +28,13 @@ export const referenceStore = {
     if (refs.length > 0) await tx.insert(secretReferences).values(refs.map((r) => ({ secretId, ...r })));
   },
 
-  /** The secrets (other than itself) whose current version names `name`, any letter case. */
-  async referencing(db: Executor, name: string, self: string): Promise<Reference[]> {
+  /** The secrets (other than `secret` itself) whose current version names it, any letter case. */
+  async referencing(db: Executor, secret: { id: string; spaceId: string; name: string }): Promise<Reference[]> {
     return db
       .select({ secretId: secretReferences.secretId, secretName: secrets.name, field: secretReferences.field })
       .from(secretReferences)
       .innerJoin(secrets, eq(secrets.id, secretReferences.secretId))
-      .where(and(sql`lower(${secretReferences.targetName}) = lower(${name})`, ne(secretReferences.secretId, self)))
+      .where(and(namesSecret(sql`${secretReferences.targetName}`, secret), ne(secretReferences.secretId, secret.id)))
       .orderBy(asc(secrets.name), asc(secretReferences.field));
   },
 };

@@ -18,9 +18,9 @@ export async function referencesSeenBy(
   gate: Pick<AccessGate, 'secret'>,
   db: Executor,
   principal: Principal,
-  secret: { id: string; name: string },
+  secret: { id: string; spaceId: string; name: string },
 ): Promise<ReferencesSeen> {
-  const all = await referenceStore.referencing(db, secret.name, secret.id);
+  const all = await referenceStore.referencing(db, secret);
   const visible: Reference[] = [];
   for (const reference of all) {
     // The unaudited check: a refusal here is not an attempt of the principal's, only a name withheld.

@@ -8,6 +8,7 @@ import type { Executor } from '../db/client.ts';
 import { compiled, slots } from '../db/compiled.ts';
 import { storable } from '../db/errors.ts';
 import { secrets, secretVersions, spaces } from '../db/schema/index.ts';
+import { namesSecret } from './reference.store.ts';
 import type { ListSort } from './secret-inputs.ts';
 import { isSecretId, spacedName } from './secret-rules.ts';
 
@@ -89,7 +90,8 @@ const statements = {
         and(
           byId,
           sql`not exists (select 1 from secret_references r
-            where lower(r.target_name) = lower(${secrets.name}) and r.secret_id <> ${secrets.id})`,
+            where ${namesSecret(sql`r.target_name`, { spaceId: sql`${secrets.spaceId}`, name: sql`${secrets.name}` })}
+              and r.secret_id <> ${secrets.id})`,
         ),
       )
       .returning({ id: secrets.id }),

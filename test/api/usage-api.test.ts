@@ -60,6 +60,42 @@ describe.each(databaseKinds)('REST API: where a secret is used, on %s', (kind) =
     expect((await h.api('GET', `/api/v1/secrets/${jira.id}/usage`, token)).statusCode).toBe(404);
   });
 
+  it('matches a reference by space: payments/x names the payments secret, a bare x the default one', async () => {
+    await h.tresor.spaces.create(h.admin, { name: 'payments' });
+    await h.tresor.spaces.setRole(
+      h.admin,
+      'payments',
+      { user: (await h.tresor.users.whoami(h.admin)).user.email },
+      'admin',
+    );
+    const jira = { siteUrl: 'https://x.atlassian.net', email: 'bot@example.test', apiToken: canary };
+    const inPayments = await h.tresor.secrets.create(h.admin, {
+      type: 'jira',
+      name: 'spaced-jira',
+      space: 'payments',
+      fields: jira,
+    });
+    const inDefault = await h.tresor.secrets.create(h.admin, { type: 'jira', name: 'spaced-jira', fields: jira });
+    const config = await h.tresor.secrets.create(h.admin, {
+      type: 'jira-integration',
+      name: 'spaced-config',
+      fields: { credential: 'payments/spaced-jira', project: 'PAY' },
+    });
+    const usage = (id: string) =>
+      h.api('GET', `/api/v1/secrets/${id}/usage`, token).then((r) => r.json() as { references: unknown[] });
+    expect((await usage(inPayments.id)).references).toEqual([
+      { secretId: config.id, secretName: 'spaced-config', field: 'credential' },
+    ]);
+    expect((await usage(inDefault.id)).references).toEqual([]);
+    // The named one is kept (409), the same name in another space is not held by it.
+    expect((await h.api('DELETE', `/api/v1/secrets/${inPayments.id}`, token)).statusCode).toBe(409);
+    expect((await h.api('DELETE', `/api/v1/secrets/${inDefault.id}`, token)).statusCode).toBe(204);
+    // A bare name is the default space's: it does not hold the payments secret of that name.
+    await h.tresor.secrets.create(h.admin, { type: 'jira', name: 'spaced-jira', fields: jira });
+    await h.tresor.secrets.update(h.admin, config.id, { fields: { credential: 'spaced-jira' }, merge: true });
+    expect((await h.api('DELETE', `/api/v1/secrets/${inPayments.id}`, token)).statusCode).toBe(204);
+  });
+
   it('answers for an unused, unnamed secret with empty lists', async () => {
     const lone = await h.tresor.secrets.create(h.admin, {
       type: 'password',

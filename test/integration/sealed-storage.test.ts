@@ -26,7 +26,8 @@ describe.each(databaseKinds)('sealed storage on %s', (kind) => {
     it('detects a tampered ciphertext with a typed integrity error', async () => {
       const created = await t.tresor.secrets.create(t.admin, { type: 'smtp', name: 'tampered', fields: smtp('pw') });
       await t.database.handle.raw.query(
-        "update secret_versions set payload = overlay(payload placing '\\x00'::bytea from 20 for 1) where secret_id = $1",
+        // Every bit of one byte flipped: writing a fixed byte left it unchanged whenever it already was that byte (1 in 256).
+        'update secret_versions set payload = set_byte(payload, 19, get_byte(payload, 19) # 255) where secret_id = $1',
         [created.id],
       );
       await expect(t.tresor.usage.useAny(t.admin, created.id)).rejects.toMatchObject({ code: 'INTEGRITY_FAILURE' });
