@@ -33,6 +33,12 @@ export function spaceGate({ factsOf, refuse }: GateCore) {
     return facts;
   }
 
+  /** The space's admins and whoever reads the whole trail (AUDIT_READ). */
+  async function readsSpaceAudit(principal: Principal, spaceId: string): Promise<boolean> {
+    const facts = await factsOf(principal);
+    return facts.active && (holds(facts, 'AUDIT_READ') || rolesIn(facts, spaceId).has('admin'));
+  }
+
   return {
     /** Whether the principal sees the space (holds a role there, or administers the instance). */
     async seesSpace(principal: Principal, spaceId: string): Promise<boolean> {
@@ -97,6 +103,24 @@ export function spaceGate({ factsOf, refuse }: GateCore) {
           new AccessDeniedError(`Giving roles in space "${space.name}" needs its admin role`),
         );
       return facts;
+    },
+
+    /** Whether the principal may read the space's audit log (asked, not attempted). */
+    readsSpaceAudit,
+
+    /**
+     * Refuses (audited) a principal that may not read the space's audit log: its admins, and
+     * whoever reads the whole trail (AUDIT_READ). Others with a role are denied; the rest learn nothing.
+     */
+    async spaceAudit(principal: Principal, space: { id: string; name: string }): Promise<void> {
+      if (await readsSpaceAudit(principal, space.id)) return;
+      await spaceVisible(principal, space);
+      await refuse(
+        principal,
+        'space-audit',
+        space,
+        new AccessDeniedError(`Reading the audit log of space "${space.name}" needs its admin role`),
+      );
     },
 
     /** Refuses (audited) a principal that may not create spaces. */

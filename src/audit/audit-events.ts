@@ -14,7 +14,7 @@ type SecretEvent<A extends string, D> = { action: A; target: SecretTarget; detai
 export type AuditEvent =
   | SecretEvent<'secret.created', { type: string; version: number }>
   | SecretEvent<'secret.updated', { version: number; changedFields: string[]; metadataChanged: boolean }>
-  | SecretEvent<'secret.deleted', { type: string; version: number }>
+  | SecretEvent<'secret.deleted', { type: string; version: number; spaceId?: string }>
   | SecretEvent<'secret.rolled_back', { to: number; version: number }>
   | SecretEvent<'secret.shared', { recipientKind: 'user' | 'group'; recipientId: string; recipient: string }>
   | SecretEvent<'secret.unshared', { recipientKind: 'user' | 'group'; recipientId: string; recipient: string }>

@@ -19,6 +19,11 @@ export interface AuditQuery {
   to?: Date;
   /** Rows about a secret of this name (any letter case), as the trail recorded it. */
   targetName?: string;
+  /**
+   * Rows about this space: the space itself, its secrets, and those deleted from it (their
+   * `secret.deleted` row names the space).
+   */
+  spaceId?: string;
   /** Rows with an id below this (newest first paging: the older page). */
   before?: number;
   /** Rows with an id above this (the newer page; still answered newest first). */
@@ -90,6 +95,12 @@ export const auditStore = {
     if (q.from) where.push(gte(auditEvents.at, q.from));
     if (q.to) where.push(lte(auditEvents.at, q.to));
     if (q.targetName) where.push(sql`lower(${auditEvents.targetName}) = lower(${q.targetName})`);
+    if (q.spaceId)
+      where.push(sql`(${auditEvents.targetId} = ${q.spaceId}
+        or ${auditEvents.targetId} in (select ${secrets.id}::text from ${secrets}
+          where ${secrets.spaceId} = ${q.spaceId})
+        or ${auditEvents.targetId} in (select d.target_id from ${auditEvents} d
+          where d.action = 'secret.deleted' and d.details->>'spaceId' = ${q.spaceId}))`);
     if (q.before) where.push(lt(auditEvents.id, q.before));
     if (q.after) {
       // The page just newer than `after`: the oldest rows above it, turned newest first.

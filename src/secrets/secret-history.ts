@@ -118,7 +118,8 @@ export function secretHistory({ db, gate, audit, registry }: SecretServiceDeps, 
                 event: {
                   action: 'secret.deleted',
                   target: { id: row.id, name: row.name },
-                  details: { type: row.typeId, version: row.version },
+                  // The space it was in: its rows stay in that space's audit log once the secret is gone.
+                  details: { type: row.typeId, version: row.version, spaceId: row.spaceId },
                 },
               },
             ]),

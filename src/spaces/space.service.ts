@@ -10,7 +10,10 @@ import type { AccessGate } from '../access/access.gate.ts';
 import { type SpaceRole, spaceRoleNames } from '../access/principal-facts.ts';
 import { instanceAdministers } from '../access/space.gate.ts';
 import type { AuditService } from '../audit/audit.service.ts';
+import { auditStore } from '../audit/audit.store.ts';
 import type { AuditEvent } from '../audit/audit-events.ts';
+import { entryOf } from '../audit/audit-log.service.ts';
+import { type NamedAuditEntry, namedEntries } from '../audit/audit-names.ts';
 import type { Database, Executor } from '../db/client.ts';
 import { pgErrorCode, uniqueViolation } from '../db/errors.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
@@ -77,6 +80,8 @@ export function spaceServiceFactory({
     | 'givesRoles'
     | 'createsSpaces'
     | 'createsGlobal'
+    | 'spaceAudit'
+    | 'readsSpaceAudit'
   >;
   audit: Pick<AuditService, 'appendInTx'>;
 }) {
@@ -133,6 +138,7 @@ export function spaceServiceFactory({
     givesRoles: (principal: Principal, spaceId: string) => gate.givesRoles(principal, spaceId),
     createsSpaces: (principal: Principal) => gate.createsSpaces(principal),
     createsGlobal: (principal: Principal) => gate.createsGlobal(principal),
+    readsAudit: (principal: Principal, spaceId: string) => gate.readsSpaceAudit(principal, spaceId),
 
     /** The spaces the principal sees: those it holds a role in (the default one for every user), or all of them. */
     async list(principal: Principal): Promise<Space[]> {
@@ -166,6 +172,26 @@ export function spaceServiceFactory({
         if (pgErrorCode(error) === uniqueViolation) throw new ConflictError(`A space named "${name}" exists`, 'name');
         throw error;
       }
+    },
+
+    /**
+     * A page of the space's audit log, newest first: the space's own changes, what was done with
+     * its secrets (those deleted too), refusals included. For its admins and AUDIT_READ holders.
+     */
+    async audit(
+      principal: Principal,
+      ref: string,
+      page: { limit?: number; before?: number } = {},
+    ): Promise<{ entries: NamedAuditEntry[]; older: boolean }> {
+      const row = await spaceStore.byName(db, ref);
+      if (!row) throw new NotFoundError(`No space "${ref}"`);
+      await gate.spaceAudit(principal, row);
+      const limit = Math.min(Math.max(page.limit ?? 50, 1), 500);
+      const filter = { spaceId: row.id, ...(page.before ? { before: page.before } : {}) };
+      const rows = await auditStore.query(db, { ...filter, limit });
+      const older =
+        rows.length > 0 && (await auditStore.hasRowBeyond(db, { spaceId: row.id }, 'older', rows.at(-1)!.id));
+      return { entries: await namedEntries(db, rows.map(entryOf)), older };
     },
 
     /** Who holds which role in the space (for its members and instance administrators). */

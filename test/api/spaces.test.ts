@@ -220,6 +220,44 @@ describe.each(databaseKinds)('spaces (%s)', (kind) => {
     expect((await h.tresor.use(ApiKey, alice, 'payments/via-api')).value.key).toBe('k-api');
   });
 
+  it("gives the space's admins its own audit log: its changes and secrets, deleted ones too, refusals included", async () => {
+    const doomed = await h.tresor.secrets.create(alice, {
+      type: 'api-key',
+      name: 'doomed',
+      space: 'payments',
+      fields: { key: 'k-doomed' },
+    });
+    await h.tresor.secrets.delete(alice, doomed.id);
+    await h.tresor.secrets.create(alice, { type: 'api-key', name: 'default-only', fields: { key: 'k-default' } });
+    // A refusal on one of its secrets is on its log too.
+    const outsider = await createUser(h.tresor, h.admin, 'outsider');
+    expect(await code(h.tresor.secrets.get(outsider, 'payments/alice-own'))).toBe('NOT_FOUND');
+    const token = await h.tokenFor(dave);
+    const log = await h.api('GET', '/api/v1/spaces/payments/audit?limit=500', token);
+    expect(log.statusCode).toBe(200);
+    const items = (log.json() as { items: Array<{ action: string; targetName: string; outcome: string }> }).items;
+    const seen = (action: string, target: string) => items.some((i) => i.action === action && i.targetName === target);
+    expect(seen('space.created', 'payments')).toBe(true);
+    expect(seen('space.role_set', 'payments')).toBe(true);
+    expect(seen('secret.created', 'team-key')).toBe(true);
+    expect(seen('secret.created', 'doomed')).toBe(true);
+    expect(seen('secret.deleted', 'doomed')).toBe(true);
+    expect(items.some((i) => i.outcome === 'denied' && i.targetName === 'alice-own')).toBe(true);
+    // Nothing of another space: the default space's secrets are not the payments admin's to read about.
+    expect(items.some((i) => i.targetName === 'default-only')).toBe(false);
+    // Paged: the next page starts below the last row of this one.
+    const first = await h.api('GET', '/api/v1/spaces/payments/audit?limit=2', token);
+    const next = (first.json() as { next: number | null }).next;
+    expect(next).toEqual(expect.any(Number));
+    const second = await h.api('GET', `/api/v1/spaces/payments/audit?limit=2&before=${next}`, token);
+    expect((second.json() as { items: Array<{ id: number }> }).items.every((i) => i.id < next!)).toBe(true);
+    // A member may not read it (on record); someone without a role cannot tell the space exists.
+    expect((await h.api('GET', '/api/v1/spaces/payments/audit', await h.tokenFor(alice))).statusCode).toBe(403);
+    expect((await h.api('GET', '/api/v1/spaces/payments/audit', await h.tokenFor(outsider))).statusCode).toBe(404);
+    const refusals = await h.tresor.audit.query(h.admin, { action: 'access.denied', limit: 50 });
+    expect(refusals.some((r) => (r.details as { operation?: string }).operation === 'space-audit')).toBe(true);
+  });
+
   it('says where each secret is in every answer, and lists one space on request', async () => {
     const token = await h.tokenFor(alice);
     const shown = await h.api('GET', `/api/v1/secrets/${encodeURIComponent('payments/team-key')}`, token);

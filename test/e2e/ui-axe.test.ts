@@ -55,6 +55,7 @@ describe.skipIf(!chromiumPath)('accessibility of every page (axe-core in Chromiu
       '/secrets/new/api-key',
       '/spaces',
       '/spaces/axe-space',
+      '/spaces/axe-space/audit',
       `/secrets/${smtp.id}`,
       `/secrets/${smtp.id}/edit`,
       `/secrets/${smtp.id}/versions`,

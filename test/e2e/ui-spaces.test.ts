@@ -129,6 +129,9 @@ describe.skipIf(!chromiumPath)('spaces in the web UI (Chromium)', () => {
     await keep(page);
     expect(await page.locator('table.roles').textContent()).toContain(mia.email);
     expect(await page.locator('#holder').count()).toBe(0);
+    expect(await page.locator('main a:has-text("Its audit log")').count()).toBe(0);
+    expect((await page.goto(`${b.base}/spaces/payments/audit`))!.status()).toBe(403);
+    await page.goto(`${b.base}/spaces/payments`);
     expect(await page.locator('button:has-text("Take role")').count()).toBe(0);
     expect(await pageWidth(page)).toBeLessThanOrEqual(390);
 
@@ -140,6 +143,13 @@ describe.skipIf(!chromiumPath)('spaces in the web UI (Chromium)', () => {
     expect((await b.h.tresor.spaces.roles(dana, 'payments')).some((r) => r.name === vic.email)).toBe(true);
     await submit(admin, 'main form button:has-text("Take the role")');
     expect(await admin.textContent('.flash')).toContain('Role taken away');
+    // The space's admin reads what happened in it: the member's secret and the role just taken.
+    await admin.click('main a:has-text("Its audit log")');
+    await keep(admin);
+    const log = await admin.locator('table.audit tbody').textContent();
+    expect(log).toContain('secret.created');
+    expect(log).toContain('psp');
+    expect(log).toContain('space.role_removed');
     await admin.context().close();
 
     await page.goto(`${b.base}/secrets`);

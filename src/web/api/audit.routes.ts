@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { principalOf, requireToken } from '../plugins/auth.plugin.ts';
 import { errorSchema, json } from './schemas.ts';
 
-const entrySchema = z.object({
+/** An audit row as the API answers it (also a space's log: spaces.routes.ts). */
+export const auditEntrySchema = z.object({
   id: z.number().int(),
   at: z.iso.datetime(),
   actorId: z.string().nullable(),
@@ -41,7 +42,7 @@ export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
           before: z.coerce.number().int().min(1).optional(),
           limit: z.coerce.number().int().min(1).max(1000).default(100),
         }),
-        response: { 200: z.object({ items: z.array(entrySchema), next: z.number().int().nullable() }), ...errors },
+        response: { 200: z.object({ items: z.array(auditEntrySchema), next: z.number().int().nullable() }), ...errors },
       },
     },
     async (request) => {

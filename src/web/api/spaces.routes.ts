@@ -3,7 +3,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { spaceRoleNames } from '../../access/principal-facts.ts';
 import { principalOf, requireToken } from '../plugins/auth.plugin.ts';
-import { errorSchema } from './schemas.ts';
+import { auditEntrySchema } from './audit.routes.ts';
+import { errorSchema, json } from './schemas.ts';
 
 const errors = { 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema, 422: errorSchema };
 const spaceSchema = z.object({ id: z.string(), name: z.string(), description: z.string(), createdAt: z.date() });
@@ -56,6 +57,35 @@ export const spacesRoutes: FastifyPluginAsyncZod = async (app) => {
     '/spaces/:space',
     { schema: { tags: ['spaces'], params: spaceParams, response: { 200: spaceSchema, ...errors } } },
     async (request) => spaces.get(principalOf(request), request.params.space),
+  );
+
+  app.get(
+    '/spaces/:space/audit',
+    {
+      schema: {
+        tags: ['spaces'],
+        summary: "The space's audit log, newest first (its admins, AUDIT_READ holders)",
+        description:
+          'The space’s own changes and everything done with its secrets (deleted ones too), refusals included. ' +
+          '`next` is the `before` of the next page.',
+        params: spaceParams,
+        querystring: z.object({
+          before: z.coerce.number().int().min(1).optional(),
+          limit: z.coerce.number().int().min(1).max(500).default(50),
+        }),
+        response: { 200: z.object({ items: z.array(auditEntrySchema), next: z.number().int().nullable() }), ...errors },
+      },
+    },
+    async (request) => {
+      const { entries, older } = await spaces.audit(principalOf(request), request.params.space, request.query);
+      return {
+        items: entries.map(({ actorPerson: _p, actorGroup: _g, actedFor: _f, secretId: _s, summary: _m, ...e }) => ({
+          ...json(e),
+          details: e.details as Record<string, unknown>,
+        })),
+        next: older ? entries.at(-1)!.id : null,
+      };
+    },
   );
 
   app.get(

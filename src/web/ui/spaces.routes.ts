@@ -46,9 +46,10 @@ export const uiSpacesRoutes: FastifyPluginAsyncZod = async (app) => {
     const principal = principalOf(request);
     const ref = z.object({ space: z.string() }).parse(request.params).space;
     const space = await spaces.get(principal, ref);
-    const [holders, givesRoles] = await Promise.all([
+    const [holders, givesRoles, readsAudit] = await Promise.all([
       spaces.roles(principal, space.name),
       spaces.givesRoles(principal, space.id),
+      spaces.readsAudit(principal, space.id),
     ]);
     return renderPage(request, reply, 'space', {
       title: `Space ${space.name}`,
@@ -57,6 +58,7 @@ export const uiSpacesRoutes: FastifyPluginAsyncZod = async (app) => {
       store: `/secrets?${new URLSearchParams({ space: space.name })}`,
       holders,
       givesRoles,
+      readsAudit,
       roleNames: spaceRoleNames,
       error,
     });
@@ -100,6 +102,26 @@ export const uiSpacesRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get('/spaces/:space', { schema: uiSchema({ params: spaceParams }) }, (request, reply) =>
     spacePage(request, reply),
+  );
+
+  app.get(
+    '/spaces/:space/audit',
+    { schema: uiSchema({ params: spaceParams, querystring: z.object({ before: text(20) }) }) },
+    async (request, reply) => {
+      const before = /^\d{1,15}$/.test(request.query.before) ? Number(request.query.before) : undefined;
+      const space = await spaces.get(principalOf(request), request.params.space);
+      const { entries, older } = await spaces.audit(principalOf(request), space.name, {
+        limit: 50,
+        ...(before ? { before } : {}),
+      });
+      return renderPage(request, reply, 'space-audit', {
+        title: `Audit log of ${space.name}`,
+        space,
+        path: pathOf(space.name),
+        entries,
+        older: older ? `before=${entries.at(-1)!.id}` : undefined,
+      });
+    },
   );
 
   app.post(
