@@ -123,6 +123,28 @@ export function spaceGate({ factsOf, refuse }: GateCore) {
       );
     },
 
+    /**
+     * Which webhook endpoints the principal administers: every one (WEBHOOK_ADMIN), or those of
+     * the spaces it is admin of. Neither: refused (audited) as WEBHOOK_ADMIN always was.
+     */
+    async webhookScope(
+      principal: Principal,
+      what: string,
+      mode: 'read' | 'change',
+    ): Promise<{ all: true } | { all: false; spaceIds: ReadonlySet<string> }> {
+      const facts = await factsOf(principal);
+      const administered = new Set(
+        [...facts.spaceRoles].filter(([, roles]) => roles.has('admin')).map(([spaceId]) => spaceId),
+      );
+      const instanceWide = principal.kind !== 'group' && holds(facts, 'WEBHOOK_ADMIN');
+      const refusal = (message: string) =>
+        refuse(principal, 'WEBHOOK_ADMIN', { id: null, name: what }, new AccessDeniedError(message));
+      if (!facts.active || principal.kind === 'group' || (!instanceWide && administered.size === 0))
+        await refusal(`${what} needs the WEBHOOK_ADMIN permission or a space's admin role`);
+      if (mode === 'change' && readOnly(principal)) await refusal(`${what} needs a full token: this one is read-only`);
+      return instanceWide ? { all: true } : { all: false, spaceIds: administered };
+    },
+
     /** Refuses (audited) a principal that may not create spaces. */
     async spaceCreation(principal: Principal, name: string): Promise<void> {
       const facts = await factsOf(principal);

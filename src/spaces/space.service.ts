@@ -134,6 +134,9 @@ export function spaceServiceFactory({
         .sort((a, b) => a.name.localeCompare(b.name));
     },
 
+    /** Whether the installation has more than its default space (a one-space installation shows no spaces). */
+    several: () => spaceStore.several(db),
+
     /** Whether the principal may give roles in the space / create spaces (for offering only that). */
     givesRoles: (principal: Principal, spaceId: string) => gate.givesRoles(principal, spaceId),
     createsSpaces: (principal: Principal) => gate.createsSpaces(principal),

@@ -1,7 +1,8 @@
 /** Database access for spaces and the roles held in them. */
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, ne, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
 import { groups, secrets, spaceRoles, spaces, users } from '../db/schema/index.ts';
+import { defaultSpaceId } from '../db/schema/spaces.ts';
 
 export type SpaceRow = typeof spaces.$inferSelect;
 
@@ -65,6 +66,12 @@ export const spaceStore = {
       .where(and(eq(spaceRoles.spaceId, spaceId), who))
       .returning({ id: spaceRoles.id });
     return rows.length > 0;
+  },
+
+  /** Whether the installation has a space besides the default one. */
+  async several(db: Executor): Promise<boolean> {
+    const [row] = await db.select({ id: spaces.id }).from(spaces).where(ne(spaces.id, defaultSpaceId)).limit(1);
+    return row !== undefined;
   },
 
   async secretCount(db: Executor, spaceId: string): Promise<number> {

@@ -21,6 +21,8 @@ import { AccessDeniedError, isTresorError, NotFoundError, ValidationError } from
 import type { Principal } from '../identity/principal.ts';
 import type { EgressPolicy } from '../net/egress-policy.ts';
 import { secretStore } from '../secrets/secret.store.ts';
+import { spaceStore } from '../spaces/space.store.ts';
+import { spaceNamesFactory } from '../spaces/space-names.ts';
 import { parseField } from '../validation.ts';
 import { sealSigningSecret } from './signing-secret.seal.ts';
 import { type DeliveryRow, type DeliveryState, type EndpointRow, webhookStore } from './webhook.store.ts';
@@ -36,6 +38,8 @@ export interface WebhookEndpointView {
   types: string[];
   /** The secrets it is limited to, by id and (while they exist) name. */
   secrets: { id: string; name: string | undefined }[];
+  /** A space's endpoint: its name (told only of that space's secrets); undefined: the instance's. */
+  space: string | undefined;
   enabled: boolean;
   createdAt: Date;
   deliveries: Record<DeliveryState, number>;
@@ -62,6 +66,8 @@ export interface WebhookInput {
   types?: readonly string[];
   /** Secret names or ids; empty or absent: every secret. */
   secrets?: readonly string[];
+  /** A space's name: the endpoint hears only of that space's secrets (set when registered). */
+  space?: string;
   enabled?: boolean;
 }
 
@@ -94,15 +100,36 @@ export function webhookServiceFactory({
   now = () => new Date(),
 }: {
   db: Database;
-  gate: Pick<AccessGate, 'require' | 'check'>;
+  gate: Pick<AccessGate, 'webhookScope' | 'check'>;
   audit: Pick<AuditService, 'appendInTx'>;
   keys: Pick<KeyService, 'sealingRing'>;
   registry: Pick<CredentialRegistry, 'find'>;
   egress: EgressPolicy;
   now?: () => Date;
 }) {
+  const names = spaceNamesFactory(db);
+  /** The endpoints the principal administers (the gate's answer): every one, or its spaces'. */
   const may = (principal: Principal, what: string, mode: 'read' | 'change' = 'change') =>
-    gate.require(principal, 'WEBHOOK_ADMIN', what, { mode });
+    gate.webhookScope(principal, what, mode);
+  type Scope = Awaited<ReturnType<typeof may>>;
+  const inScope = (scope: Scope, row: EndpointRow) =>
+    scope.all || (row.spaceId !== null && scope.spaceIds.has(row.spaceId));
+
+  /**
+   * The space a new endpoint belongs to: one the principal is admin of, or none (the instance's,
+   * WEBHOOK_ADMIN only). A space it does not administer reads as one that does not exist.
+   */
+  async function spaceOf(scope: Scope, name: string | undefined): Promise<string | null> {
+    if (name === undefined || name.trim() === '') {
+      if (!scope.all)
+        throw ValidationError.field('space', 'Choose the space the endpoint is for: one you are admin of');
+      return null;
+    }
+    const space = await spaceStore.byName(db, name.trim());
+    if (!space || !(scope.all || scope.spaceIds.has(space.id)))
+      throw ValidationError.field('space', `No space "${name.trim()}" you administer`);
+    return space.id;
+  }
 
   async function checkedUrl(text: string): Promise<string> {
     const url = parseField(urlSchema, text, 'url');
@@ -134,7 +161,7 @@ export function webhookServiceFactory({
    * read (through the gate, refusals on record), and one it may not answers as one that does
    * not exist — a filter is no way to learn which names exist.
    */
-  async function secretIds(principal: Principal, refs: readonly string[]): Promise<string[]> {
+  async function secretIds(principal: Principal, refs: readonly string[], spaceId: string | null): Promise<string[]> {
     const ids: string[] = [];
     for (const ref of refs) {
       const grant = await gate.check(principal, ref.trim(), 'read').catch((error: unknown) => {
@@ -142,6 +169,9 @@ export function webhookServiceFactory({
           throw ValidationError.field('secrets', `No secret "${ref.trim()}"`);
         throw error;
       });
+      // A space's endpoint hears of nothing outside it: a secret elsewhere would never match.
+      if (spaceId !== null && grant.row.spaceId !== spaceId)
+        throw ValidationError.field('secrets', `Secret "${ref.trim()}" is not in the endpoint's space`);
       ids.push(grant.row.id);
     }
     return [...new Set(ids)];
@@ -149,6 +179,7 @@ export function webhookServiceFactory({
 
   async function viewsOf(rows: EndpointRow[]): Promise<WebhookEndpointView[]> {
     const counts = await webhookStore.deliveryCounts(db);
+    const spaceNames = await names.of(rows.flatMap((r) => (r.spaceId ? [r.spaceId] : [])));
     const named = new Map<string, string>();
     for (const id of new Set(rows.flatMap((r) => r.secretIds))) {
       const secret = await secretStore.find(db, id);
@@ -161,15 +192,22 @@ export function webhookServiceFactory({
       events: r.events.filter(isWebhookEvent),
       types: r.typeIds,
       secrets: r.secretIds.map((id) => ({ id, name: named.get(id) })),
+      space: r.spaceId ? spaceNames.get(r.spaceId) : undefined,
       enabled: r.enabled,
       createdAt: r.createdAt,
       deliveries: counts.get(r.id) ?? { pending: 0, delivered: 0, failed: 0 },
     }));
   }
 
-  async function existing(tx: Executor, id: string, options: { lock?: boolean } = {}): Promise<EndpointRow> {
+  /** The endpoint, if the principal administers it; one it does not reads as one that does not exist. */
+  async function existing(
+    tx: Executor,
+    id: string,
+    scope: Scope,
+    options: { lock?: boolean } = {},
+  ): Promise<EndpointRow> {
     const row = z.uuid().safeParse(id).success ? await webhookStore.endpoint(tx, id, options) : undefined;
-    if (!row) throw new NotFoundError(`No webhook endpoint "${id}"`);
+    if (!row || !inScope(scope, row)) throw new NotFoundError(`No webhook endpoint "${id}"`);
     return row;
   }
 
@@ -192,17 +230,20 @@ export function webhookServiceFactory({
   });
 
   return {
-    /** Whether the principal administers webhooks (the page and the API ask before anything else). */
+    /**
+     * Whether the principal administers webhooks, and which: every endpoint, or its spaces' (the
+     * page and the API ask before anything else).
+     */
     mayAdminister: (principal: Principal) => may(principal, 'Reading webhook endpoints', 'read'),
 
     async list(principal: Principal): Promise<WebhookEndpointView[]> {
-      await may(principal, 'Reading webhook endpoints', 'read');
-      return viewsOf(await webhookStore.endpoints(db));
+      const scope = await may(principal, 'Reading webhook endpoints', 'read');
+      return viewsOf((await webhookStore.endpoints(db)).filter((row) => inScope(scope, row)));
     },
 
     async get(principal: Principal, id: string): Promise<WebhookEndpointView> {
-      await may(principal, 'Reading a webhook endpoint', 'read');
-      const [view] = await viewsOf([await existing(db, id)]);
+      const scope = await may(principal, 'Reading a webhook endpoint', 'read');
+      const [view] = await viewsOf([await existing(db, id, scope)]);
       return view!;
     },
 
@@ -211,7 +252,8 @@ export function webhookServiceFactory({
       principal: Principal,
       input: WebhookInput,
     ): Promise<{ endpoint: WebhookEndpointView; signingSecret: string }> {
-      await may(principal, 'Registering a webhook endpoint');
+      const scope = await may(principal, 'Registering a webhook endpoint');
+      const spaceId = await spaceOf(scope, input.space);
       const url = await checkedUrl(input.url);
       const events = checkedEvents(input.events);
       const types = checkedTypes(input.types ?? []);
@@ -220,7 +262,7 @@ export function webhookServiceFactory({
         input.description ?? '',
         'description',
       );
-      const limitedTo = await secretIds(principal, input.secrets ?? []);
+      const limitedTo = await secretIds(principal, input.secrets ?? [], spaceId);
       const signingSecret = newSigningSecret();
       const identity = { id: randomUUID(), secretGeneration: 1 };
       const sealed = await sealSecret(identity, signingSecret);
@@ -233,6 +275,7 @@ export function webhookServiceFactory({
           events,
           typeIds: types,
           secretIds: limitedTo,
+          spaceId,
           enabled: input.enabled ?? true,
           createdBy: principal.kind === 'user' ? principal.id : null,
         });
@@ -245,13 +288,16 @@ export function webhookServiceFactory({
 
     /** Changes what is given; the rest stays. */
     async update(principal: Principal, id: string, patch: Partial<WebhookInput>): Promise<WebhookEndpointView> {
-      await may(principal, 'Changing a webhook endpoint');
+      const scope = await may(principal, 'Changing a webhook endpoint');
+      if (patch.space !== undefined) throw ValidationError.field('space', 'An endpoint stays in its space');
+      const current = await existing(db, id, scope);
       const url = patch.url === undefined ? undefined : await checkedUrl(patch.url);
       const events = patch.events === undefined ? undefined : checkedEvents(patch.events);
       const types = patch.types === undefined ? undefined : checkedTypes(patch.types);
-      const limitedTo = patch.secrets === undefined ? undefined : await secretIds(principal, patch.secrets);
+      const limitedTo =
+        patch.secrets === undefined ? undefined : await secretIds(principal, patch.secrets, current.spaceId);
       const row = await db.transaction(async (tx) => {
-        await existing(tx, id, { lock: true });
+        await existing(tx, id, scope, { lock: true });
         const updated = await webhookStore.update(tx, id, {
           ...(url === undefined ? {} : { url }),
           ...(events === undefined ? {} : { events }),
@@ -277,10 +323,10 @@ export function webhookServiceFactory({
 
     /** A new signing secret (the old one stops signing at once); shown this once. */
     async rotateSecret(principal: Principal, id: string): Promise<{ signingSecret: string }> {
-      await may(principal, 'Replacing a webhook signing secret');
+      const scope = await may(principal, 'Replacing a webhook signing secret');
       const signingSecret = newSigningSecret();
       await db.transaction(async (tx) => {
-        const row = await existing(tx, id, { lock: true });
+        const row = await existing(tx, id, scope, { lock: true });
         const next = { id: row.id, secretGeneration: row.secretGeneration + 1 };
         await webhookStore.update(tx, id, {
           ...(await sealSecret(next, signingSecret)),
@@ -297,9 +343,9 @@ export function webhookServiceFactory({
 
     /** Removes the endpoint and its deliveries (sent or not). */
     async remove(principal: Principal, id: string): Promise<void> {
-      await may(principal, 'Removing a webhook endpoint');
+      const scope = await may(principal, 'Removing a webhook endpoint');
       await db.transaction(async (tx) => {
-        const row = await existing(tx, id, { lock: true });
+        const row = await existing(tx, id, scope, { lock: true });
         await webhookStore.remove(tx, id);
         await record(tx, principal, changeEvent('webhook.deleted', row));
       });
@@ -311,8 +357,8 @@ export function webhookServiceFactory({
       id: string,
       options: { limit?: number; before?: number } = {},
     ): Promise<WebhookDeliveryView[]> {
-      await may(principal, 'Reading webhook deliveries', 'read');
-      await existing(db, id);
+      const scope = await may(principal, 'Reading webhook deliveries', 'read');
+      await existing(db, id, scope);
       const rows = await webhookStore.deliveries(
         db,
         id,
@@ -324,9 +370,9 @@ export function webhookServiceFactory({
 
     /** Sends a delivery again, from its first attempt (a failed one, or one the receiver lost). */
     async redeliver(principal: Principal, id: string, deliveryId: number): Promise<void> {
-      await may(principal, 'Sending a webhook delivery again');
+      const scope = await may(principal, 'Sending a webhook delivery again');
       await db.transaction(async (tx) => {
-        const row = await existing(tx, id);
+        const row = await existing(tx, id, scope);
         if (!(await webhookStore.requeue(tx, id, deliveryId, now())))
           throw new NotFoundError(`No delivery ${deliveryId} of this endpoint`);
         await record(tx, principal, {

@@ -17,6 +17,7 @@ interface EndpointInfo {
   events: string[];
   types: string[];
   secrets: { id: string; name: string | null }[];
+  space: string | null;
   enabled: boolean;
   deliveries: { pending: number; delivered: number; failed: number };
 }
@@ -83,6 +84,7 @@ async function backendOf(context: CliContext): Promise<WebhooksBackend> {
 
 const describeEndpoint = (e: EndpointInfo) => {
   const scope = [
+    e.space ? `space ${e.space}` : '',
     e.types.length > 0 ? `types ${e.types.join(',')}` : '',
     e.secrets.length > 0 ? `secrets ${e.secrets.map((s) => s.name ?? s.id).join(',')}` : '',
   ].filter(Boolean);
@@ -119,11 +121,19 @@ export function webhooksCommand(program: Command, context: CliContext): void {
     .option('--type <types>', 'only secrets of these credential types', list)
     .option('--secret <names>', 'only these secrets', list)
     .option('--description <text>', 'what the endpoint is for')
+    .option('--space <space>', "a space's endpoint: told only of its secrets (a space's admin must name one)")
     .option('--disabled', 'register it without sending to it yet')
     .action(
       async (
         url: string,
-        o: { event: string[]; type?: string[]; secret?: string[]; description?: string; disabled?: boolean },
+        o: {
+          event: string[];
+          type?: string[];
+          secret?: string[];
+          description?: string;
+          space?: string;
+          disabled?: boolean;
+        },
       ) => {
         const created = await (await backend()).create({
           url,
@@ -131,6 +141,7 @@ export function webhooksCommand(program: Command, context: CliContext): void {
           ...(o.type ? { types: o.type } : {}),
           ...(o.secret ? { secrets: o.secret } : {}),
           ...(o.description === undefined ? {} : { description: o.description }),
+          ...(o.space ? { space: o.space } : {}),
           ...(o.disabled ? { enabled: false } : {}),
         });
         context.out(`registered ${created.id}`);

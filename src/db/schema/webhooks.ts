@@ -9,6 +9,7 @@
 import { sql } from 'drizzle-orm';
 import { bigint, bigserial, boolean, index, integer, jsonb, pgTable, text, uuid } from 'drizzle-orm/pg-core';
 import { bytea, timestamptz } from './columns.ts';
+import { spaces } from './spaces.ts';
 
 export const webhookEndpoints = pgTable('webhook_endpoints', {
   id: uuid('id').primaryKey().defaultRandom(),
@@ -22,6 +23,11 @@ export const webhookEndpoints = pgTable('webhook_endpoints', {
   /** Only these secrets, by id (empty: every secret). */
   secretIds: text('secret_ids').array().notNull().default(sql`'{}'`),
   enabled: boolean('enabled').notNull().default(true),
+  /**
+   * A space's endpoint: told only of that space's secrets, and administered by the space's admins
+   * as well as by WEBHOOK_ADMIN holders. Null: the instance's, told of every space.
+   */
+  spaceId: uuid('space_id').references(() => spaces.id, { onDelete: 'cascade' }),
   /**
    * The signing secret, sealed like a secret's payload: AES-256-GCM under its own data key,
    * wrapped by key-encryption key `kekVersion` (key rotation re-wraps it too).

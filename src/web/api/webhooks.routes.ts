@@ -19,6 +19,7 @@ const endpointSchema = z.object({
   events: z.array(z.enum(webhookEvents)),
   types: z.array(z.string()),
   secrets: z.array(z.object({ id: z.string(), name: z.string().nullable() })),
+  space: z.string().nullable().describe("A space's endpoint: told only of that space's secrets; null: the instance's"),
   enabled: z.boolean(),
   createdAt: z.iso.datetime(),
   deliveries: z.object({ pending: z.number(), delivered: z.number(), failed: z.number() }),
@@ -45,6 +46,7 @@ const endpointInput = z
     events: z.array(z.string().max(100)).max(50),
     types: z.array(z.string().max(200)).max(200).optional(),
     secrets: z.array(z.string().max(200)).max(1000).optional(),
+    space: z.string().max(100).optional(),
     enabled: z.boolean().optional(),
   })
   .strict();
@@ -53,6 +55,7 @@ const endpointOut = (e: WebhookEndpointView) => ({
   ...e,
   createdAt: e.createdAt.toISOString(),
   secrets: e.secrets.map((s) => ({ id: s.id, name: s.name ?? null })),
+  space: e.space ?? null,
 });
 
 const deliveryOut = (d: WebhookDeliveryView) => ({

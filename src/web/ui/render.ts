@@ -37,10 +37,11 @@ export async function renderPage(
       spaces.createsSpaces(request.principal),
     ]);
     // The gate decides what the chrome offers: no Create for whoever may create nothing, no Spaces for
-    // whoever works in one space only and may create none (an installation with one space shows no new word).
+    // whoever works in one space only (an installation with one space shows no new word).
     navigation = navigationFor(base, section, new Set(permissions), {
       mayCreate: creatable.length > 0,
-      spaces: workplaces.length > 1 || createsSpaces,
+      // An instance administrator of a one-space installation creates the first space from Groups.
+      spaces: workplaces.length > 1 || (createsSpaces && (await spaces.several())),
     });
     chrome = { me: user, mayCreate: creatable.length > 0, admin: { audit: permissions.includes('AUDIT_READ') } };
   }

@@ -46,11 +46,14 @@ export const uiSpacesRoutes: FastifyPluginAsyncZod = async (app) => {
     const principal = principalOf(request);
     const ref = z.object({ space: z.string() }).parse(request.params).space;
     const space = await spaces.get(principal, ref);
-    const [holders, givesRoles, readsAudit] = await Promise.all([
+    const [holders, givesRoles, readsAudit, workplaces] = await Promise.all([
       spaces.roles(principal, space.name),
       spaces.givesRoles(principal, space.id),
       spaces.readsAudit(principal, space.id),
+      spaces.workplaces(principal),
     ]);
+    // The space's admins register its webhooks (webhook.service.ts asks the gate again).
+    const hooks = workplaces.some((w) => w.id === space.id && w.roles.includes('admin'));
     return renderPage(request, reply, 'space', {
       title: `Space ${space.name}`,
       space,
@@ -59,6 +62,7 @@ export const uiSpacesRoutes: FastifyPluginAsyncZod = async (app) => {
       holders,
       givesRoles,
       readsAudit,
+      hooks,
       roleNames: spaceRoleNames,
       error,
     });

@@ -28,6 +28,7 @@ const endpointForm = form({
   types: checked,
   secrets: text(20_000),
   enabled: text(10),
+  space: text(100),
 });
 type EndpointForm = z.infer<typeof endpointForm>;
 
@@ -47,10 +48,27 @@ const inputOf = (b: EndpointForm): WebhookInput => ({
   types: b.types,
   secrets: names(b.secrets),
   enabled: b.enabled === 'yes',
+  ...(b.space ? { space: b.space } : {}),
 });
 
 export const uiWebhooksRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { webhooks, registry } = app.tresor;
+  const { webhooks, registry, spaces } = app.tresor;
+
+  /**
+   * The spaces a new endpoint may be for: those the person is admin of (a space's admin must pick
+   * one), and for WEBHOOK_ADMIN also none — the instance's. Offered only when there is a choice, so
+   * a one-space installation's form is as before.
+   */
+  async function spaceChoices(request: FastifyRequest, chosen: string | undefined) {
+    const principal = principalOf(request);
+    const scope = await webhooks.mayAdminister(principal);
+    const administered = (await spaces.workplaces(principal)).filter((w) => w.roles.includes('admin'));
+    const options = [
+      ...(scope.all ? [{ value: '', label: 'Every space (the instance’s endpoint)' }] : []),
+      ...administered.map((w) => ({ value: w.name, label: `Space ${w.name}` })),
+    ];
+    return options.length > 1 ? options.map((o) => ({ ...o, selected: o.value === (chosen ?? '') })) : undefined;
+  }
   app.addHook('preHandler', requireSession);
 
   /** The form's choices, with what `chosen` (a submitted form, or the endpoint) already has ticked. */
@@ -68,6 +86,7 @@ export const uiWebhooksRoutes: FastifyPluginAsyncZod = async (app) => {
     return renderPage(request, reply, 'admin-webhooks', {
       title: 'Webhooks',
       endpoints: await webhooks.list(principalOf(request)),
+      spaces: await spaceChoices(request, f?.space),
       error: state.error,
       values: f ?? { url: '', description: '', secrets: '', enabled: 'yes' },
       ...choices({
