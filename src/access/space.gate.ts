@@ -145,6 +145,18 @@ export function spaceGate({ factsOf, refuse }: GateCore) {
       return instanceWide ? { all: true } : { all: false, spaceIds: administered };
     },
 
+    /** Refuses (audited) a principal that may not delete the space: instance administrators only, never the default. */
+    async spaceDeletion(principal: Principal, space: { id: string; name: string }): Promise<void> {
+      const facts = await spaceVisible(principal, space);
+      if (principal.kind === 'group' || !instanceAdministers(facts) || readOnly(principal))
+        await refuse(
+          principal,
+          'space-delete',
+          space,
+          new AccessDeniedError('Deleting a space needs the GROUP_ADMIN permission (and a full token)'),
+        );
+    },
+
     /** Refuses (audited) a principal that may not create spaces. */
     async spaceCreation(principal: Principal, name: string): Promise<void> {
       const facts = await factsOf(principal);

@@ -67,6 +67,8 @@ export const auditCatalog: Record<AuditAction, ActionMeaning> = {
   'membership.synced': principals,
   'group.created': principals,
   'space.created': principals,
+  // Its secrets went with it: the service announces that every node drops everything (a rare change).
+  'space.deleted': principals,
   // A role in a space changes what its holders may do: every node drops their facts.
   'space.role_set': principals,
   'space.role_removed': principals,

@@ -103,6 +103,8 @@ export type AuditEvent =
   | { action: 'user.locale_changed'; target: { id: string; name: string }; details: { locale: string | null } }
   | { action: 'group.created' | 'group.deleted'; target: { id: string; name: string }; details: { builtIn: boolean } }
   | { action: 'space.created'; target: { id: string; name: string }; details: Record<string, never> }
+  /** A space deleted with its secrets (how many; `force`: although configurations elsewhere named some). */
+  | { action: 'space.deleted'; target: { id: string; name: string }; details: { secrets: number; force: boolean } }
   | {
       action: 'space.role_set' | 'space.role_removed';
       target: { id: string; name: string };
@@ -186,6 +188,7 @@ export const auditActions: readonly AuditAction[] = [
   'user.locale_changed',
   'group.created',
   'space.created',
+  'space.deleted',
   'space.role_set',
   'space.role_removed',
   'group.deleted',

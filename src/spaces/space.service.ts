@@ -14,8 +14,10 @@ import { auditStore } from '../audit/audit.store.ts';
 import type { AuditEvent } from '../audit/audit-events.ts';
 import { entryOf } from '../audit/audit-log.service.ts';
 import { type NamedAuditEntry, namedEntries } from '../audit/audit-names.ts';
+import { announce } from '../cluster/change-bus.ts';
 import type { Database, Executor } from '../db/client.ts';
 import { pgErrorCode, uniqueViolation } from '../db/errors.ts';
+import { defaultSpaceId } from '../db/schema/spaces.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { identityStore } from '../identity/identity.store.ts';
 import type { Principal } from '../identity/principal.ts';
@@ -82,6 +84,7 @@ export function spaceServiceFactory({
     | 'createsGlobal'
     | 'spaceAudit'
     | 'readsSpaceAudit'
+    | 'spaceDeletion'
   >;
   audit: Pick<AuditService, 'appendInTx'>;
 }) {
@@ -195,6 +198,41 @@ export function spaceServiceFactory({
       const older =
         rows.length > 0 && (await auditStore.hasRowBeyond(db, { spaceId: row.id }, 'older', rows.at(-1)!.id));
       return { entries: await namedEntries(db, rows.map(entryOf)), older };
+    },
+
+    /**
+     * Deletes a space with every secret in it (their versions, shares and history rows stay on the
+     * trail), its roles and its webhook endpoints: instance administrators only, never the default
+     * space. Refused (409, `force`) while configurations in other spaces name one of its secrets.
+     */
+    async delete(principal: Principal, ref: string, options: { force?: boolean } = {}): Promise<{ secrets: number }> {
+      const row = await spaceStore.byName(db, ref);
+      if (!row) throw new NotFoundError(`No space "${ref}"`);
+      await gate.spaceDeletion(principal, row);
+      if (row.id === defaultSpaceId) throw new ConflictError('The default space stays: it holds every bare name');
+      return db.transaction(async (tx) => {
+        const named = await spaceStore.namedFromOutside(tx, row.id);
+        if (named > 0 && !options.force)
+          throw new ConflictError(
+            `${named} configuration${named === 1 ? '' : 's'} in other spaces name secrets of "${row.name}"; ` +
+              'confirm (force) to delete it anyway',
+            'force',
+          );
+        const count = await spaceStore.deleteWithSecrets(tx, row.id);
+        await audit.appendInTx(tx, [
+          {
+            actor: principal,
+            event: {
+              action: 'space.deleted',
+              target: { id: row.id, name: row.name },
+              details: { secrets: count, force: options.force === true },
+            },
+          },
+        ]);
+        // Its secrets, lists and roles went with it: every node drops everything it cached.
+        await announce(tx, { scope: 'all' });
+        return { secrets: count };
+      });
     },
 
     /** Who holds which role in the space (for its members and instance administrators). */

@@ -1,8 +1,9 @@
 /** Database access for spaces and the roles held in them. */
 import { and, asc, eq, ne, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
-import { groups, secrets, spaceRoles, spaces, users } from '../db/schema/index.ts';
+import { groups, secretReferences, secrets, spaceRoles, spaces, users } from '../db/schema/index.ts';
 import { defaultSpaceId } from '../db/schema/spaces.ts';
+import { namesSecret } from '../secrets/reference.store.ts';
 
 export type SpaceRow = typeof spaces.$inferSelect;
 
@@ -66,6 +67,28 @@ export const spaceStore = {
       .where(and(eq(spaceRoles.spaceId, spaceId), who))
       .returning({ id: spaceRoles.id });
     return rows.length > 0;
+  },
+
+  /** How many configurations outside the space name one of its secrets (in a `secretRef` field). */
+  async namedFromOutside(db: Executor, spaceId: string): Promise<number> {
+    const [row] = await db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(secretReferences)
+      .innerJoin(secrets, namesSecret(sql`${secretReferences.targetName}`, { spaceId, name: sql`${secrets.name}` }))
+      .where(
+        and(
+          eq(secrets.spaceId, spaceId),
+          sql`${secretReferences.secretId} not in (select s.id from ${secrets} s where s.space_id = ${spaceId})`,
+        ),
+      );
+    return row?.n ?? 0;
+  },
+
+  /** Deletes the space's secrets (their versions, shares, references with them) and then the space; how many. */
+  async deleteWithSecrets(db: Executor, spaceId: string): Promise<number> {
+    const gone = await db.delete(secrets).where(eq(secrets.spaceId, spaceId)).returning({ id: secrets.id });
+    await db.delete(spaces).where(eq(spaces.id, spaceId));
+    return gone.length;
   },
 
   /** Whether the installation has a space besides the default one. */

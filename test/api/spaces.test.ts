@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKey } from '../../credential-types/api-key.ts';
-import type { Principal } from '../../src/identity/principal.ts';
+import { type Principal, systemPrincipal } from '../../src/identity/principal.ts';
 import { databaseKinds } from '../support/databases.ts';
 import { type TestApp, testApp } from '../support/http.ts';
 import { createGroup, createUser } from '../support/principals.ts';
@@ -278,5 +278,34 @@ describe.each(databaseKinds)('spaces (%s)', (kind) => {
       description: 'moved on',
     });
     expect((updated.json() as { secret: { space: string } }).secret.space).toBe('payments');
+  });
+
+  it('deletes a space with its secrets for instance administrators only, never the default, force when named', async () => {
+    await h.tresor.spaces.create(h.admin, { name: 'doomed-team' });
+    await h.tresor.spaces.setRole(h.admin, 'doomed-team', { user: dave.email }, 'admin');
+    await h.tresor.spaces.setRole(h.admin, 'doomed-team', { user: alice.email }, 'member');
+    const gone = await h.tresor.secrets.create(alice, {
+      type: 'api-key',
+      name: 'gone-key',
+      space: 'doomed-team',
+      fields: { key: 'k-gone' },
+    });
+    // The space's own admin may not delete it (on record), nor may anyone delete the default space.
+    expect(await code(h.tresor.spaces.delete(dave, 'doomed-team'))).toBe('ACCESS_DENIED');
+    expect(await code(h.tresor.spaces.delete(h.admin, 'default'))).toBe('CONFLICT');
+    expect(await code(h.tresor.spaces.delete(h.admin, 'no-such-space'))).toBe('NOT_FOUND');
+    const token = await h.tokenFor(h.admin);
+    const deleted = await h.api('DELETE', '/api/v1/spaces/doomed-team', token);
+    expect([deleted.statusCode, deleted.json()]).toEqual([200, { secrets: 1 }]);
+    // Gone with its secret, roles and all: not found by anyone, the name free again, the trail kept.
+    expect(await code(h.tresor.spaces.get(h.admin, 'doomed-team'))).toBe('NOT_FOUND');
+    expect(await code(h.tresor.secrets.get(systemPrincipal, gone.id))).toBe('NOT_FOUND');
+    expect(await code(h.tresor.use(ApiKey, alice, 'doomed-team/gone-key'))).toBe('NOT_FOUND');
+    expect((await h.tresor.spaces.list(alice)).map((s) => s.name)).not.toContain('doomed-team');
+    const rows = await h.tresor.audit.query(h.admin, { action: 'space.deleted', limit: 5 });
+    expect(rows[0]).toMatchObject({ targetName: 'doomed-team', details: { secrets: 1, force: false } });
+    expect((await h.tresor.audit.query(h.admin, { targetId: gone.id, limit: 5 })).length).toBeGreaterThan(0);
+    await h.tresor.spaces.create(h.admin, { name: 'doomed-team' });
+    expect(await code(h.tresor.secrets.get(systemPrincipal, 'doomed-team/gone-key'))).toBe('NOT_FOUND');
   });
 });

@@ -96,6 +96,26 @@ describe.each(databaseKinds)('REST API: where a secret is used, on %s', (kind) =
     expect((await h.api('DELETE', `/api/v1/secrets/${inPayments.id}`, token)).statusCode).toBe(204);
   });
 
+  it('keeps a space whose secrets configurations elsewhere name, unless forced', async () => {
+    await h.tresor.spaces.create(h.admin, { name: 'named-team' });
+    const me = (await h.tresor.users.whoami(h.admin)).user.email;
+    await h.tresor.spaces.setRole(h.admin, 'named-team', { user: me }, 'admin');
+    const jira = { siteUrl: 'https://x.atlassian.net', email: 'bot@example.test', apiToken: canary };
+    await h.tresor.secrets.create(h.admin, { type: 'jira', name: 'team-jira', space: 'named-team', fields: jira });
+    await h.tresor.secrets.create(h.admin, {
+      type: 'jira-integration',
+      name: 'outside-config',
+      fields: { credential: 'named-team/team-jira', project: 'OPS' },
+    });
+    const refused = await h.api('DELETE', '/api/v1/spaces/named-team', token);
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json().error).toMatchObject({ field: 'force' });
+    expect((await h.api('GET', '/api/v1/spaces/named-team', token)).statusCode).toBe(200);
+    const forced = await h.api('DELETE', '/api/v1/spaces/named-team?force=true', token);
+    expect([forced.statusCode, forced.json()]).toEqual([200, { secrets: 1 }]);
+    expect((await h.api('GET', '/api/v1/secrets/outside-config', token)).statusCode).toBe(200);
+  });
+
   it('answers for an unused, unnamed secret with empty lists', async () => {
     const lone = await h.tresor.secrets.create(h.admin, {
       type: 'password',

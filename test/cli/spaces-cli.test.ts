@@ -109,5 +109,11 @@ describe('tresor spaces, local mode', () => {
     expect(created.stdout).toBe('created ops/relay (api-key, v1)\n');
     const listed = await run(['spaces', 'list', '--json'], env);
     expect((JSON.parse(listed.stdout) as Array<{ name: string }>).map((s) => s.name)).toEqual(['default', 'ops']);
+    // Deleting asks for the name on a terminal; without one it needs --yes, and nothing goes.
+    const unasked = await run(['spaces', 'delete', 'ops'], env);
+    expect(unasked.code).toBe(exitCodes.validation);
+    expect(unasked.stderr).toContain('--yes');
+    expect((await run(['spaces', 'delete', 'ops', '--yes'], env)).stdout).toBe('deleted space ops with 1 secret\n');
+    expect((await run(['secrets', 'show', 'ops/relay'], env)).code).toBe(exitCodes.notFound);
   });
 });

@@ -161,4 +161,21 @@ describe.skipIf(!chromiumPath)('spaces in the web UI (Chromium)', () => {
     expect((await page.goto(`${b.base}/spaces/payments`))!.status()).toBe(404);
     await page.context().close();
   });
+
+  it('lets an instance administrator delete the space, asked first; its secrets go with it', async () => {
+    const page = await b.signIn(undefined, { width: 1280 });
+    await page.goto(`${b.base}/spaces/payments`);
+    await submit(page, 'main form button:has-text("Delete space")');
+    expect(await page.textContent('h1')).toContain('Delete space payments?');
+    expect((await b.h.tresor.spaces.list(b.h.admin)).map((s) => s.name)).toContain('payments');
+    await submit(page, 'main form button:has-text("Delete space")');
+    expect(page.url()).toBe(`${b.base}/spaces`);
+    expect(await page.textContent('.flash')).toContain('Space deleted');
+    expect(await page.locator('table.spaces').textContent()).not.toContain('payments');
+    await page.context().close();
+    // The space's admin was never offered it.
+    const admin = await b.signIn(dana.email, { width: 1280 });
+    expect((await admin.goto(`${b.base}/spaces/payments`))!.status()).toBe(404);
+    await admin.context().close();
+  });
 });

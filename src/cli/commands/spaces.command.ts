@@ -3,6 +3,7 @@
  * --token) through the REST API as the signed-in user — a space's admin manages its roles
  * from here; local mode on the configured database as Tresor itself.
  */
+import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { ValidationError } from '../../errors.ts';
 import type { RoleHolderRef } from '../../spaces/space.service.ts';
@@ -31,6 +32,7 @@ interface SpacesBackend {
   roles(space: string): Promise<RoleInfo[]>;
   setRole(space: string, holder: RoleHolderRef, role: string): Promise<void>;
   removeRole(space: string, holder: RoleHolderRef): Promise<void>;
+  delete(space: string, force: boolean): Promise<{ secrets: number }>;
 }
 
 /** JSON's view of a value: dates as ISO strings (what the API answers). */
@@ -47,6 +49,7 @@ async function backendOf(context: CliContext): Promise<SpacesBackend> {
       roles: async (space) => (await apiCall<{ items: RoleInfo[] }>(target, 'GET', `${at(space)}/roles`)).items,
       setRole: (space, holder, role) => apiCall(target, 'PUT', `${at(space)}/roles`, { ...holder, role }),
       removeRole: (space, holder) => apiCall(target, 'DELETE', `${at(space)}/roles`, holder),
+      delete: (space, force) => apiCall(target, 'DELETE', `${at(space)}${force ? '?force=true' : ''}`),
     };
   }
   const { spaces } = await context.tresor();
@@ -58,6 +61,7 @@ async function backendOf(context: CliContext): Promise<SpacesBackend> {
     roles: (space) => spaces.roles(me, space),
     setRole: (space, holder, role) => spaces.setRole(me, space, holder, role),
     removeRole: (space, holder) => spaces.removeRole(me, space, holder),
+    delete: (space, force) => spaces.delete(me, space, { force }),
   };
 }
 
@@ -127,5 +131,24 @@ export function spacesCommand(program: Command, context: CliContext): void {
     .action(async (space: string, o: { user?: string; group?: string }) => {
       await (await backend()).removeRole(space, holderOf(o));
       context.out(`${o.user ?? o.group} holds no role in ${space} any more`);
+    });
+
+  spaces
+    .command('delete <space>')
+    .description('delete a space with every secret in it, its roles and its webhooks (GROUP_ADMIN)')
+    .option('-y, --yes', 'do not ask')
+    .option('--force', 'delete it although configurations in other spaces name its secrets (they stop working)')
+    .action(async (space: string, o: { yes?: boolean; force?: boolean }) => {
+      if (!o.yes) {
+        // Cannot be undone: the name typed again, as for a secret.
+        if (!process.stdin.isTTY)
+          throw ValidationError.field('yes', `Deleting space ${space} needs confirmation: pass --yes`);
+        const rl = createInterface({ input: process.stdin, output: process.stderr });
+        const typed = await rl.question(`Delete space ${space} and every secret in it? Type its name: `);
+        rl.close();
+        if (typed.trim() !== space) throw ValidationError.field('yes', 'Not confirmed; nothing was deleted');
+      }
+      const { secrets } = await (await backend()).delete(space, o.force === true);
+      context.out(`deleted space ${space} with ${secrets} secret${secrets === 1 ? '' : 's'}`);
     });
 }

@@ -59,6 +59,24 @@ export const spacesRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request) => spaces.get(principalOf(request), request.params.space),
   );
 
+  app.delete(
+    '/spaces/:space',
+    {
+      schema: {
+        tags: ['spaces'],
+        summary: 'Delete a space with every secret in it (GROUP_ADMIN; never the default space)',
+        description:
+          'Its secrets (with versions and shares), roles and webhook endpoints go; the trail keeps their rows. ' +
+          '409 (field `force`) while configurations in other spaces name one of its secrets, unless `force=true`.',
+        params: spaceParams,
+        querystring: z.object({ force: z.enum(['true', 'false']).optional() }),
+        response: { 200: z.object({ secrets: z.number().int() }), ...errors },
+      },
+    },
+    async (request) =>
+      spaces.delete(principalOf(request), request.params.space, { force: request.query.force === 'true' }),
+  );
+
   app.get(
     '/spaces/:space/audit',
     {

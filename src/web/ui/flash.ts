@@ -55,6 +55,7 @@ export const flashes = {
   'member-added': 'Member added.',
   'member-removed': 'Member removed.',
   'space-created': 'Space created: give people roles in it below.',
+  'space-deleted': 'Space deleted with its secrets.',
   'role-given': 'Role given.',
   'role-removed': 'Role taken away.',
   'oauth2-connected': 'Connected: modules get fresh access tokens from now on.',

@@ -7,6 +7,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { spaceRoleNames } from '../../access/principal-facts.ts';
+import { defaultSpaceName } from '../../secrets/secret-rules.ts';
 import type { RoleHolderRef } from '../../spaces/space.service.ts';
 import { principalOf, requireSession } from '../plugins/auth.plugin.ts';
 import { type FlashKey, redirectWith } from './flash.ts';
@@ -46,11 +47,12 @@ export const uiSpacesRoutes: FastifyPluginAsyncZod = async (app) => {
     const principal = principalOf(request);
     const ref = z.object({ space: z.string() }).parse(request.params).space;
     const space = await spaces.get(principal, ref);
-    const [holders, givesRoles, readsAudit, workplaces] = await Promise.all([
+    const [holders, givesRoles, readsAudit, workplaces, administers] = await Promise.all([
       spaces.roles(principal, space.name),
       spaces.givesRoles(principal, space.id),
       spaces.readsAudit(principal, space.id),
       spaces.workplaces(principal),
+      spaces.createsSpaces(principal),
     ]);
     // The space's admins register its webhooks (webhook.service.ts asks the gate again).
     const hooks = workplaces.some((w) => w.id === space.id && w.roles.includes('admin'));
@@ -63,6 +65,8 @@ export const uiSpacesRoutes: FastifyPluginAsyncZod = async (app) => {
       givesRoles,
       readsAudit,
       hooks,
+      // Who creates spaces deletes them (instance administrators); the default space stays.
+      deletable: administers && space.name !== defaultSpaceName,
       roleNames: spaceRoleNames,
       error,
     });
@@ -139,6 +143,39 @@ export const uiSpacesRoutes: FastifyPluginAsyncZod = async (app) => {
         pathOf(request.params.space),
         'role-given',
         () => spaces.setRole(principalOf(request), request.params.space, holderOf(b.kind, b.holder), b.role),
+        spacePage,
+      );
+    },
+  );
+
+  app.post(
+    '/spaces/:space/delete',
+    {
+      preHandler: app.csrfProtection,
+      schema: uiSchema({ params: spaceParams, body: form({ confirm: text(10), force: text(10) }) }),
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const space = await spaces.get(principal, request.params.space);
+      if (!confirmed(request.body))
+        return askToConfirm(request, reply, {
+          title: `Delete space ${space.name}?`,
+          question:
+            `Every secret in ${space.name} is deleted with its versions and shares, and so are its roles and ` +
+            'webhook endpoints; modules using them stop working. Their history stays on the audit trail. ' +
+            'This cannot be undone.',
+          action: `${pathOf(space.name)}/delete`,
+          fields: request.body.force === 'yes' ? { force: 'yes' } : {},
+          button: 'Delete space',
+          back: pathOf(space.name),
+          danger: true,
+        });
+      return act(
+        request,
+        reply,
+        '/spaces',
+        'space-deleted',
+        () => spaces.delete(principal, space.name, { force: request.body.force === 'yes' }),
         spacePage,
       );
     },
