@@ -1,0 +1,1 @@
+CREATE INDEX "secrets_space_visible_idx" ON "secrets" USING btree ("space_id") WHERE "secrets"."visibility" = 'space';
