@@ -4,6 +4,7 @@ import type { Executor } from '../db/client.ts';
 import { groups, secretReferences, secrets, spaceRoles, spaces, users } from '../db/schema/index.ts';
 import { defaultSpaceId } from '../db/schema/spaces.ts';
 import { namesSecret } from '../secrets/reference.store.ts';
+import { isSecretId } from '../secrets/secret-rules.ts';
 
 export type SpaceRow = typeof spaces.$inferSelect;
 
@@ -16,12 +17,12 @@ export interface RoleRow {
 }
 
 export const spaceStore = {
-  /** A space by name (case-insensitive), or by id. */
+  /** A space by name (case-insensitive), or by id: each on its own index (an `or` of the two would scan). */
   async byName(db: Executor, ref: string): Promise<SpaceRow | undefined> {
     const [row] = await db
       .select()
       .from(spaces)
-      .where(sql`lower(${spaces.name}) = lower(${ref}) or ${spaces.id}::text = ${ref}`)
+      .where(isSecretId(ref) ? eq(spaces.id, ref) : sql`lower(${spaces.name}) = lower(${ref})`)
       .limit(1);
     return row;
   },

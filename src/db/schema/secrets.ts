@@ -51,9 +51,7 @@ export const secrets = pgTable(
     index('secrets_visibility_idx').on(t.visibility).where(sql`${t.visibility} <> 'private'`),
     // What a space sees, by space: a store's "visible to my spaces" part reads a few spaces' rows, not
     // every space-visible secret of the installation (the scale bench found that at 10,000 spaces).
-    index('secrets_space_visible_idx')
-      .on(t.spaceId)
-      .where(sql`${t.visibility} = 'space'`),
+    index('secrets_space_visible_idx').on(t.spaceId).where(sql`${t.visibility} = 'space'`),
     check('secrets_visibility', sql`${t.visibility} in ('private', 'space', 'global')`),
   ],
 );

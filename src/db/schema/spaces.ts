@@ -5,7 +5,7 @@
  * installation with one space works as before.
  */
 import { sql } from 'drizzle-orm';
-import { check, pgTable, text, unique, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { check, index, pgTable, text, unique, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { timestamptz } from './columns.ts';
 import { groups, users } from './identity.ts';
 
@@ -40,6 +40,10 @@ export const spaceRoles = pgTable(
     unique('space_roles_user_unique').on(t.spaceId, t.userId),
     unique('space_roles_group_unique').on(t.spaceId, t.groupId),
     check('space_roles_one_holder', sql`(${t.userId} is null) <> (${t.groupId} is null)`),
+    // A principal's facts read its roles by holder, for every change it makes: by index, not a scan of
+    // every role of every space (the 10,000-space bench found that).
+    index('space_roles_user_idx').on(t.userId).where(sql`${t.userId} is not null`),
+    index('space_roles_group_idx').on(t.groupId).where(sql`${t.groupId} is not null`),
     check('space_roles_role', sql`${t.role} in ('admin', 'manager', 'member', 'viewer')`),
   ],
 );

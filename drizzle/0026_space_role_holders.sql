@@ -1,0 +1,2 @@
+CREATE INDEX "space_roles_user_idx" ON "space_roles" USING btree ("user_id") WHERE "space_roles"."user_id" is not null;--> statement-breakpoint
+CREATE INDEX "space_roles_group_idx" ON "space_roles" USING btree ("group_id") WHERE "space_roles"."group_id" is not null;
