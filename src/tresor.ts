@@ -249,12 +249,14 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
       ...{ db, gate, audit, config, ca, sessions, mail, logger, keys, groups, cache },
       locales: () => registry.locales(),
     });
+    const spaces = spaceServiceFactory({ db, gate, audit });
     const transfer = transferServiceFactory({
       db,
       gate,
       audit,
       registry,
       secrets,
+      spaces,
       shares,
       notices,
       directory: {
@@ -299,7 +301,7 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
       provided,
       sessions,
       groups,
-      spaces: spaceServiceFactory({ db, gate, audit }),
+      spaces,
       moduleContext,
       expressions: expressionServiceFactory({ usage }),
       notices,

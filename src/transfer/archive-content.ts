@@ -1,6 +1,6 @@
 /**
- * What an archive holds, inside its encryption: each secret with its type, description,
- * expiry, owner and shares by e-mail and group name (ids mean nothing on another instance),
+ * What an archive holds, inside its encryption: each secret with its space and visibility,
+ * type, description, expiry, owner and shares by e-mail and group name (ids mean nothing on another instance),
  * its notice recipients, and its versions oldest first (the last is the current one). The
  * schema checks an opened archive before anything is written from it.
  */
@@ -10,6 +10,10 @@ const share = z.union([z.object({ user: z.string() }).strict(), z.object({ group
 
 export const archivedSecretSchema = z.object({
   name: z.string().min(1).max(200),
+  /** Its space's name; absent in archives from before spaces: the default space. */
+  space: z.string().min(1).max(100).optional(),
+  /** Who else may reach it; absent in archives from before spaces: private. */
+  visibility: z.enum(['private', 'space', 'global']).optional(),
   type: z.string().min(1).max(100),
   description: z.string().max(2000),
   expiresAt: z.string().nullable(),

@@ -22,9 +22,15 @@ import { noticeStore } from '../lifecycle/notice.store.ts';
 import type { NoticeRecipientService } from '../lifecycle/notice-recipients.service.ts';
 import type { SecretService } from '../secrets/secret.service.ts';
 import { secretStore } from '../secrets/secret.store.ts';
+import { defaultSpaceName, spacedName } from '../secrets/secret-rules.ts';
 import type { ShareService } from '../secrets/share.service.ts';
 import { shareStore } from '../secrets/share.store.ts';
+import type { SpaceService } from '../spaces/space.service.ts';
+import { spaceStore } from '../spaces/space.store.ts';
 import { parseField } from '../validation.ts';
+
+const visibilitySchema = z.enum(['private', 'space', 'global']);
+
 import { openArchive, readHeader, sealArchive } from './archive.ts';
 import { type ArchiveContent, type ArchivedSecret, archiveContentSchema } from './archive-content.ts';
 import { transferStore } from './transfer.store.ts';
@@ -55,6 +61,7 @@ export function transferServiceFactory({
   audit,
   registry,
   secrets,
+  spaces,
   shares,
   notices,
   directory,
@@ -64,6 +71,7 @@ export function transferServiceFactory({
   audit: Pick<AuditService, 'appendInTx'>;
   registry: Pick<CredentialRegistry, 'find'>;
   secrets: Pick<SecretService, 'create' | 'update'>;
+  spaces: Pick<SpaceService, 'create'>;
   shares: Pick<ShareService, 'share'>;
   notices: Pick<NoticeRecipientService, 'setRecipients'>;
   /** Who and which groups this instance has, by e-mail and name. */
@@ -76,7 +84,12 @@ export function transferServiceFactory({
     await db.transaction((tx) => audit.appendInTx(tx, [{ actor: principal, event }]));
   }
 
-  async function archived(principal: Principal, id: string, allVersions: boolean): Promise<ArchivedSecret> {
+  async function archived(
+    principal: Principal,
+    id: string,
+    allVersions: boolean,
+    place: { space: string; visibility: string },
+  ): Promise<ArchivedSecret> {
     const grant = await gate.secret(db, principal, id, 'export');
     const row = grant.row;
     const kept = await secretStore.versions(db, row.id);
@@ -87,6 +100,8 @@ export function transferServiceFactory({
     const rows = await shareStore.list(db, row.id);
     return {
       name: row.name,
+      space: place.space,
+      visibility: parseField(visibilitySchema, place.visibility, 'visibility'),
       type: row.typeId,
       description: row.description,
       expiresAt: row.expiresAt?.toISOString() ?? null,
@@ -99,9 +114,9 @@ export function transferServiceFactory({
     };
   }
 
-  /** A free name for `name` here: itself, or `name-2`, `name-3`… when renaming. */
-  async function freeName(name: string, rename: boolean): Promise<string | undefined> {
-    const taken = async (n: string) => (await secretStore.find(db, n)) !== undefined;
+  /** A free name for `name` in `space` here: itself, or `name-2`, `name-3`… when renaming. */
+  async function freeName(space: string, name: string, rename: boolean): Promise<string | undefined> {
+    const taken = async (n: string) => (await secretStore.find(db, `${space}/${n}`)) !== undefined;
     if (!(await taken(name))) return name;
     if (!rename) return undefined;
     for (let i = 2; i < 1000; i++) if (!(await taken(`${name}-${i}`))) return `${name}-${i}`;
@@ -109,9 +124,11 @@ export function transferServiceFactory({
   }
 
   async function plan(secret: ArchivedSecret, rename: boolean): Promise<ImportLine> {
+    const space = secret.space ?? defaultSpaceName;
+    const ref = (name: string) => (space === defaultSpaceName ? name : `${space}/${name}`);
     const line: ImportLine = {
-      name: secret.name,
-      as: secret.name,
+      name: ref(secret.name),
+      as: ref(secret.name),
       type: secret.type,
       outcome: 'created',
       versions: secret.versions.length,
@@ -122,14 +139,17 @@ export function transferServiceFactory({
       line.notes.push(`type "${secret.type}" is not known here`);
       return line;
     }
-    const name = await freeName(secret.name, rename);
+    // A space this instance lacks is made (as Tresor itself, on the trail): its secrets keep their names.
+    if (space !== defaultSpaceName && !(await spaceStore.byName(db, space)))
+      line.notes.push(`space ${space} is created here: give people roles in it`);
+    const name = await freeName(space, secret.name, rename);
     if (name === undefined) {
       line.outcome = 'skipped';
       line.notes.push('a secret of that name exists here');
       return line;
     }
     if (name !== secret.name) {
-      line.as = name;
+      line.as = ref(name);
       line.outcome = 'renamed';
     }
     if (secret.owner && !(await directory.userId(secret.owner)))
@@ -146,11 +166,16 @@ export function transferServiceFactory({
   async function write(secret: ArchivedSecret, line: ImportLine): Promise<void> {
     const [first, ...later] = secret.versions;
     const ownerId = secret.owner ? await directory.userId(secret.owner) : undefined;
+    const space = secret.space ?? defaultSpaceName;
+    if (space !== defaultSpaceName && !(await spaceStore.byName(db, space)))
+      await spaces.create(systemPrincipal, { name: space }).catch((e: unknown) => ignoreConflict(e));
     const created = await secrets.create(
       systemPrincipal,
       {
         type: secret.type,
-        name: line.as,
+        name: spacedName(line.as).name,
+        space,
+        visibility: secret.visibility ?? 'private',
         description: secret.description,
         fields: first!.fields,
         expiresAt: secret.expiresAt ? new Date(secret.expiresAt) : null,
@@ -172,20 +197,36 @@ export function transferServiceFactory({
     /** An archive of every secret (or those named in `only`), current versions or all that are kept. */
     async exportArchive(
       principal: Principal,
-      options: { passphrase: string; allVersions?: boolean; only?: readonly string[] },
+      options: { passphrase: string; allVersions?: boolean; only?: readonly string[]; space?: string },
     ): Promise<{ archive: string; secrets: number }> {
       await gate.require(principal, 'SECRET_EXPORT', 'Exporting secrets with their values');
       await gate.stepUp(principal, 'Exporting secrets');
       const allVersions = options.allVersions === true;
-      const rows = await transferStore.secretsToExport(db, options.only);
+      // One space on its own (a team's backup); a space that does not exist is named as such.
+      const space = options.space === undefined ? undefined : await spaceStore.byName(db, options.space);
+      if (options.space !== undefined && !space) throw ValidationError.field('space', `No space "${options.space}"`);
+      const rows = await transferStore.secretsToExport(db, {
+        ...(options.only ? { only: options.only } : {}),
+        ...(space ? { spaceId: space.id } : {}),
+      });
       if (options.only && rows.length < options.only.length) {
-        const found = new Set(rows.flatMap((r) => [r.id, r.name.toLowerCase()]));
+        // Each row answers to its id, `space/name`, and in the default space its bare name.
+        const found = new Set(
+          rows.flatMap((r) => [
+            r.id,
+            `${r.space}/${r.name}`.toLowerCase(),
+            ...(r.space === defaultSpaceName ? [r.name.toLowerCase()] : []),
+          ]),
+        );
         const missing = options.only.filter((r) => !found.has(r) && !found.has(r.toLowerCase()));
         if (missing.length > 0) throw ValidationError.field('only', `No secret named ${missing.join(', ')}`);
       }
       const content: ArchiveContent = { exportedAt: new Date().toISOString(), secrets: [] };
       for (const row of rows)
-        content.secrets.push({ ...(await archived(principal, row.id, allVersions)), owner: row.ownerEmail ?? null });
+        content.secrets.push({
+          ...(await archived(principal, row.id, allVersions, row)),
+          owner: row.ownerEmail ?? null,
+        });
       const archive = await sealArchive(options.passphrase, content, { secrets: rows.length, allVersions });
       await record(principal, {
         action: 'transfer.exported',

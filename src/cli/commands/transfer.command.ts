@@ -24,13 +24,15 @@ export function transferCommand(program: Command, context: CliContext): void {
     .description('write every secret, with its values, to stdout as an archive sealed with a passphrase')
     .requiredOption('--passphrase-file <file>', 'the passphrase (its first line; at least 12 characters)')
     .option('--all-versions', 'every version kept, not only the current one')
-    .option('--secret <name...>', 'only these secrets')
-    .action(async (o: { passphraseFile: string; allVersions?: boolean; secret?: string[] }) => {
+    .option('--secret <name...>', 'only these secrets (space/name outside the default space)')
+    .option('--space <space>', "only this space's secrets (a team's backup)")
+    .action(async (o: { passphraseFile: string; allVersions?: boolean; secret?: string[]; space?: string }) => {
       const tresor = await context.tresor();
       const { archive, secrets } = await tresor.transfer.exportArchive(context.localPrincipal(), {
         passphrase: passphraseFrom(o.passphraseFile),
         allVersions: o.allVersions === true,
         ...(o.secret ? { only: o.secret } : {}),
+        ...(o.space ? { space: o.space } : {}),
       });
       process.stdout.write(archive);
       context.err(`exported ${secrets} secret(s)${o.allVersions ? ' with every version kept' : ''}`);

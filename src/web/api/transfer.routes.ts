@@ -39,17 +39,19 @@ export const transferRoutes: FastifyPluginAsyncZod = async (app) => {
             passphrase: z.string().max(1024),
             allVersions: z.boolean().optional(),
             only: z.array(z.string().max(200)).max(10_000).optional(),
+            space: z.string().max(100).optional().describe("Only this space's secrets"),
           })
           .strict(),
         response: { 200: z.string(), ...errors },
       },
     },
     async (request, reply) => {
-      const { passphrase, allVersions, only } = request.body;
+      const { passphrase, allVersions, only, space } = request.body;
       const { archive } = await transfer.exportArchive(principalOf(request), {
         passphrase,
         ...(allVersions === undefined ? {} : { allVersions }),
         ...(only ? { only } : {}),
+        ...(space ? { space } : {}),
       });
       return reply
         .type('application/vnd.tresor.archive')
