@@ -124,7 +124,8 @@ export function expiryNoticeServiceFactory({
             expiryMail(
               {
                 secretId: secret.id,
-                secretName: secret.name,
+                // Named as people refer to it: which team's `db` expires matters.
+                secretName: secret.ref,
                 typeName: registry.get(secret.typeId).definition.name,
                 expiresAt: secret.expiresAt,
                 publicUrl: settings.publicUrl,

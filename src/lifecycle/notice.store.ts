@@ -1,11 +1,14 @@
 /** Database access for expiry notices: due secrets, claims, sent marks, and who else is told. */
 import { and, asc, eq, gte, inArray, isNotNull, lte, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
-import { expiryNotices, secretNoticeRecipients, secrets, users } from '../db/schema/index.ts';
+import { expiryNotices, secretNoticeRecipients, secrets, spaces, users } from '../db/schema/index.ts';
+import { defaultSpaceName } from '../secrets/secret-rules.ts';
 
 export interface DueSecret {
   id: string;
   name: string;
+  /** How people name it: `space/name`, or its bare name in the default space. */
+  ref: string;
   typeId: string;
   expiresAt: Date;
   ownerEmail: string | null;
@@ -33,12 +36,14 @@ export const noticeStore = {
       .select({
         id: secrets.id,
         name: secrets.name,
+        space: spaces.name,
         typeId: secrets.typeId,
         expiresAt: secrets.expiresAt,
         ownerEmail: users.email,
         ownerDisabled: users.disabled,
       })
       .from(secrets)
+      .innerJoin(spaces, eq(spaces.id, secrets.spaceId))
       .leftJoin(users, eq(users.id, secrets.ownerId))
       .where(and(isNotNull(secrets.expiresAt), gte(secrets.expiresAt, from), lte(secrets.expiresAt, to)))
       .orderBy(asc(secrets.expiresAt), asc(secrets.id))
@@ -46,6 +51,7 @@ export const noticeStore = {
     return rows.map((r) => ({
       id: r.id,
       name: r.name,
+      ref: r.space === defaultSpaceName ? r.name : `${r.space}/${r.name}`,
       typeId: r.typeId,
       expiresAt: r.expiresAt!,
       ownerEmail: r.ownerDisabled ? null : r.ownerEmail,

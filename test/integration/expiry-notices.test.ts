@@ -102,6 +102,25 @@ describe.each(databaseKinds)('expiry notices on %s', (kind) => {
     expect(mailsAbout('late-key')).toHaveLength(1);
   });
 
+  it("names a secret outside the default space as space/name: which team's key expires", async () => {
+    const start = new Date();
+    await t.tresor.spaces.create(t.admin, { name: 'notice-team' });
+    await t.tresor.spaces.setRole(t.admin, 'notice-team', { user: owner.email }, 'member');
+    const key = 'CANARY-notice-spaced';
+    canaries.push(key);
+    await t.tresor.secrets.create(owner, {
+      type: 'api-key',
+      name: 'late-key',
+      space: 'notice-team',
+      fields: { key },
+      expiresAt: at(start, 3),
+    });
+    await t.tresor.notices.run({ now: start });
+    const mails = mailsAbout('notice-team/late-key');
+    expect(mails.map((m) => m.subject)).toEqual(['Secret "notice-team/late-key" expires in 3 days']);
+    expect(mails[0]!.text).toContain('The secret "notice-team/late-key" (API key)');
+  });
+
   it("takes the expiry a secret's values carry: an API key's expires-on date", async () => {
     const start = new Date();
     const on = at(start, 5).toISOString().slice(0, 10);
