@@ -103,13 +103,14 @@ export function createCliContext(
           'warning: --token is readable by every local user in the process list; prefer TRESOR_TOKEN or tresor login',
         );
       }
-      const token = g.token ?? env.TRESOR_TOKEN ?? (stored && stored.url === url ? stored.token : undefined);
+      const given = g.token ?? env.TRESOR_TOKEN;
+      const token = given ?? (stored && stored.url === url ? stored.token : undefined);
       if (!token)
         throw new TresorError(
           'UNAUTHENTICATED',
           `No token for ${url}: run tresor login --url ${url}, or pass --token / TRESOR_TOKEN`,
         );
-      return { url, token };
+      return { url, token, from: given === undefined ? 'login' : 'given' };
     },
     async backend() {
       const remote = context.remote();

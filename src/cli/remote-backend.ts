@@ -25,10 +25,24 @@ const errorBody = z.object({
 export interface RemoteTarget {
   url: string;
   token: string;
+  /** Where the token came from: `tresor login` (kept in the credentials file) or given (--token, TRESOR_TOKEN). */
+  from?: 'login' | 'given';
+}
+
+/**
+ * What a refused token means for the person at the terminal: a password change, an administrator
+ * or its end date revoked it — and what to do, not the API's "send a valid token".
+ */
+function refusedToken(target: { url: string; from?: 'login' | 'given' }): string {
+  return target.from === 'login'
+    ? `Your login to ${target.url} was revoked or has expired (a password change ends every token): ` +
+        `run tresor login --url ${target.url}`
+    : 'The API token was revoked or has expired (a password change ends every token): create a new one ' +
+        '(tresor tokens create, or API tokens in the web UI) and pass it as TRESOR_TOKEN';
 }
 
 export async function apiCall<T>(
-  target: { url: string; token?: string },
+  target: { url: string; token?: string; from?: 'login' | 'given' },
   method: string,
   path: string,
   body?: unknown,
@@ -61,6 +75,7 @@ export async function apiCall<T>(
         : 'VALIDATION_FAILED';
     if (code === 'VALIDATION_FAILED' && error.issues)
       throw new ValidationError(error.issues, error.title ?? 'Invalid input');
+    if (response.status === 401 && target.token) throw new TresorError('UNAUTHENTICATED', refusedToken(target));
     throw new TresorError(
       code,
       error.message ?? `Tresor answered ${response.status}`,

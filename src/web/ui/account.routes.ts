@@ -58,18 +58,34 @@ export const uiAccountRoutes: FastifyPluginAsyncZod = async (app) => {
 
   if (app.tresorIdentity) return;
 
-  app.get('/account/password', async (request, reply) =>
-    renderPage(request, reply, 'account-password', {
+  /**
+   * What a new password ends, said before it is chosen: every session, and every API token the
+   * user has (the CLI's login too) — scripts stop until they get new ones.
+   */
+  const activeTokens = async (request: FastifyRequest) => {
+    const now = Date.now();
+    return (await sessions.tokens(principalOf(request))).filter(
+      (t) => !t.revokedAt && (!t.expiresAt || t.expiresAt.getTime() > now),
+    );
+  };
+  const passwordPage = async (request: FastifyRequest, reply: FastifyReply, error?: string) => {
+    const tokens = await activeTokens(request);
+    return renderPage(request, reply, 'account-password', {
       title: 'Change your password',
       forced: request.mustChangePassword,
-    }),
-  );
+      tokens: tokens.map((t) => t.name),
+      error,
+    });
+  };
+
+  app.get('/account/password', (request, reply) => passwordPage(request, reply));
 
   app.post(
     '/account/password',
     { preHandler: app.csrfProtection, schema: { body: passwordForm } },
     async (request, reply) => {
       const principal = principalOf(request);
+      const ending = (await activeTokens(request)).length;
       return formAction(
         async () => {
           await users.setPassword(principal, principal.id, request.body.password, {
@@ -78,14 +94,9 @@ export const uiAccountRoutes: FastifyPluginAsyncZod = async (app) => {
           // Every session ended with the change (this one too): sign in again with the new password.
           await sessions.destroySession(request.cookies[sessionCookie]);
           reply.clearCookie(sessionCookie, { path: cookiePath(request) });
-          return redirectWith(reply, '/login', 'password-changed');
+          return redirectWith(reply, '/login', ending > 0 ? 'password-changed-tokens-ended' : 'password-changed');
         },
-        (message) =>
-          renderPage(request, reply.status(422), 'account-password', {
-            title: 'Change your password',
-            forced: request.mustChangePassword,
-            error: message,
-          }),
+        (message) => passwordPage(request, reply.status(422), message),
       );
     },
   );

@@ -31,6 +31,9 @@ export const flashes = {
   'rolled-back': 'Rolled back: a new version holds the old values.',
   'setup-done': 'Administrator created. Sign in.',
   'password-changed': 'Password changed. Sign in with the new one.',
+  'password-changed-tokens-ended':
+    'Password changed, and your API tokens were revoked with it: sign in with the new password, ' +
+    'run tresor login again, and give scripts new tokens.',
   'token-revoked': 'Token revoked.',
   'language-saved': 'Language saved.',
   'user-created': 'User created.',
