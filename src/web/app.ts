@@ -55,6 +55,7 @@ import { securityHeaders } from './security-headers.ts';
 import { serializerCompiler } from './serializer.ts';
 import { uiAccountRoutes } from './ui/account.routes.ts';
 import { uiAdminRoutes } from './ui/admin.routes.ts';
+import { uiAdminAuditRoutes } from './ui/admin-audit.routes.ts';
 import { uiAuthRoutes } from './ui/auth.routes.ts';
 import { uiCliLoginRoutes } from './ui/cli-login.routes.ts';
 import { uiHostSignInRoutes } from './ui/host-sign-in.routes.ts';
@@ -243,6 +244,7 @@ export const tresorPlugin: FastifyPluginAsync<TresorPluginOptions> = async (app,
     await ui.register(uiSharingRoutes);
     await ui.register(uiTokensRoutes);
     await ui.register(uiAdminRoutes);
+    await ui.register(uiAdminAuditRoutes);
     await ui.register(uiSpacesRoutes);
     await ui.register(uiTransferRoutes);
     await ui.register(uiWebhooksRoutes);

@@ -75,6 +75,30 @@ describe.skipIf(!chromiumPath)('confirmations and confirmations of success (Chro
     expect(await live()).not.toBeNull();
   });
 
+  it('asks before disabling a user, and Cancel leaves them signed in; taking a permission asks too', async () => {
+    const leaver = await createUser(h.tresor, h.admin, 'confirm-leaver', ['SECRET_MANAGEMENT_CREATE']);
+    await page.goto(`${base}/admin/users`);
+    await click(`form[action="/admin/users/${leaver.id}/disable"] button`);
+    expect(await heading()).toBe(`Disable ${leaver.email}?`);
+    expect(await page.textContent('main')).toContain('every API token of theirs stops working');
+    const disabled = async () => (await h.tresor.users.get(h.admin, leaver.id)).disabled;
+    await click('main a:has-text("Cancel")');
+    expect(page.url()).toBe(`${base}/admin/users`);
+    expect(await disabled()).toBe(false);
+    await click(`form[action="/admin/users/${leaver.id}/disable"] button`);
+    await click('main button:has-text("Disable")');
+    expect(await flash()).toContain('User disabled');
+    expect(await disabled()).toBe(true);
+
+    await page.goto(`${base}/admin/users`);
+    await click(`form[action="/admin/users/${leaver.id}/permissions/SECRET_MANAGEMENT_CREATE/revoke"] button`);
+    expect(await heading()).toBe(`Take SECRET_MANAGEMENT_CREATE from ${leaver.email}?`);
+    expect(await h.tresor.groups.grants(h.admin, { userId: leaver.id })).toContain('SECRET_MANAGEMENT_CREATE');
+    await click('main button:has-text("Take SECRET_MANAGEMENT_CREATE")');
+    expect(await flash()).toContain('Permission revoked');
+    expect(await h.tresor.groups.grants(h.admin, { userId: leaver.id })).not.toContain('SECRET_MANAGEMENT_CREATE');
+  });
+
   it('asks before removing a share, naming the recipient', async () => {
     const friend = await createUser(h.tresor, h.admin, 'confirm-friend');
     const secret = await h.tresor.secrets.create(h.admin, {

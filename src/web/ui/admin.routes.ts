@@ -2,7 +2,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { auditActions } from '../../audit/audit-events.ts';
 import { ValidationError } from '../../errors.ts';
 import type { MailedLink } from '../../identity/account-link.service.ts';
 import { principalOf, requireSession, stepUpFirst } from '../plugins/auth.plugin.ts';
@@ -16,31 +15,12 @@ const param = (request: FastifyRequest, name: string): string => {
   if (value === undefined) throw new Error(`route has no parameter ${name}`);
   return value;
 };
-const auditQuery = z.object({
-  action: text(100),
-  secret: text(200),
-  actor: text(100),
-  from: text(20),
-  to: text(20),
-  before: text(20),
-  after: text(20),
-});
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const dayPattern = /^\d{4}-\d{2}-\d{2}$/;
-const cursor = (value: string) => (/^\d{1,15}$/.test(value) && Number(value) > 0 ? Number(value) : undefined);
-/** A day of a date input as the start of that day (UTC), or undefined when empty or not a date. */
-function dayOf(value: string): Date | undefined {
-  if (!dayPattern.test(value)) return undefined;
-  const day = new Date(`${value}T00:00:00.000Z`);
-  return Number.isNaN(day.getTime()) || day.toISOString().slice(0, 10) !== value ? undefined : day;
-}
-const auditPageSize = 50;
 const permissionForm = form({ permission: text(100) });
 const userPermissionParams = idParams.extend({ permission: z.string().min(1).max(100) });
 const groupPermissionParams = groupParams.extend({ permission: z.string().min(1).max(100) });
 const memberParams = groupParams.extend({ userId: z.string().min(1).max(100) });
 export const uiAdminRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { users, groups, audit, accounts } = app.tresor;
+  const { users, groups, accounts } = app.tresor;
   app.addHook('preHandler', requireSession);
 
   async function usersPage(request: FastifyRequest, reply: FastifyReply, error?: string) {
@@ -100,66 +80,6 @@ export const uiAdminRoutes: FastifyPluginAsyncZod = async (app) => {
       },
       (message, error) => page(request, reply.status(statusOf(error)), message),
     );
-
-  app.get('/admin/audit', { schema: uiSchema({ querystring: auditQuery }) }, async (request, reply) => {
-    const q = request.query;
-    const principal = principalOf(request);
-    const problems: string[] = [];
-    const from = dayOf(q.from);
-    const to = dayOf(q.to);
-    if (q.from && !from) problems.push(`From: "${q.from}" is not a date like 2026-12-01`);
-    if (q.to && !to) problems.push(`To: "${q.to}" is not a date like 2026-12-31`);
-    if (from && to && to < from) problems.push('To: the range ends before it starts');
-    const filter = {
-      action: (auditActions as readonly string[]).includes(q.action) ? q.action : '',
-      secret: q.secret.trim(),
-      actor: uuidPattern.test(q.actor) ? q.actor : '',
-      from: from ? q.from : '',
-      to: to ? q.to : '',
-    };
-    const range =
-      problems.length > 0
-        ? {}
-        : { ...(from ? { from } : {}), ...(to ? { to: new Date(to.getTime() + 86_399_999) } : {}) };
-    const before = cursor(q.before);
-    const after = before === undefined ? cursor(q.after) : undefined;
-    const [{ entries, newer, older }, choices, chain] = await Promise.all([
-      audit.browse(principal, {
-        limit: auditPageSize,
-        ...(filter.action ? { action: filter.action } : {}),
-        ...(filter.secret
-          ? uuidPattern.test(filter.secret)
-            ? { targetId: filter.secret }
-            : { targetName: filter.secret }
-          : {}),
-        ...(filter.actor ? { actorId: filter.actor } : {}),
-        ...range,
-        ...(before !== undefined ? { before } : {}),
-        ...(after !== undefined ? { after } : {}),
-      }),
-      audit.filterChoices(principal),
-      audit.verify(principal),
-    ]);
-    const link = (cursorKey: 'before' | 'after', id: number) =>
-      new URLSearchParams({
-        ...Object.fromEntries(Object.entries(filter).filter(([, v]) => v !== '')),
-        [cursorKey]: String(id),
-      }).toString();
-    const filtered = Object.values(filter).some((v) => v !== '');
-    return renderPage(request, reply, 'admin-audit', {
-      title: 'Audit log',
-      entries,
-      filter,
-      filtered,
-      problems,
-      people: choices.people.map((p) => ({ ...p, selected: p.id === filter.actor })),
-      secretNames: choices.secretNames,
-      actions: auditActions.map((a) => ({ name: a, selected: a === filter.action })),
-      chain,
-      newer: newer && entries.length > 0 ? link('after', entries[0]!.id) : undefined,
-      older: older && entries.length > 0 ? link('before', entries.at(-1)!.id) : undefined,
-    });
-  });
 
   app.get('/admin/users', { preHandler: stepUpFirst }, (request, reply) => usersPage(request, reply));
   app.post(
@@ -229,16 +149,31 @@ export const uiAdminRoutes: FastifyPluginAsyncZod = async (app) => {
   ] as const) {
     app.post(
       `/admin/users/:id/${action}`,
-      { preHandler: app.csrfProtection, schema: uiSchema({ params: idParams }) },
-      (request, reply) =>
-        act(
+      { preHandler: app.csrfProtection, schema: uiSchema({ params: idParams, body: form({ confirm: text(10) }) }) },
+      async (request, reply) => {
+        // Disabling ends the person's sessions and tokens at once: asked first (enabling is not).
+        if (disabled && !confirmed(request.body)) {
+          const user = await users.get(principalOf(request), param(request, 'id'));
+          return askToConfirm(request, reply, {
+            title: `Disable ${user.email}?`,
+            question:
+              `${user.email} is signed out everywhere at once, every API token of theirs stops working, and ` +
+              'their modules are refused the secrets they used. Enable them again later to let them back in.',
+            action: `/admin/users/${encodeURIComponent(user.id)}/disable`,
+            button: 'Disable',
+            back: '/admin/users',
+            danger: true,
+          });
+        }
+        return act(
           request,
           reply,
           '/admin/users',
           disabled ? 'user-disabled' : 'user-enabled',
           () => users.setDisabled(principalOf(request), param(request, 'id'), disabled),
           usersPage,
-        ),
+        );
+      },
     );
   }
   app.post(
@@ -256,16 +191,32 @@ export const uiAdminRoutes: FastifyPluginAsyncZod = async (app) => {
   );
   app.post(
     '/admin/users/:id/permissions/:permission/revoke',
-    { preHandler: app.csrfProtection, schema: uiSchema({ params: userPermissionParams }) },
-    (request, reply) =>
-      act(
+    {
+      preHandler: app.csrfProtection,
+      schema: uiSchema({ params: userPermissionParams, body: form({ confirm: text(10) }) }),
+    },
+    async (request, reply) => {
+      const permission = param(request, 'permission');
+      if (!confirmed(request.body)) {
+        const user = await users.get(principalOf(request), param(request, 'id'));
+        return askToConfirm(request, reply, {
+          title: `Take ${permission} from ${user.email}?`,
+          question: `${user.email} can no longer do what ${permission} allowed, from their next request on.`,
+          action: `/admin/users/${encodeURIComponent(user.id)}/permissions/${encodeURIComponent(permission)}/revoke`,
+          button: `Take ${permission}`,
+          back: '/admin/users',
+          danger: true,
+        });
+      }
+      return act(
         request,
         reply,
         '/admin/users',
         'permission-revoked',
-        () => groups.revoke(principalOf(request), { userId: param(request, 'id') }, param(request, 'permission')),
+        () => groups.revoke(principalOf(request), { userId: param(request, 'id') }, permission),
         usersPage,
-      ),
+      );
+    },
   );
 
   app.get('/admin/groups', (request, reply) => groupsPage(request, reply));
@@ -361,15 +312,31 @@ export const uiAdminRoutes: FastifyPluginAsyncZod = async (app) => {
   );
   app.post(
     '/admin/groups/:group/permissions/:permission/revoke',
-    { preHandler: app.csrfProtection, schema: uiSchema({ params: groupPermissionParams }) },
-    (request, reply) =>
-      act(
+    {
+      preHandler: app.csrfProtection,
+      schema: uiSchema({ params: groupPermissionParams, body: form({ confirm: text(10) }) }),
+    },
+    async (request, reply) => {
+      const group = param(request, 'group');
+      const permission = param(request, 'permission');
+      const back = `/admin/groups/${encodeURIComponent(group)}`;
+      if (!confirmed(request.body))
+        return askToConfirm(request, reply, {
+          title: `Take ${permission} from group ${group}?`,
+          question: `Every member of ${group} loses what ${permission} allowed through it, from their next request on.`,
+          action: `${back}/permissions/${encodeURIComponent(permission)}/revoke`,
+          button: `Take ${permission}`,
+          back,
+          danger: true,
+        });
+      return act(
         request,
         reply,
-        `/admin/groups/${encodeURIComponent(param(request, 'group'))}`,
+        back,
         'permission-revoked',
-        () => groups.revoke(principalOf(request), { groupId: param(request, 'group') }, param(request, 'permission')),
+        () => groups.revoke(principalOf(request), { groupId: group }, permission),
         groupPage,
-      ),
+      );
+    },
   );
 };
