@@ -28,6 +28,7 @@ import { sealSigningSecret } from './signing-secret.seal.ts';
 import { type DeliveryRow, type DeliveryState, type EndpointRow, webhookStore } from './webhook.store.ts';
 import { isWebhookEvent, type WebhookEvent, webhookEvents } from './webhook-events.ts';
 import { newSigningSecret } from './webhook-signature.ts';
+import { hostOf, urlSchema } from './webhook-url.ts';
 
 /** An endpoint as administrators see it: never its signing secret. */
 export interface WebhookEndpointView {
@@ -70,25 +71,6 @@ export interface WebhookInput {
   space?: string;
   enabled?: boolean;
 }
-
-const urlSchema = z
-  .string()
-  .trim()
-  .min(1, 'Enter the endpoint’s URL')
-  .max(2000, 'At most 2,000 characters')
-  .refine((text) => URL.canParse(text), 'Not a URL (https://hooks.example.com/tresor)')
-  .transform((text) => new URL(text))
-  .refine((url) => url.protocol === 'https:', 'Only https:// endpoints are sent deliveries')
-  .refine((url) => url.username === '' && url.password === '', 'Put no user or password in the URL')
-  .refine((url) => url.hash === '', 'A URL sent to has no #fragment');
-
-const hostOf = (url: string) => {
-  try {
-    return new URL(url).host;
-  } catch {
-    return url;
-  }
-};
 
 export function webhookServiceFactory({
   db,
