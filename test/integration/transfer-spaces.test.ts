@@ -7,14 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Password } from '../../credential-types/password.ts';
 import { systemPrincipal } from '../../src/identity/principal.ts';
 import { postgresUrl, type TestTresor, testTresor } from '../support/databases.ts';
+import { outcomeOf } from '../support/outcome.ts';
 import { createUser } from '../support/principals.ts';
 
 const passphrase = 'a long passphrase for moving spaces';
-const code = (promise: Promise<unknown>) =>
-  promise.then(
-    () => 'allowed',
-    (error: { code?: string; field?: string }) => `${error.code ?? 'error'}${error.field ? `:${error.field}` : ''}`,
-  );
+const code = outcomeOf;
 
 describe(`export and import with spaces, PGlite to ${postgresUrl ? 'PostgreSQL' : 'PGlite'}`, () => {
   let source: TestTresor;

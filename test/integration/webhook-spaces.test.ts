@@ -7,14 +7,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Principal } from '../../src/identity/principal.ts';
 import { databaseKinds, type TestTresor, testTresor } from '../support/databases.ts';
+import { outcomeOf } from '../support/outcome.ts';
 import { createUser } from '../support/principals.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.ts';
 
-const code = (promise: Promise<unknown>) =>
-  promise.then(
-    () => 'allowed',
-    (error: { code?: string; field?: string }) => `${error.code ?? 'error'}${error.field ? `:${error.field}` : ''}`,
-  );
+const code = outcomeOf;
 
 describe.each(databaseKinds)('webhooks of spaces on %s', (kind) => {
   let t: TestTresor;
