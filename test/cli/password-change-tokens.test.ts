@@ -55,6 +55,14 @@ describe('a password change and the tokens it ends', () => {
     expect(refused.stderr).toContain(`Your login to ${url} was revoked or has expired`);
     expect(refused.stderr).toContain(`run tresor login --url ${url}`);
     expect(refused.stderr).not.toContain('Send a valid API token');
+    // Signing out of a login that has already ended still signs out.
+    writeFileSync(
+      join(configDir, 'credentials.json'),
+      JSON.stringify({ url, token: scriptToken, tokenId: '00000000-0000-4000-8000-00000000dead' }),
+      { mode: 0o600 },
+    );
+    const out = await tresor(['logout'], cli);
+    expect([out.code, out.stdout]).toEqual([0, `signed out of ${url}\n`]);
     // A token given in the environment is told to make a new one instead.
     const given = await tresor(['secrets', 'list'], { ...cli, TRESOR_URL: url, TRESOR_TOKEN: scriptToken });
     expect(given.stderr).toContain('The API token was revoked or has expired');

@@ -2,7 +2,7 @@
 import { hostname } from 'node:os';
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
-import { ValidationError } from '../../errors.ts';
+import { isTresorError, ValidationError } from '../../errors.ts';
 import { codeFromBrowser } from '../browser-login.ts';
 import type { CliContext } from '../context.ts';
 import { forgetLogin, readLogin, signOut, writeLogin } from '../credentials-file.ts';
@@ -102,7 +102,10 @@ export function loginCommand(program: Command, context: CliContext): void {
           { url: stored.url, token: stored.token },
           'DELETE',
           `/tokens/${encodeURIComponent(stored.tokenId)}`,
-        );
+        ).catch((error: unknown) => {
+          // Already ended (a password change, an administrator, its end date): signing out goes on.
+          if (!(isTresorError(error) && error.code === 'UNAUTHENTICATED')) throw error;
+        });
       }
       if (o.local || !stored) forgetLogin(context.env);
       else signOut(context.env, stored.url);
