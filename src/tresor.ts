@@ -277,7 +277,10 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
       settings: { maxAttempts: config.webhookMaxAttempts, timeoutMs: config.webhookTimeoutMs },
     });
     const deliveries = deliveryRuns(dispatcher, { intervalMs: config.webhookPollMs, logger });
-    const webhooks = { ...webhookServiceFactory({ db, gate, audit, keys, registry, egress }), ...deliveries };
+    const webhooks = {
+      ...webhookServiceFactory({ db, gate, audit, keys, registry, egress, spaceNames: spaces.names }),
+      ...deliveries,
+    };
     return {
       config,
       logger,

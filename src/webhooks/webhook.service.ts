@@ -22,7 +22,7 @@ import type { Principal } from '../identity/principal.ts';
 import type { EgressPolicy } from '../net/egress-policy.ts';
 import { secretStore } from '../secrets/secret.store.ts';
 import { spaceStore } from '../spaces/space.store.ts';
-import { spaceNamesFactory } from '../spaces/space-names.ts';
+import type { SpaceNames } from '../spaces/space-names.ts';
 import { parseField } from '../validation.ts';
 import { sealSigningSecret } from './signing-secret.seal.ts';
 import { type DeliveryRow, type DeliveryState, type EndpointRow, webhookStore } from './webhook.store.ts';
@@ -79,6 +79,7 @@ export function webhookServiceFactory({
   keys,
   registry,
   egress,
+  spaceNames,
   now = () => new Date(),
 }: {
   db: Database;
@@ -87,9 +88,10 @@ export function webhookServiceFactory({
   keys: Pick<KeyService, 'sealingRing'>;
   registry: Pick<CredentialRegistry, 'find'>;
   egress: EgressPolicy;
+  /** The space service's names (one cache per node). */
+  spaceNames: SpaceNames;
   now?: () => Date;
 }) {
-  const names = spaceNamesFactory(db);
   /** The endpoints the principal administers (the gate's answer): every one, or its spaces'. */
   const may = (principal: Principal, what: string, mode: 'read' | 'change' = 'change') =>
     gate.webhookScope(principal, what, mode);
@@ -161,7 +163,7 @@ export function webhookServiceFactory({
 
   async function viewsOf(rows: EndpointRow[]): Promise<WebhookEndpointView[]> {
     const counts = await webhookStore.deliveryCounts(db);
-    const spaceNames = await names.of(rows.flatMap((r) => (r.spaceId ? [r.spaceId] : [])));
+    const spaceNamesOf = await spaceNames.of(rows.flatMap((r) => (r.spaceId ? [r.spaceId] : [])));
     const named = new Map<string, string>();
     for (const id of new Set(rows.flatMap((r) => r.secretIds))) {
       const secret = await secretStore.find(db, id);
@@ -174,7 +176,7 @@ export function webhookServiceFactory({
       events: r.events.filter(isWebhookEvent),
       types: r.typeIds,
       secrets: r.secretIds.map((id) => ({ id, name: named.get(id) })),
-      space: r.spaceId ? spaceNames.get(r.spaceId) : undefined,
+      space: r.spaceId ? spaceNamesOf.get(r.spaceId) : undefined,
       enabled: r.enabled,
       createdAt: r.createdAt,
       deliveries: counts.get(r.id) ?? { pending: 0, delivered: 0, failed: 0 },
