@@ -34,6 +34,7 @@ import type { SecretStoryService } from './secrets/secret-story.service.ts';
 import type { ShareService } from './secrets/share.service.ts';
 import type { UseService } from './secrets/use.service.ts';
 import type { SpaceService } from './spaces/space.service.ts';
+import type { SpaceKeyService } from './spaces/space-key.service.ts';
 import type { TransferService } from './transfer/transfer.service.ts';
 import type { WebhookDispatcher } from './webhooks/webhook.dispatcher.ts';
 import type { WebhookService } from './webhooks/webhook.service.ts';
@@ -68,8 +69,8 @@ export interface Tresor {
   /** SCIM 2.0 provisioning by the identity provider (served at /scim/v2 when TRESOR_SCIM_TOKEN is set). */
   scim: ScimService;
   groups: GroupService;
-  /** Spaces: teams' own names, roles and visibility (src/spaces). */
-  spaces: SpaceService;
+  /** Spaces: teams' own names, roles, visibility and keys (src/spaces). */
+  spaces: SpaceService & SpaceKeyService;
   bootstrap: BootstrapService;
   sessions: SessionService;
   audit: AuditTrail;

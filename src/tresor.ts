@@ -18,6 +18,8 @@ import { keyServiceFactory } from './crypto/key.service.ts';
 import { keyAdministrationFactory } from './crypto/key-administration.ts';
 import { coalescedKeyReload } from './crypto/key-reload.ts';
 import { keySourceFor } from './crypto/key-source.ts';
+import { spaceKeyRecords } from './crypto/space-key.store.ts';
+import { spaceKeysFactory } from './crypto/space-keys.ts';
 import { type DatabaseHandle, openDatabase } from './db/client.ts';
 import { claimDataFolder } from './db/data-folder.ts';
 import { migrate } from './db/migrate.ts';
@@ -51,6 +53,7 @@ import { secretStoryServiceFactory } from './secrets/secret-story.service.ts';
 import { shareServiceFactory } from './secrets/share.service.ts';
 import { useServiceFactory } from './secrets/use.service.ts';
 import { spaceServiceFactory } from './spaces/space.service.ts';
+import { spaceKeyServiceFactory } from './spaces/space-key.service.ts';
 import { transferServiceFactory } from './transfer/transfer.service.ts';
 import type { TresorOverrides } from './tresor-overrides.ts';
 import { signingSecretRecords } from './webhooks/signing-secret.seal.ts';
@@ -126,7 +129,7 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
       source,
       audit,
       // Tresor's own sealed records: rotation re-wraps their keys too.
-      sealedRecords: [signingSecretRecords, connectionRecords, totpSeedRecords],
+      sealedRecords: [signingSecretRecords, connectionRecords, totpSeedRecords, spaceKeyRecords],
       // A rotation waits three heartbeats for every node to move to the new version before retiring the old.
       // The embedded database belongs to this process alone (its folder is locked): no other node to wait for.
       settleMs: database.kind === 'pglite' ? 0 : config.busHeartbeatMs * 3,
@@ -134,6 +137,13 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
     });
     await keys.init();
     const db = database.db;
+    // Each space's own key, wrapped by the master key: values are sealed under their space's.
+    const spaceKeys = spaceKeysFactory({
+      db,
+      keys,
+      settleMs: database.kind === 'pglite' ? 0 : config.busHeartbeatMs * 3,
+    });
+    await spaceKeys.ensureAll();
     const bootstrap = bootstrapServiceFactory({ db, audit });
     await bootstrap.ensureSystemGroup();
     // The change bus and this node's caches: a change anywhere is seen here at once.
@@ -147,7 +157,9 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
     // Another node or the CLI rotated: reload the key source (coalesced), wrap with the newest version.
     const reload = coalescedKeyReload(keys, logger);
     bus.onChange((change) => {
-      if (change.scope === 'keys' || change.scope === 'all') reload();
+      if (change.scope !== 'keys' && change.scope !== 'all') return;
+      spaceKeys.forget();
+      reload();
     });
     const cache = new ReadCache(bus, { ttlMs: config.cacheTtlMs, maxEntries: config.cacheMaxEntries });
     announced.cache = cache;
@@ -156,7 +168,7 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
       db,
       audit,
       cache,
-      payloads: payloadReader({ db, keys, cache, versionsKept: config.versionsKept }),
+      payloads: payloadReader({ db, keys: spaceKeys, cache, versionsKept: config.versionsKept }),
     });
     const auditLog = auditLogServiceFactory({ db, gate });
     const provided = providedServiceFactory({
@@ -201,7 +213,7 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
       gate,
       audit,
       registry,
-      keys,
+      spaceKeys,
       settings: { versionsKept: config.versionsKept },
       // secretRef fields name secrets the saver may use: the use service decides.
       references: async (principal, name) => ({ typeId: (await usage.checkUsable(principal, name)).type.id }),
@@ -249,7 +261,10 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
       ...{ db, gate, audit, config, ca, sessions, mail, logger, keys, groups, cache },
       locales: () => registry.locales(),
     });
-    const spaces = spaceServiceFactory({ db, gate, audit });
+    const spaces = {
+      ...spaceServiceFactory({ db, gate, audit, spaceKeys }),
+      ...spaceKeyServiceFactory({ db, gate, audit, spaceKeys }),
+    };
     const transfer = transferServiceFactory({
       db,
       gate,

@@ -11,7 +11,7 @@
  * yet. The sealed version is then absent, and the gate reads it with a statement of its own.
  */
 import { getTableColumns, type SQL, sql } from 'drizzle-orm';
-import type { SealedPayload } from '../crypto/envelope.ts';
+import type { StoredPayload } from '../crypto/space-keys.ts';
 import type { Executor } from '../db/client.ts';
 import { compiled } from '../db/compiled.ts';
 import { secrets, secretVersions, users } from '../db/schema/index.ts';
@@ -26,7 +26,7 @@ export interface LockedSecret {
   directShare: boolean;
   groupShare: boolean;
   /** The current version, sealed; undefined when not asked for or not visible to this statement (see above). */
-  sealed: SealedPayload | undefined;
+  sealed: StoredPayload | undefined;
 }
 
 // Inside sql`` drizzle renders a column unqualified, which a subquery would read as its own table's: qualified by hand.
@@ -49,6 +49,7 @@ function lockedSecretStatement(name: string, match: SQL, withSealed: boolean) {
               sealedPayload: currentVersion('payload').mapWith(secretVersions.payload),
               sealedDataKey: currentVersion('data_key').mapWith(secretVersions.dataKey),
               sealedKekVersion: currentVersion('kek_version').mapWith(Number),
+              sealedKeySpaceId: sql<string | null>`${currentVersion('key_space_id')}`,
             }
           : {}),
       })
@@ -95,6 +96,7 @@ export async function lockSecretForUser(
     sealedPayload,
     sealedDataKey,
     sealedKekVersion,
+    sealedKeySpaceId,
     ...row
   } = found as Found;
   return {
@@ -104,7 +106,12 @@ export async function lockSecretForUser(
     groupShare,
     sealed:
       sealedPayload && sealedDataKey && typeof sealedKekVersion === 'number'
-        ? { payload: sealedPayload, dataKey: sealedDataKey, kekVersion: sealedKekVersion }
+        ? {
+            payload: sealedPayload,
+            dataKey: sealedDataKey,
+            kekVersion: sealedKekVersion,
+            keySpaceId: sealedKeySpaceId ?? null,
+          }
         : undefined,
   };
 }

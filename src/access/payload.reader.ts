@@ -4,14 +4,14 @@
  */
 import type { ReadCache } from '../cluster/read-cache.ts';
 import type { Payload } from '../credentials/index.ts';
-import { openPayload, openPayloadWith, type SealedPayload, unwrapDataKey } from '../crypto/envelope.ts';
-import type { KeyService } from '../crypto/key.service.ts';
+import { openPayload, openPayloadWith, unwrapDataKey } from '../crypto/envelope.ts';
+import type { SpaceKeys, StoredPayload } from '../crypto/space-keys.ts';
 import type { Database, Executor } from '../db/client.ts';
 import { NotFoundError } from '../errors.ts';
 import { type SecretRow, secretStore } from '../secrets/secret.store.ts';
 
 /** Opens version `version` of a secret; `sealed`, when the caller already read that version, saves the read. */
-export type PayloadReader = (tx: Executor, row: SecretRow, version: number, sealed?: SealedPayload) => Promise<Payload>;
+export type PayloadReader = (tx: Executor, row: SecretRow, version: number, sealed?: StoredPayload) => Promise<Payload>;
 
 export function payloadReader({
   db,
@@ -20,7 +20,8 @@ export function payloadReader({
   versionsKept,
 }: {
   db: Database;
-  keys: Pick<KeyService, 'ringFor'>;
+  /** The rings that wrap data keys: the secret's space's key (or, for older versions, the master key). */
+  keys: Pick<SpaceKeys, 'openingRing'>;
   cache?: ReadCache;
   versionsKept: number;
 }): PayloadReader {
@@ -33,7 +34,7 @@ export function payloadReader({
     if (!sealed) return undefined;
     return {
       payload: sealed.payload,
-      dataKey: unwrapDataKey(await keys.ringFor(sealed.kekVersion), sealed, { secretId, version }),
+      dataKey: unwrapDataKey(await keys.openingRing(tx, sealed), sealed, { secretId, version }),
     };
   }
 
@@ -47,7 +48,7 @@ export function payloadReader({
       );
     let plaintext: Buffer;
     if (given) {
-      plaintext = openPayload(await keys.ringFor(given.kekVersion), given, context);
+      plaintext = openPayload(await keys.openingRing(tx, given), given, context);
     } else if (cache && tx === db) {
       // The cache keeps the sealed row with its data key unwrapped (in memory only), so a warm use skips the unwrap.
       const unsealed = await cache.through(
@@ -61,7 +62,7 @@ export function payloadReader({
     } else {
       const sealed = await secretStore.version(tx, row.id, version);
       if (!sealed) throw missing();
-      plaintext = openPayload(await keys.ringFor(sealed.kekVersion), sealed, context);
+      plaintext = openPayload(await keys.openingRing(tx, sealed), sealed, context);
     }
     return JSON.parse(plaintext.toString('utf8')) as Payload;
   };

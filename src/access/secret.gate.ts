@@ -6,7 +6,7 @@
 import type { SQL } from 'drizzle-orm';
 import { auditingDenials as guardDenials, markDenied } from '../audit/denials.ts';
 import type { CredentialType, Payload } from '../credentials/index.ts';
-import type { SealedPayload } from '../crypto/envelope.ts';
+import type { StoredPayload } from '../crypto/space-keys.ts';
 import type { Executor } from '../db/client.ts';
 import { defaultSpaceId } from '../db/schema/spaces.ts';
 import { AccessDeniedError, ConflictError, NotFoundError, ValidationError } from '../errors.ts';
@@ -79,7 +79,7 @@ const placeOf = (row: SecretRow): Pick<SecretRelation, 'spaceId' | 'visibility'>
 export function secretGate({ db, audit, cache, factsOf, refuse }: GateCore, payloads: PayloadReader) {
   const issued = new WeakSet<SecretGrant>();
   /** The sealed current version a locked read brought along with the grant (so opening it needs no read). */
-  const sealedWith = new WeakMap<SecretGrant, SealedPayload>();
+  const sealedWith = new WeakMap<SecretGrant, StoredPayload>();
 
   async function relationOf(
     tx: Executor,
@@ -101,7 +101,7 @@ export function secretGate({ db, audit, cache, factsOf, refuse }: GateCore, payl
     row: SecretRow;
     facts: PrincipalFacts;
     relation: SecretRelation;
-    sealed?: SealedPayload;
+    sealed?: StoredPayload;
   }
 
   /**

@@ -25,6 +25,13 @@ export interface Workplace {
 
 export const instanceAdministers = (facts: PrincipalFacts) => facts.isSystem || holds(facts, 'GROUP_ADMIN');
 
+/** A space's admins and KEY_ADMIN holders rotate its key (users with a full token). */
+const rotatesKey = (facts: PrincipalFacts, principal: Principal, spaceId: string) =>
+  facts.active &&
+  principal.kind !== 'group' &&
+  !readOnly(principal) &&
+  (facts.isSystem || holds(facts, 'KEY_ADMIN') || rolesIn(facts, spaceId).has('admin'));
+
 export function spaceGate({ factsOf, refuse }: GateCore) {
   async function spaceVisible(principal: Principal, space: { id: string; name: string }): Promise<PrincipalFacts> {
     const facts = await factsOf(principal);
@@ -155,6 +162,27 @@ export function spaceGate({ factsOf, refuse }: GateCore) {
           space,
           new AccessDeniedError('Deleting a space needs the GROUP_ADMIN permission (and a full token)'),
         );
+    },
+
+    /** Whether the principal may rotate the space's key (asked, not attempted). */
+    async rotatesSpaceKey(principal: Principal, spaceId: string): Promise<boolean> {
+      return rotatesKey(await factsOf(principal), principal, spaceId);
+    },
+
+    /**
+     * Refuses (audited) a principal that may not rotate the space's key: its admins, and whoever
+     * rotates the master key (KEY_ADMIN) — who need not hold a role in the space to keep it sealed.
+     */
+    async spaceKeyRotation(principal: Principal, space: { id: string; name: string }): Promise<void> {
+      const facts = await factsOf(principal);
+      if (rotatesKey(facts, principal, space.id)) return;
+      await spaceVisible(principal, space);
+      await refuse(
+        principal,
+        'space-key',
+        space,
+        new AccessDeniedError(`Rotating the key of space "${space.name}" needs its admin role or KEY_ADMIN`),
+      );
     },
 
     /** Refuses (audited) a principal that may not create spaces. */

@@ -69,6 +69,8 @@ export const auditCatalog: Record<AuditAction, ActionMeaning> = {
   'space.created': principals,
   // Its secrets went with it: the service announces that every node drops everything (a rare change).
   'space.deleted': principals,
+  // The space key service announces on the keys' scope itself.
+  'space.key_rotated': nothing,
   // A role in a space changes what its holders may do: every node drops their facts.
   'space.role_set': principals,
   'space.role_removed': principals,

@@ -103,8 +103,21 @@ export type AuditEvent =
   | { action: 'user.locale_changed'; target: { id: string; name: string }; details: { locale: string | null } }
   | { action: 'group.created' | 'group.deleted'; target: { id: string; name: string }; details: { builtIn: boolean } }
   | { action: 'space.created'; target: { id: string; name: string }; details: Record<string, never> }
-  /** A space deleted with its secrets (how many; `force`: although configurations elsewhere named some). */
-  | { action: 'space.deleted'; target: { id: string; name: string }; details: { secrets: number; force: boolean } }
+  /**
+   * A space deleted with its secrets (how many; `force`: although configurations elsewhere named
+   * some) and its keys (how many versions destroyed: what was sealed under them is unrecoverable).
+   */
+  | {
+      action: 'space.deleted';
+      target: { id: string; name: string };
+      details: { secrets: number; force: boolean; keysDestroyed: number };
+    }
+  /** A space's key rotated: the new version, the data keys re-wrapped onto it, the old versions deleted. */
+  | {
+      action: 'space.key_rotated';
+      target: { id: string; name: string };
+      details: { version: number; rewrapped: number; retired: number };
+    }
   | {
       action: 'space.role_set' | 'space.role_removed';
       target: { id: string; name: string };
@@ -189,6 +202,7 @@ export const auditActions: readonly AuditAction[] = [
   'group.created',
   'space.created',
   'space.deleted',
+  'space.key_rotated',
   'space.role_set',
   'space.role_removed',
   'group.deleted',

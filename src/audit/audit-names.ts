@@ -122,6 +122,13 @@ export function summaryOf(entry: Pick<AuditEntry, 'action' | 'details'>): string
       return `New signing secret (number ${String(d.generation)})`;
     case 'webhook.redelivered':
       return `Delivery ${String(d.delivery)} sent again`;
+    case 'space.key_rotated':
+      return `To the space's key version ${String(d.version)}, ${String(d.rewrapped)} re-wrapped`;
+    case 'space.deleted':
+      return (
+        `${String(d.secrets)} secret${d.secrets === 1 ? '' : 's'} and ${String(d.keysDestroyed ?? 0)} key ` +
+        'versions destroyed'
+      );
     case 'key.rotation_started':
     case 'key.rotation_finished':
       return `To key version ${String(d.targetVersion)}, ${String(d.rewrapped)} re-wrapped`;

@@ -12,6 +12,12 @@ export interface WrappedRow {
   kekVersion: number;
 }
 
+/**
+ * Secret versions whose data key the master key wraps itself: those written before spaces had
+ * keys. The rest are wrapped by their space's key (space-key.store.ts), which the master key wraps.
+ */
+const underMaster = isNull(secretVersions.keySpaceId);
+
 export const keyStore = {
   async versions(db: Executor) {
     return db.select().from(keyVersions).orderBy(asc(keyVersions.version));
@@ -32,12 +38,13 @@ export const keyStore = {
       .where(and(eq(keyVersions.version, version), isNull(keyVersions.retiredAt)));
   },
 
-  /** Data keys per key version: secret versions' and every sealed record table's. */
+  /** Data keys per key version: secret versions' and every sealed record table's (the space keys among them). */
   async usage(db: Executor, records: readonly SealedRecordTable[]): Promise<Map<number, number>> {
     const counts = await Promise.all([
       db
         .select({ kekVersion: secretVersions.kekVersion, n: count() })
         .from(secretVersions)
+        .where(underMaster)
         .groupBy(secretVersions.kekVersion),
       ...records.map((table) => table.usage(db)),
     ]);
@@ -51,7 +58,7 @@ export const keyStore = {
       db
         .select({ n: count() })
         .from(secretVersions)
-        .where(ne(secretVersions.kekVersion, target))
+        .where(and(underMaster, ne(secretVersions.kekVersion, target)))
         .then(([row]) => Number(row?.n ?? 0)),
       ...records.map((table) => table.countNotOn(db, target)),
     ]);
@@ -87,7 +94,7 @@ export const keyStore = {
         kekVersion: secretVersions.kekVersion,
       })
       .from(secretVersions)
-      .where(ne(secretVersions.kekVersion, target))
+      .where(and(underMaster, ne(secretVersions.kekVersion, target)))
       .limit(size)
       .for('update', { skipLocked: true });
   },

@@ -55,7 +55,8 @@ export function sealedRecordTable(
         .select({ id, generation, dataKey, kekVersion })
         .from(table)
         .where(ne(kekVersion, target))
-        .for('update');
+        // Not a key lock: writers that name a space key (a foreign key) keep writing meanwhile.
+        .for('no key update');
       return rows as RecordKey[];
     },
     async save(db, rows) {

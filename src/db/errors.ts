@@ -12,6 +12,7 @@ export function pgErrorCode(error: unknown): string | undefined {
 }
 
 export const uniqueViolation = '23505';
+export const foreignKeyViolation = '23503';
 export const serializationFailure = '40001';
 export const deadlockDetected = '40P01';
 

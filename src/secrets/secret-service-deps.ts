@@ -4,7 +4,7 @@ import type { SecretOperation } from '../access/secret.policy.ts';
 import type { AuditService } from '../audit/audit.service.ts';
 import type { ReadCache } from '../cluster/read-cache.ts';
 import type { CredentialRegistry } from '../credentials/index.ts';
-import type { KeyService } from '../crypto/key.service.ts';
+import type { SpaceKeys } from '../crypto/space-keys.ts';
 import type { Database } from '../db/client.ts';
 import type { ProvidedService } from '../providers/provided.service.ts';
 import type { ReferenceChecker } from './secret-inputs.ts';
@@ -21,7 +21,7 @@ export interface SecretServiceDeps {
   references: ReferenceChecker;
   audit: Pick<AuditService, 'appendInTx' | 'write'>;
   registry: CredentialRegistry;
-  keys: Pick<KeyService, 'sealingRing'>;
+  spaceKeys: Pick<SpaceKeys, 'sealing'>;
   settings: { versionsKept: number };
   /** Secrets held outside Tresor: their names are reserved (a stored one would take over their modules). */
   provided?: Pick<ProvidedService, 'active' | 'lookup'>;

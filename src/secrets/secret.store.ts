@@ -42,6 +42,7 @@ const versionColumns = [
   'payload',
   'dataKey',
   'kekVersion',
+  'keySpaceId',
   'createdBy',
   'reason',
   'enteredSecrets',

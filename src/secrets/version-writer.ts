@@ -1,11 +1,11 @@
 /**
- * Writing a secret's next version: the payload sealed under the current key, the versions
+ * Writing a secret's next version: the payload sealed under its space's current key, the versions
  * past those kept dropped with the same statement, and the names its secretRef fields hold.
  * Create, update and rollback all write their versions here.
  */
 import type { CredentialRegistry, CredentialType, Payload } from '../credentials/index.ts';
 import { sealPayload } from '../crypto/envelope.ts';
-import type { KeyService } from '../crypto/key.service.ts';
+import type { SpaceKeys } from '../crypto/space-keys.ts';
 import type { Executor } from '../db/client.ts';
 import { VersionConflictError } from '../errors.ts';
 import { actingUserId, type Principal } from '../identity/principal.ts';
@@ -14,7 +14,7 @@ import { type SecretRow, secretStore } from './secret.store.ts';
 
 export interface VersionWriterDeps {
   registry: CredentialRegistry;
-  keys: Pick<KeyService, 'sealingRing'>;
+  spaceKeys: Pick<SpaceKeys, 'sealing'>;
   settings: { versionsKept: number };
 }
 
@@ -29,7 +29,7 @@ export function checkExpected(row: SecretRow, expected: number | undefined): voi
   if (expected !== undefined && expected !== row.version) throw new VersionConflictError(expected, row.version);
 }
 
-export function versionWriter({ registry, keys, settings }: VersionWriterDeps) {
+export function versionWriter({ registry, spaceKeys, settings }: VersionWriterDeps) {
   const serialise = (payload: Payload) => Buffer.from(JSON.stringify(payload), 'utf8');
 
   return async function writeVersion(
@@ -42,7 +42,9 @@ export function versionWriter({ registry, keys, settings }: VersionWriterDeps) {
     /** The secret fields this version's writer entered or cleared (what a compare reports as changed). */
     enteredSecrets: string[],
   ): Promise<void> {
-    const sealed = sealPayload(await keys.sealingRing(), serialise(payload), {
+    // Sealed under the key of the secret's space (deleting the space destroys it).
+    const { ring, keySpaceId } = await spaceKeys.sealing(tx, row.spaceId);
+    const sealed = sealPayload(ring, serialise(payload), {
       secretId: row.id,
       version,
       typeId: row.typeId,
@@ -50,7 +52,7 @@ export function versionWriter({ registry, keys, settings }: VersionWriterDeps) {
     // Past the versions kept, the oldest go with the same statement.
     await secretStore.insertVersion(
       tx,
-      { secretId: row.id, version, ...sealed, createdBy: actingUserId(principal), reason, enteredSecrets },
+      { secretId: row.id, version, ...sealed, keySpaceId, createdBy: actingUserId(principal), reason, enteredSecrets },
       version > settings.versionsKept ? version - settings.versionsKept + 1 : undefined,
     );
     // What this version names in secretRef fields (only types that have them pay the statement).

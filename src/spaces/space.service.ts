@@ -15,6 +15,8 @@ import type { AuditEvent } from '../audit/audit-events.ts';
 import { entryOf } from '../audit/audit-log.service.ts';
 import { type NamedAuditEntry, namedEntries } from '../audit/audit-names.ts';
 import { announce } from '../cluster/change-bus.ts';
+import { spaceKeyStore } from '../crypto/space-key.store.ts';
+import type { SpaceKeys } from '../crypto/space-keys.ts';
 import type { Database, Executor } from '../db/client.ts';
 import { pgErrorCode, uniqueViolation } from '../db/errors.ts';
 import { defaultSpaceId } from '../db/schema/spaces.ts';
@@ -69,8 +71,11 @@ export function spaceServiceFactory({
   db,
   gate,
   audit,
+  spaceKeys,
 }: {
   db: Database;
+  /** A space gets its own key in the transaction that creates it. */
+  spaceKeys: Pick<SpaceKeys, 'create'>;
   gate: Pick<
     AccessGate,
     | 'facts'
@@ -165,6 +170,7 @@ export function spaceServiceFactory({
       try {
         const row = await db.transaction(async (tx) => {
           const created = await spaceStore.insert(tx, { name, description });
+          await spaceKeys.create(tx, created.id);
           await audit.appendInTx(tx, [
             {
               actor: principal,
@@ -202,7 +208,7 @@ export function spaceServiceFactory({
 
     /**
      * Deletes a space with every secret in it (their versions, shares and history rows stay on the
-     * trail), its roles and its webhook endpoints: instance administrators only, never the default
+     * trail), its roles, its webhook endpoints and its keys: instance administrators only, never the default
      * space. Refused (409, `force`) while configurations in other spaces name one of its secrets.
      */
     async delete(principal: Principal, ref: string, options: { force?: boolean } = {}): Promise<{ secrets: number }> {
@@ -218,6 +224,8 @@ export function spaceServiceFactory({
               'confirm (force) to delete it anyway',
             'force',
           );
+        // Its keys go with it (crypto-shredding): whatever copy of its values remains cannot be opened.
+        const keysDestroyed = await spaceKeyStore.count(tx, row.id);
         const count = await spaceStore.deleteWithSecrets(tx, row.id);
         await audit.appendInTx(tx, [
           {
@@ -225,7 +233,7 @@ export function spaceServiceFactory({
             event: {
               action: 'space.deleted',
               target: { id: row.id, name: row.name },
-              details: { secrets: count, force: options.force === true },
+              details: { secrets: count, force: options.force === true, keysDestroyed },
             },
           },
         ]);

@@ -1,6 +1,7 @@
 /**
- * Key rotation: in-process with readers running alongside, and as the real `tresor keys
- * rotate` child process killed with SIGKILL mid-way, then resumed.
+ * Key rotation: a space's key in-process with readers running alongside, and as the real
+ * `tresor spaces rotate-key` child process killed with SIGKILL mid-way, then resumed; the
+ * master key, which wraps the spaces' keys.
  */
 
 import { spawn } from 'node:child_process';
@@ -55,7 +56,7 @@ function keyFile(): string {
 }
 
 describe.each(databaseKinds)('key rotation on %s', (kind) => {
-  it('re-wraps every data key while readers keep reading, then retires the old version', async () => {
+  it('re-wraps every data key of a space while readers keep reading, then destroys the old version', async () => {
     const database = await freshDatabase(kind);
     const path = keyFile();
     const config = testConfig({ TRESOR_MASTER_KEY: '', TRESOR_MASTER_KEY_FILE: path });
@@ -76,36 +77,40 @@ describe.each(databaseKinds)('key rotation on %s', (kind) => {
         }
       })();
       const progress: number[] = [];
-      const result = await rotator.keys.rotate(systemPrincipal, {
+      const result = await rotator.spaces.rotateKey(systemPrincipal, 'default', {
         batchSize: 7,
-        onProgress: (p) => void progress.push(p.rewrapped),
+        onProgress: (rewrapped) => void progress.push(rewrapped),
       });
       reading = false;
       await readers;
-      expect(result).toEqual({ targetVersion: 2, rewrapped: 60, remaining: 0 });
+      expect(result).toEqual({ version: 2, rewrapped: 60, retired: 1 });
       expect(progress.at(-1)).toBe(60);
       expect(progress.length).toBeGreaterThanOrEqual(9);
       expect(reads).toBeGreaterThan(0);
-      const status = await rotator.keys.status(systemPrincipal);
-      expect(status.currentVersion).toBe(2);
-      expect(status.versions.map((v) => [v.version, v.dataKeys, v.retiredAt !== null])).toEqual([
-        [1, 0, true],
-        [2, 60, false],
-      ]);
-      expect(status.rotationInProgress).toBeUndefined();
+      const status = await rotator.spaces.keyStatus(systemPrincipal, 'default');
+      expect(status.versions.map((v) => [v.version, v.dataKeys])).toEqual([[2, 60]]);
+      expect(status.underMasterKey).toBe(0);
       // New secrets are wrapped with the new version.
       await rotator.secrets.create(await owner(rotator), {
         type: 'password',
         name: 'after-rotation',
         fields: { password: 'p' },
       });
-      expect((await rotator.keys.status(systemPrincipal)).versions.find((v) => v.version === 2)?.dataKeys).toBe(61);
+      expect((await rotator.spaces.keyStatus(systemPrincipal, 'default')).versions[0]?.dataKeys).toBe(61);
+      // The master key wraps the space keys: its rotation re-wraps one key, and every value still opens.
+      expect(await rotator.keys.rotate(systemPrincipal)).toEqual({ targetVersion: 2, rewrapped: 1, remaining: 0 });
+      const master = await rotator.keys.status(systemPrincipal);
+      expect(master.versions.map((v) => [v.version, v.dataKeys, v.retiredAt !== null])).toEqual([
+        [1, 0, true],
+        [2, 1, false],
+      ]);
+      await expectAllReadable(reader, 60, 'live');
     } finally {
       await database.drop();
     }
   });
 
-  it('survives `tresor keys rotate` killed with SIGKILL mid-way, and resumes to the end', async () => {
+  it('survives `tresor spaces rotate-key` killed with SIGKILL mid-way, and resumes to the end', async () => {
     const path = keyFile();
     const target = await databaseTarget(kind);
     const env = { TRESOR_MASTER_KEY_FILE: path, TRESOR_LOG_LEVEL: 'warn', ...target.env };
@@ -116,7 +121,8 @@ describe.each(databaseKinds)('key rotation on %s', (kind) => {
       await t.close();
 
       // Rotate slowly in a child process and kill it hard once some batches committed.
-      const child = spawn(process.execPath, [tresorBin, 'keys', 'rotate', '--batch-size', '10', '--throttle', '30'], {
+      const args = ['spaces', 'rotate-key', 'default', '--batch-size', '10', '--throttle', '30'];
+      const child = spawn(process.execPath, [tresorBin, ...args], {
         env: { ...process.env, ...env },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
@@ -124,7 +130,7 @@ describe.each(databaseKinds)('key rotation on %s', (kind) => {
         let buffer = '';
         child.stderr.on('data', (chunk: Buffer) => {
           buffer += chunk.toString();
-          const done = [...buffer.matchAll(/(\d+)\/200 data keys re-wrapped/g)].map((m) => Number(m[1]));
+          const done = [...buffer.matchAll(/(\d+) data keys re-wrapped/g)].map((m) => Number(m[1]));
           if (done.length > 0 && done.at(-1)! >= 50 && child.exitCode === null) {
             child.kill('SIGKILL');
             resolve(done.at(-1)!);
@@ -142,27 +148,23 @@ describe.each(databaseKinds)('key rotation on %s', (kind) => {
       expect(child.signalCode).toBe('SIGKILL');
       expect(killedAt).toBeLessThan(200);
 
-      // After the kill: a rotation is in progress, and every secret still opens.
+      // After the kill: the new version exists, some values are on it, and every secret still opens.
       t = await open();
-      const status = await t.keys.status(systemPrincipal);
-      expect(status.rotationInProgress?.targetVersion).toBe(2);
+      const status = await t.spaces.keyStatus(systemPrincipal, 'default');
+      expect(status.currentVersion).toBe(2);
       const onV2 = status.versions.find((v) => v.version === 2)!.dataKeys;
       expect(onV2).toBeGreaterThanOrEqual(killedAt);
       expect(onV2).toBeLessThan(200);
       await expectAllReadable(t, 200, 'kill');
       await t.close();
 
-      // Resume: the same command finishes the job.
-      const resumed = await runTresor(['keys', 'rotate', '--batch-size', '50'], env);
+      // Resume: the same command finishes the job, to the same version.
+      const resumed = await runTresor(['spaces', 'rotate-key', 'default', '--batch-size', '50'], env);
       expect(resumed.code).toBe(0);
-      expect(resumed.stdout).toMatch(/^rotated to key v2: 200 data keys re-wrapped/);
+      expect(resumed.stdout).toMatch(/^rotated default to key v2: \d+ data keys re-wrapped, 1 old version destroyed/);
       t = await open();
-      const after = await t.keys.status(systemPrincipal);
-      expect(after.rotationInProgress).toBeUndefined();
-      expect(after.versions.map((v) => [v.version, v.dataKeys, v.retiredAt !== null])).toEqual([
-        [1, 0, true],
-        [2, 200, false],
-      ]);
+      const after = await t.spaces.keyStatus(systemPrincipal, 'default');
+      expect(after.versions.map((v) => [v.version, v.dataKeys])).toEqual([[2, 200]]);
       await expectAllReadable(t, 200, 'kill');
       await t.close();
     } finally {
@@ -182,7 +184,8 @@ describe.each(databaseKinds)('key rotation on %s', (kind) => {
       );
       const both = `v1:${v1},v2:${randomBytes(32).toString('base64')}`;
       const second = await createTresor(testConfig({ TRESOR_MASTER_KEY: both }), { database: database.handle, logger });
-      expect(await second.keys.rotate(systemPrincipal)).toMatchObject({ targetVersion: 2, rewrapped: 5 });
+      // The master key wraps the default space's key: that one key is re-wrapped.
+      expect(await second.keys.rotate(systemPrincipal)).toMatchObject({ targetVersion: 2, rewrapped: 1 });
       await expectAllReadable(second, 5, 'env');
       // v1 is retired: a node may now start without it.
       const onlyV2 = both.split(',')[1]!;

@@ -38,6 +38,7 @@ const sealedVersion = (secretId: string, version: number) => ({
   payload: randomBytes(40),
   dataKey: randomBytes(60),
   kekVersion: 1,
+  keySpaceId: null,
   createdBy: null,
   reason: `v${version}`,
   enteredSecrets: [],
@@ -82,7 +83,7 @@ describe.each(databaseKinds)('the locked read of a change on %s', (kind) => {
       spaceRoles: [],
     });
     expect([forMember?.directShare, forMember?.groupShare]).toEqual([false, true]);
-    expect(forMember?.sealed).toEqual({ payload: v1.payload, dataKey: v1.dataKey, kekVersion: 1 });
+    expect(forMember?.sealed).toEqual({ payload: v1.payload, dataKey: v1.dataKey, kekVersion: 1, keySpaceId: null });
 
     const forStranger = await db.transaction((tx) => lockSecretForUser(tx, row.id, stranger, false));
     expect([forStranger?.directShare, forStranger?.groupShare]).toEqual([true, false]);

@@ -4,7 +4,8 @@ import type { Command } from 'commander';
 import { ValidationError } from '../../errors.ts';
 import type { CliContext } from '../context.ts';
 
-function positiveInteger(name: string) {
+/** An option's whole number, refused by name when it is not one. */
+export function positiveInteger(name: string) {
   return (value: string): number => {
     const n = Number(value);
     if (!Number.isInteger(n) || n < 0) throw ValidationError.field(name, `--${name} must be a whole number`);

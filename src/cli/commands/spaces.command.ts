@@ -4,11 +4,13 @@
  * from here; local mode on the configured database as Tresor itself.
  */
 import { createInterface } from 'node:readline/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import { ValidationError } from '../../errors.ts';
 import type { RoleHolderRef } from '../../spaces/space.service.ts';
 import type { CliContext } from '../context.ts';
 import { apiCall } from '../remote-backend.ts';
+import { positiveInteger } from './keys.command.ts';
 
 /** A space and a role holder as both modes answer them (dates as ISO strings). */
 interface SpaceInfo {
@@ -33,6 +35,20 @@ interface SpacesBackend {
   setRole(space: string, holder: RoleHolderRef, role: string): Promise<void>;
   removeRole(space: string, holder: RoleHolderRef): Promise<void>;
   delete(space: string, force: boolean): Promise<{ secrets: number }>;
+  key(space: string): Promise<KeyInfo>;
+  rotateKey(space: string, o: RotateOptions): Promise<{ version: number; rewrapped: number; retired: number }>;
+}
+
+interface KeyInfo {
+  currentVersion?: number;
+  versions: { version: number; createdAt: string; dataKeys: number }[];
+  underMasterKey: number;
+}
+
+interface RotateOptions {
+  batchSize: number;
+  /** Progress (local mode: the rotation runs here). */
+  onProgress?: (rewrapped: number, target: number) => unknown;
 }
 
 /** JSON's view of a value: dates as ISO strings (what the API answers). */
@@ -50,6 +66,8 @@ async function backendOf(context: CliContext): Promise<SpacesBackend> {
       setRole: (space, holder, role) => apiCall(target, 'PUT', `${at(space)}/roles`, { ...holder, role }),
       removeRole: (space, holder) => apiCall(target, 'DELETE', `${at(space)}/roles`, holder),
       delete: (space, force) => apiCall(target, 'DELETE', `${at(space)}${force ? '?force=true' : ''}`),
+      key: (space) => apiCall(target, 'GET', `${at(space)}/key`),
+      rotateKey: (space, o) => apiCall(target, 'POST', `${at(space)}/key/rotate`, { batchSize: o.batchSize }),
     };
   }
   const { spaces } = await context.tresor();
@@ -62,6 +80,12 @@ async function backendOf(context: CliContext): Promise<SpacesBackend> {
     setRole: (space, holder, role) => spaces.setRole(me, space, holder, role),
     removeRole: (space, holder) => spaces.removeRole(me, space, holder),
     delete: (space, force) => spaces.delete(me, space, { force }),
+    key: async (space) => plain<KeyInfo>(await spaces.keyStatus(me, space)),
+    rotateKey: (space, o) =>
+      spaces.rotateKey(me, space, {
+        batchSize: o.batchSize,
+        ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+      }),
   };
 }
 
@@ -150,5 +174,52 @@ export function spacesCommand(program: Command, context: CliContext): void {
       }
       const { secrets } = await (await backend()).delete(space, o.force === true);
       context.out(`deleted space ${space} with ${secrets} secret${secrets === 1 ? '' : 's'}`);
+    });
+
+  spaces
+    .command('key <space>')
+    .description("the space's own key: its versions and how many values each seals")
+    .option('--json', 'machine-readable output')
+    .action(async (space: string, o: { json?: boolean }) => {
+      const key = await (await backend()).key(space);
+      if (o.json) return context.out(JSON.stringify(key, null, 2));
+      context.out(key.currentVersion ? `current key version: ${key.currentVersion}` : 'no key yet');
+      for (const v of key.versions) context.out(`  v${v.version}: ${v.dataKeys} data keys, made ${v.createdAt}`);
+      if (key.underMasterKey > 0)
+        context.out(
+          `  ${key.underMasterKey} data keys still under the master key (sealed before spaces had keys): ` +
+            `run tresor spaces rotate-key ${space}`,
+        );
+    });
+
+  spaces
+    .command('rotate-key <space>')
+    .description(
+      "rotate the space's key: a new version, every value of the space re-wrapped (resumes an interrupted one)",
+    )
+    .option('--batch-size <n>', 'data keys re-wrapped per transaction', positiveInteger('batch-size'), 1000)
+    .option(
+      '--throttle <ms>',
+      'pause between batches, to spare a busy database (local mode)',
+      positiveInteger('throttle'),
+      0,
+    )
+    .action(async (space: string, o: { batchSize: number; throttle: number }) => {
+      const started = Date.now();
+      const result = await (await backend()).rotateKey(space, {
+        batchSize: Math.max(o.batchSize, 1),
+        onProgress: async (rewrapped, target) => {
+          const line = `rotating ${space} to key v${target}: ${rewrapped} data keys re-wrapped`;
+          if (context.interactive) process.stderr.write(`\r${line}`);
+          else context.err(line);
+          if (o.throttle > 0) await sleep(o.throttle);
+        },
+      });
+      if (context.interactive) process.stderr.write('\n');
+      context.out(
+        `rotated ${space} to key v${result.version}: ${result.rewrapped} data keys re-wrapped, ` +
+          `${result.retired} old version${result.retired === 1 ? '' : 's'} destroyed in ` +
+          `${((Date.now() - started) / 1000).toFixed(1)} s`,
+      );
     });
 }

@@ -2,8 +2,9 @@
  * What the database knows of the key-encryption keys: never the keys, only a check value
  * per version (so a wrong key is refused at start) and the progress of rotations.
  */
-import { integer, pgTable, serial } from 'drizzle-orm/pg-core';
+import { index, integer, pgTable, primaryKey, serial, uuid } from 'drizzle-orm/pg-core';
 import { bytea, timestamptz } from './columns.ts';
+import { spaces } from './spaces.ts';
 
 export const keyVersions = pgTable('key_versions', {
   version: integer('version').primaryKey(),
@@ -21,3 +22,23 @@ export const keyRotations = pgTable('key_rotations', {
   finishedAt: timestamptz('finished_at'),
   rewrapped: integer('rewrapped').notNull().default(0),
 });
+
+/**
+ * Each space's own key-encryption keys (issue "Spaces"), by version: random keys, stored only
+ * wrapped by a master key version (bound to the space and the version, like a data key), so
+ * a space rotates on its own and deleting a space destroys its keys with it.
+ */
+export const spaceKeys = pgTable(
+  'space_keys',
+  {
+    spaceId: uuid('space_id')
+      .notNull()
+      .references(() => spaces.id, { onDelete: 'cascade' }),
+    version: integer('version').notNull(),
+    /** nonce ‖ ciphertext ‖ tag of the space's key under master key version `kekVersion`. */
+    wrappedKey: bytea('wrapped_key').notNull(),
+    kekVersion: integer('kek_version').notNull(),
+    createdAt: timestamptz('created_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.spaceId, t.version] }), index('space_keys_kek_idx').on(t.kekVersion)],
+);

@@ -3,9 +3,21 @@
  * `secret_versions.payload`, under a per-version data key wrapped by a key-encryption key.
  */
 import { sql } from 'drizzle-orm';
-import { check, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import {
+  check,
+  foreignKey,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
 import { bytea, timestamptz } from './columns.ts';
 import { users } from './identity.ts';
+import { spaceKeys } from './keys.ts';
 import { defaultSpaceId, spaces } from './spaces.ts';
 
 export const secrets = pgTable(
@@ -65,9 +77,13 @@ export const secretVersions = pgTable(
     version: integer('version').notNull(),
     /** nonce ‖ AES-256-GCM ciphertext ‖ tag of the payload JSON. */
     payload: bytea('payload').notNull(),
-    /** nonce ‖ ciphertext ‖ tag of the data key under key-encryption key `kekVersion`. */
+    /**
+     * nonce ‖ ciphertext ‖ tag of the data key under key-encryption key `kekVersion`: the key of
+     * space `keySpaceId`, or — for versions written before spaces had keys — the master key.
+     */
     dataKey: bytea('data_key').notNull(),
     kekVersion: integer('kek_version').notNull(),
+    keySpaceId: uuid('key_space_id'),
     createdAt: timestamptz('created_at').notNull().defaultNow(),
     createdBy: uuid('created_by'),
     reason: text('reason').notNull().default(''),
@@ -79,7 +95,18 @@ export const secretVersions = pgTable(
      */
     enteredSecrets: jsonb('entered_secrets').$type<string[]>(),
   },
-  (t) => [primaryKey({ columns: [t.secretId, t.version] }), index('secret_versions_kek_idx').on(t.kekVersion)],
+  (t) => [
+    primaryKey({ columns: [t.secretId, t.version] }),
+    index('secret_versions_kek_idx').on(t.kekVersion),
+    // A space key version in use cannot go: a rotation retiring it while a node still wraps with it fails, not
+    // a value (the database checks it, whatever a node's cache believes).
+    foreignKey({
+      name: 'secret_versions_space_key_fk',
+      columns: [t.keySpaceId, t.kekVersion],
+      foreignColumns: [spaceKeys.spaceId, spaceKeys.version],
+    }),
+    index('secret_versions_space_key_idx').on(t.keySpaceId, t.kekVersion).where(sql`${t.keySpaceId} is not null`),
+  ],
 );
 
 /**

@@ -15,6 +15,12 @@ const roleSchema = z.object({
   id: z.string(),
   name: z.string(),
 });
+const keyStatusSchema = z.object({
+  currentVersion: z.number().int().optional(),
+  versions: z.array(z.object({ version: z.number().int(), createdAt: z.date(), dataKeys: z.number().int() })),
+  underMasterKey: z.number().int(),
+});
+const rotationSchema = z.object({ version: z.number().int(), rewrapped: z.number().int(), retired: z.number().int() });
 /** A user (e-mail or id) or a group (name or id): exactly one. */
 const holderSchema = z.union([
   z.object({ user: z.string().min(1).max(320) }).strict(),
@@ -66,7 +72,8 @@ export const spacesRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['spaces'],
         summary: 'Delete a space with every secret in it (GROUP_ADMIN; never the default space)',
         description:
-          'Its secrets (with versions and shares), roles and webhook endpoints go; the trail keeps their rows. ' +
+          'Its secrets (with versions and shares), roles, webhook endpoints and keys go (what was sealed under ' +
+          'its keys cannot be opened again); the trail keeps their rows. ' +
           '409 (field `force`) while configurations in other spaces name one of its secrets, unless `force=true`.',
         params: spaceParams,
         querystring: z.object({ force: z.enum(['true', 'false']).optional() }),
@@ -152,5 +159,41 @@ export const spacesRoutes: FastifyPluginAsyncZod = async (app) => {
       await spaces.removeRole(principalOf(request), request.params.space, request.body);
       return reply.status(204).send(null);
     },
+  );
+
+  app.get(
+    '/spaces/:space/key',
+    {
+      schema: {
+        tags: ['spaces'],
+        summary: "The space's own key: its versions and how many data keys each wraps (never a key)",
+        params: spaceParams,
+        response: { 200: keyStatusSchema, ...errors },
+      },
+    },
+    async (request) => spaces.keyStatus(principalOf(request), request.params.space),
+  );
+
+  app.post(
+    '/spaces/:space/key/rotate',
+    {
+      schema: {
+        tags: ['spaces'],
+        summary: "Rotate the space's key (its admins, KEY_ADMIN): a new version, every value re-wrapped",
+        description:
+          'Resumes an interrupted rotation instead of starting another. Values sealed before spaces had keys ' +
+          "move onto the space's key. Old versions no data key uses are destroyed.",
+        params: spaceParams,
+        body: z
+          .object({ batchSize: z.number().int().min(1).max(10_000).optional() })
+          .strict()
+          .optional(),
+        response: { 200: rotationSchema, ...errors },
+      },
+    },
+    async (request) =>
+      spaces.rotateKey(principalOf(request), request.params.space, {
+        ...(request.body?.batchSize ? { batchSize: request.body.batchSize } : {}),
+      }),
   );
 };
