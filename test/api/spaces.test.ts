@@ -220,6 +220,38 @@ describe.each(databaseKinds)('spaces (%s)', (kind) => {
     expect((await h.tresor.use(ApiKey, alice, 'payments/via-api')).value.key).toBe('k-api');
   });
 
+  it("serves a space's key over the REST API: its versions to who sees it, rotation to its admins and KEY_ADMIN", async () => {
+    // The stranger of this file was given a role in payments above: an outsider has none.
+    const [daveToken, aliceToken, strangerToken] = [
+      await h.tokenFor(dave),
+      await h.tokenFor(alice),
+      await h.tokenFor(await createUser(h.tresor, h.admin, 'outsider')),
+    ];
+    const status = await h.api('GET', '/api/v1/spaces/payments/key', aliceToken);
+    expect(status.statusCode).toBe(200);
+    const before = status.json() as { currentVersion: number; versions: { version: number; dataKeys: number }[] };
+    expect(before.versions.map((v) => v.version)).toEqual([before.currentVersion]);
+    // Metadata only: no key, wrapped or not, in the answer.
+    expect(Object.keys(before.versions[0]!).sort()).toEqual(['createdAt', 'dataKeys', 'version']);
+    expect((await h.api('GET', '/api/v1/spaces/payments/key', strangerToken)).statusCode).toBe(404);
+    expect((await h.api('POST', '/api/v1/spaces/payments/key/rotate', aliceToken)).statusCode).toBe(403);
+    expect((await h.api('POST', '/api/v1/spaces/payments/key/rotate', strangerToken)).statusCode).toBe(404);
+    const bad = await h.api('POST', '/api/v1/spaces/payments/key/rotate', daveToken, { batchSize: 0 });
+    expect(bad.statusCode).toBe(422);
+    expect(bad.body).toContain('batchSize');
+    const rotated = await h.api('POST', '/api/v1/spaces/payments/key/rotate', daveToken, { batchSize: 2 });
+    expect(rotated.statusCode).toBe(200);
+    expect(rotated.json()).toEqual({
+      version: before.currentVersion + 1,
+      rewrapped: before.versions[0]!.dataKeys,
+      retired: 1,
+    });
+    const keyAdmin = await createUser(h.tresor, h.admin, 'key-admin', ['KEY_ADMIN']);
+    const again = await h.api('POST', '/api/v1/spaces/payments/key/rotate', await h.tokenFor(keyAdmin));
+    expect((again.json() as { version: number }).version).toBe(before.currentVersion + 2);
+    expect((await h.tresor.use(ApiKey, alice, 'payments/via-api')).value.key).toBe('k-api');
+  });
+
   it("gives the space's admins its own audit log: its changes and secrets, deleted ones too, refusals included", async () => {
     const doomed = await h.tresor.secrets.create(alice, {
       type: 'api-key',

@@ -24,7 +24,8 @@ describe('tresor audit and keys (local mode)', () => {
     expect(exported.stdout).not.toContain('a long admin password');
 
     const status = await tresor(['keys', 'status', '--json'], env);
-    expect(JSON.parse(status.stdout)).toMatchObject({ currentVersion: 1, versions: [{ version: 1, dataKeys: 0 }] });
+    // The master key wraps one key: the default space's (its values are under that).
+    expect(JSON.parse(status.stdout)).toMatchObject({ currentVersion: 1, versions: [{ version: 1, dataKeys: 1 }] });
 
     // Edit the row behind Tresor's back.
     const db = new PGlite(join(env.TRESOR_DATA_DIR, 'pglite'));

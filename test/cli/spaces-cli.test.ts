@@ -107,6 +107,17 @@ describe('tresor spaces, local mode', () => {
       `${canary}\n`,
     );
     expect(created.stdout).toBe('created ops/relay (api-key, v1)\n');
+    // The space's own key: one version sealing the one value; rotation moves it and destroys the old.
+    expect((await run(['spaces', 'key', 'ops'], env)).stdout).toMatch(
+      /^current key version: 1\n {2}v1: 1 data keys, made /,
+    );
+    const rotated = await run(['spaces', 'rotate-key', 'ops', '--batch-size', '1'], env);
+    expect(rotated.code).toBe(0);
+    expect(rotated.stdout).toMatch(/^rotated ops to key v2: 1 data keys re-wrapped, 1 old version destroyed in /);
+    expect(rotated.stderr).toContain('rotating ops to key v2: 1 data keys re-wrapped');
+    const key = JSON.parse((await run(['spaces', 'key', 'ops', '--json'], env)).stdout) as { versions: unknown[] };
+    expect(key.versions).toEqual([expect.objectContaining({ version: 2, dataKeys: 1 })]);
+    expect((await run(['spaces', 'rotate-key', 'ops', '--batch-size', 'x'], env)).code).toBe(exitCodes.validation);
     const listed = await run(['spaces', 'list', '--json'], env);
     expect((JSON.parse(listed.stdout) as Array<{ name: string }>).map((s) => s.name)).toEqual(['default', 'ops']);
     // Deleting asks for the name on a terminal; without one it needs --yes, and nothing goes.

@@ -136,10 +136,19 @@ describe.skipIf(!chromiumPath)('spaces in the web UI (Chromium)', () => {
     expect((await page.goto(`${b.base}/spaces/payments/audit`))!.status()).toBe(403);
     await page.goto(`${b.base}/spaces/payments`);
     expect(await page.locator('button:has-text("Take role")').count()).toBe(0);
+    // The space's key: its version shown, no rotation offered to a viewer.
+    expect(await page.textContent('main')).toContain('sealed under its own key, version 1');
+    expect(await page.locator('button:has-text("Rotate key")').count()).toBe(0);
     expect(await pageWidth(page)).toBeLessThanOrEqual(390);
 
     const admin = await b.signIn(dana.email, { width: 1280 });
     await admin.goto(`${b.base}/spaces/payments`);
+    // The space's admin rotates its key: back on the space's page (post/redirect/get), on version 2.
+    await submit(admin, 'main form button:has-text("Rotate key")');
+    expect(new URL(admin.url()).pathname).toBe('/spaces/payments');
+    expect(await admin.textContent('.flash')).toContain('Key rotated');
+    expect(await admin.textContent('main')).toContain('sealed under its own key, version 2');
+    expect((await b.h.tresor.use(ApiKey, mia, 'payments/psp')).value.key).toBe(canary);
     await submit(admin, `button:has-text("Take role of ${vic.email}")`);
     // Asked first: nothing taken yet.
     expect(await admin.textContent('h1')).toContain(`Take ${vic.email}'s role in payments?`);
@@ -153,6 +162,7 @@ describe.skipIf(!chromiumPath)('spaces in the web UI (Chromium)', () => {
     expect(log).toContain('secret.created');
     expect(log).toContain('psp');
     expect(log).toContain('space.role_removed');
+    expect(log).toContain('space.key_rotated');
     await admin.context().close();
 
     await page.goto(`${b.base}/secrets`);

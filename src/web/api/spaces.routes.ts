@@ -184,10 +184,11 @@ export const spacesRoutes: FastifyPluginAsyncZod = async (app) => {
           'Resumes an interrupted rotation instead of starting another. Values sealed before spaces had keys ' +
           "move onto the space's key. Old versions no data key uses are destroyed.",
         params: spaceParams,
+        // No body at all: a rotation in batches of the default size.
         body: z
           .object({ batchSize: z.number().int().min(1).max(10_000).optional() })
           .strict()
-          .optional(),
+          .nullish(),
         response: { 200: rotationSchema, ...errors },
       },
     },

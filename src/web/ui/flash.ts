@@ -58,7 +58,9 @@ export const flashes = {
   'member-added': 'Member added.',
   'member-removed': 'Member removed.',
   'space-created': 'Space created: give people roles in it below.',
-  'space-deleted': 'Space deleted with its secrets.',
+  'space-deleted': 'Space deleted with its secrets and its keys.',
+  'space-key-rotated':
+    'Key rotated: every value in the space is sealed under its new version, and the old is destroyed.',
   'role-given': 'Role given.',
   'role-removed': 'Role taken away.',
   'oauth2-connected': 'Connected: modules get fresh access tokens from now on.',

@@ -47,12 +47,14 @@ export const uiSpacesRoutes: FastifyPluginAsyncZod = async (app) => {
     const principal = principalOf(request);
     const ref = z.object({ space: z.string() }).parse(request.params).space;
     const space = await spaces.get(principal, ref);
-    const [holders, givesRoles, readsAudit, workplaces, administers] = await Promise.all([
+    const [holders, givesRoles, readsAudit, workplaces, administers, key, rotatesKey] = await Promise.all([
       spaces.roles(principal, space.name),
       spaces.givesRoles(principal, space.id),
       spaces.readsAudit(principal, space.id),
       spaces.workplaces(principal),
       spaces.createsSpaces(principal),
+      spaces.keyStatus(principal, space.name),
+      spaces.rotatesKey(principal, space.id),
     ]);
     // The space's admins register its webhooks (webhook.service.ts asks the gate again).
     const hooks = workplaces.some((w) => w.id === space.id && w.roles.includes('admin'));
@@ -68,6 +70,8 @@ export const uiSpacesRoutes: FastifyPluginAsyncZod = async (app) => {
       // Who creates spaces deletes them (instance administrators); the default space stays.
       deletable: administers && space.name !== defaultSpaceName,
       roleNames: spaceRoleNames,
+      key: { ...key, current: key.versions.at(-1) },
+      rotatesKey,
       error,
     });
   }
@@ -149,6 +153,20 @@ export const uiSpacesRoutes: FastifyPluginAsyncZod = async (app) => {
   );
 
   app.post(
+    '/spaces/:space/key/rotate',
+    { preHandler: app.csrfProtection, schema: uiSchema({ params: spaceParams }) },
+    (request, reply) =>
+      act(
+        request,
+        reply,
+        pathOf(request.params.space),
+        'space-key-rotated',
+        () => spaces.rotateKey(principalOf(request), request.params.space),
+        spacePage,
+      ),
+  );
+
+  app.post(
     '/spaces/:space/delete',
     {
       preHandler: app.csrfProtection,
@@ -161,9 +179,9 @@ export const uiSpacesRoutes: FastifyPluginAsyncZod = async (app) => {
         return askToConfirm(request, reply, {
           title: `Delete space ${space.name}?`,
           question:
-            `Every secret in ${space.name} is deleted with its versions and shares, and so are its roles and ` +
-            'webhook endpoints; modules using them stop working. Their history stays on the audit trail. ' +
-            'This cannot be undone.',
+            `Every secret in ${space.name} is deleted with its versions and shares, and so are its roles, ` +
+            'webhook endpoints and keys (nothing sealed under them can be opened again); modules using them stop ' +
+            'working. Their history stays on the audit trail. This cannot be undone.',
           action: `${pathOf(space.name)}/delete`,
           fields: request.body.force === 'yes' ? { force: 'yes' } : {},
           button: 'Delete space',
