@@ -102,6 +102,22 @@ export class ValidationError extends TresorError {
   static field(path: string, message: string): ValidationError {
     return new ValidationError([{ path, message }]);
   }
+
+  /**
+   * Several errors as one, so a form shows every problem in one round: the issues of each in
+   * order, in each locale any of them was worded in (English where one was not).
+   */
+  static combine(errors: readonly ValidationError[], prefix = errors.at(-1)?.prefix): ValidationError {
+    const locales = new Set(errors.flatMap((e) => Object.keys(e.translations)));
+    const worded = (locale: string) => errors.flatMap((e) => (e.translations[locale] ?? e).issues);
+    return new ValidationError(
+      errors.flatMap((e) => e.issues),
+      prefix,
+      Object.fromEntries(
+        [...locales].map((locale) => [locale, { prefix: prefix ?? 'Invalid input', issues: worded(locale) }]),
+      ),
+    );
+  }
 }
 
 /**

@@ -25,6 +25,14 @@ function underFields(error: unknown): never {
   throw error instanceof ValidationError ? error.under('fields') : error;
 }
 
+function parsedUnderFields(type: CredentialType, fields: unknown): Payload {
+  try {
+    return type.parseCreate(fields);
+  } catch (error) {
+    underFields(error);
+  }
+}
+
 export function secretCreation(
   { db, gate, audit, registry, references, provided }: SecretServiceDeps,
   writeVersion: WriteVersion,
@@ -71,31 +79,60 @@ export function secretCreation(
       );
       if (options.ownerId !== undefined && principal.kind !== 'system')
         throw new AccessDeniedError('Only Tresor itself creates a secret for another owner');
-      const name = parseField(secretNameSchema, input.name, 'name');
+      // Every problem of the input in one round (a form shows them all at once), the name's too.
+      const problems: ValidationError[] = [];
+      const attempt = <T>(parse: () => T): T | undefined => {
+        try {
+          return parse();
+        } catch (error) {
+          if (!(error instanceof ValidationError)) throw error;
+          problems.push(error);
+          return undefined;
+        }
+      };
+      const name = attempt(() => parseField(secretNameSchema, input.name, 'name'));
+      const description = attempt(() => parseField(descriptionSchema, input.description ?? '', 'description'));
+      if (!type)
+        problems.push(
+          ValidationError.field(
+            'type',
+            `Type must be one of: ${registry
+              .list()
+              .map((t) => t.id)
+              .join(', ')}`,
+          ),
+        );
+      // Generated values first: a field without a generator is the `generate` input's problem, not a field's.
+      const fields = attempt(() =>
+        type && input.generate?.length ? type.withGenerated(input.fields, input.generate) : input.fields,
+      );
+      const parsed = type && fields !== undefined ? attempt(() => parsedUnderFields(type, fields)) : undefined;
+      // The slow checks (opening a key, a password's strength) run in the hook worker, once the values parse;
+      // their facts are stored with the row.
+      let facts: Record<string, string> = {};
+      if (type && parsed !== undefined) {
+        try {
+          facts = (await type.inspect(parsed)).facts;
+        } catch (error) {
+          attempt(() => underFields(error));
+        }
+      }
       // A provided secret's name is taken, as a stored one's is: a stored secret of that name
       // would be what the provided one's users and groups reach.
-      if (spaceId === defaultSpaceId && provided?.active && (await provided.lookup(name)))
-        throw new ConflictError(`A secret named "${name}" already exists`, 'name');
-      const description = parseField(descriptionSchema, input.description ?? '', 'description');
-      if (!type)
-        throw ValidationError.field(
-          'type',
-          `Type must be one of: ${registry
-            .list()
-            .map((t) => t.id)
-            .join(', ')}`,
-        );
-      let payload: Payload;
-      let facts: Record<string, string>;
-      // Generated values first: a field without a generator is the `generate` input's problem, not a field's.
-      const fields = input.generate?.length ? type.withGenerated(input.fields, input.generate) : input.fields;
-      try {
-        payload = type.parseCreate(fields);
-        // The slow checks (opening a key) run in the hook worker; their facts are stored with the row.
-        facts = (await type.inspect(payload)).facts;
-      } catch (error) {
-        underFields(error);
+      const taken =
+        name !== undefined &&
+        ((spaceId === defaultSpaceId && provided?.active && (await provided.lookup(name)) !== undefined) ||
+          (problems.length > 0 && (await secretStore.nameTaken(db, spaceId, name))));
+      const takenMessage = `A secret named "${name}" already exists`;
+      if (problems.length > 0) {
+        // With other problems, a taken name is one of them (in the same round); alone it is a conflict.
+        if (taken) problems.unshift(ValidationError.field('name', takenMessage));
+        throw ValidationError.combine(problems);
       }
+      if (taken) throw new ConflictError(takenMessage, 'name');
+      if (!type || name === undefined || description === undefined || parsed === undefined)
+        throw new Error('unreachable: every parse succeeded');
+      const payload: Payload = parsed;
       await checkReferences(principal, type, payload);
       const userId = actingUserId(principal);
       const row: SecretRow = {

@@ -150,6 +150,16 @@ export const secretStore = {
     await statements.insert(db, row);
   },
 
+  /** Whether the space holds a secret of this name (case-insensitively): a create's name check. */
+  async nameTaken(db: Executor, spaceId: string, name: string): Promise<boolean> {
+    const [row] = await db
+      .select({ id: secrets.id })
+      .from(secrets)
+      .where(and(eq(secrets.spaceId, spaceId), sql`lower(${secrets.name}) = lower(${name})`))
+      .limit(1);
+    return row !== undefined;
+  },
+
   async find(db: Executor, ref: string): Promise<SecretRow | undefined> {
     return oneByRef(db, ref, statements.findById, statements.findByName);
   },

@@ -107,6 +107,19 @@ describe.each(databaseKinds)('REST API: secrets on %s', (kind) => {
     expect(res.json().error).toMatchObject({ code: 'CONFLICT', field: 'name' });
   });
 
+  it('names every problem in one answer: a taken name beside bad fields is one of them (422, not a 409 first)', async () => {
+    await h.api('POST', '/api/v1/secrets', admin, smtpBody('dup-round'));
+    const body = smtpBody('dup-round');
+    const res = await h.api('POST', '/api/v1/secrets', admin, {
+      ...body,
+      fields: { ...body.fields, host: '', port: 0 },
+    });
+    expect(res.statusCode).toBe(422);
+    const paths = (res.json().error.issues as { path: string }[]).map((i) => i.path);
+    expect(paths).toEqual(['name', 'fields.host', 'fields.port']);
+    expect(res.json().error.issues[0].message).toBe('A secret named "dup-round" already exists');
+  });
+
   it('patches with If-Match: a stale ETag is a 409, the right one writes a new version, an empty secret keeps its value', async () => {
     const created = (await h.api('POST', '/api/v1/secrets', admin, smtpBody('patched', 'CANARY-patched-keep'))).json();
     const url = `/api/v1/secrets/${created.id}`;

@@ -111,7 +111,7 @@ function sealingKey(request: FastifyRequest, purpose: string, reply?: FastifyRep
   return Buffer.from(hkdfSync('sha256', material, 'tresor', `${purpose}:${request.principal.id}`, 32));
 }
 
-interface SealedCookie {
+export interface SealedCookie {
   name: string;
   /** The key derivation's purpose: a cookie sealed for one purpose never opens as another. */
   purpose: string;
@@ -137,21 +137,30 @@ const testReportCookie: SealedCookie = {
 };
 
 /** Keeps `value` for the next page, sealed (AES-256-GCM) under a key derived from this session's cookie. */
-function keepSealed(request: FastifyRequest, reply: FastifyReply, cookie: SealedCookie, value: unknown): void {
+export function keepSealed(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  cookie: SealedCookie,
+  value: unknown,
+  /** Refused (false, nothing set) past this many characters: a browser drops a cookie over ~4 KB. */
+  maxLength = Number.POSITIVE_INFINITY,
+): boolean {
   const key = sealingKey(request, cookie.purpose, reply);
-  if (!key) return;
+  if (!key) return false;
   // The cookie's name is the associated data: a value sealed for one cookie never opens as another.
-  const sealed = seal(key, Buffer.from(JSON.stringify(value), 'utf8'), Buffer.from(cookie.name));
-  reply.setCookie(cookie.name, sealed.toString('base64url'), {
+  const sealed = seal(key, Buffer.from(JSON.stringify(value), 'utf8'), Buffer.from(cookie.name)).toString('base64url');
+  if (sealed.length > maxLength) return false;
+  reply.setCookie(cookie.name, sealed, {
     path: cookie.path(request),
     httpOnly: true,
     sameSite: 'strict',
     maxAge: cookie.maxAgeSeconds,
   });
+  return true;
 }
 
 /** What `keepSealed` kept, once (the cookie is cleared); undefined when absent, expired or not this session's. */
-function takeSealed(request: FastifyRequest, reply: FastifyReply, cookie: SealedCookie): unknown {
+export function takeSealed(request: FastifyRequest, reply: FastifyReply, cookie: SealedCookie): unknown {
   const raw = request.cookies[cookie.name];
   if (raw === undefined) return undefined;
   reply.clearCookie(cookie.name, { path: cookie.path(request) });

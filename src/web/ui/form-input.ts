@@ -53,6 +53,8 @@ export interface RenderedField extends FormField {
   error: string | undefined;
   /** Editing an existing secret: the stored secret stays if the input is left empty. */
   keepsStored: boolean;
+  /** A secret field whose entry a failed save dropped (secret values never go back to the browser). */
+  enterAgain: boolean;
   /** A name/value list's rows, each with its own error (only that row is marked). */
   rows?: { index: number; name: string; error: string | undefined; focus?: boolean }[];
   /** Required where shown (showWhen): marked in the label, checked by the server. */
@@ -73,7 +75,7 @@ export function renderFields(
   values: Record<string, unknown>,
   issues: readonly FieldIssue[],
   editing: boolean,
-  options: { focusFirstError?: boolean } = {},
+  options: { focusFirstError?: boolean; reenter?: readonly string[] } = {},
 ): RenderedField[] {
   let focused = options.focusFirstError === false;
   const errorOf = (key: string) =>
@@ -85,7 +87,13 @@ export function renderFields(
     const error = errorOf(field.key);
     // Editing, a secret field left empty keeps the stored value: it is not required, and not marked so.
     const keepsStored = editing && field.secret;
-    const describedBy = [field.help && `h-${field.key}`, keepsStored && `k-${field.key}`, error && `e-${field.key}`]
+    const enterAgain = field.secret && (options.reenter?.includes(field.key) ?? false);
+    const describedBy = [
+      field.help && `h-${field.key}`,
+      enterAgain && `a-${field.key}`,
+      keepsStored && !enterAgain && `k-${field.key}`,
+      error && `e-${field.key}`,
+    ]
       .filter(Boolean)
       .join(' ');
     const rendered: RenderedField = {
@@ -98,6 +106,7 @@ export function renderFields(
       value: field.secret ? undefined : raw,
       error,
       keepsStored,
+      enterAgain,
       describedBy: describedBy || undefined,
       focus: false,
     };

@@ -111,6 +111,14 @@ export function errorsByPath(error: ValidationError): Record<string, string> {
   return Object.fromEntries(error.issues.map((i: FieldIssue) => [i.path, i.message]));
 }
 
+/** A form's error: a validation error as it is; another about one field (a taken name) beside that field. */
+export const formErrorOf = (message: string, error: unknown): ValidationError | string =>
+  error instanceof ValidationError
+    ? error
+    : isTresorError(error) && error.field
+      ? ValidationError.field(error.field, message)
+      : message;
+
 /** Runs a form action; a validation error (or any expected domain error) becomes `onError(message, error)`. */
 export async function formAction<T>(
   action: () => Promise<T>,

@@ -4,13 +4,13 @@
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { z } from 'zod';
-import { ValidationError } from '../../../errors.ts';
 import { principalOf } from '../../plugins/auth.plugin.ts';
 import { redirectWith } from '../flash.ts';
+import { takeDraft } from '../form-draft.ts';
 import { fieldsFromForm } from '../form-input.ts';
 import { secretForm, text, typeParams, uiSchema } from '../form-schemas.ts';
-import { formAction } from '../render.ts';
-import { showSecretForm as showForm } from './secret-form.ts';
+import { formAction, formErrorOf, statusOf } from '../render.ts';
+import { returnToForm, showSecretForm as showForm } from './secret-form.ts';
 import { expiresAtFrom } from './secret-views.ts';
 
 /** The body of a "Generate" post: the form as entered and the field to make a value for. */
@@ -29,9 +29,17 @@ const valuesOf = (body: z.infer<typeof secretForm>, fields: Record<string, unkno
 export const createPage: FastifyPluginAsyncZod = async (app) => {
   const { secrets, tests } = app.tresor;
 
-  app.get('/secrets/new/:type', { schema: uiSchema({ params: typeParams }) }, async (request, reply) =>
-    showForm(request, reply, await secrets.typeToCreate(principalOf(request), request.params.type), {}),
-  );
+  app.get('/secrets/new/:type', { schema: uiSchema({ params: typeParams }) }, async (request, reply) => {
+    const type = await secrets.typeToCreate(principalOf(request), request.params.type);
+    // After a failed save: what was entered, and every error, once.
+    const draft = takeDraft(request, reply, `/secrets/new/${type.id}`);
+    return showForm(
+      request,
+      reply,
+      type,
+      draft ? { values: draft.values, error: draft.error, reenter: draft.reenter } : {},
+    );
+  });
 
   app.post(
     '/secrets/new/:type',
@@ -55,11 +63,12 @@ export const createPage: FastifyPluginAsyncZod = async (app) => {
           });
           return redirectWith(reply, `/secrets/${created.id}`, 'created');
         },
-        (message, error) =>
-          showForm(request, reply.status(422), type, {
-            values: valuesOf(body, fields),
-            error: error instanceof ValidationError ? error : message,
-          }),
+        (message, error) => {
+          const failed = { values: valuesOf(body, fields), error: formErrorOf(message, error) };
+          return returnToForm(request, reply, type, `/secrets/new/${type.id}`, failed, () =>
+            showForm(request, reply.status(statusOf(error)), type, failed),
+          );
+        },
       );
     },
   );
@@ -98,7 +107,7 @@ export const createPage: FastifyPluginAsyncZod = async (app) => {
         (message, error) =>
           showForm(request, reply.status(422), type, {
             values,
-            error: error instanceof ValidationError ? error : message,
+            error: formErrorOf(message, error),
           }),
       );
     },

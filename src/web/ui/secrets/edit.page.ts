@@ -4,14 +4,14 @@
  * and "Test without saving".
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { ValidationError } from '../../../errors.ts';
 import { principalOf } from '../../plugins/auth.plugin.ts';
 import { redirectWith } from '../flash.ts';
+import { takeDraft } from '../form-draft.ts';
 import { fieldsFromForm } from '../form-input.ts';
 import { idParams, secretForm, uiSchema } from '../form-schemas.ts';
-import { formAction, statusOf } from '../render.ts';
+import { formAction, formErrorOf, statusOf } from '../render.ts';
 import { generateBody } from './create.page.ts';
-import { showSecretForm as showForm } from './secret-form.ts';
+import { returnToForm, showSecretForm as showForm } from './secret-form.ts';
 import { dateInput, expiresAtFrom } from './secret-views.ts';
 
 export const editPage: FastifyPluginAsyncZod = async (app) => {
@@ -21,10 +21,17 @@ export const editPage: FastifyPluginAsyncZod = async (app) => {
     const principal = principalOf(request);
     const detail = await secrets.describe(principal, request.params.id, { for: 'update' });
     const type = registry.get(detail.type);
+    // After a failed save: what was entered, and every error, once.
+    const draft = takeDraft(request, reply, `/secrets/${detail.id}/edit`);
     return showForm(request, reply, type, {
       secret: detail,
       facts: detail.facts,
-      values: { description: detail.description, expiresAt: dateInput(detail.expiresAt), fields: detail.fields },
+      values: draft?.values ?? {
+        description: detail.description,
+        expiresAt: dateInput(detail.expiresAt),
+        fields: detail.fields,
+      },
+      ...(draft ? { error: draft.error, reenter: draft.reenter } : {}),
       testable: type.testable && (await secrets.allowed(principal, detail.id)).use,
     });
   });
@@ -61,7 +68,7 @@ export const editPage: FastifyPluginAsyncZod = async (app) => {
             facts: detail.facts,
             values,
             testable: true,
-            error: error instanceof ValidationError ? error : message,
+            error: formErrorOf(message, error),
           }),
       );
     },
@@ -111,12 +118,17 @@ export const editPage: FastifyPluginAsyncZod = async (app) => {
           return redirectWith(reply, `/secrets/${id}`, result.changed ? 'saved' : 'unchanged');
         },
         async (message, error) => {
-          const detail = await secrets.describe(principal, id, { for: 'update' });
-          return showForm(request, reply.status(statusOf(error)), type, {
-            secret: detail,
-            facts: detail.facts,
+          const failed = {
             values: { description: body.description, expiresAt: body.expiresAt, fields },
-            error: error instanceof ValidationError ? error : message,
+            error: formErrorOf(message, error),
+          };
+          return returnToForm(request, reply, type, `/secrets/${current.id}/edit`, failed, async () => {
+            const detail = await secrets.describe(principal, id, { for: 'update' });
+            return showForm(request, reply.status(statusOf(error)), type, {
+              secret: detail,
+              facts: detail.facts,
+              ...failed,
+            });
           });
         },
       );

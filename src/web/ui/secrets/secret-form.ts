@@ -10,6 +10,7 @@ import type { SecretMetadata } from '../../../secrets/secret-metadata.ts';
 import { defaultSpaceName } from '../../../secrets/secret-rules.ts';
 import { basePath } from '../../paths.ts';
 import { principalOf } from '../../plugins/auth.plugin.ts';
+import { redirectWithDraft } from '../form-draft.ts';
 import { renderFields } from '../form-input.ts';
 import { errorsByPath, renderPage } from '../render.ts';
 import { typeView } from './secret-views.ts';
@@ -24,6 +25,49 @@ export interface SecretFormState {
   report?: TestReport;
   /** A value just generated for a secret field, put in it this once (it is not stored until saved). */
   generated?: { key: string; value: string };
+  /** Secret fields whose entry a failed save dropped: the form asks for them again. */
+  reenter?: readonly string[];
+}
+
+/** A failed save: what was entered and why it failed, as the form is shown again. */
+export interface FailedSave {
+  values: Record<string, unknown>;
+  error: ValidationError | string;
+}
+
+/**
+ * Back to the form after a failed save by a redirect (Back and Reload then never ask to send it
+ * again), with what was entered but secret values, which never go back to the browser — the form
+ * names the fields to enter again — and the error in the reader's locale. When the draft cannot
+ * be kept (too large for a cookie), `atOnce` shows the form in the answer instead.
+ */
+export async function returnToForm(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  type: CredentialType,
+  form: string,
+  failed: FailedSave,
+  atOnce: () => Promise<FastifyReply>,
+): Promise<FastifyReply> {
+  const secret = new Set(type.definition.fields.filter((f) => f.secret).map((f) => f.key));
+  const fields = (failed.values.fields ?? {}) as Record<string, unknown>;
+  const entered = (v: unknown) => v !== undefined && v !== '' && !(Array.isArray(v) && v.length === 0);
+  const kept = Object.fromEntries(
+    Object.entries(fields).flatMap(([key, value]): [string, unknown][] => {
+      if (!secret.has(key)) return [[key, value]];
+      // A secret list keeps its names (the page shows names only), never its values.
+      return Array.isArray(value)
+        ? [[key, value.map((p) => ({ name: String((p as { name?: unknown }).name ?? '') }))]]
+        : [];
+    }),
+  );
+  const reenter = Object.entries(fields)
+    .filter(([key, value]) => secret.has(key) && entered(value))
+    .map(([key]) => key);
+  const error = failed.error instanceof ValidationError ? failed.error.in(request.locale) : failed.error;
+  return (
+    redirectWithDraft(request, reply, form, { values: { ...failed.values, fields: kept }, error, reenter }) ?? atOnce()
+  );
 }
 
 /**
@@ -70,6 +114,7 @@ export async function showSecretForm(
     {
       // The name comes first on the form: an error there takes the focus.
       focusFirstError: !issues.some((i) => i.path === 'name'),
+      ...(state.reenter ? { reenter: state.reenter } : {}),
     },
   );
   const principal = principalOf(request);
