@@ -30,6 +30,7 @@ import { groupServiceFactory } from './identity/group.service.ts';
 
 import { identityStore } from './identity/identity.store.ts';
 import { identityServices } from './identity/identity-services.ts';
+import { loginPasswords } from './identity/login-password.ts';
 
 import { totpSeedRecords } from './identity/second-factor/totp-seed.seal.ts';
 import { sessionServiceFactory } from './identity/session.service.ts';
@@ -144,7 +145,9 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
       settleMs: database.kind === 'pglite' ? 0 : config.busHeartbeatMs * 3,
     });
     await spaceKeys.ensureAll();
-    const bootstrap = bootstrapServiceFactory({ db, audit });
+    // Login passwords meet the rule of stored Password secrets (its strength check, off the event loop).
+    const loginPasswordRule = loginPasswords(registry);
+    const bootstrap = bootstrapServiceFactory({ db, audit, passwords: loginPasswordRule });
     await bootstrap.ensureSystemGroup();
     // The change bus and this node's caches: a change anywhere is seen here at once.
     const bus = createChangeBus(database, {
@@ -259,6 +262,7 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
     const shares = shareServiceFactory({ db, gate, registry, audit });
     const { users, signIn, host, accounts, factors, passkeys, scim } = identityServices({
       ...{ db, gate, audit, config, ca, sessions, mail, logger, keys, groups, cache },
+      loginPasswords: loginPasswordRule,
       locales: () => registry.locales(),
     });
     const spaces = {

@@ -21,7 +21,8 @@ import { parseField } from '../validation.ts';
 import { type AccountLinkPurpose, accountLinkStore } from './account-link.store.ts';
 import { invitationMail, resetMail } from './account-mail.ts';
 import { identityStore, type UserRow } from './identity.store.ts';
-import { displayNameSchema, emailSchema, loginPasswordSchema } from './identity-rules.ts';
+import { displayNameSchema, emailSchema } from './identity-rules.ts';
+import type { LoginPasswords } from './login-password.ts';
 import { hashPassword } from './password-hash.ts';
 import type { Principal } from './principal.ts';
 import { refuseOthersPassword, type User, userOf } from './user.service.ts';
@@ -50,6 +51,8 @@ export interface AccountLinkDeps {
   logger: Logger;
   /** Ends a user's sessions and tokens, inside the transaction that changes the password. */
   revoke(userId: string, tx: Executor): Promise<void>;
+  /** The login password rule (strength as for a stored Password secret). */
+  passwords: LoginPasswords;
   settings: {
     /** Where links point: Tresor's public address (TRESOR_PUBLIC_URL, else derived from HOST/PORT). */
     linkBase: string;
@@ -60,7 +63,16 @@ export interface AccountLinkDeps {
   };
 }
 
-export function accountLinkServiceFactory({ db, gate, audit, mail, logger, revoke, settings }: AccountLinkDeps) {
+export function accountLinkServiceFactory({
+  db,
+  gate,
+  audit,
+  mail,
+  logger,
+  revoke,
+  passwords,
+  settings,
+}: AccountLinkDeps) {
   const linkTo = (token: string) => `${settings.linkBase.replace(/\/$/, '')}/password/choose?token=${token}`;
 
   /** A new link for the user (voiding earlier ones), recorded in `tx`; answers the token to mail. */
@@ -223,8 +235,8 @@ export function accountLinkServiceFactory({ db, gate, audit, mail, logger, revok
      * sessions and tokens end. A refused password leaves the link working.
      */
     async choosePassword(token: unknown, password: unknown): Promise<{ email: string }> {
-      await live(token);
-      const passwordHash = await hashPassword(parseField(loginPasswordSchema, password, 'password'));
+      const { user } = await live(token);
+      const passwordHash = await hashPassword(await passwords.accept(password, user.email));
       return db.transaction(async (tx) => {
         const row = await accountLinkStore.take(tx, sha256(String(token)));
         // Used by another request in between: the same answer as any used link.

@@ -11,7 +11,8 @@ import { ConflictError, TresorError } from '../errors.ts';
 import { parseField } from '../validation.ts';
 import { systemGroupName } from './group.service.ts';
 import { identityStore } from './identity.store.ts';
-import { displayNameSchema, emailSchema, loginPasswordSchema } from './identity-rules.ts';
+import { displayNameSchema, emailSchema } from './identity-rules.ts';
+import type { LoginPasswords } from './login-password.ts';
 import { hashPassword } from './password-hash.ts';
 import { administratorPermissions } from './permissions.ts';
 import { systemPrincipal } from './principal.ts';
@@ -22,7 +23,16 @@ const setupTokenLifetimeMs = 24 * 3600_000;
 const bootstrapLock = 0x7472_6573;
 const hashToken = (token: string) => createHash('sha256').update(token).digest();
 
-export function bootstrapServiceFactory({ db, audit }: { db: Database; audit: Pick<AuditService, 'appendInTx'> }) {
+export function bootstrapServiceFactory({
+  db,
+  audit,
+  passwords,
+}: {
+  db: Database;
+  audit: Pick<AuditService, 'appendInTx'>;
+  /** The login password rule (strength as for a stored Password secret). */
+  passwords: LoginPasswords;
+}) {
   type AdministratorInput = { email: unknown; displayName?: unknown; password: unknown };
 
   /** Creates an administrator: every administration permission, SECRET_MANAGEMENT, member of `system`. */
@@ -34,7 +44,7 @@ export function bootstrapServiceFactory({ db, audit }: { db: Database; audit: Pi
   async function prepareAdministrator(input: AdministratorInput) {
     const email = parseField(emailSchema, input.email, 'email');
     const displayName = parseField(displayNameSchema, input.displayName ?? 'Administrator', 'displayName');
-    const passwordHash = await hashPassword(parseField(loginPasswordSchema, input.password, 'password'));
+    const passwordHash = await hashPassword(await passwords.accept(input.password, email));
     return { email, displayName, passwordHash };
   }
 
@@ -102,8 +112,7 @@ export function bootstrapServiceFactory({ db, audit }: { db: Database; audit: Pi
       token: string,
       input: { email: unknown; displayName?: unknown; password: unknown },
     ): Promise<User> {
-      parseField(emailSchema, input.email, 'email');
-      parseField(loginPasswordSchema, input.password, 'password');
+      await passwords.accept(input.password, parseField(emailSchema, input.email, 'email'));
       if ((await identityStore.countUsers(db)) > 0)
         throw new TresorError('ACCESS_DENIED', 'Setup is already complete; sign in instead');
       if (!(await identityStore.consumeSetupToken(db, hashToken(token))))

@@ -15,6 +15,7 @@ import type { SystemMailer } from '../modules/mail/system-mailer.ts';
 import { accountLinkServiceFactory } from './account-link.service.ts';
 import type { GroupService } from './group.service.ts';
 import { hostIdentityServiceFactory } from './host/host-identity.service.ts';
+import type { LoginPasswords } from './login-password.ts';
 import { scimServiceFactory } from './scim/scim.service.ts';
 import { passkeyServiceFactory } from './second-factor/passkey.service.ts';
 import { secondFactorServiceFactory } from './second-factor/second-factor.service.ts';
@@ -43,6 +44,8 @@ export function identityServices(deps: {
   keys: Pick<KeyService, 'sealingRing' | 'ringFor'>;
   groups: Pick<GroupService, 'create' | 'find' | 'grant' | 'grants'>;
   cache: ReadCache;
+  /** The login password rule (strength as for a stored Password secret). */
+  loginPasswords: LoginPasswords;
 }) {
   const { db, gate, audit, config, sessions } = deps;
   const revoke = sessions.revokeAll;
@@ -53,6 +56,7 @@ export function identityServices(deps: {
     listener: { credentialsRevoked: revoke },
     locales: deps.locales,
     passwords: config.signIn,
+    loginPasswords: deps.loginPasswords,
   });
   const signIn = signInFactory({ db, audit, config, ca: deps.ca, gate, sessions, users, logger: deps.logger });
   return {
@@ -69,6 +73,7 @@ export function identityServices(deps: {
       mail: deps.mail,
       logger: deps.logger,
       revoke,
+      passwords: deps.loginPasswords,
       settings: { linkBase: linkBase(config), sso: config.signIn.oidc?.label, passwords: config.signIn },
     }),
   };

@@ -12,7 +12,8 @@ import { AccessDeniedError, ConflictError, NotFoundError, TresorError, Validatio
 import { type Locale, sourceLocale } from '../i18n/locale.ts';
 import { parseField } from '../validation.ts';
 import { identityStore, type UserRow } from './identity.store.ts';
-import { displayNameSchema, emailSchema, loginPasswordSchema } from './identity-rules.ts';
+import { displayNameSchema, emailSchema } from './identity-rules.ts';
+import type { LoginPasswords } from './login-password.ts';
 import { type LoginThrottle, loginThrottle } from './login-throttle.ts';
 import { hashPassword, verifyPassword } from './password-hash.ts';
 import type { Principal } from './principal.ts';
@@ -83,6 +84,8 @@ export interface UserServiceDeps {
   locales?: () => readonly Locale[];
   /** Single sign-on only: local passwords work for the break-glass accounts (lower-cased e-mails) alone. */
   passwords?: { ssoOnly: boolean; breakGlass: readonly string[] };
+  /** The login password rule (strength as for a stored Password secret). */
+  loginPasswords: LoginPasswords;
 }
 
 export function userServiceFactory({
@@ -93,6 +96,7 @@ export function userServiceFactory({
   throttle = loginThrottle(),
   locales = () => [sourceLocale],
   passwords = { ssoOnly: false, breakGlass: [] },
+  loginPasswords,
 }: UserServiceDeps) {
   async function existing(id: string): Promise<UserRow> {
     const row = await identityStore.userById(db, id);
@@ -110,9 +114,7 @@ export function userServiceFactory({
       const email = parseField(emailSchema, input.email, 'email');
       const displayName = parseField(displayNameSchema, input.displayName ?? email.split('@')[0], 'displayName');
       const passwordHash =
-        input.password === undefined
-          ? null
-          : await hashPassword(parseField(loginPasswordSchema, input.password, 'password'));
+        input.password === undefined ? null : await hashPassword(await loginPasswords.accept(input.password, email));
       try {
         return await db.transaction(async (tx) => {
           const user = userOf(await identityStore.insertUser(tx, { email, displayName, passwordHash }));
@@ -245,7 +247,7 @@ export function userServiceFactory({
           );
       }
       await existing(id);
-      const passwordHash = await hashPassword(parseField(loginPasswordSchema, password, 'password'));
+      const passwordHash = await hashPassword(await loginPasswords.accept(password, (await existing(id)).email));
       await db.transaction(async (tx) => {
         const row = await identityStore.updateUser(tx, id, { passwordHash, mustChangePassword: !own });
         await listener.credentialsRevoked?.(id, tx);

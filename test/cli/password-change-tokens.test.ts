@@ -45,6 +45,7 @@ describe('a password change and the tokens it ends', () => {
     const changed = await ui.post('/account/password', {
       currentPassword: password,
       password: 'a brand new long passphrase',
+      confirm: 'a brand new long passphrase',
     });
     expect(changed.statusCode).toBe(302);
     const login = await ui.get('/login');

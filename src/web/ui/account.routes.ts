@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { cookiePath } from '../paths.ts';
 import { principalOf, requireSession, sessionCookie } from '../plugins/auth.plugin.ts';
 import { redirectWith } from './flash.ts';
+import { sameTwice } from './form-schemas.ts';
 import { formAction, renderPage } from './render.ts';
 
 const languageForm = z.object({ _csrf: z.string().optional(), locale: z.string().max(40).default('') });
@@ -22,6 +23,7 @@ const passwordForm = z.object({
   _csrf: z.string().optional(),
   currentPassword: z.string().max(1000).default(''),
   password: z.string().max(1000).default(''),
+  confirm: z.string().max(1000).default(''),
 });
 
 export const uiAccountRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -88,6 +90,7 @@ export const uiAccountRoutes: FastifyPluginAsyncZod = async (app) => {
       const ending = (await activeTokens(request)).length;
       return formAction(
         async () => {
+          sameTwice(request.body.password, request.body.confirm);
           await users.setPassword(principal, principal.id, request.body.password, {
             currentPassword: request.body.currentPassword,
           });

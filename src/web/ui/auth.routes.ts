@@ -7,7 +7,7 @@ import { basePath, cookiePath, redirectTo } from '../paths.ts';
 import { sessionCookie } from '../plugins/auth.plugin.ts';
 import { loginRateLimit } from '../plugins/login-rate-limit.ts';
 import { redirectWith } from './flash.ts';
-import { form, text, uiSchema } from './form-schemas.ts';
+import { form, sameTwice, text, uiSchema } from './form-schemas.ts';
 import { formAction, renderPage } from './render.ts';
 import { safeNext } from './safe-next.ts';
 import { setSessionCookie } from './session-cookie.ts';
@@ -15,7 +15,13 @@ import { setSessionCookie } from './session-cookie.ts';
 const nextQuery = z.object({ next: text(2000) });
 const loginForm = form({ email: text(1000), password: text(1000), next: text(2000) });
 const setupQuery = z.object({ token: text(200) });
-const setupForm = form({ token: text(200), email: text(1000), password: text(1000), displayName: text(200) });
+const setupForm = form({
+  token: text(200),
+  email: text(1000),
+  password: text(1000),
+  confirm: text(1000),
+  displayName: text(200),
+});
 
 /** Set at sign-out when the session came from the identity provider: the next page signs out there too. */
 const signedOutCookie = 'tresor_signed_out';
@@ -125,6 +131,7 @@ export const uiAuthRoutes: FastifyPluginAsyncZod = async (app) => {
       const body = request.body;
       return formAction(
         async () => {
+          sameTwice(body.password, body.confirm);
           await bootstrap.completeSetup(body.token, {
             email: body.email,
             password: body.password,

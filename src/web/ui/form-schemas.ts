@@ -4,6 +4,7 @@
  * fit gets the error page naming the field; handlers never cast `request.body`.
  */
 import { z } from 'zod';
+import { ValidationError } from '../../errors.ts';
 
 /** A text input; absent is empty. Long enough for any field, short enough to bound the work. */
 export const text = (max = 100_000) => z.string().max(max).default('');
@@ -29,3 +30,8 @@ export const groupParams = z.object({ group: z.string().min(1).max(200) });
 
 /** Schemas of UI routes stay out of the OpenAPI document. */
 export const uiSchema = <S extends object>(schema: S) => ({ hide: true, ...schema });
+
+/** A new login password typed twice: the second must be the first (a typo would lock its owner out). */
+export function sameTwice(password: string, confirm: string): void {
+  if (password !== confirm) throw ValidationError.field('confirm', 'The two passwords differ: type the same one twice');
+}

@@ -7,11 +7,10 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ValidationError } from '../../errors.ts';
 import { redirectTo } from '../paths.ts';
 import { loginRateLimit } from '../plugins/login-rate-limit.ts';
 import { redirectWith } from './flash.ts';
-import { form, text, uiSchema } from './form-schemas.ts';
+import { form, sameTwice, text, uiSchema } from './form-schemas.ts';
 import { formAction, renderPage, statusOf } from './render.ts';
 
 const tokenQuery = z.object({ token: text(200) });
@@ -72,7 +71,7 @@ export const uiPasswordLinksRoutes: FastifyPluginAsyncZod = async (app) => {
       const b = request.body;
       return formAction(
         async () => {
-          if (b.password !== b.confirm) throw ValidationError.field('confirm', 'The two passwords differ');
+          sameTwice(b.password, b.confirm);
           await accounts.choosePassword(b.token, b.password);
           return redirectWith(reply, '/login', 'password-chosen');
         },
