@@ -108,6 +108,11 @@ export function bootstrapServiceFactory({
     },
 
     /** The setup page: a valid, unused token and no user yet create the first administrator. */
+    /** Whether setup is done (a user exists): the setup page then sends people to sign in. */
+    async setUp(): Promise<boolean> {
+      return (await identityStore.countUsers(db)) > 0;
+    },
+
     async completeSetup(
       token: string,
       input: { email: unknown; displayName?: unknown; password: unknown },

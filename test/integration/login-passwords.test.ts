@@ -30,7 +30,7 @@ describe.each(databaseKinds)('login passwords on %s', (kind) => {
     await database?.drop();
   });
 
-  it('refuses a weak first administrator on the setup page, keeping the link; asks for it twice', async () => {
+  it('refuses a weak first administrator on the setup page, keeping the link; asks twice; then on to sign in', async () => {
     const first = await t.bootstrap.firstStart({ email: undefined, password: undefined });
     if (first.kind !== 'setup') throw new Error('expected a setup token');
     const app = await buildApp(t);
@@ -53,6 +53,15 @@ describe.each(databaseKinds)('login passwords on %s', (kind) => {
       const done = await post(strong);
       expect(done.statusCode).toBe(302);
       expect((await t.users.findByEmail('first@example.test'))?.email).toBe('first@example.test');
+      // On to signing in, the address filled in and the password next; the setup link now leads there too.
+      expect(done.headers.location).toBe('/login?email=first%40example.test');
+      const login = await ui.get('/login?email=first%40example.test');
+      expect(login.body).toContain('value="first@example.test"');
+      expect(login.body).toMatch(/id="password"[^>]*autofocus/);
+      expect(login.body).toContain('Administrator created. Sign in.');
+      const again = await ui.get(from);
+      expect(again.statusCode).toBe(302);
+      expect(again.headers.location).toBe('/login');
     } finally {
       await app.close();
     }

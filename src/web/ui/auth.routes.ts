@@ -12,7 +12,7 @@ import { formAction, renderPage } from './render.ts';
 import { safeNext } from './safe-next.ts';
 import { setSessionCookie } from './session-cookie.ts';
 
-const nextQuery = z.object({ next: text(2000) });
+const loginQuery = z.object({ next: text(2000), email: text(320) });
 const loginForm = form({ email: text(1000), password: text(1000), next: text(2000) });
 const setupQuery = z.object({ token: text(200) });
 const setupForm = form({
@@ -41,11 +41,13 @@ export const uiAuthRoutes: FastifyPluginAsyncZod = async (app) => {
     directory: signIn.directory,
   });
 
-  app.get('/login', { schema: uiSchema({ querystring: nextQuery }) }, async (request, reply) => {
+  app.get('/login', { schema: uiSchema({ querystring: loginQuery }) }, async (request, reply) => {
     if (request.principal) return redirectTo(reply, '/secrets');
     return renderPage(request, reply, 'login', {
       title: 'Sign in',
       next: request.query.next,
+      // Just set up (or a link that names the account): the address filled in, the password next.
+      email: request.query.email,
       ...ways(request, request.query.next),
     });
   });
@@ -116,9 +118,11 @@ export const uiAuthRoutes: FastifyPluginAsyncZod = async (app) => {
     return renderPage(request, reply, 'signed-out', { title: 'Signed out', providerLogout, label: signIn.oidc?.label });
   });
 
-  app.get('/setup', { schema: uiSchema({ querystring: setupQuery }) }, async (request, reply) =>
-    renderPage(request, reply, 'setup', { title: 'Set up', token: request.query.token }),
-  );
+  app.get('/setup', { schema: uiSchema({ querystring: setupQuery }) }, async (request, reply) => {
+    // Setup is done once: the link, opened again (Back, a bookmark), leads to signing in.
+    if (await bootstrap.setUp()) return redirectTo(reply, '/login');
+    return renderPage(request, reply, 'setup', { title: 'Set up', token: request.query.token });
+  });
 
   app.post(
     '/setup',
@@ -137,7 +141,7 @@ export const uiAuthRoutes: FastifyPluginAsyncZod = async (app) => {
             password: body.password,
             ...(body.displayName ? { displayName: body.displayName } : {}),
           });
-          return redirectWith(reply, '/login', 'setup-done');
+          return redirectWith(reply, `/login?${new URLSearchParams({ email: body.email.trim() })}`, 'setup-done');
         },
         (message) =>
           renderPage(request, reply.status(422), 'setup', {
