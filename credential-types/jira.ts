@@ -1,6 +1,16 @@
 /** Jira Cloud access with an Atlassian API token, used by the Jira module. */
 import type { TestCheck, TestContext } from 'tresor';
-import { Credential, Field, failed, notTried, outboundHttps, passed } from 'tresor';
+import {
+  Credential,
+  EgressDeniedError,
+  Field,
+  failed,
+  HostNotFoundError,
+  notTried,
+  outboundHttps,
+  passed,
+  unreachable,
+} from 'tresor';
 
 @Credential({
   id: 'jira',
@@ -58,9 +68,9 @@ export class Jira {
         },
       });
     } catch (error) {
-      const { code, message } = error as { code?: string; message: string };
-      if (code === 'EGRESS_DENIED')
-        return [failed('Destination allowed', message), ...notTried('Reach the site', 'Sign in')];
+      const { message } = error as { message: string };
+      if (error instanceof EgressDeniedError || error instanceof HostNotFoundError)
+        return unreachable(error, 'Reach the site', 'Sign in');
       return [passed('Destination allowed', site.host), failed('Reach the site', message), ...notTried('Sign in')];
     }
     const reached = [passed('Destination allowed', site.host), passed('Reach the site', `${site.host} answered`)];

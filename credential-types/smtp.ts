@@ -1,6 +1,6 @@
 /** An outgoing mail server, used by the mail module. Must be shared with `system`. */
 import type { TestCheck, TestContext } from 'tresor';
-import { Credential, Field, failed, notTried, passed, skipped, tlsServerName } from 'tresor';
+import { Credential, destinationCheck, Field, failed, notTried, passed, skipped, tlsServerName } from 'tresor';
 
 export type SmtpSecurity = 'starttls' | 'tls' | 'none';
 
@@ -136,14 +136,9 @@ export class Smtp {
       this.authentication
         ? passed('Sign in', `Signed in as ${this.username}`)
         : skipped('Sign in', 'Sign in is off: the server accepted the connection without it');
-    let address: string;
-    try {
-      [address] = await context.egress.resolve(this.host);
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      return [failed('Destination allowed', message), ...notTried('Connect', tlsName, 'Sign in')];
-    }
-    const allowed = passed('Destination allowed', `${this.host} resolves to ${address}`);
+    const destination = await destinationCheck(context.egress, this.host, 'Connect', tlsName, 'Sign in');
+    if (!destination.ok) return destination.checks;
+    const { address, check: allowed } = destination;
     const secured =
       this.security === 'none'
         ? skipped('Encryption', 'Security is set to none: everything crosses the network in plain text')

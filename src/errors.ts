@@ -224,6 +224,16 @@ export class UpstreamError extends TresorError {
   }
 }
 
+/**
+ * A host name with no address: nothing refused it — it was not found (DNS). Told apart from an
+ * egress refusal, so a test or a module says "not found", not "not allowed".
+ */
+export class HostNotFoundError extends UpstreamError {
+  constructor(readonly host: string) {
+    super(`${host} was not found: DNS gives it no address (check the spelling, or the network's name server)`);
+  }
+}
+
 /** A connection Tresor would open (a connection test, a module) goes where the egress policy refuses. */
 export class EgressDeniedError extends TresorError {
   constructor(message: string) {

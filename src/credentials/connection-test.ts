@@ -6,6 +6,7 @@
  * the names and messages before anyone sees them — a type author's slip (an upstream error
  * that echoes the password) never reaches a page, a response or the audit trail.
  */
+import { EgressDeniedError, HostNotFoundError } from '../errors.ts';
 import type { EgressPolicy } from '../net/egress-policy.ts';
 import type { TypeSettings } from './definition.ts';
 import type { FieldValue, Payload } from './field-options.ts';
@@ -38,7 +39,7 @@ export interface TestContext {
 }
 
 export interface TestReport {
-  /** No check failed. */
+  /** Every check passed or was skipped: none failed. */
   ok: boolean;
   checks: TestCheck[];
   durationMs: number;
@@ -50,6 +51,44 @@ export const skipped = (name: string, message = ''): TestCheck => ({ name, statu
 /** The checks after a failed one, skipped as such. */
 export const notTried = (...names: string[]): TestCheck[] =>
   names.map((name) => skipped(name, 'Not tried: an earlier check failed'));
+
+/**
+ * A failed first step of reaching a host: a name with no address is "Find the host", a refused
+ * one "Destination allowed".
+ */
+export function unreachable(error: unknown, ...after: string[]): TestCheck[] {
+  const message = error instanceof Error ? error.message : String(error);
+  const check = error instanceof HostNotFoundError ? 'Find the host' : 'Destination allowed';
+  return [failed(check, message), ...notTried(...after)];
+}
+
+/**
+ * A connection test's first check: the host is found (DNS) and the egress policy allows where it
+ * leads — two failures told apart. The checks `after` are marked not tried when it fails.
+ */
+export async function destinationCheck(
+  egress: EgressPolicy,
+  host: string,
+  ...after: string[]
+): Promise<{ ok: true; address: string; check: TestCheck } | { ok: false; checks: TestCheck[] }> {
+  try {
+    const [address] = await egress.resolve(host);
+    return { ok: true, address, check: passed('Destination allowed', `${host} resolves to ${address}`) };
+  } catch (error) {
+    if (!(error instanceof EgressDeniedError || error instanceof HostNotFoundError)) throw error;
+    return { ok: false, checks: unreachable(error, ...after) };
+  }
+}
+
+/** "All checks passed", "2 checks passed, 1 skipped", "1 of 3 checks failed". */
+export function testVerdict(checks: readonly { status: string }[]): string {
+  const count = (status: string) => checks.filter((c) => c.status === status).length;
+  const [passedCount, failedCount, skippedCount] = [count('passed'), count('failed'), count('skipped')];
+  const checksWord = (n: number) => `${n} check${n === 1 ? '' : 's'}`;
+  if (failedCount > 0) return `${failedCount} of ${checksWord(checks.length)} failed`;
+  if (skippedCount === 0) return passedCount === 1 ? 'the check passed' : 'all checks passed';
+  return `${checksWord(passedCount)} passed, ${skippedCount} skipped`;
+}
 
 const maxChecks = 20;
 const maxText = 500;

@@ -3,6 +3,7 @@
 export type { Connections, FreshToken } from './connection.ts';
 export {
   type CheckStatus,
+  destinationCheck,
   failed,
   notTried,
   passed,
@@ -10,6 +11,7 @@ export {
   type TestCheck,
   type TestContext,
   type TestReport,
+  unreachable,
 } from './connection-test.ts';
 export { CredentialType, type PublicFields, type TestEnvironment } from './credential-type.ts';
 export { Credential, createDecorators, Field } from './decorators.ts';

@@ -12,7 +12,7 @@
  */
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
-import { ConfigError, EgressDeniedError } from '../errors.ts';
+import { ConfigError, EgressDeniedError, HostNotFoundError } from '../errors.ts';
 import { judged } from './ip-address.ts';
 
 /** One entry of an allow or deny list: an address range, or a host name pattern (`*.example.com`). */
@@ -97,13 +97,14 @@ const systemLookup: Lookup = (host) => dnsLookup(host, { all: true, verbatim: tr
 
 export interface EgressPolicy {
   /**
-   * The addresses `host` may be reached at (the caller connects to one of these), or an
-   * EgressDeniedError naming the host, the address and the setting that decides.
+   * The addresses `host` may be reached at (the caller connects to one of these), an
+   * EgressDeniedError naming the host, the address and the setting that decides, or a
+   * HostNotFoundError when the name has no address at all.
    */
   resolve(host: string): Promise<VettedAddresses>;
 }
 
-/** At least one address: a host that resolves to none is refused. */
+/** At least one address: a host that resolves to none is not found. */
 export type VettedAddresses = [string, ...string[]];
 
 export function egressPolicy(rules: EgressRules, lookup: Lookup = systemLookup): EgressPolicy {
@@ -120,7 +121,8 @@ export function egressPolicy(rules: EgressRules, lookup: Lookup = systemLookup):
       if (hostRule(rules.deny, host))
         throw new EgressDeniedError(`Connections to ${host} are refused by TRESOR_EGRESS_DENY`);
       const addresses = isIP(host) !== 0 ? [host] : (await lookup(host).catch(() => [])).map((a) => a.address);
-      if (addresses.length === 0) throw new EgressDeniedError(`${host} does not resolve to any address`);
+      // Not a refusal: the name has no address.
+      if (addresses.length === 0) throw new HostNotFoundError(host);
       const hostAllowed = hostRule(rules.allow, host);
       for (const raw of addresses) {
         // IPv4 inside IPv6 (mapped, NAT64, 6to4, …) is judged as the IPv4 address it reaches.

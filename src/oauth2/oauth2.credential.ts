@@ -10,7 +10,7 @@
  */
 import { Field } from '../credentials/decorators.ts';
 import type { TestCheck, TestContext } from '../credentials/index.ts';
-import { failed, notTried, passed } from '../credentials/index.ts';
+import { destinationCheck, failed, passed } from '../credentials/index.ts';
 import { requestToken, TokenRefusedError } from './token-endpoint.ts';
 
 export type OAuth2Grant = 'authorization_code' | 'client_credentials';
@@ -109,11 +109,8 @@ export class OAuth2 {
    */
   async test(context: TestContext): Promise<TestCheck[]> {
     const host = new URL(this.tokenUrl).host;
-    try {
-      await context.egress.resolve(new URL(this.tokenUrl).hostname);
-    } catch (error) {
-      return [failed('Destination allowed', (error as Error).message), ...notTried('Token endpoint')];
-    }
+    const destination = await destinationCheck(context.egress, new URL(this.tokenUrl).hostname, 'Token endpoint');
+    if (!destination.ok) return destination.checks;
     const allowed = passed('Destination allowed', host);
     const environment = { egress: context.egress, ca: context.ca, timeoutMs: context.budgetMs, signal: context.signal };
     try {

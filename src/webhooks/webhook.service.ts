@@ -17,7 +17,7 @@ import type { AuditService } from '../audit/audit.service.ts';
 import type { CredentialRegistry } from '../credentials/index.ts';
 import type { KeyService } from '../crypto/key.service.ts';
 import type { Database, Executor } from '../db/client.ts';
-import { AccessDeniedError, isTresorError, NotFoundError, ValidationError } from '../errors.ts';
+import { AccessDeniedError, EgressDeniedError, HostNotFoundError, NotFoundError, ValidationError } from '../errors.ts';
 import type { Principal } from '../identity/principal.ts';
 import type { EgressPolicy } from '../net/egress-policy.ts';
 import { secretStore } from '../secrets/secret.store.ts';
@@ -120,7 +120,9 @@ export function webhookServiceFactory({
     try {
       await egress.resolve(url.hostname);
     } catch (error) {
-      if (isTresorError(error) && error.code === 'EGRESS_DENIED') throw ValidationError.field('url', error.message);
+      // Refused by the egress policy, or not found at all: either way the address is what to fix.
+      if (error instanceof EgressDeniedError || error instanceof HostNotFoundError)
+        throw ValidationError.field('url', error.message);
       throw error;
     }
     return url.toString();

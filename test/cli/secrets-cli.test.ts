@@ -338,7 +338,7 @@ describe('tresor secrets, remote mode', () => {
     const old = await run(['secrets', 'test', 'old-key'], env);
     expect(old).toMatchObject({ code: 11, stderr: '' });
     expect(old.stdout).toMatch(
-      /^old-key: 1 check\(s\) FAILED \(\d+ ms\)\n {2}FAILED {2}Not expired: Expired on 2020-01-31\n$/,
+      /^old-key: 1 of 1 check failed \(\d+ ms\)\n {2}FAILED {2}Not expired: Expired on 2020-01-31\n$/,
     );
   });
 

@@ -372,7 +372,7 @@ describe('connection tests', () => {
       { from: '/secrets/new/jira' },
     );
     expect(fresh.statusCode).toBe(200);
-    expect(fresh.body).toContain('Connection test: no check failed');
+    expect(fresh.body).toContain('Connection test: all checks passed');
     expect(fresh.body).toContain('Signed in as Bot &lt;bot@example.test&gt;');
     expect(fresh.body).toContain('value="not-saved"');
     expect(fresh.body).not.toContain(jiraToken);
@@ -388,13 +388,13 @@ describe('connection tests', () => {
       { ...fields, 'fields[apiToken]': '' },
       { from: '/secrets/jira/edit' },
     );
-    expect(kept.body).toContain('Connection test: no check failed');
+    expect(kept.body).toContain('Connection test: all checks passed');
     const wrong = await ui.post(
       `/secrets/${id}/edit/test`,
       { ...fields, 'fields[apiToken]': 'canary-wrong-Qq11' },
       { from: '/secrets/jira/edit' },
     );
-    expect(wrong.body).toContain('Connection test: a check failed');
+    expect(wrong.body).toContain('Connection test: 1 of 3 checks failed');
     expect(wrong.body).not.toContain('canary-wrong-Qq11');
     expect((await t.tresor.secrets.get(t.admin, 'jira')).version).toBe(1);
     outputs.push(...ui.pages);

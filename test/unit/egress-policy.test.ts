@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.ts';
-import { ConfigError, EgressDeniedError } from '../../src/errors.ts';
+import { destinationCheck } from '../../src/credentials/connection-test.ts';
+import { ConfigError, EgressDeniedError, HostNotFoundError } from '../../src/errors.ts';
 import { egressPolicy, type Lookup, parseEgressList } from '../../src/net/egress-policy.ts';
 
 const rules = (allow = '', deny = '') => ({
@@ -90,10 +91,31 @@ describe('the egress policy', () => {
     expect(await policy.resolve('JIRA.example.com')).toEqual(['93.184.216.34', '2606:4700::1111']);
   });
 
-  it('refuses a name if any address it resolves to is refused, and a name that resolves to nothing', async () => {
+  it('refuses a name if any address it resolves to is refused; a name with no address is not found, not refused', async () => {
     const policy = egressPolicy(rules(), table({ 'rebind.example.com': ['93.184.216.34', '127.0.0.1'] }));
     expect(await refusal(policy.resolve('rebind.example.com'))).toContain('127.0.0.1');
-    expect(await refusal(policy.resolve('nowhere.example.com'))).toContain('does not resolve');
+    const missing = await policy.resolve('nowhere.example.com').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(missing).toBeInstanceOf(HostNotFoundError);
+    expect(missing).toMatchObject({ code: 'UPSTREAM_FAILED', host: 'nowhere.example.com' });
+    // A connection test says which: "Find the host" failed, not "Destination allowed".
+    const dns = await destinationCheck(policy, 'nowhere.example.com', 'Connect');
+    expect(dns).toEqual({
+      ok: false,
+      checks: [
+        { name: 'Find the host', status: 'failed', message: expect.stringContaining('was not found') },
+        { name: 'Connect', status: 'skipped', message: 'Not tried: an earlier check failed' },
+      ],
+    });
+    const refused = await destinationCheck(policy, 'rebind.example.com', 'Connect');
+    expect(refused.ok ? undefined : refused.checks[0]?.name).toBe('Destination allowed');
+    const found = await destinationCheck(
+      egressPolicy(rules(), table({ 'a.example.com': ['93.184.216.34'] })),
+      'a.example.com',
+    );
+    expect(found).toMatchObject({ ok: true, address: '93.184.216.34', check: { status: 'passed' } });
   });
 
   it('opens exactly the ranges and hosts TRESOR_EGRESS_ALLOW lists', async () => {

@@ -2,6 +2,7 @@
 
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
+import { testVerdict } from '../../credentials/connection-test.ts';
 import { NotFoundError, ValidationError } from '../../errors.ts';
 import { defaultSpaceName } from '../../secrets/secret-rules.ts';
 import type { OAuth2Connection, SecretInfo } from '../backend.ts';
@@ -369,8 +370,7 @@ export function secretsCommand(program: Command, context: CliContext): void {
       const report = await (await context.backend()).test(name);
       if (!report.ok) context.exitCode = exitCodes.testFailed;
       if (o.json) return context.out(JSON.stringify(report, null, 2));
-      const failedCount = report.checks.filter((c) => c.status === 'failed').length;
-      const verdict = failedCount === 0 ? 'no check failed' : `${failedCount} check(s) FAILED`;
+      const verdict = testVerdict(report.checks);
       context.out(`${name}: ${verdict} (${report.durationMs} ms)`);
       for (const check of report.checks)
         context.out(

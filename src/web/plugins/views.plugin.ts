@@ -12,6 +12,7 @@ import view from '@fastify/view';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import Handlebars from 'handlebars';
+import { testVerdict } from '../../credentials/connection-test.ts';
 import { packageRoot } from '../../package-root.ts';
 import { remoteLogoPath } from '../remote-logos.ts';
 
@@ -69,6 +70,8 @@ export function createHandlebars(): typeof Handlebars {
       `<time datetime="${at.toISOString().slice(0, 10)}">${hbs.escapeExpression(shown)}</time>`,
     );
   });
+  // A connection test's verdict in words: what passed, failed and was skipped, counted.
+  hbs.registerHelper('testVerdict', (report: { checks?: { status: string }[] }) => testVerdict(report.checks ?? []));
   hbs.registerHelper('fieldPartial', (field: { style: string }) => `fields/${field.style}`);
   // Bundled logos are served from /logos (under the mount prefix); URLs and data URIs are used as they are.
   hbs.registerHelper('logoUrl', (logo: string, options: HelperOptions) =>
