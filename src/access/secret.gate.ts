@@ -185,7 +185,11 @@ export function secretGate({ db, audit, cache, factsOf, refuse }: GateCore, payl
       operation: SecretOperation,
       options: { lock?: boolean } = {},
     ): Promise<SecretGrant> {
-      const notFoundMessage = operation === 'use' ? `No usable secret "${ref}"` : `No secret "${ref}"`;
+      // A name is said back; an id is not (a page saying "No secret 9b83…" tells a person nothing).
+      const named = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(ref)
+        ? 'with that id'
+        : `"${ref}"`;
+      const notFoundMessage = operation === 'use' ? `No usable secret ${named}` : `No secret ${named}`;
       const seen = options.lock ? await lockedRead(tx, principal, ref, operation) : await plainRead(tx, principal, ref);
       if (!seen) throw markDenied(new NotFoundError(notFoundMessage));
       const { row, facts, relation } = seen;

@@ -206,6 +206,20 @@ describe('web UI (PGlite)', () => {
     expect(badName.body).toMatch(/id="e-name" role="alert">Name must be 1–64 letters/);
   });
 
+  it('says "not found" to a person without route syntax or ids', async () => {
+    const c = client();
+    await c.login(adminEmail, adminPassword);
+    const page = await c.get('/no-such-page');
+    expect(page.statusCode).toBe(404);
+    expect(page.body).toContain('There is no page at /no-such-page');
+    expect(page.body).not.toContain('No route');
+    const id = '9b835095-1747-45ff-bd36-e41b7bbda4cb';
+    const secret = await c.get(`/secrets/${id}`);
+    expect(secret.statusCode).toBe(404);
+    expect(secret.body).toContain('No secret with that id');
+    expect(secret.body).not.toContain(id);
+  });
+
   it('asks for confirmation naming the secret before deleting', async () => {
     const c = client();
     await c.login(adminEmail, adminPassword);

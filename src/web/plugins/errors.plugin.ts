@@ -124,8 +124,12 @@ export const errorsPlugin = fp<{ errorPage?: ErrorPage }>(
     app.setNotFoundHandler(async (request, reply) => {
       // An unknown URL is outside the UI's context, which names the signed-in user: the page
       // still shows their navigation (the session is read only for a page, never for the API).
-      if (!request.principal && wantsHtml(request)) await authenticateBySession(request, reply);
-      return sendError(request, reply, new NotFoundError(`No route ${request.method} ${request.url.split('?')[0]}`));
+      const html = wantsHtml(request);
+      if (!request.principal && html) await authenticateBySession(request, reply);
+      const path = request.url.split('?')[0];
+      // A person reads of a page; a program of the route it asked for.
+      const message = html ? `There is no page at ${path}` : `No route ${request.method} ${path}`;
+      return sendError(request, reply, new NotFoundError(message));
     });
   },
   { name: 'tresor-errors' },
