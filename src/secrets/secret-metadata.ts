@@ -34,6 +34,8 @@ export interface VersionInfo {
   version: number;
   createdAt: Date;
   createdBy: string | null;
+  /** The writer's name (display name, else e-mail); null for Tresor itself or a deleted user. */
+  createdByName: string | null;
   reason: string;
 }
 

@@ -7,7 +7,7 @@ import { and, asc, desc, eq, gt, ilike, lte, type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
 import { compiled, slots } from '../db/compiled.ts';
 import { storable } from '../db/errors.ts';
-import { secrets, secretVersions, spaces } from '../db/schema/index.ts';
+import { secrets, secretVersions, spaces, users } from '../db/schema/index.ts';
 import { namesSecret } from './reference.store.ts';
 import type { ListSort } from './secret-inputs.ts';
 import { isSecretId, spacedName } from './secret-rules.ts';
@@ -240,6 +240,9 @@ export const secretStore = {
         version: secretVersions.version,
         createdAt: secretVersions.createdAt,
         createdBy: secretVersions.createdBy,
+        // Who wrote it, by name (null: Tresor itself, or a user since deleted).
+        createdByName: sql<string | null>`(select coalesce(nullif(u.display_name, ''), u.email) from ${users} u
+          where u.id = ${secretVersions.createdBy})`,
         reason: secretVersions.reason,
       })
       .from(secretVersions)

@@ -74,7 +74,7 @@ describe.skipIf(!chromiumPath)('a failed save in the web UI (Chromium)', () => {
     await page.context().close();
   });
 
-  it('keeps an edit that failed as entered, the stored password untouched', async () => {
+  it('keeps an edit that failed as entered, the stored password untouched; the saved one says who and why', async () => {
     const stored = await b.h.tresor.secrets.create(b.h.admin, {
       type: 'password',
       name: 'edited',
@@ -85,6 +85,7 @@ describe.skipIf(!chromiumPath)('a failed save in the web UI (Chromium)', () => {
     await page.fill('#description', 'a new description');
     await page.fill('#f-username', 'after');
     await page.fill('#f-password', weak);
+    await page.fill('#reason', 'moved to the new database');
     const failed = await submit(page, 'main form button:has-text("Save")');
     expect(failed?.request().method()).toBe('GET');
     expect(new URL(page.url()).pathname).toBe(`/secrets/${stored.id}/edit`);
@@ -92,8 +93,17 @@ describe.skipIf(!chromiumPath)('a failed save in the web UI (Chromium)', () => {
     expect(await page.inputValue('#description')).toBe('a new description');
     expect(await page.inputValue('#f-username')).toBe('after');
     expect(await page.textContent('#a-password')).toContain('or leave it empty to keep the stored value');
+    expect(await page.inputValue('#reason')).toBe('moved to the new database');
     const now = await b.h.tresor.usage.useAny(b.h.admin, stored.id);
     expect(now.payload).toEqual({ username: 'before', password: 'Stored-Password-edited-1' });
+    // Saved with the password left empty (kept): the versions page says who wrote v2, and why.
+    await submit(page, 'main form button:has-text("Save")');
+    expect((await b.h.tresor.usage.useAny(b.h.admin, stored.id)).payload.password).toBe('Stored-Password-edited-1');
+    await page.goto(`${b.base}/secrets/${stored.id}/versions`);
+    html.push(await page.content());
+    const v2 = page.locator('table.versions tbody tr').first();
+    expect(await v2.locator('td[data-label=Reason]').textContent()).toBe('moved to the new database');
+    expect(await v2.locator('td[data-label=By]').textContent()).toBe('Administrator');
     await page.context().close();
   });
 });

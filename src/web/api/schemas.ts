@@ -56,6 +56,7 @@ export const versionSchema = z.object({
   version: z.number().int(),
   createdAt: iso,
   createdBy: z.uuid().nullable(),
+  createdByName: z.string().nullable().describe("The writer's display name (else e-mail); null: Tresor itself"),
   reason: z.string(),
 });
 

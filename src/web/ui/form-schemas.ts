@@ -21,6 +21,8 @@ export const secretForm = form({
   expectedVersion: text(20),
   space: text(100),
   visibility: text(20),
+  /** Editing: why (kept with the version it writes). */
+  reason: text(1000),
   fields: z.record(z.string(), z.unknown()).default({}),
 });
 

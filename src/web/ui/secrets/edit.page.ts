@@ -114,12 +114,14 @@ export const editPage: FastifyPluginAsyncZod = async (app) => {
             description: body.description,
             ...(type.definition.expiresFrom ? {} : { expiresAt: expiresAtFrom(body) }),
             ...(Number.isInteger(expected) && expected > 0 ? { expectedVersion: expected } : {}),
+            // Why, in the editor's words ("updated" when left empty).
+            ...(body.reason.trim() ? { reason: body.reason.trim() } : {}),
           });
           return redirectWith(reply, `/secrets/${id}`, result.changed ? 'saved' : 'unchanged');
         },
         async (message, error) => {
           const failed = {
-            values: { description: body.description, expiresAt: body.expiresAt, fields },
+            values: { description: body.description, expiresAt: body.expiresAt, reason: body.reason, fields },
             error: formErrorOf(message, error),
           };
           return returnToForm(request, reply, type, `/secrets/${current.id}/edit`, failed, async () => {
