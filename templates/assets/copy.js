@@ -1,6 +1,7 @@
-// Copy buttons for values a reader takes elsewhere (a host, a fingerprint, a PEM certificate):
-// each element marked data-copy gets a button that puts its text on the clipboard. Only
-// non-secret values are marked (the server never sends a secret value to copy). Without
+// Copy buttons for values a reader takes elsewhere (a host, a fingerprint, a PEM certificate, and
+// what is shown once: a new API token, a webhook's signing secret, a generated value): each
+// element marked data-copy gets a button that puts its text on the clipboard. A stored secret's
+// value is never marked (the server never sends one to copy); dates and counts are not either. Without
 // script, or without a clipboard, there is no button and the text can be selected as ever.
 (() => {
   if (!navigator.clipboard) return;

@@ -84,6 +84,25 @@ describe.skipIf(!chromiumPath)("a certificate's page (Chromium)", () => {
     await page.locator('dl.fields details.pem + button.copy').click();
     expect(String(await page.evaluate('navigator.clipboard.readText()'))).toContain('-----BEGIN CERTIFICATE-----');
     expect(await page.locator('dl.fields dt:text-is("Private key") + dd button.copy').count()).toBe(0);
+    // Trivia has none: a date, a count.
+    expect(await page.locator('dl.facts dt:text-is("Valid until") + dd button.copy').count()).toBe(0);
+    expect(await page.locator('dl.facts dt:text-is("Certificates in the chain") + dd button.copy').count()).toBe(0);
+  });
+
+  it('offers Copy on a new API token, shown once', async () => {
+    const page = await b.signIn();
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+    await page.goto(`${b.base}/tokens`);
+    await page.fill('#name', 'copied-once');
+    await page.fill('#currentPassword', 'correct horse battery staple');
+    await Promise.all([page.waitForNavigation(), page.click('main button:has-text("Create token")')]);
+    const token = (await page.textContent('code.token'))!;
+    expect(token).toMatch(/^tsr_/);
+    await page.click('button.copy[aria-label="Copy the new token"]');
+    expect(await page.evaluate('navigator.clipboard.readText()')).toBe(token);
+    await page.reload();
+    expect(await page.locator('code.token').count()).toBe(0);
+    await page.context().close();
   });
 
   it('expires at an earlier date the user sets, never later than the leaf', async () => {

@@ -43,6 +43,8 @@ describe.skipIf(!chromiumPath)('webhooks in the browser (Chromium)', () => {
     ]);
     const signingSecret = (await page.textContent('code.token'))!;
     expect(signingSecret).toMatch(/^whsec_/);
+    // Shown once, so it gets a Copy button.
+    expect(await page.locator('button.copy[aria-label="Copy the signing secret"]').count()).toBe(1);
     receiver.secrets.add(signingSecret);
     const endpointUrl = page.url();
     await page.reload();

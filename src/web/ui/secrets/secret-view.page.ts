@@ -60,7 +60,10 @@ export const secretViewPage: FastifyPluginAsyncZod = async (app) => {
       type: typeView(type, request.locale),
       fieldRows,
       placement,
-      facts: type.factsIn(detail.facts, request.locale),
+      // A value to take elsewhere (a fingerprint, a subject) gets Copy; a date or a count does not.
+      facts: type
+        .factsIn(detail.facts, request.locale)
+        .map((f) => ({ ...f, copyable: f.kind !== 'date' && !/^\d+$/.test(f.value) })),
       story,
       shared,
       can,
