@@ -110,12 +110,13 @@ export class ValidationError extends TresorError {
   static combine(errors: readonly ValidationError[], prefix = errors.at(-1)?.prefix): ValidationError {
     const locales = new Set(errors.flatMap((e) => Object.keys(e.translations)));
     const worded = (locale: string) => errors.flatMap((e) => (e.translations[locale] ?? e).issues);
+    // The prefix in each locale: that of the error whose English prefix was taken, as worded there.
+    const source = errors.find((e) => e.prefix === prefix);
+    const prefixIn = (locale: string) => source?.translations[locale]?.prefix ?? prefix ?? 'Invalid input';
     return new ValidationError(
       errors.flatMap((e) => e.issues),
       prefix,
-      Object.fromEntries(
-        [...locales].map((locale) => [locale, { prefix: prefix ?? 'Invalid input', issues: worded(locale) }]),
-      ),
+      Object.fromEntries([...locales].map((locale) => [locale, { prefix: prefixIn(locale), issues: worded(locale) }])),
     );
   }
 }

@@ -8,7 +8,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FieldIssue } from '../../errors.ts';
 import { ValidationError } from '../../errors.ts';
-import { cookiePath, redirectTo } from '../paths.ts';
+import { basePath, cookiePath } from '../paths.ts';
 import { keepSealed, type SealedCookie, takeSealed } from './flash.ts';
 
 /** A failed form, as the page shows it again. */
@@ -59,7 +59,8 @@ export function redirectWithDraft(
     ...(error instanceof ValidationError ? { issues: [...error.issues], prefix: error.prefix } : { message: error }),
   };
   if (!keepSealed(request, reply, draftCookie, stored, maxSealedLength)) return undefined;
-  return redirectTo(reply, to);
+  // 303 See Other: the answer to a POST is to GET the form.
+  return reply.redirect(`${basePath(request)}${to}`, 303);
 }
 
 /** The draft of the form at `form`, once (the cookie is cleared); undefined when there is none for it. */
