@@ -91,10 +91,17 @@ describe.skipIf(!chromiumPath)('confirmations and confirmations of success (Chro
     expect(await disabled()).toBe(true);
 
     await page.goto(`${base}/admin/users`);
+    // Permissions in words, the code a tooltip away.
+    const badge = page.locator(
+      `form[action="/admin/users/${leaver.id}/permissions/SECRET_MANAGEMENT_CREATE/revoke"] .badge`,
+    );
+    expect(await badge.textContent()).toBe('Create secrets');
+    expect(await badge.getAttribute('title')).toBe('Create secrets, which they then own (SECRET_MANAGEMENT_CREATE)');
     await click(`form[action="/admin/users/${leaver.id}/permissions/SECRET_MANAGEMENT_CREATE/revoke"] button`);
-    expect(await heading()).toBe(`Take SECRET_MANAGEMENT_CREATE from ${leaver.email}?`);
+    expect(await heading()).toBe(`Take “Create secrets (SECRET_MANAGEMENT_CREATE)” from ${leaver.email}?`);
+    expect(await page.textContent('main')).toContain('can no longer create secrets, which they then own');
     expect(await h.tresor.groups.grants(h.admin, { userId: leaver.id })).toContain('SECRET_MANAGEMENT_CREATE');
-    await click('main button:has-text("Take SECRET_MANAGEMENT_CREATE")');
+    await click('main button:has-text("Take the permission")');
     expect(await flash()).toContain('Permission revoked');
     expect(await h.tresor.groups.grants(h.admin, { userId: leaver.id })).not.toContain('SECRET_MANAGEMENT_CREATE');
   });

@@ -13,6 +13,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import Handlebars from 'handlebars';
 import { testVerdict } from '../../credentials/connection-test.ts';
+import { isPermission, permissionWords } from '../../identity/permissions.ts';
 import { packageRoot } from '../../package-root.ts';
 import { remoteLogoPath } from '../remote-logos.ts';
 
@@ -72,6 +73,9 @@ export function createHandlebars(): typeof Handlebars {
   });
   // A connection test's verdict in words: what passed, failed and was skipped, counted.
   hbs.registerHelper('testVerdict', (report: { checks?: { status: string }[] }) => testVerdict(report.checks ?? []));
+  // A permission in words (the code stays beside it, as the API and CLI know it).
+  hbs.registerHelper('permissionName', (p: string) => (isPermission(p) ? permissionWords[p].name : p));
+  hbs.registerHelper('permissionDoes', (p: string) => (isPermission(p) ? permissionWords[p].does : ''));
   hbs.registerHelper('fieldPartial', (field: { style: string }) => `fields/${field.style}`);
   // Bundled logos are served from /logos (under the mount prefix); URLs and data URIs are used as they are.
   hbs.registerHelper('logoUrl', (logo: string, options: HelperOptions) =>

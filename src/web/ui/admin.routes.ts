@@ -4,6 +4,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ValidationError } from '../../errors.ts';
 import type { MailedLink } from '../../identity/account-link.service.ts';
+import { isPermission, permissionLabel, permissionWords } from '../../identity/permissions.ts';
 import { principalOf, requireSession, stepUpFirst } from '../plugins/auth.plugin.ts';
 import { type FlashKey, redirectWith } from './flash.ts';
 import { form, groupParams, idParams, text, uiSchema } from './form-schemas.ts';
@@ -19,6 +20,11 @@ const permissionForm = form({ permission: text(100) });
 const userPermissionParams = idParams.extend({ permission: z.string().min(1).max(100) });
 const groupPermissionParams = groupParams.extend({ permission: z.string().min(1).max(100) });
 const memberParams = groupParams.extend({ userId: z.string().min(1).max(100) });
+/** What a permission lets a person do, as the rest of a sentence ("… can no longer rotate the master key"). */
+const does = (permission: string) =>
+  isPermission(permission) ? lowerFirst(permissionWords[permission].does) : `do what ${permission} allowed`;
+const lowerFirst = (text: string) => text.charAt(0).toLowerCase() + text.slice(1);
+
 export const uiAdminRoutes: FastifyPluginAsyncZod = async (app) => {
   const { users, groups, accounts } = app.tresor;
   app.addHook('preHandler', requireSession);
@@ -200,10 +206,10 @@ export const uiAdminRoutes: FastifyPluginAsyncZod = async (app) => {
       if (!confirmed(request.body)) {
         const user = await users.get(principalOf(request), param(request, 'id'));
         return askToConfirm(request, reply, {
-          title: `Take ${permission} from ${user.email}?`,
-          question: `${user.email} can no longer do what ${permission} allowed, from their next request on.`,
+          title: `Take “${permissionLabel(permission)}” from ${user.email}?`,
+          question: `${user.email} can no longer ${does(permission)}, from their next request on.`,
           action: `/admin/users/${encodeURIComponent(user.id)}/permissions/${encodeURIComponent(permission)}/revoke`,
-          button: `Take ${permission}`,
+          button: 'Take the permission',
           back: '/admin/users',
           danger: true,
         });
@@ -322,10 +328,10 @@ export const uiAdminRoutes: FastifyPluginAsyncZod = async (app) => {
       const back = `/admin/groups/${encodeURIComponent(group)}`;
       if (!confirmed(request.body))
         return askToConfirm(request, reply, {
-          title: `Take ${permission} from group ${group}?`,
-          question: `Every member of ${group} loses what ${permission} allowed through it, from their next request on.`,
+          title: `Take “${permissionLabel(permission)}” from group ${group}?`,
+          question: `Members of ${group} can no longer ${does(permission)} through it, from their next request on.`,
           action: `${back}/permissions/${encodeURIComponent(permission)}/revoke`,
-          button: `Take ${permission}`,
+          button: 'Take the permission',
           back,
           danger: true,
         });
