@@ -221,4 +221,29 @@ export const auditActions: readonly AuditAction[] = [
   'webhook.redelivered',
 ];
 
+/**
+ * Rows that record something seen, tried or sent, not a change to what Tresor holds: reads,
+ * uses, tests, listings, refusals, sign-ins, notices and exports. "Changes only" leaves them out.
+ */
+export const observationActions: readonly AuditAction[] = [
+  'secret.used',
+  'secret.read',
+  'secret.tested',
+  'secret.listed',
+  'secret.update_refused',
+  'secret.test_refused',
+  'secret.expiry_notice_sent',
+  'secret.reconnect_notice_sent',
+  'access.denied',
+  'request.refused',
+  'auth.login',
+  'auth.login_failed',
+  'auth.logout',
+  'factor.used',
+  'factor.failed',
+  'user.password_reset_sent',
+  'transfer.exported',
+  'webhook.redelivered',
+];
+
 export type Outcome = 'success' | 'denied' | 'failure';

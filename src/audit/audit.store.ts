@@ -1,10 +1,11 @@
 /** Database access for the audit trail: chained appends, queries, and the walk for verification. */
-import { and, asc, desc, eq, gt, gte, inArray, lt, lte, type SQL, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, inArray, lt, lte, notInArray, type SQL, sql } from 'drizzle-orm';
 import { changeChannel } from '../cluster/change-bus.ts';
 import type { DatabaseHandle, Executor } from '../db/client.ts';
 import { runText } from '../db/compiled.ts';
 import { auditChainHead, auditEvents, groups, secrets, users } from '../db/schema/index.ts';
 import { appendBatch, type Content } from './audit-chain.ts';
+import { observationActions } from './audit-events.ts';
 
 type Driver = DatabaseHandle['driver'];
 
@@ -24,6 +25,8 @@ export interface AuditQuery {
    * `secret.deleted` row names the space).
    */
   spaceId?: string;
+  /** Only rows that changed something (no reads, uses, tests, refusals, sign-ins: `observationActions`). */
+  changesOnly?: boolean;
   /** Rows with an id below this (newest first paging: the older page). */
   before?: number;
   /** Rows with an id above this (the newer page; still answered newest first). */
@@ -92,6 +95,7 @@ export const auditStore = {
     if (q.actorId) where.push(eq(auditEvents.actorId, q.actorId));
     if (q.targetId) where.push(eq(auditEvents.targetId, q.targetId));
     if (q.action) where.push(eq(auditEvents.action, q.action));
+    if (q.changesOnly) where.push(notInArray(auditEvents.action, [...observationActions]));
     if (q.from) where.push(gte(auditEvents.at, q.from));
     if (q.to) where.push(lte(auditEvents.at, q.to));
     if (q.targetName) where.push(sql`lower(${auditEvents.targetName}) = lower(${q.targetName})`);

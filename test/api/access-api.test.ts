@@ -111,6 +111,18 @@ describe.each(databaseKinds)('REST API: access on %s', (kind) => {
   });
 
   it('serves the audit trail to AUDIT_READ holders, with request id and client address, and its chain check', async () => {
+    // changes=only leaves out what changed nothing (reads, sign-ins, refusals); the full trail has them.
+    const all = (await h.api('GET', '/api/v1/audit?limit=1000', admin)).json().items as { action: string }[];
+    const changes = (await h.api('GET', '/api/v1/audit?changes=only&limit=1000', admin)).json().items as {
+      action: string;
+    }[];
+    expect(
+      all.some((e) => e.action === 'auth.login' || e.action === 'secret.read' || e.action === 'access.denied'),
+    ).toBe(true);
+    expect(changes.length).toBeGreaterThan(0);
+    expect(
+      changes.filter((e) => ['auth.login', 'secret.read', 'secret.used', 'access.denied'].includes(e.action)),
+    ).toEqual([]);
     const res = await h.api('GET', '/api/v1/audit?action=user.created&limit=5', admin);
     expect(res.statusCode).toBe(200);
     const entry = res.json().items.find((e: { targetName: string }) => e.targetName === 'api-user@example.test');

@@ -117,6 +117,27 @@ describe.skipIf(!chromiumPath)('the audit log (Chromium)', () => {
     for (const t of targets) expect(t.trim()).toBe('audited-relay');
   });
 
+  it('leaves out what changed nothing with "Changes only"; a wide page, each time on one line', async () => {
+    // A read of the relay's page, then the filter: the read is on the trail, and not among the changes.
+    await page.goto(`${b.base}/secrets/${relayId}`);
+    await audit('?secret=audited-relay');
+    expect(await cells('Action')).toEqual(expect.arrayContaining([expect.stringContaining('secret.read')]));
+    await page.check('#filter-changes');
+    await Promise.all([page.waitForURL(/changes=only/), page.click('form.filters button[type=submit]')]);
+    html.push(await page.content());
+    const actions = (await cells('Action')).map((a) => a.trim());
+    expect(actions.length).toBeGreaterThanOrEqual(2);
+    // Created, changed, and shared with the system group by the SMTP type's rule.
+    for (const a of actions) expect(a).toMatch(/^secret\.(created|updated|shared)/);
+    expect(await page.isChecked('#filter-changes')).toBe(true);
+    // The table takes the window (not the 60rem column), and a time never wraps.
+    await page.setViewportSize({ width: 1600, height: 900 });
+    expect(await page.evaluate('document.querySelector("main").getBoundingClientRect().width')).toBeGreaterThan(1400);
+    expect(
+      await page.evaluate('getComputedStyle(document.querySelector(\'table.audit td[data-label="Time"]\')).whiteSpace'),
+    ).toBe('nowrap');
+  });
+
   it('filters by a time range, and names the field of a date that is not one', async () => {
     const today = new Date().toISOString().slice(0, 10);
     const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);

@@ -40,6 +40,10 @@ export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
           from: z.iso.datetime({ offset: true }).optional(),
           to: z.iso.datetime({ offset: true }).optional(),
           before: z.coerce.number().int().min(1).optional(),
+          changes: z
+            .enum(['only'])
+            .optional()
+            .describe('`only`: rows that changed something (no reads, uses, sign-ins)'),
           limit: z.coerce.number().int().min(1).max(1000).default(100),
         }),
         response: { 200: z.object({ items: z.array(auditEntrySchema), next: z.number().int().nullable() }), ...errors },
@@ -55,6 +59,7 @@ export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
         ...(q.from ? { from: new Date(q.from) } : {}),
         ...(q.to ? { to: new Date(q.to) } : {}),
         ...(q.before ? { before: q.before } : {}),
+        ...(q.changes ? { changesOnly: true } : {}),
       });
       return {
         items: items.map((e) => ({ ...json(e), details: e.details as Record<string, unknown> })),

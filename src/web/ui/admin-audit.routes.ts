@@ -14,6 +14,7 @@ const auditQuery = z.object({
   to: text(20),
   before: text(20),
   after: text(20),
+  changes: text(10),
 });
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const dayPattern = /^\d{4}-\d{2}-\d{2}$/;
@@ -45,6 +46,8 @@ export const uiAdminAuditRoutes: FastifyPluginAsyncZod = async (app) => {
       actor: uuidPattern.test(q.actor) ? q.actor : '',
       from: from ? q.from : '',
       to: to ? q.to : '',
+      // "Changes only": no reads, uses, tests, refusals or sign-ins.
+      changes: q.changes === 'only' ? 'only' : '',
     };
     const range =
       problems.length > 0
@@ -62,6 +65,7 @@ export const uiAdminAuditRoutes: FastifyPluginAsyncZod = async (app) => {
             : { targetName: filter.secret }
           : {}),
         ...(filter.actor ? { actorId: filter.actor } : {}),
+        ...(filter.changes ? { changesOnly: true } : {}),
         ...range,
         ...(before !== undefined ? { before } : {}),
         ...(after !== undefined ? { after } : {}),
