@@ -59,6 +59,9 @@ describe.skipIf(!chromiumPath)('expiry notices on the secret page (Chromium)', (
     expect(refused.status()).toBe(422);
     expect(await page.textContent('#notice-error')).toContain('e-mail');
     expect(await page.inputValue('#notice-recipients')).toBe('ops@example.test\nnot an address');
+    // Autofocus applies once the page is parsed: waited for (a busy machine answered before that), not assumed.
+    await page.waitForLoadState('load');
+    await page.waitForFunction("document.activeElement && document.activeElement.id === 'notice-recipients'");
     expect(await page.evaluate('document.activeElement.id')).toBe('notice-recipients');
 
     await page.fill('#notice-recipients', 'ops@example.test, Team@example.test');
