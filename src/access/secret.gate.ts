@@ -3,6 +3,7 @@
  * usable-by, with the SQL of the listings beside the decision in `secret-visibility.store.ts`),
  * the grants it issues, and the one way a payload is opened: only for a grant issued here.
  */
+
 import type { SQL } from 'drizzle-orm';
 import { auditingDenials as guardDenials, markDenied } from '../audit/denials.ts';
 import type { CredentialType, Payload } from '../credentials/index.ts';
@@ -13,7 +14,7 @@ import { AccessDeniedError, ConflictError, NotFoundError, ValidationError } from
 import { type GroupRow, identityStore } from '../identity/identity.store.ts';
 import { type Principal, principalKey } from '../identity/principal.ts';
 import { type SecretRow, secretStore } from '../secrets/secret.store.ts';
-import { defaultSpaceName } from '../secrets/secret-rules.ts';
+import { defaultSpaceName, isSecretId } from '../secrets/secret-rules.ts';
 import { shareStore } from '../secrets/share.store.ts';
 import { spaceStore } from '../spaces/space.store.ts';
 import type { GateCore } from './gate-core.ts';
@@ -186,9 +187,7 @@ export function secretGate({ db, audit, cache, factsOf, refuse }: GateCore, payl
       options: { lock?: boolean } = {},
     ): Promise<SecretGrant> {
       // A name is said back; an id is not (a page saying "No secret 9b83…" tells a person nothing).
-      const named = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(ref)
-        ? 'with that id'
-        : `"${ref}"`;
+      const named = isSecretId(ref) ? 'with that id' : `"${ref}"`;
       const notFoundMessage = operation === 'use' ? `No usable secret ${named}` : `No secret ${named}`;
       const seen = options.lock ? await lockedRead(tx, principal, ref, operation) : await plainRead(tx, principal, ref);
       if (!seen) throw markDenied(new NotFoundError(notFoundMessage));

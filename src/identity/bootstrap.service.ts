@@ -107,25 +107,29 @@ export function bootstrapServiceFactory({
       });
     },
 
-    /** The setup page: a valid, unused token and no user yet create the first administrator. */
     /** Whether setup is done (a user exists): the setup page then sends people to sign in. */
     async setUp(): Promise<boolean> {
       return (await identityStore.countUsers(db)) > 0;
     },
 
+    /**
+     * The setup page: a valid, unused token and no user yet create the first administrator. The
+     * cheap checks come first (a forged link costs no strength check); the token is used only once
+     * the password was accepted, so a refused password leaves the link working.
+     */
     async completeSetup(
       token: string,
       input: { email: unknown; displayName?: unknown; password: unknown },
     ): Promise<User> {
-      await passwords.accept(input.password, parseField(emailSchema, input.email, 'email'));
+      parseField(emailSchema, input.email, 'email');
+      const invalidLink = () =>
+        new TresorError('ACCESS_DENIED', 'This setup link is invalid, used or expired; restart Tresor for a new one');
       if ((await identityStore.countUsers(db)) > 0)
         throw new TresorError('ACCESS_DENIED', 'Setup is already complete; sign in instead');
-      if (!(await identityStore.consumeSetupToken(db, hashToken(token))))
-        throw new TresorError(
-          'ACCESS_DENIED',
-          'This setup link is invalid, used or expired; restart Tresor for a new one',
-        );
-      return createAdministrator(input);
+      if (!(await identityStore.setupTokenLive(db, hashToken(token)))) throw invalidLink();
+      const prepared = await prepareAdministrator(input);
+      if (!(await identityStore.consumeSetupToken(db, hashToken(token)))) throw invalidLink();
+      return db.transaction((tx) => insertAdministrator(tx, prepared));
     },
   };
 }

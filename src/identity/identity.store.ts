@@ -178,6 +178,17 @@ export const identityStore = {
   async insertSetupToken(db: Executor, tokenHash: Buffer, expiresAt: Date): Promise<void> {
     await db.insert(setupTokens).values({ tokenHash, expiresAt });
   },
+  /** Whether the token is valid (unused, unexpired), without using it: checked before any costly work. */
+  async setupTokenLive(db: Executor, tokenHash: Buffer): Promise<boolean> {
+    const rows = await db
+      .select({ tokenHash: setupTokens.tokenHash })
+      .from(setupTokens)
+      .where(
+        and(eq(setupTokens.tokenHash, tokenHash), isNull(setupTokens.usedAt), gt(setupTokens.expiresAt, new Date())),
+      )
+      .limit(1);
+    return rows.length > 0;
+  },
   /** Marks the token used if it is valid; true when it was. One use only, even under a race. */
   async consumeSetupToken(db: Executor, tokenHash: Buffer): Promise<boolean> {
     const rows = await db

@@ -246,8 +246,8 @@ export function userServiceFactory({
             'Tresor does not set another person’s password: send them a reset link, and they choose one',
           );
       }
-      await existing(id);
-      const passwordHash = await hashPassword(await loginPasswords.accept(password, (await existing(id)).email));
+      const user = await existing(id);
+      const passwordHash = await hashPassword(await loginPasswords.accept(password, user.email));
       await db.transaction(async (tx) => {
         const row = await identityStore.updateUser(tx, id, { passwordHash, mustChangePassword: !own });
         await listener.credentialsRevoked?.(id, tx);

@@ -124,14 +124,13 @@ export function secretCreation(
         ((spaceId === defaultSpaceId && provided?.active && (await provided.lookup(name)) !== undefined) ||
           (problems.length > 0 && (await secretStore.nameTaken(db, spaceId, name))));
       const takenMessage = `A secret named "${name}" already exists`;
-      if (problems.length > 0) {
+      // Each value left undefined came with its problem.
+      if (problems.length > 0 || !type || name === undefined || description === undefined || parsed === undefined) {
         // With other problems, a taken name is one of them (in the same round); alone it is a conflict.
         if (taken) problems.unshift(ValidationError.field('name', takenMessage));
         throw ValidationError.combine(problems);
       }
       if (taken) throw new ConflictError(takenMessage, 'name');
-      if (!type || name === undefined || description === undefined || parsed === undefined)
-        throw new Error('unreachable: every parse succeeded');
       const payload: Payload = parsed;
       await checkReferences(principal, type, payload);
       const userId = actingUserId(principal);

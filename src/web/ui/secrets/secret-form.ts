@@ -8,6 +8,7 @@ import type { CredentialType, TestReport } from '../../../credentials/index.ts';
 import { ValidationError } from '../../../errors.ts';
 import type { SecretMetadata } from '../../../secrets/secret-metadata.ts';
 import { defaultSpaceName } from '../../../secrets/secret-rules.ts';
+import { secretKeys } from '../../../secrets/version-writer.ts';
 import { basePath } from '../../paths.ts';
 import { principalOf } from '../../plugins/auth.plugin.ts';
 import { redirectWithDraft } from '../form-draft.ts';
@@ -49,7 +50,7 @@ export async function returnToForm(
   failed: FailedSave,
   atOnce: () => Promise<FastifyReply>,
 ): Promise<FastifyReply> {
-  const secret = new Set(type.definition.fields.filter((f) => f.secret).map((f) => f.key));
+  const secret = new Set(secretKeys(type));
   const fields = (failed.values.fields ?? {}) as Record<string, unknown>;
   const entered = (v: unknown) => v !== undefined && v !== '' && !(Array.isArray(v) && v.length === 0);
   const kept = Object.fromEntries(
