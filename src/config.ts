@@ -47,6 +47,10 @@ const environmentSchema = z.object({
   TRESOR_TLS_CERT: z.string().optional(),
   TRESOR_TLS_KEY: z.string().optional(),
   TRESOR_PUBLIC_URL: z.url().optional(),
+  TRESOR_ENVIRONMENT: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{0,31}$/, 'must be an environment name: a letter, then letters, digits or hyphens')
+    .optional(),
   TRESOR_CACHE_TTL_MS: integer(0, 3_600_000).default(30_000),
   TRESOR_HOOK_WORKERS: integer(1, 64).default(1),
   TRESOR_TRUSTED_PROXIES: z
@@ -132,6 +136,8 @@ export interface TresorConfig {
   tlsKey: string | undefined;
   /** The address users reach Tresor at (for the setup link); derived from HOST/PORT when unset. */
   publicUrl: string | undefined;
+  /** The environment this node's modules use where a use names none (spaces that declare it; others: their value). */
+  environment: string | undefined;
   /** How long a node keeps a cached read (0 turns caching off); notices drop entries sooner. */
   cacheTtlMs: number;
   /** Worker threads for credential types' slow checks (opening keys), and the time one check may take. */
@@ -242,6 +248,7 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     tlsCert: e.TRESOR_TLS_CERT || undefined,
     tlsKey: e.TRESOR_TLS_KEY || undefined,
     publicUrl: e.TRESOR_PUBLIC_URL,
+    environment: e.TRESOR_ENVIRONMENT,
     egress,
     testBudgetMs: e.TRESOR_TEST_BUDGET_MS,
     testsPerMinute: e.TRESOR_TESTS_PER_MINUTE,

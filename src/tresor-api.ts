@@ -33,6 +33,7 @@ import type { SecretService } from './secrets/secret.service.ts';
 import type { SecretStoryService } from './secrets/secret-story.service.ts';
 import type { ShareService } from './secrets/share.service.ts';
 import type { UseService } from './secrets/use.service.ts';
+import type { EnvironmentService } from './spaces/environment.service.ts';
 import type { SpaceService } from './spaces/space.service.ts';
 import type { SpaceKeyService } from './spaces/space-key.service.ts';
 import type { TransferService } from './transfer/transfer.service.ts';
@@ -69,8 +70,8 @@ export interface Tresor {
   /** SCIM 2.0 provisioning by the identity provider (served at /scim/v2 when TRESOR_SCIM_TOKEN is set). */
   scim: ScimService;
   groups: GroupService;
-  /** Spaces: teams' own names, roles, visibility and keys (src/spaces). */
-  spaces: SpaceService & SpaceKeyService;
+  /** Spaces: teams' own names, roles, visibility, keys and environments (src/spaces). */
+  spaces: SpaceService & SpaceKeyService & EnvironmentService;
   bootstrap: BootstrapService;
   sessions: SessionService;
   audit: AuditTrail;

@@ -53,7 +53,9 @@ import { secretServiceFactory } from './secrets/secret.service.ts';
 import { secretStoryServiceFactory } from './secrets/secret-story.service.ts';
 import { shareServiceFactory } from './secrets/share.service.ts';
 import { useServiceFactory } from './secrets/use.service.ts';
+import { environmentServiceFactory } from './spaces/environment.service.ts';
 import { spaceServiceFactory } from './spaces/space.service.ts';
+import { spaceEnvironmentsFactory } from './spaces/space-environments.ts';
 import { spaceKeyServiceFactory } from './spaces/space-key.service.ts';
 import { transferServiceFactory } from './transfer/transfer.service.ts';
 import type { TresorOverrides } from './tresor-overrides.ts';
@@ -174,6 +176,7 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
       payloads: payloadReader({ db, keys: spaceKeys, cache, versionsKept: config.versionsKept }),
     });
     const auditLog = auditLogServiceFactory({ db, gate });
+    const environments = spaceEnvironmentsFactory({ db, cache });
     const provided = providedServiceFactory({
       providers: [
         ...(config.providerEnv ? [envProvider(config.providerEnv.prefix, config.providerEnv.variables)] : []),
@@ -210,7 +213,11 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
       },
       ...(overrides.clock ? { now: overrides.clock } : {}),
     });
-    const usage = useServiceFactory({ db, registry, gate, lastUsed, audit, provided, connections: oauth2 });
+    const usage = useServiceFactory({
+      ...{ db, registry, gate, lastUsed, audit, provided, connections: oauth2 },
+      environments,
+      defaultEnvironment: config.environment,
+    });
     const secrets = secretServiceFactory({
       db,
       gate,
@@ -222,6 +229,7 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
       references: async (principal, name) => ({ typeId: (await usage.checkUsable(principal, name)).type.id }),
       cache,
       provided,
+      environments,
     });
     await reportProvidedCollisions(provided, db, logger);
     const sessions = sessionServiceFactory({ db, gate, audit, sessionHours: config.sessionHours, cache });
@@ -268,6 +276,7 @@ export async function createTresor(config: TresorConfig, overrides: TresorOverri
     const spaces = {
       ...spaceServiceFactory({ db, gate, audit, spaceKeys }),
       ...spaceKeyServiceFactory({ db, gate, audit, spaceKeys }),
+      ...environmentServiceFactory({ db, gate, audit }),
     };
     const transfer = transferServiceFactory({
       db,

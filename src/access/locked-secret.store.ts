@@ -33,7 +33,7 @@ export interface LockedSecret {
 const secretId = sql`"secrets"."id"`;
 const currentVersion = (column: string) =>
   sql`(select v.${sql.identifier(column)} from ${secretVersions} v
-    where v.secret_id = "secrets"."id" and v.version = "secrets"."version")`;
+    where v.secret_id = "secrets"."id" and v.environment = '' and v.version = "secrets"."version")`;
 
 function lockedSecretStatement(name: string, match: SQL, withSealed: boolean) {
   const user = sql.placeholder('userId');

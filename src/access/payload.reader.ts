@@ -10,8 +10,17 @@ import type { Database, Executor } from '../db/client.ts';
 import { NotFoundError } from '../errors.ts';
 import { type SecretRow, secretStore } from '../secrets/secret.store.ts';
 
-/** Opens version `version` of a secret; `sealed`, when the caller already read that version, saves the read. */
-export type PayloadReader = (tx: Executor, row: SecretRow, version: number, sealed?: StoredPayload) => Promise<Payload>;
+/**
+ * Opens version `version` of a secret's value ('' its own, else environment `environment`'s); `sealed`, when the
+ * caller already read that version, saves the read.
+ */
+export type PayloadReader = (
+  tx: Executor,
+  row: SecretRow,
+  version: number,
+  sealed?: StoredPayload,
+  environment?: string,
+) => Promise<Payload>;
 
 export function payloadReader({
   db,
@@ -29,19 +38,20 @@ export function payloadReader({
     tx: Executor,
     secretId: string,
     version: number,
+    environment: string,
   ): Promise<{ payload: Buffer; dataKey: Buffer } | undefined> {
-    const sealed = await secretStore.version(tx, secretId, version);
+    const sealed = await secretStore.version(tx, secretId, version, environment);
     if (!sealed) return undefined;
     return {
       payload: sealed.payload,
-      dataKey: unwrapDataKey(await keys.openingRing(tx, sealed), sealed, { secretId, version }),
+      dataKey: unwrapDataKey(await keys.openingRing(tx, sealed), sealed, { secretId, version, environment }),
     };
   }
 
-  return async (tx, row, version, given) => {
+  return async (tx, row, version, given, environment = '') => {
     // Sealed rows are immutable but for re-wrapping and deletion, both announced; outside a change they may come from
     // the cache.
-    const context = { secretId: row.id, version, typeId: row.typeId };
+    const context = { secretId: row.id, version, typeId: row.typeId, environment };
     const missing = () =>
       new NotFoundError(
         `Version ${version} of secret "${row.name}" no longer exists (only the last ${versionsKept} are kept)`,
@@ -53,14 +63,14 @@ export function payloadReader({
       // The cache keeps the sealed row with its data key unwrapped (in memory only), so a warm use skips the unwrap.
       const unsealed = await cache.through(
         'sealed',
-        `${row.id}|${version}`,
-        () => unwrapped(tx, row.id, version),
+        `${row.id}|${environment}|${version}`,
+        () => unwrapped(tx, row.id, version, environment),
         () => row.id,
       );
       if (!unsealed) throw missing();
       plaintext = openPayloadWith(unsealed.dataKey, unsealed.payload, context);
     } else {
-      const sealed = await secretStore.version(tx, row.id, version);
+      const sealed = await secretStore.version(tx, row.id, version, environment);
       if (!sealed) throw missing();
       plaintext = openPayload(await keys.openingRing(tx, sealed), sealed, context);
     }

@@ -3,7 +3,6 @@
  * usable-by, with the SQL of the listings beside the decision in `secret-visibility.store.ts`),
  * the grants it issues, and the one way a payload is opened: only for a grant issued here.
  */
-
 import type { SQL } from 'drizzle-orm';
 import { auditingDenials as guardDenials, markDenied } from '../audit/denials.ts';
 import type { CredentialType, Payload } from '../credentials/index.ts';
@@ -81,6 +80,10 @@ export function secretGate({ db, audit, cache, factsOf, refuse }: GateCore, payl
   const issued = new WeakSet<SecretGrant>();
   /** The sealed current version a locked read brought along with the grant (so opening it needs no read). */
   const sealedWith = new WeakMap<SecretGrant, StoredPayload>();
+  const openable = (grant: SecretGrant) => {
+    if (!issued.has(grant) || !opening.has(grant.operation))
+      throw new AccessDeniedError('A payload is opened only for an access grant');
+  };
 
   async function relationOf(
     tx: Executor,
@@ -234,11 +237,22 @@ export function secretGate({ db, audit, cache, factsOf, refuse }: GateCore, payl
       return derivedDetail(grant.facts, grant.relation);
     },
 
-    /** The payload of a secret, for a grant this gate issued for an operation that needs it. */
-    open(tx: Executor, grant: SecretGrant, version: number = grant.row.version): Promise<Payload> {
-      if (!issued.has(grant) || !opening.has(grant.operation))
-        throw new AccessDeniedError('A payload is opened only for an access grant');
-      return payloads(tx, grant.row, version, version === grant.row.version ? sealedWith.get(grant) : undefined);
+    /** A payload, for a grant issued here for an operation that needs it: version `version` of a value. */
+    open(tx: Executor, grant: SecretGrant, version: number = grant.row.version, environment = ''): Promise<Payload> {
+      openable(grant);
+      const sealed = environment === '' && version === grant.row.version ? sealedWith.get(grant) : undefined;
+      return payloads(tx, grant.row, version, sealed, environment);
+    },
+
+    /** The current value of an environment ('' the secret's own) and its version; undefined when none is set. */
+    async openEnvironment(tx: Executor, grant: SecretGrant, environment: string) {
+      openable(grant);
+      if (environment === '') {
+        const payload = await payloads(tx, grant.row, grant.row.version, sealedWith.get(grant));
+        return { payload, version: grant.row.version };
+      }
+      const head = await secretStore.head(tx, grant.row.id, environment);
+      return head && { payload: await payloads(tx, grant.row, head.version, head, environment), version: head.version };
     },
 
     /**

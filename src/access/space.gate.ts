@@ -46,6 +46,21 @@ export function spaceGate({ factsOf, refuse }: GateCore) {
     return facts.active && (holds(facts, 'AUDIT_READ') || rolesIn(facts, spaceId).has('admin'));
   }
 
+  /** A change to the space's settings: its admins and instance administrators, with a full token. */
+  async function administering(
+    principal: Principal,
+    space: { id: string; name: string },
+    what: string,
+    message: string,
+  ): Promise<PrincipalFacts> {
+    const facts = await spaceVisible(principal, space);
+    if (readOnly(principal))
+      await refuse(principal, what, space, new AccessDeniedError('A read-only token changes nothing'));
+    if (!instanceAdministers(facts) && !rolesIn(facts, space.id).has('admin'))
+      await refuse(principal, what, space, new AccessDeniedError(message));
+    return facts;
+  }
+
   return {
     /** Whether the principal sees the space (holds a role there, or administers the instance). */
     async seesSpace(principal: Principal, spaceId: string): Promise<boolean> {
@@ -98,19 +113,17 @@ export function spaceGate({ factsOf, refuse }: GateCore) {
     spaceVisible,
 
     /** Refuses (audited) a principal that may not give or take roles in the space. */
-    async spaceRoles(principal: Principal, space: { id: string; name: string }): Promise<PrincipalFacts> {
-      const facts = await spaceVisible(principal, space);
-      if (readOnly(principal))
-        await refuse(principal, 'space-roles', space, new AccessDeniedError('A read-only token changes nothing'));
-      if (!instanceAdministers(facts) && !rolesIn(facts, space.id).has('admin'))
-        await refuse(
-          principal,
-          'space-roles',
-          space,
-          new AccessDeniedError(`Giving roles in space "${space.name}" needs its admin role`),
-        );
-      return facts;
-    },
+    spaceRoles: (principal: Principal, space: { id: string; name: string }): Promise<PrincipalFacts> =>
+      administering(principal, space, 'space-roles', `Giving roles in space "${space.name}" needs its admin role`),
+
+    /** Refuses (audited) a principal that may not declare or remove the space's environments: the same as roles. */
+    spaceEnvironments: (principal: Principal, space: { id: string; name: string }): Promise<PrincipalFacts> =>
+      administering(
+        principal,
+        space,
+        'space-environments',
+        `Changing the environments of space "${space.name}" needs its admin role`,
+      ),
 
     /** Whether the principal may read the space's audit log (asked, not attempted). */
     readsSpaceAudit,

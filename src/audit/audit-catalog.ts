@@ -71,6 +71,9 @@ export const auditCatalog: Record<AuditAction, ActionMeaning> = {
   'space.deleted': principals,
   // The space key service announces on the keys' scope itself.
   'space.key_rotated': nothing,
+  // Each node keeps a space's environments with the principals' facts: both are dropped.
+  'space.environment_added': principals,
+  'space.environment_removed': principals,
   // A role in a space changes what its holders may do: every node drops their facts.
   'space.role_set': principals,
   'space.role_removed': principals,

@@ -13,13 +13,18 @@ type SecretEvent<A extends string, D> = { action: A; target: SecretTarget; detai
 
 export type AuditEvent =
   | SecretEvent<'secret.created', { type: string; version: number }>
-  | SecretEvent<'secret.updated', { version: number; changedFields: string[]; metadataChanged: boolean }>
+  // environment: the value of one of the space's environments was set (absent: the secret's own);
+  // copiedFrom: it was copied from another environment's value (no one saw it).
+  | SecretEvent<
+      'secret.updated',
+      { version: number; changedFields: string[]; metadataChanged: boolean; environment?: string; copiedFrom?: string }
+    >
   | SecretEvent<'secret.deleted', { type: string; version: number; spaceId?: string }>
   | SecretEvent<'secret.rolled_back', { to: number; version: number }>
   | SecretEvent<'secret.shared', { recipientKind: 'user' | 'group'; recipientId: string; recipient: string }>
   | SecretEvent<'secret.unshared', { recipientKind: 'user' | 'group'; recipientId: string; recipient: string }>
   // provider: a secret held outside Tresor (the environment, mounted files), version 0.
-  | SecretEvent<'secret.used', { type: string; version: number; provider?: string }>
+  | SecretEvent<'secret.used', { type: string; version: number; provider?: string; environment?: string }>
   | SecretEvent<'secret.read', { view: 'metadata' | 'fields' | 'versions' | 'shares' | 'usage' }>
   | {
       /** A connection test: of a stored secret (target its id), or of unsaved values of a new one (id null). */
@@ -118,6 +123,12 @@ export type AuditEvent =
       target: { id: string; name: string };
       details: { version: number; rewrapped: number; retired: number };
     }
+  /** An environment declared (its position: 0 the default), or removed with every value in it. */
+  | {
+      action: 'space.environment_added' | 'space.environment_removed';
+      target: { id: string; name: string };
+      details: { environment: string; position?: number; versionsDestroyed?: number };
+    }
   | {
       action: 'space.role_set' | 'space.role_removed';
       target: { id: string; name: string };
@@ -203,6 +214,8 @@ export const auditActions: readonly AuditAction[] = [
   'space.created',
   'space.deleted',
   'space.key_rotated',
+  'space.environment_added',
+  'space.environment_removed',
   'space.role_set',
   'space.role_removed',
   'group.deleted',

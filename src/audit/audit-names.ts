@@ -43,7 +43,9 @@ export function summaryOf(entry: Pick<AuditEntry, 'action' | 'details'>): string
       const fields = list(d.changedFields);
       const parts = [fields.length > 0 ? `Changed fields: ${fields.join(', ')}` : 'No field changed'];
       if (d.metadataChanged === true) parts.push('description or expiry changed');
-      return `${parts.join('; ')} (version ${String(d.version)})`;
+      if (typeof d.copiedFrom === 'string') parts.unshift(`Copied from ${d.copiedFrom}`);
+      const where = typeof d.environment === 'string' ? ` in ${d.environment}` : '';
+      return `${parts.join('; ')} (version ${String(d.version)}${where})`;
     }
     case 'secret.rolled_back':
       return `Back to version ${String(d.to)}, as version ${String(d.version)}`;
@@ -54,7 +56,11 @@ export function summaryOf(entry: Pick<AuditEntry, 'action' | 'details'>): string
     case 'secret.unshared':
       return `No longer with ${d.recipientKind === 'group' ? 'group ' : ''}${String(d.recipient)}`;
     case 'secret.used':
-      return `Version ${String(d.version)}`;
+      return `Version ${String(d.version)}${typeof d.environment === 'string' ? ` in ${d.environment}` : ''}`;
+    case 'space.environment_added':
+      return `Environment ${String(d.environment)}${d.position === 0 ? ' (the default)' : ''}`;
+    case 'space.environment_removed':
+      return `Environment ${String(d.environment)}, ${String(d.versionsDestroyed ?? 0)} versions destroyed`;
     case 'secret.read':
       return `Viewed ${String(d.view)}`;
     case 'secret.test_refused':

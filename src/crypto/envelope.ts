@@ -12,6 +12,12 @@ import type { KeyRing } from './key-ring.ts';
 export interface KeyContext {
   secretId: string;
   version: number;
+  /**
+   * The environment of the value ('' or absent: the secret's own). Named in the seals of the others
+   * only, so values sealed before environments existed open as they did, and a row moved to another
+   * environment (whose version numbers repeat) fails to open.
+   */
+  environment?: string;
 }
 
 /** What a sealed payload is bound to. */
@@ -28,9 +34,11 @@ export interface SealedPayload extends WrappedKey {
   payload: Buffer;
 }
 
-const payloadAad = (c: SealContext) => Buffer.from(`tresor/payload/v1\0${c.secretId}\0${c.version}\0${c.typeId}`);
+const inEnvironment = (c: KeyContext) => (c.environment ? `\0environment\0${c.environment}` : '');
+const payloadAad = (c: SealContext) =>
+  Buffer.from(`tresor/payload/v1\0${c.secretId}\0${c.version}\0${c.typeId}${inEnvironment(c)}`);
 const dataKeyAad = (c: KeyContext, kekVersion: number) =>
-  Buffer.from(`tresor/data-key/v1\0${c.secretId}\0${c.version}\0${kekVersion}`);
+  Buffer.from(`tresor/data-key/v1\0${c.secretId}\0${c.version}\0${kekVersion}${inEnvironment(c)}`);
 
 export function wrapDataKey(
   ring: KeyRing,

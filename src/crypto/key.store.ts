@@ -7,6 +7,8 @@ import type { SealedRecordTable } from './sealed-record-table.ts';
 
 export interface WrappedRow {
   secretId: string;
+  /** '' for the secret's own value; another environment's name is bound into its seals. */
+  environment: string;
   version: number;
   dataKey: Buffer;
   kekVersion: number;
@@ -89,6 +91,7 @@ export const keyStore = {
     return db
       .select({
         secretId: secretVersions.secretId,
+        environment: secretVersions.environment,
         version: secretVersions.version,
         dataKey: secretVersions.dataKey,
         kekVersion: secretVersions.kekVersion,
@@ -109,6 +112,7 @@ export const keyStore = {
     const batch = JSON.stringify(
       rows.map((r) => ({
         secretId: r.secretId,
+        environment: r.environment,
         version: r.version,
         dataKey: r.dataKey.toString('base64'),
         kekVersion: r.kekVersion,
@@ -116,8 +120,9 @@ export const keyStore = {
     );
     await db.execute(sql`update secret_versions as v set data_key = decode(u."dataKey", 'base64'), kek_version
       = u."kekVersion"
-      from jsonb_to_recordset(${batch}::jsonb) as u("secretId" uuid, "version" int, "dataKey" text, "kekVersion" int)
-      where v.secret_id = u."secretId" and v.version = u."version"`);
+      from jsonb_to_recordset(${batch}::jsonb)
+        as u("secretId" uuid, "environment" text, "version" int, "dataKey" text, "kekVersion" int)
+      where v.secret_id = u."secretId" and v.environment = u."environment" and v.version = u."version"`);
     await db
       .update(keyRotations)
       .set({ rewrapped: sql`${keyRotations.rewrapped} + ${rows.length}` })

@@ -12,6 +12,8 @@ import { sealedRecordTable } from './sealed-record-table.ts';
 /** A data key of one of a space's secret versions, locked for re-wrapping. */
 export interface SpaceDataKey {
   secretId: string;
+  /** '' for the secret's own value; another environment's name is bound into its seals. */
+  environment: string;
   version: number;
   dataKey: Buffer;
   kekVersion: number;
@@ -75,6 +77,7 @@ export const spaceKeyStore = {
     return db
       .select({
         secretId: secretVersions.secretId,
+        environment: secretVersions.environment,
         version: secretVersions.version,
         dataKey: secretVersions.dataKey,
         kekVersion: secretVersions.kekVersion,
@@ -90,12 +93,17 @@ export const spaceKeyStore = {
   async saveBatch(db: Executor, spaceId: string, target: number, rows: readonly SpaceDataKey[]): Promise<void> {
     if (rows.length === 0) return;
     const batch = JSON.stringify(
-      rows.map((r) => ({ secretId: r.secretId, version: r.version, dataKey: r.dataKey.toString('base64') })),
+      rows.map((r) => ({
+        secretId: r.secretId,
+        environment: r.environment,
+        version: r.version,
+        dataKey: r.dataKey.toString('base64'),
+      })),
     );
     await db.execute(sql`update secret_versions as v set data_key = decode(u."dataKey", 'base64'),
         kek_version = ${target}, key_space_id = ${spaceId}
-      from jsonb_to_recordset(${batch}::jsonb) as u("secretId" uuid, "version" int, "dataKey" text)
-      where v.secret_id = u."secretId" and v.version = u."version"`);
+      from jsonb_to_recordset(${batch}::jsonb) as u("secretId" uuid, "environment" text, "version" int, "dataKey" text)
+      where v.secret_id = u."secretId" and v.environment = u."environment" and v.version = u."version"`);
   },
 
   /**

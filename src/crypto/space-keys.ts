@@ -128,7 +128,7 @@ export function spaceKeysFactory({ db, keys, settleMs = 0, maxCached = 10_000 }:
 
   /** Moves one data key onto the space's key version `target`. */
   async function moved(spaceId: string, ring: KeyRing, row: SpaceDataKey, target: number): Promise<SpaceDataKey> {
-    const binding = { secretId: row.secretId, version: row.version };
+    const binding = { secretId: row.secretId, version: row.version, environment: row.environment };
     if (row.keySpaceId === spaceId) return { ...row, ...rewrap(ring, row, binding, target), keySpaceId: spaceId };
     const dataKey = unwrapDataKey(await openingRing(db, row), row, binding);
     try {

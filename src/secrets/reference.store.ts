@@ -22,16 +22,24 @@ export interface Reference {
 }
 
 export const referenceStore = {
-  /** The references a secret's current version holds, in place of those of its previous one. */
-  async replace(tx: Executor, secretId: string, refs: readonly { field: string; targetName: string }[]): Promise<void> {
-    await tx.delete(secretReferences).where(eq(secretReferences.secretId, secretId));
-    if (refs.length > 0) await tx.insert(secretReferences).values(refs.map((r) => ({ secretId, ...r })));
+  /** The references a value's current version holds (the secret's own, or an environment's), in place of the last. */
+  async replace(
+    tx: Executor,
+    secretId: string,
+    refs: readonly { field: string; targetName: string }[],
+    environment = '',
+  ): Promise<void> {
+    await tx
+      .delete(secretReferences)
+      .where(and(eq(secretReferences.secretId, secretId), eq(secretReferences.environment, environment)));
+    if (refs.length > 0) await tx.insert(secretReferences).values(refs.map((r) => ({ secretId, environment, ...r })));
   },
 
   /** The secrets (other than `secret` itself) whose current version names it, any letter case. */
   async referencing(db: Executor, secret: { id: string; spaceId: string; name: string }): Promise<Reference[]> {
+    // Distinct: several environments' values of one configuration may name it in the same field.
     return db
-      .select({ secretId: secretReferences.secretId, secretName: secrets.name, field: secretReferences.field })
+      .selectDistinct({ secretId: secretReferences.secretId, secretName: secrets.name, field: secretReferences.field })
       .from(secretReferences)
       .innerJoin(secrets, eq(secrets.id, secretReferences.secretId))
       .where(and(namesSecret(sql`${secretReferences.targetName}`, secret), ne(secretReferences.secretId, secret.id)))

@@ -30,6 +30,8 @@ export interface UpdateSecretInput {
   /** Secret fields whose value Tresor makes anew with the field's generator (never returned). */
   generate?: readonly string[];
   reason?: string;
+  /** The environment whose value this one copies (on record; nobody saw the value). */
+  copiedFrom?: string;
 }
 
 export interface UpdateResult {

@@ -7,6 +7,7 @@ import type { CredentialRegistry } from '../credentials/index.ts';
 import type { SpaceKeys } from '../crypto/space-keys.ts';
 import type { Database } from '../db/client.ts';
 import type { ProvidedService } from '../providers/provided.service.ts';
+import type { SpaceEnvironments } from '../spaces/space-environments.ts';
 import type { ReferenceChecker } from './secret-inputs.ts';
 
 /** The operations a page may ask a secret for before it offers their form. */
@@ -14,7 +15,10 @@ export type ChangeOperation = Extract<SecretOperation, 'update' | 'delete' | 'sh
 
 export interface SecretServiceDeps {
   db: Database;
-  gate: Pick<AccessGate, 'secret' | 'guard' | 'check' | 'open' | 'create' | 'creatable' | 'listing' | 'operations'>;
+  gate: Pick<
+    AccessGate,
+    'secret' | 'guard' | 'check' | 'open' | 'openEnvironment' | 'create' | 'creatable' | 'listing' | 'operations'
+  >;
   /** The node's read cache (plain reads only; changes always read the database). */
   cache?: ReadCache;
   /** Checks secretRef fields at save time: whether the saver may use the secret a field names (the use service). */
@@ -23,6 +27,8 @@ export interface SecretServiceDeps {
   registry: CredentialRegistry;
   spaceKeys: Pick<SpaceKeys, 'sealing'>;
   settings: { versionsKept: number };
+  /** Which stored value an environment names, in each space. */
+  environments: SpaceEnvironments;
   /** Secrets held outside Tresor: their names are reserved (a stored one would take over their modules). */
   provided?: Pick<ProvidedService, 'active' | 'lookup'>;
 }

@@ -97,6 +97,7 @@ export function secretUpdate({ db, gate, audit, registry, references }: SecretSe
     next: Prepared,
     facts: Record<string, string> | null,
     reason: string,
+    copiedFrom: string | undefined,
   ): Promise<UpdateResult> {
     const type = typeOf(row);
     // The expiry follows the new values (their facts are known by now) and the user's choice.
@@ -135,7 +136,7 @@ export function secretUpdate({ db, gate, audit, registry, references }: SecretSe
           event: {
             action: 'secret.updated',
             target: { id: row.id, name: row.name },
-            details: { version, changedFields, metadataChanged },
+            details: { version, changedFields, metadataChanged, ...(copiedFrom ? { copiedFrom } : {}) },
           },
         },
       ]),
@@ -220,11 +221,20 @@ export function secretUpdate({ db, gate, audit, registry, references }: SecretSe
                 // The lock first: the type prepares under it, unless its change needs work outside.
                 if (needsWorkOutside(typeOf(grant.row), input)) return { again: grant };
                 const now = await ready(tx, grant, input, plan, refusal, false);
-                return write(tx, principal, grant.row, now.current, now.next, now.facts, plan.reason);
+                return write(tx, principal, grant.row, now.current, now.next, now.facts, plan.reason, input.copiedFrom);
               }
               // Another writer came between: prepare again from what it left.
               if (grant.row.version !== seen!.row.version) return { again: grant };
-              return write(tx, principal, grant.row, early.current, early.next, early.facts, plan.reason);
+              return write(
+                tx,
+                principal,
+                grant.row,
+                early.current,
+                early.next,
+                early.facts,
+                plan.reason,
+                input.copiedFrom,
+              );
             }),
           );
           if (!('again' in outcome)) return outcome;

@@ -34,10 +34,23 @@ const byName = sql`${secrets.spaceId} = (select s.id from ${spaces} s where lowe
 /** How a statement finds one secret: by id (placeholder `id`) or by space and name (`space`, `name`). */
 export const secretMatch = { byId, byName };
 
+/** Who wrote a version, by name (null: Tresor itself, or a user since deleted). */
+const writerName = sql<string | null>`(select coalesce(nullif(u.display_name, ''), u.email) from ${users} u
+  where u.id = ${secretVersions.createdBy})`;
+
+/** The current version of one environment's value. */
+export interface EnvironmentHead {
+  environment: string;
+  version: number;
+  createdAt: Date;
+  createdByName: string | null;
+}
+
 // The statements of every request, built once (compiled.ts says why).
 /** The columns a new version is written with (both inserts below). */
 const versionColumns = [
   'secretId',
+  'environment',
   'version',
   'payload',
   'dataKey',
@@ -104,6 +117,7 @@ const statements = {
   insertVersionPruning: compiled('secret_version_insert_prune', (db) => {
     const pruned = db.$with('pruned', { version: secretVersions.version }).as(
       sql`delete from ${secretVersions} where ${secretVersions.secretId} = ${ph('secretId')}::uuid
+          and ${secretVersions.environment} = ${ph('environment')}
           and ${secretVersions.version} < ${ph('oldestKept')} returning ${secretVersions.version}`,
     );
     return db.with(pruned).insert(secretVersions).values(slots(secretVersions, versionColumns));
@@ -112,7 +126,13 @@ const statements = {
     db
       .select()
       .from(secretVersions)
-      .where(and(eq(secretVersions.secretId, at.id), eq(secretVersions.version, ph('version'))))
+      .where(
+        and(
+          eq(secretVersions.secretId, at.id),
+          eq(secretVersions.environment, ph('environment')),
+          eq(secretVersions.version, ph('version')),
+        ),
+      )
       .limit(1),
   ),
 };
@@ -230,33 +250,69 @@ export const secretStore = {
     else await statements.insertVersionPruning(db, { ...row, oldestKept });
   },
 
-  async version(db: Executor, secretId: string, version: number): Promise<VersionRow | undefined> {
-    return (await statements.version(db, { id: secretId, version }))[0];
+  /** Version `version` of the secret's own value, or of environment `environment`'s. */
+  async version(db: Executor, secretId: string, version: number, environment = ''): Promise<VersionRow | undefined> {
+    return (await statements.version(db, { id: secretId, version, environment }))[0];
   },
 
-  async versions(db: Executor, secretId: string) {
+  /** The current version of one environment's value ('' the secret's own), sealed; undefined when it holds none. */
+  async head(db: Executor, secretId: string, environment: string): Promise<VersionRow | undefined> {
+    const [row] = await db
+      .select()
+      .from(secretVersions)
+      .where(and(eq(secretVersions.secretId, secretId), eq(secretVersions.environment, environment)))
+      .orderBy(desc(secretVersions.version))
+      .limit(1);
+    return row;
+  },
+
+  /** The current version of each environment's value the secret holds ('' its own), by environment. */
+  async environmentHeads(db: Executor, secretId: string): Promise<Map<string, EnvironmentHead>> {
+    const rows = await db
+      .selectDistinctOn([secretVersions.environment], {
+        environment: secretVersions.environment,
+        version: secretVersions.version,
+        createdAt: secretVersions.createdAt,
+        createdByName: writerName,
+      })
+      .from(secretVersions)
+      .where(eq(secretVersions.secretId, secretId))
+      .orderBy(secretVersions.environment, desc(secretVersions.version));
+    return new Map(rows.map((r) => [r.environment, r]));
+  },
+
+  async versions(db: Executor, secretId: string, environment = '') {
     return db
       .select({
         version: secretVersions.version,
         createdAt: secretVersions.createdAt,
         createdBy: secretVersions.createdBy,
-        // Who wrote it, by name (null: Tresor itself, or a user since deleted).
-        createdByName: sql<string | null>`(select coalesce(nullif(u.display_name, ''), u.email) from ${users} u
-          where u.id = ${secretVersions.createdBy})`,
+        createdByName: writerName,
         reason: secretVersions.reason,
       })
       .from(secretVersions)
-      .where(eq(secretVersions.secretId, secretId))
+      .where(and(eq(secretVersions.secretId, secretId), eq(secretVersions.environment, environment)))
       .orderBy(desc(secretVersions.version));
   },
 
   /** The secret fields entered by each version after `low` up to `high` (null: written before this was recorded). */
-  async enteredBetween(db: Executor, secretId: string, low: number, high: number): Promise<(string[] | null)[]> {
+  async enteredBetween(
+    db: Executor,
+    secretId: string,
+    low: number,
+    high: number,
+    environment = '',
+  ): Promise<(string[] | null)[]> {
     const rows = await db
       .select({ entered: secretVersions.enteredSecrets })
       .from(secretVersions)
       .where(
-        and(eq(secretVersions.secretId, secretId), gt(secretVersions.version, low), lte(secretVersions.version, high)),
+        and(
+          eq(secretVersions.secretId, secretId),
+          eq(secretVersions.environment, environment),
+          gt(secretVersions.version, low),
+          lte(secretVersions.version, high),
+        ),
       );
     return rows.map((r) => r.entered);
   },

@@ -20,13 +20,20 @@ import type { Database } from '../db/client.ts';
 import { ExpiredError, WrongTypeError } from '../errors.ts';
 import type { Principal } from '../identity/principal.ts';
 import type { ProvidedService } from '../providers/provided.service.ts';
+import type { SpaceEnvironments } from '../spaces/space-environments.ts';
 import type { LastUsedRecorder } from './last-used.recorder.ts';
 import { type SecretRow, secretStore } from './secret.store.ts';
+import { notSetIn } from './secret-environments.ts';
 import { metadataOf, type SecretMetadata } from './secret-metadata.ts';
 
 export interface UseOptions {
   /** The consuming module, for the audit trail (e.g. "mail"). */
   module?: string;
+  /**
+   * Whose value: one of the secret's space's environments (omitted: the node's `TRESOR_ENVIRONMENT`, else the
+   * space's default). A space without environments has one value for every environment.
+   */
+  environment?: string;
 }
 
 export interface Used<T extends object> {
@@ -39,12 +46,17 @@ export interface UseServiceDeps {
   provided?: Pick<ProvidedService, 'active' | 'lookup' | 'use' | 'check' | 'usableOfType'>;
   db: Database;
   registry: CredentialRegistry;
-  gate: Pick<AccessGate, 'check' | 'open' | 'usable'>;
+  gate: Pick<AccessGate, 'check' | 'openEnvironment' | 'usable'>;
   lastUsed: LastUsedRecorder;
   audit: Pick<AuditService, 'write'>;
   /** OAuth2 types: a fresh access token with every use (src/oauth2). */
   connections?: Pick<Connections, 'fresh'>;
+  environments: Pick<SpaceEnvironments, 'laneOf'>;
+  /** The environment a use that names none asks for (`TRESOR_ENVIRONMENT`). */
+  defaultEnvironment?: string | undefined;
 }
+
+const noEnvironment = { lane: '', environment: undefined };
 
 function refuseExpired(row: SecretRow): void {
   if (row.expiresAt && row.expiresAt.getTime() <= Date.now()) throw new ExpiredError(row.name, row.expiresAt);
@@ -57,7 +69,8 @@ const tokenFields = (token: FreshToken) => ({
   ...(token.expiresAt ? { tokenExpiresAt: token.expiresAt } : {}),
 });
 
-export function useServiceFactory({ db, registry, gate, lastUsed, audit, provided, connections }: UseServiceDeps) {
+export function useServiceFactory(deps: UseServiceDeps) {
+  const { db, registry, gate, lastUsed, audit, provided, connections, environments, defaultEnvironment } = deps;
   /**
    * The provided secret of this name, if a provider holds it. Provided names are reserved
    * (no stored secret can be made with one), and where a stored secret had the name before
@@ -74,7 +87,12 @@ export function useServiceFactory({ db, registry, gate, lastUsed, audit, provide
   ): Promise<{ metadata: SecretMetadata; type: CredentialType; payload: Payload; token?: FreshToken }> {
     const { row } = grant;
     refuseExpired(row);
-    const payload = await gate.open(db, grant);
+    // Not naming an environment costs nothing: the secret's own value (the space's default environment's).
+    const asked = options.environment ?? defaultEnvironment;
+    const { lane, environment } = asked ? await environments.laneOf(row.spaceId, asked, 'use') : noEnvironment;
+    const opened = await gate.openEnvironment(db, grant, lane);
+    if (!opened) throw notSetIn(row.name, environment);
+    const { payload, version } = opened;
     // Fail closed: the value is handed out only once its use is on record.
     const record = () =>
       audit.write({
@@ -82,7 +100,7 @@ export function useServiceFactory({ db, registry, gate, lastUsed, audit, provide
         event: {
           action: 'secret.used',
           target: { id: row.id, name: row.name },
-          details: { type: row.typeId, version: row.version },
+          details: { type: row.typeId, version, ...(environment ? { environment } : {}) },
         },
       });
     await (options.module ? withAuditContext({ module: options.module }, record) : record());

@@ -41,6 +41,8 @@ export function versionWriter({ registry, spaceKeys, settings }: VersionWriterDe
     reason: string,
     /** The secret fields this version's writer entered or cleared (what a compare reports as changed). */
     enteredSecrets: string[],
+    /** Whose value this is a version of: '' the secret's own, else an environment of its space. */
+    environment = '',
   ): Promise<void> {
     // Sealed under the key of the secret's space (deleting the space destroys it).
     const { ring, keySpaceId } = await spaceKeys.sealing(tx, row.spaceId);
@@ -48,11 +50,21 @@ export function versionWriter({ registry, spaceKeys, settings }: VersionWriterDe
       secretId: row.id,
       version,
       typeId: row.typeId,
+      environment,
     });
     // Past the versions kept, the oldest go with the same statement.
     await secretStore.insertVersion(
       tx,
-      { secretId: row.id, version, ...sealed, keySpaceId, createdBy: actingUserId(principal), reason, enteredSecrets },
+      {
+        secretId: row.id,
+        environment,
+        version,
+        ...sealed,
+        keySpaceId,
+        createdBy: actingUserId(principal),
+        reason,
+        enteredSecrets,
+      },
       version > settings.versionsKept ? version - settings.versionsKept + 1 : undefined,
     );
     // What this version names in secretRef fields (only types that have them pay the statement).
@@ -64,6 +76,7 @@ export function versionWriter({ registry, spaceKeys, settings }: VersionWriterDe
         type.definition.fields
           .filter((f) => f.style === 'secretRef' && typeof payload[f.key] === 'string' && payload[f.key] !== '')
           .map((f) => ({ field: f.key, targetName: String(payload[f.key]) })),
+        environment,
       );
   };
 }

@@ -32,6 +32,7 @@ import { adminRoutes } from './api/admin.routes.ts';
 import { auditRoutes } from './api/audit.routes.ts';
 import { connectionTestsRoutes } from './api/connection-tests.routes.ts';
 import { credentialTypesRoutes } from './api/credential-types.routes.ts';
+import { environmentsRoutes } from './api/environments.routes.ts';
 import { noticesRoutes } from './api/notices.routes.ts';
 import { oauth2Routes } from './api/oauth2.routes.ts';
 import { passwordLinksRoutes } from './api/password-links.routes.ts';
@@ -209,6 +210,7 @@ export const tresorPlugin: FastifyPluginAsync<TresorPluginOptions> = async (app,
       await api.register(connectionTestsRoutes);
       await api.register(sharesRoutes);
       await api.register(spacesRoutes);
+      await api.register(environmentsRoutes);
       await api.register(noticesRoutes);
       await api.register(transferRoutes);
       await api.register(providedRoutes);

@@ -34,6 +34,7 @@ const secretRow = (name: string, ownerId: string | null): SecretRow => ({
 
 const sealedVersion = (secretId: string, version: number) => ({
   secretId,
+  environment: '',
   version,
   payload: randomBytes(40),
   dataKey: randomBytes(60),

@@ -74,6 +74,12 @@ export const secretVersions = pgTable(
     secretId: uuid('secret_id')
       .notNull()
       .references(() => secrets.id, { onDelete: 'cascade' }),
+    /**
+     * The environment this version is a value of: '' for the secret's own value (the only one in a space
+     * without environments; the default environment's in a space with them), else the environment's name.
+     * Versions are numbered per environment, and a seal of another environment's value names it.
+     */
+    environment: text('environment').notNull().default(''),
     version: integer('version').notNull(),
     /** nonce ‖ AES-256-GCM ciphertext ‖ tag of the payload JSON. */
     payload: bytea('payload').notNull(),
@@ -96,7 +102,7 @@ export const secretVersions = pgTable(
     enteredSecrets: jsonb('entered_secrets').$type<string[]>(),
   },
   (t) => [
-    primaryKey({ columns: [t.secretId, t.version] }),
+    primaryKey({ columns: [t.secretId, t.environment, t.version] }),
     index('secret_versions_kek_idx').on(t.kekVersion),
     // A space key version in use cannot go: a rotation retiring it while a node still wraps with it fails, not
     // a value (the database checks it, whatever a node's cache believes).
@@ -120,11 +126,13 @@ export const secretReferences = pgTable(
     secretId: uuid('secret_id')
       .notNull()
       .references(() => secrets.id, { onDelete: 'cascade' }),
+    /** The environment whose current value holds the reference ('' the secret's own). */
+    environment: text('environment').notNull().default(''),
     field: text('field').notNull(),
     targetName: text('target_name').notNull(),
   },
   (t) => [
-    primaryKey({ columns: [t.secretId, t.field] }),
+    primaryKey({ columns: [t.secretId, t.environment, t.field] }),
     index('secret_references_target_idx').on(sql`lower(${t.targetName})`),
   ],
 );

@@ -5,7 +5,7 @@
  * installation with one space works as before.
  */
 import { sql } from 'drizzle-orm';
-import { check, index, pgTable, text, unique, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { check, index, integer, pgTable, primaryKey, text, unique, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { timestamptz } from './columns.ts';
 import { groups, users } from './identity.ts';
 
@@ -45,5 +45,30 @@ export const spaceRoles = pgTable(
     index('space_roles_user_idx').on(t.userId).where(sql`${t.userId} is not null`),
     index('space_roles_group_idx').on(t.groupId).where(sql`${t.groupId} is not null`),
     check('space_roles_role', sql`${t.role} in ('admin', 'manager', 'member', 'viewer')`),
+  ],
+);
+
+/**
+ * The environments a space declares (development, staging, production…), in the order it declared
+ * them. A secret of the space holds one sealed value per environment, each with its own versions
+ * (`secret_versions.environment`). The first declared — the lowest position — is the space's
+ * default environment: its values are the secret's own (environment ''), the values the secrets had
+ * before the space declared environments; the others' are stored under their names.
+ */
+export const spaceEnvironments = pgTable(
+  'space_environments',
+  {
+    spaceId: uuid('space_id')
+      .notNull()
+      .references(() => spaces.id, { onDelete: 'cascade' }),
+    /** A lower-case slug; never renamed (its values are stored under it). */
+    name: text('name').notNull(),
+    position: integer('position').notNull(),
+    createdAt: timestamptz('created_at').notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.spaceId, t.name] }),
+    unique('space_environments_position_unique').on(t.spaceId, t.position),
+    check('space_environments_name', sql`${t.name} ~ '^[a-z][a-z0-9-]{0,31}$'`),
   ],
 );

@@ -70,7 +70,7 @@ const listQuery = z.object({
   all: z.enum(['true', 'false']).optional(),
 });
 
-const generateList = z
+export const generateList = z
   .array(z.string().max(64))
   .max(20)
   .optional()
@@ -259,14 +259,20 @@ export const secretsRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['secrets'],
-        summary: 'Version history',
+        summary: "Version history: the secret's own value's, or with `environment` that environment's",
         params: idParams,
+        querystring: z.object({ environment: z.string().max(64).optional() }),
         response: { 200: z.object({ items: z.array(versionSchema) }), ...errors },
       },
     },
-    async (request) => ({
-      items: (await secrets.versions(principalOf(request), request.params.id)).map(versionJson),
-    }),
+    async (request) => {
+      const { environment } = request.query;
+      const principal = principalOf(request);
+      const versions = environment
+        ? await secrets.environmentVersions(principal, request.params.id, environment)
+        : await secrets.versions(principal, request.params.id);
+      return { items: versions.map(versionJson) };
+    },
   );
 
   app.get(
