@@ -10,8 +10,9 @@
  *
  * Invariants kept here: versions are dense from 1 (each environment's value on its own); an
  * update that changes nothing writes nothing (but entering a secret value always writes a
- * version: "unchanged" would confirm a guess); concurrent writers queue on the secret's row lock and a stale expected version is
- * refused; a failed call changes nothing (one transaction per call); reads are audited.
+ * version: "unchanged" would confirm a guess); concurrent writers queue on the secret's row
+ * lock and a stale expected version is refused; a failed call changes nothing (one
+ * transaction per call); reads are audited.
  */
 import { secretCreation } from './secret-create.ts';
 import { secretEnvironments } from './secret-environments.ts';
