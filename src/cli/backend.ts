@@ -74,7 +74,8 @@ export interface SecretsBackend {
   shares(ref: string): Promise<Share[]>;
   share(ref: string, target: ShareTarget): Promise<Share>;
   unshare(ref: string, shareId: string): Promise<void>;
-  versions(ref: string): Promise<VersionRow[]>;
+  /** The secret's own value's versions, or one environment's. */
+  versions(ref: string, environment?: string): Promise<VersionRow[]>;
   rollback(ref: string, to: number, reason?: string): Promise<SecretInfo>;
   /** What changed between two versions (the API's answer: a secret field says only whether it changed). */
   compare(ref: string, from: number, to: number): Promise<Comparison>;

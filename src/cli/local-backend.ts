@@ -56,7 +56,11 @@ export function localBackend(tresor: Tresor): SecretsBackend {
     shares: (ref) => tresor.shares.shares(me, ref),
     share: (ref, target) => tresor.shares.share(me, ref, target),
     unshare: (ref, shareId) => tresor.shares.unshare(me, ref, shareId),
-    versions: async (ref) => (await tresor.secrets.versions(me, ref)).map(isoDates),
+    versions: async (ref, environment) =>
+      (environment
+        ? await tresor.secrets.environmentVersions(me, ref, environment)
+        : await tresor.secrets.versions(me, ref)
+      ).map(isoDates),
     compare: async (ref, from, to) => {
       const compared = await tresor.secrets.compare(me, ref, from, to);
       return {

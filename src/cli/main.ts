@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { printable } from '../db/errors.ts';
 import { isTresorError } from '../errors.ts';
 import { auditCommand } from './commands/audit.command.ts';
+import { environmentsCommand } from './commands/environments.command.ts';
 import { groupsCommand } from './commands/groups.command.ts';
 import { initCommand } from './commands/init.command.ts';
 import { keysCommand } from './commands/keys.command.ts';
@@ -37,6 +38,7 @@ export function buildProgram(context?: CliContext): Command {
   typesCommand(program, context);
   secretsCommand(program, context);
   spacesCommand(program, context);
+  environmentsCommand(program, context);
   loginCommand(program, context);
   renderCommand(program, context);
   keysCommand(program, context);

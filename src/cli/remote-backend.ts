@@ -120,7 +120,13 @@ export function remoteBackend(target: RemoteTarget): SecretsBackend {
     shares: async (ref) => (await call<{ items: Share[] }>('GET', `/secrets/${enc(ref)}/shares`)).items,
     share: (ref, t) => call<Share>('POST', `/secrets/${enc(ref)}/shares`, t),
     unshare: (ref, shareId) => call<void>('DELETE', `/secrets/${enc(ref)}/shares/${enc(shareId)}`),
-    versions: async (ref) => (await call<{ items: VersionRow[] }>('GET', `/secrets/${enc(ref)}/versions`)).items,
+    versions: async (ref, environment) =>
+      (
+        await call<{ items: VersionRow[] }>(
+          'GET',
+          `/secrets/${enc(ref)}/versions${environment ? `?environment=${enc(environment)}` : ''}`,
+        )
+      ).items,
     compare: (ref, from, to) => call<Comparison>('GET', `/secrets/${enc(ref)}/versions/compare?from=${from}&to=${to}`),
     rollback: (ref, to, reason) =>
       call<SecretInfo>('POST', `/secrets/${enc(ref)}/rollback`, {

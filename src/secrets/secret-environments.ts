@@ -43,6 +43,8 @@ export interface EnvironmentWrite {
 
 export interface SetEnvironmentInput {
   fields?: unknown;
+  /** Patch semantics: non-secret fields left out keep that environment's current value. */
+  merge?: boolean;
   generate?: readonly string[];
   reason?: string;
 }
@@ -99,7 +101,11 @@ export function secretEnvironments(
 
   /** The next value of an environment from what was entered: a first value is validated as a new secret's. */
   async function prepared(type: CredentialType, input: SetEnvironmentInput, current: Payload | undefined) {
-    const fields = input.generate?.length ? type.withGenerated(input.fields ?? {}, input.generate) : input.fields;
+    const given =
+      input.merge && current && input.fields !== null && typeof input.fields === 'object'
+        ? { ...type.publicFields(current), ...(input.fields as object) }
+        : (input.fields ?? {});
+    const fields = input.generate?.length ? type.withGenerated(given, input.generate) : given;
     try {
       const payload = current ? type.parseUpdate(fields, current) : type.parseCreate(fields);
       const kept = current ? type.keptSecrets(fields, current) : [];
@@ -162,7 +168,12 @@ export function secretEnvironments(
       const target = await environments.laneOf(row.spaceId, nameOf(environment), 'write');
       const reason = parseField(reasonSchema, input.reason ?? 'updated', 'reason');
       if (target.lane === '') {
-        const done = await update(principal, ref, { ...input, reason });
+        const { fields, generate, merge } = input;
+        const done = await update(principal, ref, {
+          ...{ fields, reason },
+          ...(generate ? { generate } : {}),
+          ...(merge ? { merge } : {}),
+        });
         return { environment: '', version: done.secret.version };
       }
       const type = registry.get(row.typeId);

@@ -12,7 +12,7 @@ import { type FieldFlags, fieldsFromFlags, promptMissing } from '../field-input.
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
-function withFieldFlags(command: Command): Command {
+export function withFieldFlags(command: Command): Command {
   return command
     .option(
       '-s, --secret <value>',
@@ -246,9 +246,10 @@ export function secretsCommand(program: Command, context: CliContext): void {
   secrets
     .command('versions <name>')
     .description('version history')
+    .option('--environment <name>', "that environment's value's versions (default: the secret's own)")
     .option('--json', 'machine-readable output')
-    .action(async (name: string, o: { json?: boolean }) => {
-      const versions = await (await context.backend()).versions(name);
+    .action(async (name: string, o: { json?: boolean; environment?: string }) => {
+      const versions = await (await context.backend()).versions(name, o.environment);
       if (o.json) return context.out(JSON.stringify(versions, null, 2));
       for (const v of versions) context.out(`v${v.version}\t${v.createdAt}\t${v.reason}`);
     });
