@@ -17,7 +17,7 @@ export interface BrowserApp {
   /** Signs `email` in (default: the first administrator) in a new context; the page is on the store. */
   signIn(
     email?: string,
-    options?: { width?: number; javaScriptEnabled?: boolean; ignoreHTTPSErrors?: boolean },
+    options?: { width?: number; javaScriptEnabled?: boolean; ignoreHTTPSErrors?: boolean; bypassCSP?: boolean },
   ): Promise<Page>;
   close(): Promise<void>;
 }
@@ -38,6 +38,8 @@ export async function browserApp(env: Record<string, string> = {}): Promise<Brow
         javaScriptEnabled: options.javaScriptEnabled ?? true,
         // A test's own servers (an authorization server on loopback) have a test CA the browser does not know.
         ...(options.ignoreHTTPSErrors ? { ignoreHTTPSErrors: true } : {}),
+        // axe-core is injected as an inline script, which Tresor's CSP (script-src 'self') refuses.
+        ...(options.bypassCSP ? { bypassCSP: true } : {}),
       });
       const page = await context.newPage();
       await page.goto(`${base}/login`);

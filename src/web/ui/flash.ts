@@ -61,6 +61,10 @@ export const flashes = {
   'space-deleted': 'Space deleted with its secrets and its keys.',
   'space-key-rotated':
     'Key rotated: every value in the space is sealed under its new version, and the old is destroyed.',
+  'environment-added': 'Environment added: each secret of the space may now hold a value in it.',
+  'environment-removed': 'Environment removed, with every value its secrets held there.',
+  'environment-saved': "Saved: a new version of the environment's value was written.",
+  'environment-copied': 'Copied: the value is a new version there (nobody saw it).',
   'role-given': 'Role given.',
   'role-removed': 'Role taken away.',
   'oauth2-connected': 'Connected: modules get fresh access tokens from now on.',

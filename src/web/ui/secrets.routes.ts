@@ -7,12 +7,13 @@ import { requireSession } from '../plugins/auth.plugin.ts';
 import { createPage } from './secrets/create.page.ts';
 import { deletePage } from './secrets/delete.page.ts';
 import { editPage } from './secrets/edit.page.ts';
+import { environmentsPage } from './secrets/environments.page.ts';
 import { secretViewPage } from './secrets/secret-view.page.ts';
 import { storePage } from './secrets/store.page.ts';
 import { typePickerPage } from './secrets/type-picker.page.ts';
 
 export const uiSecretsRoutes: FastifyPluginAsyncZod = async (app) => {
   app.addHook('preHandler', requireSession);
-  for (const page of [storePage, typePickerPage, createPage, secretViewPage, editPage, deletePage])
+  for (const page of [storePage, typePickerPage, createPage, secretViewPage, editPage, environmentsPage, deletePage])
     await app.register(page);
 };

@@ -28,14 +28,21 @@ export const uiSharingRoutes: FastifyPluginAsyncZod = async (app) => {
     });
   }
 
-  async function versionsPage(request: FastifyRequest, reply: FastifyReply, error?: string) {
+  async function versionsPage(request: FastifyRequest, reply: FastifyReply, error?: string, environment = '') {
     const principal = principalOf(request);
     const secret = await secrets.get(principal, idOf(request));
+    // One environment's value's versions: its history only (rollback and compare are the secret's own value's).
+    const versions = environment
+      ? await secrets.environmentVersions(principal, secret.id, environment)
+      : await secrets.versions(principal, secret.id);
+    const can = await secrets.allowed(principal, secret.id);
     return renderPage(request, reply, 'versions', {
-      title: `Versions of ${secret.name}`,
+      title: environment ? `Versions of ${secret.name} in ${environment}` : `Versions of ${secret.name}`,
       secret,
-      versions: await secrets.versions(principal, secret.id),
-      can: await secrets.allowed(principal, secret.id),
+      environment: environment || undefined,
+      current: environment ? versions[0]?.version : secret.version,
+      versions,
+      can: environment ? { ...can, rollback: false } : can,
       // Compare offers the previous version against the current one first.
       compareFrom: Math.max(secret.version - 1, 1),
       error,
@@ -94,8 +101,10 @@ export const uiSharingRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   );
 
-  app.get('/secrets/:id/versions', { schema: uiSchema({ params: idParams }) }, (request, reply) =>
-    versionsPage(request, reply),
+  app.get(
+    '/secrets/:id/versions',
+    { schema: uiSchema({ params: idParams, querystring: z.object({ environment: text(64) }) }) },
+    (request, reply) => versionsPage(request, reply, undefined, request.query.environment),
   );
 
   app.get(

@@ -47,15 +47,18 @@ export const uiSpacesRoutes: FastifyPluginAsyncZod = async (app) => {
     const principal = principalOf(request);
     const ref = z.object({ space: z.string() }).parse(request.params).space;
     const space = await spaces.get(principal, ref);
-    const [holders, givesRoles, readsAudit, workplaces, administers, key, rotatesKey] = await Promise.all([
-      spaces.roles(principal, space.name),
-      spaces.givesRoles(principal, space.id),
-      spaces.readsAudit(principal, space.id),
-      spaces.workplaces(principal),
-      spaces.createsSpaces(principal),
-      spaces.keyStatus(principal, space.name),
-      spaces.rotatesKey(principal, space.id),
-    ]);
+    const [holders, givesRoles, readsAudit, workplaces, administers, key, rotatesKey, environments] = await Promise.all(
+      [
+        spaces.roles(principal, space.name),
+        spaces.givesRoles(principal, space.id),
+        spaces.readsAudit(principal, space.id),
+        spaces.workplaces(principal),
+        spaces.createsSpaces(principal),
+        spaces.keyStatus(principal, space.name),
+        spaces.rotatesKey(principal, space.id),
+        spaces.environments(principal, space.name),
+      ],
+    );
     // The space's admins register its webhooks (webhook.service.ts asks the gate again).
     const hooks = workplaces.some((w) => w.id === space.id && w.roles.includes('admin'));
     return renderPage(request, reply, 'space', {
@@ -71,6 +74,8 @@ export const uiSpacesRoutes: FastifyPluginAsyncZod = async (app) => {
       deletable: administers && space.name !== defaultSpaceName,
       roleNames: spaceRoleNames,
       key: { ...key, current: key.versions.at(-1) },
+      // The default goes last: offered for removal only when it is the only one.
+      environments: environments.map((e) => ({ ...e, removable: !e.default || environments.length === 1 })),
       rotatesKey,
       error,
     });
@@ -147,6 +152,63 @@ export const uiSpacesRoutes: FastifyPluginAsyncZod = async (app) => {
         pathOf(request.params.space),
         'role-given',
         () => spaces.setRole(principalOf(request), request.params.space, holderOf(b.kind, b.holder), b.role),
+        spacePage,
+      );
+    },
+  );
+
+  app.post(
+    '/spaces/:space/environments',
+    {
+      preHandler: app.csrfProtection,
+      schema: uiSchema({ params: spaceParams, body: form({ environment: text(64) }) }),
+    },
+    (request, reply) =>
+      act(
+        request,
+        reply,
+        pathOf(request.params.space),
+        'environment-added',
+        () => spaces.addEnvironment(principalOf(request), request.params.space, request.body.environment),
+        spacePage,
+      ),
+  );
+
+  app.post(
+    '/spaces/:space/environments/remove',
+    {
+      preHandler: app.csrfProtection,
+      schema: uiSchema({ params: spaceParams, body: form({ environment: text(64), confirm: text(10) }) }),
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const space = await spaces.get(principal, request.params.space);
+      const { environment } = request.body;
+      if (!confirmed(request.body)) {
+        if (!(await spaces.givesRoles(principal, space.id)))
+          return spacePage(
+            request,
+            reply.status(403),
+            `Changing the environments of "${space.name}" needs its admin role`,
+          );
+        return askToConfirm(request, reply, {
+          title: `Remove environment ${environment} from ${space.name}?`,
+          question:
+            `Every value the secrets of ${space.name} hold in ${environment} is destroyed with its versions, and ` +
+            `modules asking for ${environment} are refused. This cannot be undone.`,
+          action: `${pathOf(space.name)}/environments/remove`,
+          fields: { environment },
+          button: 'Remove environment',
+          back: pathOf(space.name),
+          danger: true,
+        });
+      }
+      return act(
+        request,
+        reply,
+        pathOf(space.name),
+        'environment-removed',
+        () => spaces.removeEnvironment(principal, space.name, environment, { force: true }),
         spacePage,
       );
     },

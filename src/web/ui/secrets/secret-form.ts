@@ -28,6 +28,8 @@ export interface SecretFormState {
   generated?: { key: string; value: string };
   /** Secret fields whose entry a failed save dropped: the form asks for them again. */
   reenter?: readonly string[];
+  /** Editing one environment's value of the secret (its fields only; description and expiry are the secret's). */
+  environment?: string;
 }
 
 /** A failed save: what was entered and why it failed, as the form is shown again. */
@@ -105,7 +107,14 @@ export async function showSecretForm(
   const view = type.in(request.locale);
   const issues = state.error instanceof ValidationError ? state.error.issues : [];
   const editing = state.secret !== undefined;
-  const action = `${basePath(request)}${editing ? `/secrets/${state.secret!.id}/edit` : `/secrets/new/${type.id}`}`;
+  const environment = state.environment;
+  const action = `${basePath(request)}${
+    environment
+      ? `/secrets/${state.secret!.id}/environments/${encodeURIComponent(environment)}`
+      : editing
+        ? `/secrets/${state.secret!.id}/edit`
+        : `/secrets/new/${type.id}`
+  }`;
   // A reference to another secret is picked from those of its type this user may use (checked again on save).
   const fields = renderFields(
     view.formModel,
@@ -121,7 +130,8 @@ export async function showSecretForm(
   const principal = principalOf(request);
   const { usage, registry } = request.server.tresor;
   const picked = await Promise.all(
-    fields.map(async (f) =>
+    // An environment's value is entered, not generated here (Generate posts to the secret's own form).
+    (environment ? fields.map((f) => ({ ...f, generates: false })) : fields).map(async (f) =>
       state.generated?.key === f.key
         ? { ...f, generatedValue: state.generated.value }
         : f.refType
@@ -139,13 +149,18 @@ export async function showSecretForm(
   const placement = editing ? undefined : await placementChoices(request, state.values ?? {});
   return renderPage(request, reply, 'secret-form', {
     placement,
-    title: editing ? `Edit ${state.secret!.name}` : `New ${view.definition.name}`,
+    title: environment
+      ? `Edit ${state.secret!.name} in ${environment}`
+      : editing
+        ? `Edit ${state.secret!.name}`
+        : `New ${view.definition.name}`,
+    environment,
     type: typeView(type, request.locale),
     lang: request.locale,
     editing,
     secret: state.secret,
     action,
-    testAction: (state.testable ?? (!editing && type.testable)) ? `${action}/test` : undefined,
+    testAction: !environment && (state.testable ?? (!editing && type.testable)) ? `${action}/test` : undefined,
     generateAction: `${action}/generate`,
     // The copy button's script, for a value just generated.
     generated: state.generated !== undefined,

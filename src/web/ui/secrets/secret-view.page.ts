@@ -8,7 +8,7 @@ import { allowFormTarget } from '../../security-headers.ts';
 import { keepTestReport, redirectWith, takeTestReport } from '../flash.ts';
 import { form, idParams, text, uiSchema } from '../form-schemas.ts';
 import { formAction, renderPage, statusOf } from '../render.ts';
-import { fieldRowsOf } from './secret-view.view.ts';
+import { environmentRowsOf, fieldRowsOf } from './secret-view.view.ts';
 import { noticeSchedule, typeView } from './secret-views.ts';
 
 /** Who else reaches a secret, in words. */
@@ -33,12 +33,14 @@ export const secretViewPage: FastifyPluginAsyncZod = async (app) => {
     const type = registry.get(detail.type);
     const can = await secrets.allowed(principal, id);
     // Its story (from the trail) and, for whoever may share it, who has it.
-    const [story, shared, noticeRecipients, connection] = await Promise.all([
+    const [story, shared, noticeRecipients, connection, environments] = await Promise.all([
       stories.story(principal, id),
       can.share ? shares.shares(principal, id) : Promise.resolve(undefined),
       can.update ? notices.recipients(principal, id) : Promise.resolve(undefined),
       // An OAuth2 secret's connection: its state, never a token.
       type.connects ? request.server.tresor.oauth2.status(principal, id, detail.fields) : Promise.resolve(undefined),
+      // Its value in each environment of its space (none declared: nothing to show).
+      secrets.environments(principal, id),
     ]);
     // Where it is and who else reaches it, said when it is not the one-space installation's plain case.
     const spaceName = (await request.server.tresor.spaces.names.of([detail.spaceId])).get(detail.spaceId);
@@ -46,7 +48,8 @@ export const secretViewPage: FastifyPluginAsyncZod = async (app) => {
       spaceName !== defaultSpaceName || detail.visibility !== 'private'
         ? { space: spaceName, visibility: visibilityWords[detail.visibility] }
         : undefined;
-    const fieldRows = fieldRowsOf(type.in(request.locale).formModel.fields, detail);
+    const formFields = type.in(request.locale).formModel.fields;
+    const fieldRows = fieldRowsOf(formFields, detail);
     // Connect posts here and is sent on to the authorization server: this page's forms may lead there.
     const authorizationUrl = detail.fields.authorizationUrl;
     if (connection && can.update && typeof authorizationUrl === 'string' && URL.canParse(authorizationUrl))
@@ -60,6 +63,10 @@ export const secretViewPage: FastifyPluginAsyncZod = async (app) => {
       type: typeView(type, request.locale),
       fieldRows,
       placement,
+      environments:
+        environments.length > 0
+          ? { labels: formFields.map((f) => f.label), rows: environmentRowsOf(formFields, environments) }
+          : undefined,
       // A value to take elsewhere (a fingerprint, a subject) gets Copy; a date or a count does not.
       facts: type
         .factsIn(detail.facts, request.locale)

@@ -1,5 +1,6 @@
 /** A secret's page's view model: how each field shows (pure). */
 import type { FormField } from '../../../credentials/index.ts';
+import type { EnvironmentValue } from '../../../secrets/secret-environments.ts';
 import type { SecretDetail } from '../../../secrets/secret-metadata.ts';
 
 /** Each field as the page shows it: secret ones sealed, the others as the form offers them. */
@@ -29,4 +30,28 @@ export function fieldRowsOf(fields: readonly FormField[], detail: Pick<SecretDet
       lines: typeof value === 'string' ? value.trim().split('\n').length : 0,
     };
   });
+}
+
+/**
+ * The environments side by side: per environment, whether it is set, its version and each field as the page
+ * shows it (a secret field: set or not), a non-secret field that differs from the default environment's marked.
+ */
+export function environmentRowsOf(fields: readonly FormField[], values: readonly EnvironmentValue[]) {
+  const rows = values.map((v) => ({
+    ...v,
+    cells: v.set
+      ? fieldRowsOf(fields, { fields: v.fields ?? {}, sealed: v.sealed ?? [] })
+      : fields.map((f) => ({ label: f.label, secret: false, display: '—' })),
+  }));
+  const base = rows.find((r) => r.default)?.cells;
+  return rows.map((r) => ({
+    ...r,
+    cells: r.cells.map((c, i) => ({
+      ...c,
+      display: c.secret ? 'set' : c.display,
+      differs: r.set && !r.default && base !== undefined && !c.secret && c.display !== base[i]?.display,
+    })),
+    // Where a value may be copied from: the others that hold one.
+    sources: rows.filter((o) => o.set && o.environment !== r.environment).map((o) => o.environment),
+  }));
 }
