@@ -25,6 +25,8 @@ import { secretStore } from '../secrets/secret.store.ts';
 import { defaultSpaceName, spacedName } from '../secrets/secret-rules.ts';
 import type { ShareService } from '../secrets/share.service.ts';
 import { shareStore } from '../secrets/share.store.ts';
+import type { EnvironmentService } from '../spaces/environment.service.ts';
+import { environmentStore } from '../spaces/environment.store.ts';
 import type { SpaceService } from '../spaces/space.service.ts';
 import { spaceStore } from '../spaces/space.store.ts';
 import { parseField } from '../validation.ts';
@@ -70,8 +72,8 @@ export function transferServiceFactory({
   gate: Pick<AccessGate, 'require' | 'secret' | 'open' | 'stepUp'>;
   audit: Pick<AuditService, 'appendInTx'>;
   registry: Pick<CredentialRegistry, 'find'>;
-  secrets: Pick<SecretService, 'create' | 'update'>;
-  spaces: Pick<SpaceService, 'create'>;
+  secrets: Pick<SecretService, 'create' | 'update' | 'setEnvironment'>;
+  spaces: Pick<SpaceService, 'create'> & Pick<EnvironmentService, 'environments' | 'addEnvironment'>;
   shares: Pick<ShareService, 'share'>;
   notices: Pick<NoticeRecipientService, 'setRecipients'>;
   /** Who and which groups this instance has, by e-mail and name. */
@@ -97,6 +99,15 @@ export function transferServiceFactory({
     const versions: ArchivedSecret['versions'] = [];
     const reasons = new Map(kept.map((v) => [v.version, v.reason]));
     for (const n of numbers) versions.push({ reason: reasons.get(n) ?? '', fields: await gate.open(db, grant, n) });
+    // Its values in the space's other environments (the first declared is the default: `versions` above).
+    const environments: NonNullable<ArchivedSecret['environments']> = [];
+    for (const { name } of (await environmentStore.list(db, row.spaceId)).slice(1)) {
+      const held = (await secretStore.versions(db, row.id, name)).sort((a, b) => a.version - b.version);
+      const each: ArchivedSecret['versions'] = [];
+      for (const v of allVersions ? held : held.slice(-1))
+        each.push({ reason: v.reason, fields: await gate.open(db, grant, v.version, name) });
+      if (each.length > 0) environments.push({ environment: name, versions: each });
+    }
     const rows = await shareStore.list(db, row.id);
     return {
       name: row.name,
@@ -111,6 +122,7 @@ export function transferServiceFactory({
       ),
       noticeRecipients: (await noticeStore.recipientsOf(db, [row.id])).get(row.id) ?? [],
       versions,
+      ...(environments.length > 0 ? { environments } : {}),
     };
   }
 
@@ -163,12 +175,25 @@ export function transferServiceFactory({
     return line;
   }
 
-  async function write(secret: ArchivedSecret, line: ImportLine): Promise<void> {
+  /** The space's environments as the archive declares them: those it lacks here are added (after its own). */
+  async function declareEnvironments(space: string, names: readonly string[]): Promise<void> {
+    const here = new Set((await spaces.environments(systemPrincipal, space)).map((e) => e.name));
+    for (const name of names.filter((n) => !here.has(n)))
+      await spaces.addEnvironment(systemPrincipal, space, name).catch((e: unknown) => ignoreConflict(e));
+  }
+
+  async function write(
+    secret: ArchivedSecret,
+    line: ImportLine,
+    declared: Record<string, string[]> | undefined,
+  ): Promise<void> {
     const [first, ...later] = secret.versions;
     const ownerId = secret.owner ? await directory.userId(secret.owner) : undefined;
     const space = secret.space ?? defaultSpaceName;
     if (space !== defaultSpaceName && !(await spaceStore.byName(db, space)))
       await spaces.create(systemPrincipal, { name: space }).catch((e: unknown) => ignoreConflict(e));
+    const environments = declared?.[space];
+    if (environments?.length) await declareEnvironments(space, environments);
     const created = await secrets.create(
       systemPrincipal,
       {
@@ -184,6 +209,12 @@ export function transferServiceFactory({
     );
     for (const version of later)
       await secrets.update(systemPrincipal, created.id, { fields: version.fields, reason: version.reason });
+    for (const { environment, versions } of secret.environments ?? [])
+      for (const version of versions)
+        await secrets.setEnvironment(systemPrincipal, created.id, environment, {
+          fields: version.fields,
+          reason: version.reason,
+        });
     for (const s of secret.shares) {
       const known = 'user' in s ? await directory.userId(s.user) : (await directory.hasGroup(s.group)) || undefined;
       // A share the type's own rule already made (SMTP with system) is there already.
@@ -222,11 +253,17 @@ export function transferServiceFactory({
         if (missing.length > 0) throw ValidationError.field('only', `No secret named ${missing.join(', ')}`);
       }
       const content: ArchiveContent = { exportedAt: new Date().toISOString(), secrets: [] };
-      for (const row of rows)
-        content.secrets.push({
-          ...(await archived(principal, row.id, allVersions, row)),
-          owner: row.ownerEmail ?? null,
-        });
+      const spaceEnvironments: Record<string, string[]> = {};
+      for (const row of rows) {
+        const secret = await archived(principal, row.id, allVersions, row);
+        content.secrets.push({ ...secret, owner: row.ownerEmail ?? null });
+        if (secret.space && !(secret.space in spaceEnvironments)) {
+          const found = await spaceStore.byName(db, secret.space);
+          spaceEnvironments[secret.space] = found ? (await environmentStore.list(db, found.id)).map((e) => e.name) : [];
+        }
+      }
+      const declaring = Object.entries(spaceEnvironments).filter(([, names]) => names.length > 0);
+      if (declaring.length > 0) content.spaceEnvironments = Object.fromEntries(declaring);
       const archive = await sealArchive(options.passphrase, content, { secrets: rows.length, allVersions });
       await record(principal, {
         action: 'transfer.exported',
@@ -275,7 +312,7 @@ export function transferServiceFactory({
         const line = await plan(secret, onConflict === 'rename');
         if (!dryRun && line.outcome !== 'skipped')
           try {
-            await write(secret, line);
+            await write(secret, line, content.spaceEnvironments);
           } catch (error) {
             if (!isTresorError(error)) throw error;
             line.outcome = 'failed';

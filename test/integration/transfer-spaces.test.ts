@@ -96,4 +96,38 @@ describe(`export and import with spaces, PGlite to ${postgresUrl ? 'PostgreSQL' 
       'VALIDATION_FAILED:space',
     );
   });
+
+  it("keeps each environment's values (and, with every version, their history), declaring the environments", async () => {
+    const me = systemPrincipal;
+    await source.tresor.spaces.create(source.admin, { name: 'shop' });
+    for (const name of ['production', 'staging']) await source.tresor.spaces.addEnvironment(me, 'shop', name);
+    await source.tresor.secrets.create(me, { type: 'password', name: 'db', space: 'shop', fields: { password: 'p1' } });
+    for (const password of ['s1', 's2'])
+      await source.tresor.secrets.setEnvironment(me, 'shop/db', 'staging', { fields: { password }, reason: password });
+    const { archive } = await source.tresor.transfer.exportArchive(me, {
+      passphrase,
+      space: 'shop',
+      allVersions: true,
+    });
+    const report = await target.tresor.transfer.importArchive(me, archive, { passphrase });
+    expect(report.counts.created).toBe(1);
+    expect((await target.tresor.spaces.environments(me, 'shop')).map((e) => [e.name, e.default])).toEqual([
+      ['production', true],
+      ['staging', false],
+    ]);
+    const admin = await createUser(target.tresor, target.admin, 'shop-admin');
+    await target.tresor.spaces.setRole(target.admin, 'shop', { user: admin.email }, 'member');
+    const used = (environment?: string) =>
+      target.tresor
+        .use(Password, admin, 'shop/db', environment ? { environment } : {})
+        .then((u) => u.value.password)
+        .catch(() => 'refused');
+    // Tresor itself created it (private, no owner): shared with the member to try it.
+    await target.tresor.shares.share(me, 'shop/db', { user: admin.email });
+    expect([await used(), await used('staging')]).toEqual(['p1', 's2']);
+    expect((await target.tresor.secrets.environmentVersions(me, 'shop/db', 'staging')).map((v) => v.reason)).toEqual([
+      's2',
+      's1',
+    ]);
+  });
 });
