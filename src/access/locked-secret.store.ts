@@ -91,6 +91,7 @@ export async function lockSecretForUser(
     groupIds,
     permissions,
     spaceRoles,
+    homeSpace,
     directShare,
     groupShare,
     sealedPayload,
@@ -101,7 +102,8 @@ export async function lockSecretForUser(
   } = found as Found;
   return {
     row,
-    standing: userDisabled === null ? undefined : { disabled: userDisabled, groupIds, permissions, spaceRoles },
+    standing:
+      userDisabled === null ? undefined : { disabled: userDisabled, groupIds, permissions, spaceRoles, homeSpace },
     directShare,
     groupShare,
     sealed:

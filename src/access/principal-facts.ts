@@ -22,6 +22,8 @@ export interface PrincipalFacts {
   isSystem: boolean;
   /** The roles held in each space, directly or through a group (a user is a member of the default space). */
   spaceRoles: ReadonlyMap<string, ReadonlySet<SpaceRole>>;
+  /** The name of the user's own default space, if they chose one: their bare names resolve there first. */
+  homeSpace?: string;
 }
 
 export const spaceRoleNames = ['admin', 'manager', 'member', 'viewer'] as const;
@@ -96,6 +98,7 @@ export function userFacts(principal: Principal & { kind: 'user' }, standing: Use
     active: true,
     isSystem: false,
     spaceRoles: spaceRolesOf(standing.spaceRoles, true),
+    ...(standing.homeSpace ? { homeSpace: standing.homeSpace } : {}),
   };
 }
 

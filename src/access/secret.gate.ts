@@ -24,6 +24,7 @@ import {
   createsIn,
   decide,
   derivedDetail,
+  describeOperation,
   isManager,
   isVisibility,
   managesSpace,
@@ -47,20 +48,6 @@ export interface SecretGrant {
 
 /** The operations whose callers need the stored payload (to show public fields, merge an update, roll back, use). */
 const opening: ReadonlySet<SecretOperation> = new Set(['read', 'update', 'rollback', 'use', 'export']);
-
-const describeOperation: Record<SecretOperation, string> = {
-  view: 'see',
-  read: 'read',
-  update: 'change',
-  delete: 'delete',
-  share: 'share',
-  unshare: 'unshare',
-  versions: 'list the versions of',
-  rollback: 'roll back',
-  use: 'use',
-  export: 'export',
-  holders: 'see who holds',
-};
 
 /** A listing the principal may see: the access condition (none: every row) and a cache key for it. */
 export interface Listing {
@@ -189,10 +176,14 @@ export function secretGate({ db, audit, cache, factsOf, refuse }: GateCore, payl
       operation: SecretOperation,
       options: { lock?: boolean } = {},
     ): Promise<SecretGrant> {
-      // A name is said back; an id is not (a page saying "No secret 9b83…" tells a person nothing).
+      // A name is said back, an id not (a page saying "No secret 9b83…" tells a person nothing).
       const named = isSecretId(ref) ? 'with that id' : `"${ref}"`;
       const notFoundMessage = operation === 'use' ? `No usable secret ${named}` : `No secret ${named}`;
-      const seen = options.lock ? await lockedRead(tx, principal, ref, operation) : await plainRead(tx, principal, ref);
+      const read = (r: string) =>
+        options.lock ? lockedRead(tx, principal, r, operation) : plainRead(tx, principal, r);
+      // A user's bare name resolves in the space they chose as their default first, then in the installation's.
+      const home = principal.kind === 'user' && !isSecretId(ref) && !ref.includes('/') && (await factsOf(principal));
+      const seen = (home && home.homeSpace ? await read(`${home.homeSpace}/${ref}`) : undefined) ?? (await read(ref));
       if (!seen) throw markDenied(new NotFoundError(notFoundMessage));
       const { row, facts, relation } = seen;
       const decision = decide(operation, facts, relation);
@@ -275,8 +266,10 @@ export function secretGate({ db, audit, cache, factsOf, refuse }: GateCore, payl
       const target = { id: null, name: typeof name === 'string' ? name : '' };
       const decision = await createDecision(principal, facts, type);
       if (decision.problem) await refuse(principal, 'create', target, decision.problem);
-      // The space by name; one the principal may not create in reads as one that does not exist.
-      const spaceName = place.space === undefined || place.space === '' ? defaultSpaceName : place.space;
+      // The space by name (none: the user's own default, else the installation's); one the principal may not create
+      // in reads as one that does not exist.
+      const spaceName =
+        place.space === undefined || place.space === '' ? (facts.homeSpace ?? defaultSpaceName) : place.space;
       // The default space is known without a query (most creates, and every one of a one-space install).
       const space =
         spaceName === defaultSpaceName

@@ -158,3 +158,18 @@ export function selfShareProblem(
     return 'You may not share a secret you do not own with a group you belong to';
   return undefined;
 }
+
+/** Each operation in words, for refusals ("You may not change secret …"). */
+export const describeOperation: Record<SecretOperation, string> = {
+  view: 'see',
+  read: 'read',
+  update: 'change',
+  delete: 'delete',
+  share: 'share',
+  unshare: 'unshare',
+  versions: 'list the versions of',
+  rollback: 'roll back',
+  use: 'use',
+  export: 'export',
+  holders: 'see who holds',
+};

@@ -63,6 +63,8 @@ export const auditCatalog: Record<AuditAction, ActionMeaning> = {
   'factor.used': nothing,
   'factor.failed': nothing,
   'user.locale_changed': principals,
+  // Where the user's bare names resolve is one of their facts: every node drops them.
+  'user.default_space_set': principals,
   'user.linked': principals,
   'membership.synced': principals,
   'group.created': principals,

@@ -106,6 +106,8 @@ export type AuditEvent =
       details: { source: string; added: string[]; removed: string[] };
     }
   | { action: 'user.locale_changed'; target: { id: string; name: string }; details: { locale: string | null } }
+  /** A user chose their own default space (its name; null: the installation's again). */
+  | { action: 'user.default_space_set'; target: { id: string; name: string }; details: { space: string | null } }
   | { action: 'group.created' | 'group.deleted'; target: { id: string; name: string }; details: { builtIn: boolean } }
   | { action: 'space.created'; target: { id: string; name: string }; details: Record<string, never> }
   /**
@@ -210,6 +212,7 @@ export const auditActions: readonly AuditAction[] = [
   'factor.used',
   'factor.failed',
   'user.locale_changed',
+  'user.default_space_set',
   'group.created',
   'space.created',
   'space.deleted',

@@ -106,6 +106,8 @@ export function summaryOf(entry: Pick<AuditEntry, 'action' | 'details'>): string
     case 'permission.granted':
     case 'permission.revoked':
       return `${String(d.permission)} (${d.holderKind === 'group' ? 'group' : 'user'})`;
+    case 'user.default_space_set':
+      return d.space ? `Default space ${String(d.space)}` : "The installation's default space again";
     case 'user.locale_changed':
       return `Language ${d.locale === null ? 'as the browser asks' : String(d.locale)}`;
     case 'user.created':

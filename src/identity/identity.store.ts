@@ -3,7 +3,16 @@ import { and, asc, eq, gt, inArray, isNull, or, type Placeholder, type SQL, sql 
 import type { Executor } from '../db/client.ts';
 import { compiled } from '../db/compiled.ts';
 import { storable } from '../db/errors.ts';
-import { groups, memberships, permissionGrants, setupTokens, spaceRoles, users } from '../db/schema/index.ts';
+import {
+  groups,
+  memberships,
+  permissionGrants,
+  setupTokens,
+  spaceRoles,
+  spaces,
+  userDefaultSpaces,
+  users,
+} from '../db/schema/index.ts';
 
 export type UserRow = typeof users.$inferSelect;
 export type GroupRow = typeof groups.$inferSelect;
@@ -14,6 +23,8 @@ export interface UserStanding {
   permissions: string[];
   /** `space-id:role` for each role held in a space, directly or through a group. */
   spaceRoles: string[];
+  /** The name of the space the user chose as their default (where their bare names resolve first), if any. */
+  homeSpace: string | null;
 }
 
 /**
@@ -34,6 +45,8 @@ export function standingColumns(user: SQL | Placeholder) {
         union all
         select r.space_id::text || ':' || r.role from ${spaceRoles} r
           join ${memberships} m on m.group_id = r.group_id where m.user_id = ${user}) held), '{}')`,
+    homeSpace: sql<string | null>`(select s.name from ${userDefaultSpaces} d join ${spaces} s on s.id = d.space_id
+      where d.user_id = ${user})`,
   };
 }
 

@@ -6,6 +6,7 @@ import type { CredentialRegistry, CredentialType } from '../credentials/index.ts
 import { ExpiredError, NotFoundError, ValidationError } from '../errors.ts';
 import type { Principal } from '../identity/principal.ts';
 import type { ReferenceChecker } from './secret-inputs.ts';
+import { defaultSpaceName } from './secret-rules.ts';
 
 export function referenceChecks(registry: CredentialRegistry, check: ReferenceChecker) {
   return async function checkReferences(
@@ -18,7 +19,9 @@ export function referenceChecks(registry: CredentialRegistry, check: ReferenceCh
       const name = payload[field.key];
       if (typeof name !== 'string') continue;
       try {
-        const { typeId } = await check(principal, name);
+        // A stored bare name means the installation's default space (whoever reads the configuration later), not
+        // the saver's own default: checked as such.
+        const { typeId } = await check(principal, name.includes('/') ? name : `${defaultSpaceName}/${name}`);
         if (field.refType && typeId !== field.refType)
           issues.push({
             path: `fields.${field.key}`,

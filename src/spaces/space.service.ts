@@ -23,7 +23,7 @@ import { defaultSpaceId } from '../db/schema/spaces.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { identityStore } from '../identity/identity.store.ts';
 import type { Principal } from '../identity/principal.ts';
-import { descriptionSchema, spaceNameSchema } from '../secrets/secret-rules.ts';
+import { defaultSpaceName, descriptionSchema, spaceNameSchema } from '../secrets/secret-rules.ts';
 import { parseField } from '../validation.ts';
 import { type SpaceRow, spaceStore } from './space.store.ts';
 import { spaceNamesFactory } from './space-names.ts';
@@ -241,6 +241,29 @@ export function spaceServiceFactory({
         await announce(tx, { scope: 'all' });
         return { secrets: count };
       });
+    },
+
+    /** The space the user chose as their own default (null: the installation's, `default`). */
+    async defaultSpace(principal: Principal): Promise<string | null> {
+      return (await gate.facts(principal)).homeSpace ?? null;
+    },
+
+    /**
+     * Chooses the user's own default space — where the bare names they give resolve first, and where what they
+     * create goes when they name no space — among those they hold a role in; null (or `default`): the
+     * installation's again. On record; every node hears of it (the user's facts carry it).
+     */
+    async setDefaultSpace(principal: Principal, ref: string | null): Promise<string | null> {
+      if (principal.kind !== 'user') throw ValidationError.field('space', 'Only a user has a default space');
+      const row =
+        ref === null || ref === '' || ref.toLowerCase() === defaultSpaceName ? null : await visible(principal, ref);
+      const user = await identityStore.userById(db, principal.id);
+      await audited(principal, (tx) => spaceStore.setDefaultSpace(tx, principal.id, row?.id ?? null), {
+        action: 'user.default_space_set',
+        target: { id: principal.id, name: user?.email ?? principal.id },
+        details: { space: row?.name ?? null },
+      });
+      return row?.name ?? null;
     },
 
     /** Who holds which role in the space (for its members and instance administrators). */

@@ -1,7 +1,7 @@
 /** Database access for spaces and the roles held in them. */
 import { and, asc, eq, ne, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
-import { groups, secretReferences, secrets, spaceRoles, spaces, users } from '../db/schema/index.ts';
+import { groups, secretReferences, secrets, spaceRoles, spaces, userDefaultSpaces, users } from '../db/schema/index.ts';
 import { defaultSpaceId } from '../db/schema/spaces.ts';
 import { namesSecret } from '../secrets/reference.store.ts';
 import { isSecretId } from '../secrets/secret-rules.ts';
@@ -17,6 +17,16 @@ export interface RoleRow {
 }
 
 export const spaceStore = {
+  /** A user's own default space (null: none chosen, the installation's). */
+  async setDefaultSpace(db: Executor, userId: string, spaceId: string | null): Promise<void> {
+    if (spaceId === null) await db.delete(userDefaultSpaces).where(eq(userDefaultSpaces.userId, userId));
+    else
+      await db
+        .insert(userDefaultSpaces)
+        .values({ userId, spaceId })
+        .onConflictDoUpdate({ target: userDefaultSpaces.userId, set: { spaceId } });
+  },
+
   /** A space by name (case-insensitive), or by id: each on its own index (an `or` of the two would scan). */
   async byName(db: Executor, ref: string): Promise<SpaceRow | undefined> {
     const [row] = await db

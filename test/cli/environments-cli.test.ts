@@ -90,4 +90,16 @@ describe('tresor spaces/secrets environments, remote mode', () => {
       'removed staging from payments: 2 versions destroyed\n',
     );
   });
+
+  it("chooses the user's own default space, where bare names then resolve first", async () => {
+    const env = await as(member);
+    expect((await run(['spaces', 'default'], env)).stdout).toBe("your default space: the installation's (default)\n");
+    expect((await run(['spaces', 'default', 'payments'], env)).stdout).toBe('your default space: payments\n');
+    const shown = await run(['secrets', 'show', 'db'], env);
+    expect(shown.stdout).toMatch(/^payments\/db \(password, v1\)/);
+    expect((await run(['spaces', 'default', '--clear'], env)).stdout).toBe(
+      "your default space: the installation's (default)\n",
+    );
+    expect((await run(['secrets', 'show', 'db'], env)).code).toBe(exitCodes.notFound);
+  });
 });

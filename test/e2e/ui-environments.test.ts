@@ -134,6 +134,19 @@ describe.skipIf(!chromiumPath)('environments in the web UI (Chromium)', () => {
     await page.context().close();
   });
 
+  it('lets a member choose their own default space on the account page (several spaces: the choice is offered)', async () => {
+    const page = await b.signIn(mia.email, { width: 390, bypassCSP: true });
+    await page.goto(`${b.base}/account`);
+    expect(await page.inputValue('#home-space')).toBe('default');
+    await page.selectOption('#home-space', 'payments');
+    await submit(page, 'form[action$="/account/default-space"] button');
+    expect(await page.textContent('.flash')).toContain('Default space saved');
+    expect(await page.inputValue('#home-space')).toBe('payments');
+    await looksRight(page, 390, 'account page with a default space, 390 px');
+    expect(await b.h.tresor.spaces.defaultSpace(mia)).toBe('payments');
+    await page.context().close();
+  });
+
   it('shows a viewer the environments at 390 px and nothing to change', async () => {
     const page = await b.signIn(vic.email, { width: 390, bypassCSP: true });
     const answer = await page.goto(`${b.base}/secrets/${secretId}`);

@@ -82,13 +82,20 @@ describe.each(databaseKinds)('the locked read of a change on %s', (kind) => {
       groupIds: [group],
       permissions: ['SECRET_MANAGEMENT_CREATE'],
       spaceRoles: [],
+      homeSpace: null,
     });
     expect([forMember?.directShare, forMember?.groupShare]).toEqual([false, true]);
     expect(forMember?.sealed).toEqual({ payload: v1.payload, dataKey: v1.dataKey, kekVersion: 1, keySpaceId: null });
 
     const forStranger = await db.transaction((tx) => lockSecretForUser(tx, row.id, stranger, false));
     expect([forStranger?.directShare, forStranger?.groupShare]).toEqual([true, false]);
-    expect(forStranger?.standing).toEqual({ disabled: false, groupIds: [], permissions: [], spaceRoles: [] });
+    expect(forStranger?.standing).toEqual({
+      disabled: false,
+      groupIds: [],
+      permissions: [],
+      spaceRoles: [],
+      homeSpace: null,
+    });
     expect(forStranger?.sealed).toBeUndefined();
 
     await identityStore.updateUser(db, stranger, { disabled: true });

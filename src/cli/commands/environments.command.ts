@@ -1,7 +1,8 @@
 /**
  * Environments in the CLI: `tresor spaces environments|add-environment|remove-environment` for a
  * space's, and `tresor secrets environments|set-environment|copy-environment` for a secret's value
- * in each. Remote mode through the REST API as the signed-in user; local mode as Tresor itself.
+ * in each, and `tresor spaces default` (a user's own default space). Remote mode through the REST API as
+ * the signed-in user; local mode as Tresor itself.
  */
 import type { Command } from 'commander';
 import { ValidationError } from '../../errors.ts';
@@ -95,6 +96,26 @@ export function environmentsCommand(program: Command, context: CliContext): void
   const spaces = find('spaces');
   const secrets = find('secrets');
   const backend = () => backendOf(context);
+
+  spaces
+    .command('default [space]')
+    .description(
+      'your own default space: where the bare names you give resolve first, and where you create without --space ' +
+        '(shown without a space; --clear: the installation’s again)',
+    )
+    .option('--clear', "back to the installation's default space")
+    .action(async (space: string | undefined, o: { clear?: boolean }) => {
+      const target = context.remote();
+      if (!target) throw ValidationError.field('url', 'A default space is a user’s: sign in (tresor login) first');
+      const path = '/me/default-space';
+      const answer =
+        space === undefined && !o.clear
+          ? await apiCall<{ space: string | null }>(target, 'GET', path)
+          : await apiCall<{ space: string | null }>(target, 'PUT', path, { space: o.clear ? null : space });
+      context.out(
+        answer.space ? `your default space: ${answer.space}` : "your default space: the installation's (default)",
+      );
+    });
 
   spaces
     .command('environments <space>')

@@ -72,3 +72,17 @@ export const spaceEnvironments = pgTable(
     check('space_environments_name', sql`${t.name} ~ '^[a-z][a-z0-9-]{0,31}$'`),
   ],
 );
+
+/**
+ * Each user's own default space, if they chose one: where a bare name they give resolves first (then in the
+ * installation's default space) and where what they create goes when they name no space. Stored references
+ * (`secretRef` fields) are data, not anyone's input: a bare one always means the installation's default space.
+ */
+export const userDefaultSpaces = pgTable('user_default_spaces', {
+  userId: uuid('user_id')
+    .primaryKey()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  spaceId: uuid('space_id')
+    .notNull()
+    .references(() => spaces.id, { onDelete: 'cascade' }),
+});

@@ -43,6 +43,34 @@ export const spacesRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request) => ({ items: await spaces.list(principalOf(request)) }),
   );
 
+  app.get(
+    '/me/default-space',
+    {
+      schema: {
+        tags: ['spaces'],
+        summary: 'Your own default space: where the bare names you give resolve first (null: the installation’s)',
+        response: { 200: z.object({ space: z.string().nullable() }), ...errors },
+      },
+    },
+    async (request) => ({ space: await spaces.defaultSpace(principalOf(request)) }),
+  );
+
+  app.put(
+    '/me/default-space',
+    {
+      schema: {
+        tags: ['spaces'],
+        summary: 'Choose your own default space among those you hold a role in (null: the installation’s)',
+        description:
+          'The bare names you give (API paths, the CLI, modules acting for you) resolve there first, then in the ' +
+          'default space; what you create without naming a space goes there. Stored references are unaffected.',
+        body: z.object({ space: z.string().max(100).nullable() }).strict(),
+        response: { 200: z.object({ space: z.string().nullable() }), ...errors },
+      },
+    },
+    async (request) => ({ space: await spaces.setDefaultSpace(principalOf(request), request.body.space) }),
+  );
+
   app.post(
     '/spaces',
     {

@@ -2,11 +2,12 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { defaultSpaceName } from '../../secrets/secret-rules.ts';
 import { cookiePath } from '../paths.ts';
 import { principalOf, requireSession, sessionCookie } from '../plugins/auth.plugin.ts';
 import { redirectWith } from './flash.ts';
-import { sameTwice } from './form-schemas.ts';
-import { formAction, renderPage } from './render.ts';
+import { sameTwice, text } from './form-schemas.ts';
+import { formAction, renderPage, statusOf } from './render.ts';
 
 const languageForm = z.object({ _csrf: z.string().optional(), locale: z.string().max(40).default('') });
 
@@ -27,12 +28,19 @@ const passwordForm = z.object({
 });
 
 export const uiAccountRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { users, sessions } = app.tresor;
+  const { users, sessions, spaces } = app.tresor;
   app.addHook('preHandler', requireSession);
 
   const accountPage = async (request: FastifyRequest, reply: FastifyReply, error?: string) => {
-    const user = await users.get(principalOf(request), principalOf(request).id);
+    const principal = principalOf(request);
+    const user = await users.get(principal, principal.id);
+    // Whoever works in more than one space chooses where their bare names resolve (one space: no new word).
+    const [workplaces, home] = await Promise.all([spaces.workplaces(principal), spaces.defaultSpace(principal)]);
     return renderPage(request, reply, 'account', {
+      homeChoices:
+        workplaces.length > 1
+          ? workplaces.map((w) => ({ name: w.name, selected: w.name === (home ?? defaultSpaceName) }))
+          : undefined,
       title: 'Your account',
       user,
       languages: languageChoices(app.tresor.registry.locales(), user.locale),
@@ -55,6 +63,19 @@ export const uiAccountRoutes: FastifyPluginAsyncZod = async (app) => {
           return redirectWith(reply, '/account', 'language-saved');
         },
         (message) => accountPage(request, reply.status(422), message),
+      ),
+  );
+
+  app.post(
+    '/account/default-space',
+    { preHandler: app.csrfProtection, schema: { body: z.object({ _csrf: z.string().optional(), space: text(100) }) } },
+    async (request, reply) =>
+      formAction(
+        async () => {
+          await spaces.setDefaultSpace(principalOf(request), request.body.space || null);
+          return redirectWith(reply, '/account', 'default-space-saved');
+        },
+        (message, error) => accountPage(request, reply.status(statusOf(error)), message),
       ),
   );
 

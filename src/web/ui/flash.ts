@@ -36,6 +36,7 @@ export const flashes = {
     'run tresor login again, and give scripts new tokens.',
   'token-revoked': 'Token revoked.',
   'language-saved': 'Language saved.',
+  'default-space-saved': 'Default space saved: the names you give without a space are looked up there first.',
   'user-created': 'User created.',
   'user-invited': 'Invited: a link to choose a password is on its way (it works for 72 hours).',
   'invite-not-mailed':
