@@ -90,6 +90,7 @@ export function spaceServiceFactory({
     | 'spaceAudit'
     | 'readsSpaceAudit'
     | 'spaceDeletion'
+    | 'requireChange'
   >;
   audit: Pick<AuditService, 'appendInTx'>;
 }) {
@@ -255,6 +256,7 @@ export function spaceServiceFactory({
      */
     async setDefaultSpace(principal: Principal, ref: string | null): Promise<string | null> {
       if (principal.kind !== 'user') throw ValidationError.field('space', 'Only a user has a default space');
+      await gate.requireChange(principal, 'Choosing your default space');
       const row =
         ref === null || ref === '' || ref.toLowerCase() === defaultSpaceName ? null : await visible(principal, ref);
       const user = await identityStore.userById(db, principal.id);

@@ -170,6 +170,7 @@ describe.each(databaseKinds)('token scopes over HTTP on %s', (kind) => {
       permission: 'AUDIT_READ',
       delivery: '1',
       space: 'default',
+      environment: 'staging',
     };
     const bodies: Record<string, unknown> = {
       'POST /api/v1/secrets': { type: 'password', name: 'matrix-new', fields: { password: 'p' } },
@@ -187,6 +188,10 @@ describe.each(databaseKinds)('token scopes over HTTP on %s', (kind) => {
       'POST /api/v1/admin/webhooks': { url: 'https://127.0.0.1:9/other', events: ['secret.created'] },
       'PATCH /api/v1/admin/webhooks/{id}': { enabled: false },
       'POST /api/v1/spaces': { name: 'matrix-space' },
+      'PUT /api/v1/me/default-space': { space: null },
+      'POST /api/v1/spaces/{space}/environments': { name: 'production' },
+      'PUT /api/v1/secrets/{id}/environments/{environment}': { fields: { password: 'p' } },
+      'POST /api/v1/secrets/{id}/environments/{environment}/copy': { from: 'production' },
       'PUT /api/v1/spaces/{space}/roles': { user: other.email, role: 'member' },
       'DELETE /api/v1/spaces/{space}/roles': { user: other.email },
     };

@@ -170,6 +170,10 @@ describe.each(databaseKinds)('audit trail on %s', (kind) => {
     await t.tresor.spaces.setRole(t.admin, 'audited-space', { user: owner.email }, 'member');
     await t.tresor.spaces.removeRole(t.admin, 'audited-space', { user: owner.email });
     await t.tresor.spaces.rotateKey(t.admin, 'audited-space');
+    await t.tresor.spaces.addEnvironment(t.admin, 'audited-space', 'production');
+    await t.tresor.spaces.removeEnvironment(t.admin, 'audited-space', 'production');
+    await t.tresor.spaces.setDefaultSpace(t.admin, 'audited-space');
+    await t.tresor.spaces.setDefaultSpace(t.admin, null);
     await t.tresor.spaces.delete(t.admin, 'audited-space');
     // A request refused where it was read (the web edge calls this; see poisoned-string.test.ts).
     await t.tresor.refusals.malformed(owner, 'POST /api/v1/secrets', 'body.name');
