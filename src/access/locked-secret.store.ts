@@ -91,7 +91,6 @@ export async function lockSecretForUser(
     groupIds,
     permissions,
     spaceRoles,
-    homeSpace,
     directShare,
     groupShare,
     sealedPayload,
@@ -102,8 +101,7 @@ export async function lockSecretForUser(
   } = found as Found;
   return {
     row,
-    standing:
-      userDisabled === null ? undefined : { disabled: userDisabled, groupIds, permissions, spaceRoles, homeSpace },
+    standing: userDisabled === null ? undefined : { disabled: userDisabled, groupIds, permissions, spaceRoles },
     directShare,
     groupShare,
     sealed:

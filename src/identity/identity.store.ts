@@ -23,8 +23,11 @@ export interface UserStanding {
   permissions: string[];
   /** `space-id:role` for each role held in a space, directly or through a group. */
   spaceRoles: string[];
-  /** The name of the space the user chose as their default (where their bare names resolve first), if any. */
-  homeSpace: string | null;
+  /**
+   * The name of the space the user chose as their default (where their bare names resolve first), if any. Read
+   * with the facts only: the statement a change begins with resolves no names, and a write pays nothing for it.
+   */
+  homeSpace?: string | null;
 }
 
 /**
@@ -45,15 +48,18 @@ export function standingColumns(user: SQL | Placeholder) {
         union all
         select r.space_id::text || ':' || r.role from ${spaceRoles} r
           join ${memberships} m on m.group_id = r.group_id where m.user_id = ${user}) held), '{}')`,
-    homeSpace: sql<string | null>`(select s.name from ${userDefaultSpaces} d join ${spaces} s on s.id = d.space_id
-      where d.user_id = ${user})`,
   };
 }
 
 // A user's standing is read for every change the user makes, so built once (compiled.ts says why).
 const standingOf = compiled('user_standing', (db) =>
   db
-    .select({ disabled: users.disabled, ...standingColumns(sql.placeholder('id')) })
+    .select({
+      disabled: users.disabled,
+      ...standingColumns(sql.placeholder('id')),
+      homeSpace: sql<string | null>`(select s.name from ${userDefaultSpaces} d join ${spaces} s on s.id = d.space_id
+        where d.user_id = ${sql.placeholder('id')})`,
+    })
     .from(users)
     .where(eq(users.id, sql.placeholder('id')))
     .limit(1),

@@ -82,7 +82,6 @@ describe.each(databaseKinds)('the locked read of a change on %s', (kind) => {
       groupIds: [group],
       permissions: ['SECRET_MANAGEMENT_CREATE'],
       spaceRoles: [],
-      homeSpace: null,
     });
     expect([forMember?.directShare, forMember?.groupShare]).toEqual([false, true]);
     expect(forMember?.sealed).toEqual({ payload: v1.payload, dataKey: v1.dataKey, kekVersion: 1, keySpaceId: null });
@@ -94,7 +93,6 @@ describe.each(databaseKinds)('the locked read of a change on %s', (kind) => {
       groupIds: [],
       permissions: [],
       spaceRoles: [],
-      homeSpace: null,
     });
     expect(forStranger?.sealed).toBeUndefined();
 
